@@ -1,0 +1,63 @@
+# libwebsockets, in Rust.  `make` builds, `make test` runs every test, `make install`
+# installs (PREFIX, DESTDIR honoured).
+PREFIX ?= /usr/local
+DESTDIR ?=
+CARGO ?= cargo
+CC ?= cc
+PYTHON ?= python3
+LIBDIR := target/release
+BUILD := build
+SOVERSION := 19
+VERSION := 4.3.10
+
+.PHONY: all lib header check-header install uninstall test unit capi examples clean demo abi-consts clippy fmt-check
+
+all: lib
+
+lib:
+	$(CARGO) build --release
+	cd $(LIBDIR) && ln -sf libwebsockets.so libwebsockets.so.$(SOVERSION)
+
+# Regenerate the committed header from the Rust definitions.
+header: lib
+	cp target/libwebsockets.h include/libwebsockets.h
+
+check-header: lib
+	@cmp -s target/libwebsockets.h include/libwebsockets.h || { \
+	  echo "include/libwebsockets.h is stale: run 'make header' and commit it"; \
+	  diff -u include/libwebsockets.h target/libwebsockets.h | head -40; exit 1; }
+
+abi-consts:
+	$(PYTHON) tools/gen_abi_consts.py
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(LIBDIR)/libwebsockets.so $(DESTDIR)$(PREFIX)/lib/libwebsockets.so.$(SOVERSION)
+	ln -sf libwebsockets.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libwebsockets.so
+	install -m 644 $(LIBDIR)/libwebsockets.a $(DESTDIR)$(PREFIX)/lib/libwebsockets.a
+	install -m 644 include/libwebsockets.h $(DESTDIR)$(PREFIX)/include/libwebsockets.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' libwebsockets.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libwebsockets.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libwebsockets.so* $(DESTDIR)$(PREFIX)/lib/libwebsockets.a \
+	  $(DESTDIR)$(PREFIX)/include/libwebsockets.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/libwebsockets.pc
+
+unit:
+	$(CARGO) test --release --lib
+
+capi: lib
+	$(PYTHON) tools/run_capi_tests.py
+
+test: check-header unit capi
+	@echo "all tests passed"
+
+clippy:
+	$(CARGO) clippy --release --all-targets -- -D warnings
+
+fmt-check:
+	$(CARGO) fmt --check
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

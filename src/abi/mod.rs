@@ -1,0 +1,6 @@
+//! The C types: the only input cbindgen reads for types (besides the opaque handles of
+//! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
+pub mod consts;
+pub mod types;
+pub use consts::*;
+pub use types::*;

@@ -1,0 +1,59 @@
+//! The C surface: one module per lws header family.  Every `extern "C"` fn here is thin:
+//! the panic boundary (`ffi!`), pointer and length checks, conversion, one call into the
+//! core.  No protocol logic lives here.
+
+/// Runs `$body` behind a panic boundary: a panic (a bug of ours) is logged and turned into
+/// lws's failure value `$fail` instead of unwinding into C.
+macro_rules! ffi {
+    ($name:literal, $fail:expr, $body:block) => {{
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| $body)) {
+            Ok(v) => v,
+            Err(_) => {
+                lwsl_err!("{}: internal error (panic caught at the C boundary)", $name);
+                $fail
+            }
+        }
+    }};
+}
+
+/// Checks a pointer argument from C; on NULL logs and returns lws's failure value.
+macro_rules! need {
+    ($name:literal, $ptr:expr, $fail:expr) => {
+        if $ptr.is_null() {
+            lwsl_err!("{}: NULL {}", $name, stringify!($ptr));
+            return $fail;
+        }
+    };
+}
+
+/// For exported functions we do not implement yet: log once per function, then fail the
+/// way lws fails.
+macro_rules! not_yet {
+    ($name:literal, $fail:expr) => {{
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| lwsl_err!("{}: not implemented yet in this library", $name));
+        $fail
+    }};
+}
+
+/// Borrows a C string argument as bytes (None for NULL).
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string that outlives the borrow.
+pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: the caller guarantees a NUL-terminated string.
+        Some(unsafe { core::ffi::CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+pub mod context;
+pub mod logs;
+pub mod misc;
+pub mod ring;
+pub mod service;
+pub mod timer;
+pub mod write;
+pub mod writeable;

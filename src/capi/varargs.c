@@ -1,0 +1,58 @@
+/*
+ * The variadic entry points.  Rust cannot define a C variadic function on stable, so
+ * these format with the C library and hand the result to Rust.  Nothing else lives here.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+
+#define VISIBLE __attribute__((visibility("default")))
+
+/* Defined in Rust (src/capi/logs.rs). */
+extern int lws_rs_log_enabled(int filter);
+extern void lws_rs_log_emit(int filter, const char *line, size_t len);
+
+VISIBLE void _lws_logv(int filter, const char *format, va_list vl)
+{
+	char buf[1024];
+	int n;
+
+	if (!format || !lws_rs_log_enabled(filter))
+		return;
+	n = vsnprintf(buf, sizeof(buf), format, vl);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	lws_rs_log_emit(filter, buf, (size_t)n);
+}
+
+VISIBLE void _lws_log(int filter, const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	_lws_logv(filter, format, ap);
+	va_end(ap);
+}
+
+/* lws_snprintf(): like snprintf, but returns the number of bytes actually written
+ * (never more than len - 1) and always NUL-terminates when len > 0. */
+VISIBLE int lws_snprintf(char *str, size_t size, const char *format, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!size || !str)
+		return 0;
+	va_start(ap, format);
+	n = vsnprintf(str, size, format, ap);
+	va_end(ap);
+	if (n < 0) {
+		str[0] = '\0';
+		return 0;
+	}
+	if ((size_t)n >= size)
+		return (int)size - 1;
+	return n;
+}

@@ -1,0 +1,2 @@
+//! The WebSocket protocol, sans-IO: framing, handshake, UTF-8.  Pure functions over byte
+//! slices, unit-tested without sockets.
