@@ -1,2 +1,4 @@
 //! The WebSocket protocol, sans-IO: framing, handshake, UTF-8.  Pure functions over byte
 //! slices, unit-tested without sockets.
+
+pub mod utf8;
