@@ -2,4 +2,5 @@
 //! slices, unit-tested without sockets.
 
 pub mod frame;
+pub mod handshake;
 pub mod utf8;
