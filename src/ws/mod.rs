@@ -1,6 +1,12 @@
 //! The WebSocket protocol, sans-IO: framing, handshake, UTF-8.  Pure functions over byte
 //! slices, unit-tested without sockets.
+//!
+//! Nothing here is C ABI: the `cbindgen:ignore` annotations keep these modules' public
+//! constants out of the generated libwebsockets.h.
 
+/// cbindgen:ignore
 pub mod frame;
+/// cbindgen:ignore
 pub mod handshake;
+/// cbindgen:ignore
 pub mod utf8;
