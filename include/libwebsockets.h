@@ -360,6 +360,10 @@ int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
 
 #define LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS 6144
 
+#define CONTEXT_PORT_NO_LISTEN -1
+
+#define CONTEXT_PORT_NO_LISTEN_SERVER -2
+
 enum lws_callback_reasons {
         LWS_CALLBACK_PROTOCOL_INIT = 27,
         LWS_CALLBACK_PROTOCOL_DESTROY = 28,
@@ -971,6 +975,29 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
+struct lws_dll2_owner {
+        struct lws_dll2 *tail;
+        struct lws_dll2 *head;
+        uint32_t count;
+};
+
+struct lws_dll2 {
+        struct lws_dll2 *prev;
+        struct lws_dll2 *next;
+        struct lws_dll2_owner *owner;
+};
+
+typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
+
+struct lws_sorted_usec_list {
+        struct lws_dll2 list;
+        lws_usec_t us;
+        sul_cb_t cb;
+        uint32_t latency_us;
+};
+
+typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
+
 struct lws_client_connect_info {
         struct lws_context *context;
         const char *address;
@@ -1005,29 +1032,6 @@ struct lws_client_connect_info {
         void *_unused[4];
 };
 
-struct lws_dll2_owner {
-        struct lws_dll2 *tail;
-        struct lws_dll2 *head;
-        uint32_t count;
-};
-
-struct lws_dll2 {
-        struct lws_dll2 *prev;
-        struct lws_dll2 *next;
-        struct lws_dll2_owner *owner;
-};
-
-typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
-
-struct lws_sorted_usec_list {
-        struct lws_dll2 list;
-        lws_usec_t us;
-        sul_cb_t cb;
-        uint32_t latency_us;
-};
-
-typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
-
 typedef struct lws_dll2 lws_dll2_t;
 
 typedef struct lws_dll2_owner lws_dll2_owner_t;
@@ -1053,9 +1057,136 @@ typedef void (*lws_log_emit_t)(int level, const char *line);
 extern "C" {
 #endif // __cplusplus
 
+struct lws_context *lws_create_context(const struct lws_context_creation_info *info);
+
+void lws_context_destroy(struct lws_context *context);
+
+struct lws_vhost *lws_create_vhost(struct lws_context *context,
+                                   const struct lws_context_creation_info *info);
+
+void lws_vhost_destroy(struct lws_vhost *vh);
+
+void *lws_context_user(struct lws_context *context);
+
+int lws_context_is_being_destroyed(struct lws_context *context);
+
+struct lws_context *lws_get_context(const struct lws *wsi);
+
+struct lws_vhost *lws_get_vhost(struct lws *wsi);
+
+const struct lws_protocols *lws_get_protocol(struct lws *wsi);
+
+const char *lws_get_vhost_name(struct lws_vhost *vhost);
+
+int lws_get_vhost_port(struct lws_vhost *vhost);
+
+int lws_get_vhost_listen_port(struct lws_vhost *vhost);
+
+void *lws_get_vhost_user(struct lws_vhost *vhost);
+
+struct lws_vhost *lws_get_vhost_by_name(struct lws_context *context, const char *name);
+
+const struct lws_protocols *lws_vhost_name_to_protocol(struct lws_vhost *vh, const char *name);
+
+void *lws_protocol_vh_priv_zalloc(struct lws_vhost *vhost,
+                                  const struct lws_protocols *prot,
+                                  int size);
+
+void *lws_protocol_vh_priv_get(struct lws_vhost *vhost, const struct lws_protocols *prot);
+
+const struct lws_protocol_vhost_options *lws_pvo_search(const struct lws_protocol_vhost_options *pvo,
+                                                        const char *name);
+
+int lws_pvo_get_str(void *in_, const char *name, const char **result);
+
+void *lws_wsi_user(struct lws *wsi);
+
+void lws_set_wsi_user(struct lws *wsi, void *user);
+
+void *lws_get_opaque_user_data(const struct lws *wsi);
+
+void lws_set_opaque_user_data(struct lws *wsi, void *data);
+
+const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
+
 int lws_rs_log_enabled(int filter);
 
 void lws_rs_log_emit(int filter, const char *line, size_t len);
+
+int lws_service(struct lws_context *context, int timeout_ms);
+
+int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
+
+void lws_cancel_service(struct lws_context *context);
+
+void lws_sul_schedule(struct lws_context *ctx,
+                      int tsi,
+                      lws_sorted_usec_list_t *sul,
+                      sul_cb_t cb,
+                      lws_usec_t us);
+
+void lws_sul_cancel(lws_sorted_usec_list_t *sul);
+
+void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
+
+void lws_set_timeout(struct lws *wsi, int reason, int secs);
+
+void lws_set_timeout_us(struct lws *wsi, int reason, lws_usec_t us);
+
+int lws_write(struct lws *wsi, uint8_t *buf, size_t len, int wp);
+
+int lws_send_pipe_choked(struct lws *wsi);
+
+int lws_partial_buffered(struct lws *wsi);
+
+void lws_close_reason(struct lws *wsi, int status, uint8_t *buf, size_t len);
+
+int lws_get_close_length(struct lws *wsi);
+
+uint8_t *lws_get_close_payload(struct lws *wsi);
+
+size_t lws_remaining_packet_payload(struct lws *wsi);
+
+int lws_is_first_fragment(struct lws *wsi);
+
+int lws_is_final_fragment(struct lws *wsi);
+
+int lws_frame_is_binary(struct lws *wsi);
+
+int lws_rx_flow_control(struct lws *wsi, int enable);
+
+void lws_rx_flow_allow_all_protocol(const struct lws_context *context,
+                                    const struct lws_protocols *protocol);
+
+int lws_callback_on_writable(struct lws *wsi);
+
+int lws_callback_on_writable_all_protocol_vhost(const struct lws_vhost *vhost,
+                                                const struct lws_protocols *protocol);
+
+int lws_callback_on_writable_all_protocol(const struct lws_context *context,
+                                          const struct lws_protocols *protocol);
+
+int lws_callback_all_protocol(struct lws_context *context,
+                              const struct lws_protocols *protocol,
+                              int reason);
+
+int lws_callback_all_protocol_vhost(struct lws_vhost *vh,
+                                    const struct lws_protocols *protocol,
+                                    int reason);
+
+int lws_callback_all_protocol_vhost_args(struct lws_vhost *vh,
+                                         const struct lws_protocols *protocol,
+                                         int reason,
+                                         void *argp,
+                                         size_t len);
+
+int lws_callback_vhost_protocols(struct lws *wsi, int reason, void *in_, size_t len);
+
+int lws_callback_vhost_protocols_vhost(struct lws_vhost *vh, int reason, void *in_, size_t len);
+
+int lws_get_socket_fd(struct lws *wsi);
+
+int64_t lws_get_peer_write_allowance(struct lws *wsi);
 
 #ifdef __cplusplus
 }  // extern "C"
@@ -1071,6 +1202,9 @@ extern "C" {
 typedef int lws_callback_function(struct lws *wsi, enum lws_callback_reasons reason,
 				  void *user, void *in, size_t len);
 typedef enum lws_adoption_type lws_adoption_type;
+/* Defined in Rust with an int reason (any value may arrive); declared with lws's type. */
+int lws_callback_http_dummy(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			    void *in, size_t len);
 typedef enum lws_dir_obj_type_t lws_dir_obj_type_t;
 typedef enum lws_callback_reasons lws_callback_reasons_t;
 

@@ -9,6 +9,6 @@
 pub mod log;
 pub mod abi;
 pub mod capi;
-pub mod core;
+pub mod engine;
 pub mod ring;
 pub mod ws;

@@ -106,4 +106,5 @@ macro_rules! lwsl_err { ($($arg:tt)*) => { lwsl!($crate::abi::consts::LLL_ERR, $
 macro_rules! lwsl_warn { ($($arg:tt)*) => { lwsl!($crate::abi::consts::LLL_WARN, $($arg)*) }; }
 macro_rules! lwsl_notice { ($($arg:tt)*) => { lwsl!($crate::abi::consts::LLL_NOTICE, $($arg)*) }; }
 macro_rules! lwsl_info { ($($arg:tt)*) => { lwsl!($crate::abi::consts::LLL_INFO, $($arg)*) }; }
+#[allow(unused_macros)]
 macro_rules! lwsl_debug { ($($arg:tt)*) => { lwsl!($crate::abi::consts::LLL_DEBUG, $($arg)*) }; }

@@ -52,6 +52,8 @@ for tag, members in enums.items():
     for name, value in variants:
         out.append(f"    {name} = {value},")
     out.append("}")
+    # Rust code names the enumerators unqualified, as C does.
+    out.append(f"pub use {tag}::*;")
     for name, value in aliases:
         consts.setdefault(name, value)
     out.append("")

@@ -18,6 +18,7 @@ pub enum lws_cert_update_state {
     LWS_CUS_CONFIRM = 10,
     LWS_CUS_ISSUE = 11,
 }
+pub use lws_cert_update_state::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +140,7 @@ pub enum lws_callback_reasons {
     LWS_CALLBACK_MQTT_SHADOW_TIMEOUT = 212,
     LWS_CALLBACK_USER = 1000,
 }
+pub use lws_callback_reasons::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +158,7 @@ pub enum lws_write_protocol {
     LWS_WRITE_NO_FIN = 64,
     LWS_WRITE_H2_STREAM_END = 128,
 }
+pub use lws_write_protocol::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,12 +171,14 @@ pub enum lws_mount_protocols {
     LWSMPRO_REDIR_HTTPS = 5,
     LWSMPRO_CALLBACK = 6,
 }
+pub use lws_mount_protocols::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_authentication_mode {
     LWSAUTHM_DEFAULT = 0,
 }
+pub use lws_authentication_mode::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +212,7 @@ pub enum lws_client_connect_ssl_connection_flags {
     LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
     LCCSCF_CACHE_COOKIES = 1073741824,
 }
+pub use lws_client_connect_ssl_connection_flags::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,6 +250,7 @@ pub enum http_status {
     HTTP_STATUS_GATEWAY_TIMEOUT = 504,
     HTTP_STATUS_HTTP_VERSION_NOT_SUPPORTED = 505,
 }
+pub use http_status::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -344,6 +351,7 @@ pub enum lws_token_indexes {
     WSI_PARSING_COMPLETE = 101,
     WSI_INIT_TOKEN_MUXURL = 102,
 }
+pub use lws_token_indexes::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,6 +365,7 @@ pub enum lws_h2_settings {
     H2SET_RESERVED7 = 7,
     H2SET_ENABLE_CONNECT_PROTOCOL = 8,
 }
+pub use lws_h2_settings::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -378,6 +387,7 @@ pub enum lws_close_status {
     LWS_CLOSE_STATUS_CLIENT_TRANSACTION_DONE = 2000,
     LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = 9999,
 }
+pub use lws_close_status::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -416,6 +426,7 @@ pub enum pending_timeout {
     PENDING_TIMEOUT_KILLED_BY_PROXY_CLIENT_CLOSE = 31,
     PENDING_TIMEOUT_USER_OK = 32,
 }
+pub use pending_timeout::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,6 +439,7 @@ pub enum lws_adoption_type {
     LWS_ADOPT_FLAG_RAW_PROXY = 32,
     LWS_ADOPT_RAW_SOCKET_UDP = 18,
 }
+pub use lws_adoption_type::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -443,6 +455,7 @@ pub enum lws_extension_callback_reasons {
     LWS_EXT_CB_OPTION_CONFIRM = 25,
     LWS_EXT_CB_NAMED_OPTION_SET = 26,
 }
+pub use lws_extension_callback_reasons::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -450,6 +463,7 @@ pub enum lws_ext_options_types {
     EXTARG_NONE = 0,
     EXTARG_DEC = 1,
 }
+pub use lws_ext_options_types::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -462,6 +476,7 @@ pub enum lws_dir_obj_type_t {
     LDOTT_SOCKET = 5,
     LDOT_CHAR = 6,
 }
+pub use lws_dir_obj_type_t::*;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -470,6 +485,7 @@ pub enum lws_spa_fileupload_states {
     LWS_UFS_FINAL_CONTENT = 1,
     LWS_UFS_OPEN = 2,
 }
+pub use lws_spa_fileupload_states::*;
 
 pub const LWS_TLS_REQ_ELEMENT_COUNTRY: c_int = 0;
 pub const LWS_TLS_REQ_ELEMENT_STATE: c_int = 1;

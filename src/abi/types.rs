@@ -4,8 +4,12 @@
 //! `capi-tests/abi` asserts every offset against abi/lws-4.3-layout.tsv.
 #![allow(non_camel_case_types)]
 use super::consts::lws_callback_reasons;
-use crate::core::{lws, lws_context, lws_vhost};
+use crate::engine::{lws, lws_context, lws_vhost};
 use core::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ushort, c_void};
+
+/// `info.port` values: no listening socket at all / none for this vhost.
+pub const CONTEXT_PORT_NO_LISTEN: c_int = -1;
+pub const CONTEXT_PORT_NO_LISTEN_SERVER: c_int = -2;
 
 pub type lws_usec_t = i64;
 pub type lws_sockfd_type = c_int;

@@ -28,6 +28,7 @@ macro_rules! need {
 
 /// For exported functions we do not implement yet: log once per function, then fail the
 /// way lws fails.
+#[allow(unused_macros)]
 macro_rules! not_yet {
     ($name:literal, $fail:expr) => {{
         static ONCE: std::sync::Once = std::sync::Once::new();

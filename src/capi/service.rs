@@ -1,1 +1,36 @@
-//! placeholder
+//! lws-service.h.
+use crate::engine::{lws_context, service};
+use core::ffi::c_int;
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_int) -> c_int {
+    ffi!("lws_service", -1, {
+        need!("lws_service", context, -1);
+        service::service(context, timeout_ms)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_service_tsi(context: *mut lws_context, timeout_ms: c_int, tsi: c_int) -> c_int {
+    ffi!("lws_service_tsi", -1, {
+        need!("lws_service_tsi", context, -1);
+        if tsi != 0 {
+            lwsl_err!("lws_service_tsi: only service thread 0 exists");
+            return -1;
+        }
+        service::service(context, timeout_ms)
+    })
+}
+
+/// The one call that is safe from any thread: wakes the service loop, which then sends
+/// LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol.
+#[no_mangle]
+pub unsafe extern "C" fn lws_cancel_service(context: *mut lws_context) {
+    ffi!("lws_cancel_service", (), {
+        if context.is_null() {
+            return;
+        }
+        // SAFETY: only the Sync members are touched (see lws_context).
+        service::cancel_service(unsafe { &*context })
+    })
+}

@@ -1,1 +1,94 @@
-//! placeholder
+//! lws-timeout-timer.h: sul scheduling, wsi timeouts and timers.
+use crate::abi::*;
+use crate::engine::{lws, lws_context, service, wref, wsi};
+use core::ffi::c_int;
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_sul_schedule(
+    ctx: *mut lws_context,
+    tsi: c_int,
+    sul: *mut lws_sorted_usec_list_t,
+    cb: sul_cb_t,
+    us: lws_usec_t,
+) {
+    ffi!("lws_sul_schedule", (), {
+        if ctx.is_null() || sul.is_null() {
+            lwsl_err!("lws_sul_schedule: NULL argument");
+            return;
+        }
+        if tsi != 0 {
+            lwsl_err!("lws_sul_schedule: only service thread 0 exists");
+            return;
+        }
+        // SAFETY: sul is the caller's live struct; lws requires it to stay live while
+        // scheduled.
+        unsafe { service::sul_schedule(ctx, sul, cb, us) }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_sul_cancel(sul: *mut lws_sorted_usec_list_t) {
+    ffi!("lws_sul_cancel", (), {
+        if sul.is_null() {
+            return;
+        }
+        // SAFETY: the caller's live struct.
+        unsafe { service::sul_cancel(sul) }
+    })
+}
+
+/// LWS_CALLBACK_TIMER on this wsi `usecs` from now; LWS_SET_TIMER_USEC_CANCEL cancels.
+#[no_mangle]
+pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
+    ffi!("lws_set_timer_usecs", (), {
+        if wsi.is_null() {
+            lwsl_err!("lws_set_timer_usecs: NULL wsi");
+            return;
+        }
+        let s = wref!(wsi);
+        if s.slot == usize::MAX {
+            return;
+        }
+        let c = crate::engine::cx!(s.ctx);
+        let key = crate::engine::timer::TimerKey::WsiTimer(s.slot, s.gen);
+        if usecs == LWS_SET_TIMER_USEC_CANCEL as lws_usec_t {
+            c.timers.cancel(key);
+        } else {
+            c.timers.schedule(key, crate::engine::timer::now_usecs() + usecs.max(0));
+        }
+    })
+}
+
+/// Closes the wsi `secs` from now unless cancelled (secs 0); LWS_TO_KILL_ASYNC closes it
+/// at the next service, LWS_TO_KILL_SYNC right now.
+#[no_mangle]
+pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: c_int, secs: c_int) {
+    ffi!("lws_set_timeout", (), {
+        if wsi.is_null() {
+            lwsl_err!("lws_set_timeout: NULL wsi");
+            return;
+        }
+        match secs {
+            0 => wsi::set_timeout(wsi, 0, 0),
+            s if s == LWS_TO_KILL_SYNC => wsi::close(wsi, wsi::Why::User),
+            s if s == LWS_TO_KILL_ASYNC => wsi::set_timeout(wsi, reason.max(1), 0),
+            s if s < 0 => lwsl_err!("lws_set_timeout: bad secs {}", s),
+            s => wsi::set_timeout(wsi, reason.max(1), s as i64 * 1_000_000),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_set_timeout_us(wsi: *mut lws, reason: c_int, us: lws_usec_t) {
+    ffi!("lws_set_timeout_us", (), {
+        if wsi.is_null() {
+            lwsl_err!("lws_set_timeout_us: NULL wsi");
+            return;
+        }
+        if us == 0 {
+            wsi::set_timeout(wsi, 0, 0)
+        } else {
+            wsi::set_timeout(wsi, reason.max(1), us.max(0))
+        }
+    })
+}

@@ -1,1 +1,168 @@
-//! placeholder
+//! lws-write.h, lws-ws-close.h and the rx-side queries of lws-misc.h.
+use crate::abi::*;
+use crate::engine::{cx, lws, lws_context, service, wref, wsi, State};
+use core::ffi::c_int;
+use core::ptr::null_mut;
+
+/// Writes `len` bytes at `buf`; for ws frames the header goes into the LWS_PRE bytes
+/// before `buf`.  Returns `len` (also when the kernel took only part: the rest is
+/// buffered and sent before any further WRITEABLE), or -1.
+#[no_mangle]
+pub unsafe extern "C" fn lws_write(wsi: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> c_int {
+    ffi!("lws_write", -1, {
+        need!("lws_write", wsi, -1);
+        if buf.is_null() && len != 0 {
+            lwsl_err!("lws_write: NULL buffer");
+            return -1;
+        }
+        if len > i32::MAX as usize {
+            lwsl_err!("lws_write: length {} too large", len);
+            return -1;
+        }
+        let mut empty = [0u8; LWS_PRE as usize];
+        let buf = if buf.is_null() {
+            // SAFETY: in bounds: LWS_PRE bytes of headroom before a zero-length payload.
+            unsafe { empty.as_mut_ptr().add(LWS_PRE as usize) }
+        } else {
+            buf
+        };
+        // SAFETY: lws's contract: LWS_PRE writable bytes precede buf[..len].
+        unsafe { wsi::write(wsi, buf, len, wp) }
+    })
+}
+
+/// 1 if a write now would not go straight out: something is still buffered, or the
+/// socket cannot take more.
+#[no_mangle]
+pub unsafe extern "C" fn lws_send_pipe_choked(wsi: *mut lws) -> c_int {
+    ffi!("lws_send_pipe_choked", 1, {
+        need!("lws_send_pipe_choked", wsi, 1);
+        let s = wref!(wsi);
+        if s.state == State::Dead {
+            return 1;
+        }
+        if s.out_pos < s.out.len() {
+            return 1;
+        }
+        if s.writable {
+            return 0;
+        }
+        // Not known writable yet: ask the kernel, as lws does.
+        let mut pfd = libc::pollfd {
+            fd: s.fd,
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, zero timeout.
+        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+        if n == 1 && pfd.revents & libc::POLLOUT != 0 {
+            s.writable = true;
+            0
+        } else {
+            1
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_partial_buffered(wsi: *mut lws) -> c_int {
+    ffi!("lws_partial_buffered", 0, {
+        need!("lws_partial_buffered", wsi, 0);
+        let s = wref!(wsi);
+        (s.out_pos < s.out.len()) as c_int
+    })
+}
+
+/// Sets the status and reason our close frame will carry when the user then returns
+/// nonzero from a callback.
+#[no_mangle]
+pub unsafe extern "C" fn lws_close_reason(wsi: *mut lws, status: c_int, buf: *mut u8, len: usize) {
+    ffi!("lws_close_reason", (), {
+        if wsi.is_null() {
+            lwsl_err!("lws_close_reason: NULL wsi");
+            return;
+        }
+        let s = wref!(wsi);
+        s.close_status = status as u16;
+        s.close_reason.clear();
+        if !buf.is_null() && len > 0 {
+            // SAFETY: buf[..len] readable per the caller; at most 123 bytes fit a close.
+            let r = unsafe { core::slice::from_raw_parts(buf, len.min(123)) };
+            s.close_reason.extend_from_slice(r);
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_close_length(wsi: *mut lws) -> c_int {
+    ffi!("lws_get_close_length", 0, {
+        need!("lws_get_close_length", wsi, 0);
+        wref!(wsi).peer_close.len() as c_int
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_close_payload(wsi: *mut lws) -> *mut u8 {
+    ffi!("lws_get_close_payload", null_mut(), {
+        need!("lws_get_close_payload", wsi, null_mut());
+        wref!(wsi).peer_close.as_mut_ptr()
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_remaining_packet_payload(wsi: *mut lws) -> usize {
+    ffi!("lws_remaining_packet_payload", 0, {
+        need!("lws_remaining_packet_payload", wsi, 0);
+        wref!(wsi).rx_remaining as usize
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_is_first_fragment(wsi: *mut lws) -> c_int {
+    ffi!("lws_is_first_fragment", 0, {
+        need!("lws_is_first_fragment", wsi, 0);
+        wref!(wsi).rx_first as c_int
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_is_final_fragment(wsi: *mut lws) -> c_int {
+    ffi!("lws_is_final_fragment", 0, {
+        need!("lws_is_final_fragment", wsi, 0);
+        wref!(wsi).rx_final as c_int
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_frame_is_binary(wsi: *mut lws) -> c_int {
+    ffi!("lws_frame_is_binary", 0, {
+        need!("lws_frame_is_binary", wsi, 0);
+        wref!(wsi).rx_binary as c_int
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_rx_flow_control(wsi: *mut lws, enable: c_int) -> c_int {
+    ffi!("lws_rx_flow_control", -1, {
+        need!("lws_rx_flow_control", wsi, -1);
+        wsi::rx_flow_control(wsi, enable)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_rx_flow_allow_all_protocol(context: *const lws_context, protocol: *const lws_protocols) {
+    ffi!("lws_rx_flow_allow_all_protocol", (), {
+        if context.is_null() || protocol.is_null() {
+            lwsl_err!("lws_rx_flow_allow_all_protocol: NULL argument");
+            return;
+        }
+        let vhosts = cx!(context as *mut lws_context).vhosts.clone();
+        for vh in vhosts {
+            if let Some(i) = crate::engine::protocol_index(vh, protocol) {
+                for w in service::conns_of(vh, i) {
+                    wsi::rx_flow_control(w, 1);
+                }
+            }
+        }
+    })
+}

@@ -1,1 +1,189 @@
-//! placeholder
+//! lws-writeable.h: the "callback when writeable" group, the API this project grew from.
+use crate::abi::*;
+use crate::engine::{self, cx, lws, lws_context, lws_vhost, service, wref, wsi};
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+
+/// Connections bound to `protocol` on `vh` (matched by address, or by name and callback
+/// for a protocol struct from another vhost, as lws does).
+fn conns(vh: *mut lws_vhost, protocol: *const lws_protocols) -> Vec<*mut lws> {
+    match engine::protocol_index(vh, protocol) {
+        Some(i) => service::conns_of(vh, i),
+        None => Vec::new(),
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_on_writable(wsi: *mut lws) -> c_int {
+    ffi!("lws_callback_on_writable", -1, {
+        need!("lws_callback_on_writable", wsi, -1);
+        wsi::request_writeable(wsi)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_on_writable_all_protocol_vhost(
+    vhost: *const lws_vhost,
+    protocol: *const lws_protocols,
+) -> c_int {
+    ffi!("lws_callback_on_writable_all_protocol_vhost", -1, {
+        need!("lws_callback_on_writable_all_protocol_vhost", vhost, -1);
+        need!("lws_callback_on_writable_all_protocol_vhost", protocol, -1);
+        let vh = vhost as *mut lws_vhost;
+        if engine::protocol_index(vh, protocol).is_none() {
+            lwsl_err!("lws_callback_on_writable_all_protocol_vhost: protocol is not from this vhost");
+            return -1;
+        }
+        for w in conns(vh, protocol) {
+            wsi::request_writeable(w);
+        }
+        0
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_on_writable_all_protocol(
+    context: *const lws_context,
+    protocol: *const lws_protocols,
+) -> c_int {
+    ffi!("lws_callback_on_writable_all_protocol", -1, {
+        if context.is_null() {
+            return 0;
+        }
+        need!("lws_callback_on_writable_all_protocol", protocol, -1);
+        let vhosts = cx!(context as *mut lws_context).vhosts.clone();
+        for vh in vhosts {
+            for w in conns(vh, protocol) {
+                wsi::request_writeable(w);
+            }
+        }
+        0
+    })
+}
+
+/// Calls `reason` now on each connection bound to `protocol` on `vh` (every connection
+/// of the vhost when `protocol` is NULL).  Return values are ignored, as in lws.
+fn call_each(vh: *mut lws_vhost, protocol: *const lws_protocols, reason: c_int, argp: *mut c_void, len: usize) {
+    let targets = if protocol.is_null() {
+        let ctx = crate::engine::vh!(vh).ctx;
+        cx!(ctx).all_conns().into_iter().filter(|&w| wref!(w).vhost == vh && wref!(w).bound).collect()
+    } else {
+        conns(vh, protocol)
+    };
+    for w in targets {
+        if wref!(w).state == crate::engine::State::Dead {
+            continue;
+        }
+        wsi::callback(w, reason, argp, len);
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_all_protocol(
+    context: *mut lws_context,
+    protocol: *const lws_protocols,
+    reason: c_int,
+) -> c_int {
+    ffi!("lws_callback_all_protocol", -1, {
+        need!("lws_callback_all_protocol", context, -1);
+        need!("lws_callback_all_protocol", protocol, -1);
+        let vhosts = cx!(context).vhosts.clone();
+        for vh in vhosts {
+            call_each(vh, protocol, reason, null_mut(), 0);
+        }
+        0
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_all_protocol_vhost(
+    vh: *mut lws_vhost,
+    protocol: *const lws_protocols,
+    reason: c_int,
+) -> c_int {
+    ffi!("lws_callback_all_protocol_vhost", -1, {
+        need!("lws_callback_all_protocol_vhost", vh, -1);
+        call_each(vh, protocol, reason, null_mut(), 0);
+        0
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_all_protocol_vhost_args(
+    vh: *mut lws_vhost,
+    protocol: *const lws_protocols,
+    reason: c_int,
+    argp: *mut c_void,
+    len: usize,
+) -> c_int {
+    ffi!("lws_callback_all_protocol_vhost_args", -1, {
+        need!("lws_callback_all_protocol_vhost_args", vh, -1);
+        call_each(vh, protocol, reason, argp, len);
+        0
+    })
+}
+
+/// Every protocol of the wsi's vhost gets `reason`, with this wsi.
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_vhost_protocols(wsi: *mut lws, reason: c_int, in_: *mut c_void, len: usize) -> c_int {
+    ffi!("lws_callback_vhost_protocols", -1, {
+        need!("lws_callback_vhost_protocols", wsi, -1);
+        let vh = wref!(wsi).vhost;
+        let n = engine::vhost_protocols(vh).len();
+        for i in 0..n {
+            let p: *const lws_protocols = &engine::vhost_protocols(vh)[i];
+            // SAFETY: a live protocol entry; lws passes a NULL user here.
+            if unsafe { engine::call_protocol(p, wsi, reason, null_mut(), in_, len) } != 0 {
+                return 1;
+            }
+        }
+        0
+    })
+}
+
+/// Every protocol of the vhost gets `reason`, with a scratch wsi bound to it.
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(vh: *mut lws_vhost, reason: c_int, in_: *mut c_void, len: usize) -> c_int {
+    ffi!("lws_callback_vhost_protocols_vhost", -1, {
+        need!("lws_callback_vhost_protocols_vhost", vh, -1);
+        let ctx = crate::engine::vh!(vh).ctx;
+        let n = engine::vhost_protocols(vh).len();
+        for i in 0..n {
+            if wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, reason, in_, len)) != 0 {
+                return 1;
+            }
+        }
+        0
+    })
+}
+
+/// The do-nothing protocol callback for protocols[0] of ws-only servers.  `reason` is
+/// taken as an int (any value may arrive); the header declares lws's enum signature
+/// (cbindgen.toml) so it can be assigned to `lws_protocols.callback`.
+#[no_mangle]
+pub unsafe extern "C" fn lws_callback_http_dummy(
+    _wsi: *mut lws,
+    _reason: c_int,
+    _user: *mut c_void,
+    _in: *mut c_void,
+    _len: usize,
+) -> c_int {
+    0
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
+    ffi!("lws_get_socket_fd", -1, {
+        need!("lws_get_socket_fd", wsi, -1);
+        wref!(wsi).fd
+    })
+}
+
+/// Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_peer_write_allowance(wsi: *mut lws) -> i64 {
+    ffi!("lws_get_peer_write_allowance", -1, {
+        need!("lws_get_peer_write_allowance", wsi, -1);
+        -1
+    })
+}

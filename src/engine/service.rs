@@ -1,0 +1,505 @@
+//! Context and vhost lifecycle, and the service loop.
+use super::wsi::{self, Why};
+use super::*;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::Ordering;
+
+const WAKER_SLOT: usize = 0;
+
+/// lws_create_context().
+///
+/// # Safety
+/// `info` points to a valid creation info whose pointers follow lws's contract.
+pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<*mut lws_context> {
+    let poll = match mio::Poll::new() {
+        Ok(p) => p,
+        Err(e) => {
+            lwsl_err!("lws_create_context: cannot create poller: {}", e);
+            return None;
+        }
+    };
+    let waker = match mio::Waker::new(poll.registry(), wsi::token_of(WAKER_SLOT, 0)) {
+        Ok(w) => w,
+        Err(e) => {
+            lwsl_err!("lws_create_context: cannot create waker: {}", e);
+            return None;
+        }
+    };
+    let bufsize = if info.pt_serv_buf_size >= 256 {
+        info.pt_serv_buf_size as usize
+    } else {
+        DEFAULT_SERV_BUF
+    };
+    let ctx = Box::into_raw(Box::new(lws_context {
+        waker,
+        cancel_pending: AtomicBool::new(false),
+        inner: UnsafeCell::new(Ctx {
+            poll,
+            events: mio::Events::with_capacity(256),
+            user: info.user,
+            options: info.options,
+            vhosts: Vec::new(),
+            slots: vec![Slot {
+                gen: 0,
+                entry: Entry::Waker,
+            }],
+            free_head: usize::MAX,
+            live_conns: 0,
+            rbuf: vec![0u8; bufsize].into_boxed_slice(),
+            timers: Timers::default(),
+            sul_owner: Box::new(SulOwner {
+                owner: lws_dll2_owner {
+                    tail: null_mut(),
+                    head: null_mut(),
+                    count: 0,
+                },
+                ctx: null_mut(),
+            }),
+            writeable_q: Default::default(),
+            rx_q: Vec::new(),
+            ready: Vec::new(),
+            dead: Vec::new(),
+            timeout_secs: if info.timeout_secs != 0 { info.timeout_secs } else { 20 },
+            max_http_header_data: if info.max_http_header_data != 0 {
+                info.max_http_header_data as usize
+            } else {
+                4096
+            },
+            destroying: false,
+        }),
+    }));
+    cx!(ctx).sul_owner.ctx = ctx;
+    lwsl_info!("context created (serv buf {})", bufsize);
+    if info.options & LWS_SERVER_OPTION_EXPLICIT_VHOSTS == 0 {
+        // SAFETY: info is valid per the caller.
+        if unsafe { create_vhost(ctx, info) }.is_none() {
+            destroy_context(ctx);
+            return None;
+        }
+    }
+    Some(ctx)
+}
+
+fn iface_addr(iface: &str) -> Option<IpAddr> {
+    if let Ok(ip) = iface.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    // An interface name: its first IPv4 address.
+    let mut ifap: *mut libc::ifaddrs = null_mut();
+    // SAFETY: getifaddrs fills ifap with a list we free below.
+    if unsafe { libc::getifaddrs(&mut ifap) } != 0 {
+        return None;
+    }
+    let mut found = None;
+    let mut p = ifap;
+    while !p.is_null() {
+        // SAFETY: p walks the list getifaddrs returned.
+        let ifa = unsafe { &*p };
+        // SAFETY: ifa_name is a NUL-terminated string.
+        let name = unsafe { core::ffi::CStr::from_ptr(ifa.ifa_name) }.to_bytes();
+        if name == iface.as_bytes() && !ifa.ifa_addr.is_null() {
+            // SAFETY: ifa_addr is a valid sockaddr; we read sa_family first.
+            let fam = unsafe { (*ifa.ifa_addr).sa_family } as c_int;
+            if fam == libc::AF_INET {
+                // SAFETY: family says it is a sockaddr_in.
+                let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
+                found = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))));
+                break;
+            }
+        }
+        p = ifa.ifa_next;
+    }
+    // SAFETY: ifap came from getifaddrs.
+    unsafe { libc::freeifaddrs(ifap) };
+    found
+}
+
+/// lws_create_vhost().
+///
+/// # Safety
+/// `ctx` is live; `info` is valid per lws's contract.
+pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_creation_info) -> Option<*mut lws_vhost> {
+    let mut count = 0usize;
+    if !info.protocols.is_null() {
+        // SAFETY: lws's contract: the array ends with an entry whose callback is NULL.
+        while unsafe { (*info.protocols.add(count)).callback }.is_some() {
+            count += 1;
+        }
+    }
+    let name = c_string_of(info.vhost_name).unwrap_or_else(|| "default".to_string());
+    let vh = Box::into_raw(Box::new(lws_vhost {
+        ctx,
+        name: std::ffi::CString::new(name.clone()).unwrap_or_default(),
+        protocols: info.protocols,
+        count_protocols: count,
+        pvo: info.pvo,
+        options: info.options,
+        listen_port: info.port,
+        listener: None,
+        listener_slot: usize::MAX,
+        same_protocol: vec![Vec::new(); count],
+        privs: vec![null_mut(); count],
+        user: info.user,
+        keepalive_timeout: info.keepalive_timeout,
+        destroyed: false,
+        protocols_inited: false,
+    }));
+
+    if info.port >= 0 {
+        let ip = match c_string_of(info.iface) {
+            Some(i) if !i.is_empty() => match iface_addr(&i) {
+                Some(ip) => ip,
+                None => {
+                    lwsl_err!("lws_create_vhost: unknown interface \"{}\"", i);
+                    // SAFETY: vh was created above and is not shared yet.
+                    drop(unsafe { Box::from_raw(vh) });
+                    return None;
+                }
+            },
+            _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        };
+        let addr = SocketAddr::new(ip, info.port as u16);
+        match mio::net::TcpListener::bind(addr) {
+            Ok(mut l) => {
+                let port = l.local_addr().map(|a| a.port() as c_int).unwrap_or(info.port);
+                let (slot, gen) = cx!(ctx).slot_alloc(Entry::Listener(vh));
+                if let Err(e) = cx!(ctx).poll.registry().register(&mut l, wsi::token_of(slot, gen), mio::Interest::READABLE) {
+                    lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
+                }
+                let v = vh!(vh);
+                v.listen_port = port;
+                v.listener = Some(l);
+                v.listener_slot = slot;
+                lwsl_notice!("vhost {}: listening on port {}", name, port);
+            }
+            Err(e) => {
+                lwsl_err!("lws_create_vhost: ERROR on binding to port {} ({})", info.port, e);
+                // SAFETY: vh was created above and is not shared yet.
+                drop(unsafe { Box::from_raw(vh) });
+                return None;
+            }
+        }
+    }
+    cx!(ctx).vhosts.push(vh);
+
+    if info.options & LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT == 0 && init_vhost_protocols(vh) != 0 {
+        lwsl_err!("lws_create_vhost: a protocol failed PROTOCOL_INIT");
+        destroy_vhost(vh);
+        return None;
+    }
+    Some(vh)
+}
+
+/// The options list lws gives PROTOCOL_INIT as `in`: the pvo entry named like the
+/// protocol, its `options` member.
+fn pvo_for(vh: *mut lws_vhost, name: *const c_char) -> *const lws_protocol_vhost_options {
+    // SAFETY: NUL-terminated or NULL.
+    let Some(name) = (unsafe { crate::capi::cstr(name) }) else {
+        return core::ptr::null();
+    };
+    let mut p = vh!(vh).pvo;
+    while !p.is_null() {
+        // SAFETY: the caller's pvo list, live for the vhost's life per lws's contract.
+        let e = unsafe { &*p };
+        // SAFETY: NUL-terminated or NULL.
+        if unsafe { crate::capi::cstr(e.name) } == Some(name) {
+            return e.options;
+        }
+        p = e.next;
+    }
+    core::ptr::null()
+}
+
+/// PROTOCOL_INIT to each protocol of a vhost.  Nonzero if one failed.
+pub(crate) fn init_vhost_protocols(vh: *mut lws_vhost) -> c_int {
+    if vh!(vh).protocols_inited {
+        return 0;
+    }
+    vh!(vh).protocols_inited = true;
+    let ctx = vh!(vh).ctx;
+    for i in 0..vh!(vh).count_protocols {
+        let name = vhost_protocols(vh)[i].name;
+        let pvo = pvo_for(vh, name) as *mut c_void;
+        let r = wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, pvo, 0));
+        if r != 0 {
+            return r;
+        }
+    }
+    0
+}
+
+/// Closes a vhost's connections, PROTOCOL_DESTROY to its protocols, frees it.
+pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
+    if vh!(vh).destroyed {
+        return;
+    }
+    vh!(vh).destroyed = true;
+    let ctx = vh!(vh).ctx;
+    for w in cx!(ctx).all_conns() {
+        if wref!(w).vhost == vh {
+            wsi::finish_close(w, Why::ContextDestroy);
+        }
+    }
+    if vh!(vh).protocols_inited {
+        for i in 0..vh!(vh).count_protocols {
+            wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_DESTROY as c_int, null_mut(), 0));
+        }
+    }
+    let v = vh!(vh);
+    if let Some(mut l) = v.listener.take() {
+        let _ = cx!(ctx).poll.registry().deregister(&mut l);
+        cx!(ctx).slot_free(v.listener_slot);
+    }
+    for p in v.privs.drain(..) {
+        if !p.is_null() {
+            // SAFETY: allocated with calloc by lws_protocol_vh_priv_zalloc.
+            unsafe { libc::free(p) };
+        }
+    }
+    cx!(ctx).vhosts.retain(|&x| x != vh);
+    // SAFETY: vh came from Box::into_raw in create_vhost; nothing refers to it now (its
+    // connections are closed, the listener is gone).
+    drop(unsafe { Box::from_raw(vh) });
+}
+
+/// lws_context_destroy(): every live connection gets its CLOSED, every protocol its
+/// PROTOCOL_DESTROY, then everything is freed.
+pub(crate) fn destroy_context(ctx: *mut lws_context) {
+    if cx!(ctx).destroying {
+        return;
+    }
+    cx!(ctx).destroying = true;
+    for w in cx!(ctx).all_conns() {
+        wsi::finish_close(w, Why::ContextDestroy);
+    }
+    let vhosts = cx!(ctx).vhosts.clone();
+    for vh in vhosts {
+        destroy_vhost(vh);
+    }
+    free_dead(ctx);
+    // SAFETY: ctx came from Box::into_raw in create_context; the caller gives it up.
+    drop(unsafe { Box::from_raw(ctx) });
+}
+
+fn free_dead(ctx: *mut lws_context) {
+    let dead = core::mem::take(&mut cx!(ctx).dead);
+    for w in dead {
+        // SAFETY: dead wsis came from Box::into_raw at accept; they are out of the slab
+        // and every callback about them has returned.
+        drop(unsafe { Box::from_raw(w) });
+    }
+}
+
+/// EVENT_WAIT_CANCELLED to every protocol of every vhost.
+fn cancelled(ctx: *mut lws_context) {
+    let vhosts = cx!(ctx).vhosts.clone();
+    for vh in vhosts {
+        for i in 0..vh!(vh).count_protocols {
+            wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_EVENT_WAIT_CANCELLED as c_int, null_mut(), 0));
+        }
+    }
+}
+
+fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
+    loop {
+        let r = match vh!(vh).listener.as_ref() {
+            Some(l) => l.accept(),
+            None => return,
+        };
+        match r {
+            Ok((sock, peer)) => wsi::accept(ctx, vh, sock, peer),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                lwsl_warn!("accept failed: {}", e);
+                return;
+            }
+        }
+    }
+}
+
+/// One turn of the loop: wait (until an event, the next timer, or a cancel), then
+/// handle I/O, ripe timers and queued WRITEABLE callbacks.
+pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
+    free_dead(ctx);
+    let timeout = {
+        let c = cx!(ctx);
+        if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
+            Some(std::time::Duration::ZERO)
+        } else {
+            c.timers.next_due().map(|due| {
+                let us = (due - timer::now_usecs()).max(0) as u64;
+                std::time::Duration::from_micros(us)
+            })
+        }
+    };
+    // Reused across turns: no allocation per loop turn.
+    let mut ready = core::mem::take(&mut cx!(ctx).ready);
+    ready.clear();
+    {
+        let c = cx!(ctx);
+        match c.poll.poll(&mut c.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return 0,
+            Err(e) => {
+                lwsl_err!("lws_service: poll failed: {}", e);
+                return -1;
+            }
+        }
+        for ev in c.events.iter() {
+            let t = ev.token().0;
+            ready.push((
+                t & 0xffff_ffff,
+                (t >> 32) as u32,
+                ev.is_readable() || ev.is_read_closed() || ev.is_error(),
+                ev.is_writable() || ev.is_write_closed(),
+            ));
+        }
+    }
+    for &(slot, gen, readable, writable) in &ready {
+        let entry = {
+            let c = cx!(ctx);
+            match c.slots.get(slot) {
+                Some(s) if s.gen == gen => match s.entry {
+                    Entry::Waker => 1,
+                    Entry::Listener(_) => 2,
+                    Entry::Conn(_) => 3,
+                    Entry::Free(_) => 0,
+                },
+                _ => 0,
+            }
+        };
+        match entry {
+            1 => {
+                if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
+                    cancelled(ctx);
+                }
+            }
+            2 => {
+                if let Entry::Listener(vh) = cx!(ctx).slots[slot].entry {
+                    accept_all(ctx, vh);
+                }
+            }
+            3 => {
+                let Some(w) = cx!(ctx).conn(slot, gen) else { continue };
+                if writable {
+                    wsi::on_writable(w);
+                }
+                if readable {
+                    wsi::on_readable(w);
+                }
+            }
+            _ => {}
+        }
+    }
+    cx!(ctx).ready = ready;
+    run_timers(ctx);
+    // Only the requests present now: a callback asking again is served next turn, so
+    // one busy writer cannot starve the others or the poller.
+    let n = cx!(ctx).writeable_q.len();
+    for _ in 0..n {
+        let Some(w) = cx!(ctx).writeable_q.pop_front() else { break };
+        wsi::serve_writeable_q(w);
+    }
+    let rq = core::mem::take(&mut cx!(ctx).rx_q);
+    for w in rq {
+        wsi::rx_resume(w);
+    }
+    0
+}
+
+fn ctx_ref<'a>(ctx: *mut lws_context) -> &'a lws_context {
+    // SAFETY: live context; only the Sync members are used through this.
+    unsafe { &*ctx }
+}
+
+pub(crate) fn run_timers(ctx: *mut lws_context) {
+    let now = timer::now_usecs();
+    loop {
+        let Some(key) = cx!(ctx).timers.pop_ripe(now) else { return };
+        match key {
+            timer::TimerKey::Sul(addr) => {
+                let sul = addr as *mut lws_sorted_usec_list;
+                // SAFETY: a scheduled sul is live until cancelled or fired (lws's
+                // contract); we fire it once and forget it.
+                let cb = unsafe {
+                    timer::mark_idle(sul);
+                    (*sul).cb
+                };
+                if let Some(f) = cb {
+                    // SAFETY: the caller's callback with its own sul.
+                    unsafe { f(sul) };
+                }
+            }
+            timer::TimerKey::Timeout(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    wsi::timeout_fired(w);
+                }
+            }
+            timer::TimerKey::WsiTimer(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    wsi::timer_fired(w);
+                }
+            }
+        }
+    }
+}
+
+/// lws_cancel_service(): safe from any thread.
+pub(crate) fn cancel_service(ctx: &lws_context) {
+    ctx.cancel_pending.store(true, Ordering::Release);
+    if let Err(e) = ctx.waker.wake() {
+        lwsl_err!("lws_cancel_service: {}", e);
+    }
+}
+
+/// The connections of a vhost bound to protocol `idx` (a snapshot: callbacks may change
+/// the list).
+pub(crate) fn conns_of(vh: *mut lws_vhost, idx: usize) -> Vec<*mut lws> {
+    vh!(vh).same_protocol.get(idx).cloned().unwrap_or_default()
+}
+
+/// lws_sul_schedule().
+///
+/// # Safety
+/// `sul` points to a caller-owned struct that stays live while scheduled.
+pub(crate) unsafe fn sul_schedule(ctx: *mut lws_context, sul: *mut lws_sorted_usec_list, cb: sul_cb_t, us: lws_usec_t) {
+    let key = timer::TimerKey::Sul(sul as usize);
+    if us == LWS_SET_TIMER_USEC_CANCEL as lws_usec_t {
+        // SAFETY: per the caller.
+        unsafe { sul_cancel(sul) };
+        return;
+    }
+    let due = timer::now_usecs() + us.max(0);
+    // SAFETY: per the caller.
+    unsafe {
+        (*sul).cb = cb;
+        // A sul scheduled on another context first leaves it.
+        sul_cancel(sul);
+    }
+    let c = cx!(ctx);
+    let owner: *mut SulOwner = &mut *c.sul_owner;
+    c.timers.schedule(key, due);
+    // SAFETY: per the caller.
+    unsafe { timer::mark_scheduled(sul, owner, due) };
+}
+
+/// lws_sul_cancel(): the sul's owner member leads to its context.
+///
+/// # Safety
+/// `sul` points to a live struct.
+pub(crate) unsafe fn sul_cancel(sul: *mut lws_sorted_usec_list) {
+    // SAFETY: per the caller.
+    let owner = unsafe { (*sul).list.owner } as *mut SulOwner;
+    if owner.is_null() {
+        return;
+    }
+    // SAFETY: a non-NULL owner is one of our SulOwner objects, set by sul_schedule, and
+    // lives as long as its context (lws requires suls to be cancelled before that).
+    let ctx = unsafe { (*owner).ctx };
+    if !ctx.is_null() {
+        cx!(ctx).timers.cancel(timer::TimerKey::Sul(sul as usize));
+    }
+    // SAFETY: per the caller.
+    unsafe { timer::mark_idle(sul) };
+}

@@ -1,0 +1,915 @@
+//! A connection's life: accept, the HTTP upgrade, WebSocket rx, writes, WRITEABLE
+//! dispatch, close.  Every function takes raw `*mut lws` and borrows briefly; see the
+//! reentrancy rule in core/mod.rs.
+use super::*;
+use crate::ws::frame::{self, RxEvent};
+use crate::ws::handshake;
+use std::io::{ErrorKind, Read, Write};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Why {
+    /// A callback returned nonzero, or the user killed it: send the prepared close
+    /// reason if there is one (lws semantics), else just close.
+    User,
+    /// The peer went away or the socket failed: nothing more can be sent.
+    Gone,
+    /// The context is being destroyed.
+    ContextDestroy,
+}
+
+const CLOSE_ACK_SECS: i64 = 5;
+
+pub(crate) fn is_client(_w: *mut lws) -> bool {
+    false
+}
+
+/// A scratch wsi for callbacks that have no connection (PROTOCOL_INIT, ...): lws hands
+/// those callbacks a wsi whose context, vhost and protocol can be queried.
+pub(crate) fn with_fake_wsi<R>(
+    ctx: *mut lws_context,
+    vh: *mut lws_vhost,
+    idx: usize,
+    f: impl FnOnce(*mut lws) -> R,
+) -> R {
+    let mut fake = Box::new(lws::new(
+        ctx,
+        vh,
+        frame::RxConfig {
+            expect_masked: true,
+            max_chunk: 1,
+            validate_utf8: false,
+            max_message: 0,
+        },
+    ));
+    fake.state = State::Dead;
+    let protos = vhost_protocols(vh);
+    if idx < protos.len() {
+        fake.protocol = &protos[idx];
+        fake.protocol_idx = idx;
+    }
+    let p: *mut lws = &mut *fake;
+    let r = f(p);
+    drop(fake);
+    r
+}
+
+/// Calls the wsi's bound protocol.
+pub(crate) fn callback(w: *mut lws, reason: c_int, inp: *mut c_void, len: usize) -> c_int {
+    let (proto, user) = {
+        let s = wref!(w);
+        (s.protocol, s.user_space)
+    };
+    // SAFETY: protocol is NULL or an entry of the vhost's live protocol array.
+    unsafe { call_protocol(proto, w, reason, user, inp, len) }
+}
+
+/// Calls protocols[0] of the wsi's vhost (lws sends connection-level events there).
+fn callback_p0(w: *mut lws, reason: c_int, user: *mut c_void, inp: *mut c_void, len: usize) -> c_int {
+    let vh = wref!(w).vhost;
+    let protos = vhost_protocols(vh);
+    let p0 = protos.first().map_or(core::ptr::null(), |p| p as *const lws_protocols);
+    // SAFETY: p0 is NULL or a live protocol entry.
+    unsafe { call_protocol(p0, w, reason, user, inp, len) }
+}
+
+pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
+    mio::Token(slot | ((gen as usize) << 32))
+}
+
+/// A new TCP connection on a vhost's listener.
+pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::TcpStream, peer: std::net::SocketAddr) {
+    use std::os::fd::AsRawFd;
+    let _ = sock.set_nodelay(true);
+    let fd = sock.as_raw_fd();
+    let (rx_cfg, timeout_secs) = {
+        let c = cx!(ctx);
+        (
+            frame::RxConfig {
+                expect_masked: true,
+                max_chunk: c.rbuf.len(),
+                validate_utf8: c.options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+                max_message: 0,
+            },
+            c.timeout_secs,
+        )
+    };
+    let mut b = Box::new(lws::new(ctx, vh, rx_cfg));
+    b.fd = fd;
+    b.peer_addr = Some(peer);
+    b.protocol = vhost_protocols(vh).first().map_or(core::ptr::null(), |p| p as *const _);
+    let w = Box::into_raw(b);
+
+    // lws's network filter: user = the socket fd, nonzero return drops it.
+    if callback_p0(w, LWS_CALLBACK_FILTER_NETWORK_CONNECTION as c_int, fd as isize as *mut c_void, null_mut(), 0) != 0 {
+        lwsl_info!("connection refused by FILTER_NETWORK_CONNECTION");
+        // SAFETY: w came from Box::into_raw above and was never registered.
+        drop(unsafe { Box::from_raw(w) });
+        return;
+    }
+
+    let (slot, gen) = cx!(ctx).slot_alloc(Entry::Conn(w));
+    {
+        let s = wref!(w);
+        s.slot = slot;
+        s.gen = gen;
+        s.sock = Some(sock);
+    }
+    let reg = {
+        let c = cx!(ctx);
+        let s = wref!(w);
+        c.live_conns += 1;
+        c.poll.registry().register(
+            s.sock.as_mut().expect("socket just set"),
+            token_of(slot, gen),
+            mio::Interest::READABLE | mio::Interest::WRITABLE,
+        )
+    };
+    if let Err(e) = reg {
+        lwsl_err!("accept: cannot register socket: {}", e);
+        finish_close(w, Why::Gone);
+        return;
+    }
+    set_timeout(w, PENDING_TIMEOUT_ESTABLISH_WITH_SERVER as c_int, timeout_secs as i64 * 1_000_000);
+    if callback_p0(w, LWS_CALLBACK_WSI_CREATE as c_int, null_mut(), null_mut(), 0) != 0
+        || callback_p0(w, LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED as c_int, null_mut(), null_mut(), 0) != 0
+    {
+        close(w, Why::User);
+    }
+}
+
+/// Readable socket: read until a short read (the socket is drained) or EAGAIN.
+pub(crate) fn on_readable(w: *mut lws) {
+    loop {
+        let (buf_ptr, cap) = {
+            let s = wref!(w);
+            if s.state == State::Dead || s.rx_flow_reasons != 0 || s.state == State::FlushThenClose {
+                return;
+            }
+            let c = cx!(s.ctx);
+            (c.rbuf.as_mut_ptr(), c.rbuf.len())
+        };
+        let r = {
+            let s = wref!(w);
+            // SAFETY: rbuf lives as long as the context; nothing else uses it during
+            // this read (the service loop is single-threaded and not re-entered).
+            let buf = unsafe { core::slice::from_raw_parts_mut(buf_ptr, cap) };
+            match s.sock.as_mut() {
+                Some(sock) => sock.read(buf),
+                None => return,
+            }
+        };
+        match r {
+            Ok(0) => {
+                close(w, Why::Gone);
+                return;
+            }
+            Ok(n) => {
+                input(w, buf_ptr, n);
+                if n < cap {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => {
+                close(w, Why::Gone);
+                return;
+            }
+        }
+    }
+}
+
+/// Bytes from the peer, at `ptr[..len]` (the context read buffer or a stash).
+pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
+    match wref!(w).state {
+        State::Http => http_input(w, ptr, len),
+        State::Ws | State::WsAwaitingCloseAck => ws_input(w, ptr, len),
+        State::FlushThenClose | State::Dead => {}
+    }
+}
+
+fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
+    let parsed = {
+        let s = wref!(w);
+        // SAFETY: ptr[..len] is readable (see input()).
+        s.hdr.extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
+        let max = cx!(s.ctx).max_http_header_data;
+        handshake::parse_request(&s.hdr, max)
+    };
+    match parsed {
+        Ok(None) => {}
+        Err(handshake::ReqError::TooLarge) => http_fail(w, 431, "Request Header Fields Too Large"),
+        Err(handshake::ReqError::Malformed) => http_fail(w, 400, "Bad Request"),
+        Ok(Some(req)) => {
+            let consumed = req.len;
+            wref!(w).req = Some(req);
+            if !upgrade(w) {
+                return;
+            }
+            // Frames the client sent right behind its request.
+            let mut rest = {
+                let s = wref!(w);
+                s.hdr.split_off(consumed.min(s.hdr.len()))
+            };
+            if !rest.is_empty() {
+                let n = rest.len();
+                ws_input(w, rest.as_mut_ptr(), n);
+            }
+        }
+    }
+}
+
+/// An HTTP error before any upgrade: a minimal response, then close.
+pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
+    lwsl_info!("http: {} {}", code, text);
+    let resp = format!("HTTP/1.1 {code} {text}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
+    send_raw(w, resp.as_bytes());
+    flush_then_close(w);
+}
+
+/// The request head is complete: a ws upgrade (or, until the HTTP role exists, a 404).
+/// Returns true when the connection is now a WebSocket.
+fn upgrade(w: *mut lws) -> bool {
+    let (vh, protocols_hdr, key, is_upgrade) = {
+        let s = wref!(w);
+        let req = s.req.as_ref().expect("request set by caller");
+        let buf = &s.hdr;
+        let up_hdr = req.header(buf, "upgrade").unwrap_or(b"");
+        let is_upgrade = handshake::token_list_contains(up_hdr, "websocket");
+        match handshake::check_upgrade(req, buf) {
+            Ok(u) => (s.vhost, u.protocols.to_vec(), u.key.to_vec(), true),
+            Err(e) => {
+                if is_upgrade {
+                    lwsl_info!("bad ws upgrade: {}", e);
+                    (s.vhost, Vec::new(), Vec::new(), false)
+                } else {
+                    (s.vhost, Vec::new(), Vec::new(), false)
+                }
+            }
+        }
+    };
+    if !is_upgrade {
+        let asked = {
+            let s = wref!(w);
+            let req = s.req.as_ref().expect("request");
+            handshake::token_list_contains(req.header(&s.hdr, "upgrade").unwrap_or(b""), "websocket")
+        };
+        if asked {
+            http_fail(w, 400, "Bad Request");
+        } else {
+            http_fail(w, 404, "Not Found");
+        }
+        return false;
+    }
+
+    // lws asks protocols[0] whether it may upgrade at all.
+    let mut what = *b"websocket\0";
+    if callback(w, LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int, what.as_mut_ptr() as *mut c_void, 9) != 0 {
+        http_fail(w, 403, "Forbidden");
+        return false;
+    }
+
+    // The first requested subprotocol we have; the vhost's first when none is asked.
+    let idx = if protocols_hdr.is_empty() {
+        if vhost_protocols(vh).is_empty() {
+            None
+        } else {
+            Some(0)
+        }
+    } else {
+        handshake::protocol_list(&protocols_hdr).find_map(|name| protocol_by_name(vh, name))
+    };
+    let Some(idx) = idx else {
+        lwsl_notice!("No supported protocol \"{}\"", String::from_utf8_lossy(&protocols_hdr));
+        http_fail(w, 400, "Bad Request");
+        return false;
+    };
+    if !bind_protocol(w, idx) {
+        close(w, Why::User);
+        return false;
+    }
+    let proto_cstr = if protocols_hdr.is_empty() {
+        None
+    } else {
+        std::ffi::CString::new(protocols_hdr.clone()).ok()
+    };
+    let in_ptr = proto_cstr.as_ref().map_or(null_mut(), |c| c.as_ptr() as *mut c_void);
+    if callback(w, LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION as c_int, in_ptr, 0) != 0 {
+        lwsl_warn!("User code denied connection");
+        http_fail(w, 403, "Forbidden");
+        return false;
+    }
+
+    // ADD_HEADERS lets the user append header lines to the 101.
+    let mut extra = vec![0u8; 1024];
+    #[repr(C)]
+    struct ProcessHtmlArgs {
+        p: *mut c_char,
+        len: c_int,
+        max_len: c_int,
+        final_: c_int,
+        chunked: c_int,
+    }
+    let mut args = ProcessHtmlArgs {
+        p: extra.as_mut_ptr() as *mut c_char,
+        len: 0,
+        max_len: extra.len() as c_int,
+        final_: 0,
+        chunked: 0,
+    };
+    if callback(w, LWS_CALLBACK_ADD_HEADERS as c_int, &mut args as *mut _ as *mut c_void, 0) != 0 {
+        close(w, Why::User);
+        return false;
+    }
+    let used = (args.p as usize).saturating_sub(extra.as_ptr() as usize).min(extra.len());
+    extra.truncate(used);
+
+    let accept = handshake::accept_key(&key);
+    let chosen = if protocols_hdr.is_empty() {
+        None
+    } else {
+        // SAFETY: protocol names are NUL-terminated C strings.
+        unsafe { crate::capi::cstr(vhost_protocols(vh)[idx].name) }.map(|n| n.to_vec())
+    };
+    let mut resp = Vec::with_capacity(160 + extra.len());
+    handshake::write_101(&mut resp, &accept, chosen.as_deref(), &extra);
+    {
+        let s = wref!(w);
+        s.state = State::Ws;
+        let c = cx!(s.ctx);
+        c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
+        s.timeout_reason = 0;
+        // rx chunks are at most rx_buffer_size (pt_serv_buf_size when 0), as in lws.
+        // SAFETY: s.protocol was just bound to a live entry.
+        let rxs = unsafe { (*s.protocol).rx_buffer_size };
+        let chunk = if rxs == 0 { c.rbuf.len() } else { rxs };
+        s.rx = frame::Rx::new(frame::RxConfig {
+            expect_masked: true,
+            max_chunk: chunk,
+            validate_utf8: c.options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+            max_message: 0,
+        });
+    }
+    send_raw(w, &resp);
+    if wref!(w).state != State::Ws {
+        return false;
+    }
+    if callback(w, LWS_CALLBACK_ESTABLISHED as c_int, null_mut(), 0) != 0 {
+        close(w, Why::User);
+        return false;
+    }
+    wref!(w).state == State::Ws
+}
+
+/// Binds a wsi to protocol `idx` of its vhost, allocating its zeroed per-session data.
+pub(crate) fn bind_protocol(w: *mut lws, idx: usize) -> bool {
+    unbind_protocol(w);
+    let vh = wref!(w).vhost;
+    let protos = vhost_protocols(vh);
+    let Some(p) = protos.get(idx) else { return false };
+    {
+        let s = wref!(w);
+        s.protocol = p;
+        s.protocol_idx = idx;
+        if p.per_session_data_size > 0 && s.user_space.is_null() {
+            // SAFETY: plain zeroed allocation, freed in finish_close.
+            let u = unsafe { libc::calloc(1, p.per_session_data_size) };
+            if u.is_null() {
+                lwsl_err!("OOM allocating per-session data");
+                return false;
+            }
+            s.user_space = u;
+            s.user_space_owned = true;
+        }
+        let v = vh!(vh);
+        if let Some(list) = v.same_protocol.get_mut(idx) {
+            s.same_protocol_pos = list.len();
+            list.push(w);
+            s.bound = true;
+        }
+    }
+    callback(w, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int, null_mut(), 0) == 0
+}
+
+fn unbind_protocol(w: *mut lws) {
+    let s = wref!(w);
+    if !s.bound {
+        return;
+    }
+    s.bound = false;
+    let v = vh!(s.vhost);
+    if let Some(list) = v.same_protocol.get_mut(s.protocol_idx) {
+        let pos = s.same_protocol_pos;
+        if pos < list.len() && list[pos] == w {
+            list.swap_remove(pos);
+            if pos < list.len() {
+                let moved = list[pos];
+                wref!(moved).same_protocol_pos = pos;
+            }
+        }
+    }
+}
+
+fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
+    let mut pos = 0usize;
+    loop {
+        let ev = {
+            let s = wref!(w);
+            if !matches!(s.state, State::Ws | State::WsAwaitingCloseAck) {
+                return;
+            }
+            if s.rx_flow_reasons != 0 {
+                // Keep what is not parsed yet until rx flow is allowed again.
+                // SAFETY: ptr[pos..len] is readable.
+                let rest = unsafe { core::slice::from_raw_parts(ptr.add(pos), len - pos) };
+                s.rx_stash.extend_from_slice(rest);
+                return;
+            }
+            // SAFETY: ptr[..len] is ours to mutate for this call (unmasking in place).
+            let buf = unsafe { core::slice::from_raw_parts_mut(ptr, len) };
+            s.rx.next(buf, &mut pos)
+        };
+        match ev {
+            RxEvent::NeedMore => return,
+            RxEvent::Data {
+                start,
+                len: n,
+                binary,
+                message_first,
+                frame_fin,
+                remaining,
+                ..
+            } => {
+                {
+                    let s = wref!(w);
+                    if s.state != State::Ws {
+                        continue;
+                    }
+                    s.rx_first = message_first;
+                    s.rx_final = frame_fin && remaining == 0;
+                    s.rx_binary = binary;
+                    s.rx_remaining = remaining;
+                }
+                let reason = if is_client(w) {
+                    LWS_CALLBACK_CLIENT_RECEIVE
+                } else {
+                    LWS_CALLBACK_RECEIVE
+                };
+                // SAFETY: start+n <= len (the parser's contract).
+                let p = unsafe { ptr.add(start) } as *mut c_void;
+                if callback(w, reason as c_int, p, n) != 0 {
+                    close(w, Why::User);
+                    return;
+                }
+            }
+            RxEvent::Ping => {
+                if wref!(w).state == State::Ws {
+                    let payload = wref!(w).rx.control_payload().to_vec();
+                    send_frame(w, frame::OP_PONG, &payload);
+                }
+            }
+            RxEvent::Pong => {
+                let mut payload = wref!(w).rx.control_payload().to_vec();
+                let reason = if is_client(w) {
+                    LWS_CALLBACK_CLIENT_RECEIVE_PONG
+                } else {
+                    LWS_CALLBACK_RECEIVE_PONG
+                };
+                let n = payload.len();
+                if callback(w, reason as c_int, payload.as_mut_ptr() as *mut c_void, n) != 0 {
+                    close(w, Why::User);
+                    return;
+                }
+            }
+            RxEvent::Close => {
+                peer_close(w);
+                return;
+            }
+            RxEvent::Error { code, reason } => {
+                lwsl_info!("ws protocol error {}: {}", code, reason);
+                close_with(w, code, reason.as_bytes());
+                return;
+            }
+        }
+    }
+}
+
+fn peer_close(w: *mut lws) {
+    let payload = wref!(w).rx.control_payload().to_vec();
+    wref!(w).peer_close = payload.clone();
+    if wref!(w).state == State::WsAwaitingCloseAck {
+        // The answer to our close: done.
+        finish_close(w, Why::User);
+        return;
+    }
+    match frame::parse_close_payload(&payload) {
+        Err(code) => close_with(w, code, b""),
+        Ok(_) => {
+            let mut p = payload.clone();
+            let n = p.len();
+            let ptr = if n == 0 { null_mut() } else { p.as_mut_ptr() as *mut c_void };
+            if callback(w, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE as c_int, ptr, n) != 0 {
+                finish_close(w, Why::User);
+                return;
+            }
+            if wref!(w).state != State::Ws {
+                return;
+            }
+            // Echo the peer's close (its code and reason), then close once flushed.
+            send_frame(w, frame::OP_CLOSE, &payload);
+            flush_then_close(w);
+        }
+    }
+}
+
+/// Sends a close frame with `code` and `reason` and closes once it is out.
+fn close_with(w: *mut lws, code: u16, reason: &[u8]) {
+    if wref!(w).state != State::Ws {
+        finish_close(w, Why::Gone);
+        return;
+    }
+    let mut p = Vec::with_capacity(2 + reason.len());
+    p.extend_from_slice(&code.to_be_bytes());
+    p.extend_from_slice(&reason[..reason.len().min(123)]);
+    send_frame(w, frame::OP_CLOSE, &p);
+    flush_then_close(w);
+}
+
+fn flush_then_close(w: *mut lws) {
+    let empty = {
+        let s = wref!(w);
+        if s.state == State::Dead {
+            return;
+        }
+        s.state = State::FlushThenClose;
+        s.out.len() == s.out_pos
+    };
+    if empty {
+        finish_close(w, Why::User);
+    } else {
+        // Don't wait forever for a peer that stopped reading.
+        set_timeout(w, PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE as c_int, CLOSE_ACK_SECS * 1_000_000);
+    }
+}
+
+/// Closes a connection as lws does for `why`.
+pub(crate) fn close(w: *mut lws, why: Why) {
+    let (state, has_reason) = {
+        let s = wref!(w);
+        (s.state, s.close_status != 0)
+    };
+    match state {
+        State::Dead => {}
+        State::Ws if why == Why::User && has_reason => {
+            let (code, reason) = {
+                let s = wref!(w);
+                (s.close_status, core::mem::take(&mut s.close_reason))
+            };
+            let mut p = Vec::with_capacity(2 + reason.len());
+            p.extend_from_slice(&code.to_be_bytes());
+            p.extend_from_slice(&reason);
+            send_frame(w, frame::OP_CLOSE, &p);
+            let s = wref!(w);
+            if s.state == State::Ws {
+                s.state = State::WsAwaitingCloseAck;
+                set_timeout(w, PENDING_TIMEOUT_CLOSE_ACK as c_int, CLOSE_ACK_SECS * 1_000_000);
+            }
+        }
+        _ => finish_close(w, why),
+    }
+}
+
+/// The end: callbacks, socket closed, slot released; memory freed at the next safe point.
+pub(crate) fn finish_close(w: *mut lws, why: Why) {
+    let (ctx, was_ws) = {
+        let s = wref!(w);
+        if s.state == State::Dead && s.closed_cb {
+            return;
+        }
+        let was_ws = matches!(s.state, State::Ws | State::WsAwaitingCloseAck)
+            || (s.state == State::FlushThenClose && s.bound);
+        s.state = State::Dead;
+        s.closed_cb = true;
+        s.want_writeable = false;
+        (s.ctx, was_ws)
+    };
+    let _ = why;
+    {
+        let s = wref!(w);
+        let c = cx!(ctx);
+        c.timers.cancel_wsi(s.slot, s.gen);
+        if let Some(sock) = s.sock.as_mut() {
+            let _ = c.poll.registry().deregister(sock);
+        }
+    }
+    if was_ws {
+        callback(w, LWS_CALLBACK_HTTP_DROP_PROTOCOL as c_int, null_mut(), 0);
+        let reason = if is_client(w) {
+            LWS_CALLBACK_CLIENT_CLOSED
+        } else {
+            LWS_CALLBACK_CLOSED
+        };
+        callback(w, reason as c_int, null_mut(), 0);
+    } else {
+        callback(w, LWS_CALLBACK_CLOSED_HTTP as c_int, null_mut(), 0);
+    }
+    let user = wref!(w).user_space;
+    callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
+    unbind_protocol(w);
+    let s = wref!(w);
+    s.sock = None; // closes the fd
+    s.fd = -1;
+    if s.user_space_owned && !s.user_space.is_null() {
+        // SAFETY: allocated with calloc in bind_protocol; the callbacks are done with it.
+        unsafe { libc::free(s.user_space) };
+    }
+    s.user_space = null_mut();
+    s.user_space_owned = false;
+    s.out = Vec::new();
+    s.rx_stash = Vec::new();
+    s.hdr = Vec::new();
+    let c = cx!(ctx);
+    if s.slot != usize::MAX {
+        c.slot_free(s.slot);
+        c.live_conns -= 1;
+        c.dead.push(w);
+    }
+}
+
+/// Queues or sends raw bytes: straight to the socket when nothing is buffered, else
+/// behind what is.  Returns false if the connection failed.
+pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
+    let s = wref!(w);
+    if s.state == State::Dead {
+        return false;
+    }
+    if s.out_pos < s.out.len() {
+        s.out.extend_from_slice(data);
+        return true;
+    }
+    s.out.clear();
+    s.out_pos = 0;
+    let mut off = 0;
+    while off < data.len() {
+        let r = match s.sock.as_mut() {
+            Some(sock) => sock.write(&data[off..]),
+            None => return false,
+        };
+        match r {
+            Ok(0) => break,
+            Ok(n) => off += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(_) => {
+                close(w, Why::Gone);
+                return false;
+            }
+        }
+    }
+    if off < data.len() {
+        // Partial: keep the rest; WRITEABLE is held back until it drains.
+        s.writable = false;
+        s.out.extend_from_slice(&data[off..]);
+    }
+    true
+}
+
+/// A complete control or data frame built here (server frames are unmasked).
+pub(crate) fn send_frame(w: *mut lws, opcode: u8, payload: &[u8]) -> bool {
+    let mut f = [0u8; 14 + 125];
+    if payload.len() <= 125 {
+        let h = frame::write_header(&mut f, true, opcode, payload.len() as u64, None);
+        f[h..h + payload.len()].copy_from_slice(payload);
+        return send_raw(w, &f[..h + payload.len()]);
+    }
+    let mut v = vec![0u8; 14 + payload.len()];
+    let h = frame::write_header(&mut v, true, opcode, payload.len() as u64, None);
+    v[h..h + payload.len()].copy_from_slice(payload);
+    v.truncate(h + payload.len());
+    send_raw(w, &v)
+}
+
+/// lws_write(): the frame header goes into the LWS_PRE bytes before `buf`, and header
+/// plus payload leave in one syscall.
+///
+/// # Safety
+/// `buf` points to `len` bytes preceded by at least LWS_PRE writable bytes (lws's
+/// contract for ws writes).
+pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> c_int {
+    let state = wref!(w).state;
+    let base = wp & 0x1f;
+    let is_http = matches!(base, 3 | 7 | 8 | 9);
+    if is_http {
+        if state == State::Dead {
+            return -1;
+        }
+        // SAFETY: buf[..len] readable per the caller.
+        let data = unsafe { core::slice::from_raw_parts(buf, len) };
+        return if send_raw(w, data) { len as c_int } else { -1 };
+    }
+    if state != State::Ws {
+        lwsl_info!("lws_write: connection is not an open websocket");
+        return -1;
+    }
+    let opcode = match base {
+        x if x == LWS_WRITE_TEXT as c_int => frame::OP_TEXT,
+        x if x == LWS_WRITE_BINARY as c_int => frame::OP_BINARY,
+        x if x == LWS_WRITE_CONTINUATION as c_int => frame::OP_CONT,
+        x if x == LWS_WRITE_PING as c_int => frame::OP_PING,
+        x if x == LWS_WRITE_PONG as c_int => frame::OP_PONG,
+        _ => {
+            lwsl_err!("lws_write: unsupported write protocol {}", wp);
+            return -1;
+        }
+    };
+    if (opcode == frame::OP_PING || opcode == frame::OP_PONG) && len > 125 {
+        lwsl_err!("lws_write: control frame payload {} > 125", len);
+        return -1;
+    }
+    let fin = wp & LWS_WRITE_NO_FIN as c_int == 0;
+    let hlen = frame::header_len(len as u64, false);
+    let mut hdr = [0u8; 14];
+    frame::write_header(&mut hdr, fin, opcode, len as u64, None);
+    // SAFETY: the LWS_PRE bytes before buf are the caller's headroom for this header;
+    // hlen <= 10 <= LWS_PRE.
+    let frame = unsafe {
+        let start = buf.sub(hlen);
+        core::ptr::copy_nonoverlapping(hdr.as_ptr(), start, hlen);
+        core::slice::from_raw_parts(start, hlen + len)
+    };
+    if send_raw(w, frame) {
+        len as c_int
+    } else {
+        -1
+    }
+}
+
+/// Writable socket: drain what is buffered, then the WRITEABLE callback if asked for.
+pub(crate) fn on_writable(w: *mut lws) {
+    {
+        let s = wref!(w);
+        if s.state == State::Dead {
+            return;
+        }
+        s.writable = true;
+    }
+    if !flush(w) {
+        return;
+    }
+    let s = wref!(w);
+    match s.state {
+        State::FlushThenClose => finish_close(w, Why::User),
+        State::Ws if s.want_writeable => {
+            s.want_writeable = false;
+            writeable_cb(w);
+        }
+        _ => {}
+    }
+}
+
+/// Writes out what is buffered.  True when nothing is left.
+fn flush(w: *mut lws) -> bool {
+    let s = wref!(w);
+    while s.out_pos < s.out.len() {
+        let r = match s.sock.as_mut() {
+            Some(sock) => sock.write(&s.out[s.out_pos..]),
+            None => return false,
+        };
+        match r {
+            Ok(0) => return false,
+            Ok(n) => s.out_pos += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                s.writable = false;
+                return false;
+            }
+            Err(_) => {
+                close(w, Why::Gone);
+                return false;
+            }
+        }
+    }
+    s.out = Vec::new();
+    s.out_pos = 0;
+    true
+}
+
+pub(crate) fn writeable_cb(w: *mut lws) {
+    let reason = if is_client(w) {
+        LWS_CALLBACK_CLIENT_WRITEABLE
+    } else {
+        LWS_CALLBACK_SERVER_WRITEABLE
+    };
+    if callback(w, reason as c_int, null_mut(), 0) != 0 {
+        close(w, Why::User);
+    }
+}
+
+/// lws_callback_on_writable(): one WRITEABLE callback once the socket can take data.
+pub(crate) fn request_writeable(w: *mut lws) -> c_int {
+    let s = wref!(w);
+    match s.state {
+        State::Dead | State::FlushThenClose => return 0,
+        State::Http | State::WsAwaitingCloseAck => return 0,
+        State::Ws => {}
+    }
+    s.want_writeable = true;
+    if s.writable && s.out_pos >= s.out.len() && !s.in_writeable_q {
+        s.in_writeable_q = true;
+        cx!(s.ctx).writeable_q.push_back(w);
+    }
+    1
+}
+
+/// Serves one entry of the writeable queue.
+pub(crate) fn serve_writeable_q(w: *mut lws) {
+    let s = wref!(w);
+    s.in_writeable_q = false;
+    if s.state != State::Ws || !s.want_writeable || s.out_pos < s.out.len() {
+        return;
+    }
+    s.want_writeable = false;
+    writeable_cb(w);
+}
+
+/// lws_set_timeout() in microseconds; 0 cancels.
+pub(crate) fn set_timeout(w: *mut lws, reason: c_int, us: i64) {
+    let s = wref!(w);
+    if s.slot == usize::MAX || s.state == State::Dead {
+        return;
+    }
+    let c = cx!(s.ctx);
+    let key = timer::TimerKey::Timeout(s.slot, s.gen);
+    if us <= 0 && reason == 0 {
+        c.timers.cancel(key);
+        s.timeout_reason = 0;
+        return;
+    }
+    s.timeout_reason = reason;
+    c.timers.schedule(key, timer::now_usecs() + us.max(0));
+}
+
+pub(crate) fn timeout_fired(w: *mut lws) {
+    let reason = wref!(w).timeout_reason;
+    lwsl_info!("wsi timed out (reason {})", reason);
+    if reason == PENDING_TIMEOUT_CLOSE_ACK as c_int || wref!(w).state == State::FlushThenClose {
+        finish_close(w, Why::Gone);
+    } else {
+        close(w, Why::User);
+    }
+}
+
+pub(crate) fn timer_fired(w: *mut lws) {
+    if wref!(w).state == State::Dead {
+        return;
+    }
+    if callback(w, LWS_CALLBACK_TIMER as c_int, null_mut(), 0) != 0 {
+        close(w, Why::User);
+    }
+}
+
+/// lws_rx_flow_control().
+pub(crate) fn rx_flow_control(w: *mut lws, enable: c_int) -> c_int {
+    let s = wref!(w);
+    if s.state == State::Dead {
+        return -1;
+    }
+    let before = s.rx_flow_reasons;
+    let applies = LWS_RXFLOW_REASON_APPLIES;
+    if enable & applies != 0 {
+        let mask = enable
+            & !(applies | LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT | LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
+        if enable & LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT != 0 {
+            s.rx_flow_reasons &= !mask;
+        } else {
+            s.rx_flow_reasons |= mask;
+        }
+    } else if enable != 0 {
+        s.rx_flow_reasons &= !LWS_RXFLOW_REASON_USER_BOOL;
+    } else {
+        s.rx_flow_reasons |= LWS_RXFLOW_REASON_USER_BOOL;
+    }
+    if before != 0 && s.rx_flow_reasons == 0 && !s.in_rx_q {
+        s.in_rx_q = true;
+        cx!(s.ctx).rx_q.push(w);
+    }
+    0
+}
+
+/// Rx flow was re-enabled: parse what was held back, then read the socket again (its
+/// readiness edge may have passed while we were not reading).
+pub(crate) fn rx_resume(w: *mut lws) {
+    {
+        let s = wref!(w);
+        s.in_rx_q = false;
+        if s.state == State::Dead || s.rx_flow_reasons != 0 {
+            return;
+        }
+    }
+    let mut stash = core::mem::take(&mut wref!(w).rx_stash);
+    if !stash.is_empty() {
+        let n = stash.len();
+        input(w, stash.as_mut_ptr(), n);
+    }
+    on_readable(w);
+}
