@@ -10,7 +10,8 @@ BUILD := build
 SOVERSION := 19
 VERSION := 4.3.10
 
-.PHONY: all lib header check-header install uninstall test unit capi examples clean demo abi-consts clippy fmt-check
+.PHONY: all lib header check-header install uninstall test unit capi capi-valgrind abi-test \
+	exports-test matrix abi-prototypes examples clean demo abi-consts clippy fmt-check
 
 all: lib
 
@@ -46,8 +47,31 @@ uninstall:
 unit:
 	$(CARGO) test --release --lib
 
+# The C API tests and the built-in checks (abi, exports, matrix, install); see
+# capi-tests/README.md.  T="name ..." runs only those.
 capi: lib
-	$(PYTHON) tools/run_capi_tests.py
+	$(PYTHON) tools/run_capi_tests.py $(T)
+
+capi-valgrind: lib
+	VALGRIND=1 $(PYTHON) tools/run_capi_tests.py $(T)
+
+abi-test: lib
+	$(PYTHON) tools/run_capi_tests.py abi
+
+exports-test: lib
+	$(PYTHON) tools/run_capi_tests.py exports
+
+matrix: lib
+	$(PYTHON) tools/check_matrix.py
+
+# Re-read abi/lws-4.3-prototypes.tsv off lws 4.3's headers: make abi-prototypes LWS_SRC_INCLUDE=dir
+abi-prototypes:
+	$(PYTHON) tools/gen_abi_prototypes.py --lws-include $(LWS_SRC_INCLUDE)
+
+# Builds examples-c/*.c (the runner does this too, before the drivers that use them).
+EXAMPLES_C := $(wildcard examples-c/*.c)
+examples: lib
+	$(if $(EXAMPLES_C),$(PYTHON) tools/run_capi_tests.py $(patsubst examples-c/%.c,example-build/%,$(EXAMPLES_C)),@echo "no examples-c/*.c")
 
 test: check-header unit capi
 	@echo "all tests passed"

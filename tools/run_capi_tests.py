@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Builds and runs the C API tests (`make capi`; `make test` runs it).
+
+    run_capi_tests.py [NAME ...]     run only these tests / checks
+
+Tests (see capi-tests/README.md for the conventions):
+  capi-tests/X.c            compiled to build/capi/X and run; if capi-tests/X.py exists it is
+                            a driver, run as `python3 capi-tests/X.py build/capi/X`
+  capi-tests/Y.py (no Y.c)  a driver on its own, e.g. exercising build/examples/*
+  examples-c/E.c            compiled to build/examples/E (drivers run them)
+A test passes when it exits 0 within the time limit and, if capi-tests/X.expected exists,
+its stdout equals that file byte for byte.  stdout goes to build/capi/X.out, stderr to
+build/capi/X.err.
+
+Built-in checks, reported like tests:
+  abi      struct layouts and constant values of include/libwebsockets.h against abi/*.tsv
+           (tools/gen_abi_test.py), plus the header compiled as C (-pedantic-errors), as
+           C++, and included twice
+  exports  every symbol libwebsockets.so exports is an lws 4.3 function; SONAME
+  matrix   MATRIX.md agrees with abi/lws-4.3-symbols.tsv and the library (tools/check_matrix.py)
+  install  `make install` into a temporary prefix; a program built with pkg-config, and
+           one linked statically, run
+
+Environment:
+  CC, CXX         compilers (cc, g++)
+  LWS_INCLUDE     directory holding libwebsockets.h (include/)
+  LWS_LIBDIR      directory holding libwebsockets.so (target/release); setting either runs
+                  the tests against another libwebsockets (a differential run): exports,
+                  matrix and install, which are about this project's build, are skipped
+  LWS_BUILD       build directory (build/)
+  VALGRIND=1      run every C test under valgrind (drivers get the prefix in LWS_WRAP)
+  CAPI_TIMEOUT    seconds per test (120)
+"""
+import difflib, glob, os, shlex, shutil, signal, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "capi-tests")
+EXAMPLES = os.path.join(ROOT, "examples-c")
+INCLUDE = os.path.abspath(os.environ.get("LWS_INCLUDE") or os.path.join(ROOT, "include"))
+LIBDIR = os.path.abspath(os.environ.get("LWS_LIBDIR") or os.path.join(ROOT, "target", "release"))
+OURS = not (os.environ.get("LWS_INCLUDE") or os.environ.get("LWS_LIBDIR"))
+BUILD = os.path.abspath(os.environ.get("LWS_BUILD") or os.path.join(ROOT, "build"))
+CAPI_OUT = os.path.join(BUILD, "capi")
+EX_OUT = os.path.join(BUILD, "examples")
+CC = shlex.split(os.environ.get("CC") or "cc")
+CXX = shlex.split(os.environ.get("CXX") or "g++")
+PYTHON = sys.executable or "python3"
+TIMEOUT = float(os.environ.get("CAPI_TIMEOUT") or 120)
+VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "-q"]
+WRAP = VALGRIND if os.environ.get("VALGRIND") not in (None, "", "0") else []
+CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE]
+LIBS = ["-L" + LIBDIR, "-lwebsockets", "-lpthread"]
+BUILTINS = ["abi", "exports", "matrix", "install"]
+KNOWN_ISSUES = os.path.join(TESTS, "known-issues.txt")
+
+
+def test_env():
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = LIBDIR + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    env["LWS_BUILD"] = BUILD
+    env["LWS_ROOT"] = ROOT
+    env["LWS_WRAP"] = shlex.join(WRAP)
+    env["PYTHONPATH"] = TESTS + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run(cmd, timeout=TIMEOUT, env=None, out=None, err=None, cwd=ROOT):
+    """Runs cmd in its own process group; returns (rc, stdout, stderr, timed_out).
+    Output goes through files, so a grandchild holding a pipe cannot hang us; whatever is
+    left of the process group afterwards is killed."""
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+        try:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                                 env=env, cwd=cwd, start_new_session=True)
+        except OSError as e:
+            return 127, b"", str(e).encode(), False
+        timed_out = False
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        p.wait()
+        fo.seek(0)
+        fe.seek(0)
+        o, e = fo.read(), fe.read()
+    if out:
+        with open(out, "wb") as f:
+            f.write(o)
+    if err:
+        with open(err, "wb") as f:
+            f.write(e)
+    return p.returncode, o, e, timed_out
+
+
+def text(b):
+    return b.decode("utf-8", "replace")
+
+
+def tail(s, n=60):
+    lines = s.rstrip("\n").splitlines()
+    if len(lines) > n:
+        lines = [f"... ({len(lines) - n} lines before)"] + lines[-n:]
+    return "\n".join("    " + l for l in lines)
+
+
+class Result:
+    def __init__(self, name):
+        self.name, self.ok, self.msg, self.t0 = name, True, [], time.monotonic()
+        self.transcript, self.problems = [], []
+
+    def fail(self, msg):
+        self.ok = False
+        self.msg.append(msg)
+        return self
+
+    def problem(self, line, detail=None):
+        """A one-line finding of a built-in check: a failure unless capi-tests/known-issues.txt
+        lists it as `NAME: line`."""
+        self.problems.append((line, detail))
+
+
+def apply_known_issues(res):
+    """Turns a built-in check's problems into failures, except those listed in
+    capi-tests/known-issues.txt (this project's own build only); a listed problem that no
+    longer happens fails too, so the list stays true."""
+    known = set()
+    if OURS and os.path.exists(KNOWN_ISSUES):
+        for l in open(KNOWN_ISSUES):
+            l = l.rstrip("\n")
+            if l.strip() and not l.startswith("#") and l.startswith(res.name + ": "):
+                known.add(l[len(res.name) + 2:])
+    seen = set()
+    for line, detail in res.problems:
+        seen.add(line)
+        if line in known:
+            res.transcript.append(line + "   [known issue]")
+        else:
+            res.fail(line + ("\n" + detail if detail else ""))
+    for line in sorted(known - seen):
+        res.fail(f"fixed: remove `{res.name}: {line}` from capi-tests/known-issues.txt")
+    out = os.path.join(CAPI_OUT, res.name + ".out")
+    if res.name != "matrix":
+        with open(out, "w") as f:
+            f.write("\n".join(res.transcript + [l for l, _ in res.problems]) + "\n")
+
+
+def compile_c(src, exe, res):
+    rc, o, e, to = run(CC + CFLAGS + [src] + LIBS + ["-o", exe], timeout=300)
+    if rc != 0:
+        res.fail(f"compile failed: {shlex.join(CC + CFLAGS + [os.path.relpath(src, ROOT)] + LIBS)}\n"
+                 + tail(text(o + e)))
+        return False
+    return True
+
+
+def check_transcript(name, res, out):
+    exp = os.path.join(TESTS, name + ".expected")
+    if not os.path.exists(exp):
+        return
+    want = open(exp, "rb").read()
+    if want != out:
+        diff = difflib.unified_diff(text(want).splitlines(True), text(out).splitlines(True),
+                                    f"capi-tests/{name}.expected", f"build/capi/{name}.out")
+        res.fail("stdout differs from the expected transcript:\n" + tail("".join(diff), 80))
+
+
+def run_test(name, exe):
+    """A capi-tests test: exe is build/capi/NAME, or None for a driver without a .c."""
+    res = Result(name)
+    driver = os.path.join(TESTS, name + ".py")
+    if os.path.exists(driver):
+        cmd = [PYTHON, driver] + ([exe] if exe else [])
+    else:
+        cmd = WRAP + [exe]
+    rc, o, e, to = run(cmd, env=test_env(), out=os.path.join(CAPI_OUT, name + ".out"),
+                       err=os.path.join(CAPI_OUT, name + ".err"))
+    if to:
+        res.fail(f"timed out after {TIMEOUT:g} s (process group killed)")
+    elif rc != 0:
+        res.fail(f"exit status {rc}" + (" (valgrind found errors)" if WRAP and rc == 99 else ""))
+    check_transcript(name, res, o)
+    if not res.ok and e.strip():
+        res.msg.append(f"stderr (build/capi/{name}.err):\n" + tail(text(e)))
+    return res
+
+
+# ---- built-in checks ---------------------------------------------------------------
+
+def check_abi():
+    res = Result("abi")
+    gen = os.path.join(CAPI_OUT, "abi.c")
+    rc, o, e, _ = run([PYTHON, os.path.join(ROOT, "tools", "gen_abi_test.py"), "--cc",
+                       shlex.join(CC), "--include", INCLUDE, "--out", gen]
+                      + (["--only-lws-functions"] if OURS else []), timeout=300)
+    if rc != 0:
+        return res.fail("tools/gen_abi_test.py failed:\n" + tail(text(o + e)))
+    exe = os.path.join(CAPI_OUT, "abi")
+    rc, o, e, _ = run(CC + CFLAGS + [gen, "-o", exe], timeout=300)
+    if rc != 0:
+        return res.fail("build/capi/abi.c does not compile:\n" + tail(text(o + e)))
+    rc, o, e, to = run([exe])
+    for l in text(o).splitlines():
+        if l.startswith(("FAIL ", "MISMATCH ")):
+            res.problem(l)
+        else:
+            res.transcript.append(l)
+    if (rc != 0 or to) and not res.problems:
+        res.fail(f"build/capi/abi exited {rc} without saying why:\n" + tail(text(e)))
+
+    # the header on its own: pedantic C, C++, and included twice (the guard must cover it all)
+    src1 = os.path.join(CAPI_OUT, "abi-header.c")
+    with open(src1, "w") as f:
+        f.write("#include <libwebsockets.h>\nint main(void) { return 0; }\n")
+    src2 = os.path.join(CAPI_OUT, "abi-header-twice.c")
+    with open(src2, "w") as f:
+        f.write("#include <libwebsockets.h>\n#include <libwebsockets.h>\n"
+                "int main(void) { return 0; }\n")
+    for what, cmd in [
+        ("the header as C (-std=gnu11 -Wall -Wextra -Werror -pedantic-errors)",
+         CC + ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-pedantic-errors", "-I" + INCLUDE,
+               "-fsyntax-only", src1]),
+        ("the header as C++ (-x c++ -Wall -Wextra -Werror)",
+         CXX + ["-x", "c++", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE, "-fsyntax-only", src1]),
+        ("the header included twice",
+         CC + CFLAGS + ["-fsyntax-only", src2]),
+    ]:
+        rc, o, e, _ = run(cmd, timeout=300)
+        if rc == 0:
+            res.transcript.append(f"{what}: ok")
+        else:
+            res.problem(f"FAIL {what}", tail(text(o + e), 12))
+    return res
+
+
+def declared_functions():
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import gen_abi_test
+    return gen_abi_test.declared_functions(shlex.join(CC), INCLUDE, CAPI_OUT)
+
+
+def nm_defined(lib):
+    p = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr.strip())
+    syms = {}
+    for l in p.stdout.splitlines():
+        parts = l.split()
+        if len(parts) < 2:
+            continue
+        kind, sym = parts[-2], parts[-1].split("@")[0]
+        if kind in ("A",):  # version nodes, not symbols
+            continue
+        syms[sym] = kind
+    return syms
+
+
+def symbol_table():
+    with open(os.path.join(ROOT, "abi", "lws-4.3-symbols.tsv")) as f:
+        rows = [l.rstrip("\n").split("\t") for l in f if l.strip() and not l.startswith("#")]
+    return [r[0] for r in rows[1:]]
+
+
+def check_exports():
+    res = Result("exports")
+    lib = os.path.join(LIBDIR, "libwebsockets.so")
+    if not os.path.exists(lib):
+        return res.fail(f"{lib} does not exist: build it first (make lib)")
+    for tool in ("nm", "readelf"):
+        if not shutil.which(tool):
+            return res.fail(f"{tool} not found (binutils)")
+    try:
+        syms = nm_defined(lib)
+    except RuntimeError as e:
+        return res.fail(f"nm -D failed: {e}")
+    known = set(symbol_table())
+    for s in sorted(syms):
+        if s not in known:
+            res.problem(f"FAIL {s} is exported but is not an lws 4.3 function: hide it")
+        elif syms[s] not in ("T", "W", "i"):
+            res.problem(f"FAIL {s} is exported as data (nm type {syms[s]}), not as a function")
+    declared = declared_functions()
+    for s in sorted(syms):
+        if s in known and s not in declared:
+            res.problem(f"FAIL {s} is exported but include/libwebsockets.h does not declare it")
+    undeclared_unexported = sorted(s for s in declared if s in known and s not in syms)
+    p = subprocess.run(["readelf", "-d", lib], capture_output=True, text=True)
+    soname = [l.split("[", 1)[1].rstrip("]") for l in p.stdout.splitlines()
+              if "(SONAME)" in l and "[" in l]
+    if soname != ["libwebsockets.so.19"]:
+        res.problem(f"FAIL the SONAME is {', '.join(soname) or 'missing'}, lws 4.3's is libwebsockets.so.19")
+    if not os.path.exists(os.path.join(LIBDIR, "libwebsockets.so.19")):
+        res.problem(f"FAIL {os.path.relpath(LIBDIR, ROOT)}/libwebsockets.so.19 is missing (programs "
+                    "load the library by its SONAME; `make lib` makes the link)")
+    res.transcript = [f"exported symbols: {len(syms)}; SONAME: {', '.join(soname) or '-'}",
+                      f"declared in the header but not exported (programs using them do not "
+                      f"link): {len(undeclared_unexported)}"
+                      + (": " + " ".join(undeclared_unexported) if undeclared_unexported else "")]
+    with open(os.path.join(CAPI_OUT, "exports.symbols"), "w") as f:
+        f.write("".join(f"{syms[s]} {s}\n" for s in sorted(syms)))
+    return res
+
+
+def check_matrix():
+    res = Result("matrix")
+    rc, o, e, _ = run([PYTHON, os.path.join(ROOT, "tools", "check_matrix.py"),
+                       "--lib", os.path.join(LIBDIR, "libwebsockets.so")],
+                      out=os.path.join(CAPI_OUT, "matrix.out"))
+    res.transcript = text(o).splitlines()[-1:]
+    if rc != 0:
+        res.fail(tail(text(o + e)))
+    return res
+
+
+INSTALL_PROG = r"""#include <libwebsockets.h>
+int main(void)
+{
+	char buf[32];
+	int n = lws_snprintf(buf, sizeof(buf), "lws %d.%d", LWS_LIBRARY_VERSION_MAJOR,
+			     LWS_LIBRARY_VERSION_MINOR);
+	printf("%s (%d)\n", buf, n);
+	return n == 7 ? 0 : 1;
+}
+"""
+
+
+def check_install():
+    res = Result("install")
+    if not shutil.which("pkg-config"):
+        return res.fail("pkg-config not found: install it (apt-get install pkg-config); "
+                        ".ci/run does")
+    make = os.environ.get("MAKE") or "make"
+    tmp = tempfile.mkdtemp(prefix="install-", dir=BUILD)
+    try:
+        env = dict(os.environ)
+        env.pop("MAKEFLAGS", None)
+        env.pop("MFLAGS", None)
+        env.pop("MAKELEVEL", None)
+        rc, o, e, _ = run([make, "-s", "-C", ROOT, "install", "PREFIX=" + tmp], timeout=900, env=env)
+        if rc != 0:
+            return res.fail("make install failed:\n" + tail(text(o + e)))
+        pc = os.path.join(tmp, "lib", "pkgconfig")
+        env = dict(os.environ, PKG_CONFIG_PATH=pc)
+        env.pop("PKG_CONFIG_LIBDIR", None)
+        p = subprocess.run(["pkg-config", "--cflags", "--libs", "libwebsockets"],
+                           capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            return res.fail("pkg-config --cflags --libs libwebsockets failed:\n" + tail(p.stderr))
+        flags = shlex.split(p.stdout)
+        if not any(f == "-I" + tmp + "/include" for f in flags):
+            res.fail(f"pkg-config --cflags does not point at the prefix: {p.stdout.strip()}")
+        ver = subprocess.run(["pkg-config", "--modversion", "libwebsockets"],
+                             capture_output=True, text=True, env=env).stdout.strip()
+        src = os.path.join(tmp, "prog.c")
+        with open(src, "w") as f:
+            f.write(INSTALL_PROG)
+        lines = [f"pkg-config: libwebsockets {ver}: {p.stdout.strip()}"]
+        exe = os.path.join(tmp, "prog")
+        rc, o, e, _ = run(CC + ["-std=gnu11", "-Wall", "-Wextra", "-Werror", src, "-o", exe] + flags)
+        if rc != 0:
+            return res.fail("the pkg-config build failed:\n" + tail(text(o + e)))
+        rc, o, e, _ = run([exe], env=dict(os.environ, LD_LIBRARY_PATH=os.path.join(tmp, "lib")))
+        lines.append(f"shared: {text(o).strip()} exit {rc}")
+        if rc != 0:
+            res.fail(f"the pkg-config-built program failed (exit {rc}):\n" + tail(text(o + e)))
+        p = subprocess.run(["ldd", exe], capture_output=True, text=True,
+                           env=dict(os.environ, LD_LIBRARY_PATH=os.path.join(tmp, "lib")))
+        if shutil.which("ldd") and os.path.join(tmp, "lib", "libwebsockets.so.19") not in p.stdout:
+            res.fail("the program does not load the installed libwebsockets.so.19:\n" + tail(p.stdout))
+        exe_s = os.path.join(tmp, "prog-static")
+        cmd = CC + ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + os.path.join(tmp, "include"),
+                    src, "-o", exe_s, "-L" + os.path.join(tmp, "lib"), "-l:libwebsockets.a",
+                    "-lpthread", "-ldl", "-lm"]
+        rc, o, e, _ = run(cmd)
+        if rc != 0:
+            return res.fail("the static link failed:\n    " + shlex.join(cmd) + "\n" + tail(text(o + e)))
+        env = dict(os.environ)
+        env.pop("LD_LIBRARY_PATH", None)
+        rc, o, e, _ = run([exe_s], env=env)
+        lines.append(f"static: {text(o).strip()} exit {rc}")
+        if rc != 0:
+            res.fail(f"the statically linked program failed (exit {rc}):\n" + tail(text(o + e)))
+        d = subprocess.run(["readelf", "-d", exe_s], capture_output=True, text=True).stdout
+        if "libwebsockets" in d:
+            res.fail("the static program still needs a shared libwebsockets")
+        res.transcript = lines
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
+# ---- main --------------------------------------------------------------------------
+
+def report(res, verbose_ok=False):
+    dt = time.monotonic() - res.t0
+    print(f"{'PASS' if res.ok else 'FAIL'}  {res.name:<28} {dt:6.2f}s", flush=True)
+    if verbose_ok:
+        for l in res.transcript:
+            print("    " + l)
+    for m in res.msg:
+        for l in m.splitlines():
+            print("    " + l)
+    sys.stdout.flush()
+
+
+def main(argv):
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
+    os.makedirs(CAPI_OUT, exist_ok=True)
+    os.makedirs(EX_OUT, exist_ok=True)
+    c_tests = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(TESTS, "*.c")))
+    drivers = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(TESTS, "*.py"))
+                     if not os.path.basename(p).startswith("_"))
+    lone = [d for d in drivers if d not in c_tests]
+    examples = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(EXAMPLES, "*.c")))
+    clash = [n for n in c_tests + lone if n in BUILTINS]
+    if clash:
+        print(f"capi-tests/ may not use the built-in check names: {' '.join(clash)}")
+        return 2
+    everything = BUILTINS[:3] + sorted(c_tests + lone) + BUILTINS[3:]
+    wanted = argv or everything
+    unknown = [n for n in wanted if n not in everything and not n.startswith("example-build/")]
+    if unknown:
+        print(f"unknown test(s): {' '.join(unknown)}\navailable: {' '.join(everything)}")
+        return 2
+    print(f"capi: include {os.path.relpath(INCLUDE, ROOT)}, library {os.path.relpath(LIBDIR, ROOT)}"
+          + (", under valgrind" if WRAP else ""), flush=True)
+    if not os.path.exists(os.path.join(LIBDIR, "libwebsockets.so")):
+        print(f"no libwebsockets.so in {LIBDIR}: build it first (make lib)")
+        return 1
+
+    results, skipped = [], 0
+    t_start = time.monotonic()
+    # the examples first: drivers run them
+    for ex in examples:
+        res = Result("example-build/" + ex)
+        compile_c(os.path.join(EXAMPLES, ex + ".c"), os.path.join(EX_OUT, ex), res)
+        if argv and res.name not in argv:
+            if not res.ok:
+                print(f"warning: examples-c/{ex}.c does not build")
+            continue
+        report(res)
+        results.append(res)
+    for name in wanted:
+        if name in BUILTINS:
+            if not OURS and name != "abi":
+                print(f"SKIP  {name:<28} (differential run: about this project's build)")
+                skipped += 1
+                continue
+            res = {"abi": check_abi, "exports": check_exports, "matrix": check_matrix,
+                   "install": check_install}[name]()
+            apply_known_issues(res)
+            report(res, verbose_ok=True)
+        elif name.startswith("example-build/"):
+            continue
+        elif name in c_tests:
+            res = Result(name)
+            exe = os.path.join(CAPI_OUT, name)
+            if compile_c(os.path.join(TESTS, name + ".c"), exe, res):
+                t0 = res.t0
+                res = run_test(name, exe)
+                res.t0 = t0
+            report(res)
+        else:
+            res = run_test(name, None)
+            report(res)
+        results.append(res)
+    failed = [r.name for r in results if not r.ok]
+    print(f"capi ({time.monotonic() - t_start:.1f}s)" + (f", failed: {' '.join(failed)}" if failed else ""))
+    print(f"capi: {len(results) - len(failed)} passed, {len(failed)} failed"
+          + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
