@@ -18,12 +18,14 @@ def start_server(binary, *args, wait_line=b"listening on port"):
     wrap = os.environ.get("LWS_WRAP", "").split()
     p = subprocess.Popen(wrap + [binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 30
+    p.preamble = ""
     while time.time() < deadline:
         line = p.stdout.readline()
         if not line:
             break
         if wait_line in line:
             return p, int(line.split()[-1])
+        p.preamble += line.decode(errors="replace")
     raise SystemExit("server did not start: " + p.stderr.read().decode(errors="replace"))
 
 

@@ -20,6 +20,7 @@ struct pss {
 
 struct vhd {
 	lws_sorted_usec_list_t sul;
+	lws_sorted_usec_list_t sul_flow;
 	struct lws_context *context;
 	struct lws_vhost *vhost;
 	const struct lws_protocols *protocol;
@@ -82,7 +83,10 @@ logcb(const char *proto, struct pss *pss, int reason, size_t len)
 static void
 queue_write(struct lws *wsi, struct pss *pss, const char *s)
 {
-	lws_snprintf(pss->out, sizeof(pss->out), "%s", s);
+	size_t n = pss->want ? strlen(pss->out) : 0;
+
+	/* a reply not yet written gets the next one appended */
+	lws_snprintf(pss->out + n, sizeof(pss->out) - n, "%s%s", n ? " " : "", s);
 	pss->want = 1;
 	lws_callback_on_writable(wsi);
 }
@@ -96,6 +100,16 @@ sul_cb(lws_sorted_usec_list_t *sul)
 	fflush(stdout);
 	/* every alpha session says so */
 	lws_callback_all_protocol(vhd->context, vhd->protocol, LWS_CALLBACK_USER + 3);
+}
+
+static void
+sul_flow_cb(lws_sorted_usec_list_t *sul)
+{
+	struct vhd *vhd = lws_container_of(sul, struct vhd, sul_flow);
+
+	printf("S alpha rx flow allowed again\n");
+	fflush(stdout);
+	lws_rx_flow_allow_all_protocol(vhd->context, vhd->protocol);
 }
 
 static void *
@@ -146,7 +160,7 @@ cb_alpha(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 
 	logcb("alpha", pss, reason, len);
 
-	switch (reason) {
+	switch ((int)reason) {
 	case LWS_CALLBACK_PROTOCOL_INIT:
 		vhd = lws_protocol_vh_priv_zalloc(lws_get_vhost(wsi), lws_get_protocol(wsi),
 						  sizeof(*vhd));
@@ -242,6 +256,13 @@ cb_alpha(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		} else if (!strcmp(cmd, "denynext")) {
 			deny_next = 1;
 			queue_write(wsi, pss, "ok");
+		} else if (!strcmp(cmd, "flow")) {
+			lws_rx_flow_control(wsi, 0);
+			lws_sul_schedule(vhd->context, 0, &vhd->sul_flow, sul_flow_cb, 100 * LWS_US_PER_MS);
+		} else if (!strcmp(cmd, "opaque")) {
+			lws_set_opaque_user_data(wsi, pss);
+			lws_snprintf(cmd, sizeof(cmd), "opaque=%d", lws_get_opaque_user_data(wsi) == pss);
+			queue_write(wsi, pss, cmd);
 		} else if (!strcmp(cmd, "quit")) {
 			interrupted = 1;
 		} else {
@@ -291,6 +312,8 @@ cb_alpha(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		       len >= 2 ? ((unsigned char *)in)[0] << 8 | ((unsigned char *)in)[1] : -1,
 		       len > 2 ? (int)len - 2 : 0, len > 2 ? (const char *)in + 2 : "",
 		       lws_get_close_length(wsi));
+		printf("S alpha#%d close payload same=%d\n", pss->id,
+		       lws_get_close_length(wsi) == (int)len && !memcmp(lws_get_close_payload(wsi), in, len));
 		break;
 
 	default:

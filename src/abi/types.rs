@@ -3,7 +3,7 @@
 //! present and ignored, so a program compiled against lws's own headers sees one layout.
 //! `capi-tests/abi` asserts every offset against abi/lws-4.3-layout.tsv.
 #![allow(non_camel_case_types)]
-use super::consts::lws_callback_reasons;
+use super::consts::{lws_callback_reasons, lws_extension_callback_reasons};
 use crate::engine::{lws, lws_context, lws_vhost};
 use core::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ushort, c_void};
 
@@ -12,6 +12,14 @@ pub const CONTEXT_PORT_NO_LISTEN: c_int = -1;
 pub const CONTEXT_PORT_NO_LISTEN_SERVER: c_int = -2;
 
 pub type lws_usec_t = i64;
+pub type cap_value_t = c_int;
+pub type lws_smd_class_t = u32;
+/// OpenSSL's context type, opaque here (TLS is not built in yet); declared in the header
+/// as `typedef struct ssl_ctx_st SSL_CTX`, which is compatible with OpenSSL's own.
+pub type SSL_CTX = ssl_ctx_st;
+pub struct ssl_ctx_st {
+    _opaque: [u8; 0],
+}
 pub type lws_sockfd_type = c_int;
 pub type lws_filefd_type = c_int;
 pub type sul_cb_t = Option<unsafe extern "C" fn(sul: *mut lws_sorted_usec_list)>;
@@ -95,7 +103,17 @@ pub struct lws_retry_bo {
 #[derive(Clone, Copy)]
 pub struct lws_extension {
     pub name: *const c_char,
-    pub callback: *mut c_void,
+    pub callback: Option<
+        unsafe extern "C" fn(
+            context: *mut lws_context,
+            ext: *const lws_extension,
+            wsi: *mut lws,
+            reason: lws_extension_callback_reasons,
+            user: *mut c_void,
+            r#in: *mut c_void,
+            len: usize,
+        ) -> c_int,
+    >,
     pub client_offer: *const c_char,
 }
 
@@ -175,7 +193,7 @@ pub struct lws_context_creation_info {
     pub ssl_client_options_clear: c_long,
     pub client_ssl_ca_mem_len: c_uint,
     pub client_ssl_key_mem_len: c_uint,
-    pub provided_client_ssl_ctx: *mut c_void,
+    pub provided_client_ssl_ctx: *mut SSL_CTX,
     pub ka_time: c_int,
     pub ka_probes: c_int,
     pub ka_interval: c_int,
@@ -195,7 +213,7 @@ pub struct lws_context_creation_info {
     pub external_baggage_free_on_destroy: *mut c_void,
     pub pt_serv_buf_size: c_uint,
     pub fops: *const lws_plat_file_ops,
-    pub caps: [c_int; 4],
+    pub caps: [cap_value_t; 4],
     pub count_caps: c_char,
     pub foreign_loops: *mut *mut c_void,
     pub signal_cb: Option<unsafe extern "C" fn(*mut c_void, c_int)>,
@@ -214,7 +232,7 @@ pub struct lws_context_creation_info {
     pub rlimit_nofile: c_int,
     pub early_smd_cb: lws_smd_notification_cb_t,
     pub early_smd_opaque: *mut c_void,
-    pub early_smd_class_filter: u32,
+    pub early_smd_class_filter: lws_smd_class_t,
     pub smd_ttl_us: lws_usec_t,
     pub smd_queue_depth: u16,
     pub fo_listen_queue: c_int,

@@ -188,6 +188,8 @@ pub struct lws {
     pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
+    /// ESTABLISHED was delivered (so CLOSED is owed, not CLOSED_HTTP).
+    pub(crate) established: bool,
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
 }
 
@@ -275,6 +277,7 @@ impl lws {
             peer_close: Vec::new(),
             timeout_reason: 0,
             closed_cb: false,
+            established: false,
             peer_addr: None,
         }
     }

@@ -354,6 +354,7 @@ fn upgrade(w: *mut lws) -> bool {
     if wref!(w).state != State::Ws {
         return false;
     }
+    wref!(w).established = true;
     if callback(w, LWS_CALLBACK_ESTABLISHED as c_int, null_mut(), 0) != 0 {
         close(w, Why::User);
         return false;
@@ -586,8 +587,8 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
         if s.state == State::Dead && s.closed_cb {
             return;
         }
-        let was_ws = matches!(s.state, State::Ws | State::WsAwaitingCloseAck)
-            || (s.state == State::FlushThenClose && s.bound);
+        // CLOSED only for what reached ESTABLISHED; a refused upgrade ends as HTTP.
+        let was_ws = s.established;
         s.state = State::Dead;
         s.closed_cb = true;
         s.want_writeable = false;
