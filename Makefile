@@ -73,6 +73,11 @@ EXAMPLES_C := $(wildcard examples-c/*.c)
 examples: lib
 	$(if $(EXAMPLES_C),$(PYTHON) tools/run_capi_tests.py $(patsubst examples-c/%.c,example-build/%,$(EXAMPLES_C)),@echo "no examples-c/*.c")
 
+# The demo: the chat server example with two scripted clients, then serving on :7681.
+demo: lib
+	$(PYTHON) tools/run_capi_tests.py example-build/chat >/dev/null
+	$(PYTHON) tools/demo.py
+
 test: check-header unit capi
 	@echo "all tests passed"
 

@@ -5,7 +5,7 @@ import os
 import struct
 import threading
 
-from rawws import WS, check, start_server, stop_server
+from _rawws import WS, check, start_server, stop_server
 
 build = os.environ.get("LWS_BUILD", "build")
 proc, port = start_server(os.path.join(build, "examples", "echo"), "-p", "0", "--utf8")

@@ -4,7 +4,7 @@ connections still open.  Prints the client's side, then the server's transcript.
 import sys
 import time
 
-from rawws import WS, check, start_server, stop_server
+from _rawws import WS, check, start_server, stop_server
 
 proc, port = start_server(sys.argv[1])
 
