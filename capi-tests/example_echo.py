@@ -99,6 +99,8 @@ w = WS(port, ["no-such-protocol"])
 check(w.status != 101, "unknown subprotocol is refused (status %d)" % w.status)
 w = WS(port)
 check(w.status == 101 and w.protocol is None, "no subprotocol asked binds the first protocol")
+w.text("first")
+check(w.recv_text() == "first", "... which echoes")
 
 # many clients at once
 errors = []

@@ -74,8 +74,8 @@ callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/* The echo protocol comes first, so clients that ask for no subprotocol get it too. */
 static struct lws_protocols protocols[] = {
-	{ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 },
 	{ "lws-echo", callback_echo, sizeof(struct pss), 0, 0, NULL, 0 },
 	LWS_PROTOCOL_LIST_TERM
 };
