@@ -10,5 +10,6 @@ pub mod log;
 pub mod abi;
 pub mod capi;
 pub mod core;
+pub mod misc;
 pub mod ring;
 pub mod ws;
