@@ -986,6 +986,8 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
+typedef void (*lws_log_emit_t)(int level, const char *line);
+
 struct lws_dll2_owner {
         struct lws_dll2 *tail;
         struct lws_dll2 *head;
@@ -1062,8 +1064,6 @@ struct lws_pollargs {
 
 typedef int lws_filefd_type;
 
-typedef void (*lws_log_emit_t)(int level, const char *line);
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1119,6 +1119,82 @@ void *lws_get_opaque_user_data(const struct lws *wsi);
 void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
+
+void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
+
+int lwsl_visible(int level);
+
+void lwsl_emit_stderr(int level, const char *line);
+
+void lwsl_emit_stderr_notimestamp(int level, const char *line);
+
+void lwsl_emit_syslog(int level, const char *line);
+
+int lwsl_timestamp(int level, char *p, size_t len);
+
+void lwsl_hexdump_level(int level, const void *vbuf, size_t len);
+
+void lwsl_hexdump(const void *buf, size_t len);
+
+const char *lws_cmdline_option(int argc, const char **argv, const char *val);
+
+void lws_cmdline_option_handle_builtin(int argc,
+                                       const char **argv,
+                                       struct lws_context_creation_info *info);
+
+char *lws_strncpy(char *dest, const char *src, size_t size);
+
+lws_usec_t lws_now_usecs(void);
+
+unsigned long lws_now_secs(void);
+
+size_t lws_get_random(struct lws_context *context, void *buf, size_t len);
+
+const char *lws_get_library_version(void);
+
+int lws_hex_to_byte_array(const char *h, uint8_t *dest, int max);
+
+void lws_hex_from_byte_array(const uint8_t *src, size_t slen, char *dest, size_t len);
+
+int lws_hex_random(struct lws_context *context, char *dest, size_t len);
+
+int lws_b64_encode_string(const char *in_, int in_len, char *out, int out_size);
+
+int lws_b64_encode_string_url(const char *in_, int in_len, char *out, int out_size);
+
+int lws_b64_decode_string(const char *in_, char *out, int out_size);
+
+int lws_b64_decode_string_len(const char *in_, int in_len, char *out, int out_size);
+
+unsigned char *lws_SHA1(const unsigned char *d, size_t n, unsigned char *md);
+
+int lws_timingsafe_bcmp(const void *a, const void *b, uint32_t len);
+
+struct lws_ring *lws_ring_create(size_t element_len,
+                                 size_t count,
+                                 void (*destroy_element)(void *element));
+
+void lws_ring_destroy(struct lws_ring *ring);
+
+size_t lws_ring_get_count_free_elements(struct lws_ring *ring);
+
+size_t lws_ring_get_count_waiting_elements(struct lws_ring *ring, uint32_t *tail);
+
+size_t lws_ring_insert(struct lws_ring *ring, const void *src, size_t max_count);
+
+size_t lws_ring_consume(struct lws_ring *ring, uint32_t *tail, void *dest, size_t max_count);
+
+const void *lws_ring_get_element(struct lws_ring *ring, uint32_t *tail);
+
+void lws_ring_update_oldest_tail(struct lws_ring *ring, uint32_t tail);
+
+uint32_t lws_ring_get_oldest_tail(struct lws_ring *ring);
+
+int lws_ring_next_linear_insert_range(struct lws_ring *ring, void **start, size_t *bytes);
+
+void lws_ring_bump_head(struct lws_ring *ring, size_t bytes);
+
+void lws_ring_dump(struct lws_ring *ring, uint32_t *tail);
 
 int lws_service(struct lws_context *context, int timeout_ms);
 
@@ -1250,6 +1326,12 @@ lws_write_ws_flags(int initial, int is_start, int is_end)
 	return r;
 }
 #define lws_write_http(wsi, buf, len) lws_write(wsi, (unsigned char *)(buf), len, LWS_WRITE_HTTP)
+
+/* lws_strncpy() bounded by the smaller of a source length (+1 for the NUL) and the
+ * destination size, for sources that are not NUL-terminated. */
+#define lws_strnncpy(dest, src, size1, destsize) \
+	lws_strncpy(dest, src, ((size_t)(size1) + 1 < (size_t)(destsize)) ? \
+			       (size_t)(size1) + 1 : (size_t)(destsize))
 
 /* Logging: each lwsl_<level>() is a call to _lws_log() at that level. */
 #define lwsl_err(...) _lws_log(LLL_ERR, __VA_ARGS__)

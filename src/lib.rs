@@ -1,14 +1,17 @@
 //! A memory-safe replacement for libwebsockets v4.3, exported through the C ABI.
 //!
 //! Layers (see ARCHITECTURE.md): `capi` is the thin `extern "C"` surface, `abi` the C
-//! types, `core` the context/vhost/wsi model and its event loop, `ws` the sans-IO
+//! types, `engine` the context/vhost/wsi model and its event loop, `ws` the sans-IO
 //! WebSocket codec.
 #![allow(clippy::missing_safety_doc)]
 
 #[macro_use]
+/// cbindgen:ignore
 pub mod log;
 pub mod abi;
 pub mod capi;
 pub mod engine;
+/// cbindgen:ignore
+pub mod misc;
 pub mod ring;
 pub mod ws;

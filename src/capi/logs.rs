@@ -1,5 +1,8 @@
-//! lws-logs.h: log level, emit function, `_lws_log` (its C varargs half is varargs.c).
-use core::ffi::{c_char, c_int};
+//! lws-logs.h: log level, emit functions, timestamps and hexdumps.  `_lws_log` and
+//! `_lws_logv` are C (varargs.c); they format and hand the text to `lws_rs_log_emit`.
+use crate::abi::consts::LLL_DEBUG;
+use crate::abi::lws_log_emit_t;
+use core::ffi::{c_char, c_int, c_void};
 
 #[no_mangle]
 pub extern "C" fn lws_rs_log_enabled(filter: c_int) -> c_int {
@@ -18,4 +21,120 @@ pub unsafe extern "C" fn lws_rs_log_emit(filter: c_int, line: *const c_char, len
         let msg = unsafe { core::slice::from_raw_parts(line as *const u8, len) };
         crate::log::emit_line(filter, msg);
     })
+}
+
+/// # Safety
+/// `log_emit_function` is NULL or a function that stays callable for as long as logging
+/// may happen.
+#[no_mangle]
+pub unsafe extern "C" fn lws_set_log_level(level: c_int, log_emit_function: lws_log_emit_t) {
+    ffi!("lws_set_log_level", (), {
+        crate::log::set_level(level, log_emit_function)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn lwsl_visible(level: c_int) -> c_int {
+    ffi!("lwsl_visible", 0, { crate::log::enabled(level) as c_int })
+}
+
+/// The built-in emitter: writes the line as it is (it already carries lws's timestamp)
+/// to stderr, coloured when stderr is a terminal.
+///
+/// # Safety
+/// `line` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn lwsl_emit_stderr(level: c_int, line: *const c_char) {
+    ffi!("lwsl_emit_stderr", (), {
+        // SAFETY: NULL or a C string, per the caller.
+        if let Some(line) = unsafe { super::cstr(line) } {
+            crate::log::stderr_emit(level, line);
+        }
+    })
+}
+
+/// Same as `lwsl_emit_stderr` in lws 4.3: the timestamp is part of the line itself.
+///
+/// # Safety
+/// `line` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn lwsl_emit_stderr_notimestamp(level: c_int, line: *const c_char) {
+    ffi!("lwsl_emit_stderr_notimestamp", (), {
+        // SAFETY: NULL or a C string, per the caller.
+        if let Some(line) = unsafe { super::cstr(line) } {
+            crate::log::stderr_emit(level, line);
+        }
+    })
+}
+
+/// An emitter that sends the line to syslog, at the priority matching the level.
+///
+/// # Safety
+/// `line` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn lwsl_emit_syslog(level: c_int, line: *const c_char) {
+    use crate::abi::consts::{LLL_ERR, LLL_INFO, LLL_NOTICE, LLL_WARN};
+    ffi!("lwsl_emit_syslog", (), {
+        if line.is_null() {
+            return;
+        }
+        let prio = match level {
+            LLL_ERR => libc::LOG_ERR,
+            LLL_WARN => libc::LOG_WARNING,
+            LLL_NOTICE => libc::LOG_NOTICE,
+            LLL_INFO => libc::LOG_INFO,
+            _ => libc::LOG_DEBUG,
+        };
+        // SAFETY: a constant "%s" format and the caller's NUL-terminated line.
+        unsafe { libc::syslog(prio, c"%s".as_ptr(), line) };
+    })
+}
+
+/// Writes lws's log prefix for `level` into `p` (always NUL-terminated when `len` > 0);
+/// returns its length, 0 when `level` is not a single LLL_ level.
+///
+/// # Safety
+/// `p` points to `len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lwsl_timestamp(level: c_int, p: *mut c_char, len: usize) -> c_int {
+    ffi!("lwsl_timestamp", 0, {
+        if len == 0 {
+            return 0;
+        }
+        need!("lwsl_timestamp", p, 0);
+        let ts = crate::log::timestamp(level);
+        let n = ts.len().min(len - 1);
+        // SAFETY: p has len writable bytes and n + 1 <= len.
+        let out = unsafe { core::slice::from_raw_parts_mut(p as *mut u8, n + 1) };
+        out[..n].copy_from_slice(&ts.as_bytes()[..n]);
+        out[n] = 0;
+        n as c_int
+    })
+}
+
+/// # Safety
+/// `vbuf` is NULL or points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lwsl_hexdump_level(level: c_int, vbuf: *const c_void, len: usize) {
+    ffi!("lwsl_hexdump_level", (), {
+        let data = if len == 0 {
+            Some(&[][..])
+        } else if vbuf.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, and the caller guarantees len readable bytes.
+            Some(unsafe { core::slice::from_raw_parts(vbuf as *const u8, len) })
+        };
+        crate::log::hexdump(level, data)
+    })
+}
+
+/// lws's debug-build behaviour: a hexdump at LLL_DEBUG.
+///
+/// # Safety
+/// `buf` is NULL or points to `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lwsl_hexdump(buf: *const c_void, len: usize) {
+    // SAFETY: same contract as lwsl_hexdump_level.
+    unsafe { lwsl_hexdump_level(LLL_DEBUG, buf, len) }
 }

@@ -1,1 +1,482 @@
-//! placeholder
+//! lws-misc.h and lws-sha1-base64.h: command line options, strings, hex, base64, SHA-1,
+//! time, random and the library version.  The logic is in `crate::misc`.
+use crate::abi::{lws_context_creation_info, lws_usec_t};
+use crate::engine::lws_context;
+use crate::misc;
+use core::ffi::{c_char, c_int, c_uchar, c_ulong, c_void, CStr};
+use core::ptr;
+
+/// What `lws_get_library_version()` returns; LWS_LIBRARY_VERSION in the header.
+pub const LIBRARY_VERSION: &CStr = c"4.3.10-rs";
+
+/// Borrows argv[0..argc] (NULL entries stay None).
+///
+/// # Safety
+/// `argv` points to `argc` pointers, each NULL or a NUL-terminated string.
+unsafe fn args<'a>(argc: c_int, argv: *mut *const c_char) -> Vec<Option<&'a [u8]>> {
+    if argv.is_null() || argc <= 0 {
+        return Vec::new();
+    }
+    // SAFETY: the caller guarantees argc readable pointers at argv.
+    let ptrs = unsafe { core::slice::from_raw_parts(argv as *const *const c_char, argc as usize) };
+    // SAFETY: each is NULL or a C string, per the caller.
+    ptrs.iter().map(|&p| unsafe { super::cstr(p) }).collect()
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_cmdline_option(
+    argc: c_int,
+    argv: *mut *const c_char,
+    val: *const c_char,
+) -> *const c_char {
+    ffi!("lws_cmdline_option", ptr::null(), {
+        need!("lws_cmdline_option", argv, ptr::null());
+        // SAFETY: NULL (checked next) or a C string, per the caller.
+        let Some(v) = (unsafe { super::cstr(val) }) else {
+            lwsl_err!("lws_cmdline_option: NULL val");
+            return ptr::null();
+        };
+        // SAFETY: argc strings at argv, per the caller.
+        let a = unsafe { args(argc, argv) };
+        match misc::cmdline_option(&a, v) {
+            // SAFETY: idx < argc and off <= that argument's length, so this points into
+            // (or at the NUL of) the program's own argument string.
+            Some((idx, off)) => unsafe { (*argv.add(idx)).add(off) },
+            None => ptr::null(),
+        }
+    })
+}
+
+extern "C" fn sigterm_ignore(_sig: c_int) {}
+
+/// The options every lws example understands: -d <loglevel> (default: user, err, warn,
+/// notice), --ignore-sigterm; --fault-injection and --fault-seed are accepted but, as in
+/// an lws built without fault injection, only the former logs an error.  `info` is not
+/// touched in this configuration.
+#[no_mangle]
+pub unsafe extern "C" fn lws_cmdline_option_handle_builtin(
+    argc: c_int,
+    argv: *mut *const c_char,
+    info: *mut lws_context_creation_info,
+) {
+    let _ = info;
+    use crate::abi::consts::{LLL_ERR, LLL_NOTICE, LLL_USER, LLL_WARN};
+    ffi!("lws_cmdline_option_handle_builtin", (), {
+        // SAFETY: argc strings at argv, per the caller (NULL argv gives no arguments).
+        let a = unsafe { args(argc, argv) };
+        let mut logs = LLL_USER | LLL_ERR | LLL_WARN | LLL_NOTICE;
+        let builtins: [&[u8]; 4] = [
+            b"-d",
+            b"--fault-injection",
+            b"--fault-seed",
+            b"--ignore-sigterm",
+        ];
+        for (n, opt) in builtins.iter().enumerate() {
+            let Some((idx, off)) = misc::cmdline_option(&a, opt) else {
+                continue;
+            };
+            let value = a[idx].map(|s| &s[off..]).unwrap_or_default();
+            match n {
+                0 => logs = misc::atoi(value),
+                1 => lwsl_err!("lws_cmdline_option_handle_builtin: FAULT_INJECTION not built"),
+                3 => {
+                    // SAFETY: installs a handler that does nothing, so SIGTERM no longer
+                    // ends the process (what the option is for).
+                    unsafe {
+                        libc::signal(
+                            libc::SIGTERM,
+                            sigterm_ignore as extern "C" fn(c_int) as libc::sighandler_t,
+                        )
+                    };
+                }
+                _ => {}
+            }
+        }
+        crate::log::set_level(logs, None);
+    })
+}
+
+/// strncpy() of at most size - 1 bytes that always NUL-terminates (and, like strncpy,
+/// zero-fills the rest of the `size` bytes).
+#[no_mangle]
+pub unsafe extern "C" fn lws_strncpy(
+    dest: *mut c_char,
+    src: *const c_char,
+    size: usize,
+) -> *mut c_char {
+    ffi!("lws_strncpy", dest, {
+        if size == 0 {
+            lwsl_err!("lws_strncpy: zero size");
+            return dest;
+        }
+        need!("lws_strncpy", dest, dest);
+        let k = if src.is_null() {
+            lwsl_err!("lws_strncpy: NULL src");
+            0
+        } else {
+            // SAFETY: src is a C string or has at least size - 1 readable bytes.
+            unsafe { libc::strnlen(src, size - 1) }
+        };
+        // SAFETY: dest has size writable bytes and k <= size - 1; ptr::copy tolerates
+        // overlap.
+        unsafe {
+            if k > 0 {
+                ptr::copy(src, dest, k);
+            }
+            ptr::write_bytes(dest.add(k), 0, size - k);
+        }
+        dest
+    })
+}
+
+/// Microseconds of the monotonic clock (lws 4.3 uses CLOCK_MONOTONIC here, despite the
+/// "since 1970" in its header).
+#[no_mangle]
+pub extern "C" fn lws_now_usecs() -> lws_usec_t {
+    ffi!("lws_now_usecs", 0, {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: ts is a valid local for clock_gettime to fill.
+        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+            return 0;
+        }
+        ts.tv_sec as lws_usec_t * 1_000_000 + ts.tv_nsec as lws_usec_t / 1000
+    })
+}
+
+/// Seconds since 1970 (wall clock).
+#[no_mangle]
+pub extern "C" fn lws_now_secs() -> c_ulong {
+    ffi!("lws_now_secs", 0, {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as c_ulong)
+            .unwrap_or(0)
+    })
+}
+
+/// Fills `buf` from getrandom(2); returns how many bytes were set (less than `len` only
+/// on failure).  The context is not needed.
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_random(
+    context: *mut lws_context,
+    buf: *mut c_void,
+    len: usize,
+) -> usize {
+    let _ = context;
+    ffi!("lws_get_random", 0, {
+        if len == 0 {
+            return 0;
+        }
+        need!("lws_get_random", buf, 0);
+        // SAFETY: buf has len writable bytes, per the caller.
+        unsafe { fill_random(buf as *mut u8, len) }
+    })
+}
+
+/// # Safety
+/// `buf` has `len` writable bytes.
+unsafe fn fill_random(buf: *mut u8, len: usize) -> usize {
+    let mut done = 0;
+    while done < len {
+        // SAFETY: buf + done has len - done writable bytes.
+        let r = unsafe { libc::getrandom(buf.add(done) as *mut c_void, len - done, 0) };
+        if r < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            lwsl_err!(
+                "lws_get_random: getrandom failed: {}",
+                std::io::Error::last_os_error()
+            );
+            break;
+        }
+        done += r as usize;
+    }
+    done
+}
+
+#[no_mangle]
+pub extern "C" fn lws_get_library_version() -> *const c_char {
+    LIBRARY_VERSION.as_ptr()
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_hex_to_byte_array(
+    h: *const c_char,
+    dest: *mut u8,
+    max: c_int,
+) -> c_int {
+    ffi!("lws_hex_to_byte_array", -1, {
+        need!("lws_hex_to_byte_array", h, -1);
+        need!("lws_hex_to_byte_array", dest, -1);
+        // SAFETY: a C string, per the caller (non-NULL checked above).
+        let hex = unsafe { CStr::from_ptr(h) }.to_bytes();
+        let (bytes, r) = misc::hex_to_bytes(hex, max);
+        // SAFETY: dest holds max bytes and hex_to_bytes never produces more than max.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), dest, bytes.len()) };
+        r
+    })
+}
+
+/// # Safety
+/// `dest` has `len` writable bytes.
+unsafe fn put_cstring(dest: *mut c_char, text: &[u8]) {
+    // SAFETY: the caller sized text to leave room for the NUL within dest.
+    unsafe {
+        ptr::copy_nonoverlapping(text.as_ptr(), dest as *mut u8, text.len());
+        *dest.add(text.len()) = 0;
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_hex_from_byte_array(
+    src: *const u8,
+    slen: usize,
+    dest: *mut c_char,
+    len: usize,
+) {
+    ffi!("lws_hex_from_byte_array", (), {
+        if len == 0 {
+            lwsl_err!("lws_hex_from_byte_array: zero len");
+            return;
+        }
+        need!("lws_hex_from_byte_array", dest);
+        let src = if slen == 0 {
+            &[][..]
+        } else {
+            need!("lws_hex_from_byte_array", src);
+            // SAFETY: src has slen readable bytes; only those that fit are read.
+            unsafe { core::slice::from_raw_parts(src, slen.min(len / 2 + 1)) }
+        };
+        let text = misc::hex_string(src, len - 1);
+        // SAFETY: dest has len bytes and text is at most len - 1.
+        unsafe { put_cstring(dest, &text) }
+    })
+}
+
+/// `len - 1` random lower-case hex characters and a NUL; 0, or 1 if random failed.
+#[no_mangle]
+pub unsafe extern "C" fn lws_hex_random(
+    context: *mut lws_context,
+    dest: *mut c_char,
+    len: usize,
+) -> c_int {
+    ffi!("lws_hex_random", 1, {
+        if len == 0 {
+            lwsl_err!("lws_hex_random: zero len");
+            return 1;
+        }
+        need!("lws_hex_random", dest, 1);
+        let mut r = vec![0u8; len / 2 + 1];
+        // SAFETY: r is a local buffer of r.len() bytes.
+        if unsafe { lws_get_random(context, r.as_mut_ptr() as *mut c_void, r.len()) } != r.len() {
+            return 1;
+        }
+        let text = misc::hex_string(&r, len - 1);
+        // SAFETY: dest has len bytes and text is len - 1.
+        unsafe { put_cstring(dest, &text) };
+        0
+    })
+}
+
+/// # Safety
+/// `in_` has `in_len` readable bytes, `out` has `out_size` writable bytes.
+unsafe fn b64_encode(
+    name: &str,
+    alphabet: &[u8; 64],
+    in_: *const c_char,
+    in_len: c_int,
+    out: *mut c_char,
+    out_size: c_int,
+) -> c_int {
+    if in_len < 0 || out.is_null() || (in_.is_null() && in_len > 0) || out_size <= 0 {
+        lwsl_err!("{name}: bad arguments (in_len {in_len}, out_size {out_size})");
+        return -1;
+    }
+    let input = if in_len == 0 {
+        &[][..]
+    } else {
+        // SAFETY: in_ has in_len readable bytes, per the caller.
+        unsafe { core::slice::from_raw_parts(in_ as *const u8, in_len as usize) }
+    };
+    let (bytes, r) = match misc::b64_encode(alphabet, input, out_size) {
+        Ok(b) => {
+            let n = b.len() as c_int - 1;
+            (b, n)
+        }
+        Err(b) => (b, -1),
+    };
+    // SAFETY: b64_encode never produces more than out_size - 1 bytes.
+    unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, bytes.len()) };
+    r
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_b64_encode_string(
+    in_: *const c_char,
+    in_len: c_int,
+    out: *mut c_char,
+    out_size: c_int,
+) -> c_int {
+    ffi!("lws_b64_encode_string", -1, {
+        // SAFETY: the caller's buffers, per this function's contract.
+        unsafe {
+            b64_encode(
+                "lws_b64_encode_string",
+                misc::B64_STD,
+                in_,
+                in_len,
+                out,
+                out_size,
+            )
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_b64_encode_string_url(
+    in_: *const c_char,
+    in_len: c_int,
+    out: *mut c_char,
+    out_size: c_int,
+) -> c_int {
+    ffi!("lws_b64_encode_string_url", -1, {
+        // SAFETY: the caller's buffers, per this function's contract.
+        unsafe {
+            b64_encode(
+                "lws_b64_encode_string_url",
+                misc::B64_URL,
+                in_,
+                in_len,
+                out,
+                out_size,
+            )
+        }
+    })
+}
+
+/// Decodes into `out` (NUL-terminated when there is room after the data); returns the
+/// decoded length, 0 if nothing could be decoded.
+///
+/// # Safety
+/// `input` is the caller's text; `out` has `out_size` writable bytes.
+unsafe fn b64_decode(name: &str, input: &[u8], out: *mut c_char, out_size: c_int) -> c_int {
+    if out.is_null() || out_size <= 0 {
+        lwsl_err!("{name}: bad output buffer (size {out_size})");
+        return 0;
+    }
+    let cap = out_size as usize;
+    let (bytes, used) = misc::b64_decode(input, cap);
+    // SAFETY: b64_decode never produces more than cap bytes.
+    unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, bytes.len()) };
+    if bytes.len() < cap {
+        // SAFETY: within the cap bytes of out.
+        unsafe { *out.add(bytes.len()) = 0 };
+    }
+    if used == 0 {
+        0
+    } else {
+        bytes.len() as c_int
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_b64_decode_string(
+    in_: *const c_char,
+    out: *mut c_char,
+    out_size: c_int,
+) -> c_int {
+    ffi!("lws_b64_decode_string", 0, {
+        need!("lws_b64_decode_string", in_, 0);
+        // SAFETY: a C string, per the caller (non-NULL checked above).
+        let input = unsafe { CStr::from_ptr(in_) }.to_bytes();
+        // SAFETY: out has out_size bytes, per the caller.
+        unsafe { b64_decode("lws_b64_decode_string", input, out, out_size) }
+    })
+}
+
+/// Like `lws_b64_decode_string` for the first `in_len` chars (decoding also stops at a
+/// NUL; a negative `in_len` means up to the NUL, as in lws).
+#[no_mangle]
+pub unsafe extern "C" fn lws_b64_decode_string_len(
+    in_: *const c_char,
+    in_len: c_int,
+    out: *mut c_char,
+    out_size: c_int,
+) -> c_int {
+    ffi!("lws_b64_decode_string_len", 0, {
+        need!("lws_b64_decode_string_len", in_, 0);
+        let input = if in_len < 0 {
+            // SAFETY: a C string, per the caller (non-NULL checked above).
+            unsafe { CStr::from_ptr(in_) }.to_bytes()
+        } else {
+            // SAFETY: in_ has in_len readable bytes or a NUL before them.
+            let n = unsafe { libc::strnlen(in_, in_len as usize) };
+            // SAFETY: the first n bytes are readable (strnlen read them).
+            unsafe { core::slice::from_raw_parts(in_ as *const u8, n) }
+        };
+        // SAFETY: out has out_size bytes, per the caller.
+        unsafe { b64_decode("lws_b64_decode_string_len", input, out, out_size) }
+    })
+}
+
+/// SHA-1 of `n` bytes at `d` into the 20 bytes at `md`; returns `md`.
+#[no_mangle]
+pub unsafe extern "C" fn lws_SHA1(d: *const c_uchar, n: usize, md: *mut c_uchar) -> *mut c_uchar {
+    use sha1::Digest;
+    ffi!("lws_SHA1", ptr::null_mut(), {
+        need!("lws_SHA1", md, ptr::null_mut());
+        let data = if n == 0 {
+            &[][..]
+        } else {
+            need!("lws_SHA1", d, ptr::null_mut());
+            // SAFETY: d has n readable bytes, per the caller.
+            unsafe { core::slice::from_raw_parts(d, n) }
+        };
+        let digest = sha1::Sha1::digest(data);
+        // SAFETY: md has room for the 20-byte digest, per lws's contract.
+        unsafe { ptr::copy_nonoverlapping(digest.as_ptr(), md, digest.len()) };
+        md
+    })
+}
+
+/// 0 if the `len` bytes at `a` and `b` are equal, nonzero otherwise, in time that does
+/// not depend on where they differ.
+#[no_mangle]
+pub unsafe extern "C" fn lws_timingsafe_bcmp(
+    a: *const c_void,
+    b: *const c_void,
+    len: u32,
+) -> c_int {
+    ffi!("lws_timingsafe_bcmp", 1, {
+        if len == 0 {
+            return 0;
+        }
+        need!("lws_timingsafe_bcmp", a, 1);
+        need!("lws_timingsafe_bcmp", b, 1);
+        // SAFETY: both have len readable bytes, per the caller.
+        let (a, b) = unsafe {
+            (
+                core::slice::from_raw_parts(a as *const u8, len as usize),
+                core::slice::from_raw_parts(b as *const u8, len as usize),
+            )
+        };
+        misc::timingsafe_bcmp(a, b) as c_int
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_matches_header() {
+        let toml = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/cbindgen.toml"));
+        let want = format!(
+            "#define LWS_LIBRARY_VERSION \"{}\"",
+            super::LIBRARY_VERSION.to_str().unwrap()
+        );
+        assert!(toml.contains(&want), "cbindgen.toml lacks {want}");
+    }
+}

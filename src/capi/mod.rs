@@ -16,8 +16,15 @@ macro_rules! ffi {
     }};
 }
 
-/// Checks a pointer argument from C; on NULL logs and returns lws's failure value.
+/// Checks a pointer argument from C; on NULL logs and returns lws's failure value (or
+/// just returns, for functions returning void: omit the value).
 macro_rules! need {
+    ($name:literal, $ptr:expr) => {
+        if $ptr.is_null() {
+            lwsl_err!("{}: NULL {}", $name, stringify!($ptr));
+            return;
+        }
+    };
     ($name:literal, $ptr:expr, $fail:expr) => {
         if $ptr.is_null() {
             lwsl_err!("{}: NULL {}", $name, stringify!($ptr));
