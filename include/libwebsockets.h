@@ -1011,6 +1011,8 @@ struct lws_sorted_usec_list {
 
 typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
 
+typedef long long lws_fileofs_t;
+
 struct lws_client_connect_info {
         struct lws_context *context;
         const char *address;
@@ -1212,17 +1214,15 @@ void lws_sul_cancel(lws_sorted_usec_list_t *sul);
 
 void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
 
-void lws_set_timeout(struct lws *wsi, int reason, int secs);
+void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
-void lws_set_timeout_us(struct lws *wsi, int reason, lws_usec_t us);
-
-int lws_write(struct lws *wsi, uint8_t *buf, size_t len, int wp);
+int lws_write(struct lws *wsi, uint8_t *buf, size_t len, enum lws_write_protocol wp);
 
 int lws_send_pipe_choked(struct lws *wsi);
 
 int lws_partial_buffered(struct lws *wsi);
 
-void lws_close_reason(struct lws *wsi, int status, uint8_t *buf, size_t len);
+void lws_close_reason(struct lws *wsi, enum lws_close_status status, uint8_t *buf, size_t len);
 
 int lws_get_close_length(struct lws *wsi);
 
@@ -1267,9 +1267,15 @@ int lws_callback_vhost_protocols(struct lws *wsi, int reason, void *in_, size_t 
 
 int lws_callback_vhost_protocols_vhost(struct lws_vhost *vh, int reason, void *in_, size_t len);
 
+int lws_callback_http_dummy(struct lws *wsi,
+                            enum lws_callback_reasons reason,
+                            void *user,
+                            void *in_,
+                            size_t len);
+
 int lws_get_socket_fd(struct lws *wsi);
 
-int64_t lws_get_peer_write_allowance(struct lws *wsi);
+lws_fileofs_t lws_get_peer_write_allowance(struct lws *wsi);
 
 #ifdef __cplusplus
 }  // extern "C"
@@ -1286,9 +1292,6 @@ typedef int lws_extension_callback_function(struct lws_context *context,
 typedef int lws_callback_function(struct lws *wsi, enum lws_callback_reasons reason,
 				  void *user, void *in, size_t len);
 typedef enum lws_adoption_type lws_adoption_type;
-/* Defined in Rust with an int reason (any value may arrive); declared with lws's type. */
-int lws_callback_http_dummy(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			    void *in, size_t len);
 typedef enum lws_dir_obj_type_t lws_dir_obj_type_t;
 typedef enum lws_callback_reasons lws_callback_reasons_t;
 

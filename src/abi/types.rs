@@ -12,6 +12,15 @@ pub const CONTEXT_PORT_NO_LISTEN: c_int = -1;
 pub const CONTEXT_PORT_NO_LISTEN_SERVER: c_int = -2;
 
 pub type lws_usec_t = i64;
+pub type lws_fileofs_t = core::ffi::c_longlong;
+
+/// Enum arguments arrive from C as plain ints: flags may be OR'ed in (LWS_WRITE_NO_FIN)
+/// and any value may come (LWS_CALLBACK_USER + n), which a Rust enum cannot hold.  The
+/// header still declares lws's enum type: cbindgen.toml renames these aliases to it.
+pub type enum_lws_write_protocol = c_int;
+pub type enum_lws_close_status = c_int;
+pub type enum_pending_timeout = c_int;
+pub type enum_lws_callback_reasons = c_int;
 pub type cap_value_t = c_int;
 pub type lws_smd_class_t = u32;
 /// OpenSSL's context type, opaque here (TLS is not built in yet); declared in the header

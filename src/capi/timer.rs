@@ -62,7 +62,7 @@ pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
 /// Closes the wsi `secs` from now unless cancelled (secs 0); LWS_TO_KILL_ASYNC closes it
 /// at the next service, LWS_TO_KILL_SYNC right now.
 #[no_mangle]
-pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: c_int, secs: c_int) {
+pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: enum_pending_timeout, secs: c_int) {
     ffi!("lws_set_timeout", (), {
         if wsi.is_null() {
             lwsl_err!("lws_set_timeout: NULL wsi");
@@ -74,21 +74,6 @@ pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: c_int, secs: c_i
             s if s == LWS_TO_KILL_ASYNC => wsi::set_timeout(wsi, reason.max(1), 0),
             s if s < 0 => lwsl_err!("lws_set_timeout: bad secs {}", s),
             s => wsi::set_timeout(wsi, reason.max(1), s as i64 * 1_000_000),
-        }
-    })
-}
-
-#[no_mangle]
-pub unsafe extern "C" fn lws_set_timeout_us(wsi: *mut lws, reason: c_int, us: lws_usec_t) {
-    ffi!("lws_set_timeout_us", (), {
-        if wsi.is_null() {
-            lwsl_err!("lws_set_timeout_us: NULL wsi");
-            return;
-        }
-        if us == 0 {
-            wsi::set_timeout(wsi, 0, 0)
-        } else {
-            wsi::set_timeout(wsi, reason.max(1), us.max(0))
         }
     })
 }

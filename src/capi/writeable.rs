@@ -157,17 +157,16 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(vh: *mut lws_vhost, 
     })
 }
 
-/// The do-nothing protocol callback for protocols[0] of ws-only servers.  `reason` is
-/// taken as an int (any value may arrive); the header declares lws's enum signature
-/// (cbindgen.toml) so it can be assigned to `lws_protocols.callback`.
+/// The do-nothing protocol callback for protocols[0] of ws-only servers.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_http_dummy(
-    _wsi: *mut lws,
-    _reason: c_int,
-    _user: *mut c_void,
-    _in: *mut c_void,
-    _len: usize,
+    wsi: *mut lws,
+    reason: enum_lws_callback_reasons,
+    user: *mut c_void,
+    in_: *mut c_void,
+    len: usize,
 ) -> c_int {
+    let _ = (wsi, reason, user, in_, len);
     0
 }
 
@@ -181,7 +180,7 @@ pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
 
 /// Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
 #[no_mangle]
-pub unsafe extern "C" fn lws_get_peer_write_allowance(wsi: *mut lws) -> i64 {
+pub unsafe extern "C" fn lws_get_peer_write_allowance(wsi: *mut lws) -> lws_fileofs_t {
     ffi!("lws_get_peer_write_allowance", -1, {
         need!("lws_get_peer_write_allowance", wsi, -1);
         -1

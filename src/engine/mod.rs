@@ -85,7 +85,6 @@ pub(crate) struct Ctx {
     pub poll: mio::Poll,
     pub events: mio::Events,
     pub user: *mut c_void,
-    pub options: u64,
     pub vhosts: Vec<*mut lws_vhost>,
     pub slots: Vec<Slot>,
     pub free_head: usize,
@@ -126,7 +125,6 @@ pub struct lws_vhost {
     pub(crate) same_protocol: Vec<Vec<*mut lws>>,
     pub(crate) privs: Vec<*mut c_void>,
     pub(crate) user: *mut c_void,
-    pub(crate) keepalive_timeout: c_int,
     pub(crate) destroyed: bool,
     pub(crate) protocols_inited: bool,
 }

@@ -37,7 +37,6 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             poll,
             events: mio::Events::with_capacity(256),
             user: info.user,
-            options: info.options,
             vhosts: Vec::new(),
             slots: vec![Slot {
                 gen: 0,
@@ -140,7 +139,6 @@ pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_crea
         same_protocol: vec![Vec::new(); count],
         privs: vec![null_mut(); count],
         user: info.user,
-        keepalive_timeout: info.keepalive_timeout,
         destroyed: false,
         protocols_inited: false,
     }));

@@ -87,7 +87,7 @@ pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::
             frame::RxConfig {
                 expect_masked: true,
                 max_chunk: c.rbuf.len(),
-                validate_utf8: c.options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+                validate_utf8: vh!(vh).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
                 max_message: 0,
             },
             c.timeout_secs,
@@ -346,7 +346,7 @@ fn upgrade(w: *mut lws) -> bool {
         s.rx = frame::Rx::new(frame::RxConfig {
             expect_masked: true,
             max_chunk: chunk,
-            validate_utf8: c.options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+            validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
             max_message: 0,
         });
     }
