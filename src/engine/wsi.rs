@@ -137,8 +137,22 @@ pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::
     }
 }
 
-/// Readable socket: read until a short read (the socket is drained) or EAGAIN.
+/// Readable socket: input held back by rx flow control first (so bytes are never
+/// reordered), then read until a short read (the socket is drained) or EAGAIN.
 pub(crate) fn on_readable(w: *mut lws) {
+    if !wref!(w).rx_stash.is_empty() {
+        if wref!(w).rx_flow_reasons != 0 {
+            return;
+        }
+        let mut stash = core::mem::take(&mut wref!(w).rx_stash);
+        let n = stash.len();
+        input(w, stash.as_mut_ptr(), n);
+        if !wref!(w).rx_stash.is_empty() {
+            // Flow was disabled again while parsing it: the rest waits, and so does the
+            // socket.
+            return;
+        }
+    }
     loop {
         let (buf_ptr, cap) = {
             let s = wref!(w);
@@ -906,11 +920,6 @@ pub(crate) fn rx_resume(w: *mut lws) {
         if s.state == State::Dead || s.rx_flow_reasons != 0 {
             return;
         }
-    }
-    let mut stash = core::mem::take(&mut wref!(w).rx_stash);
-    if !stash.is_empty() {
-        let n = stash.len();
-        input(w, stash.as_mut_ptr(), n);
     }
     on_readable(w);
 }

@@ -1674,3 +1674,42 @@ mod bench {
         println!("rx small frames: {:.1} M msg/s", msgs as f64 / dt / 1e6);
     }
 }
+
+#[cfg(test)]
+mod split_utf8_regression {
+    use super::*;
+
+    fn masked(op: u8, fin: bool, p: &[u8]) -> Vec<u8> {
+        let mut v = vec![0u8; 14 + p.len()];
+        let m = [1, 2, 3, 4];
+        let h = write_header(&mut v, fin, op, p.len() as u64, Some(m));
+        v[h..h + p.len()].copy_from_slice(p);
+        unmask(&mut v[h..h + p.len()], m, 0);
+        v.truncate(h + p.len());
+        v
+    }
+
+    /// One-byte fragments of a text message, resumed from a copy of the unparsed rest
+    /// after every event (what rx flow control does).
+    #[test]
+    fn one_byte_fragments_resumed_from_copies() {
+        let msg = [0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5];
+        let mut all = Vec::new();
+        for (i, b) in msg.iter().enumerate() {
+            all.extend(masked(if i == 0 { OP_TEXT } else { OP_CONT }, i == msg.len() - 1, &[*b]));
+        }
+        let mut rx = Rx::new(RxConfig::default());
+        let mut buf = all.clone();
+        let mut got = Vec::new();
+        loop {
+            let mut pos = 0;
+            match rx.next(&mut buf, &mut pos) {
+                RxEvent::Data { start, len, .. } => got.extend_from_slice(&buf[start..start + len]),
+                RxEvent::NeedMore => break,
+                e => panic!("{e:?} after {got:x?}"),
+            }
+            buf = buf[pos..].to_vec();
+        }
+        assert_eq!(got, msg);
+    }
+}
