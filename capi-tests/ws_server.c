@@ -263,6 +263,13 @@ cb_alpha(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			lws_set_opaque_user_data(wsi, pss);
 			lws_snprintf(cmd, sizeof(cmd), "opaque=%d", lws_get_opaque_user_data(wsi) == pss);
 			queue_write(wsi, pss, cmd);
+		} else if (!strcmp(cmd, "setuser")) {
+			static struct pss other;
+			other = *pss;
+			other.id += 100;
+			lws_set_wsi_user(wsi, &other);
+			pss = (struct pss *)lws_wsi_user(wsi);
+			queue_write(wsi, pss, pss == &other ? "user replaced" : "user not replaced");
 		} else if (!strcmp(cmd, "quit")) {
 			interrupted = 1;
 		} else {

@@ -87,6 +87,8 @@ check(c5.eof(), "c5: TCP closed")
 settle()
 
 c6 = WS(port, ["alpha"])
+c6.text("setuser")
+check(c6.recv_text() == "user replaced", "c6: lws_set_wsi_user replaces the session data")
 c6.text("kill")
 check(c6.eof(), "c6: LWS_TO_KILL_ASYNC closes it")
 settle()

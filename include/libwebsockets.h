@@ -1064,6 +1064,14 @@ struct lws_pollargs {
         int prev_events;
 };
 
+struct lws_process_html_args {
+        char *p;
+        int len;
+        int max_len;
+        int final;
+        int chunked;
+};
+
 typedef int lws_filefd_type;
 
 #ifdef __cplusplus

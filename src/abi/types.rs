@@ -332,3 +332,15 @@ pub struct lws_tokens {
     pub token: *mut c_uchar,
     pub len: c_int,
 }
+
+/// What LWS_CALLBACK_ADD_HEADERS (and lws's HTML processing) hands the callback: where to
+/// append header lines and how much room there is.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_process_html_args {
+    pub p: *mut c_char,
+    pub len: c_int,
+    pub max_len: c_int,
+    pub r#final: c_int,
+    pub chunked: c_int,
+}

@@ -245,11 +245,13 @@ pub unsafe extern "C" fn lws_set_wsi_user(wsi: *mut lws, user: *mut c_void) {
             return;
         }
         let s = wref!(wsi);
-        // lws only lets the user replace storage it did not allocate itself.
-        if s.user_space_owned {
-            lwsl_err!("lws_set_wsi_user: wsi has lws-allocated user space");
-            return;
+        // As lws: per-session data lws allocated is freed, the caller's pointer replaces
+        // it and is never freed by us.
+        if s.user_space_owned && !s.user_space.is_null() {
+            // SAFETY: allocated with calloc in bind_protocol and owned by this wsi.
+            unsafe { libc::free(s.user_space) };
         }
+        s.user_space_owned = false;
         s.user_space = user;
     })
 }

@@ -316,19 +316,11 @@ fn upgrade(w: *mut lws) -> bool {
 
     // ADD_HEADERS lets the user append header lines to the 101.
     let mut extra = vec![0u8; 1024];
-    #[repr(C)]
-    struct ProcessHtmlArgs {
-        p: *mut c_char,
-        len: c_int,
-        max_len: c_int,
-        final_: c_int,
-        chunked: c_int,
-    }
-    let mut args = ProcessHtmlArgs {
+    let mut args = lws_process_html_args {
         p: extra.as_mut_ptr() as *mut c_char,
         len: 0,
         max_len: extra.len() as c_int,
-        final_: 0,
+        r#final: 0,
         chunked: 0,
     };
     if callback(w, LWS_CALLBACK_ADD_HEADERS as c_int, &mut args as *mut _ as *mut c_void, 0) != 0 {
