@@ -814,6 +814,78 @@ struct lws_state_notify_link;
 
 struct lws_system_ops;
 
+struct lws_retry_bo {
+        const uint32_t *retry_ms_table;
+        uint16_t retry_ms_table_count;
+        uint16_t conceal_count;
+        uint16_t secs_since_valid_ping;
+        uint16_t secs_since_valid_hangup;
+        uint8_t jitter_percent;
+};
+
+typedef struct lws_retry_bo lws_retry_bo_t;
+
+typedef struct lws_log_cx lws_log_cx_t;
+
+struct lws_client_connect_info {
+        struct lws_context *context;
+        const char *address;
+        int port;
+        int ssl_connection;
+        const char *path;
+        const char *host;
+        const char *origin;
+        const char *protocol;
+        int ietf_version_or_minus_one;
+        void *userdata;
+        const void *client_exts;
+        const char *method;
+        struct lws *parent_wsi;
+        const char *uri_replace_from;
+        const char *uri_replace_to;
+        struct lws_vhost *vhost;
+        struct lws **pwsi;
+        const char *iface;
+        const char *local_protocol_name;
+        const char *alpn;
+        struct lws_sequencer *seq;
+        void *opaque_user_data;
+        const lws_retry_bo_t *retry_and_idle_policy;
+        int manual_initial_tx_credit;
+        uint8_t sys_tls_client_cert;
+        uint8_t priority;
+        void *mqtt_cp;
+        const char *fi_wsi_name;
+        uint16_t keep_warm_secs;
+        lws_log_cx_t *log_cx;
+        void *_unused[4];
+};
+
+struct lws_dll2_owner {
+        struct lws_dll2 *tail;
+        struct lws_dll2 *head;
+        uint32_t count;
+};
+
+struct lws_dll2 {
+        struct lws_dll2 *prev;
+        struct lws_dll2 *next;
+        struct lws_dll2_owner *owner;
+};
+
+typedef int64_t lws_usec_t;
+
+typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
+
+struct lws_sorted_usec_list {
+        struct lws_dll2 list;
+        lws_usec_t us;
+        sul_cb_t cb;
+        uint32_t latency_us;
+};
+
+typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
+
 struct lws_protocols {
         const char *name;
         int (*callback)(struct lws *wsi,
@@ -855,20 +927,7 @@ typedef int cap_value_t;
 
 typedef struct lws_system_ops lws_system_ops_t;
 
-struct lws_retry_bo {
-        const uint32_t *retry_ms_table;
-        uint16_t retry_ms_table_count;
-        uint16_t conceal_count;
-        uint16_t secs_since_valid_ping;
-        uint16_t secs_since_valid_hangup;
-        uint8_t jitter_percent;
-};
-
-typedef struct lws_retry_bo lws_retry_bo_t;
-
 typedef struct lws_state_notify_link lws_state_notify_link_t;
-
-typedef int64_t lws_usec_t;
 
 typedef int (*lws_smd_notification_cb_t)(void *opaque,
                                          uint32_t _class,
@@ -877,8 +936,6 @@ typedef int (*lws_smd_notification_cb_t)(void *opaque,
                                          size_t len);
 
 typedef uint32_t lws_smd_class_t;
-
-typedef struct lws_log_cx lws_log_cx_t;
 
 struct lws_context_creation_info {
         const char *iface;
@@ -988,64 +1045,7 @@ struct lws_context_creation_info {
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
-struct lws_dll2_owner {
-        struct lws_dll2 *tail;
-        struct lws_dll2 *head;
-        uint32_t count;
-};
-
-struct lws_dll2 {
-        struct lws_dll2 *prev;
-        struct lws_dll2 *next;
-        struct lws_dll2_owner *owner;
-};
-
-typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
-
-struct lws_sorted_usec_list {
-        struct lws_dll2 list;
-        lws_usec_t us;
-        sul_cb_t cb;
-        uint32_t latency_us;
-};
-
-typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
-
 typedef long long lws_fileofs_t;
-
-struct lws_client_connect_info {
-        struct lws_context *context;
-        const char *address;
-        int port;
-        int ssl_connection;
-        const char *path;
-        const char *host;
-        const char *origin;
-        const char *protocol;
-        int ietf_version_or_minus_one;
-        void *userdata;
-        const void *client_exts;
-        const char *method;
-        struct lws *parent_wsi;
-        const char *uri_replace_from;
-        const char *uri_replace_to;
-        struct lws_vhost *vhost;
-        struct lws **pwsi;
-        const char *iface;
-        const char *local_protocol_name;
-        const char *alpn;
-        struct lws_sequencer *seq;
-        void *opaque_user_data;
-        const lws_retry_bo_t *retry_and_idle_policy;
-        int manual_initial_tx_credit;
-        uint8_t sys_tls_client_cert;
-        uint8_t priority;
-        void *mqtt_cp;
-        const char *fi_wsi_name;
-        uint16_t keep_warm_secs;
-        lws_log_cx_t *log_cx;
-        void *_unused[4];
-};
 
 typedef struct lws_dll2 lws_dll2_t;
 
@@ -1077,6 +1077,25 @@ typedef int lws_filefd_type;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
+
+unsigned int lws_retry_get_delay_ms(struct lws_context *context,
+                                    const lws_retry_bo_t *retry,
+                                    uint16_t *ctry,
+                                    char *conceal);
+
+int lws_retry_sul_schedule(struct lws_context *context,
+                           int tid,
+                           lws_sorted_usec_list_t *sul,
+                           const lws_retry_bo_t *retry,
+                           sul_cb_t cb,
+                           uint16_t *ctry);
+
+int lws_retry_sul_schedule_retry_wsi(struct lws *wsi,
+                                     lws_sorted_usec_list_t *sul,
+                                     sul_cb_t cb,
+                                     uint16_t *ctry);
 
 struct lws_context *lws_create_context(const struct lws_context_creation_info *info);
 

@@ -10,6 +10,10 @@
 #![allow(non_camel_case_types)]
 
 /// cbindgen:ignore
+pub mod client;
+/// cbindgen:ignore
+pub mod retry;
+/// cbindgen:ignore
 pub mod service;
 /// cbindgen:ignore
 pub mod timer;
@@ -104,6 +108,9 @@ pub(crate) struct Ctx {
     /// Closed connections, freed at the next safe point.
     pub dead: Vec<*mut lws>,
     pub timeout_secs: u32,
+    /// Random bytes for client mask keys, refilled from getrandom a block at a time.
+    pub rand_pool: [u8; 256],
+    pub rand_pos: usize,
     pub max_http_header_data: usize,
     pub destroying: bool,
 }
@@ -141,6 +148,10 @@ pub(crate) enum State {
     FlushThenClose,
     /// Closed: callbacks done, socket gone, waiting to be freed.
     Dead,
+    /// Client: non-blocking connect in progress.
+    Connecting,
+    /// Client: upgrade request sent, waiting for the server's 101.
+    ClientHandshake,
 }
 
 /// A connection (lws calls it a wsi).  Opaque to C.
@@ -186,9 +197,13 @@ pub struct lws {
     pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
+    /// A protocol error waiting for the application's owed WRITEABLEs before we fail.
+    pub(crate) fail_pending: Option<(u16, &'static str)>,
     /// ESTABLISHED was delivered (so CLOSED is owed, not CLOSED_HTTP).
     pub(crate) established: bool,
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
+    /// Client connections only.
+    pub(crate) client: Option<Box<client::ClientInfo>>,
 }
 
 impl Ctx {
@@ -276,7 +291,9 @@ impl lws {
             timeout_reason: 0,
             closed_cb: false,
             established: false,
+            fail_pending: None,
             peer_addr: None,
+            client: None,
         }
     }
 }

@@ -58,6 +58,8 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             rx_q: Vec::new(),
             ready: Vec::new(),
             dead: Vec::new(),
+            rand_pool: [0; 256],
+            rand_pos: 256,
             timeout_secs: if info.timeout_secs != 0 { info.timeout_secs } else { 20 },
             max_http_header_data: if info.max_http_header_data != 0 {
                 info.max_http_header_data as usize

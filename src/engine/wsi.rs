@@ -18,9 +18,12 @@ pub(crate) enum Why {
 }
 
 const CLOSE_ACK_SECS: i64 = 5;
+/// An rx flow reason of our own (outside lws's bits): input stopped because the
+/// connection is failing.
+const RXFLOW_FAILING: c_int = 1 << 20;
 
-pub(crate) fn is_client(_w: *mut lws) -> bool {
-    false
+pub(crate) fn is_client(w: *mut lws) -> bool {
+    wref!(w).client.is_some()
 }
 
 /// A scratch wsi for callbacks that have no connection (PROTOCOL_INIT, ...): lws hands
@@ -140,6 +143,10 @@ pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::
 /// Readable socket: input held back by rx flow control first (so bytes are never
 /// reordered), then read until a short read (the socket is drained) or EAGAIN.
 pub(crate) fn on_readable(w: *mut lws) {
+    if wref!(w).state == State::Connecting {
+        super::client::connect_ready(w);
+        return;
+    }
     if !wref!(w).rx_stash.is_empty() {
         if wref!(w).rx_flow_reasons != 0 {
             return;
@@ -198,7 +205,8 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
     match wref!(w).state {
         State::Http => http_input(w, ptr, len),
         State::Ws | State::WsAwaitingCloseAck => ws_input(w, ptr, len),
-        State::FlushThenClose | State::Dead => {}
+        State::ClientHandshake => super::client::handshake_input(w, ptr, len),
+        State::Connecting | State::FlushThenClose | State::Dead => {}
     }
 }
 
@@ -298,7 +306,7 @@ fn upgrade(w: *mut lws) -> bool {
         http_fail(w, 400, "Bad Request");
         return false;
     };
-    if !bind_protocol(w, idx) {
+    if !bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
         close(w, Why::User);
         return false;
     }
@@ -369,7 +377,7 @@ fn upgrade(w: *mut lws) -> bool {
 }
 
 /// Binds a wsi to protocol `idx` of its vhost, allocating its zeroed per-session data.
-pub(crate) fn bind_protocol(w: *mut lws, idx: usize) -> bool {
+pub(crate) fn bind_protocol(w: *mut lws, idx: usize, reason: c_int) -> bool {
     unbind_protocol(w);
     let vh = wref!(w).vhost;
     let protos = vhost_protocols(vh);
@@ -395,7 +403,7 @@ pub(crate) fn bind_protocol(w: *mut lws, idx: usize) -> bool {
             s.bound = true;
         }
     }
-    callback(w, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int, null_mut(), 0) == 0
+    callback(w, reason, null_mut(), 0) == 0
 }
 
 fn unbind_protocol(w: *mut lws) {
@@ -494,7 +502,17 @@ fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
             }
             RxEvent::Error { code, reason } => {
                 lwsl_info!("ws protocol error {}: {}", code, reason);
-                close_with(w, code, reason.as_bytes());
+                let s = wref!(w);
+                if s.want_writeable {
+                    // The application still owes replies to the valid messages before the
+                    // bad frame: stop taking input, let those WRITEABLEs run, then fail.
+                    s.fail_pending = Some((code, reason));
+                    s.rx_flow_reasons |= RXFLOW_FAILING;
+                    s.rx_stash = Vec::new();
+                    set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND as c_int, CLOSE_ACK_SECS * 1_000_000);
+                } else {
+                    close_with(w, code, reason.as_bytes());
+                }
                 return;
             }
         }
@@ -588,6 +606,15 @@ pub(crate) fn close(w: *mut lws, why: Why) {
 
 /// The end: callbacks, socket closed, slot released; memory freed at the next safe point.
 pub(crate) fn finish_close(w: *mut lws, why: Why) {
+    {
+        let s = wref!(w);
+        if s.state == State::Dead && s.closed_cb {
+            return;
+        }
+        if matches!(s.state, State::Connecting | State::ClientHandshake) {
+            super::client::connection_error(w, "closed before established");
+        }
+    }
     let (ctx, was_ws) = {
         let s = wref!(w);
         if s.state == State::Dead && s.closed_cb {
@@ -609,16 +636,18 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
             let _ = c.poll.registry().deregister(sock);
         }
     }
-    if was_ws {
-        callback(w, LWS_CALLBACK_HTTP_DROP_PROTOCOL as c_int, null_mut(), 0);
-        let reason = if is_client(w) {
-            LWS_CALLBACK_CLIENT_CLOSED
-        } else {
-            LWS_CALLBACK_CLOSED
-        };
-        callback(w, reason as c_int, null_mut(), 0);
-    } else {
-        callback(w, LWS_CALLBACK_CLOSED_HTTP as c_int, null_mut(), 0);
+    let (drop_reason, closed_reason) = match (is_client(w), was_ws) {
+        (false, true) => (Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL), Some(LWS_CALLBACK_CLOSED)),
+        (false, false) => (None, Some(LWS_CALLBACK_CLOSED_HTTP)),
+        (true, true) => (Some(LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL), Some(LWS_CALLBACK_CLIENT_CLOSED)),
+        // A client that never got established had CLIENT_CONNECTION_ERROR instead.
+        (true, false) => (Some(LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL), None),
+    };
+    if let Some(r) = drop_reason {
+        callback(w, r as c_int, null_mut(), 0);
+    }
+    if let Some(r) = closed_reason {
+        callback(w, r as c_int, null_mut(), 0);
     }
     let user = wref!(w).user_space;
     callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
@@ -681,19 +710,30 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     true
 }
 
-/// A complete control or data frame built here (server frames are unmasked).
+/// A complete frame built here (control frames, close replies); masked for clients.
 pub(crate) fn send_frame(w: *mut lws, opcode: u8, payload: &[u8]) -> bool {
+    let mask = if is_client(w) {
+        let mut m = [0u8; 4];
+        super::client::random_bytes(wref!(w).ctx, &mut m);
+        Some(m)
+    } else {
+        None
+    };
     let mut f = [0u8; 14 + 125];
-    if payload.len() <= 125 {
-        let h = frame::write_header(&mut f, true, opcode, payload.len() as u64, None);
-        f[h..h + payload.len()].copy_from_slice(payload);
-        return send_raw(w, &f[..h + payload.len()]);
+    let mut big = Vec::new();
+    let buf: &mut [u8] = if payload.len() <= 125 {
+        &mut f
+    } else {
+        big.resize(14 + payload.len(), 0);
+        &mut big
+    };
+    let h = frame::write_header(buf, true, opcode, payload.len() as u64, mask);
+    buf[h..h + payload.len()].copy_from_slice(payload);
+    if let Some(m) = mask {
+        frame::unmask(&mut buf[h..h + payload.len()], m, 0);
     }
-    let mut v = vec![0u8; 14 + payload.len()];
-    let h = frame::write_header(&mut v, true, opcode, payload.len() as u64, None);
-    v[h..h + payload.len()].copy_from_slice(payload);
-    v.truncate(h + payload.len());
-    send_raw(w, &v)
+    let n = h + payload.len();
+    send_raw(w, &buf[..n])
 }
 
 /// lws_write(): the frame header goes into the LWS_PRE bytes before `buf`, and header
@@ -734,11 +774,22 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
         return -1;
     }
     let fin = wp & LWS_WRITE_NO_FIN as c_int == 0;
-    let hlen = frame::header_len(len as u64, false);
+    // Clients mask every frame with a fresh key (RFC 6455 5.3), in place in the caller's
+    // buffer as lws does.
+    let mask = if is_client(w) {
+        let mut m = [0u8; 4];
+        super::client::random_bytes(wref!(w).ctx, &mut m);
+        // SAFETY: buf[..len] is the caller's writable payload.
+        frame::unmask(unsafe { core::slice::from_raw_parts_mut(buf, len) }, m, 0);
+        Some(m)
+    } else {
+        None
+    };
+    let hlen = frame::header_len(len as u64, mask.is_some());
     let mut hdr = [0u8; 14];
-    frame::write_header(&mut hdr, fin, opcode, len as u64, None);
+    frame::write_header(&mut hdr, fin, opcode, len as u64, mask);
     // SAFETY: the LWS_PRE bytes before buf are the caller's headroom for this header;
-    // hlen <= 10 <= LWS_PRE.
+    // hlen <= 14 <= LWS_PRE.
     let frame = unsafe {
         let start = buf.sub(hlen);
         core::ptr::copy_nonoverlapping(hdr.as_ptr(), start, hlen);
@@ -756,6 +807,10 @@ pub(crate) fn on_writable(w: *mut lws) {
     {
         let s = wref!(w);
         if s.state == State::Dead {
+            return;
+        }
+        if s.state == State::Connecting {
+            super::client::connect_ready(w);
             return;
         }
         s.writable = true;
@@ -809,6 +864,13 @@ pub(crate) fn writeable_cb(w: *mut lws) {
     };
     if callback(w, reason as c_int, null_mut(), 0) != 0 {
         close(w, Why::User);
+        return;
+    }
+    let s = wref!(w);
+    if s.state == State::Ws && !s.want_writeable {
+        if let Some((code, why)) = s.fail_pending.take() {
+            close_with(w, code, why.as_bytes());
+        }
     }
 }
 
@@ -818,6 +880,11 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     match s.state {
         State::Dead | State::FlushThenClose => return 0,
         State::Http | State::WsAwaitingCloseAck => return 0,
+        State::Connecting | State::ClientHandshake => {
+            // Served once the client is established.
+            s.want_writeable = true;
+            return 1;
+        }
         State::Ws => {}
     }
     s.want_writeable = true;
@@ -859,6 +926,14 @@ pub(crate) fn set_timeout(w: *mut lws, reason: c_int, us: i64) {
 pub(crate) fn timeout_fired(w: *mut lws) {
     let reason = wref!(w).timeout_reason;
     lwsl_info!("wsi timed out (reason {})", reason);
+    match wref!(w).state {
+        State::Connecting => return super::client::fail(w, "Timed out connecting"),
+        State::ClientHandshake => return super::client::fail(w, "Timed out waiting server reply"),
+        _ => {}
+    }
+    if let Some((code, why)) = wref!(w).fail_pending.take() {
+        return close_with(w, code, why.as_bytes());
+    }
     if reason == PENDING_TIMEOUT_CLOSE_ACK as c_int || wref!(w).state == State::FlushThenClose {
         finish_close(w, Why::Gone);
     } else {

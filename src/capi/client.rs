@@ -1,0 +1,94 @@
+//! lws-client.h and lws-retry.h.
+use crate::abi::*;
+use crate::engine::{client, lws, lws_context, service, wref};
+use core::ffi::{c_char, c_int, c_uint};
+use core::ptr::null_mut;
+
+/// Starts a client connection.  The wsi is returned at once; CLIENT_ESTABLISHED or
+/// CLIENT_CONNECTION_ERROR follows from the service loop.  NULL for what fails at once
+/// (bad arguments, TLS asked for, the name does not resolve).
+#[no_mangle]
+pub unsafe extern "C" fn lws_client_connect_via_info(i: *const lws_client_connect_info) -> *mut lws {
+    ffi!("lws_client_connect_via_info", null_mut(), {
+        need!("lws_client_connect_via_info", i, null_mut());
+        // SAFETY: non-NULL; lws's contract for the info struct.
+        let info = unsafe { &*i };
+        need!("lws_client_connect_via_info", info.context, null_mut());
+        // SAFETY: a live context and the caller's strings.
+        unsafe { client::connect(info) }
+    })
+}
+
+/// The next delay of a backoff table (lws's semantics: the last entry repeats, the
+/// jitter adds up to `jitter_percent`% (30% by default), `*conceal` says whether this try
+/// is still within `conceal_count`).
+#[no_mangle]
+pub unsafe extern "C" fn lws_retry_get_delay_ms(
+    context: *mut lws_context,
+    retry: *const lws_retry_bo_t,
+    ctry: *mut u16,
+    conceal: *mut c_char,
+) -> c_uint {
+    ffi!("lws_retry_get_delay_ms", 0, {
+        need!("lws_retry_get_delay_ms", ctry, 0);
+        let mut r = [0u8; 2];
+        if context.is_null() {
+            client::fill_random(&mut r);
+        } else {
+            client::random_bytes(context, &mut r);
+        }
+        // SAFETY: caller's pointers (retry may be NULL, conceal may be NULL).
+        let (ms, c) = unsafe { crate::engine::retry::delay(retry.as_ref(), &mut *ctry, u16::from_ne_bytes(r)) };
+        if !conceal.is_null() {
+            // SAFETY: caller's flag.
+            unsafe { *conceal = c as c_char };
+        }
+        ms
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_retry_sul_schedule(
+    context: *mut lws_context,
+    tid: c_int,
+    sul: *mut lws_sorted_usec_list_t,
+    retry: *const lws_retry_bo_t,
+    cb: sul_cb_t,
+    ctry: *mut u16,
+) -> c_int {
+    ffi!("lws_retry_sul_schedule", 1, {
+        need!("lws_retry_sul_schedule", context, 1);
+        need!("lws_retry_sul_schedule", sul, 1);
+        need!("lws_retry_sul_schedule", ctry, 1);
+        let mut conceal: c_char = 0;
+        // SAFETY: checked above.
+        let ms = unsafe { lws_retry_get_delay_ms(context, retry, ctry, &mut conceal) };
+        if conceal == 0 {
+            return 1;
+        }
+        if tid != 0 {
+            lwsl_err!("lws_retry_sul_schedule: only service thread 0 exists");
+            return 1;
+        }
+        // SAFETY: the caller's live sul.
+        unsafe { service::sul_schedule(context, sul, cb, ms as lws_usec_t * 1000) };
+        0
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_retry_sul_schedule_retry_wsi(
+    wsi: *mut lws,
+    sul: *mut lws_sorted_usec_list_t,
+    cb: sul_cb_t,
+    ctry: *mut u16,
+) -> c_int {
+    ffi!("lws_retry_sul_schedule_retry_wsi", 1, {
+        need!("lws_retry_sul_schedule_retry_wsi", wsi, 1);
+        let s = wref!(wsi);
+        let retry = s.client.as_ref().map_or(core::ptr::null(), |c| c.retry);
+        let ctx = s.ctx;
+        // SAFETY: same contract.
+        unsafe { lws_retry_sul_schedule(ctx, 0, sul, retry, cb, ctry) }
+    })
+}
