@@ -11,7 +11,7 @@ SOVERSION := 19
 VERSION := 4.3.10
 
 .PHONY: all lib header check-header install uninstall test unit capi capi-valgrind abi-test \
-	exports-test matrix abi-prototypes examples clean demo abi-consts clippy fmt-check
+	exports-test matrix abi-prototypes examples clean demo conformance abi-consts clippy fmt-check
 
 all: lib
 
@@ -78,7 +78,12 @@ demo: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/chat >/dev/null
 	$(PYTHON) tools/demo.py
 
-test: check-header unit capi
+# Autobahn test cases through kosoku, both directions (tools/conformance.py).
+conformance: lib
+	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
+	$(PYTHON) tools/conformance.py
+
+test: check-header unit capi conformance
 	@echo "all tests passed"
 
 clippy:

@@ -104,7 +104,7 @@ pub(crate) struct Ctx {
     /// Connections whose rx flow was re-enabled, to be read again.
     pub rx_q: Vec<*mut lws>,
     /// The events of one poll, copied out so no borrow of `events` spans a callback.
-    pub ready: Vec<(usize, u32, bool, bool)>,
+    pub ready: Vec<(usize, u32, u8)>,
     /// Closed connections, freed at the next safe point.
     pub dead: Vec<*mut lws>,
     pub timeout_secs: u32,
@@ -197,6 +197,8 @@ pub struct lws {
     pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
+    /// The peer shut down its side: read on to EOF.
+    pub(crate) peer_hup: bool,
     /// A protocol error waiting for the application's owed WRITEABLEs before we fail.
     pub(crate) fail_pending: Option<(u16, &'static str)>,
     /// ESTABLISHED was delivered (so CLOSED is owed, not CLOSED_HTTP).
@@ -292,6 +294,7 @@ impl lws {
             closed_cb: false,
             established: false,
             fail_pending: None,
+            peer_hup: false,
             peer_addr: None,
             client: None,
         }

@@ -5,6 +5,11 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 
 const WAKER_SLOT: usize = 0;
+const EV_READ: u8 = 1;
+const EV_WRITE: u8 = 2;
+/// The peer shut its side (or the socket failed): read to EOF, a short read does not
+/// mean the socket is drained.
+const EV_HUP: u8 = 4;
 
 /// lws_create_context().
 ///
@@ -348,15 +353,20 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
         }
         for ev in c.events.iter() {
             let t = ev.token().0;
-            ready.push((
-                t & 0xffff_ffff,
-                (t >> 32) as u32,
-                ev.is_readable() || ev.is_read_closed() || ev.is_error(),
-                ev.is_writable() || ev.is_write_closed(),
-            ));
+            let mut f = 0u8;
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                f |= EV_READ;
+            }
+            if ev.is_read_closed() || ev.is_error() {
+                f |= EV_HUP;
+            }
+            if ev.is_writable() || ev.is_write_closed() {
+                f |= EV_WRITE;
+            }
+            ready.push((t & 0xffff_ffff, (t >> 32) as u32, f));
         }
     }
-    for &(slot, gen, readable, writable) in &ready {
+    for &(slot, gen, f) in &ready {
         let entry = {
             let c = cx!(ctx);
             match c.slots.get(slot) {
@@ -382,11 +392,11 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
             }
             3 => {
                 let Some(w) = cx!(ctx).conn(slot, gen) else { continue };
-                if writable {
+                if f & EV_WRITE != 0 {
                     wsi::on_writable(w);
                 }
-                if readable {
-                    wsi::on_readable(w);
+                if f & EV_READ != 0 {
+                    wsi::on_readable(w, f & EV_HUP != 0);
                 }
             }
             _ => {}

@@ -141,8 +141,15 @@ pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::
 }
 
 /// Readable socket: input held back by rx flow control first (so bytes are never
-/// reordered), then read until a short read (the socket is drained) or EAGAIN.
-pub(crate) fn on_readable(w: *mut lws) {
+/// reordered), then read until a short read (the socket is drained) or EAGAIN.  With
+/// `hup` (the peer shut down its side) it reads on to EOF, which a short read hides.
+pub(crate) fn on_readable(w: *mut lws, hup: bool) {
+    // Remembered: flow control may hold reading back past this event.
+    let hup = {
+        let s = wref!(w);
+        s.peer_hup |= hup;
+        s.peer_hup
+    };
     if wref!(w).state == State::Connecting {
         super::client::connect_ready(w);
         return;
@@ -186,7 +193,7 @@ pub(crate) fn on_readable(w: *mut lws) {
             }
             Ok(n) => {
                 input(w, buf_ptr, n);
-                if n < cap {
+                if n < cap && !hup {
                     return;
                 }
             }
@@ -988,5 +995,5 @@ pub(crate) fn rx_resume(w: *mut lws) {
             return;
         }
     }
-    on_readable(w);
+    on_readable(w, false);
 }
