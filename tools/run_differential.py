@@ -18,11 +18,13 @@ Markers, one per line anywhere in capi-tests/NAME.c or NAME.py (in a comment):
 
   lws-diff: ours-only: REASON
       the test uses lws 4.3 API or behaviour 4.1.6 lacks: it counts against ours alone
-      (it must pass there).  It is still tried against the original: a marked test whose
-      transcripts turn out identical fails, so the marker stays honest.
+      (it must pass there) and need not compile against the original.  It is still tried
+      against the original: a marked test whose transcripts turn out identical fails, so
+      the marker stays honest.  (A test marked as a whole has no line markers.)
   lws-diff: ours-only `REGEX`: REASON
       only the transcript lines matching REGEX (Python re.search) are 4.3 behaviour: they
-      are taken out of both transcripts before comparing; the rest must be identical.
+      are taken out of both transcripts before comparing; the rest must be identical.  A
+      line marker without which the transcripts would be identical fails the run.
   lws-diff: known-difference: DESCRIPTION
   lws-diff: known-difference `REGEX`: DESCRIPTION
       our bug, not fixed yet: the whole transcript (or the lines matching REGEX) may
@@ -32,7 +34,10 @@ Markers, one per line anywhere in capi-tests/NAME.c or NAME.py (in a comment):
       output that legitimately depends on the run: each match is replaced by `<...>` in
       both transcripts before anything else.
 
-A test that does not compile against the original fails unless marked ours-only.
+A test that does not compile against the original fails unless marked ours-only; so does
+one that fails against ours (whatever the original does).  Every run ends with the list
+of ours-only reasons and of known differences (diffs cut to a few lines; in full in
+build/differential.txt).
 Environment: LWS_ORIG_INCLUDE, LWS_ORIG_LIBDIR (the original), CAPI_TIMEOUT, CC.
 Exit status 1 if any test failed, 2 on bad markers or a missing original library.
 """
@@ -59,9 +64,6 @@ class Marker:
         self.where, self.kind, self.text = where, kind, text
         self.regex = re.compile(regex) if regex is not None else None
         self.pattern = regex
-
-    def __str__(self):
-        return f"{self.kind}" + (f" `{self.pattern}`" if self.pattern is not None else "")
 
 
 def read_markers(name):
