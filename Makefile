@@ -11,7 +11,8 @@ SOVERSION := 19
 VERSION := 4.3.10
 
 .PHONY: all lib header check-header install uninstall test unit capi capi-valgrind abi-test \
-	exports-test matrix abi-prototypes examples clean demo conformance abi-consts clippy fmt-check
+	exports-test matrix abi-prototypes examples clean demo conformance abi-consts clippy \
+	fmt-check differential
 
 all: lib
 
@@ -55,6 +56,12 @@ capi: lib
 capi-valgrind: lib
 	VALGRIND=1 $(PYTHON) tools/run_capi_tests.py $(T)
 
+# The differential run: capi-tests/ against Debian's lws 4.1.6 (libwebsockets-dev) and
+# against ours; the transcripts must be identical (capi-tests/README.md).  T="name ..."
+# runs only those; LWS_ORIG_INCLUDE/LWS_ORIG_LIBDIR point at another original.
+differential: lib
+	$(PYTHON) tools/run_differential.py $(T)
+
 abi-test: lib
 	$(PYTHON) tools/run_capi_tests.py abi
 
@@ -83,7 +90,7 @@ conformance: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance.py
 
-test: check-header unit capi conformance
+test: check-header unit capi differential conformance
 	@echo "all tests passed"
 
 clippy:

@@ -1,7 +1,10 @@
 /*
- * Logging: level filtering, the line an emit function receives (timestamp prefix,
- * newline, length limit), lwsl_timestamp(), and the hexdump layout.
+ * Logging as lws 4.1.6 and 4.3 both do it: level filtering (which messages reach the
+ * emit function, with which level), the message text, lwsl_timestamp(), the hexdump
+ * layout and the stock emitters.  The line around the message (4.3's timestamp prefix
+ * and added newline) is 4.3 behaviour: logs_format.c.
  */
+/* lws-diff: known-difference `^timestamp: cut to 8 bytes`: lwsl_timestamp returns lws_snprintf's value, the buffer size when it truncates (lws_snprintf returns size-1 here) */
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,33 +50,45 @@ is_prefix(const char *p, char letter)
 	       p[27] == letter && p[28] == ':' && p[29] == ' ';
 }
 
-/* The line without its timestamp, checking the prefix is there. */
+/*
+ * Line i's message: without a timestamp prefix (4.3 adds one, with the level's letter)
+ * and without a final newline (4.3 adds one), into msg.
+ */
 static const char *
-body(int i, char letter)
+message(int i, char *msg, size_t len)
 {
-	if (i >= ngot || !is_prefix(got[i].line, letter))
-		return NULL;
-	return got[i].line + 30;
+	const char *p = got[i].line;
+	size_t n;
+
+	if (p[0] == '[' && strlen(p) >= 30 && is_prefix(p, p[27]))
+		p += 30;
+	lws_strncpy(msg, p, len);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+
+	return msg;
 }
 
 static void
 show(const char *what, int i)
 {
-	const char *p = strstr(got[i].line, "] ");
+	char msg[512];
 
-	printf("%s: level %d: %s", what, got[i].level, p ? p + 2 : got[i].line);
+	printf("%s: level %d: \"%s\"\n", what, got[i].level, message(i, msg, sizeof(msg)));
 }
 
 static int
 test_filter(void)
 {
-	const char *b;
 	const char *empty = "";
-	char big[400];
+	char big[400], msg[512];
+	size_t n;
+	int i;
 
 	ngot = 0;
 	lws_set_log_level(LLL_ERR | LLL_WARN | LLL_USER, capture);
-	CHECK(lwsl_visible(LLL_ERR) && lwsl_visible(LLL_USER));
+	CHECK(lwsl_visible(LLL_ERR) && lwsl_visible(LLL_WARN) && lwsl_visible(LLL_USER));
 	CHECK(!lwsl_visible(LLL_NOTICE) && !lwsl_visible(LLL_DEBUG));
 
 	lwsl_err("error %d", 1);
@@ -82,35 +97,34 @@ test_filter(void)
 	lwsl_user("user %s", "line");
 	lwsl_debug("not shown either");
 	CHECK(ngot == 3);
-	CHECK(got[0].level == LLL_ERR && (b = body(0, 'E')) && !strcmp(b, "error 1\n"));
-	CHECK(got[1].level == LLL_WARN && (b = body(1, 'W')) && !strcmp(b, "warning with newline\n"));
-	CHECK(got[2].level == LLL_USER && (b = body(2, 'U')) && !strcmp(b, "user line\n"));
-	show("filter", 0);
-	show("filter", 1);
-	show("filter", 2);
+	CHECK(got[0].level == LLL_ERR && got[1].level == LLL_WARN && got[2].level == LLL_USER);
+	for (i = 0; i < 3; i++)
+		show("filter", i);
 
 	/* NULL emit keeps the emitter, only the mask changes */
 	lws_set_log_level(LLL_ERR | LLL_NOTICE, NULL);
 	lwsl_notice("notice now");
 	lwsl_user("user now hidden");
-	CHECK(ngot == 4 && (b = body(3, 'N')) && !strcmp(b, "notice now\n"));
+	CHECK(ngot == 4 && got[3].level == LLL_NOTICE);
 	show("filter", 3);
 
-	/* a filter of several levels gets no timestamp; an empty message no newline */
+	/* a filter of several levels is passed on as it is; so is an empty message */
 	_lws_log(LLL_ERR | LLL_NOTICE, "two levels");
 	_lws_log(LLL_ERR, "%s", empty);
-	CHECK(ngot == 6 && !strcmp(got[4].line, "two levels\n"));
-	CHECK((b = body(5, 'E')) && !strcmp(b, ""));
-	printf("filter: multi-level line \"two levels\\n\", empty message has no newline\n");
+	CHECK(ngot == 6);
+	show("filter", 4);
+	show("filter", 5);
 
-	/* lws's line buffer is 256 bytes: longer lines are cut and end in "...\n" */
+	/* lws formats into a 256-byte buffer: longer lines are cut and end in "..." */
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	lwsl_err("%s", big);
-	CHECK(ngot == 7 && strlen(got[6].line) == 254);
-	CHECK(!strcmp(got[6].line + 250, "...\n") && got[6].line[249] == 'x');
-	printf("filter: a %d-char message arrives as a %d-char line ending in \"...\\n\"\n",
-	       (int)strlen(big), (int)strlen(got[6].line));
+	CHECK(ngot == 7 && strlen(got[6].line) < 256);
+	message(6, msg, sizeof(msg));
+	n = strlen(msg);
+	CHECK(n > 200 && !strcmp(msg + n - 3, "...") && msg[n - 4] == 'x');
+	printf("filter: a %d-char message arrives cut to fit, ending in \"...\"\n",
+	       (int)strlen(big));
 
 	return 0;
 }
@@ -123,13 +137,15 @@ test_timestamp(void)
 
 	n = lwsl_timestamp(LLL_NOTICE, buf, sizeof(buf));
 	CHECK(n == 30 && (int)strlen(buf) == 30 && is_prefix(buf, 'N'));
-	n = lwsl_timestamp(LLL_THREAD, buf, sizeof(buf));
-	CHECK(n == 30 && is_prefix(buf, 'T'));
+	n = lwsl_timestamp(LLL_USER, buf, sizeof(buf));
+	CHECK(n == 30 && is_prefix(buf, 'U'));
 	n = lwsl_timestamp(LLL_ERR | LLL_WARN, buf, sizeof(buf));
 	CHECK(n == 0 && buf[0] == '\0');
+	printf("timestamp: \"[YYYY/MM/DD HH:MM:SS:uuuu] N: \" (30 chars) for one level, "
+	       "empty for two\n");
 	n = lwsl_timestamp(LLL_ERR, small, sizeof(small));
-	CHECK(n == 7 && (int)strlen(small) == 7 && small[0] == '[');
-	printf("timestamp: 30 chars for one level, empty for two, cut to fit\n");
+	CHECK((int)strlen(small) == 7 && small[0] == '[');
+	printf("timestamp: cut to %d bytes returns %d\n", (int)sizeof(small), n);
 
 	return 0;
 }
@@ -137,15 +153,8 @@ test_timestamp(void)
 static int
 test_hexdump(void)
 {
-	static const char *want[] = {
-		"\n",
-		"0000: 00 01 41 42 43 20 7E 7F 80 FF 68 65 6C 6C 6F 2E    ..ABC ~...hello.\n",
-		"0010: 0A 5A                                              .Z              \n",
-		"\n",
-	};
 	unsigned char data[18] = { 0, 1, 'A', 'B', 'C', ' ', '~', 0x7f, 0x80, 0xff,
 				   'h', 'e', 'l', 'l', 'o', '.', '\n', 'Z' };
-	const char *b;
 	int i;
 
 	lws_set_log_level(LLL_ERR | LLL_NOTICE, capture);
@@ -158,17 +167,13 @@ test_hexdump(void)
 
 	lwsl_hexdump_notice(data, sizeof(data));
 	CHECK(ngot == 4);
-	for (i = 0; i < 4; i++) {
-		CHECK(got[i].level == LLL_NOTICE && (b = body(i, 'N')) && !strcmp(b, want[i]));
+	for (i = 0; i < 4; i++)
 		show("hexdump", i);
-	}
 
 	ngot = 0;
 	lwsl_hexdump_level(LLL_ERR, data, 0);
 	lwsl_hexdump_level(LLL_ERR, NULL, 4);
 	CHECK(ngot == 2);
-	CHECK((b = body(0, 'E')) && !strcmp(b, "(hexdump: zero length)\n"));
-	CHECK((b = body(1, 'E')) && !strcmp(b, "(hexdump: NULL ptr)\n"));
 	show("hexdump", 0);
 	show("hexdump", 1);
 
@@ -176,8 +181,9 @@ test_hexdump(void)
 	lws_set_log_level(LLL_DEBUG, NULL);
 	ngot = 0;
 	lwsl_hexdump(data, 3);
-	CHECK(ngot == 3 && (b = body(1, 'D')) && !strncmp(b, "0000: 00 01 41    ", 18));
-	show("hexdump", 1);
+	CHECK(ngot == 3);
+	for (i = 0; i < 3; i++)
+		show("hexdump", i);
 
 	return 0;
 }
@@ -185,6 +191,7 @@ test_hexdump(void)
 int
 main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* the transcript up to a crash, if any */
 	if (test_filter() || test_timestamp() || test_hexdump())
 		return 1;
 

@@ -214,7 +214,7 @@ static int
 test_broadcast(void)
 {
 	struct lws_ring *ring = lws_ring_create(sizeof(struct msg), 8, msg_destroy);
-	struct consumer a, b, c, *list = NULL;
+	struct consumer a, b, c, *list = NULL, *pa = &a, *pb = &b, *pc = &c;
 	int n = 0, i, count = 0;
 
 	CHECK(ring);
@@ -225,10 +225,11 @@ test_broadcast(void)
 	b.id = 2;
 	c.id = 3;
 
+	/* lws's lws_ll_fwd_insert() does not parenthesize its object: pass a plain pointer */
 	a.tail = lws_ring_get_oldest_tail(ring);
-	lws_ll_fwd_insert(&a, next, list);
+	lws_ll_fwd_insert(pa, next, list);
 	b.tail = lws_ring_get_oldest_tail(ring);
-	lws_ll_fwd_insert(&b, next, list);
+	lws_ll_fwd_insert(pb, next, list);
 
 	/* fill the ring: 7 usable slots */
 	while (!produce(ring, n))
@@ -253,7 +254,7 @@ test_broadcast(void)
 
 	/* c joins late, starting from the oldest message still held */
 	c.tail = lws_ring_get_oldest_tail(ring);
-	lws_ll_fwd_insert(&c, next, list);
+	lws_ll_fwd_insert(pc, next, list);
 	CHECK(lws_ring_get_count_waiting_elements(ring, &c.tail) == 4);
 
 	for (i = 0; i < 3; i++)
@@ -300,6 +301,7 @@ test_broadcast(void)
 int
 main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* the transcript up to a crash, if any */
 	if (test_basics() || test_linear() || test_broadcast())
 		return 1;
 	printf("ring: all OK\n");

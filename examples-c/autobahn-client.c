@@ -143,7 +143,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 
 static const struct lws_protocols protocols[] = {
 	{ "autobahn", callback, 0, 0, 0, NULL, 0 },
-	LWS_PROTOCOL_LIST_TERM
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }	/* terminator (LWS_PROTOCOL_LIST_TERM is new in 4.3) */
 };
 
 int

@@ -126,7 +126,7 @@ callback_chat(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 static struct lws_protocols protocols[] = {
 	{ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 },
 	{ "lws-chat", callback_chat, sizeof(struct pss), 4096, 0, NULL, 0 },
-	LWS_PROTOCOL_LIST_TERM
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }	/* terminator (LWS_PROTOCOL_LIST_TERM is new in 4.3) */
 };
 
 static void

@@ -157,7 +157,7 @@ callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 /* The echo protocol comes first, so clients that ask for no subprotocol get it too. */
 static struct lws_protocols protocols[] = {
 	{ "lws-echo", callback_echo, sizeof(struct pss), 0, 0, NULL, 0 },
-	LWS_PROTOCOL_LIST_TERM
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }	/* terminator (LWS_PROTOCOL_LIST_TERM is new in 4.3) */
 };
 
 static void

@@ -28,10 +28,14 @@ Environment:
                   the tests against another libwebsockets (a differential run): exports,
                   matrix and install, which are about this project's build, are skipped
   LWS_BUILD       build directory (build/)
+                  (tests get LWS_HEADER_VERSION, MAJOR.MINOR of the header they are built
+                  against, so drivers check 4.3-only behaviour against 4.3 only)
   VALGRIND=1      run every C test under valgrind (drivers get the prefix in LWS_WRAP)
   CAPI_TIMEOUT    seconds per test (120)
+  CAPI_RESULTS    also write each result (compiled, exit status, verdict) to this JSON
+                  file (tools/run_differential.py reads it)
 """
-import difflib, glob, os, shlex, shutil, signal, subprocess, sys, tempfile, time
+import difflib, glob, json, os, shlex, shutil, signal, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "capi-tests")
@@ -55,8 +59,27 @@ BUILTINS = ["abi", "exports", "matrix", "install"]
 KNOWN_ISSUES = os.path.join(TESTS, "known-issues.txt")
 
 
+_header_version = None
+
+
+def header_version():
+    """MAJOR.MINOR of the libwebsockets.h tests are built against (for the drivers, which
+    check what lws 4.3 does differently only against a 4.3 header, as the C tests do with
+    LWS_LIBRARY_VERSION_MINOR)."""
+    global _header_version
+    if _header_version is None:
+        p = subprocess.run(CC + ["-E", "-dM", "-I" + INCLUDE, "-x", "c", "-"],
+                           input="#include <libwebsockets.h>\n", capture_output=True, text=True)
+        macros = dict(l.split()[1:3] for l in p.stdout.splitlines()
+                      if l.startswith("#define LWS_LIBRARY_VERSION_M") and len(l.split()) >= 3)
+        _header_version = "%s.%s" % (macros.get("LWS_LIBRARY_VERSION_MAJOR", "?"),
+                                     macros.get("LWS_LIBRARY_VERSION_MINOR", "?"))
+    return _header_version
+
+
 def test_env():
     env = dict(os.environ)
+    env["LWS_HEADER_VERSION"] = header_version()
     env["LD_LIBRARY_PATH"] = LIBDIR + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
     env["LWS_BUILD"] = BUILD
     env["LWS_ROOT"] = ROOT
@@ -113,6 +136,7 @@ class Result:
     def __init__(self, name):
         self.name, self.ok, self.msg, self.t0 = name, True, [], time.monotonic()
         self.transcript, self.problems = [], []
+        self.compiled, self.rc, self.timed_out = None, None, False
 
     def fail(self, msg):
         self.ok = False
@@ -180,6 +204,7 @@ def run_test(name, exe):
         cmd = WRAP + [exe]
     rc, o, e, to = run(cmd, env=test_env(), out=os.path.join(CAPI_OUT, name + ".out"),
                        err=os.path.join(CAPI_OUT, name + ".err"))
+    res.rc, res.timed_out = rc, to
     if to:
         res.fail(f"timed out after {TIMEOUT:g} s (process group killed)")
     elif rc != 0:
@@ -440,7 +465,9 @@ def main(argv):
     # the examples first: drivers run them
     for ex in examples:
         res = Result("example-build/" + ex)
-        compile_c(os.path.join(EXAMPLES, ex + ".c"), os.path.join(EX_OUT, ex), res)
+        if os.path.exists(os.path.join(EX_OUT, ex)):
+            os.remove(os.path.join(EX_OUT, ex))
+        res.compiled = compile_c(os.path.join(EXAMPLES, ex + ".c"), os.path.join(EX_OUT, ex), res)
         if argv and res.name not in argv:
             if not res.ok:
                 print(f"warning: examples-c/{ex}.c does not build")
@@ -462,15 +489,26 @@ def main(argv):
         elif name in c_tests:
             res = Result(name)
             exe = os.path.join(CAPI_OUT, name)
+            for stale in (exe, os.path.join(CAPI_OUT, name + ".out"),
+                          os.path.join(CAPI_OUT, name + ".err")):
+                if os.path.exists(stale):
+                    os.remove(stale)
             if compile_c(os.path.join(TESTS, name + ".c"), exe, res):
                 t0 = res.t0
                 res = run_test(name, exe)
-                res.t0 = t0
+                res.t0, res.compiled = t0, True
+            else:
+                res.compiled = False
             report(res)
         else:
             res = run_test(name, None)
             report(res)
         results.append(res)
+    if os.environ.get("CAPI_RESULTS"):
+        with open(os.environ["CAPI_RESULTS"], "w") as f:
+            json.dump({r.name: {"ok": r.ok, "compiled": r.compiled, "rc": r.rc,
+                                "timed_out": r.timed_out, "msg": r.msg} for r in results},
+                      f, indent=1)
     failed = [r.name for r in results if not r.ok]
     print(f"capi ({time.monotonic() - t_start:.1f}s)" + (f", failed: {' '.join(failed)}" if failed else ""))
     print(f"capi: {len(results) - len(failed)} passed, {len(failed)} failed"
