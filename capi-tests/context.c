@@ -4,10 +4,6 @@
  * arguments that lws itself dereferences are in null_args.c, a vhost whose PROTOCOL_INIT
  * fails in vhost_init_fail.c.)
  */
-/* lws-diff: known-difference `^PROTOCOL_INIT before the first lws_service`: lws runs PROTOCOL_INIT in the first lws_service (lws_service_adjust_timeout -> lws_protocol_init), and in lws_create_vhost only once that happened (vhost.c: `if (context->protocol_init_done) ... lws_protocol_init(context)`); ours runs it in lws_create_vhost/lws_create_context */
-/* lws-diff: known-difference `shares its listener`: lws lets a vhost on a port another vhost of the context listens on share that listen socket (name-based vhosts: _lws_vhost_init_server_af, check_extant); ours fails lws_create_vhost */
-/* lws-diff: known-difference `an interface that does not exist`: lws creates the vhost and listens once the interface appears (_lws_vhost_init_server_af: LWS_ITOSA_NOT_EXIST returns 1, fatal only with LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND); ours fails lws_create_vhost */
-/* lws-diff: known-difference `^lws_service\(NULL`: lws_service(NULL, ...) returns 1 (service.c: `if (!context) return 1;`); ours returns -1 */
 #include <libwebsockets.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -4,7 +4,6 @@
  * layout and the stock emitters.  The line around the message (4.3's timestamp prefix
  * and added newline) is 4.3 behaviour: logs_format.c.
  */
-/* lws-diff: known-difference `^timestamp: cut to 8 bytes`: lwsl_timestamp returns lws_snprintf's value, the buffer size when it truncates (lws_snprintf returns size-1 here) */
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>

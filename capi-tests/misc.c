@@ -4,7 +4,6 @@
  * (lws_hex_from_byte_array, new in lws 4.3, is in api43.c; the version in version.c.)
  */
 /* lws-diff: ours-only `^random: lws_hex_random`: lws 4.3's lws_hex_random fills len - 1 hex chars, 4.1.6's one fewer */
-/* lws-diff: known-difference `^lws_snprintf: truncated`: lws_snprintf returns the buffer size when it truncates (lws: `if (n >= (int)size) return (int)size;`); ours returns size - 1 */
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>

@@ -4,10 +4,9 @@
  * lws 4.1.6 crashes here (in lws_protocol_init).  lws 4.3's lws_create_vhost calls
  * lws_protocol_init(), which logs "init vhost %s failed" and still returns 0, so the
  * vhost is returned; the failed protocol is not marked initialised (no
- * PROTOCOL_DESTROY for that vhost later).  FIXME: ours fails lws_create_vhost instead;
- * this prints what happens rather than asserting it until that is settled.
+ * PROTOCOL_DESTROY for that vhost later).  Ours does the same.
  */
-/* lws-diff: ours-only: lws 4.1.6 crashes creating a vhost whose PROTOCOL_INIT fails (lws 4.3 returns the vhost; ours returns NULL: a difference from 4.3, see above) */
+/* lws-diff: ours-only: lws 4.1.6 crashes creating a vhost whose PROTOCOL_INIT fails (lws 4.3 returns the vhost, as ours does) */
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>

@@ -9,15 +9,9 @@
  * marked below and tagged in the transcript: "(unsolicited)" EVENT_WAIT_CANCELLED,
  * "(unrequested)" SERVER_WRITEABLE, "[destroy]" for what lws_context_destroy closes.
  */
-/* lws-diff: known-difference `c8: refused`: lws closes a connection its FILTER_PROTOCOL_CONNECTION refused without any response (server-ws.c: "User code denied connection", return 1 -> bail_nuke_ah); ours answers 403 */
-/* lws-diff: known-difference `^S alpha CLOSED(_HTTP)?$`: the refused connection already has the ws role in lws (lws_role_transition to role_ops_ws comes before FILTER_PROTOCOL_CONNECTION in lws_process_ws_upgrade2), so it gets CLOSED; ours CLOSED_HTTP */
-/* lws-diff: known-difference `^S vhost lookup`: lws runs PROTOCOL_INIT in the first lws_service (lws_service_adjust_timeout -> lws_protocol_init), not in lws_create_context */
 /* lws-diff: known-difference `\(unsolicited\)`: lws signals its event pipe itself, after lws_create_context (context.c: "expedite post-context init") and after adopting each connection (adopt.c: lws_cancel_service_pt), so every protocol gets EVENT_WAIT_CANCELLED then; ours only for lws_cancel_service */
-/* lws-diff: known-difference `HTTP_CONFIRM_UPGRADE`: lws passes len 0 with in = "websocket" (server.c: `LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, wsi->user_space, (char *)up, 0`); ours len 9 */
 /* lws-diff: known-difference `\(unrequested\)`: lws calls SERVER_WRITEABLE unasked: it sends at most tx_packet_size (else rx_buffer_size) + LWS_PRE + 4 bytes at once (output.c, "limit sending") and, once it has sent the rest from POLLOUT, calls WRITEABLE (here after the 101 and the long "info" reply, with rx_buffer_size 16); it leaves POLLOUT on after sending a pong (ops-ws.c: "for PING, leave POLLOUT active"); and once more while closing; ours never does */
 /* lws-diff: known-difference `RECEIVE len=(8|10|14|16) first=0`: lws reads at most rx_buffer_size + LWS_PRE bytes at a time from a ws connection (ops-ws.c: "restrict the amount of rx to the size the protocol reported"), and RECEIVE chunks end where a read ends: 16+10+14 for the 40-byte message; ours reads pt_serv_buf_size and cuts 16+16+8 */
-/* lws-diff: known-difference `_DROP_PROTOCOL`: a ws connection is unbound from its protocol with LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL (the ws role's protocol_unbind_cb, ops-ws.c); ours sends HTTP_DROP_PROTOCOL */
-/* lws-diff: known-difference `close_len=|close payload same=`: in WS_PEER_INITIATED_CLOSE, lws_get_close_length() is still 0 (it is the close payload lws will send, not the peer's); ours gives the peer's */
 /* lws-diff: known-difference `\[destroy\]`: lws_context_destroy closes the connections in another order (here alpha#5, beta, http), without a DROP_PROTOCOL for beta and http, and destroys the listen socket's wsi too (one more WSI_DESTROY) */
 #include <libwebsockets.h>
 #include <pthread.h>

@@ -1,6 +1,7 @@
 """Drives capi-tests/ws_server.c: connections to its three protocols, each command of
 the "alpha" protocol, every way a connection ends, and context destruction with
 connections still open.  Prints the client's side, then the server's transcript."""
+# lws-diff: ours-only `^S (http|beta) PROTOCOL_(INIT|DESTROY)$`: lws 4.3 initialises only the protocols named by a vhost's pvo list when it has one (vhost.c lws_protocol_init_vhost: `if (pvo || !vh->pvo)`); 4.1.6 initialises them all
 import sys
 import time
 

@@ -108,7 +108,12 @@ pub unsafe extern "C" fn lwsl_timestamp(level: c_int, p: *mut c_char, len: usize
         let out = unsafe { core::slice::from_raw_parts_mut(p as *mut u8, n + 1) };
         out[..n].copy_from_slice(&ts.as_bytes()[..n]);
         out[n] = 0;
-        n as c_int
+        // lws returns lws_snprintf's value: the buffer size when it had to cut.
+        if n < ts.len() {
+            len as c_int
+        } else {
+            n as c_int
+        }
     })
 }
 

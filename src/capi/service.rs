@@ -5,7 +5,8 @@ use core::ffi::c_int;
 #[no_mangle]
 pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_int) -> c_int {
     ffi!("lws_service", -1, {
-        need!("lws_service", context, -1);
+        // lws returns 1 for a NULL context.
+        need!("lws_service", context, 1);
         service::service(context, timeout_ms)
     })
 }

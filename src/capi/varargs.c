@@ -36,8 +36,8 @@ VISIBLE void _lws_log(int filter, const char *format, ...)
 	va_end(ap);
 }
 
-/* lws_snprintf(): like snprintf, but returns the number of bytes actually written
- * (never more than len - 1) and always NUL-terminates when len > 0. */
+/* lws_snprintf(): like snprintf, but always NUL-terminates when size > 0 and, when the
+ * output was cut, returns size (as lws does) rather than the length it wanted. */
 VISIBLE int lws_snprintf(char *str, size_t size, const char *format, ...)
 {
 	va_list ap;
@@ -53,6 +53,6 @@ VISIBLE int lws_snprintf(char *str, size_t size, const char *format, ...)
 		return 0;
 	}
 	if ((size_t)n >= size)
-		return (int)size - 1;
+		return (int)size;
 	return n;
 }

@@ -113,6 +113,8 @@ pub(crate) struct Ctx {
     pub rand_pos: usize,
     pub max_http_header_data: usize,
     pub destroying: bool,
+    /// The first lws_service() initialised the protocols of the vhosts then present.
+    pub protocol_init_done: bool,
 }
 
 /// A virtual host: protocols, options and a listening socket.  Opaque to C.
@@ -126,11 +128,15 @@ pub struct lws_vhost {
     pub(crate) options: u64,
     pub(crate) listen_port: c_int,
     pub(crate) listener: Option<mio::net::TcpListener>,
+    /// Where it listens (its own socket or one shared with an earlier vhost).
+    pub(crate) listen_addr: Option<std::net::SocketAddr>,
     pub(crate) listener_slot: usize,
     /// Per protocol: the connections bound to it (for the all-protocol APIs), and its
     /// `lws_protocol_vh_priv_zalloc` storage.
     pub(crate) same_protocol: Vec<Vec<*mut lws>>,
     pub(crate) privs: Vec<*mut c_void>,
+    /// Which protocols got PROTOCOL_INIT (and so are owed PROTOCOL_DESTROY).
+    pub(crate) inited: Vec<bool>,
     pub(crate) user: *mut c_void,
     pub(crate) destroyed: bool,
     pub(crate) protocols_inited: bool,
@@ -201,7 +207,8 @@ pub struct lws {
     pub(crate) peer_hup: bool,
     /// A protocol error waiting for the application's owed WRITEABLEs before we fail.
     pub(crate) fail_pending: Option<(u16, &'static str)>,
-    /// ESTABLISHED was delivered (so CLOSED is owed, not CLOSED_HTTP).
+    /// The connection has the ws role (from FILTER_PROTOCOL_CONNECTION on, as in lws), so
+    /// CLOSED is owed rather than CLOSED_HTTP.
     pub(crate) established: bool,
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
     /// Client connections only.

@@ -72,6 +72,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
                 4096
             },
             destroying: false,
+            protocol_init_done: false,
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
@@ -142,9 +143,11 @@ pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_crea
         options: info.options,
         listen_port: info.port,
         listener: None,
+        listen_addr: None,
         listener_slot: usize::MAX,
         same_protocol: vec![Vec::new(); count],
         privs: vec![null_mut(); count],
+        inited: vec![false; count],
         user: info.user,
         destroyed: false,
         protocols_inited: false,
@@ -153,32 +156,23 @@ pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_crea
     if info.port >= 0 {
         let ip = match c_string_of(info.iface) {
             Some(i) if !i.is_empty() => match iface_addr(&i) {
-                Some(ip) => ip,
-                None => {
+                Some(ip) => Some(ip),
+                None if info.options & LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND != 0 => {
                     lwsl_err!("lws_create_vhost: unknown interface \"{}\"", i);
                     // SAFETY: vh was created above and is not shared yet.
                     drop(unsafe { Box::from_raw(vh) });
                     return None;
                 }
-            },
-            _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        };
-        let addr = SocketAddr::new(ip, info.port as u16);
-        match mio::net::TcpListener::bind(addr) {
-            Ok(mut l) => {
-                let port = l.local_addr().map(|a| a.port() as c_int).unwrap_or(info.port);
-                let (slot, gen) = cx!(ctx).slot_alloc(Entry::Listener(vh));
-                if let Err(e) = cx!(ctx).poll.registry().register(&mut l, wsi::token_of(slot, gen), mio::Interest::READABLE) {
-                    lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
+                None => {
+                    // lws keeps the vhost and would listen once the interface appears.
+                    lwsl_warn!("lws_create_vhost: interface \"{}\" does not exist: not listening", i);
+                    None
                 }
-                let v = vh!(vh);
-                v.listen_port = port;
-                v.listener = Some(l);
-                v.listener_slot = slot;
-                lwsl_notice!("vhost {}: listening on port {}", name, port);
-            }
-            Err(e) => {
-                lwsl_err!("lws_create_vhost: ERROR on binding to port {} ({})", info.port, e);
+            },
+            _ => Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        };
+        if let Some(ip) = ip {
+            if !listen(ctx, vh, SocketAddr::new(ip, info.port as u16)) {
                 // SAFETY: vh was created above and is not shared yet.
                 drop(unsafe { Box::from_raw(vh) });
                 return None;
@@ -187,32 +181,86 @@ pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_crea
     }
     cx!(ctx).vhosts.push(vh);
 
-    if info.options & LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT == 0 && init_vhost_protocols(vh) != 0 {
-        lwsl_err!("lws_create_vhost: a protocol failed PROTOCOL_INIT");
-        destroy_vhost(vh);
-        return None;
+    // As lws: protocols are initialised by the first lws_service(); a vhost added after
+    // that is initialised now.  A protocol refusing PROTOCOL_INIT is logged and the vhost
+    // kept (lws_protocol_init returns 0 either way); it gets no PROTOCOL_DESTROY.
+    if cx!(ctx).protocol_init_done
+        && info.options & LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT == 0
+        && init_vhost_protocols(vh) != 0
+    {
+        lwsl_warn!("lws_create_vhost: a protocol failed PROTOCOL_INIT");
     }
     Some(vh)
 }
 
-/// The options list lws gives PROTOCOL_INIT as `in`: the pvo entry named like the
-/// protocol, its `options` member.
-fn pvo_for(vh: *mut lws_vhost, name: *const c_char) -> *const lws_protocol_vhost_options {
+/// PROTOCOL_INIT for every vhost not initialised yet (lws does it in the first service).
+fn protocol_init(ctx: *mut lws_context) {
+    cx!(ctx).protocol_init_done = true;
+    let vhosts = cx!(ctx).vhosts.clone();
+    for vh in vhosts {
+        if vh!(vh).options & LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT == 0 && init_vhost_protocols(vh) != 0 {
+            lwsl_warn!("vhost {}: a protocol failed PROTOCOL_INIT", vh!(vh).name.to_string_lossy());
+        }
+    }
+}
+
+/// Listens for a vhost: a vhost on the same address and port as another of this context
+/// shares its socket, as in lws (the connection goes to the first; Host chooses later).
+fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
+    if addr.port() != 0 {
+        let vhosts = cx!(ctx).vhosts.clone();
+        for other in vhosts {
+            let o = vh!(other);
+            if o.listen_addr == Some(addr) {
+                vh!(vh).listen_port = o.listen_port;
+                vh!(vh).listen_addr = Some(addr);
+                lwsl_notice!(
+                    "vhost {}: sharing the listener of vhost {}",
+                    vh!(vh).name.to_string_lossy(),
+                    o.name.to_string_lossy()
+                );
+                return true;
+            }
+        }
+    }
+    match mio::net::TcpListener::bind(addr) {
+        Ok(mut l) => {
+            let port = l.local_addr().map(|a| a.port() as c_int).unwrap_or(addr.port() as c_int);
+            let (slot, gen) = cx!(ctx).slot_alloc(Entry::Listener(vh));
+            if let Err(e) = cx!(ctx).poll.registry().register(&mut l, wsi::token_of(slot, gen), mio::Interest::READABLE) {
+                lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
+            }
+            let v = vh!(vh);
+            v.listen_port = port;
+            v.listen_addr = Some(SocketAddr::new(addr.ip(), port as u16));
+            v.listener = Some(l);
+            v.listener_slot = slot;
+            lwsl_notice!("vhost {}: listening on port {}", v.name.to_string_lossy(), port);
+            true
+        }
+        Err(e) => {
+            lwsl_err!("lws_create_vhost: ERROR on binding to port {} ({})", addr.port(), e);
+            false
+        }
+    }
+}
+
+/// The vhost's pvo entry named like the protocol (its `options` member is what lws
+/// gives PROTOCOL_INIT as `in`).
+fn pvo_for(vh: *mut lws_vhost, name: *const c_char) -> Option<&'static lws_protocol_vhost_options> {
     // SAFETY: NUL-terminated or NULL.
-    let Some(name) = (unsafe { crate::capi::cstr(name) }) else {
-        return core::ptr::null();
-    };
+    let name = (unsafe { crate::capi::cstr(name) })?;
     let mut p = vh!(vh).pvo;
     while !p.is_null() {
         // SAFETY: the caller's pvo list, live for the vhost's life per lws's contract.
         let e = unsafe { &*p };
         // SAFETY: NUL-terminated or NULL.
         if unsafe { crate::capi::cstr(e.name) } == Some(name) {
-            return e.options;
+            return Some(e);
         }
         p = e.next;
     }
-    core::ptr::null()
+    None
 }
 
 /// PROTOCOL_INIT to each protocol of a vhost.  Nonzero if one failed.
@@ -222,11 +270,23 @@ pub(crate) fn init_vhost_protocols(vh: *mut lws_vhost) -> c_int {
     }
     vh!(vh).protocols_inited = true;
     let ctx = vh!(vh).ctx;
+    let has_pvo = !vh!(vh).pvo.is_null();
     for i in 0..vh!(vh).count_protocols {
         let name = vhost_protocols(vh)[i].name;
-        let pvo = pvo_for(vh, name) as *mut c_void;
-        let r = wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, pvo, 0));
+        // With a pvo list, only the protocols it names are enabled on the vhost.
+        let entry = pvo_for(vh, name);
+        if has_pvo && entry.is_none() {
+            continue;
+        }
+        let opts = entry.map_or(core::ptr::null(), |e| e.options) as *mut c_void;
+        let r = wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, opts, 0));
+        vh!(vh).inited[i] = r == 0;
         if r != 0 {
+            let p = core::mem::replace(&mut vh!(vh).privs[i], null_mut());
+            if !p.is_null() {
+                // SAFETY: allocated with calloc by lws_protocol_vh_priv_zalloc.
+                unsafe { libc::free(p) };
+            }
             return r;
         }
     }
@@ -245,8 +305,8 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
             wsi::finish_close(w, Why::ContextDestroy);
         }
     }
-    if vh!(vh).protocols_inited {
-        for i in 0..vh!(vh).count_protocols {
+    for i in 0..vh!(vh).count_protocols {
+        if vh!(vh).inited[i] {
             wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_DESTROY as c_int, null_mut(), 0));
         }
     }
@@ -327,6 +387,9 @@ fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
 /// handle I/O, ripe timers and queued WRITEABLE callbacks.
 pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     free_dead(ctx);
+    if !cx!(ctx).protocol_init_done {
+        protocol_init(ctx);
+    }
     let timeout = {
         let c = cx!(ctx);
         if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {

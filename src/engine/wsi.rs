@@ -293,7 +293,7 @@ fn upgrade(w: *mut lws) -> bool {
 
     // lws asks protocols[0] whether it may upgrade at all.
     let mut what = *b"websocket\0";
-    if callback(w, LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int, what.as_mut_ptr() as *mut c_void, 9) != 0 {
+    if callback(w, LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int, what.as_mut_ptr() as *mut c_void, 0) != 0 {
         http_fail(w, 403, "Forbidden");
         return false;
     }
@@ -309,8 +309,9 @@ fn upgrade(w: *mut lws) -> bool {
         handshake::protocol_list(&protocols_hdr).find_map(|name| protocol_by_name(vh, name))
     };
     let Some(idx) = idx else {
+        // As lws: no answer, the connection is just closed.
         lwsl_notice!("No supported protocol \"{}\"", String::from_utf8_lossy(&protocols_hdr));
-        http_fail(w, 400, "Bad Request");
+        finish_close(w, Why::Gone);
         return false;
     };
     if !bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
@@ -323,9 +324,12 @@ fn upgrade(w: *mut lws) -> bool {
         std::ffi::CString::new(protocols_hdr.clone()).ok()
     };
     let in_ptr = proto_cstr.as_ref().map_or(null_mut(), |c| c.as_ptr() as *mut c_void);
+    // lws has already given the connection the ws role here, so a refusal closes it
+    // without an answer and it gets CLOSED.
+    wref!(w).established = true;
     if callback(w, LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION as c_int, in_ptr, 0) != 0 {
         lwsl_warn!("User code denied connection");
-        http_fail(w, 403, "Forbidden");
+        finish_close(w, Why::Gone);
         return false;
     }
 
@@ -375,7 +379,6 @@ fn upgrade(w: *mut lws) -> bool {
     if wref!(w).state != State::Ws {
         return false;
     }
-    wref!(w).established = true;
     if callback(w, LWS_CALLBACK_ESTABLISHED as c_int, null_mut(), 0) != 0 {
         close(w, Why::User);
         return false;
@@ -528,8 +531,8 @@ fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
 
 fn peer_close(w: *mut lws) {
     let payload = wref!(w).rx.control_payload().to_vec();
-    wref!(w).peer_close = payload.clone();
     if wref!(w).state == State::WsAwaitingCloseAck {
+        wref!(w).peer_close = payload;
         // The answer to our close: done.
         finish_close(w, Why::User);
         return;
@@ -548,7 +551,10 @@ fn peer_close(w: *mut lws) {
                 return;
             }
             // Echo the peer's close (its code and reason), then close once flushed.
+            // lws_get_close_payload() is the close we send (so empty during the
+            // WS_PEER_INITIATED_CLOSE callback, as in lws).
             send_frame(w, frame::OP_CLOSE, &payload);
+            wref!(w).peer_close = payload;
             flush_then_close(w);
         }
     }
