@@ -203,6 +203,8 @@ pub struct lws {
     pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
+    /// A write failed (peer gone): nothing more is sent, the loop closes it.
+    pub(crate) write_failed: bool,
     /// The peer shut down its side: read on to EOF.
     pub(crate) peer_hup: bool,
     /// A protocol error waiting for the application's owed WRITEABLEs before we fail.
@@ -302,8 +304,19 @@ impl lws {
             established: false,
             fail_pending: None,
             peer_hup: false,
+            write_failed: false,
             peer_addr: None,
             client: None,
+        }
+    }
+}
+
+impl Drop for lws {
+    fn drop(&mut self) {
+        if self.user_space_owned && !self.user_space.is_null() {
+            // SAFETY: allocated with calloc in bind_protocol and owned by this wsi; it is
+            // dropped only at the loop's safe point, when no callback can hold it.
+            unsafe { libc::free(self.user_space) };
         }
     }
 }

@@ -594,7 +594,7 @@ fn flush_then_close(w: *mut lws) {
 pub(crate) fn close(w: *mut lws, why: Why) {
     let (state, has_reason) = {
         let s = wref!(w);
-        (s.state, s.close_status != 0)
+        (s.state, s.close_status != 0 && !s.write_failed)
     };
     match state {
         State::Dead => {}
@@ -668,12 +668,8 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
     let s = wref!(w);
     s.sock = None; // closes the fd
     s.fd = -1;
-    if s.user_space_owned && !s.user_space.is_null() {
-        // SAFETY: allocated with calloc in bind_protocol; the callbacks are done with it.
-        unsafe { libc::free(s.user_space) };
-    }
-    s.user_space = null_mut();
-    s.user_space_owned = false;
+    // The per-session data is freed with the wsi at the loop's next safe point (Drop for
+    // lws): a callback further up the stack may still be using it.
     s.out = Vec::new();
     s.rx_stash = Vec::new();
     s.hdr = Vec::new();
@@ -689,7 +685,7 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
 /// behind what is.  Returns false if the connection failed.
 pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     let s = wref!(w);
-    if s.state == State::Dead {
+    if s.state == State::Dead || s.write_failed {
         return false;
     }
     if s.out_pos < s.out.len() {
@@ -710,7 +706,11 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
             Err(_) => {
-                close(w, Why::Gone);
+                // We may be inside a user callback (lws_write): closing here would end
+                // the connection under the caller's feet.  Stop using the socket and
+                // let the loop close it at its next safe point.
+                s.write_failed = true;
+                set_timeout(w, PENDING_TIMEOUT_KILLED_BY_PARENT as c_int, 0);
                 return false;
             }
         }
@@ -938,6 +938,9 @@ pub(crate) fn set_timeout(w: *mut lws, reason: c_int, us: i64) {
 
 pub(crate) fn timeout_fired(w: *mut lws) {
     let reason = wref!(w).timeout_reason;
+    if wref!(w).write_failed {
+        return finish_close(w, Why::Gone);
+    }
     lwsl_info!("wsi timed out (reason {})", reason);
     match wref!(w).state {
         State::Connecting => return super::client::fail(w, "Timed out connecting"),

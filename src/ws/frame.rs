@@ -66,7 +66,16 @@ pub fn unmask(data: &mut [u8], mask: [u8; 4], phase: usize) -> usize {
     // A word is 8 bytes, a multiple of the 4-byte mask: the phase is the same at every
     // word boundary.
     let m = mask_word(mask, phase);
-    let mut words = body.chunks_exact_mut(8);
+    // 32 bytes per step, written so the compiler turns it into vector XORs.
+    let mut blocks = body.chunks_exact_mut(32);
+    for blk in &mut blocks {
+        for w in blk.chunks_exact_mut(8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            w.copy_from_slice(&(u64::from_ne_bytes(a) ^ m).to_ne_bytes());
+        }
+    }
+    let mut words = blocks.into_remainder().chunks_exact_mut(8);
     for w in &mut words {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);
