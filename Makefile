@@ -11,7 +11,8 @@ SOVERSION := 19
 VERSION := 4.3.10
 
 .PHONY: all lib header check-header install uninstall test unit capi capi-valgrind abi-test \
-	exports-test matrix abi-prototypes examples clean demo abi-consts clippy fmt-check
+	exports-test matrix abi-prototypes examples clean demo abi-consts clippy fmt-check \
+	bench bench-quick
 
 all: lib
 
@@ -78,8 +79,19 @@ demo: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/chat >/dev/null
 	$(PYTHON) tools/demo.py
 
-test: check-header unit capi
+test: check-header unit capi bench-quick
 	@echo "all tests passed"
+
+# The benchmark: ours against Debian's libwebsockets (4.1.6) on examples-c/echo.c, with our
+# load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
+# msgs_per_sec.png); about 5 minutes. QUICK=1 (= bench-quick, part of `make test`): one short
+# run per size that only checks that everything completes and echoes correctly (~15 s).
+bench: lib
+	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py $(if $(QUICK),--quick)
+
+bench-quick: lib
+	$(CARGO) test --release -q --manifest-path bench/loadgen/Cargo.toml
+	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py --quick
 
 clippy:
 	$(CARGO) clippy --release --all-targets -- -D warnings
@@ -89,4 +101,4 @@ fmt-check:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) bench/loadgen/target
