@@ -12,7 +12,7 @@ VERSION := 4.3.10
 
 .PHONY: all lib header check-header install uninstall test unit capi capi-valgrind abi-test \
 	exports-test matrix abi-prototypes examples clean demo conformance abi-consts clippy \
-	fmt-check differential
+	fmt-check differential bench bench-quick
 
 all: lib
 
@@ -90,8 +90,19 @@ conformance: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance.py
 
-test: check-header unit capi differential conformance
+test: check-header unit capi differential conformance bench-quick
 	@echo "all tests passed"
+
+# The benchmark: ours against Debian's libwebsockets (4.1.6) on examples-c/echo.c, with our
+# load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
+# msgs_per_sec.png); about 5 minutes. QUICK=1 (= bench-quick, part of `make test`): one short
+# run per size that only checks that everything completes and echoes correctly (~15 s).
+bench: lib
+	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py $(if $(QUICK),--quick)
+
+bench-quick: lib
+	$(CARGO) test --release -q --manifest-path bench/loadgen/Cargo.toml
+	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py --quick
 
 clippy:
 	$(CARGO) clippy --release --all-targets -- -D warnings
@@ -101,4 +112,4 @@ fmt-check:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) bench/loadgen/target
