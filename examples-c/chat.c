@@ -22,6 +22,8 @@ struct pss {
 	struct pss *pss_list;
 	struct lws *wsi;
 	uint32_t tail;
+	unsigned char *part;	/* LWS_PRE + a message arriving in several RECEIVEs */
+	size_t part_len;
 };
 
 struct vhd {
@@ -79,6 +81,8 @@ callback_chat(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLOSED:
 		lws_ll_fwd_remove(struct pss, pss_list, pss, vhd->pss_list);
 		vhd->sessions--;
+		free(pss->part);
+		pss->part = NULL;
 		break;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -99,15 +103,27 @@ callback_chat(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 
 	case LWS_CALLBACK_RECEIVE:
+		/* a message may arrive in pieces: gather it, broadcast it whole */
+		{
+			unsigned char *p = realloc(pss->part, LWS_PRE + pss->part_len + len);
+
+			if (!p)
+				return -1;
+			pss->part = p;
+			memcpy(p + LWS_PRE + pss->part_len, in, len);
+			pss->part_len += len;
+		}
+		if (!lws_is_final_fragment(wsi))
+			break;
+		amsg.len = pss->part_len;
+		amsg.payload = pss->part;
+		pss->part = NULL;
+		pss->part_len = 0;
 		if (!lws_ring_get_count_free_elements(vhd->ring)) {
 			lwsl_user("chat: ring full, dropping a message\n");
+			destroy_message(&amsg);
 			break;
 		}
-		amsg.len = len;
-		amsg.payload = malloc(LWS_PRE + len);
-		if (!amsg.payload)
-			break;
-		memcpy((char *)amsg.payload + LWS_PRE, in, len);
 		if (!lws_ring_insert(vhd->ring, &amsg, 1)) {
 			destroy_message(&amsg);
 			break;
