@@ -11,7 +11,7 @@
 #define CLIENTS 20
 
 struct cpss {
-	int id, step, got_text, got_bin, got_pong;
+	int id, step, got_text, got_bin, got_pong, closing;
 };
 
 static int established, closed_ok, server_closes, errors, done_clients;
@@ -54,6 +54,8 @@ cb_client(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		if (p->closing)
+			break;	/* lws may call it once more while closing */
 		switch (p->step++) {
 		case 0:
 			n = lws_snprintf((char *)buf + LWS_PRE, 64, "text %d", p->id);
@@ -88,13 +90,13 @@ cb_client(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *i
 	default:
 		break;
 	}
-	if (p && p->got_text && p->got_bin && p->got_pong && p->step >= 3) {
-		p->step = -100;	/* once */
+	if (p && !p->closing && p->got_text && p->got_bin && p->got_pong && p->step >= 3) {
+		p->closing = 1;
 		lws_close_reason(wsi, (enum lws_close_status)4321, (unsigned char *)"bye", 3);
 		return -1;
 	}
 	if (reason == LWS_CALLBACK_CLIENT_CLOSED) {
-		closed_ok += p->step == -100;
+		closed_ok += p->closing;
 		done_clients++;
 	}
 	if (reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR) {
