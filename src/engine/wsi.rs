@@ -438,6 +438,12 @@ fn unbind_protocol(w: *mut lws) {
 fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
     let mut pos = 0usize;
     loop {
+        // Every event a frame yields comes from the call that parses its last byte, so
+        // with nothing left to read there is nothing to ask the parser (saves a call per
+        // message).
+        if pos >= len {
+            return;
+        }
         let ev = {
             let s = wref!(w);
             if !matches!(s.state, State::Ws | State::WsAwaitingCloseAck) {
