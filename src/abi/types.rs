@@ -34,7 +34,13 @@ pub type lws_filefd_type = c_int;
 pub type sul_cb_t = Option<unsafe extern "C" fn(sul: *mut lws_sorted_usec_list)>;
 pub type lws_log_emit_t = Option<unsafe extern "C" fn(level: c_int, line: *const c_char)>;
 pub type lws_smd_notification_cb_t = Option<
-    unsafe extern "C" fn(opaque: *mut c_void, _class: u32, timestamp: lws_usec_t, buf: *mut c_void, len: usize) -> c_int,
+    unsafe extern "C" fn(
+        opaque: *mut c_void,
+        _class: u32,
+        timestamp: lws_usec_t,
+        buf: *mut c_void,
+        len: usize,
+    ) -> c_int,
 >;
 pub type lws_sorted_usec_list_t = lws_sorted_usec_list;
 pub type lws_retry_bo_t = lws_retry_bo;

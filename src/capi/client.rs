@@ -8,7 +8,9 @@ use core::ptr::null_mut;
 /// CLIENT_CONNECTION_ERROR follows from the service loop.  NULL for what fails at once
 /// (bad arguments, TLS asked for, the name does not resolve).
 #[no_mangle]
-pub unsafe extern "C" fn lws_client_connect_via_info(i: *const lws_client_connect_info) -> *mut lws {
+pub unsafe extern "C" fn lws_client_connect_via_info(
+    i: *const lws_client_connect_info,
+) -> *mut lws {
     ffi!("lws_client_connect_via_info", null_mut(), {
         need!("lws_client_connect_via_info", i, null_mut());
         // SAFETY: non-NULL; lws's contract for the info struct.
@@ -38,7 +40,9 @@ pub unsafe extern "C" fn lws_retry_get_delay_ms(
             client::random_bytes(context, &mut r);
         }
         // SAFETY: caller's pointers (retry may be NULL, conceal may be NULL).
-        let (ms, c) = unsafe { crate::engine::retry::delay(retry.as_ref(), &mut *ctry, u16::from_ne_bytes(r)) };
+        let (ms, c) = unsafe {
+            crate::engine::retry::delay(retry.as_ref(), &mut *ctry, u16::from_ne_bytes(r))
+        };
         if !conceal.is_null() {
             // SAFETY: caller's flag.
             unsafe { *conceal = c as c_char };

@@ -6,7 +6,9 @@ use core::ffi::{c_char, c_int, c_void};
 use core::ptr::{null, null_mut};
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_create_context(info: *const lws_context_creation_info) -> *mut lws_context {
+pub unsafe extern "C" fn lws_create_context(
+    info: *const lws_context_creation_info,
+) -> *mut lws_context {
     ffi!("lws_create_context", null_mut(), {
         need!("lws_create_context", info, null_mut());
         // SAFETY: non-NULL, lws's contract for the creation info.
@@ -123,7 +125,10 @@ pub unsafe extern "C" fn lws_get_vhost_user(vhost: *mut lws_vhost) -> *mut c_voi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_get_vhost_by_name(context: *mut lws_context, name: *const c_char) -> *mut lws_vhost {
+pub unsafe extern "C" fn lws_get_vhost_by_name(
+    context: *mut lws_context,
+    name: *const c_char,
+) -> *mut lws_vhost {
     ffi!("lws_get_vhost_by_name", null_mut(), {
         need!("lws_get_vhost_by_name", context, null_mut());
         // SAFETY: NUL-terminated or NULL from C.
@@ -140,7 +145,10 @@ pub unsafe extern "C" fn lws_get_vhost_by_name(context: *mut lws_context, name: 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_vhost_name_to_protocol(vh: *mut lws_vhost, name: *const c_char) -> *const lws_protocols {
+pub unsafe extern "C" fn lws_vhost_name_to_protocol(
+    vh: *mut lws_vhost,
+    name: *const c_char,
+) -> *const lws_protocols {
     ffi!("lws_vhost_name_to_protocol", null(), {
         need!("lws_vhost_name_to_protocol", vh, null());
         // SAFETY: NUL-terminated or NULL from C.
@@ -179,7 +187,10 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_zalloc(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_protocol_vh_priv_get(vhost: *mut lws_vhost, prot: *const lws_protocols) -> *mut c_void {
+pub unsafe extern "C" fn lws_protocol_vh_priv_get(
+    vhost: *mut lws_vhost,
+    prot: *const lws_protocols,
+) -> *mut c_void {
     ffi!("lws_protocol_vh_priv_get", null_mut(), {
         if vhost.is_null() || prot.is_null() {
             return null_mut();
@@ -216,7 +227,11 @@ pub unsafe extern "C" fn lws_pvo_search(
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_pvo_get_str(in_: *mut c_void, name: *const c_char, result: *mut *const c_char) -> c_int {
+pub unsafe extern "C" fn lws_pvo_get_str(
+    in_: *mut c_void,
+    name: *const c_char,
+    result: *mut *const c_char,
+) -> c_int {
     ffi!("lws_pvo_get_str", 1, {
         need!("lws_pvo_get_str", result, 1);
         // SAFETY: same contract as lws_pvo_search.
@@ -275,7 +290,11 @@ pub unsafe extern "C" fn lws_set_opaque_user_data(wsi: *mut lws, data: *mut c_vo
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_get_peer_simple(wsi: *mut lws, name: *mut c_char, namelen: usize) -> *const c_char {
+pub unsafe extern "C" fn lws_get_peer_simple(
+    wsi: *mut lws,
+    name: *mut c_char,
+    namelen: usize,
+) -> *const c_char {
     ffi!("lws_get_peer_simple", null(), {
         need!("lws_get_peer_simple", wsi, null());
         need!("lws_get_peer_simple", name, null());

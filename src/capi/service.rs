@@ -12,7 +12,11 @@ pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_in
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_service_tsi(context: *mut lws_context, timeout_ms: c_int, tsi: c_int) -> c_int {
+pub unsafe extern "C" fn lws_service_tsi(
+    context: *mut lws_context,
+    timeout_ms: c_int,
+    tsi: c_int,
+) -> c_int {
     ffi!("lws_service_tsi", -1, {
         need!("lws_service_tsi", context, -1);
         if tsi != 0 {

@@ -54,7 +54,8 @@ pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
         if usecs == LWS_SET_TIMER_USEC_CANCEL as lws_usec_t {
             c.timers.cancel(key);
         } else {
-            c.timers.schedule(key, crate::engine::timer::now_usecs() + usecs.max(0));
+            c.timers
+                .schedule(key, crate::engine::timer::now_usecs() + usecs.max(0));
         }
     })
 }

@@ -8,7 +8,12 @@ use core::ptr::null_mut;
 /// before `buf`.  Returns `len` (also when the kernel took only part: the rest is
 /// buffered and sent before any further WRITEABLE), or -1.
 #[no_mangle]
-pub unsafe extern "C" fn lws_write(wsi: *mut lws, buf: *mut u8, len: usize, wp: enum_lws_write_protocol) -> c_int {
+pub unsafe extern "C" fn lws_write(
+    wsi: *mut lws,
+    buf: *mut u8,
+    len: usize,
+    wp: enum_lws_write_protocol,
+) -> c_int {
     ffi!("lws_write", -1, {
         need!("lws_write", wsi, -1);
         if buf.is_null() && len != 0 {
@@ -76,7 +81,12 @@ pub unsafe extern "C" fn lws_partial_buffered(wsi: *mut lws) -> c_int {
 /// Sets the status and reason our close frame will carry when the user then returns
 /// nonzero from a callback.
 #[no_mangle]
-pub unsafe extern "C" fn lws_close_reason(wsi: *mut lws, status: enum_lws_close_status, buf: *mut u8, len: usize) {
+pub unsafe extern "C" fn lws_close_reason(
+    wsi: *mut lws,
+    status: enum_lws_close_status,
+    buf: *mut u8,
+    len: usize,
+) {
     ffi!("lws_close_reason", (), {
         if wsi.is_null() {
             lwsl_err!("lws_close_reason: NULL wsi");
@@ -150,7 +160,10 @@ pub unsafe extern "C" fn lws_rx_flow_control(wsi: *mut lws, enable: c_int) -> c_
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn lws_rx_flow_allow_all_protocol(context: *const lws_context, protocol: *const lws_protocols) {
+pub unsafe extern "C" fn lws_rx_flow_allow_all_protocol(
+    context: *const lws_context,
+    protocol: *const lws_protocols,
+) {
     ffi!("lws_rx_flow_allow_all_protocol", (), {
         if context.is_null() || protocol.is_null() {
             lwsl_err!("lws_rx_flow_allow_all_protocol: NULL argument");

@@ -31,7 +31,9 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol_vhost(
         need!("lws_callback_on_writable_all_protocol_vhost", protocol, -1);
         let vh = vhost as *mut lws_vhost;
         if engine::protocol_index(vh, protocol).is_none() {
-            lwsl_err!("lws_callback_on_writable_all_protocol_vhost: protocol is not from this vhost");
+            lwsl_err!(
+                "lws_callback_on_writable_all_protocol_vhost: protocol is not from this vhost"
+            );
             return -1;
         }
         for w in conns(vh, protocol) {
@@ -63,10 +65,20 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol(
 
 /// Calls `reason` now on each connection bound to `protocol` on `vh` (every connection
 /// of the vhost when `protocol` is NULL).  Return values are ignored, as in lws.
-fn call_each(vh: *mut lws_vhost, protocol: *const lws_protocols, reason: c_int, argp: *mut c_void, len: usize) {
+fn call_each(
+    vh: *mut lws_vhost,
+    protocol: *const lws_protocols,
+    reason: c_int,
+    argp: *mut c_void,
+    len: usize,
+) {
     let targets = if protocol.is_null() {
         let ctx = crate::engine::vh!(vh).ctx;
-        cx!(ctx).all_conns().into_iter().filter(|&w| wref!(w).vhost == vh && wref!(w).bound).collect()
+        cx!(ctx)
+            .all_conns()
+            .into_iter()
+            .filter(|&w| wref!(w).vhost == vh && wref!(w).bound)
+            .collect()
     } else {
         conns(vh, protocol)
     };
@@ -125,7 +137,12 @@ pub unsafe extern "C" fn lws_callback_all_protocol_vhost_args(
 
 /// Every protocol of the wsi's vhost gets `reason`, with this wsi.
 #[no_mangle]
-pub unsafe extern "C" fn lws_callback_vhost_protocols(wsi: *mut lws, reason: c_int, in_: *mut c_void, len: usize) -> c_int {
+pub unsafe extern "C" fn lws_callback_vhost_protocols(
+    wsi: *mut lws,
+    reason: c_int,
+    in_: *mut c_void,
+    len: usize,
+) -> c_int {
     ffi!("lws_callback_vhost_protocols", -1, {
         need!("lws_callback_vhost_protocols", wsi, -1);
         let vh = wref!(wsi).vhost;
@@ -143,7 +160,12 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols(wsi: *mut lws, reason: c_i
 
 /// Every protocol of the vhost gets `reason`, with a scratch wsi bound to it.
 #[no_mangle]
-pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(vh: *mut lws_vhost, reason: c_int, in_: *mut c_void, len: usize) -> c_int {
+pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(
+    vh: *mut lws_vhost,
+    reason: c_int,
+    in_: *mut c_void,
+    len: usize,
+) -> c_int {
     ffi!("lws_callback_vhost_protocols_vhost", -1, {
         need!("lws_callback_vhost_protocols_vhost", vh, -1);
         let ctx = crate::engine::vh!(vh).ctx;

@@ -99,7 +99,9 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         key,
         host: c_string_of(i.host).unwrap_or_else(|| address.clone()),
         origin: c_string_of(i.origin),
-        path: c_string_of(i.path).filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into()),
+        path: c_string_of(i.path)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "/".into()),
         protocols,
         retry: i.retry_and_idle_policy,
         cce_done: false,
@@ -159,8 +161,12 @@ fn start_next(w: *mut lws) -> bool {
     loop {
         let addr = {
             let s = wref!(w);
-            let Some(c) = s.client.as_mut() else { return false };
-            let Some(&a) = c.addrs.get(c.next_addr) else { return false };
+            let Some(c) = s.client.as_mut() else {
+                return false;
+            };
+            let Some(&a) = c.addrs.get(c.next_addr) else {
+                return false;
+            };
             c.next_addr += 1;
             a
         };
@@ -286,11 +292,19 @@ fn send_request(w: *mut lws) {
     // until the callback returns.
     let mut p = unsafe { base.add(start) } as *mut c_char;
     let pp: *mut *mut c_char = &mut p;
-    if wsi::callback(w, LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER as c_int, pp as *mut c_void, room - 1) != 0 {
+    if wsi::callback(
+        w,
+        LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER as c_int,
+        pp as *mut c_void,
+        room - 1,
+    ) != 0
+    {
         fail(w, "HS: disallowed by client filter");
         return;
     }
-    let used = (p as usize).saturating_sub(base as usize).clamp(start, start + room - 1);
+    let used = (p as usize)
+        .saturating_sub(base as usize)
+        .clamp(start, start + room - 1);
     req.truncate(used);
     req.extend_from_slice(b"\r\n");
     wsi::set_timeout(
@@ -306,26 +320,21 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
     let max = {
         let s = wref!(w);
         // SAFETY: ptr[..len] is readable (see wsi::input).
-        s.hdr.extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
+        s.hdr
+            .extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
         cx!(s.ctx).max_http_header_data.max(4096)
     };
-    let mut headers = [httparse::EMPTY_HEADER; handshake::MAX_HEADERS];
-    let (code, consumed, upgrade, accept, protocol) = {
+    // Parse with a short borrow of the wsi; act (callbacks included) after it ends.
+    let parsed = {
         let s = wref!(w);
+        let mut headers = [httparse::EMPTY_HEADER; handshake::MAX_HEADERS];
         let mut resp = httparse::Response::new(&mut headers);
         match resp.parse(&s.hdr) {
-            Ok(httparse::Status::Partial) => {
-                if s.hdr.len() > max {
-                    drop(resp);
-                    fail(w, "HS: headers too large");
-                }
-                return;
+            Ok(httparse::Status::Partial) if s.hdr.len() > max => {
+                Err(Some("HS: headers too large"))
             }
-            Err(_) => {
-                drop(resp);
-                fail(w, "HS: malformed response");
-                return;
-            }
+            Ok(httparse::Status::Partial) => Err(None),
+            Err(_) => Err(Some("HS: malformed response")),
             Ok(httparse::Status::Complete(n)) => {
                 let find = |name: &str| {
                     resp.headers
@@ -333,18 +342,29 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
                         .find(|h| h.name.eq_ignore_ascii_case(name))
                         .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
                 };
-                (
+                Ok((
                     resp.code.unwrap_or(0),
                     n,
                     find("upgrade"),
                     find("sec-websocket-accept"),
                     find("sec-websocket-protocol"),
-                )
+                ))
             }
         }
     };
+    let (code, consumed, upgrade, accept, protocol) = match parsed {
+        Ok(p) => p,
+        Err(None) => return,
+        Err(Some(why)) => return fail(w, why),
+    };
     wsi::set_timeout(w, 0, 0);
-    if wsi::callback(w, LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP as c_int, null_mut(), 0) != 0 {
+    if wsi::callback(
+        w,
+        LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP as c_int,
+        null_mut(),
+        0,
+    ) != 0
+    {
         fail(w, "HS: disallowed at ESTABLISHED");
         return;
     }
@@ -363,7 +383,11 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         Some("HS: ACCEPT missing")
     } else if upgrade.is_none() {
         Some("HS: UPGRADE missing")
-    } else if !upgrade.as_deref().unwrap_or("").eq_ignore_ascii_case("websocket") {
+    } else if !upgrade
+        .as_deref()
+        .unwrap_or("")
+        .eq_ignore_ascii_case("websocket")
+    {
         Some("HS: Upgrade to something other than websocket")
     } else if let (Some(p), Some(list)) = (&protocol, &asked) {
         if handshake::protocol_list(list.as_bytes()).any(|n| n == p.as_bytes()) {
@@ -383,7 +407,13 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         return;
     }
     // As lws, a client keeps the protocol it was bound to when it was created.
-    if wsi::callback(w, LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH as c_int, null_mut(), 0) != 0 {
+    if wsi::callback(
+        w,
+        LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH as c_int,
+        null_mut(),
+        0,
+    ) != 0
+    {
         fail(w, "HS: Rejected by filter cb");
         return;
     }
@@ -444,7 +474,8 @@ pub(crate) fn fill_random(buf: &mut [u8]) {
     let mut off = 0;
     while off < buf.len() {
         // SAFETY: writes at most buf.len() - off bytes into buf[off..].
-        let n = unsafe { libc::getrandom(buf[off..].as_mut_ptr() as *mut c_void, buf.len() - off, 0) };
+        let n =
+            unsafe { libc::getrandom(buf[off..].as_mut_ptr() as *mut c_void, buf.len() - off, 0) };
         if n <= 0 {
             // getrandom only fails on ancient kernels or EINTR; fall back to the clock
             // rather than ever sending a predictable all-zero key.

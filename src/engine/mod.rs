@@ -345,7 +345,8 @@ pub(crate) unsafe fn call_protocol(
             // The C callback takes `enum lws_callback_reasons`, which has the ABI of int;
             // callers may pass any int (LWS_CALLBACK_USER + n), so we call through an
             // int-typed pointer rather than materialise an out-of-range Rust enum.
-            type RawCb = unsafe extern "C" fn(*mut lws, c_int, *mut c_void, *mut c_void, usize) -> c_int;
+            type RawCb =
+                unsafe extern "C" fn(*mut lws, c_int, *mut c_void, *mut c_void, usize) -> c_int;
             // SAFETY: same ABI: a repr(C) enum argument is passed as a C int.
             let raw: RawCb = unsafe { core::mem::transmute(f) };
             // SAFETY: the callback contract; no borrow of our state is alive.
@@ -380,7 +381,8 @@ pub(crate) fn protocol_index(vh: *mut lws_vhost, p: *const lws_protocols) -> Opt
     let base = v.protocols as usize;
     let size = core::mem::size_of::<lws_protocols>();
     let addr = p as usize;
-    if addr >= base && addr < base + v.count_protocols * size && (addr - base) % size == 0 {
+    if addr >= base && addr < base + v.count_protocols * size && (addr - base).is_multiple_of(size)
+    {
         return Some((addr - base) / size);
     }
     if p.is_null() {

@@ -17,9 +17,7 @@ pub fn delay(retry: Option<&lws_retry_bo_t>, ctry: &mut u16, rand: u16) -> (u32,
         }
     }
     ms += ((ms * pc * rand as u64) >> 16) / 100;
-    if *ctry < 0xffff {
-        *ctry += 1;
-    }
+    *ctry = ctry.saturating_add(1);
     let conceal = retry.is_some_and(|r| *ctry <= r.conceal_count);
     (ms.min(u32::MAX as u64) as u32, conceal)
 }

@@ -65,7 +65,11 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             dead: Vec::new(),
             rand_pool: [0; 256],
             rand_pos: 256,
-            timeout_secs: if info.timeout_secs != 0 { info.timeout_secs } else { 20 },
+            timeout_secs: if info.timeout_secs != 0 {
+                info.timeout_secs
+            } else {
+                20
+            },
             max_http_header_data: if info.max_http_header_data != 0 {
                 info.max_http_header_data as usize
             } else {
@@ -110,7 +114,9 @@ fn iface_addr(iface: &str) -> Option<IpAddr> {
             if fam == libc::AF_INET {
                 // SAFETY: family says it is a sockaddr_in.
                 let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-                found = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))));
+                found = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                    sin.sin_addr.s_addr,
+                ))));
                 break;
             }
         }
@@ -125,7 +131,10 @@ fn iface_addr(iface: &str) -> Option<IpAddr> {
 ///
 /// # Safety
 /// `ctx` is live; `info` is valid per lws's contract.
-pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_creation_info) -> Option<*mut lws_vhost> {
+pub(crate) unsafe fn create_vhost(
+    ctx: *mut lws_context,
+    info: &lws_context_creation_info,
+) -> Option<*mut lws_vhost> {
     let mut count = 0usize;
     if !info.protocols.is_null() {
         // SAFETY: lws's contract: the array ends with an entry whose callback is NULL.
@@ -165,7 +174,10 @@ pub(crate) unsafe fn create_vhost(ctx: *mut lws_context, info: &lws_context_crea
                 }
                 None => {
                     // lws keeps the vhost and would listen once the interface appears.
-                    lwsl_warn!("lws_create_vhost: interface \"{}\" does not exist: not listening", i);
+                    lwsl_warn!(
+                        "lws_create_vhost: interface \"{}\" does not exist: not listening",
+                        i
+                    );
                     None
                 }
             },
@@ -198,8 +210,13 @@ fn protocol_init(ctx: *mut lws_context) {
     cx!(ctx).protocol_init_done = true;
     let vhosts = cx!(ctx).vhosts.clone();
     for vh in vhosts {
-        if vh!(vh).options & LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT == 0 && init_vhost_protocols(vh) != 0 {
-            lwsl_warn!("vhost {}: a protocol failed PROTOCOL_INIT", vh!(vh).name.to_string_lossy());
+        if vh!(vh).options & LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT == 0
+            && init_vhost_protocols(vh) != 0
+        {
+            lwsl_warn!(
+                "vhost {}: a protocol failed PROTOCOL_INIT",
+                vh!(vh).name.to_string_lossy()
+            );
         }
     }
 }
@@ -225,9 +242,16 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
     }
     match mio::net::TcpListener::bind(addr) {
         Ok(mut l) => {
-            let port = l.local_addr().map(|a| a.port() as c_int).unwrap_or(addr.port() as c_int);
+            let port = l
+                .local_addr()
+                .map(|a| a.port() as c_int)
+                .unwrap_or(addr.port() as c_int);
             let (slot, gen) = cx!(ctx).slot_alloc(Entry::Listener(vh));
-            if let Err(e) = cx!(ctx).poll.registry().register(&mut l, wsi::token_of(slot, gen), mio::Interest::READABLE) {
+            if let Err(e) = cx!(ctx).poll.registry().register(
+                &mut l,
+                wsi::token_of(slot, gen),
+                mio::Interest::READABLE,
+            ) {
                 lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
             }
             let v = vh!(vh);
@@ -235,11 +259,19 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
             v.listen_addr = Some(SocketAddr::new(addr.ip(), port as u16));
             v.listener = Some(l);
             v.listener_slot = slot;
-            lwsl_notice!("vhost {}: listening on port {}", v.name.to_string_lossy(), port);
+            lwsl_notice!(
+                "vhost {}: listening on port {}",
+                v.name.to_string_lossy(),
+                port
+            );
             true
         }
         Err(e) => {
-            lwsl_err!("lws_create_vhost: ERROR on binding to port {} ({})", addr.port(), e);
+            lwsl_err!(
+                "lws_create_vhost: ERROR on binding to port {} ({})",
+                addr.port(),
+                e
+            );
             false
         }
     }
@@ -279,7 +311,9 @@ pub(crate) fn init_vhost_protocols(vh: *mut lws_vhost) -> c_int {
             continue;
         }
         let opts = entry.map_or(core::ptr::null(), |e| e.options) as *mut c_void;
-        let r = wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, opts, 0));
+        let r = wsi::with_fake_wsi(ctx, vh, i, |w| {
+            wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, opts, 0)
+        });
         vh!(vh).inited[i] = r == 0;
         if r != 0 {
             let p = core::mem::replace(&mut vh!(vh).privs[i], null_mut());
@@ -307,7 +341,9 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
     }
     for i in 0..vh!(vh).count_protocols {
         if vh!(vh).inited[i] {
-            wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_PROTOCOL_DESTROY as c_int, null_mut(), 0));
+            wsi::with_fake_wsi(ctx, vh, i, |w| {
+                wsi::callback(w, LWS_CALLBACK_PROTOCOL_DESTROY as c_int, null_mut(), 0)
+            });
         }
     }
     let v = vh!(vh);
@@ -360,7 +396,9 @@ fn cancelled(ctx: *mut lws_context) {
     let vhosts = cx!(ctx).vhosts.clone();
     for vh in vhosts {
         for i in 0..vh!(vh).count_protocols {
-            wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, LWS_CALLBACK_EVENT_WAIT_CANCELLED as c_int, null_mut(), 0));
+            wsi::with_fake_wsi(ctx, vh, i, |w| {
+                wsi::callback(w, LWS_CALLBACK_EVENT_WAIT_CANCELLED as c_int, null_mut(), 0)
+            });
         }
     }
 }
@@ -443,18 +481,16 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
             }
         };
         match entry {
-            1 => {
-                if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
-                    cancelled(ctx);
-                }
-            }
+            1 if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) => cancelled(ctx),
             2 => {
                 if let Entry::Listener(vh) = cx!(ctx).slots[slot].entry {
                     accept_all(ctx, vh);
                 }
             }
             3 => {
-                let Some(w) = cx!(ctx).conn(slot, gen) else { continue };
+                let Some(w) = cx!(ctx).conn(slot, gen) else {
+                    continue;
+                };
                 if f & EV_WRITE != 0 {
                     wsi::on_writable(w);
                 }
@@ -471,7 +507,9 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     // one busy writer cannot starve the others or the poller.
     let n = cx!(ctx).writeable_q.len();
     for _ in 0..n {
-        let Some(w) = cx!(ctx).writeable_q.pop_front() else { break };
+        let Some(w) = cx!(ctx).writeable_q.pop_front() else {
+            break;
+        };
         wsi::serve_writeable_q(w);
     }
     let rq = core::mem::take(&mut cx!(ctx).rx_q);
@@ -489,7 +527,9 @@ fn ctx_ref<'a>(ctx: *mut lws_context) -> &'a lws_context {
 pub(crate) fn run_timers(ctx: *mut lws_context) {
     let now = timer::now_usecs();
     loop {
-        let Some(key) = cx!(ctx).timers.pop_ripe(now) else { return };
+        let Some(key) = cx!(ctx).timers.pop_ripe(now) else {
+            return;
+        };
         match key {
             timer::TimerKey::Sul(addr) => {
                 let sul = addr as *mut lws_sorted_usec_list;
@@ -536,7 +576,12 @@ pub(crate) fn conns_of(vh: *mut lws_vhost, idx: usize) -> Vec<*mut lws> {
 ///
 /// # Safety
 /// `sul` points to a caller-owned struct that stays live while scheduled.
-pub(crate) unsafe fn sul_schedule(ctx: *mut lws_context, sul: *mut lws_sorted_usec_list, cb: sul_cb_t, us: lws_usec_t) {
+pub(crate) unsafe fn sul_schedule(
+    ctx: *mut lws_context,
+    sul: *mut lws_sorted_usec_list,
+    cb: sul_cb_t,
+    us: lws_usec_t,
+) {
     let key = timer::TimerKey::Sul(sul as usize);
     if us == LWS_SET_TIMER_USEC_CANCEL as lws_usec_t {
         // SAFETY: per the caller.

@@ -84,7 +84,10 @@ impl Timers {
 
 /// Monotonic microseconds, the clock lws uses for its scheduler (`lws_now_usecs`).
 pub fn now_usecs() -> lws_usec_t {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000

@@ -67,10 +67,18 @@ pub(crate) fn callback(w: *mut lws, reason: c_int, inp: *mut c_void, len: usize)
 }
 
 /// Calls protocols[0] of the wsi's vhost (lws sends connection-level events there).
-fn callback_p0(w: *mut lws, reason: c_int, user: *mut c_void, inp: *mut c_void, len: usize) -> c_int {
+fn callback_p0(
+    w: *mut lws,
+    reason: c_int,
+    user: *mut c_void,
+    inp: *mut c_void,
+    len: usize,
+) -> c_int {
     let vh = wref!(w).vhost;
     let protos = vhost_protocols(vh);
-    let p0 = protos.first().map_or(core::ptr::null(), |p| p as *const lws_protocols);
+    let p0 = protos
+        .first()
+        .map_or(core::ptr::null(), |p| p as *const lws_protocols);
     // SAFETY: p0 is NULL or a live protocol entry.
     unsafe { call_protocol(p0, w, reason, user, inp, len) }
 }
@@ -80,7 +88,12 @@ pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
 }
 
 /// A new TCP connection on a vhost's listener.
-pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::TcpStream, peer: std::net::SocketAddr) {
+pub(crate) fn accept(
+    ctx: *mut lws_context,
+    vh: *mut lws_vhost,
+    sock: mio::net::TcpStream,
+    peer: std::net::SocketAddr,
+) {
     use std::os::fd::AsRawFd;
     let _ = sock.set_nodelay(true);
     let fd = sock.as_raw_fd();
@@ -99,11 +112,20 @@ pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::
     let mut b = Box::new(lws::new(ctx, vh, rx_cfg));
     b.fd = fd;
     b.peer_addr = Some(peer);
-    b.protocol = vhost_protocols(vh).first().map_or(core::ptr::null(), |p| p as *const _);
+    b.protocol = vhost_protocols(vh)
+        .first()
+        .map_or(core::ptr::null(), |p| p as *const _);
     let w = Box::into_raw(b);
 
     // lws's network filter: user = the socket fd, nonzero return drops it.
-    if callback_p0(w, LWS_CALLBACK_FILTER_NETWORK_CONNECTION as c_int, fd as isize as *mut c_void, null_mut(), 0) != 0 {
+    if callback_p0(
+        w,
+        LWS_CALLBACK_FILTER_NETWORK_CONNECTION as c_int,
+        fd as isize as *mut c_void,
+        null_mut(),
+        0,
+    ) != 0
+    {
         lwsl_info!("connection refused by FILTER_NETWORK_CONNECTION");
         // SAFETY: w came from Box::into_raw above and was never registered.
         drop(unsafe { Box::from_raw(w) });
@@ -132,9 +154,25 @@ pub(crate) fn accept(ctx: *mut lws_context, vh: *mut lws_vhost, sock: mio::net::
         finish_close(w, Why::Gone);
         return;
     }
-    set_timeout(w, PENDING_TIMEOUT_ESTABLISH_WITH_SERVER as c_int, timeout_secs as i64 * 1_000_000);
-    if callback_p0(w, LWS_CALLBACK_WSI_CREATE as c_int, null_mut(), null_mut(), 0) != 0
-        || callback_p0(w, LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED as c_int, null_mut(), null_mut(), 0) != 0
+    set_timeout(
+        w,
+        PENDING_TIMEOUT_ESTABLISH_WITH_SERVER as c_int,
+        timeout_secs as i64 * 1_000_000,
+    );
+    if callback_p0(
+        w,
+        LWS_CALLBACK_WSI_CREATE as c_int,
+        null_mut(),
+        null_mut(),
+        0,
+    ) != 0
+        || callback_p0(
+            w,
+            LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED as c_int,
+            null_mut(),
+            null_mut(),
+            0,
+        ) != 0
     {
         close(w, Why::User);
     }
@@ -170,7 +208,8 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
     loop {
         let (buf_ptr, cap) = {
             let s = wref!(w);
-            if s.state == State::Dead || s.rx_flow_reasons != 0 || s.state == State::FlushThenClose {
+            if s.state == State::Dead || s.rx_flow_reasons != 0 || s.state == State::FlushThenClose
+            {
                 return;
             }
             let c = cx!(s.ctx);
@@ -221,7 +260,8 @@ fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     let parsed = {
         let s = wref!(w);
         // SAFETY: ptr[..len] is readable (see input()).
-        s.hdr.extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
+        s.hdr
+            .extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
         let max = cx!(s.ctx).max_http_header_data;
         handshake::parse_request(&s.hdr, max)
     };
@@ -281,7 +321,10 @@ fn upgrade(w: *mut lws) -> bool {
         let asked = {
             let s = wref!(w);
             let req = s.req.as_ref().expect("request");
-            handshake::token_list_contains(req.header(&s.hdr, "upgrade").unwrap_or(b""), "websocket")
+            handshake::token_list_contains(
+                req.header(&s.hdr, "upgrade").unwrap_or(b""),
+                "websocket",
+            )
         };
         if asked {
             http_fail(w, 400, "Bad Request");
@@ -293,7 +336,13 @@ fn upgrade(w: *mut lws) -> bool {
 
     // lws asks protocols[0] whether it may upgrade at all.
     let mut what = *b"websocket\0";
-    if callback(w, LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int, what.as_mut_ptr() as *mut c_void, 0) != 0 {
+    if callback(
+        w,
+        LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int,
+        what.as_mut_ptr() as *mut c_void,
+        0,
+    ) != 0
+    {
         http_fail(w, 403, "Forbidden");
         return false;
     }
@@ -310,7 +359,10 @@ fn upgrade(w: *mut lws) -> bool {
     };
     let Some(idx) = idx else {
         // As lws: no answer, the connection is just closed.
-        lwsl_notice!("No supported protocol \"{}\"", String::from_utf8_lossy(&protocols_hdr));
+        lwsl_notice!(
+            "No supported protocol \"{}\"",
+            String::from_utf8_lossy(&protocols_hdr)
+        );
         finish_close(w, Why::Gone);
         return false;
     };
@@ -323,11 +375,19 @@ fn upgrade(w: *mut lws) -> bool {
     } else {
         std::ffi::CString::new(protocols_hdr.clone()).ok()
     };
-    let in_ptr = proto_cstr.as_ref().map_or(null_mut(), |c| c.as_ptr() as *mut c_void);
+    let in_ptr = proto_cstr
+        .as_ref()
+        .map_or(null_mut(), |c| c.as_ptr() as *mut c_void);
     // lws has already given the connection the ws role here, so a refusal closes it
     // without an answer and it gets CLOSED.
     wref!(w).established = true;
-    if callback(w, LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION as c_int, in_ptr, 0) != 0 {
+    if callback(
+        w,
+        LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION as c_int,
+        in_ptr,
+        0,
+    ) != 0
+    {
         lwsl_warn!("User code denied connection");
         finish_close(w, Why::Gone);
         return false;
@@ -342,11 +402,19 @@ fn upgrade(w: *mut lws) -> bool {
         r#final: 0,
         chunked: 0,
     };
-    if callback(w, LWS_CALLBACK_ADD_HEADERS as c_int, &mut args as *mut _ as *mut c_void, 0) != 0 {
+    if callback(
+        w,
+        LWS_CALLBACK_ADD_HEADERS as c_int,
+        &mut args as *mut _ as *mut c_void,
+        0,
+    ) != 0
+    {
         close(w, Why::User);
         return false;
     }
-    let used = (args.p as usize).saturating_sub(extra.as_ptr() as usize).min(extra.len());
+    let used = (args.p as usize)
+        .saturating_sub(extra.as_ptr() as usize)
+        .min(extra.len());
     extra.truncate(used);
 
     let accept = handshake::accept_key(&key);
@@ -391,7 +459,9 @@ pub(crate) fn bind_protocol(w: *mut lws, idx: usize, reason: c_int) -> bool {
     unbind_protocol(w);
     let vh = wref!(w).vhost;
     let protos = vhost_protocols(vh);
-    let Some(p) = protos.get(idx) else { return false };
+    let Some(p) = protos.get(idx) else {
+        return false;
+    };
     {
         let s = wref!(w);
         s.protocol = p;
@@ -525,7 +595,11 @@ fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     s.fail_pending = Some((code, reason));
                     s.rx_flow_reasons |= RXFLOW_FAILING;
                     s.rx_stash = Vec::new();
-                    set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND as c_int, CLOSE_ACK_SECS * 1_000_000);
+                    set_timeout(
+                        w,
+                        PENDING_TIMEOUT_CLOSE_SEND as c_int,
+                        CLOSE_ACK_SECS * 1_000_000,
+                    );
                 } else {
                     close_with(w, code, reason.as_bytes());
                 }
@@ -548,7 +622,11 @@ fn peer_close(w: *mut lws) {
         Ok(_) => {
             let mut p = payload.clone();
             let n = p.len();
-            let ptr = if n == 0 { null_mut() } else { p.as_mut_ptr() as *mut c_void };
+            let ptr = if n == 0 {
+                null_mut()
+            } else {
+                p.as_mut_ptr() as *mut c_void
+            };
             if callback(w, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE as c_int, ptr, n) != 0 {
                 finish_close(w, Why::User);
                 return;
@@ -592,7 +670,11 @@ fn flush_then_close(w: *mut lws) {
         finish_close(w, Why::User);
     } else {
         // Don't wait forever for a peer that stopped reading.
-        set_timeout(w, PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE as c_int, CLOSE_ACK_SECS * 1_000_000);
+        set_timeout(
+            w,
+            PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE as c_int,
+            CLOSE_ACK_SECS * 1_000_000,
+        );
     }
 }
 
@@ -616,7 +698,11 @@ pub(crate) fn close(w: *mut lws, why: Why) {
             let s = wref!(w);
             if s.state == State::Ws {
                 s.state = State::WsAwaitingCloseAck;
-                set_timeout(w, PENDING_TIMEOUT_CLOSE_ACK as c_int, CLOSE_ACK_SECS * 1_000_000);
+                set_timeout(
+                    w,
+                    PENDING_TIMEOUT_CLOSE_ACK as c_int,
+                    CLOSE_ACK_SECS * 1_000_000,
+                );
             }
         }
         _ => finish_close(w, why),
@@ -656,9 +742,15 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
         }
     }
     let (drop_reason, closed_reason) = match (is_client(w), was_ws) {
-        (false, true) => (Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL), Some(LWS_CALLBACK_CLOSED)),
+        (false, true) => (
+            Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL),
+            Some(LWS_CALLBACK_CLOSED),
+        ),
         (false, false) => (None, Some(LWS_CALLBACK_CLOSED_HTTP)),
-        (true, true) => (Some(LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL), Some(LWS_CALLBACK_CLIENT_CLOSED)),
+        (true, true) => (
+            Some(LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL),
+            Some(LWS_CALLBACK_CLIENT_CLOSED),
+        ),
         // A client that never got established had CLIENT_CONNECTION_ERROR instead.
         (true, false) => (Some(LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL), None),
     };
@@ -982,7 +1074,9 @@ pub(crate) fn rx_flow_control(w: *mut lws, enable: c_int) -> c_int {
     let applies = LWS_RXFLOW_REASON_APPLIES;
     if enable & applies != 0 {
         let mask = enable
-            & !(applies | LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT | LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
+            & !(applies
+                | LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT
+                | LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
         if enable & LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT != 0 {
             s.rx_flow_reasons &= !mask;
         } else {

@@ -1702,10 +1702,16 @@ mod split_utf8_regression {
     /// after every event (what rx flow control does).
     #[test]
     fn one_byte_fragments_resumed_from_copies() {
-        let msg = [0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5];
+        let msg = [
+            0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5,
+        ];
         let mut all = Vec::new();
         for (i, b) in msg.iter().enumerate() {
-            all.extend(masked(if i == 0 { OP_TEXT } else { OP_CONT }, i == msg.len() - 1, &[*b]));
+            all.extend(masked(
+                if i == 0 { OP_TEXT } else { OP_CONT },
+                i == msg.len() - 1,
+                &[*b],
+            ));
         }
         let mut rx = Rx::new(RxConfig::default());
         let mut buf = all.clone();
