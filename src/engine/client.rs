@@ -85,7 +85,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
             expect_masked: false,
             max_chunk: rbuf_len,
             validate_utf8: vh!(vh).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: 0,
+            max_message: MAX_MESSAGE,
         },
     ));
     b.state = State::Connecting;
@@ -429,7 +429,7 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
             expect_masked: false,
             max_chunk: chunk,
             validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: 0,
+            max_message: MAX_MESSAGE,
         });
         let rest = s.hdr.split_off(consumed.min(s.hdr.len()));
         s.hdr = Vec::new();

@@ -57,6 +57,13 @@ pub(crate) use cx;
 pub(crate) use vh;
 pub(crate) use wref;
 
+/// The largest WebSocket message we accept (limits are on by default): a larger one is
+/// refused with close 1009 as soon as its frame headers announce it.  lws has no such
+/// knob; messages reach RECEIVE in chunks either way, so this bounds what a peer can make
+/// an application gather, not our own buffers.
+/// cbindgen:ignore
+pub const MAX_MESSAGE: u64 = 256 * 1024 * 1024;
+
 /// The default `pt_serv_buf_size` of lws.
 /// cbindgen:ignore
 pub const DEFAULT_SERV_BUF: usize = 4096;

@@ -41,7 +41,7 @@ pub(crate) fn with_fake_wsi<R>(
             expect_masked: true,
             max_chunk: 1,
             validate_utf8: false,
-            max_message: 0,
+            max_message: MAX_MESSAGE,
         },
     ));
     fake.state = State::Dead;
@@ -104,7 +104,7 @@ pub(crate) fn accept(
                 expect_masked: true,
                 max_chunk: c.rbuf.len(),
                 validate_utf8: vh!(vh).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-                max_message: 0,
+                max_message: MAX_MESSAGE,
             },
             c.timeout_secs,
         )
@@ -440,7 +440,7 @@ fn upgrade(w: *mut lws) -> bool {
             expect_masked: true,
             max_chunk: chunk,
             validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: 0,
+            max_message: MAX_MESSAGE,
         });
     }
     send_raw(w, &resp);
