@@ -189,6 +189,8 @@ fn start_next(w: *mut lws) -> bool {
                 }
                 s.peer_addr = Some(addr);
                 s.sock = Some(sock);
+                // WRITABLE tells us the connect finished.
+                s.write_interest = true;
                 return true;
             }
             Err(e) => lwsl_info!("connect to {} failed: {}", addr, e),
@@ -313,6 +315,10 @@ fn send_request(w: *mut lws) {
         timeout_secs as i64 * 1_000_000,
     );
     wsi::send_raw(w, &req);
+    let s = wref!(w);
+    if s.out_pos >= s.out.len() {
+        wsi::write_interest(w, false);
+    }
 }
 
 /// Bytes of the server's answer to our upgrade request.

@@ -210,6 +210,8 @@ pub struct lws {
     pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
+    /// WRITABLE is in the socket's epoll interest (only while output waits).
+    pub(crate) write_interest: bool,
     /// A write failed (peer gone): nothing more is sent, the loop closes it.
     pub(crate) write_failed: bool,
     /// The peer shut down its side: read on to EOF.
@@ -312,6 +314,7 @@ impl lws {
             fail_pending: None,
             peer_hup: false,
             write_failed: false,
+            write_interest: false,
             peer_addr: None,
             client: None,
         }

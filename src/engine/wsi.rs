@@ -143,10 +143,13 @@ pub(crate) fn accept(
         let c = cx!(ctx);
         let s = wref!(w);
         c.live_conns += 1;
+        // Readable only: a new socket can take data, and asking for writability too
+        // would wake us after nearly every send.  WRITABLE is added while output waits.
+        s.writable = true;
         c.poll.registry().register(
             s.sock.as_mut().expect("socket just set"),
             token_of(slot, gen),
-            mio::Interest::READABLE | mio::Interest::WRITABLE,
+            mio::Interest::READABLE,
         )
     };
     if let Err(e) = reg {
@@ -817,8 +820,30 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
         // Partial: keep the rest; WRITEABLE is held back until it drains.
         s.writable = false;
         s.out.extend_from_slice(&data[off..]);
+        write_interest(w, true);
     }
     true
+}
+
+/// Adds or drops WRITABLE from the socket's interest (an epoll_ctl, only when output
+/// starts or stops waiting on the kernel, never per message).
+pub(crate) fn write_interest(w: *mut lws, on: bool) {
+    let s = wref!(w);
+    if s.write_interest == on {
+        return;
+    }
+    let interest = if on {
+        mio::Interest::READABLE | mio::Interest::WRITABLE
+    } else {
+        mio::Interest::READABLE
+    };
+    let token = token_of(s.slot, s.gen);
+    if let Some(sock) = s.sock.as_mut() {
+        match cx!(s.ctx).poll.registry().reregister(sock, token, interest) {
+            Ok(()) => s.write_interest = on,
+            Err(e) => lwsl_err!("cannot change socket interest: {}", e),
+        }
+    }
 }
 
 /// A complete frame built here (control frames, close replies); masked for clients.
@@ -929,6 +954,7 @@ pub(crate) fn on_writable(w: *mut lws) {
     if !flush(w) {
         return;
     }
+    write_interest(w, false);
     let s = wref!(w);
     match s.state {
         State::FlushThenClose => finish_close(w, Why::User),
