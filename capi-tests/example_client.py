@@ -99,6 +99,56 @@ for name, respond, want in cases:
     rc, out = run_client("-p", str(fake_server(respond)), "--timeout", "1")
     check(f"connection error: {want}\n" in out, f"{name} -> {want}")
 
+# the idle policy: a PING after 1 s of silence, hang up when nothing answers by 2 s;
+# against the echo server (which answers pings) the connection stays up
+def silent(req):
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept_for(req) + b"\r\n\r\n")
+
+
+def silent_server():
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen()
+    got = []
+
+    def serve():
+        c, _ = ls.accept()
+        req = c.recv(4096)
+        c.sendall(silent(req))
+        c.settimeout(6)
+        try:
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                got.append(d)
+        except OSError:
+            pass
+        c.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return ls.getsockname()[1], got, t
+
+
+sport, got, t = silent_server()
+t0 = time.time()
+rc, out = run_client("-p", str(sport), "-n", "0", "--ping-secs", "1", "--hangup-secs", "2")
+took = time.time() - t0
+t.join(timeout=10)
+check(b"".join(got)[:1] == b"\x89", "idle 1 s: the client sends a PING")
+check("closed" in out and 1.5 < took < 5, "no answer by 2 s: the client hangs up (%.1f s)" % took)
+echo.send_signal(signal.SIGINT)
+echo.wait(timeout=10)
+echo, port = start_server(ECHO, "-p", "0")
+cl = subprocess.Popen(wrap + [CLIENT, "-p", str(port), "-n", "0", "--ping-secs", "1",
+                              "--hangup-secs", "2"], stdout=subprocess.PIPE, text=True)
+time.sleep(3.5)
+check(cl.poll() is None, "against a server that answers its pings it stays connected")
+cl.send_signal(signal.SIGINT)
+cl.communicate(timeout=10)
+
 # reconnection with backoff: no server at first, then one, then it restarts
 echo.send_signal(signal.SIGINT)
 echo.wait(timeout=10)

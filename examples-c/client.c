@@ -7,7 +7,10 @@
  * pattern lws's own clients use.
  *
  *   client [-a address] [-p port] [--path /] [--protocol lws-echo] [-n count] [--retry]
- *          [--timeout secs]
+ *          [--timeout secs] [--ping-secs N --hangup-secs M]
+ *
+ * --ping-secs/--hangup-secs set the idle policy of the connection (retry_and_idle_policy):
+ * a PING after N idle seconds, hang up when nothing came back for M.
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -23,7 +26,7 @@ static lws_sorted_usec_list_t sul_connect;
 static uint16_t retry_count;
 
 static const uint32_t backoff_ms[] = { 100, 200, 400, 800, 1000 };
-static const lws_retry_bo_t retry_policy = {
+static lws_retry_bo_t retry_policy = {
 	.retry_ms_table = backoff_ms,
 	.retry_ms_table_count = LWS_ARRAY_SIZE(backoff_ms),
 	.conceal_count = 20,
@@ -32,15 +35,23 @@ static const lws_retry_bo_t retry_policy = {
 
 static void connect_client(lws_sorted_usec_list_t *sul);
 
+/* wsi: the connection that failed or closed (its retry policy is used), or NULL */
 static void
-schedule_retry(void)
+schedule_retry(struct lws *wsi)
 {
+	int r;
+
 	if (!retry || interrupted) {
 		interrupted = 1;
 		return;
 	}
-	if (lws_retry_sul_schedule(context, 0, &sul_connect, &retry_policy, connect_client,
-				   &retry_count)) {
+	if (wsi)
+		r = lws_retry_sul_schedule_retry_wsi(wsi, &sul_connect, connect_client,
+						     &retry_count);
+	else
+		r = lws_retry_sul_schedule(context, 0, &sul_connect, &retry_policy,
+					   connect_client, &retry_count);
+	if (r) {
 		printf("giving up after %d tries\n", retry_count);
 		interrupted = 1;
 		return;
@@ -67,7 +78,7 @@ connect_client(lws_sorted_usec_list_t *sul)
 	i.retry_and_idle_policy = &retry_policy;
 
 	if (!lws_client_connect_via_info(&i))
-		schedule_retry();
+		schedule_retry(NULL);
 }
 
 static int
@@ -83,7 +94,7 @@ callback_client(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		printf("connection error: %s\n", in ? (const char *)in : "(null)");
 		fflush(stdout);
 		client_wsi = NULL;
-		schedule_retry();
+		schedule_retry(wsi);
 		break;
 
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -123,7 +134,7 @@ callback_client(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		printf("closed\n");
 		fflush(stdout);
 		client_wsi = NULL;
-		schedule_retry();
+		schedule_retry(wsi);
 		break;
 
 	default:
@@ -165,6 +176,10 @@ main(int argc, const char **argv)
 	if ((p = lws_cmdline_option(argc, argv, "-n")))
 		count = atoi(p);
 	retry = !!lws_cmdline_option(argc, argv, "--retry");
+	if ((p = lws_cmdline_option(argc, argv, "--ping-secs")))
+		retry_policy.secs_since_valid_ping = (uint16_t)atoi(p);
+	if ((p = lws_cmdline_option(argc, argv, "--hangup-secs")))
+		retry_policy.secs_since_valid_hangup = (uint16_t)atoi(p);
 
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;

@@ -444,6 +444,7 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         }
         rest
     };
+    wsi::validity_start(w);
     if wsi::callback(w, LWS_CALLBACK_CLIENT_ESTABLISHED as c_int, null_mut(), 0) != 0 {
         wsi::close(w, Why::User);
         return;

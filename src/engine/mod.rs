@@ -210,6 +210,10 @@ pub struct lws {
     pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
+    /// Something arrived since the last validity check (idle policy).
+    pub(crate) rx_seen: bool,
+    /// The idle policy's PING went out and is unanswered.
+    pub(crate) validity_pinged: bool,
     /// WRITABLE is in the socket's epoll interest (only while output waits).
     pub(crate) write_interest: bool,
     /// A write failed (peer gone): nothing more is sent, the loop closes it.
@@ -315,6 +319,8 @@ impl lws {
             peer_hup: false,
             write_failed: false,
             write_interest: false,
+            rx_seen: false,
+            validity_pinged: false,
             peer_addr: None,
             client: None,
         }

@@ -549,6 +549,11 @@ pub(crate) fn run_timers(ctx: *mut lws_context) {
                     wsi::timeout_fired(w);
                 }
             }
+            timer::TimerKey::Validity(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    wsi::validity_check(w);
+                }
+            }
             timer::TimerKey::WsiTimer(slot, gen) => {
                 if let Some(w) = cx!(ctx).conn(slot, gen) {
                     wsi::timer_fired(w);

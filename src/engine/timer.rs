@@ -17,6 +17,8 @@ pub enum TimerKey {
     Timeout(usize, u32),
     /// `lws_set_timer_usecs()` on a wsi.
     WsiTimer(usize, u32),
+    /// The idle policy of a connection (`retry_and_idle_policy`'s ping/hangup seconds).
+    Validity(usize, u32),
 }
 
 /// The object `list.owner` of a scheduled sul points at: a real `lws_dll2_owner` (so a
@@ -79,6 +81,7 @@ impl Timers {
     pub fn cancel_wsi(&mut self, slot: usize, gen: u32) {
         self.cancel(TimerKey::Timeout(slot, gen));
         self.cancel(TimerKey::WsiTimer(slot, gen));
+        self.cancel(TimerKey::Validity(slot, gen));
     }
 }
 

@@ -529,6 +529,7 @@ fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 s.rx_stash.extend_from_slice(rest);
                 return;
             }
+            s.rx_seen = true;
             // SAFETY: ptr[..len] is ours to mutate for this call (unmasking in place).
             let buf = unsafe { core::slice::from_raw_parts_mut(ptr, len) };
             s.rx.next(buf, &mut pos)
@@ -1131,4 +1132,75 @@ pub(crate) fn rx_resume(w: *mut lws) {
         }
     }
     on_readable(w, false);
+}
+
+/// The connection's idle policy (`lws_retry_bo_t` secs_since_valid_ping/_hangup), as lws
+/// applies it to client connections: after `ping` seconds without input a PING goes out;
+/// with nothing back by `hangup` seconds the connection is closed.  Checked by a timer,
+/// so the per-message cost is one flag.
+pub(crate) fn validity_start(w: *mut lws) {
+    let Some((ping, _)) = validity_policy(w) else {
+        return;
+    };
+    let s = wref!(w);
+    s.rx_seen = false;
+    s.validity_pinged = false;
+    cx!(s.ctx).timers.schedule(
+        timer::TimerKey::Validity(s.slot, s.gen),
+        timer::now_usecs() + ping,
+    );
+}
+
+/// (ping, hangup) in microseconds, if the connection has such a policy.
+fn validity_policy(w: *mut lws) -> Option<(i64, i64)> {
+    let s = wref!(w);
+    let r = s.client.as_ref()?.retry;
+    if r.is_null() {
+        return None;
+    }
+    // SAFETY: lws's contract: the policy outlives the connections that use it.
+    let (ping, hangup) = unsafe { ((*r).secs_since_valid_ping, (*r).secs_since_valid_hangup) };
+    if ping == 0 && hangup == 0 {
+        return None;
+    }
+    let ping = if ping > 0 { ping } else { hangup } as i64 * 1_000_000;
+    let hangup = if hangup > 0 {
+        hangup as i64 * 1_000_000
+    } else {
+        i64::MAX / 4
+    };
+    Some((ping, hangup.max(ping)))
+}
+
+pub(crate) fn validity_check(w: *mut lws) {
+    let Some((ping, hangup)) = validity_policy(w) else {
+        return;
+    };
+    let (seen, pinged) = {
+        let s = wref!(w);
+        if s.state != State::Ws {
+            return;
+        }
+        let r = (s.rx_seen, s.validity_pinged);
+        s.rx_seen = false;
+        r
+    };
+    let next = if seen {
+        wref!(w).validity_pinged = false;
+        ping
+    } else if !pinged {
+        wref!(w).validity_pinged = true;
+        send_frame(w, frame::OP_PING, b"");
+        hangup - ping
+    } else {
+        lwsl_info!("connection idle past its hangup time: closing");
+        return close(w, Why::Gone);
+    };
+    let s = wref!(w);
+    if s.state == State::Ws {
+        cx!(s.ctx).timers.schedule(
+            timer::TimerKey::Validity(s.slot, s.gen),
+            timer::now_usecs() + next.max(1),
+        );
+    }
 }
