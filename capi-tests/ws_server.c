@@ -208,6 +208,21 @@ cb_alpha(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		printf("S alpha filter: user zeroed=%d protocols=%s\n",
 		       pss->id == 0 && pss->want == 0, in ? (const char *)in : "(null)");
+		{
+			char uri[64], host[64], origin[64], tiny[4];
+
+			if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
+			    lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) < 0 ||
+			    lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0)
+				printf("S alpha filter: FAIL lws_hdr_copy\n");
+			else
+				printf("S alpha filter: uri=%s (%d) host=%s origin=%s (%d) version=%d "
+				       "tiny copy=%d\n", uri,
+				       lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI), host, origin,
+				       lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN),
+				       lws_hdr_total_length(wsi, WSI_TOKEN_VERSION),
+				       lws_hdr_copy(wsi, tiny, sizeof(tiny), WSI_TOKEN_HOST));
+		}
 		if (deny_next) {
 			deny_next = 0;
 			printf("S alpha filter: denied\n");

@@ -14,7 +14,7 @@ def settle():
     time.sleep(0.15)
 
 
-c1 = WS(port, ["nope", "alpha"])
+c1 = WS(port, ["nope", "alpha"], path="/chat/room?id=7", extra=b"Origin: http://example.test\r\n")
 check(c1.status == 101 and c1.protocol == "alpha", "c1: first known of [nope, alpha] is chosen")
 c1.text("hello")
 check(c1.recv_text() == "hello", "c1: echo")

@@ -1149,6 +1149,10 @@ void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
 
+int lws_hdr_total_length(struct lws *wsi, enum lws_token_indexes h);
+
+int lws_hdr_copy(struct lws *wsi, char *dest, int len, enum lws_token_indexes h);
+
 void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
 
 int lwsl_visible(int level);

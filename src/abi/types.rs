@@ -21,6 +21,7 @@ pub type enum_lws_write_protocol = c_int;
 pub type enum_lws_close_status = c_int;
 pub type enum_pending_timeout = c_int;
 pub type enum_lws_callback_reasons = c_int;
+pub type enum_lws_token_indexes = c_int;
 pub type cap_value_t = c_int;
 pub type lws_smd_class_t = u32;
 /// OpenSSL's context type, opaque here (TLS is not built in yet); declared in the header
