@@ -112,7 +112,6 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         let s = wref!(w);
         s.slot = slot;
         s.gen = gen;
-        cx!(ctx).live_conns += 1;
     }
     if !i.pwsi.is_null() {
         // SAFETY: lws's contract: pwsi points to caller storage for the wsi pointer.
@@ -201,7 +200,7 @@ fn start_next(w: *mut lws) -> bool {
 /// CLIENT_CONNECTION_ERROR (once) with a human-readable reason, then the end.
 pub(crate) fn fail(w: *mut lws, why: &str) {
     connection_error(w, why);
-    wsi::finish_close(w, Why::Gone);
+    wsi::finish_close(w);
 }
 
 /// Delivers CLIENT_CONNECTION_ERROR unless it already was.

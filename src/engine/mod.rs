@@ -99,7 +99,6 @@ pub(crate) struct Ctx {
     pub vhosts: Vec<*mut lws_vhost>,
     pub slots: Vec<Slot>,
     pub free_head: usize,
-    pub live_conns: usize,
     /// One read buffer per context, `pt_serv_buf_size` bytes: every connection's input is
     /// read, unmasked and handed to RECEIVE from here.
     pub rbuf: Box<[u8]>,

@@ -1,5 +1,5 @@
 //! Context and vhost lifecycle, and the service loop.
-use super::wsi::{self, Why};
+use super::wsi;
 use super::*;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
@@ -48,7 +48,6 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
                 entry: Entry::Waker,
             }],
             free_head: usize::MAX,
-            live_conns: 0,
             rbuf: vec![0u8; bufsize].into_boxed_slice(),
             timers: Timers::default(),
             sul_owner: Box::new(SulOwner {
@@ -336,7 +335,7 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
     let ctx = vh!(vh).ctx;
     for w in cx!(ctx).all_conns() {
         if wref!(w).vhost == vh {
-            wsi::finish_close(w, Why::ContextDestroy);
+            wsi::finish_close(w);
         }
     }
     for i in 0..vh!(vh).count_protocols {
@@ -371,7 +370,7 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
     }
     cx!(ctx).destroying = true;
     for w in cx!(ctx).all_conns() {
-        wsi::finish_close(w, Why::ContextDestroy);
+        wsi::finish_close(w);
     }
     let vhosts = cx!(ctx).vhosts.clone();
     for vh in vhosts {

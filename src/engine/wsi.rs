@@ -13,8 +13,6 @@ pub(crate) enum Why {
     User,
     /// The peer went away or the socket failed: nothing more can be sent.
     Gone,
-    /// The context is being destroyed.
-    ContextDestroy,
 }
 
 const CLOSE_ACK_SECS: i64 = 5;
@@ -142,7 +140,6 @@ pub(crate) fn accept(
     let reg = {
         let c = cx!(ctx);
         let s = wref!(w);
-        c.live_conns += 1;
         // Readable only: a new socket can take data, and asking for writability too
         // would wake us after nearly every send.  WRITABLE is added while output waits.
         s.writable = true;
@@ -154,7 +151,7 @@ pub(crate) fn accept(
     };
     if let Err(e) = reg {
         lwsl_err!("accept: cannot register socket: {}", e);
-        finish_close(w, Why::Gone);
+        finish_close(w);
         return;
     }
     set_timeout(
@@ -366,7 +363,7 @@ fn upgrade(w: *mut lws) -> bool {
             "No supported protocol \"{}\"",
             String::from_utf8_lossy(&protocols_hdr)
         );
-        finish_close(w, Why::Gone);
+        finish_close(w);
         return false;
     };
     if !bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
@@ -392,7 +389,7 @@ fn upgrade(w: *mut lws) -> bool {
     ) != 0
     {
         lwsl_warn!("User code denied connection");
-        finish_close(w, Why::Gone);
+        finish_close(w);
         return false;
     }
 
@@ -618,7 +615,7 @@ fn peer_close(w: *mut lws) {
     if wref!(w).state == State::WsAwaitingCloseAck {
         wref!(w).peer_close = payload;
         // The answer to our close: done.
-        finish_close(w, Why::User);
+        finish_close(w);
         return;
     }
     match frame::parse_close_payload(&payload) {
@@ -632,7 +629,7 @@ fn peer_close(w: *mut lws) {
                 p.as_mut_ptr() as *mut c_void
             };
             if callback(w, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE as c_int, ptr, n) != 0 {
-                finish_close(w, Why::User);
+                finish_close(w);
                 return;
             }
             if wref!(w).state != State::Ws {
@@ -651,7 +648,7 @@ fn peer_close(w: *mut lws) {
 /// Sends a close frame with `code` and `reason` and closes once it is out.
 fn close_with(w: *mut lws, code: u16, reason: &[u8]) {
     if wref!(w).state != State::Ws {
-        finish_close(w, Why::Gone);
+        finish_close(w);
         return;
     }
     let mut p = Vec::with_capacity(2 + reason.len());
@@ -671,7 +668,7 @@ fn flush_then_close(w: *mut lws) {
         s.out.len() == s.out_pos
     };
     if empty {
-        finish_close(w, Why::User);
+        finish_close(w);
     } else {
         // Don't wait forever for a peer that stopped reading.
         set_timeout(
@@ -709,12 +706,12 @@ pub(crate) fn close(w: *mut lws, why: Why) {
                 );
             }
         }
-        _ => finish_close(w, why),
+        _ => finish_close(w),
     }
 }
 
 /// The end: callbacks, socket closed, slot released; memory freed at the next safe point.
-pub(crate) fn finish_close(w: *mut lws, why: Why) {
+pub(crate) fn finish_close(w: *mut lws) {
     {
         let s = wref!(w);
         if s.state == State::Dead && s.closed_cb {
@@ -736,7 +733,6 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
         s.want_writeable = false;
         (s.ctx, was_ws)
     };
-    let _ = why;
     {
         let s = wref!(w);
         let c = cx!(ctx);
@@ -778,7 +774,6 @@ pub(crate) fn finish_close(w: *mut lws, why: Why) {
     let c = cx!(ctx);
     if s.slot != usize::MAX {
         c.slot_free(s.slot);
-        c.live_conns -= 1;
         c.dead.push(w);
     }
 }
@@ -958,7 +953,7 @@ pub(crate) fn on_writable(w: *mut lws) {
     write_interest(w, false);
     let s = wref!(w);
     match s.state {
-        State::FlushThenClose => finish_close(w, Why::User),
+        State::FlushThenClose => finish_close(w),
         State::Ws if s.want_writeable => {
             s.want_writeable = false;
             writeable_cb(w);
@@ -1064,7 +1059,7 @@ pub(crate) fn set_timeout(w: *mut lws, reason: c_int, us: i64) {
 pub(crate) fn timeout_fired(w: *mut lws) {
     let reason = wref!(w).timeout_reason;
     if wref!(w).write_failed {
-        return finish_close(w, Why::Gone);
+        return finish_close(w);
     }
     lwsl_info!("wsi timed out (reason {})", reason);
     match wref!(w).state {
@@ -1076,7 +1071,7 @@ pub(crate) fn timeout_fired(w: *mut lws) {
         return close_with(w, code, why.as_bytes());
     }
     if reason == PENDING_TIMEOUT_CLOSE_ACK as c_int || wref!(w).state == State::FlushThenClose {
-        finish_close(w, Why::Gone);
+        finish_close(w);
     } else {
         close(w, Why::User);
     }
