@@ -11,18 +11,13 @@ import subprocess
 import threading
 import time
 
+from _lwstest import free_port
 from _rawws import check, start_server
 
 build = os.environ.get("LWS_BUILD", "build")
 CLIENT = os.path.join(build, "examples", "client")
 ECHO = os.path.join(build, "examples", "echo")
 wrap = os.environ.get("LWS_WRAP", "").split()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_client(*args, timeout=30):

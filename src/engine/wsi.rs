@@ -299,40 +299,31 @@ pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
 /// The request head is complete: a ws upgrade (or, until the HTTP role exists, a 404).
 /// Returns true when the connection is now a WebSocket.
 fn upgrade(w: *mut lws) -> bool {
-    let (vh, protocols_hdr, key, is_upgrade) = {
+    let checked = {
         let s = wref!(w);
         let req = s.req.as_ref().expect("request set by caller");
-        let buf = &s.hdr;
-        let up_hdr = req.header(buf, "upgrade").unwrap_or(b"");
-        let is_upgrade = handshake::token_list_contains(up_hdr, "websocket");
-        match handshake::check_upgrade(req, buf) {
-            Ok(u) => (s.vhost, u.protocols.to_vec(), u.key.to_vec(), true),
-            Err(e) => {
-                if is_upgrade {
-                    lwsl_info!("bad ws upgrade: {}", e);
-                    (s.vhost, Vec::new(), Vec::new(), false)
-                } else {
-                    (s.vhost, Vec::new(), Vec::new(), false)
-                }
-            }
+        let asked = handshake::token_list_contains(
+            req.header(&s.hdr, "upgrade").unwrap_or(b""),
+            "websocket",
+        );
+        match handshake::check_upgrade(req, &s.hdr) {
+            Ok(u) => Ok((s.vhost, u.protocols.to_vec(), u.key.to_vec())),
+            Err(e) => Err((asked, e)),
         }
     };
-    if !is_upgrade {
-        let asked = {
-            let s = wref!(w);
-            let req = s.req.as_ref().expect("request");
-            handshake::token_list_contains(
-                req.header(&s.hdr, "upgrade").unwrap_or(b""),
-                "websocket",
-            )
-        };
-        if asked {
+    let (vh, protocols_hdr, key) = match checked {
+        Ok(v) => v,
+        Err((true, e)) => {
+            lwsl_info!("bad ws upgrade: {}", e);
             http_fail(w, 400, "Bad Request");
-        } else {
-            http_fail(w, 404, "Not Found");
+            return false;
         }
-        return false;
-    }
+        // Not an upgrade: the HTTP role is not built yet.
+        Err((false, _)) => {
+            http_fail(w, 404, "Not Found");
+            return false;
+        }
+    };
 
     // lws asks protocols[0] whether it may upgrade at all.
     let mut what = *b"websocket\0";
@@ -877,7 +868,14 @@ pub(crate) fn send_frame(w: *mut lws, opcode: u8, payload: &[u8]) -> bool {
 pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> c_int {
     let state = wref!(w).state;
     let base = wp & 0x1f;
-    let is_http = matches!(base, 3 | 7 | 8 | 9);
+    let is_http = [
+        LWS_WRITE_HTTP,
+        LWS_WRITE_HTTP_FINAL,
+        LWS_WRITE_HTTP_HEADERS,
+        LWS_WRITE_HTTP_HEADERS_CONTINUATION,
+    ]
+    .iter()
+    .any(|&p| p as c_int == base);
     if is_http {
         if state == State::Dead {
             return -1;
