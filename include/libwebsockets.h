@@ -69,6 +69,8 @@ int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
 /* Pointer arithmetic helpers, as lws defines them. */
 #define lws_container_of(P, T, M) ((T *)((char *)(P) - offsetof(T, M)))
 #define LWS_ARRAY_SIZE(_x) (sizeof(_x) / sizeof(_x[0]))
+#define lws_ptr_diff(head, tail) ((int)((char *)(head) - (char *)(tail)))
+#define lws_ptr_diff_size_t(head, tail) ((size_t)(ptrdiff_t)((char *)(head) - (char *)(tail)))
 
 /* Singly linked list helpers: `start` is an lvalue holding the list head; the iterator is
  * a pointer to the pointer that reaches the current element, so it can unlink it. */
@@ -1043,6 +1045,8 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
+typedef unsigned long long lws_filepos_t;
+
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
 typedef long long lws_fileofs_t;
@@ -1149,9 +1153,88 @@ void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
 
+const unsigned char *lws_token_to_string(enum lws_token_indexes token);
+
 int lws_hdr_total_length(struct lws *wsi, enum lws_token_indexes h);
 
+int lws_hdr_fragment_length(struct lws *wsi, enum lws_token_indexes h, int frag_idx);
+
 int lws_hdr_copy(struct lws *wsi, char *dest, int len, enum lws_token_indexes h);
+
+int lws_hdr_copy_fragment(struct lws *wsi,
+                          char *dest,
+                          int len,
+                          enum lws_token_indexes h,
+                          int frag_idx);
+
+int lws_hdr_custom_length(struct lws *wsi, const char *name, int nlen);
+
+int lws_hdr_custom_copy(struct lws *wsi, char *dst, int len, const char *name, int nlen);
+
+int lws_get_urlarg_by_name_safe(struct lws *wsi, const char *name, char *buf, int len);
+
+const char *lws_get_urlarg_by_name(struct lws *wsi, const char *name, char *buf, int len);
+
+int lws_http_get_uri_and_method(struct lws *wsi, char **puri_ptr, int *puri_len);
+
+int lws_add_http_header_status(struct lws *wsi,
+                               unsigned int code,
+                               unsigned char **p,
+                               unsigned char *end);
+
+int lws_add_http_header_by_name(struct lws *wsi,
+                                const unsigned char *name,
+                                const unsigned char *value,
+                                int length,
+                                unsigned char **p,
+                                unsigned char *end);
+
+int lws_add_http_header_by_token(struct lws *wsi,
+                                 enum lws_token_indexes token,
+                                 const unsigned char *value,
+                                 int length,
+                                 unsigned char **p,
+                                 unsigned char *end);
+
+int lws_add_http_header_content_length(struct lws *wsi,
+                                       lws_filepos_t content_length,
+                                       unsigned char **p,
+                                       unsigned char *end);
+
+int lws_add_http_common_headers(struct lws *wsi,
+                                unsigned int code,
+                                const char *content_type,
+                                lws_filepos_t content_len,
+                                unsigned char **p,
+                                unsigned char *end);
+
+int lws_finalize_http_header(struct lws *wsi, unsigned char **p, unsigned char *end);
+
+int lws_finalize_write_http_header(struct lws *wsi,
+                                   unsigned char *start,
+                                   unsigned char **pp,
+                                   unsigned char *end);
+
+int lws_return_http_status(struct lws *wsi, unsigned int code, const char *html_body);
+
+int lws_http_redirect(struct lws *wsi,
+                      int code,
+                      const unsigned char *loc,
+                      int len,
+                      unsigned char **p,
+                      unsigned char *end);
+
+int lws_http_transaction_completed(struct lws *wsi);
+
+int lws_serve_http_file(struct lws *wsi,
+                        const char *file,
+                        const char *content_type,
+                        const char *other_headers,
+                        int other_headers_len);
+
+int lws_http_mark_sse(struct lws *wsi);
+
+int lws_http_headers_detach(struct lws *wsi);
 
 void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
 

@@ -13,6 +13,7 @@ pub const CONTEXT_PORT_NO_LISTEN_SERVER: c_int = -2;
 
 pub type lws_usec_t = i64;
 pub type lws_fileofs_t = core::ffi::c_longlong;
+pub type lws_filepos_t = core::ffi::c_ulonglong;
 
 /// Enum arguments arrive from C as plain ints: flags may be OR'ed in (LWS_WRITE_NO_FIN)
 /// and any value may come (LWS_CALLBACK_USER + n), which a Rust enum cannot hold.  The

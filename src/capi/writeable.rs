@@ -179,7 +179,8 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(
     })
 }
 
-/// The do-nothing protocol callback for protocols[0] of ws-only servers.
+/// lws's default HTTP handling for a protocol that has none of its own: 404 for a
+/// request no mount answered, 200 after a body, completion after a file.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_http_dummy(
     wsi: *mut lws,
@@ -188,8 +189,34 @@ pub unsafe extern "C" fn lws_callback_http_dummy(
     in_: *mut c_void,
     len: usize,
 ) -> c_int {
-    let _ = (wsi, reason, user, in_, len);
-    0
+    ffi!("lws_callback_http_dummy", -1, {
+        let _ = (user, in_, len);
+        if wsi.is_null() {
+            return 0;
+        }
+        use crate::engine::http as h;
+        match reason {
+            x if x == LWS_CALLBACK_HTTP as c_int => {
+                if h::return_status(wsi, 404, None) != 0 || h::transaction_completed(wsi) != 0 {
+                    return -1;
+                }
+                0
+            }
+            x if x == LWS_CALLBACK_HTTP_BODY_COMPLETION as c_int => {
+                if h::return_status(wsi, 200, None) != 0 {
+                    return -1;
+                }
+                0
+            }
+            x if x == LWS_CALLBACK_HTTP_FILE_COMPLETION as c_int => {
+                if h::transaction_completed(wsi) != 0 {
+                    return -1;
+                }
+                0
+            }
+            _ => 0,
+        }
+    })
 }
 
 #[no_mangle]

@@ -12,6 +12,8 @@
 /// cbindgen:ignore
 pub mod client;
 /// cbindgen:ignore
+pub mod http;
+/// cbindgen:ignore
 pub mod retry;
 /// cbindgen:ignore
 pub mod service;
@@ -118,6 +120,11 @@ pub(crate) struct Ctx {
     pub rand_pool: [u8; 256],
     pub rand_pos: usize,
     pub max_http_header_data: usize,
+    /// Session data of connections rebound to another protocol (HTTP keeps it per
+    /// transaction): freed at the next safe point, as callbacks may still hold it.
+    pub retired_user: Vec<*mut c_void>,
+    /// info.server_string: the `server:` header of HTTP answers.
+    pub server_string: Option<String>,
     pub destroying: bool,
     /// The first lws_service() initialised the protocols of the vhosts then present.
     pub protocol_init_done: bool,
@@ -146,6 +153,12 @@ pub struct lws_vhost {
     pub(crate) user: *mut c_void,
     pub(crate) destroyed: bool,
     pub(crate) protocols_inited: bool,
+    /// The caller's mount list (lws keeps the pointer too).
+    pub(crate) mounts: *const lws_http_mount,
+    pub(crate) error_document_404: Option<std::ffi::CString>,
+    /// Headers added to every HTTP answer (info.headers).
+    pub(crate) headers: *const lws_protocol_vhost_options,
+    pub(crate) keepalive_timeout: c_int,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -164,6 +177,8 @@ pub(crate) enum State {
     Connecting,
     /// Client: upgrade request sent, waiting for the server's 101.
     ClientHandshake,
+    /// HTTP: a request is being answered (its body may still be arriving).
+    HttpTxn,
 }
 
 /// A connection (lws calls it a wsi).  Opaque to C.
@@ -227,6 +242,8 @@ pub struct lws {
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
     /// Client connections only.
     pub(crate) client: Option<Box<client::ClientInfo>>,
+    /// The HTTP server role's request and transaction (absent on ws-only paths).
+    pub(crate) http: Option<Box<http::Http>>,
 }
 
 impl Ctx {
@@ -322,6 +339,7 @@ impl lws {
             validity_pinged: false,
             peer_addr: None,
             client: None,
+            http: None,
         }
     }
 }
@@ -411,6 +429,16 @@ pub(crate) fn protocol_index(vh: *mut lws_vhost, p: *const lws_protocols) -> Opt
         // SAFETY: as above.
         (unsafe { crate::capi::cstr(q.name) }) == Some(name) && q.callback.map(|f| f as usize) == cb
     })
+}
+
+/// The context of a wsi (a copy of the pointer, so no borrow is kept).
+pub(crate) fn wsi_ctx(w: *mut lws) -> *mut lws_context {
+    wref!(w).ctx
+}
+
+/// The vhost of a wsi.
+pub(crate) fn wsi_vhost(w: *mut lws) -> *mut lws_vhost {
+    wref!(w).vhost
 }
 
 pub(crate) fn c_string_of(p: *const c_char) -> Option<String> {

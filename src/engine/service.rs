@@ -74,6 +74,8 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             } else {
                 4096
             },
+            retired_user: Vec::new(),
+            server_string: c_string_of(info.server_string),
             destroying: false,
             protocol_init_done: false,
         }),
@@ -159,6 +161,15 @@ pub(crate) unsafe fn create_vhost(
         user: info.user,
         destroyed: false,
         protocols_inited: false,
+        mounts: info.mounts,
+        error_document_404: c_string_of(info.error_document_404)
+            .and_then(|d| std::ffi::CString::new(d).ok()),
+        headers: info.headers,
+        keepalive_timeout: if info.keepalive_timeout != 0 {
+            info.keepalive_timeout
+        } else {
+            5
+        },
     }));
 
     if info.port >= 0 {
@@ -387,6 +398,10 @@ fn free_dead(ctx: *mut lws_context) {
         // SAFETY: dead wsis came from Box::into_raw at accept; they are out of the slab
         // and every callback about them has returned.
         drop(unsafe { Box::from_raw(w) });
+    }
+    for u in core::mem::take(&mut cx!(ctx).retired_user) {
+        // SAFETY: calloc'd session data detached from its wsi; no callback runs now.
+        unsafe { libc::free(u) };
     }
 }
 

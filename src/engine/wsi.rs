@@ -252,12 +252,23 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
         State::Http => http_input(w, ptr, len),
         State::Ws | State::WsAwaitingCloseAck => ws_input(w, ptr, len),
         State::ClientHandshake => super::client::handshake_input(w, ptr, len),
+        // SAFETY: ptr[..len] is readable (the read buffer or a stash).
+        State::HttpTxn => {
+            super::http::txn_input(w, unsafe { core::slice::from_raw_parts(ptr, len) })
+        }
         State::Connecting | State::FlushThenClose | State::Dead => {}
     }
 }
 
 fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     let parsed = {
+        let s = wref!(w);
+        if s.hdr.is_empty() && s.timeout_reason == PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE as c_int {
+            // The next request of a kept-alive connection has begun: it gets the
+            // head's own timeout rather than the idle one.
+            let secs = cx!(s.ctx).timeout_secs as i64;
+            set_timeout(w, PENDING_TIMEOUT_HOLDING_AH as c_int, secs * 1_000_000);
+        }
         let s = wref!(w);
         // SAFETY: ptr[..len] is readable (see input()).
         s.hdr
@@ -272,17 +283,38 @@ fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
         Ok(Some(req)) => {
             let consumed = req.len;
             wref!(w).req = Some(req);
-            if !upgrade(w) {
-                return;
-            }
-            // Frames the client sent right behind its request.
+            // What came behind the head: body, frames or the next request.
             let mut rest = {
                 let s = wref!(w);
-                s.hdr.split_off(consumed.min(s.hdr.len()))
+                let r = s.hdr[consumed.min(s.hdr.len())..].to_vec();
+                s.hdr.truncate(consumed.min(s.hdr.len()));
+                r
             };
-            if !rest.is_empty() {
-                let n = rest.len();
-                ws_input(w, rest.as_mut_ptr(), n);
+            if !super::http::head_complete(w) {
+                return;
+            }
+            if rest.is_empty() {
+                return;
+            }
+            match wref!(w).state {
+                State::Ws => {
+                    let n = rest.len();
+                    ws_input(w, rest.as_mut_ptr(), n);
+                }
+                State::HttpTxn => super::http::txn_input(w, &rest),
+                // Answered already (kept alive): the next request is parsed at the
+                // loop's next safe point, not recursively here.
+                State::Http => {
+                    let s = wref!(w);
+                    let mut v = rest;
+                    v.extend_from_slice(&s.rx_stash);
+                    s.rx_stash = v;
+                    if !s.in_rx_q {
+                        s.in_rx_q = true;
+                        cx!(s.ctx).rx_q.push(w);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -296,9 +328,9 @@ pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
     flush_then_close(w);
 }
 
-/// The request head is complete: a ws upgrade (or, until the HTTP role exists, a 404).
-/// Returns true when the connection is now a WebSocket.
-fn upgrade(w: *mut lws) -> bool {
+/// The request head asks for a WebSocket.  Returns true when the connection lives on
+/// (normally as a WebSocket).
+pub(crate) fn upgrade(w: *mut lws) -> bool {
     let checked = {
         let s = wref!(w);
         let req = s.req.as_ref().expect("request set by caller");
@@ -313,28 +345,39 @@ fn upgrade(w: *mut lws) -> bool {
     };
     let (vh, protocols_hdr, key) = match checked {
         Ok(v) => v,
-        Err((true, e)) => {
+        Err((_, e)) => {
             lwsl_info!("bad ws upgrade: {}", e);
             http_fail(w, 400, "Bad Request");
             return false;
         }
-        // Not an upgrade: the HTTP role is not built yet.
-        Err((false, _)) => {
-            http_fail(w, 404, "Not Found");
-            return false;
-        }
     };
 
-    // lws asks protocols[0] whether it may upgrade at all.
+    // lws asks the current protocol (protocols[0]) whether it may upgrade at all: <0
+    // hangs up, >0 means it answered itself (the transaction is over).
     let mut what = *b"websocket\0";
-    if callback(
+    let n = callback(
         w,
         LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int,
         what.as_mut_ptr() as *mut c_void,
         0,
-    ) != 0
+    );
+    if n < 0 {
+        finish_close(w);
+        return false;
+    }
+    if n > 0 {
+        wref!(w).state = State::HttpTxn;
+        super::http::ht(w).in_txn = true;
+        if super::http::transaction_completed(w) != 0 {
+            super::http::flush_close(w);
+            return false;
+        }
+        return true;
+    }
+    if vh!(vh).options & LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK != 0
+        && !confirm_host_header(w)
     {
-        http_fail(w, 403, "Forbidden");
+        finish_close(w);
         return false;
     }
 
@@ -357,7 +400,7 @@ fn upgrade(w: *mut lws) -> bool {
         finish_close(w);
         return false;
     };
-    if !bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
+    if !super::http::bind(w, idx) {
         close(w, Why::User);
         return false;
     }
@@ -443,6 +486,41 @@ fn upgrade(w: *mut lws) -> bool {
         return false;
     }
     wref!(w).state == State::Ws
+}
+
+/// lws_confirm_host_header: the Host header names this vhost (and its port).
+fn confirm_host_header(w: *mut lws) -> bool {
+    let host = super::http::joined(w, WSI_TOKEN_HOST as c_int);
+    if host.is_empty() {
+        lwsl_info!("missing host on upgrade");
+        return false;
+    }
+    let (name, port) = {
+        let v = vh!(wsi_vhost(w));
+        (v.name.as_bytes().to_vec(), v.listen_port)
+    };
+    let (h, p) = match host.iter().rposition(|&b| b == b':') {
+        Some(i) => (
+            &host[..i],
+            core::str::from_utf8(&host[i + 1..])
+                .ok()
+                .and_then(|x| x.parse::<c_int>().ok()),
+        ),
+        None => (&host[..], Some(80)),
+    };
+    if h != &name[..] {
+        lwsl_info!(
+            "'{}' in host hdr but vhost name {}",
+            String::from_utf8_lossy(h),
+            String::from_utf8_lossy(&name)
+        );
+        return false;
+    }
+    if p != Some(port) {
+        lwsl_info!("host port mismatches vhost port {}", port);
+        return false;
+    }
+    true
 }
 
 /// Binds a wsi to protocol `idx` of its vhost, allocating its zeroed per-session data.
@@ -697,6 +775,8 @@ pub(crate) fn close(w: *mut lws, why: Why) {
                 );
             }
         }
+        // An HTTP answer still going out is flushed first (bounded by a timeout).
+        State::HttpTxn | State::Http if why == Why::User => super::http::flush_close(w),
         _ => finish_close(w),
     }
 }
@@ -737,7 +817,14 @@ pub(crate) fn finish_close(w: *mut lws) {
             Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL),
             Some(LWS_CALLBACK_CLOSED),
         ),
-        (false, false) => (None, Some(LWS_CALLBACK_CLOSED_HTTP)),
+        (false, false) => (
+            wref!(w)
+                .http
+                .as_ref()
+                .is_some_and(|h| h.bind_balance)
+                .then_some(LWS_CALLBACK_HTTP_DROP_PROTOCOL),
+            Some(LWS_CALLBACK_CLOSED_HTTP),
+        ),
         (true, true) => (
             Some(LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL),
             Some(LWS_CALLBACK_CLIENT_CLOSED),
@@ -952,6 +1039,7 @@ pub(crate) fn on_writable(w: *mut lws) {
     let s = wref!(w);
     match s.state {
         State::FlushThenClose => finish_close(w),
+        State::HttpTxn => super::http::writeable(w),
         State::Ws if s.want_writeable => {
             s.want_writeable = false;
             writeable_cb(w);
@@ -1016,7 +1104,7 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
             s.want_writeable = true;
             return 1;
         }
-        State::Ws => {}
+        State::Ws | State::HttpTxn => {}
     }
     s.want_writeable = true;
     if s.writable && s.out_pos >= s.out.len() && !s.in_writeable_q {
@@ -1030,7 +1118,14 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
 pub(crate) fn serve_writeable_q(w: *mut lws) {
     let s = wref!(w);
     s.in_writeable_q = false;
-    if s.state != State::Ws || !s.want_writeable || s.out_pos < s.out.len() {
+    if s.out_pos < s.out.len() {
+        return;
+    }
+    if s.state == State::HttpTxn {
+        super::http::writeable(w);
+        return;
+    }
+    if s.state != State::Ws || !s.want_writeable {
         return;
     }
     s.want_writeable = false;

@@ -1,0 +1,2031 @@
+//! The HTTP/1.1 server role: what happens after a request head is parsed and is not a
+//! WebSocket upgrade.  It follows lws 4.3's `lws_http_action` flow: vhost chosen by
+//! Host, FILTER_HTTP_CONNECTION, mounts (file, callback, redirect, basic auth), the
+//! protocol's LWS_CALLBACK_HTTP, request bodies (Content-Length or chunked) as HTTP_BODY
+//! and HTTP_BODY_COMPLETION, responses through `lws_write`, files sent from the
+//! WRITEABLE path, and `lws_http_transaction_completed` for keep-alive and pipelining.
+//!
+//! Pipelined requests that arrive while a transaction runs are held in `rx_stash` with
+//! rx flow stopped (so a client cannot make us buffer without bound); completing the
+//! transaction resumes input at the loop's next safe point, never inside the callback
+//! that completed it.
+use super::wsi::{self, callback, close, finish_close, send_raw, set_timeout, Why};
+use super::*;
+use crate::ws::handshake;
+use std::io::{Read, Seek, SeekFrom};
+
+/// rx flow reason of our own: input is held while a transaction is in progress.
+pub(crate) const RXFLOW_HTTP_BUSY: c_int = 1 << 21;
+
+/// lws's header names, indexed by `enum lws_token_indexes` (default build: every
+/// optional group on).  Request headers are matched against these.
+pub(crate) const TOKEN_NAMES: [&str; 88] = [
+    "get ",
+    "post ",
+    "options ",
+    "host:",
+    "connection:",
+    "upgrade:",
+    "origin:",
+    "sec-websocket-draft:",
+    "\r\n",
+    "sec-websocket-extensions:",
+    "sec-websocket-key1:",
+    "sec-websocket-key2:",
+    "sec-websocket-protocol:",
+    "sec-websocket-accept:",
+    "sec-websocket-nonce:",
+    "http/1.1 ",
+    "http2-settings:",
+    "accept:",
+    "access-control-request-headers:",
+    "if-modified-since:",
+    "if-none-match:",
+    "accept-encoding:",
+    "accept-language:",
+    "pragma:",
+    "cache-control:",
+    "authorization:",
+    "cookie:",
+    "content-length:",
+    "content-type:",
+    "date:",
+    "range:",
+    "referer:",
+    "sec-websocket-key:",
+    "sec-websocket-version:",
+    "sec-websocket-origin:",
+    ":authority",
+    ":method",
+    ":path",
+    ":scheme",
+    ":status",
+    "accept-charset:",
+    "accept-ranges:",
+    "access-control-allow-origin:",
+    "age:",
+    "allow:",
+    "content-disposition:",
+    "content-encoding:",
+    "content-language:",
+    "content-location:",
+    "content-range:",
+    "etag:",
+    "expect:",
+    "expires:",
+    "from:",
+    "if-match:",
+    "if-range:",
+    "if-unmodified-since:",
+    "last-modified:",
+    "link:",
+    "location:",
+    "max-forwards:",
+    "proxy-authenticate:",
+    "proxy-authorization:",
+    "refresh:",
+    "retry-after:",
+    "server:",
+    "set-cookie:",
+    "strict-transport-security:",
+    "transfer-encoding:",
+    "user-agent:",
+    "vary:",
+    "via:",
+    "www-authenticate:",
+    "patch",
+    "put",
+    "delete",
+    "uri-args",
+    "proxy ",
+    "x-real-ip:",
+    "http/1.0 ",
+    "x-forwarded-for:",
+    "connect ",
+    "head ",
+    "te:",
+    "replay-nonce:",
+    ":protocol",
+    "x-auth-token:",
+    "x-amzn-dss-signature:",
+];
+
+/// The request methods lws knows, as (method, token), in lws's `methods[]` order.
+const METHODS: [(&[u8], u32); 8] = [
+    (b"GET", (WSI_TOKEN_GET_URI as u32)),
+    (b"POST", (WSI_TOKEN_POST_URI as u32)),
+    (b"OPTIONS", (WSI_TOKEN_OPTIONS_URI as u32)),
+    (b"PUT", (WSI_TOKEN_PUT_URI as u32)),
+    (b"PATCH", (WSI_TOKEN_PATCH_URI as u32)),
+    (b"DELETE", (WSI_TOKEN_DELETE_URI as u32)),
+    (b"CONNECT", (WSI_TOKEN_CONNECT as u32)),
+    (b"HEAD", (WSI_TOKEN_HEAD_URI as u32)),
+];
+
+/// How the request body arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body {
+    None,
+    Length(u64),
+    Chunked(Chunk),
+}
+
+/// `Transfer-Encoding: chunked` decoder state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chunk {
+    /// Reading the hex size (and ignoring extensions up to the CRLF).
+    Size {
+        n: u64,
+        digits: u8,
+        ext: bool,
+    },
+    SizeLf {
+        n: u64,
+    },
+    Data(u64),
+    DataCr,
+    DataLf,
+    /// After the last chunk: trailer lines until an empty one.
+    Trailer {
+        empty: bool,
+    },
+    TrailerLf {
+        empty: bool,
+    },
+}
+
+/// A file being sent by the WRITEABLE path.
+pub(crate) struct FileTx {
+    pub file: std::fs::File,
+    pub pos: u64,
+    pub end: u64,
+}
+
+/// The HTTP side of a server connection: the parsed request and the transaction.
+pub(crate) struct Http {
+    /// Token of the method ((WSI_TOKEN_GET_URI as u32)...).
+    pub method: u32,
+    /// The path, %-decoded and normalised as lws leaves it.
+    pub uri: Vec<u8>,
+    /// `uri` with a NUL, for lws_http_get_uri_and_method's pointer.
+    pub uri_c: Vec<u8>,
+    /// URI arguments, one fragment each ((WSI_TOKEN_HTTP_URI_ARGS as u32)).
+    pub args: Vec<Vec<u8>>,
+    /// 0: HTTP/1.0, 1: HTTP/1.1 (lws's request_version).
+    pub version: u8,
+    pub keep_alive: bool,
+    pub body: Body,
+    /// The transaction completed before the body was read: read and drop the rest, then
+    /// complete again (lws's LRS_DISCARD_BODY).
+    pub discard: bool,
+    /// Between head and lws_http_transaction_completed.
+    pub in_txn: bool,
+    /// Completion asked for while output was still buffered: done once it drains.
+    pub deferred_completion: bool,
+    pub file: Option<FileTx>,
+    /// Serving the vhost's error_document_404 (answered with 404, not 200).
+    pub handling_404: bool,
+    pub cache_secs: u32,
+    pub cache_reuse: bool,
+    pub cache_revalidate: bool,
+    pub cache_intermediaries: bool,
+    pub response_code: u32,
+    pub tx_content_remain: u64,
+    /// Long-lived response (lws_http_mark_sse): no keep-alive handling, no timeout.
+    pub sse: bool,
+    /// HTTP_BIND_PROTOCOL was answered 0 (so HTTP_DROP_PROTOCOL is owed).
+    pub bind_balance: bool,
+}
+
+impl Http {
+    fn new() -> Self {
+        Http {
+            method: u32::MAX,
+            uri: Vec::new(),
+            uri_c: Vec::new(),
+            args: Vec::new(),
+            version: 1,
+            keep_alive: false,
+            body: Body::None,
+            discard: false,
+            in_txn: false,
+            deferred_completion: false,
+            file: None,
+            handling_404: false,
+            cache_secs: 0,
+            cache_reuse: false,
+            cache_revalidate: false,
+            cache_intermediaries: false,
+            response_code: 0,
+            tx_content_remain: 0,
+            sse: false,
+            bind_balance: false,
+        }
+    }
+}
+
+/// The wsi's Http record, created on first use.
+pub(crate) fn ht<'a>(w: *mut lws) -> &'a mut Http {
+    let s = wref!(w);
+    s.http.get_or_insert_with(|| Box::new(Http::new()))
+}
+
+// ---------------------------------------------------------------------------------
+// Request header access (lws_hdr_*)
+// ---------------------------------------------------------------------------------
+
+/// The fragments of header token `h` of the current request, in order.
+pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
+    let s = wref!(w);
+    let Some(req) = s.req.as_ref() else {
+        return Vec::new();
+    };
+    if h < 0 || h as usize >= TOKEN_NAMES.len() {
+        return Vec::new();
+    }
+    let h = h as u32;
+    if h == (WSI_TOKEN_HTTP_URI_ARGS as u32) {
+        return s.http.as_ref().map(|x| x.args.clone()).unwrap_or_default();
+    }
+    if let Some(&(_, tok)) = METHODS.iter().find(|(_, t)| *t == h) {
+        let m = req.method(&s.hdr);
+        let hit = METHODS.iter().any(|(name, t)| *t == tok && *name == m);
+        if !hit {
+            return Vec::new();
+        }
+        let uri = match s.http.as_ref() {
+            Some(x) if !x.uri.is_empty() => x.uri.clone(),
+            _ => {
+                let p = req.path(&s.hdr);
+                p[..p.iter().position(|&b| b == b'?').unwrap_or(p.len())].to_vec()
+            }
+        };
+        return vec![uri];
+    }
+    if h == (WSI_TOKEN_HTTP as u32) {
+        let v = if req.version == 1 {
+            "HTTP/1.1"
+        } else {
+            "HTTP/1.0"
+        };
+        return vec![v.as_bytes().to_vec()];
+    }
+    let name = TOKEN_NAMES[h as usize];
+    let Some(name) = name.strip_suffix(':') else {
+        return Vec::new();
+    };
+    req.header_values(&s.hdr, name)
+        .map(|v| v.to_vec())
+        .collect()
+}
+
+/// lws_hdr_total_length: the fragments' lengths plus one separator between each.
+pub(crate) fn total_length(w: *mut lws, h: c_int) -> usize {
+    let f = fragments(w, h);
+    if f.is_empty() {
+        return 0;
+    }
+    f.iter().map(|x| x.len()).sum::<usize>() + f.len() - 1
+}
+
+/// lws_hdr_copy's joined value: ',' between fragments (';' for cookies, '&' for args).
+pub(crate) fn joined(w: *mut lws, h: c_int) -> Vec<u8> {
+    let h32 = h as u32;
+    let sep = if h32 == WSI_TOKEN_HTTP_COOKIE as u32 || h32 == WSI_TOKEN_HTTP_SET_COOKIE as u32 {
+        b';'
+    } else if h32 == WSI_TOKEN_HTTP_URI_ARGS as u32 {
+        b'&'
+    } else {
+        b','
+    };
+    let mut out = Vec::new();
+    for (i, f) in fragments(w, h).iter().enumerate() {
+        if i > 0 {
+            out.push(sep);
+        }
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// A header lws does not know by token, by its lower-case name with the ':' (as lws
+/// stores unknown headers).
+pub(crate) fn custom(w: *mut lws, name: &[u8]) -> Option<Vec<u8>> {
+    let s = wref!(w);
+    let req = s.req.as_ref()?;
+    for (n, v) in &req.headers {
+        let hn = &s.hdr[n.clone()];
+        if hn.len() + 1 != name.len() || name.last() != Some(&b':') {
+            continue;
+        }
+        let lower: Vec<u8> = hn.iter().map(|b| b.to_ascii_lowercase()).collect();
+        if lower[..] != name[..hn.len()] {
+            continue;
+        }
+        let mut known = lower.clone();
+        known.push(b':');
+        if TOKEN_NAMES.iter().any(|t| t.as_bytes() == &known[..]) {
+            continue;
+        }
+        return Some(s.hdr[v.clone()].to_vec());
+    }
+    None
+}
+
+/// lws_http_get_uri_and_method: the method's index (LWSHUMETH_*, lws's `methods[]`
+/// order) and the URI, NUL-terminated, inside the request record.
+pub(crate) fn uri_and_method(w: *mut lws) -> Option<(usize, *const u8, usize)> {
+    let s = wref!(w);
+    s.req.as_ref()?;
+    let x = s.http.as_ref()?;
+    let idx = METHODS.iter().position(|(_, t)| *t == x.method)?;
+    Some((idx, x.uri_c.as_ptr(), x.uri.len()))
+}
+
+// ---------------------------------------------------------------------------------
+// URI normalisation
+// ---------------------------------------------------------------------------------
+
+fn hexval(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// %-decodes `raw` (and '+' to ' ' when `plus`); None for a NUL byte.
+pub(crate) fn urldecode(raw: &[u8], plus: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'%' && i + 2 < raw.len() {
+            if let (Some(h), Some(l)) = (hexval(raw[i + 1]), hexval(raw[i + 2])) {
+                let c = h << 4 | l;
+                if c == 0 {
+                    return None;
+                }
+                out.push(c);
+                i += 3;
+                continue;
+            }
+        }
+        if b == 0 {
+            return None;
+        }
+        out.push(if plus && b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+    Some(out)
+}
+
+/// The request path as lws's parser leaves it: decoded, "//" collapsed, "." and ".."
+/// segments resolved without ever climbing above "/".  None if it cannot be made safe.
+pub(crate) fn normalise_path(raw: &[u8]) -> Option<Vec<u8>> {
+    let dec = urldecode(raw, false)?;
+    if dec.first() != Some(&b'/') {
+        return Some(dec);
+    }
+    let trailing = dec.ends_with(b"/");
+    let mut segs: Vec<&[u8]> = Vec::new();
+    for seg in dec.split(|&b| b == b'/') {
+        match seg {
+            b"" | b"." => {}
+            b".." => {
+                segs.pop();
+            }
+            s => segs.push(s),
+        }
+    }
+    let mut out = Vec::with_capacity(dec.len());
+    for s in &segs {
+        out.push(b'/');
+        out.extend_from_slice(s);
+    }
+    let last_dot = dec.ends_with(b"/.") || dec.ends_with(b"/..");
+    if out.is_empty() || ((trailing || last_dot) && !segs.is_empty()) {
+        out.push(b'/');
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------
+// Request head complete
+// ---------------------------------------------------------------------------------
+
+/// lws_select_vhost: the vhost on this port named by Host (exact, then "*.name"
+/// suffix), else the first on the port.
+fn select_vhost(ctx: *mut lws_context, port: c_int, host: &[u8]) -> Option<*mut lws_vhost> {
+    let colon = host.iter().position(|&b| b == b':').unwrap_or(host.len());
+    let vhosts = cx!(ctx).vhosts.clone();
+    for &v in &vhosts {
+        let vv = vh!(v);
+        if vv.destroyed || vv.listen_port != port {
+            continue;
+        }
+        let name = vv.name.as_bytes();
+        // strncmp(name, host, colon) == 0
+        let n = colon;
+        let a = &name[..name.len().min(n)];
+        let b = &host[..n];
+        if a == &b[..a.len()] && (a.len() == n || a.len() == b.len()) {
+            return Some(v);
+        }
+    }
+    for &v in &vhosts {
+        let vv = vh!(v);
+        let name = vv.name.as_bytes();
+        let m = name.len();
+        if port != 0
+            && vv.listen_port == port
+            && !vv.destroyed
+            && m + 2 <= colon
+            && host[colon - m - 1] == b'.'
+            && &host[colon - m..colon] == name
+        {
+            return Some(v);
+        }
+    }
+    vhosts
+        .into_iter()
+        .find(|&v| port != 0 && vh!(v).listen_port == port && !vh!(v).destroyed)
+}
+
+/// Rebinds a server connection's protocol for HTTP, as lws_bind_protocol: the old one
+/// gets HTTP_DROP_PROTOCOL and its session data goes, the new one gets fresh zeroed
+/// session data and HTTP_BIND_PROTOCOL.  False if the bind callback refused.
+pub(crate) fn bind(w: *mut lws, idx: usize) -> bool {
+    if ht(w).bind_balance {
+        ht(w).bind_balance = false;
+        callback(w, LWS_CALLBACK_HTTP_DROP_PROTOCOL as c_int, null_mut(), 0);
+    }
+    {
+        let s = wref!(w);
+        if s.user_space_owned && !s.user_space.is_null() {
+            // Freed at the loop's safe point: the callback that asked for this rebind
+            // may still hold the pointer.
+            cx!(s.ctx).retired_user.push(s.user_space);
+            s.user_space = null_mut();
+            s.user_space_owned = false;
+        }
+    }
+    if !wsi::bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
+        return false;
+    }
+    ht(w).bind_balance = true;
+    true
+}
+
+/// A request head is complete and parsed into `s.req`.  Returns true when the bytes
+/// after it may be processed (the connection lives on).
+pub(crate) fn head_complete(w: *mut lws) -> bool {
+    // Build the request record.
+    let (method, raw_path, version) = {
+        let s = wref!(w);
+        let req = s.req.as_ref().expect("request set by caller");
+        let m = req.method(&s.hdr).to_vec();
+        (m, req.path(&s.hdr).to_vec(), req.version)
+    };
+    let mut x = Http::new();
+    x.version = version;
+    x.method = METHODS
+        .iter()
+        .find(|(n, _)| *n == &method[..])
+        .map_or(u32::MAX, |&(_, t)| t);
+    let (path, query) = match raw_path.iter().position(|&b| b == b'?') {
+        Some(q) => (&raw_path[..q], Some(&raw_path[q + 1..])),
+        None => (&raw_path[..], None),
+    };
+    match normalise_path(path) {
+        Some(p) => {
+            x.uri_c = p.clone();
+            x.uri_c.push(0);
+            x.uri = p;
+        }
+        None => {
+            wsi::http_fail(w, 400, "Bad Request");
+            return false;
+        }
+    }
+    if let Some(q) = query {
+        for a in q.split(|&b| b == b'&').filter(|a| !a.is_empty()) {
+            match urldecode(a, true) {
+                Some(d) => x.args.push(d),
+                None => {
+                    wsi::http_fail(w, 400, "Bad Request");
+                    return false;
+                }
+            }
+        }
+    }
+    // Keep the bind state of an earlier transaction on this connection.
+    let prev_balance = wref!(w).http.as_ref().is_some_and(|h| h.bind_balance);
+    x.bind_balance = prev_balance;
+    wref!(w).http = Some(Box::new(x));
+
+    // Select the vhost by Host on a shared listener.
+    let host = total_length(w, WSI_TOKEN_HOST as c_int);
+    if host > 0 {
+        let (ctx, port) = {
+            let s = wref!(w);
+            (s.ctx, vh!(s.vhost).listen_port)
+        };
+        if port != 0 {
+            let h = joined(w, WSI_TOKEN_HOST as c_int);
+            if let Some(v) = select_vhost(ctx, port, &h) {
+                if v != wref!(w).vhost && !wref!(w).bound {
+                    let s = wref!(w);
+                    s.vhost = v;
+                    s.protocol = vhost_protocols(v)
+                        .first()
+                        .map_or(core::ptr::null(), |p| p as *const _);
+                    s.protocol_idx = 0;
+                }
+            }
+        }
+    }
+
+    // A redirecting mount answers even an upgrade request (lws checks it first).
+    if let Some(m) = find_mount(w) {
+        match redirect_hit(w, m) {
+            Hit::Done(ok) => return ok && wref!(w).state != State::Dead,
+            Hit::Continue => {}
+        }
+    }
+
+    let up = {
+        let s = wref!(w);
+        let req = s.req.as_ref().expect("request set");
+        req.header(&s.hdr, "upgrade").map(|v| v.to_vec())
+    };
+    if let Some(up) = up {
+        if up.eq_ignore_ascii_case(b"websocket") {
+            return wsi::upgrade(w);
+        }
+        if !up.eq_ignore_ascii_case(b"h2c") {
+            lwsl_info!("Unknown upgrade '{}'", String::from_utf8_lossy(&up));
+            wref!(w).state = State::HttpTxn;
+            ht(w).in_txn = true;
+            if return_status(w, 403, None) != 0 || transaction_completed(w) != 0 {
+                close(w, Why::User);
+                return false;
+            }
+            return true;
+        }
+        // h2c: we have no HTTP/2, serve it as HTTP/1.1 (the client must accept that).
+    }
+    action(w)
+}
+
+enum Hit {
+    Continue,
+    Done(bool),
+}
+
+/// lws_find_mount: the longest mountpoint that prefixes the URI at a path boundary.
+fn find_mount(w: *mut lws) -> Option<*const lws_http_mount> {
+    let (vh, uri, method) = {
+        let s = wref!(w);
+        let x = s.http.as_ref()?;
+        (s.vhost, x.uri.clone(), x.method)
+    };
+    let mut m = vh!(vh).mounts;
+    let mut best = 0usize;
+    let mut hit = None;
+    while !m.is_null() {
+        // SAFETY: the mount list is the caller's, required to outlive the vhost.
+        let mm = unsafe { &*m };
+        // SAFETY: mountpoint is a NUL-terminated string (or NULL).
+        let mp = unsafe { crate::capi::cstr(mm.mountpoint) }.unwrap_or(b"");
+        let mpl = if mm.mountpoint_len != 0 {
+            (mm.mountpoint_len as usize).min(mp.len())
+        } else {
+            mp.len()
+        };
+        let mp = &mp[..mpl];
+        if uri.len() >= mpl
+            && uri.starts_with(mp)
+            && (uri.len() == mpl || uri[mpl] == b'/' || mpl == 1)
+        {
+            let usable = mm.origin_protocol == LWSMPRO_CALLBACK as u8
+                || method != u32::MAX
+                || !mm.protocol.is_null();
+            if usable && mpl > best {
+                best = mpl;
+                hit = Some(m);
+            }
+        }
+        m = mm.mount_next;
+    }
+    hit
+}
+
+fn mount_str<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    // SAFETY: mount strings are NUL-terminated or NULL, owned by the caller.
+    unsafe { crate::capi::cstr(p) }
+}
+
+fn mountpoint_len(m: &lws_http_mount) -> usize {
+    let mp = mount_str(m.mountpoint).unwrap_or(b"");
+    if m.mountpoint_len != 0 {
+        (m.mountpoint_len as usize).min(mp.len())
+    } else {
+        mp.len()
+    }
+}
+
+/// lws_http_redirect_hit: redirect mounts, and a mount entered without its trailing '/'
+/// (so relative links in the page resolve inside it).
+fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
+    // SAFETY: from find_mount, a live mount.
+    let m = unsafe { &*mp };
+    let mpl = mountpoint_len(m);
+    let uri = ht(w).uri.clone();
+    let rest = &uri[mpl.min(uri.len())..];
+    let redir = m.origin_protocol == LWSMPRO_REDIR_HTTP as u8
+        || m.origin_protocol == LWSMPRO_REDIR_HTTPS as u8;
+    let cb_or_cgi =
+        m.origin_protocol == LWSMPRO_CGI as u8 || m.origin_protocol == LWSMPRO_CALLBACK as u8;
+    if !((mpl > 1 || redir) && (rest.first() != Some(&b'/') || redir) && !cb_or_cgi) {
+        return Hit::Continue;
+    }
+    let mut loc = Vec::new();
+    if redir {
+        loc.extend_from_slice(if m.origin_protocol == LWSMPRO_REDIR_HTTPS as u8 {
+            b"https://"
+        } else {
+            b"http://"
+        });
+        loc.extend_from_slice(mount_str(m.origin).unwrap_or(b""));
+    } else {
+        let host = joined(w, WSI_TOKEN_HOST as c_int);
+        if host.is_empty() {
+            wsi::http_fail(w, 400, "Bad Request");
+            return Hit::Done(false);
+        }
+        loc.extend_from_slice(b"http://");
+        loc.extend_from_slice(&host);
+        loc.extend_from_slice(&uri);
+        loc.push(b'/');
+    }
+    // lws_clean_url: collapse "//" after the scheme.
+    let scheme = if loc.starts_with(b"https://") {
+        8
+    } else if loc.starts_with(b"http://") {
+        7
+    } else {
+        0
+    };
+    let mut cleaned = loc[..scheme].to_vec();
+    for &b in &loc[scheme..] {
+        if b == b'/' && cleaned.len() > scheme && cleaned.last() == Some(&b'/') {
+            continue;
+        }
+        cleaned.push(b);
+    }
+    lwsl_info!("Doing 301 '{}'", String::from_utf8_lossy(&cleaned));
+    wref!(w).state = State::HttpTxn;
+    ht(w).in_txn = true;
+    let mut buf = vec![0u8; 512 + cleaned.len()];
+    let mut p = buf.as_mut_ptr();
+    // SAFETY: buf has its length past p.
+    let end = unsafe { p.add(buf.len()) };
+    if redirect(w, 301, &cleaned, &mut p, end) < 0 {
+        close(w, Why::User);
+        return Hit::Done(false);
+    }
+    if transaction_completed(w) != 0 {
+        close(w, Why::User);
+        return Hit::Done(false);
+    }
+    Hit::Done(true)
+}
+
+/// lws_http_action: everything after the head for a plain HTTP request.
+fn action(w: *mut lws) -> bool {
+    let (method, uri) = {
+        let x = ht(w);
+        (x.method, x.uri.clone())
+    };
+    if method == u32::MAX {
+        lwsl_warn!("Missing URI in HTTP request");
+        wsi::http_fail(w, 400, "Bad Request");
+        return false;
+    }
+    {
+        let s = wref!(w);
+        s.state = State::HttpTxn;
+        let c = cx!(s.ctx);
+        c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
+        s.timeout_reason = 0;
+    }
+    ht(w).in_txn = true;
+    if uri.first() != Some(&b'/') {
+        if return_status(w, 403, None) != 0 {
+            close(w, Why::User);
+        } else {
+            flush_close(w);
+        }
+        return false;
+    }
+    lwsl_info!(
+        "Method: {}, request for '{}'",
+        method,
+        String::from_utf8_lossy(&uri)
+    );
+
+    // Body framing.
+    let te = joined(w, WSI_TOKEN_HTTP_TRANSFER_ENCODING as c_int);
+    let cl = joined(w, WSI_TOKEN_HTTP_CONTENT_LENGTH as c_int);
+    let mut explicit_zero = false;
+    let body = if handshake::token_list_contains(&te, "chunked") {
+        Body::Chunked(Chunk::Size {
+            n: 0,
+            digits: 0,
+            ext: false,
+        })
+    } else if !cl.is_empty() {
+        let t = core::str::from_utf8(&cl).ok().map(str::trim);
+        match t.and_then(|v| v.parse::<u64>().ok()) {
+            Some(0) => {
+                explicit_zero = true;
+                Body::None
+            }
+            Some(n) => Body::Length(n),
+            None => {
+                wsi::http_fail(w, 400, "Bad Request");
+                return false;
+            }
+        }
+    } else {
+        Body::None
+    };
+    {
+        let version = ht(w).version;
+        let conn = joined(w, WSI_TOKEN_CONNECTION as c_int);
+        let mut ka = version == 1;
+        if conn.eq_ignore_ascii_case(b"keep-alive") {
+            ka = true;
+        } else if conn.eq_ignore_ascii_case(b"close") {
+            ka = false;
+        }
+        let x = ht(w);
+        x.keep_alive = ka;
+        x.body = body;
+    }
+
+    let mut in_uri = uri.clone();
+    in_uri.push(0);
+    if callback(
+        w,
+        LWS_CALLBACK_FILTER_HTTP_CONNECTION as c_int,
+        in_uri.as_mut_ptr() as *mut c_void,
+        uri.len(),
+    ) != 0
+    {
+        lwsl_info!("LWS_CALLBACK_HTTP closing");
+        close(w, Why::User);
+        return false;
+    }
+    let timeout = cx!(wsi_ctx(w)).timeout_secs as i64;
+    set_timeout(
+        w,
+        PENDING_TIMEOUT_HTTP_CONTENT as c_int,
+        timeout * 1_000_000,
+    );
+
+    let r = match find_mount(w) {
+        None => {
+            lwsl_info!("no hit");
+            if !bind(w, 0) {
+                close(w, Why::User);
+                return false;
+            }
+            user_http(w, &uri)
+        }
+        Some(m) => mounted(w, m, &uri),
+    };
+    match r {
+        Step::Close => {
+            close(w, Why::User);
+            return false;
+        }
+        Step::Done => return wref!(w).state != State::Dead,
+        Step::Body => {}
+    }
+    if wref!(w).state == State::Dead {
+        return false;
+    }
+    if explicit_zero && method == (WSI_TOKEN_POST_URI as u32) {
+        // lws gives an empty HTTP_BODY then HTTP_BODY_COMPLETION for "POST, length 0".
+        if callback(w, LWS_CALLBACK_HTTP_BODY as c_int, null_mut(), 0) != 0
+            || callback(w, LWS_CALLBACK_HTTP_BODY_COMPLETION as c_int, null_mut(), 0) != 0
+        {
+            close(w, Why::User);
+            return false;
+        }
+    }
+    wref!(w).state != State::Dead
+}
+
+enum Step {
+    /// Proceed to the body, if any.
+    Body,
+    /// The request was fully dealt with (file or redirect or status).
+    Done,
+    Close,
+}
+
+fn user_http(w: *mut lws, uri: &[u8]) -> Step {
+    let mut u = uri.to_vec();
+    u.push(0);
+    if callback(
+        w,
+        LWS_CALLBACK_HTTP as c_int,
+        u.as_mut_ptr() as *mut c_void,
+        uri.len(),
+    ) != 0
+    {
+        lwsl_info!("LWS_CALLBACK_HTTP closing");
+        return Step::Close;
+    }
+    Step::Body
+}
+
+fn mounted(w: *mut lws, mp: *const lws_http_mount, uri: &[u8]) -> Step {
+    // SAFETY: a live mount from find_mount.
+    let m = unsafe { &*mp };
+    let mpl = mountpoint_len(m);
+    if let Hit::Done(ok) = redirect_hit(w, mp) {
+        return if ok { Step::Done } else { Step::Close };
+    }
+    // Basic auth.
+    if let Some(file) = mount_str(m.basic_auth_login_file) {
+        let auth = joined(w, WSI_TOKEN_HTTP_AUTHORIZATION as c_int);
+        let ok = check_basic_auth(w, file, &auth);
+        if !ok {
+            return if unauthorised(w) == 0 {
+                Step::Done
+            } else {
+                Step::Close
+            };
+        }
+    }
+    let vh = wref!(w).vhost;
+    if m.origin_protocol == LWSMPRO_CALLBACK as u8 || !m.protocol.is_null() {
+        let name = if m.protocol.is_null() {
+            m.origin
+        } else {
+            m.protocol
+        };
+        let Some(idx) = mount_str(name).and_then(|n| protocol_by_name(vh, n)) else {
+            lwsl_err!(
+                "Unable to find plugin '{}'",
+                String::from_utf8_lossy(mount_str(name).unwrap_or(b""))
+            );
+            return Step::Close;
+        };
+        if !bind(w, idx) {
+            return Step::Close;
+        }
+        let mut args = lws_process_html_args {
+            p: uri.as_ptr() as *mut c_char,
+            len: uri.len() as c_int,
+            max_len: (m.auth_mask & !(AUTH_MODE_MASK as u32)) as c_int,
+            r#final: 0,
+            chunked: 0,
+        };
+        let mut u = uri.to_vec();
+        u.push(0);
+        args.p = u.as_mut_ptr() as *mut c_char;
+        if callback(
+            w,
+            LWS_CALLBACK_CHECK_ACCESS_RIGHTS as c_int,
+            &mut args as *mut _ as *mut c_void,
+            0,
+        ) != 0
+        {
+            return_status(w, 401, None);
+            return Step::Close;
+        }
+        if args.r#final != 0 {
+            return Step::Done;
+        }
+        if ht(w).method == (WSI_TOKEN_POST_URI as u32) {
+            return user_http(w, &uri[mpl.min(uri.len())..]);
+        }
+    }
+    // File mounts.
+    let rest = &uri[mpl.min(uri.len())..];
+    let def = mount_str(m.def).unwrap_or(b"index.html");
+    let s: Vec<u8> = if rest.is_empty() || rest == b"/" {
+        def.to_vec()
+    } else {
+        rest.to_vec()
+    };
+    {
+        let x = ht(w);
+        x.cache_secs = m.cache_max_age.max(0) as u32;
+        x.cache_reuse = m.cache_bits & 1 != 0;
+        x.cache_revalidate = m.cache_bits & 2 != 0;
+        x.cache_intermediaries = m.cache_bits & 4 != 0;
+    }
+    let mut r = 1;
+    if m.origin_protocol == LWSMPRO_FILE as u8 {
+        r = serve_mount_file(w, &s, mount_str(m.origin).unwrap_or(b"."), m);
+    }
+    if r < 0 {
+        return Step::Close;
+    }
+    if r == 0 {
+        return Step::Done;
+    }
+    if !m.protocol.is_null() {
+        let Some(idx) = mount_str(m.protocol).and_then(|n| protocol_by_name(vh, n)) else {
+            return Step::Close;
+        };
+        if !bind(w, idx) {
+            return Step::Close;
+        }
+        return user_http(w, &uri[mpl.min(uri.len())..]);
+    }
+    user_http(w, uri)
+}
+
+// ---------------------------------------------------------------------------------
+// Basic auth
+// ---------------------------------------------------------------------------------
+
+fn check_basic_auth(w: *mut lws, file: &[u8], auth: &[u8]) -> bool {
+    use base64::Engine;
+    let _ = w;
+    let Some(b64) = auth
+        .strip_prefix(b"Basic ")
+        .or_else(|| auth.strip_prefix(b"basic "))
+    else {
+        return false;
+    };
+    let Ok(plain) = base64::engine::general_purpose::STANDARD.decode(b64.trim_ascii()) else {
+        return false;
+    };
+    if !plain.contains(&b':') {
+        return false;
+    }
+    let path = String::from_utf8_lossy(file).into_owned();
+    let Ok(content) = std::fs::read(&path) else {
+        lwsl_err!("can't open auth file: {}", path);
+        return false;
+    };
+    content
+        .split(|&b| b == b'\n' || b == b'\r')
+        .any(|line| line == &plain[..])
+}
+
+/// lws_unauthorised_basic_auth: 401 with the realm, then the transaction completes.
+fn unauthorised(w: *mut lws) -> c_int {
+    let mut buf = vec![0u8; 2048];
+    let mut p = buf.as_mut_ptr();
+    // SAFETY: within buf.
+    let end = unsafe { p.add(buf.len()) };
+    if add_status(w, 401, &mut p, end) != 0
+        || add_header(
+            w,
+            Some(TOKEN_NAMES[WSI_TOKEN_HTTP_WWW_AUTHENTICATE as usize].as_bytes()),
+            b"Basic realm=\"lwsws\"",
+            &mut p,
+            end,
+        ) != 0
+        || add_header(w, Some(b"content-length:"), b"0", &mut p, end) != 0
+        || finalize(&mut p, end) != 0
+    {
+        return -1;
+    }
+    let n = p as usize - buf.as_ptr() as usize;
+    if !send_raw(w, &buf[..n]) {
+        return -1;
+    }
+    transaction_completed(w)
+}
+
+// ---------------------------------------------------------------------------------
+// Header builders (lws_add_http_header_*)
+// ---------------------------------------------------------------------------------
+
+/// Appends "name: value\r\n" (or just "value\r\n" without a name) at *p, lws's rules:
+/// 1 if it does not fit.
+pub(crate) fn add_header(
+    _w: *mut lws,
+    name: Option<&[u8]>,
+    value: &[u8],
+    p: &mut *mut u8,
+    end: *mut u8,
+) -> c_int {
+    let room = (end as usize).saturating_sub(*p as usize);
+    let mut need = value.len() + 2;
+    if let Some(n) = name {
+        need += n.len() + if n.contains(&b':') { 1 } else { 2 };
+    }
+    if need + 1 >= room + 1 || (*p).is_null() {
+        return 1;
+    }
+    let mut out = Vec::with_capacity(need);
+    if let Some(n) = name {
+        out.extend_from_slice(n);
+        if !n.contains(&b':') {
+            out.push(b':');
+        }
+        out.push(b' ');
+    }
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+    if out.len() >= room {
+        return 1;
+    }
+    // SAFETY: out.len() < room bytes are writable at *p (the caller's buffer up to end).
+    unsafe {
+        core::ptr::copy_nonoverlapping(out.as_ptr(), *p, out.len());
+        *p = (*p).add(out.len());
+    }
+    0
+}
+
+pub(crate) fn finalize(p: &mut *mut u8, end: *mut u8) -> c_int {
+    if (end as usize).saturating_sub(*p as usize) < 3 {
+        return 1;
+    }
+    // SAFETY: at least 3 bytes are writable at *p.
+    unsafe {
+        **p = b'\r';
+        *(*p).add(1) = b'\n';
+        *p = (*p).add(2);
+    }
+    0
+}
+
+const ERR400: [&str; 18] = [
+    "Bad Request",
+    "Unauthorized",
+    "Payment Required",
+    "Forbidden",
+    "Not Found",
+    "Method Not Allowed",
+    "Not Acceptable",
+    "Proxy Auth Required",
+    "Request Timeout",
+    "Conflict",
+    "Gone",
+    "Length Required",
+    "Precondition Failed",
+    "Request Entity Too Large",
+    "Request URI too Long",
+    "Unsupported Media Type",
+    "Requested Range Not Satisfiable",
+    "Expectation Failed",
+];
+const ERR500: [&str; 6] = [
+    "Internal Server Error",
+    "Not Implemented",
+    "Bad Gateway",
+    "Service Unavailable",
+    "Gateway Timeout",
+    "HTTP Version Not Supported",
+];
+
+/// Security headers lws adds with HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE, in its
+/// order.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy:",
+        "default-src 'none'; img-src 'self' data: ; script-src 'self'; font-src 'self'; \
+         style-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; \
+         base-uri 'none';form-action 'self';",
+    ),
+    ("x-content-type-options:", "nosniff"),
+    ("x-xss-protection:", "1; mode=block"),
+    ("x-frame-options:", "deny"),
+    ("referrer-policy:", "no-referrer"),
+];
+
+/// lws_add_http_header_status: the status line, then the vhost's headers, the security
+/// headers if the vhost asks, and the server string.
+pub(crate) fn add_status(w: *mut lws, code_flags: u32, p: &mut *mut u8, end: *mut u8) -> c_int {
+    let code = code_flags & LWSAHH_CODE_MASK as u32;
+    let version = {
+        let x = ht(w);
+        x.response_code = code;
+        x.version
+    };
+    let mut desc = "";
+    if (400..400 + ERR400.len() as u32).contains(&code) {
+        desc = ERR400[(code - 400) as usize];
+    }
+    if (500..500 + ERR500.len() as u32).contains(&code) {
+        desc = ERR500[(code - 500) as usize];
+    }
+    if code == 100 {
+        desc = "Continue";
+    }
+    if code == 200 {
+        desc = "OK";
+    }
+    if code == 304 {
+        desc = "Not Modified";
+    } else if (300..400).contains(&code) {
+        desc = "Redirect";
+    }
+    let line = format!(
+        "{} {} {}",
+        if version == 1 { "HTTP/1.1" } else { "HTTP/1.0" },
+        code,
+        desc
+    );
+    if add_header(w, None, line.as_bytes(), p, end) != 0 {
+        return 1;
+    }
+    let (vh, ctx) = {
+        let s = wref!(w);
+        (s.vhost, s.ctx)
+    };
+    let mut h = vh!(vh).headers;
+    while !h.is_null() {
+        // SAFETY: the vhost's header list is the caller's, alive as long as the vhost.
+        let hh = unsafe { &*h };
+        let n = mount_str(hh.name).unwrap_or(b"");
+        let v = mount_str(hh.value).unwrap_or(b"");
+        if add_header(w, Some(n), v, p, end) != 0 {
+            return 1;
+        }
+        h = hh.next;
+    }
+    if vh!(vh).options & LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE != 0 {
+        for (n, v) in SECURITY_HEADERS {
+            if add_header(w, Some(n.as_bytes()), v.as_bytes(), p, end) != 0 {
+                return 1;
+            }
+        }
+    }
+    let server = cx!(ctx).server_string.clone();
+    if let Some(sv) = server {
+        if code_flags & LWSAHH_FLAG_NO_SERVER_NAME as u32 == 0
+            && add_header(w, Some(b"server:"), sv.as_bytes(), p, end) != 0
+        {
+            return 1;
+        }
+    }
+    if (end as usize).saturating_sub(*p as usize) <= 2 {
+        lwsl_err!("lws_add_http_header_status: reached end of buffer");
+        return 1;
+    }
+    0
+}
+
+/// lws_add_http_header_content_length (also records what the body will be).
+pub(crate) fn add_content_length(w: *mut lws, n: u64, p: &mut *mut u8, end: *mut u8) -> c_int {
+    if add_header(
+        w,
+        Some(b"content-length:"),
+        n.to_string().as_bytes(),
+        p,
+        end,
+    ) != 0
+    {
+        return 1;
+    }
+    ht(w).tx_content_remain = n;
+    0
+}
+
+/// lws_add_http_common_headers.
+pub(crate) fn add_common(
+    w: *mut lws,
+    code: u32,
+    content_type: Option<&[u8]>,
+    content_len: u64,
+    p: &mut *mut u8,
+    end: *mut u8,
+) -> c_int {
+    if add_status(w, code, p, end) != 0 {
+        return 1;
+    }
+    if let Some(ct) = content_type {
+        if add_header(w, Some(b"content-type:"), ct, p, end) != 0 {
+            return 1;
+        }
+    }
+    if content_len != LWS_ILLEGAL_HTTP_CONTENT_LEN as u64 {
+        return add_content_length(w, content_len, p, end);
+    }
+    // No length: the end of the body is the end of the connection.
+    if add_header(w, Some(b"connection:"), b"close", p, end) != 0 {
+        return 1;
+    }
+    ht(w).keep_alive = false;
+    0
+}
+
+/// lws_return_http_status: a status with a small HTML body (404 redirects to the
+/// vhost's error document when it has one).
+pub(crate) fn return_status(w: *mut lws, code: u32, html: Option<&[u8]>) -> c_int {
+    let (vh, handling_404) = (wref!(w).vhost, ht(w).handling_404);
+    let mut buf = vec![0u8; 4096];
+    let mut p = buf.as_mut_ptr();
+    // SAFETY: within buf.
+    let end = unsafe { p.add(buf.len()) };
+    if !handling_404 && code == 404 {
+        if let Some(doc) = vh!(vh).error_document_404.clone() {
+            if redirect(w, 302, doc.as_bytes(), &mut p, end) > 0 {
+                return 0;
+            }
+            p = buf.as_mut_ptr();
+        }
+    }
+    let body = format!(
+        "<html><head><meta charset=utf-8 http-equiv=\"Content-Language\" content=\"en\"/>\
+         <link rel=\"stylesheet\" type=\"text/css\" href=\"/error.css\"/></head>\
+         <body><h1>{}</h1>{}</body></html>",
+        code,
+        String::from_utf8_lossy(html.unwrap_or(b""))
+    );
+    let body = body.as_bytes();
+    let body = &body[..body.len().min(509)];
+    if add_status(w, code, &mut p, end) != 0
+        || add_header(w, Some(b"content-type:"), b"text/html", &mut p, end) != 0
+        || add_header(
+            w,
+            Some(b"content-length:"),
+            body.len().to_string().as_bytes(),
+            &mut p,
+            end,
+        ) != 0
+        || finalize(&mut p, end) != 0
+    {
+        return 1;
+    }
+    let n = p as usize - buf.as_ptr() as usize;
+    let mut out = buf[..n].to_vec();
+    out.extend_from_slice(body);
+    if send_raw(w, &out) {
+        0
+    } else {
+        1
+    }
+}
+
+/// lws_http_redirect: status, Location, empty body; the byte count written or -1.
+pub(crate) fn redirect(w: *mut lws, code: u32, loc: &[u8], p: &mut *mut u8, end: *mut u8) -> c_int {
+    let start = *p;
+    if add_status(w, code, p, end) != 0
+        || add_header(w, Some(b"location:"), loc, p, end) != 0
+        || add_header(w, Some(b"content-type:"), b"text/html", p, end) != 0
+        || add_header(w, Some(b"content-length:"), b"0", p, end) != 0
+        || finalize(p, end) != 0
+    {
+        return -1;
+    }
+    let n = *p as usize - start as usize;
+    // SAFETY: start..*p was just written inside the caller's buffer.
+    let data = unsafe { core::slice::from_raw_parts(start, n) };
+    if send_raw(w, data) {
+        n as c_int
+    } else {
+        -1
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------------
+
+/// A small built-in table until the mime module lands; unknown types are refused
+/// (415) as lws does.
+pub(crate) fn mime_type(path: &[u8], extra: *const lws_protocol_vhost_options) -> Option<String> {
+    let mut e = extra;
+    while !e.is_null() {
+        // SAFETY: the mount's pvo list, alive as long as the vhost.
+        let ee = unsafe { &*e };
+        if let (Some(n), Some(v)) = (mount_str(ee.name), mount_str(ee.value)) {
+            let n = n.strip_prefix(b"*").unwrap_or(n);
+            if path.len() > n.len() && path.ends_with(n) {
+                return Some(String::from_utf8_lossy(v).into_owned());
+            }
+        }
+        e = ee.next;
+    }
+    builtin_mime(path)
+}
+
+/// Until the mime module lands: the common web types.
+fn builtin_mime(path: &[u8]) -> Option<String> {
+    let ext = path.rsplit(|&b| b == b'.').next()?.to_ascii_lowercase();
+    let t = match &ext[..] {
+        b"html" | b"htm" => "text/html",
+        b"css" => "text/css",
+        b"js" | b"mjs" => "application/javascript",
+        b"json" => "application/json",
+        b"txt" => "text/plain",
+        b"png" => "image/png",
+        b"jpg" | b"jpeg" => "image/jpeg",
+        b"gif" => "image/gif",
+        b"svg" => "image/svg+xml",
+        b"ico" => "image/x-icon",
+        b"woff" => "font/woff",
+        b"woff2" => "font/woff2",
+        b"wasm" => "application/wasm",
+        b"pdf" => "application/pdf",
+        b"xml" => "application/xml",
+        b"zip" => "application/zip",
+        b"gz" => "application/gzip",
+        b"bin" => "application/octet-stream",
+        _ => return None,
+    };
+    Some(t.to_string())
+}
+
+fn etag_of(len: u64, mtime: i64) -> String {
+    format!("{:08X}{:08X}", len, mtime as u64 & 0xffff_ffff)
+}
+
+fn cache_control(x: &Http) -> String {
+    if x.cache_secs != 0 && x.cache_reuse {
+        let inter = if x.cache_intermediaries {
+            "public"
+        } else {
+            "private"
+        };
+        if x.cache_revalidate {
+            format!("must-revalidate, {}, max-age={}", inter, x.cache_secs)
+        } else {
+            format!("{}, max-age={}", inter, x.cache_secs)
+        }
+    } else {
+        "no-store".to_string()
+    }
+}
+
+/// lws_http_serve: a file under a mount's origin.  1: not found (the caller falls back
+/// to LWS_CALLBACK_HTTP), 0: answered, -1: close.
+fn serve_mount_file(w: *mut lws, uri: &[u8], origin: &[u8], m: &lws_http_mount) -> c_int {
+    use std::os::unix::fs::MetadataExt;
+    let vh = wref!(w).vhost;
+    let doc404 = vh!(vh).error_document_404.clone();
+    ht(w).handling_404 = doc404.as_ref().is_some_and(|d| d.as_bytes() == uri);
+    let rel = uri.strip_prefix(b"/").unwrap_or(uri);
+    let mut path = origin.to_vec();
+    path.push(b'/');
+    path.extend_from_slice(rel);
+    let def = mount_str(m.def).unwrap_or(b"index.html");
+    let mut meta = None;
+    let mut spin = 0;
+    let mut p = path.clone();
+    while spin < 5 {
+        spin += 1;
+        let ps = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&p);
+        let Ok(md) = std::fs::metadata(ps) else {
+            lwsl_info!("Unable to open '{}'", String::from_utf8_lossy(&p));
+            return 1;
+        };
+        if md.is_dir() {
+            p = path.clone();
+            p.push(b'/');
+            p.extend_from_slice(def);
+            continue;
+        }
+        if md.is_file() {
+            meta = Some(md);
+            break;
+        }
+        return 1;
+    }
+    let Some(md) = meta else {
+        return 1;
+    };
+    let Ok(file) =
+        std::fs::File::open(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&p))
+    else {
+        return 1;
+    };
+    let etag = etag_of(md.len(), md.mtime());
+    let inm = joined(w, WSI_TOKEN_HTTP_IF_NONE_MATCH as c_int);
+    let mut buf = vec![0u8; 2048];
+    let mut bp = buf.as_mut_ptr();
+    // SAFETY: within buf.
+    let end = unsafe { bp.add(buf.len()) };
+    if !inm.is_empty() && inm == etag.as_bytes() {
+        let cc = cache_control(ht(w));
+        if add_status(w, 304, &mut bp, end) != 0
+            || add_header(w, Some(b"etag:"), etag.as_bytes(), &mut bp, end) != 0
+            || add_header(w, Some(b"cache-control:"), cc.as_bytes(), &mut bp, end) != 0
+            || finalize(&mut bp, end) != 0
+        {
+            return -1;
+        }
+        let n = bp as usize - buf.as_ptr() as usize;
+        if !send_raw(w, &buf[..n]) {
+            return -1;
+        }
+        return if transaction_completed(w) != 0 { -1 } else { 0 };
+    }
+    if add_header(w, Some(b"etag:"), etag.as_bytes(), &mut bp, end) != 0 {
+        return -1;
+    }
+    let Some(mime) = mime_type(&p, m.extra_mimetypes) else {
+        lwsl_info!("unknown mimetype for {}", String::from_utf8_lossy(&p));
+        if return_status(w, 415, None) != 0 || transaction_completed(w) != 0 {
+            return -1;
+        }
+        return 0;
+    };
+    let headers_len = bp as usize - buf.as_ptr() as usize;
+    let other = buf[..headers_len].to_vec();
+    let n = serve_file(w, file, md.len(), Some(mime.as_bytes()), &other, &etag);
+    if n < 0 || (n > 0 && transaction_completed(w) != 0) {
+        return -1;
+    }
+    0
+}
+
+/// Parses a single-range `Range: bytes=a-b` against `size`: Ok(None) to ignore it,
+/// Err(()) for an unsatisfiable one.
+fn parse_range(v: &[u8], size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = v.strip_prefix(b"bytes=") else {
+        return Ok(None);
+    };
+    let spec = core::str::from_utf8(spec).map_err(|_| ())?.trim();
+    if spec.contains(',') {
+        // Several ranges: answered with the whole entity (RFC 9110 allows ignoring).
+        return Ok(None);
+    }
+    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (a, b) = (a.trim(), b.trim());
+    let (start, end) = if a.is_empty() {
+        let n: u64 = b.parse().map_err(|_| ())?;
+        if n == 0 {
+            return Err(());
+        }
+        (size.saturating_sub(n), size.wrapping_sub(1))
+    } else {
+        let s: u64 = a.parse().map_err(|_| ())?;
+        let e: u64 = if b.is_empty() {
+            size.wrapping_sub(1)
+        } else {
+            b.parse::<u64>().map_err(|_| ())?.min(size.wrapping_sub(1))
+        };
+        (s, e)
+    };
+    if size == 0 || start >= size || end < start {
+        return Err(());
+    }
+    Ok(Some((start, end)))
+}
+
+/// lws_serve_http_file's body: headers now, the file from the WRITEABLE path.
+/// Returns 0 (in progress), >0 (done, caller completes the transaction), <0 (close).
+pub(crate) fn serve_file(
+    w: *mut lws,
+    mut file: std::fs::File,
+    len: u64,
+    content_type: Option<&[u8]>,
+    other_headers: &[u8],
+    etag: &str,
+) -> c_int {
+    let mut code = if ht(w).handling_404 { 404 } else { 200 };
+    let mut range = None;
+    let rh = joined(w, WSI_TOKEN_HTTP_RANGE as c_int);
+    let if_range = joined(w, WSI_TOKEN_HTTP_IF_RANGE as c_int);
+    if !rh.is_empty() && code == 200 && (if_range.is_empty() || if_range == etag.as_bytes()) {
+        match parse_range(&rh, len) {
+            Ok(r) => range = r,
+            Err(()) => {
+                if return_status(w, 416, None) != 0 || transaction_completed(w) != 0 {
+                    return -1;
+                }
+                return 0;
+            }
+        }
+    }
+    if range.is_some() {
+        code = 206;
+    }
+    let mut buf = vec![0u8; 4096 + other_headers.len()];
+    let mut p = buf.as_mut_ptr();
+    // SAFETY: within buf.
+    let end = unsafe { p.add(buf.len()) };
+    if add_status(w, code, &mut p, end) != 0 {
+        return -1;
+    }
+    if let Some(ct) = content_type.filter(|c| !c.is_empty()) {
+        if add_header(w, Some(b"content-type:"), ct, &mut p, end) != 0 {
+            return -1;
+        }
+    }
+    let (from, to) = match range {
+        Some((a, b)) => {
+            let v = format!("bytes {}-{}/{}", a, b, len);
+            if add_header(w, Some(b"content-range:"), v.as_bytes(), &mut p, end) != 0 {
+                return -1;
+            }
+            (a, b + 1)
+        }
+        None => (0, len),
+    };
+    if add_content_length(w, to - from, &mut p, end) != 0 {
+        return -1;
+    }
+    let lower: Vec<u8> = other_headers.to_ascii_lowercase();
+    let has_cc = lower.windows(14).any(|x| x == b"cache-control:");
+    if !has_cc {
+        let cc = cache_control(ht(w));
+        if add_header(w, Some(b"cache-control:"), cc.as_bytes(), &mut p, end) != 0 {
+            return -1;
+        }
+    }
+    let n = p as usize - buf.as_ptr() as usize;
+    if n + other_headers.len() + 3 > buf.len() {
+        return -1;
+    }
+    buf[n..n + other_headers.len()].copy_from_slice(other_headers);
+    // SAFETY: n + other_headers.len() is within buf (checked above).
+    p = unsafe { buf.as_mut_ptr().add(n + other_headers.len()) };
+    if finalize(&mut p, end) != 0 {
+        return -1;
+    }
+    let n = p as usize - buf.as_ptr() as usize;
+    if !send_raw(w, &buf[..n]) {
+        return -1;
+    }
+    if ht(w).method == (WSI_TOKEN_HEAD_URI as u32) {
+        // No body for HEAD: the transaction is over.
+        return if transaction_completed(w) != 0 { -1 } else { 0 };
+    }
+    if from > 0 && file.seek(SeekFrom::Start(from)).is_err() {
+        return -1;
+    }
+    ht(w).file = Some(FileTx {
+        file,
+        pos: from,
+        end: to,
+    });
+    wref!(w).want_writeable = true;
+    wsi::request_writeable(w);
+    0
+}
+
+/// lws_serve_http_file with a path: 404 (and >0, the caller completes) if it cannot be
+/// opened.
+pub(crate) fn serve_file_path(
+    w: *mut lws,
+    path: &[u8],
+    content_type: Option<&[u8]>,
+    other: &[u8],
+) -> c_int {
+    use std::os::unix::fs::MetadataExt;
+    let p = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path);
+    let opened = std::fs::File::open(p).and_then(|f| f.metadata().map(|m| (f, m)));
+    let Ok((file, md)) = opened.and_then(|(f, m)| {
+        if m.is_file() {
+            Ok((f, m))
+        } else {
+            Err(std::io::ErrorKind::NotFound.into())
+        }
+    }) else {
+        lwsl_info!(
+            "lws_serve_http_file: Unable to open: '{}'",
+            String::from_utf8_lossy(path)
+        );
+        if return_status(w, 404, None) != 0 {
+            return -1;
+        }
+        return 1;
+    };
+    let etag = etag_of(md.len(), md.mtime());
+    serve_file(w, file, md.len(), content_type, other, &etag)
+}
+
+/// Sends file data while the socket takes it.  Returns false if the connection closed.
+fn file_fragment(w: *mut lws) -> bool {
+    let mut chunk = [0u8; 16384];
+    loop {
+        let done = {
+            let x = ht(w);
+            let Some(f) = x.file.as_mut() else {
+                return true;
+            };
+            if f.pos >= f.end {
+                true
+            } else {
+                let want = ((f.end - f.pos) as usize).min(chunk.len());
+                match f.file.read(&mut chunk[..want]) {
+                    Ok(0) | Err(_) => {
+                        lwsl_err!("file read failed before its end");
+                        x.file = None;
+                        finish_close(w);
+                        return false;
+                    }
+                    Ok(n) => {
+                        f.pos += n as u64;
+                        if !send_raw(w, &chunk[..n]) {
+                            x.file = None;
+                            return false;
+                        }
+                        false
+                    }
+                }
+            }
+        };
+        if done {
+            ht(w).file = None;
+            // lws: FILE_COMPLETION to the protocol, then the transaction completes.
+            if callback(w, LWS_CALLBACK_HTTP_FILE_COMPLETION as c_int, null_mut(), 0) < 0 {
+                close(w, Why::User);
+                return false;
+            }
+            if ht(w).in_txn && transaction_completed(w) != 0 {
+                close(w, Why::User);
+                return false;
+            }
+            return wref!(w).state != State::Dead;
+        }
+        let s = wref!(w);
+        if s.out_pos < s.out.len() {
+            // Socket full: continue when it drains.
+            return true;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Body input, writeable, completion
+// ---------------------------------------------------------------------------------
+
+/// Bytes that arrived during a transaction: the body, then (pipelined) the next request,
+/// which waits in rx_stash until this transaction completes.
+pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
+    let mut pos = 0;
+    while pos < data.len() {
+        let st = wref!(w).state;
+        if st != State::HttpTxn {
+            if st == State::Http {
+                // Completed while we were feeding: the rest is the next request.
+                let rest = data[pos..].to_vec();
+                hold(w, &rest);
+            }
+            return;
+        }
+        let body = ht(w).body;
+        match body {
+            Body::None => {
+                hold(w, &data[pos..]);
+                return;
+            }
+            Body::Length(rem) => {
+                let n = ((data.len() - pos) as u64).min(rem) as usize;
+                let left = rem - n as u64;
+                ht(w).body = if left == 0 {
+                    Body::None
+                } else {
+                    Body::Length(left)
+                };
+                if !deliver(w, &data[pos..pos + n]) {
+                    return;
+                }
+                pos += n;
+                if left == 0 && !body_done(w) {
+                    return;
+                }
+            }
+            Body::Chunked(_) => {
+                let (used, piece, finished) = match chunk_step(w, &data[pos..]) {
+                    Some(v) => v,
+                    None => {
+                        wsi::http_fail(w, 400, "Bad Request");
+                        return;
+                    }
+                };
+                pos += used;
+                if let Some((a, b)) = piece {
+                    let off = pos - used;
+                    if !deliver(w, &data[off + a..off + b]) {
+                        return;
+                    }
+                }
+                if finished {
+                    ht(w).body = Body::None;
+                    if !body_done(w) {
+                        return;
+                    }
+                }
+            }
+        }
+        if wref!(w).state == State::Dead {
+            return;
+        }
+    }
+}
+
+/// One step of the chunked decoder over `d`: (bytes used, data piece range within d,
+/// body finished).  None on a malformed stream.
+fn chunk_step(w: *mut lws, d: &[u8]) -> Option<(usize, Option<(usize, usize)>, bool)> {
+    let Body::Chunked(mut c) = ht(w).body else {
+        return Some((d.len(), None, true));
+    };
+    let mut i = 0;
+    let mut piece = None;
+    let mut finished = false;
+    while i < d.len() && piece.is_none() && !finished {
+        let b = d[i];
+        c = match c {
+            Chunk::Size { n, digits, ext } => {
+                i += 1;
+                if b == b'\r' {
+                    if digits == 0 {
+                        return None;
+                    }
+                    Chunk::SizeLf { n }
+                } else if ext {
+                    Chunk::Size { n, digits, ext }
+                } else if b == b';' || b == b' ' || b == b'\t' {
+                    Chunk::Size {
+                        n,
+                        digits,
+                        ext: true,
+                    }
+                } else {
+                    let v = hexval(b)? as u64;
+                    if digits >= 15 {
+                        return None;
+                    }
+                    Chunk::Size {
+                        n: n << 4 | v,
+                        digits: digits + 1,
+                        ext,
+                    }
+                }
+            }
+            Chunk::SizeLf { n } => {
+                i += 1;
+                if b != b'\n' {
+                    return None;
+                }
+                if n == 0 {
+                    Chunk::Trailer { empty: true }
+                } else {
+                    Chunk::Data(n)
+                }
+            }
+            Chunk::Data(n) => {
+                let take = ((d.len() - i) as u64).min(n) as usize;
+                piece = Some((i, i + take));
+                i += take;
+                if take as u64 == n {
+                    Chunk::DataCr
+                } else {
+                    Chunk::Data(n - take as u64)
+                }
+            }
+            Chunk::DataCr => {
+                i += 1;
+                if b != b'\r' {
+                    return None;
+                }
+                Chunk::DataLf
+            }
+            Chunk::DataLf => {
+                i += 1;
+                if b != b'\n' {
+                    return None;
+                }
+                Chunk::Size {
+                    n: 0,
+                    digits: 0,
+                    ext: false,
+                }
+            }
+            Chunk::Trailer { empty } => {
+                i += 1;
+                if b == b'\r' {
+                    Chunk::TrailerLf { empty }
+                } else {
+                    Chunk::Trailer { empty: false }
+                }
+            }
+            Chunk::TrailerLf { empty } => {
+                i += 1;
+                if b != b'\n' {
+                    return None;
+                }
+                if empty {
+                    finished = true;
+                }
+                Chunk::Trailer { empty: true }
+            }
+        };
+    }
+    ht(w).body = Body::Chunked(c);
+    Some((i, piece, finished))
+}
+
+/// One HTTP_BODY callback (skipped while discarding).  False if the connection closed.
+fn deliver(w: *mut lws, piece: &[u8]) -> bool {
+    let timeout = cx!(wsi_ctx(w)).timeout_secs as i64;
+    set_timeout(
+        w,
+        PENDING_TIMEOUT_HTTP_CONTENT as c_int,
+        timeout * 1_000_000,
+    );
+    if piece.is_empty() || ht(w).discard {
+        return true;
+    }
+    if callback(
+        w,
+        LWS_CALLBACK_HTTP_BODY as c_int,
+        piece.as_ptr() as *mut c_void,
+        piece.len(),
+    ) != 0
+    {
+        close(w, Why::User);
+        return false;
+    }
+    wref!(w).state != State::Dead
+}
+
+/// The whole body arrived.  False if the connection closed.
+fn body_done(w: *mut lws) -> bool {
+    set_timeout(w, 0, 0);
+    if ht(w).discard {
+        ht(w).discard = false;
+        if transaction_completed(w) != 0 {
+            close(w, Why::User);
+            return false;
+        }
+        return true;
+    }
+    if callback(w, LWS_CALLBACK_HTTP_BODY_COMPLETION as c_int, null_mut(), 0) != 0 {
+        lwsl_info!("bailing after BODY_COMPLETION");
+        close(w, Why::User);
+        return false;
+    }
+    wref!(w).state != State::Dead
+}
+
+/// Holds input for later (the next pipelined request) and stops reading until then.
+fn hold(w: *mut lws, rest: &[u8]) {
+    let s = wref!(w);
+    if rest.is_empty() {
+        return;
+    }
+    let mut v = rest.to_vec();
+    v.extend_from_slice(&s.rx_stash);
+    s.rx_stash = v;
+    if s.state == State::HttpTxn {
+        s.rx_flow_reasons |= RXFLOW_HTTP_BUSY;
+    } else {
+        // Already back to reading heads: parse it at the next safe point.
+        if !s.in_rx_q {
+            s.in_rx_q = true;
+            cx!(s.ctx).rx_q.push(w);
+        }
+    }
+}
+
+/// lws_http_transaction_completed: 0 to keep the connection for the next request, 1 when
+/// it must close (the caller returns -1 from its callback).
+pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
+    {
+        let s = wref!(w);
+        if s.state == State::Dead {
+            return 1;
+        }
+        if s.http.as_ref().is_none_or(|x| !x.in_txn) {
+            lwsl_info!("lws_http_transaction_completed: ignoring, no transaction");
+            return 0;
+        }
+        if s.out_pos < s.out.len() {
+            // The answer is still going out: finish when it has.
+            s.http.as_mut().expect("checked").deferred_completion = true;
+            return 0;
+        }
+    }
+    {
+        let x = ht(w);
+        x.deferred_completion = false;
+        if matches!(x.body, Body::Length(_) | Body::Chunked(_)) {
+            if x.discard {
+                return 1;
+            }
+            // Read and drop the rest of the body first, then complete again.
+            x.discard = true;
+            return 0;
+        }
+        x.in_txn = false;
+        x.file = None;
+        if !x.keep_alive || x.sse {
+            lwsl_info!("lws_http_transaction_completed: close connection");
+            return 1;
+        }
+    }
+    if wref!(w).peer_hup {
+        return 1;
+    }
+    // Back to protocols[0] for the next request, as lws.
+    if !bind(w, 0) {
+        return 1;
+    }
+    let ka = vh!(wsi_vhost(w)).keepalive_timeout;
+    {
+        let s = wref!(w);
+        s.state = State::Http;
+        s.req = None;
+        s.hdr.clear();
+        s.want_writeable = false;
+        s.rx_flow_reasons &= !RXFLOW_HTTP_BUSY;
+        if !s.rx_stash.is_empty() && s.rx_flow_reasons == 0 && !s.in_rx_q {
+            s.in_rx_q = true;
+            cx!(s.ctx).rx_q.push(w);
+        }
+    }
+    if ka > 0 {
+        set_timeout(
+            w,
+            PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE as c_int,
+            ka as i64 * 1_000_000,
+        );
+    }
+    0
+}
+
+/// The socket can take data during a transaction: buffered output first (done by the
+/// caller), then a deferred completion, then a file, then the user's HTTP_WRITEABLE.
+pub(crate) fn writeable(w: *mut lws) {
+    if ht(w).deferred_completion {
+        if transaction_completed(w) != 0 {
+            close(w, Why::User);
+        }
+        return;
+    }
+    if ht(w).file.is_some() {
+        wref!(w).want_writeable = false;
+        file_fragment(w);
+        return;
+    }
+    let s = wref!(w);
+    if !s.want_writeable {
+        return;
+    }
+    s.want_writeable = false;
+    if callback(w, LWS_CALLBACK_HTTP_WRITEABLE as c_int, null_mut(), 0) != 0 {
+        close(w, Why::User);
+    }
+}
+
+/// Closes after what is buffered has gone out.
+pub(crate) fn flush_close(w: *mut lws) {
+    let s = wref!(w);
+    if s.out_pos < s.out.len() {
+        s.state = State::FlushThenClose;
+        set_timeout(
+            w,
+            PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE as c_int,
+            5_000_000,
+        );
+    } else {
+        finish_close(w);
+    }
+}
+
+/// lws_http_mark_sse: the response stays open indefinitely.
+pub(crate) fn mark_sse(w: *mut lws) -> c_int {
+    ht(w).sse = true;
+    set_timeout(w, 0, 0);
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        let n = |s: &str| normalise_path(s.as_bytes()).map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(n("/a/b").as_deref(), Some("/a/b"));
+        assert_eq!(n("/a//b/").as_deref(), Some("/a/b/"));
+        assert_eq!(n("/../etc/passwd").as_deref(), Some("/etc/passwd"));
+        assert_eq!(n("/a/%2e%2e/%2e%2e/x").as_deref(), Some("/x"));
+        assert_eq!(n("/a/..%2f..%2fx").as_deref(), Some("/x"));
+        assert_eq!(n("/%00"), None);
+        assert_eq!(n("/").as_deref(), Some("/"));
+        assert_eq!(n("/a/.").as_deref(), Some("/a/"));
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range(b"bytes=0-9", 100), Ok(Some((0, 9))));
+        assert_eq!(parse_range(b"bytes=90-", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range(b"bytes=-10", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range(b"bytes=0-1000", 100), Ok(Some((0, 99))));
+        assert_eq!(parse_range(b"bytes=100-", 100), Err(()));
+        assert_eq!(parse_range(b"bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(parse_range(b"items=0-1", 100), Ok(None));
+    }
+}
