@@ -175,9 +175,11 @@ pub(crate) struct Http {
     pub version: u8,
     pub keep_alive: bool,
     pub body: Body,
-    /// The transaction completed before the body was read: read and drop the rest, then
-    /// complete again (lws's LRS_DISCARD_BODY).
+    /// Body bytes are read and dropped, not given to HTTP_BODY: the transaction completed
+    /// before its body was read (lws's LRS_DISCARD_BODY), or a file answers the request.
     pub discard: bool,
+    /// lws_http_transaction_completed waits for the rest of the body.
+    pub complete_after_body: bool,
     /// Between head and lws_http_transaction_completed.
     pub in_txn: bool,
     /// Completion asked for while output was still buffered: done once it drains.
@@ -208,6 +210,7 @@ impl Http {
             keep_alive: false,
             body: Body::None,
             discard: false,
+            complete_after_body: false,
             in_txn: false,
             deferred_completion: false,
             file: None,
@@ -648,7 +651,7 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
         || m.origin_protocol == LWSMPRO_REDIR_HTTPS as u8;
     let cb_or_cgi =
         m.origin_protocol == LWSMPRO_CGI as u8 || m.origin_protocol == LWSMPRO_CALLBACK as u8;
-    if !((mpl > 1 || redir) && (rest.first() != Some(&b'/') || redir) && !cb_or_cgi) {
+    if cb_or_cgi || !(redir || mpl > 1 && rest.first() != Some(&b'/')) {
         return Hit::Continue;
     }
     let mut loc = Vec::new();
@@ -710,8 +713,16 @@ fn action(w: *mut lws) -> bool {
         (x.method, x.uri.clone())
     };
     if method == u32::MAX {
+        // A method lws does not know: it answers 403 and closes.
         lwsl_warn!("Missing URI in HTTP request");
-        wsi::http_fail(w, 400, "Bad Request");
+        wref!(w).state = State::HttpTxn;
+        ht(w).keep_alive = false;
+        if return_status(w, 403, None) != 0 {
+            close(w, Why::User);
+        } else {
+            wref!(w).linger = true;
+            flush_close(w);
+        }
         return false;
     }
     {
@@ -934,7 +945,13 @@ fn mounted(w: *mut lws, mp: *const lws_http_mount, uri: &[u8]) -> Step {
     }
     let mut r = 1;
     if m.origin_protocol == LWSMPRO_FILE as u8 {
+        // A body sent with a request a file answers is read and dropped (lws never
+        // hands it to a protocol).
+        ht(w).discard = true;
         r = serve_mount_file(w, &s, mount_str(m.origin).unwrap_or(b"."), m);
+        if r > 0 {
+            ht(w).discard = false;
+        }
     }
     if r < 0 {
         return Step::Close;
@@ -1027,7 +1044,7 @@ pub(crate) fn add_header(
     if let Some(n) = name {
         need += n.len() + if n.contains(&b':') { 1 } else { 2 };
     }
-    if need + 1 >= room + 1 || (*p).is_null() {
+    if need >= room || (*p).is_null() {
         return 1;
     }
     let mut out = Vec::with_capacity(need);
@@ -1724,9 +1741,12 @@ pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
     }
 }
 
+/// (bytes used, data piece range, body finished).
+type ChunkStep = (usize, Option<(usize, usize)>, bool);
+
 /// One step of the chunked decoder over `d`: (bytes used, data piece range within d,
 /// body finished).  None on a malformed stream.
-fn chunk_step(w: *mut lws, d: &[u8]) -> Option<(usize, Option<(usize, usize)>, bool)> {
+fn chunk_step(w: *mut lws, d: &[u8]) -> Option<ChunkStep> {
     let Body::Chunked(mut c) = ht(w).body else {
         return Some((d.len(), None, true));
     };
@@ -1854,10 +1874,14 @@ fn deliver(w: *mut lws, piece: &[u8]) -> bool {
 fn body_done(w: *mut lws) -> bool {
     set_timeout(w, 0, 0);
     if ht(w).discard {
-        ht(w).discard = false;
-        if transaction_completed(w) != 0 {
-            close(w, Why::User);
-            return false;
+        let x = ht(w);
+        x.discard = false;
+        if x.complete_after_body {
+            x.complete_after_body = false;
+            if transaction_completed(w) != 0 {
+                close(w, Why::User);
+                return false;
+            }
         }
         return true;
     }
@@ -1911,11 +1935,12 @@ pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
         let x = ht(w);
         x.deferred_completion = false;
         if matches!(x.body, Body::Length(_) | Body::Chunked(_)) {
-            if x.discard {
+            if x.complete_after_body {
                 return 1;
             }
             // Read and drop the rest of the body first, then complete again.
             x.discard = true;
+            x.complete_after_body = true;
             return 0;
         }
         x.in_txn = false;
@@ -1981,17 +2006,7 @@ pub(crate) fn writeable(w: *mut lws) {
 
 /// Closes after what is buffered has gone out.
 pub(crate) fn flush_close(w: *mut lws) {
-    let s = wref!(w);
-    if s.out_pos < s.out.len() {
-        s.state = State::FlushThenClose;
-        set_timeout(
-            w,
-            PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE as c_int,
-            5_000_000,
-        );
-    } else {
-        finish_close(w);
-    }
+    wsi::flush_then_close(w);
 }
 
 /// lws_http_mark_sse: the response stays open indefinitely.

@@ -179,6 +179,10 @@ pub(crate) enum State {
     ClientHandshake,
     /// HTTP: a request is being answered (its body may still be arriving).
     HttpTxn,
+    /// An error answer has gone out and our side is shut: input is read and dropped until
+    /// the peer closes (or a timeout), so unread request bytes cannot turn our close into
+    /// a reset that destroys the answer before the client reads it.
+    Linger,
 }
 
 /// A connection (lws calls it a wsi).  Opaque to C.
@@ -242,6 +246,8 @@ pub struct lws {
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
     /// Client connections only.
     pub(crate) client: Option<Box<client::ClientInfo>>,
+    /// After the flush, linger (see State::Linger) instead of closing at once.
+    pub(crate) linger: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
     pub(crate) http: Option<Box<http::Http>>,
 }
@@ -339,6 +345,7 @@ impl lws {
             validity_pinged: false,
             peer_addr: None,
             client: None,
+            linger: false,
             http: None,
         }
     }

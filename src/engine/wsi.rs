@@ -256,7 +256,7 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
         State::HttpTxn => {
             super::http::txn_input(w, unsafe { core::slice::from_raw_parts(ptr, len) })
         }
-        State::Connecting | State::FlushThenClose | State::Dead => {}
+        State::Connecting | State::FlushThenClose | State::Dead | State::Linger => {}
     }
 }
 
@@ -325,7 +325,21 @@ pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
     lwsl_info!("http: {} {}", code, text);
     let resp = format!("HTTP/1.1 {code} {text}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
     send_raw(w, resp.as_bytes());
+    wref!(w).linger = true;
     flush_then_close(w);
+}
+
+/// The answer is out: shut our side and read to the peer's EOF (bounded by a timeout).
+fn linger(w: *mut lws) {
+    let s = wref!(w);
+    s.state = State::Linger;
+    if let Some(sock) = s.sock.as_ref() {
+        let _ = sock.shutdown(std::net::Shutdown::Write);
+    }
+    write_interest(w, false);
+    set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND as c_int, 2_000_000);
+    // Drain what is already there (the readiness edge may have passed).
+    on_readable(w, false);
 }
 
 /// The request head asks for a WebSocket.  Returns true when the connection lives on
@@ -727,7 +741,7 @@ fn close_with(w: *mut lws, code: u16, reason: &[u8]) {
     flush_then_close(w);
 }
 
-fn flush_then_close(w: *mut lws) {
+pub(crate) fn flush_then_close(w: *mut lws) {
     let empty = {
         let s = wref!(w);
         if s.state == State::Dead {
@@ -737,6 +751,9 @@ fn flush_then_close(w: *mut lws) {
         s.out.len() == s.out_pos
     };
     if empty {
+        if wref!(w).linger {
+            return linger(w);
+        }
         finish_close(w);
     } else {
         // Don't wait forever for a peer that stopped reading.
@@ -1038,6 +1055,7 @@ pub(crate) fn on_writable(w: *mut lws) {
     write_interest(w, false);
     let s = wref!(w);
     match s.state {
+        State::FlushThenClose if s.linger => linger(w),
         State::FlushThenClose => finish_close(w),
         State::HttpTxn => super::http::writeable(w),
         State::Ws if s.want_writeable => {
@@ -1097,7 +1115,7 @@ pub(crate) fn writeable_cb(w: *mut lws) {
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     let s = wref!(w);
     match s.state {
-        State::Dead | State::FlushThenClose => return 0,
+        State::Dead | State::FlushThenClose | State::Linger => return 0,
         State::Http | State::WsAwaitingCloseAck => return 0,
         State::Connecting | State::ClientHandshake => {
             // Served once the client is established.
@@ -1163,7 +1181,9 @@ pub(crate) fn timeout_fired(w: *mut lws) {
     if let Some((code, why)) = wref!(w).fail_pending.take() {
         return close_with(w, code, why.as_bytes());
     }
-    if reason == PENDING_TIMEOUT_CLOSE_ACK as c_int || wref!(w).state == State::FlushThenClose {
+    if reason == PENDING_TIMEOUT_CLOSE_ACK as c_int
+        || matches!(wref!(w).state, State::FlushThenClose | State::Linger)
+    {
         finish_close(w);
     } else {
         close(w, Why::User);
