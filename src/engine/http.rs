@@ -875,13 +875,22 @@ fn mounted(w: *mut lws, mp: *const lws_http_mount, uri: &[u8]) -> Step {
     // Basic auth.
     if let Some(file) = mount_str(m.basic_auth_login_file) {
         let auth = joined(w, WSI_TOKEN_HTTP_AUTHORIZATION as c_int);
-        let ok = check_basic_auth(w, file, &auth);
-        if !ok {
-            return if unauthorised(w) == 0 {
-                Step::Done
-            } else {
-                Step::Close
-            };
+        match check_basic_auth(file, &auth) {
+            Auth::Ok => {}
+            Auth::Failed => {
+                return if unauthorised(w) == 0 {
+                    Step::Done
+                } else {
+                    Step::Close
+                };
+            }
+            // Credentials that do not even decode: lws ends with 403.
+            Auth::Bad => {
+                if return_status(w, 403, None) != 0 || transaction_completed(w) != 0 {
+                    return Step::Close;
+                }
+                return Step::Done;
+            }
         }
     }
     let vh = wref!(w).vhost;
@@ -975,29 +984,47 @@ fn mounted(w: *mut lws, mp: *const lws_http_mount, uri: &[u8]) -> Step {
 // Basic auth
 // ---------------------------------------------------------------------------------
 
-fn check_basic_auth(w: *mut lws, file: &[u8], auth: &[u8]) -> bool {
+enum Auth {
+    Ok,
+    /// No or wrong credentials: 401 asks for them.
+    Failed,
+    /// Credentials that cannot be decoded.
+    Bad,
+}
+
+/// Basic auth against a login file of "user:password" lines.  A whole line must match
+/// (lws matches a suffix of a line too: `ser:pass` passes for `user:pass`; we do not
+/// repeat that).
+fn check_basic_auth(file: &[u8], auth: &[u8]) -> Auth {
     use base64::Engine;
-    let _ = w;
+    if auth.is_empty() {
+        return Auth::Failed;
+    }
     let Some(b64) = auth
         .strip_prefix(b"Basic ")
         .or_else(|| auth.strip_prefix(b"basic "))
     else {
-        return false;
+        return Auth::Failed;
     };
     let Ok(plain) = base64::engine::general_purpose::STANDARD.decode(b64.trim_ascii()) else {
-        return false;
+        return Auth::Bad;
     };
     if !plain.contains(&b':') {
-        return false;
+        return Auth::Bad;
     }
     let path = String::from_utf8_lossy(file).into_owned();
     let Ok(content) = std::fs::read(&path) else {
         lwsl_err!("can't open auth file: {}", path);
-        return false;
+        return Auth::Failed;
     };
-    content
+    if content
         .split(|&b| b == b'\n' || b == b'\r')
         .any(|line| line == &plain[..])
+    {
+        Auth::Ok
+    } else {
+        Auth::Failed
+    }
 }
 
 /// lws_unauthorised_basic_auth: 401 with the realm, then the transaction completes.

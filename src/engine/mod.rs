@@ -159,6 +159,7 @@ pub struct lws_vhost {
     /// Headers added to every HTTP answer (info.headers).
     pub(crate) headers: *const lws_protocol_vhost_options,
     pub(crate) keepalive_timeout: c_int,
+    pub(crate) timeout_secs_ah_idle: c_int,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

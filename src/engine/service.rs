@@ -170,6 +170,11 @@ pub(crate) unsafe fn create_vhost(
         } else {
             5
         },
+        timeout_secs_ah_idle: if info.timeout_secs_ah_idle != 0 {
+            info.timeout_secs_ah_idle as c_int
+        } else {
+            10
+        },
     }));
 
     if info.port >= 0 {

@@ -263,10 +263,10 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
 fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     let parsed = {
         let s = wref!(w);
-        if s.hdr.is_empty() && s.timeout_reason == PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE as c_int {
-            // The next request of a kept-alive connection has begun: it gets the
-            // head's own timeout rather than the idle one.
-            let secs = cx!(s.ctx).timeout_secs as i64;
+        if s.hdr.is_empty() && s.timeout_reason != PENDING_TIMEOUT_HOLDING_AH as c_int {
+            // A request head has begun: as lws (which attaches a header table here), it
+            // must be complete within the vhost's timeout_secs_ah_idle.
+            let secs = vh!(s.vhost).timeout_secs_ah_idle as i64;
             set_timeout(w, PENDING_TIMEOUT_HOLDING_AH as c_int, secs * 1_000_000);
         }
         let s = wref!(w);
@@ -835,11 +835,12 @@ pub(crate) fn finish_close(w: *mut lws) {
             Some(LWS_CALLBACK_CLOSED),
         ),
         (false, false) => (
-            wref!(w)
-                .http
-                .as_ref()
-                .is_some_and(|h| h.bind_balance)
-                .then_some(LWS_CALLBACK_HTTP_DROP_PROTOCOL),
+            // As lws: owed only with session data to hand over.
+            {
+                let s = wref!(w);
+                (s.http.as_ref().is_some_and(|h| h.bind_balance) && !s.user_space.is_null())
+                    .then_some(LWS_CALLBACK_HTTP_DROP_PROTOCOL)
+            },
             Some(LWS_CALLBACK_CLOSED_HTTP),
         ),
         (true, true) => (
