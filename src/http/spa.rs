@@ -220,8 +220,8 @@ impl Spa {
         self.completed
     }
 
-    pub fn count(&self) -> usize {
-        self.names.len()
+    pub fn is_finalized(&self) -> bool {
+        self.finalized
     }
 
     /// lws_spa_process: 0, or -1 on a malformed body, a known value overflowing the
