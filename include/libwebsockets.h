@@ -50,6 +50,7 @@ struct lws;
 struct lws_context;
 struct lws_vhost;
 struct lws_ring;
+struct lws_spa;
 struct lws_sorted_usec_list;
 struct lws_http_mount;
 struct lws_protocols;
@@ -499,6 +500,13 @@ enum lws_extension_callback_reasons {
         LWS_EXT_CB_NAMED_OPTION_SET = 26,
 };
 
+enum lws_spa_fileupload_states {
+        LWS_UFS_CONTENT = 0,
+        LWS_UFS_FINAL_CONTENT = 1,
+        LWS_UFS_OPEN = 2,
+        LWS_UFS_CLOSE = 3,
+};
+
 enum lws_cert_update_state {
         LWS_CUS_IDLE = 0,
         LWS_CUS_STARTING = 1,
@@ -798,12 +806,6 @@ enum lws_dir_obj_type_t {
         LDOT_CHAR = 6,
 };
 
-enum lws_spa_fileupload_states {
-        LWS_UFS_CONTENT = 0,
-        LWS_UFS_FINAL_CONTENT = 1,
-        LWS_UFS_OPEN = 2,
-};
-
 struct lws_log_cx;
 
 struct lws_plat_file_ops;
@@ -815,6 +817,8 @@ struct lws_sequencer;
 struct lws_state_notify_link;
 
 struct lws_system_ops;
+
+struct lwsac;
 
 struct lws_retry_bo {
         const uint32_t *retry_ms_table;
@@ -1048,6 +1052,26 @@ struct lws_context_creation_info {
 typedef unsigned long long lws_filepos_t;
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
+
+typedef int (*lws_spa_fileupload_cb)(void *data,
+                                     const char *name,
+                                     const char *filename,
+                                     char *buf,
+                                     int len,
+                                     enum lws_spa_fileupload_states state);
+
+struct lws_spa_create_info {
+        const char *const *param_names;
+        int count_params;
+        int max_storage;
+        lws_spa_fileupload_cb opt_cb;
+        void *opt_data;
+        size_t param_names_stride;
+        struct lwsac **ac;
+        size_t ac_chunk_size;
+};
+
+typedef struct lws_spa_create_info lws_spa_create_info_t;
 
 typedef long long lws_fileofs_t;
 
@@ -1317,6 +1341,25 @@ int lws_service(struct lws_context *context, int timeout_ms);
 int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
 void lws_cancel_service(struct lws_context *context);
+
+struct lws_spa *lws_spa_create_via_info(struct lws *wsi, const lws_spa_create_info_t *info);
+
+struct lws_spa *lws_spa_create(struct lws *wsi,
+                               const char *const *param_names,
+                               int count_params,
+                               int max_storage,
+                               lws_spa_fileupload_cb opt_cb,
+                               void *opt_data);
+
+int lws_spa_process(struct lws_spa *spa, const char *in, int len);
+
+int lws_spa_finalize(struct lws_spa *spa);
+
+int lws_spa_get_length(struct lws_spa *spa, int n);
+
+const char *lws_spa_get_string(struct lws_spa *spa, int n);
+
+int lws_spa_destroy(struct lws_spa *spa);
 
 void lws_sul_schedule(struct lws_context *ctx,
                       int tsi,

@@ -12,6 +12,8 @@ pub mod abi;
 pub mod capi;
 pub mod engine;
 /// cbindgen:ignore
+pub mod http;
+/// cbindgen:ignore
 pub mod misc;
 pub mod ring;
 pub mod ws;

@@ -484,6 +484,7 @@ pub enum lws_spa_fileupload_states {
     LWS_UFS_CONTENT = 0,
     LWS_UFS_FINAL_CONTENT = 1,
     LWS_UFS_OPEN = 2,
+    LWS_UFS_CLOSE = 3,
 }
 pub use lws_spa_fileupload_states::*;
 

@@ -352,3 +352,35 @@ pub struct lws_process_html_args {
     pub r#final: c_int,
     pub chunked: c_int,
 }
+
+/// lws's arena allocator, opaque here (lwsac_* are not implemented).
+pub struct lwsac {
+    _opaque: [u8; 0],
+}
+
+/// Receives file parts from `lws_spa_process` (lws-spa.h).
+pub type lws_spa_fileupload_cb = Option<
+    unsafe extern "C" fn(
+        data: *mut c_void,
+        name: *const c_char,
+        filename: *const c_char,
+        buf: *mut c_char,
+        len: c_int,
+        state: super::consts::lws_spa_fileupload_states,
+    ) -> c_int,
+>;
+
+/// `lws_spa_create_via_info`'s arguments.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_spa_create_info {
+    pub param_names: *const *const c_char,
+    pub count_params: c_int,
+    pub max_storage: c_int,
+    pub opt_cb: lws_spa_fileupload_cb,
+    pub opt_data: *mut c_void,
+    pub param_names_stride: usize,
+    pub ac: *mut *mut lwsac,
+    pub ac_chunk_size: usize,
+}
+pub type lws_spa_create_info_t = lws_spa_create_info;

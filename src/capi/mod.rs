@@ -64,6 +64,7 @@ pub mod logs;
 pub mod misc;
 pub mod ring;
 pub mod service;
+pub mod spa;
 pub mod timer;
 pub mod write;
 pub mod writeable;
