@@ -173,6 +173,8 @@ pub(crate) struct Http {
     pub args: Vec<Vec<u8>>,
     /// 0: HTTP/1.0, 1: HTTP/1.1 (lws's request_version).
     pub version: u8,
+    /// The version a mount redirect's status line carries (see head_complete).
+    pub redirect_version: u8,
     pub keep_alive: bool,
     pub body: Body,
     /// Body bytes are read and dropped, not given to HTTP_BODY: the transaction completed
@@ -207,6 +209,7 @@ impl Http {
             uri_c: Vec::new(),
             args: Vec::new(),
             version: 1,
+            redirect_version: 0,
             keep_alive: false,
             body: Body::None,
             discard: false,
@@ -460,25 +463,52 @@ fn select_vhost(ctx: *mut lws_context, port: c_int, host: &[u8]) -> Option<*mut 
 /// gets HTTP_DROP_PROTOCOL and its session data goes, the new one gets fresh zeroed
 /// session data and HTTP_BIND_PROTOCOL.  False if the bind callback refused.
 pub(crate) fn bind(w: *mut lws, idx: usize) -> bool {
-    if ht(w).bind_balance {
-        ht(w).bind_balance = false;
-        callback(w, LWS_CALLBACK_HTTP_DROP_PROTOCOL as c_int, null_mut(), 0);
-    }
-    {
-        let s = wref!(w);
-        if s.user_space_owned && !s.user_space.is_null() {
-            // Freed at the loop's safe point: the callback that asked for this rebind
-            // may still hold the pointer.
-            cx!(s.ctx).retired_user.push(s.user_space);
-            s.user_space = null_mut();
-            s.user_space_owned = false;
-        }
-    }
+    // The old session data is freed at the loop's safe point: the callback that asked
+    // for this rebind may still hold the pointer.
+    unbind(w);
     if !wsi::bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
         return false;
     }
     ht(w).bind_balance = true;
     true
+}
+
+/// Allocates zeroed session data for the wsi's current protocol if it has none.
+fn ensure_user_space(w: *mut lws) -> bool {
+    let s = wref!(w);
+    if s.protocol.is_null() || !s.user_space.is_null() {
+        return true;
+    }
+    // SAFETY: protocol points into the vhost's live protocol array.
+    let size = unsafe { (*s.protocol).per_session_data_size };
+    if size == 0 {
+        return true;
+    }
+    // SAFETY: plain zeroed allocation, freed with the wsi or when rebound.
+    let u = unsafe { libc::calloc(1, size) };
+    if u.is_null() {
+        lwsl_err!("OOM allocating per-session data");
+        return false;
+    }
+    s.user_space = u;
+    s.user_space_owned = true;
+    true
+}
+
+/// Lets go of the bound protocol (HTTP_DROP_PROTOCOL if it was bound) and its session
+/// data.
+fn unbind(w: *mut lws) {
+    if ht(w).bind_balance {
+        ht(w).bind_balance = false;
+        callback(w, LWS_CALLBACK_HTTP_DROP_PROTOCOL as c_int, null_mut(), 0);
+    }
+    wsi::unbind_protocol(w);
+    let s = wref!(w);
+    if s.user_space_owned && !s.user_space.is_null() {
+        cx!(s.ctx).retired_user.push(s.user_space);
+        s.user_space = null_mut();
+        s.user_space_owned = false;
+    }
 }
 
 /// A request head is complete and parsed into `s.req`.  Returns true when the bytes
@@ -526,6 +556,9 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
     // Keep the bind state of an earlier transaction on this connection.
     let prev_balance = wref!(w).http.as_ref().is_some_and(|h| h.bind_balance);
     x.bind_balance = prev_balance;
+    // lws answers a mount redirect before it parses this request's version: the status
+    // line carries the previous request's version, HTTP/1.0 on a new connection.
+    x.redirect_version = wref!(w).http.as_ref().map_or(0, |h| h.version);
     wref!(w).http = Some(Box::new(x));
 
     // Select the vhost by Host on a shared listener.
@@ -538,7 +571,10 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
         if port != 0 {
             let h = joined(w, WSI_TOKEN_HOST as c_int);
             if let Some(v) = select_vhost(ctx, port, &h) {
-                if v != wref!(w).vhost && !wref!(w).bound {
+                if v != wref!(w).vhost {
+                    // lws_vhost_bind_wsi: the connection moves; a protocol of the old
+                    // vhost (kept from an earlier request) is let go first.
+                    unbind(w);
                     let s = wref!(w);
                     s.vhost = v;
                     s.protocol = vhost_protocols(v)
@@ -695,7 +731,11 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
     let mut p = buf.as_mut_ptr();
     // SAFETY: buf has its length past p.
     let end = unsafe { p.add(buf.len()) };
-    if redirect(w, 301, &cleaned, &mut p, end) < 0 {
+    let version = ht(w).version;
+    ht(w).version = ht(w).redirect_version;
+    let r = redirect(w, 301, &cleaned, &mut p, end);
+    ht(w).version = version;
+    if r < 0 {
         close(w, Why::User);
         return Hit::Done(false);
     }
@@ -717,6 +757,7 @@ fn action(w: *mut lws) -> bool {
         lwsl_warn!("Missing URI in HTTP request");
         wref!(w).state = State::HttpTxn;
         ht(w).keep_alive = false;
+        ht(w).version = 0;
         if return_status(w, 403, None) != 0 {
             close(w, Why::User);
         } else {
@@ -733,7 +774,18 @@ fn action(w: *mut lws) -> bool {
         s.timeout_reason = 0;
     }
     ht(w).in_txn = true;
+    // lws_ensure_user_space: the current protocol (protocols[0] until a mount binds
+    // another) gets its session data before FILTER_HTTP_CONNECTION, with no bind
+    // callback.
+    if !ensure_user_space(w) {
+        finish_close(w);
+        return false;
+    }
     if uri.first() != Some(&b'/') {
+        // lws refuses before it has read the version: the answer says HTTP/1.0.
+        ht(w).version = 0;
+        ht(w).keep_alive = false;
+        wref!(w).linger = true;
         if return_status(w, 403, None) != 0 {
             close(w, Why::User);
         } else {
@@ -1490,31 +1542,41 @@ fn serve_mount_file(w: *mut lws, uri: &[u8], origin: &[u8], m: &lws_http_mount) 
     0
 }
 
-/// Parses a single-range `Range: bytes=a-b` against `size`: Ok(None) to ignore it,
-/// Err(()) for an unsatisfiable one.
+/// Parses a single-range `Range: bytes=a-b` against `size`: Ok(None) to ignore it (not
+/// bytes, a list, or unparseable: RFC 9110 lets a server ignore those), Err(()) for one
+/// that cannot be satisfied.
 fn parse_range(v: &[u8], size: u64) -> Result<Option<(u64, u64)>, ()> {
     let Some(spec) = v.strip_prefix(b"bytes=") else {
         return Ok(None);
     };
-    let spec = core::str::from_utf8(spec).map_err(|_| ())?.trim();
+    let Ok(spec) = core::str::from_utf8(spec).map(str::trim) else {
+        return Ok(None);
+    };
     if spec.contains(',') {
-        // Several ranges: answered with the whole entity (RFC 9110 allows ignoring).
         return Ok(None);
     }
-    let (a, b) = spec.split_once('-').ok_or(())?;
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
     let (a, b) = (a.trim(), b.trim());
+    let num = |x: &str| x.parse::<u64>().ok();
     let (start, end) = if a.is_empty() {
-        let n: u64 = b.parse().map_err(|_| ())?;
-        if n == 0 {
-            return Err(());
+        match num(b) {
+            Some(0) => return Err(()),
+            Some(n) => (size.saturating_sub(n), size.wrapping_sub(1)),
+            None => return Ok(None),
         }
-        (size.saturating_sub(n), size.wrapping_sub(1))
     } else {
-        let s: u64 = a.parse().map_err(|_| ())?;
-        let e: u64 = if b.is_empty() {
+        let Some(s) = num(a) else {
+            return Ok(None);
+        };
+        let e = if b.is_empty() {
             size.wrapping_sub(1)
         } else {
-            b.parse::<u64>().map_err(|_| ())?.min(size.wrapping_sub(1))
+            match num(b) {
+                Some(e) if e >= s => e.min(size.wrapping_sub(1)),
+                _ => return Ok(None),
+            }
         };
         (s, e)
     };
@@ -2069,5 +2131,7 @@ mod tests {
         assert_eq!(parse_range(b"bytes=100-", 100), Err(()));
         assert_eq!(parse_range(b"bytes=0-1,5-6", 100), Ok(None));
         assert_eq!(parse_range(b"items=0-1", 100), Ok(None));
+        assert_eq!(parse_range(b"bytes=junk", 100), Ok(None));
+        assert_eq!(parse_range(b"bytes=5-2", 100), Ok(None));
     }
 }

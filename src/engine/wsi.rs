@@ -279,6 +279,11 @@ fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     match parsed {
         Ok(None) => {}
         Err(handshake::ReqError::TooLarge) => http_fail(w, 431, "Request Header Fields Too Large"),
+        Err(handshake::ReqError::Malformed) if add_missing_version(w) => {
+            // Parsed again with the version lws would have assumed.
+            let mut none = [0u8; 0];
+            http_input(w, none.as_mut_ptr(), 0);
+        }
         Err(handshake::ReqError::Malformed) => http_fail(w, 400, "Bad Request"),
         Ok(Some(req)) => {
             let consumed = req.len;
@@ -318,6 +323,29 @@ fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
             }
         }
     }
+}
+
+/// A request line without a version ("GET /x"): lws takes it as HTTP/1.0.  Rewrites the
+/// head with the version once it is complete; false if that is not the problem.
+fn add_missing_version(w: *mut lws) -> bool {
+    let s = wref!(w);
+    let Some(eol) = s.hdr.windows(2).position(|x| x == b"\r\n") else {
+        return false;
+    };
+    if !s.hdr.windows(4).any(|x| x == b"\r\n\r\n") {
+        return false;
+    }
+    let line = &s.hdr[..eol];
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    if parts.len() != 2
+        || parts[0].is_empty()
+        || !parts[0].iter().all(|b| b.is_ascii_uppercase())
+        || parts[1].first() != Some(&b'/')
+    {
+        return false;
+    }
+    s.hdr.splice(eol..eol, b" HTTP/1.0".iter().copied());
+    true
 }
 
 /// An HTTP error before any upgrade: a minimal response, then close.
@@ -569,7 +597,7 @@ pub(crate) fn bind_protocol(w: *mut lws, idx: usize, reason: c_int) -> bool {
     callback(w, reason, null_mut(), 0) == 0
 }
 
-fn unbind_protocol(w: *mut lws) {
+pub(crate) fn unbind_protocol(w: *mut lws) {
     let s = wref!(w);
     if !s.bound {
         return;
