@@ -81,6 +81,10 @@ def run(port):
     check(st == 200 and json.loads(body) == {"ok": True, "encoding": "urlencoded", "name": "",
                                              "message": ""},
           "an empty POST /form: 200, empty fields")
+    st, _, body = req("POST", "/form", "name=ctl&message=" + "%01" * 900,
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+    check(st == 200 and json.loads(body)["message"] == "\x01" * 900,
+          "900 control characters: the JSON answer escapes each (\\u0001) and still fits")
     st, _, _ = req("GET", "/form")
     check(st == 405, "GET /form: 405")
     st, _, body = req("GET", "/")

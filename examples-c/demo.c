@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define MAX_CHAT_LINE 1024
+#define FORM_STORAGE 1024	/* lws_spa's storage for all the fields together */
 
 static volatile int interrupted;
 
@@ -32,7 +33,9 @@ enum { FORM_NAME, FORM_MESSAGE };
 struct pss_form {
 	struct lws_spa *spa;
 	char multipart;		/* the request's content type, for the answer */
-	char reply[2048];	/* the JSON answer, sent when writeable */
+	/* the JSON answer, sent when writeable: LWS_PRE, then the fields (at most the
+	 * spa's storage) each byte escaped to at most 6, and the rest */
+	unsigned char reply[LWS_PRE + 6 * FORM_STORAGE + 128];
 	int reply_len;
 };
 
@@ -67,8 +70,8 @@ json_escape(char *out, int pos, int size, const char *s)
 static int
 build_reply(struct pss_form *pss)
 {
-	char *r = pss->reply;
-	int size = (int)sizeof(pss->reply), n;
+	char *r = (char *)pss->reply + LWS_PRE;
+	int size = (int)sizeof(pss->reply) - LWS_PRE, n;
 
 	n = lws_snprintf(r, (size_t)size, "{\"ok\":true,\"encoding\":\"%s\",\"name\":\"",
 			 pss->multipart ? "multipart" : "urlencoded");
@@ -90,8 +93,8 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	      void *in, size_t len)
 {
 	struct pss_form *pss = (struct pss_form *)user;
-	uint8_t buf[LWS_PRE + 2048], *start = &buf[LWS_PRE], *p = start,
-		*end = &buf[sizeof(buf) - 1];
+	uint8_t buf[LWS_PRE + LWS_RECOMMENDED_MIN_HEADER_SPACE], *start = &buf[LWS_PRE],
+		*p = start, *end = &buf[sizeof(buf) - 1];
 	char ctype[128];
 
 	switch (reason) {
@@ -113,7 +116,7 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY:
 		if (!pss->spa) {
 			pss->spa = lws_spa_create(wsi, form_names,
-						  LWS_ARRAY_SIZE(form_names), 1024,
+						  LWS_ARRAY_SIZE(form_names), FORM_STORAGE,
 						  NULL, NULL);	/* no file uploads */
 			if (!pss->spa)
 				return -1;
@@ -125,7 +128,7 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!pss->spa)	/* an empty body: parse nothing */
 			pss->spa = lws_spa_create(wsi, form_names,
-						  LWS_ARRAY_SIZE(form_names), 1024,
+						  LWS_ARRAY_SIZE(form_names), FORM_STORAGE,
 						  NULL, NULL);
 		if (!pss->spa)
 			return -1;
@@ -156,9 +159,8 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!pss || !pss->reply_len)
 			break;
-		memcpy(start, pss->reply, (size_t)pss->reply_len);
-		if (lws_write(wsi, start, (size_t)pss->reply_len, LWS_WRITE_HTTP_FINAL) !=
-							pss->reply_len)
+		if (lws_write(wsi, pss->reply + LWS_PRE, (size_t)pss->reply_len,
+			      LWS_WRITE_HTTP_FINAL) != pss->reply_len)
 			return 1;
 		pss->reply_len = 0;
 		/* keep-alive: the connection waits for the next request */
