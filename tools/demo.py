@@ -34,27 +34,30 @@ def main():
                             "-d", os.path.join(ROOT, "examples-c", "demo-www")],
                            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            text=True, bufsize=1)
-    try:
-        line = srv.stdout.readline()
-        if not line:
-            sys.exit(f"demo: the server exited ({srv.wait()}) before it was ready")
-        print(line.rstrip("\n"), flush=True)
-        print("  open it in two tabs: the chat reaches both, the counter ticks, the form "
-              "posts to /form.\n  Ctrl-C stops it.", flush=True)
-        for line in srv.stdout:
-            print(line.rstrip("\n"), flush=True)
-        rc = srv.wait()
-    except KeyboardInterrupt:
-        # the terminal sent SIGINT to the server too; make sure, then let it finish
+    interrupts = []
+
+    def on_sigint(sig, frame):
+        # Ctrl-C reaches the server too (the terminal signals the whole foreground group);
+        # pass it on in case it did not, and keep reading its output to the end.  A second
+        # Ctrl-C kills a server that does not stop.
+        interrupts.append(sig)
         if srv.poll() is None:
-            srv.send_signal(signal.SIGINT)
-        try:
-            rest = srv.communicate(timeout=10)[0]
-            if rest:
-                print(rest.rstrip("\n"))
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
+            if len(interrupts) == 1:
+                srv.send_signal(signal.SIGINT)
+            else:
+                srv.kill()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    line = srv.stdout.readline()
+    if not line:
+        sys.exit(f"demo: the server exited ({srv.wait()}) before it was ready")
+    print(line.rstrip("\n"), flush=True)
+    print("  open it in two tabs: the chat reaches both, the counter ticks, the form "
+          "posts to /form.\n  Ctrl-C stops it.", flush=True)
+    for line in srv.stdout:
+        print(line.rstrip("\n"), flush=True)
+    rc = srv.wait()
+    if interrupts and rc in (0, -signal.SIGKILL):
         rc = 0
     return rc
 
