@@ -80,9 +80,9 @@ EXAMPLES_C := $(wildcard examples-c/*.c)
 examples: lib
 	$(if $(EXAMPLES_C),$(PYTHON) tools/run_capi_tests.py $(patsubst examples-c/%.c,example-build/%,$(EXAMPLES_C)),@echo "no examples-c/*.c")
 
-# The demo: the chat server example with two scripted clients, then serving on :7681.
+# The demo: examples-c/demo.c (a page from a mount, a ws chat and a live counter, a form
+# parsed by lws_spa) on http://localhost:7681 until Ctrl-C; tools/demo.py builds and runs it.
 demo: lib
-	$(PYTHON) tools/run_capi_tests.py example-build/chat >/dev/null
 	$(PYTHON) tools/demo.py
 
 # Autobahn test cases through kosoku, both directions (tools/conformance.py).
