@@ -12,7 +12,7 @@ why (file and line of lws 4.3.10).  Lines marked "DELIBERATE?" are where our lib
 choose to differ on purpose; the lead decides, the check holds lws's behaviour until then.
 deliberate() marks the cases where ours is expected to differ (lws is wrong there).
 """
-# lws-diff: ours-only: the expectations are lws 4.3.10's HTTP behaviour, checked against a real lws 4.3.10 build (HTTP_TEST_BIN); lws 4.1.6 differs in details (headers, callback order) not worth tracking separately
+# (ours-only for the differential run: see the marker in http_server.c) the expectations are lws 4.3.10's HTTP behaviour, checked against a real lws 4.3.10 build (HTTP_TEST_BIN); lws 4.1.6 differs in details (headers, callback order) not worth tracking separately
 import base64
 import hashlib
 import os
