@@ -629,7 +629,6 @@ mod tests {
                 t.borrow_mut().push(format!("p[{n}] len={l} str='{s}'"));
             }
         }
-        drop(cb);
         t.into_inner()
     }
 
