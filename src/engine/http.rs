@@ -169,6 +169,8 @@ pub(crate) struct Http {
     pub uri: Vec<u8>,
     /// `uri` with a NUL, for lws_http_get_uri_and_method's pointer.
     pub uri_c: Vec<u8>,
+    /// The path as lws's fragments (one unless it held a literal '&' or ';').
+    pub path_frags: Vec<Vec<u8>>,
     /// URI arguments, one fragment each ((WSI_TOKEN_HTTP_URI_ARGS as u32)).
     pub args: Vec<Vec<u8>>,
     /// 0: HTTP/1.0, 1: HTTP/1.1 (lws's request_version).
@@ -207,6 +209,7 @@ impl Http {
             method: u32::MAX,
             uri: Vec::new(),
             uri_c: Vec::new(),
+            path_frags: Vec::new(),
             args: Vec::new(),
             version: 1,
             redirect_version: 0,
@@ -259,14 +262,10 @@ pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
         if !hit {
             return Vec::new();
         }
-        let uri = match s.http.as_ref() {
-            Some(x) if !x.uri.is_empty() => x.uri.clone(),
-            _ => {
-                let p = req.path(&s.hdr);
-                p[..p.iter().position(|&b| b == b'?').unwrap_or(p.len())].to_vec()
-            }
+        return match s.http.as_ref() {
+            Some(x) if !x.path_frags.is_empty() => x.path_frags.clone(),
+            _ => Vec::new(),
         };
-        return vec![uri];
     }
     if h == (WSI_TOKEN_HTTP as u32) {
         let v = if req.version == 1 {
@@ -348,10 +347,6 @@ pub(crate) fn uri_and_method(w: *mut lws) -> Option<(usize, *const u8, usize)> {
     Some((idx, x.uri_c.as_ptr(), x.uri.len()))
 }
 
-// ---------------------------------------------------------------------------------
-// URI normalisation
-// ---------------------------------------------------------------------------------
-
 fn hexval(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -359,62 +354,6 @@ fn hexval(b: u8) -> Option<u8> {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
-}
-
-/// %-decodes `raw` (and '+' to ' ' when `plus`); None for a NUL byte.
-pub(crate) fn urldecode(raw: &[u8], plus: bool) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b == b'%' && i + 2 < raw.len() {
-            if let (Some(h), Some(l)) = (hexval(raw[i + 1]), hexval(raw[i + 2])) {
-                let c = h << 4 | l;
-                if c == 0 {
-                    return None;
-                }
-                out.push(c);
-                i += 3;
-                continue;
-            }
-        }
-        if b == 0 {
-            return None;
-        }
-        out.push(if plus && b == b'+' { b' ' } else { b });
-        i += 1;
-    }
-    Some(out)
-}
-
-/// The request path as lws's parser leaves it: decoded, "//" collapsed, "." and ".."
-/// segments resolved without ever climbing above "/".  None if it cannot be made safe.
-pub(crate) fn normalise_path(raw: &[u8]) -> Option<Vec<u8>> {
-    let dec = urldecode(raw, false)?;
-    if dec.first() != Some(&b'/') {
-        return Some(dec);
-    }
-    let trailing = dec.ends_with(b"/");
-    let mut segs: Vec<&[u8]> = Vec::new();
-    for seg in dec.split(|&b| b == b'/') {
-        match seg {
-            b"" | b"." => {}
-            b".." => {
-                segs.pop();
-            }
-            s => segs.push(s),
-        }
-    }
-    let mut out = Vec::with_capacity(dec.len());
-    for s in &segs {
-        out.push(b'/');
-        out.extend_from_slice(s);
-    }
-    let last_dot = dec.ends_with(b"/.") || dec.ends_with(b"/..");
-    if out.is_empty() || ((trailing || last_dot) && !segs.is_empty()) {
-        out.push(b'/');
-    }
-    Some(out)
 }
 
 // ---------------------------------------------------------------------------------
@@ -527,30 +466,33 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
         .iter()
         .find(|(n, _)| *n == &method[..])
         .map_or(u32::MAX, |&(_, t)| t);
-    let (path, query) = match raw_path.iter().position(|&b| b == b'?') {
-        Some(q) => (&raw_path[..q], Some(&raw_path[q + 1..])),
-        None => (&raw_path[..], None),
-    };
-    match normalise_path(path) {
-        Some(p) => {
-            x.uri_c = p.clone();
+    // The target as lws's parser leaves it: decoded, dot segments resolved, the path
+    // and the arguments as fragments.
+    let target = crate::http::uri::parse_target(&raw_path);
+    match target {
+        Ok(t) => {
+            x.uri = t.path_joined();
+            x.uri_c = x.uri.clone();
             x.uri_c.push(0);
-            x.uri = p;
+            x.path_frags = t.path;
+            x.args = t.args.unwrap_or_default();
         }
-        None => {
-            wsi::http_fail(w, 400, "Bad Request");
+        Err(crate::http::uri::UriError::Fail) => {
+            finish_close(w);
             return false;
         }
-    }
-    if let Some(q) = query {
-        for a in q.split(|&b| b == b'&').filter(|a| !a.is_empty()) {
-            match urldecode(a, true) {
-                Some(d) => x.args.push(d),
-                None => {
-                    wsi::http_fail(w, 400, "Bad Request");
-                    return false;
-                }
+        Err(crate::http::uri::UriError::Forbidden) => {
+            // lws: 403 before it has read the version, so the answer says HTTP/1.0.
+            x.version = 0;
+            wref!(w).http = Some(Box::new(x));
+            wref!(w).state = State::HttpTxn;
+            wref!(w).linger = true;
+            if return_status(w, 403, None) != 0 {
+                finish_close(w);
+            } else {
+                flush_close(w);
             }
+            return false;
         }
     }
     // Keep the bind state of an earlier transaction on this connection.
@@ -1394,49 +1336,20 @@ pub(crate) fn redirect(w: *mut lws, code: u32, loc: &[u8], p: &mut *mut u8, end:
 // Files
 // ---------------------------------------------------------------------------------
 
-/// A small built-in table until the mime module lands; unknown types are refused
-/// (415) as lws does.
+/// lws_get_mimetype: the mount's extra_mimetypes, then lws's own table; None means
+/// lws refuses the file (415).
 pub(crate) fn mime_type(path: &[u8], extra: *const lws_protocol_vhost_options) -> Option<String> {
+    let mut pairs: Vec<(&[u8], &[u8])> = Vec::new();
     let mut e = extra;
     while !e.is_null() {
         // SAFETY: the mount's pvo list, alive as long as the vhost.
         let ee = unsafe { &*e };
         if let (Some(n), Some(v)) = (mount_str(ee.name), mount_str(ee.value)) {
-            let n = n.strip_prefix(b"*").unwrap_or(n);
-            if path.len() > n.len() && path.ends_with(n) {
-                return Some(String::from_utf8_lossy(v).into_owned());
-            }
+            pairs.push((n, v));
         }
         e = ee.next;
     }
-    builtin_mime(path)
-}
-
-/// Until the mime module lands: the common web types.
-fn builtin_mime(path: &[u8]) -> Option<String> {
-    let ext = path.rsplit(|&b| b == b'.').next()?.to_ascii_lowercase();
-    let t = match &ext[..] {
-        b"html" | b"htm" => "text/html",
-        b"css" => "text/css",
-        b"js" | b"mjs" => "application/javascript",
-        b"json" => "application/json",
-        b"txt" => "text/plain",
-        b"png" => "image/png",
-        b"jpg" | b"jpeg" => "image/jpeg",
-        b"gif" => "image/gif",
-        b"svg" => "image/svg+xml",
-        b"ico" => "image/x-icon",
-        b"woff" => "font/woff",
-        b"woff2" => "font/woff2",
-        b"wasm" => "application/wasm",
-        b"pdf" => "application/pdf",
-        b"xml" => "application/xml",
-        b"zip" => "application/zip",
-        b"gz" => "application/gzip",
-        b"bin" => "application/octet-stream",
-        _ => return None,
-    };
-    Some(t.to_string())
+    crate::http::mime::mime_type(path, &pairs)
 }
 
 fn etag_of(len: u64, mtime: i64) -> String {
@@ -2108,19 +2021,6 @@ pub(crate) fn mark_sse(w: *mut lws) -> c_int {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths() {
-        let n = |s: &str| normalise_path(s.as_bytes()).map(|v| String::from_utf8(v).unwrap());
-        assert_eq!(n("/a/b").as_deref(), Some("/a/b"));
-        assert_eq!(n("/a//b/").as_deref(), Some("/a/b/"));
-        assert_eq!(n("/../etc/passwd").as_deref(), Some("/etc/passwd"));
-        assert_eq!(n("/a/%2e%2e/%2e%2e/x").as_deref(), Some("/x"));
-        assert_eq!(n("/a/..%2f..%2fx").as_deref(), Some("/x"));
-        assert_eq!(n("/%00"), None);
-        assert_eq!(n("/").as_deref(), Some("/"));
-        assert_eq!(n("/a/.").as_deref(), Some("/a/"));
-    }
 
     #[test]
     fn ranges() {
