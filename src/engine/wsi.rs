@@ -853,9 +853,9 @@ pub(crate) fn finish_close(w: *mut lws) {
         let s = wref!(w);
         let c = cx!(ctx);
         c.timers.cancel_wsi(s.slot, s.gen);
-        if let Some(sock) = s.sock.as_mut() {
-            let _ = c.poll.registry().deregister(sock);
-        }
+        // No epoll_ctl(DEL): closing the socket below takes it out of the epoll set, and
+        // a stale event for this slot is ignored by its generation.  One syscall less per
+        // connection.
     }
     let (drop_reason, closed_reason) = match (is_client(w), was_ws) {
         (false, true) => (
