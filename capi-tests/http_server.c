@@ -572,7 +572,7 @@ main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh1, *vh2;
 	const char *www = "www", *login = "logins";
-	int port = 7681, i;
+	int port = 7681, pool = 0, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i + 1 < argc; i += 2) {
@@ -582,6 +582,8 @@ main(int argc, char **argv)
 			www = argv[i + 1];
 		else if (!strcmp(argv[i], "-a"))
 			login = argv[i + 1];
+		else if (!strcmp(argv[i], "-P"))
+			pool = atoi(argv[i + 1]);
 	}
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	signal(SIGINT, sigint_handler);
@@ -640,6 +642,7 @@ main(int argc, char **argv)
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.timeout_secs = 3;
 	info.max_http_header_data = 2048;
+	info.max_http_header_pool = (unsigned short)pool;
 	gctx = lws_create_context(&info);
 	if (!gctx) {
 		fprintf(stderr, "lws_create_context failed\n");

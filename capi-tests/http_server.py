@@ -140,8 +140,8 @@ def order(lines, keep=None):
 # ---- raw HTTP ----------------------------------------------------------------------------
 
 class Conn:
-    def __init__(self, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, timeout=10, to_port=None):
+        self.sock = socket.create_connection(("127.0.0.1", to_port or port), timeout=timeout)
         self.buf = b""
 
     def send(self, data):
@@ -322,7 +322,8 @@ for rng, ours in (("bytes=2-5", ("HTTP/1.1 206 ", FILES["plain.txt"][2:6], "byte
                   ("bytes=500-600", ("HTTP/1.1 416 Requested Range Not Satisfiable", None, None)),
                   ("bytes=junk", WHOLE)):
     st, h, _, body = get("/plain.txt", headers=[("Range", rng)])
-    got = (st, body if ours[1] is not None else None, h.get("content-range"))
+    want = WHOLE if LWS_REF else ours
+    got = (st, body if want[1] is not None else None, h.get("content-range"))
     deliberate("Range: %s" % rng, got, WHOLE, ours)
 
 # conditional GET
@@ -787,6 +788,40 @@ c.close()
 # the server is still well
 st, h, _, body = get("/index.html")
 eq("still serving after all that", (st, body), ("HTTP/1.1 200 OK", FILES["index.html"]))
+
+# ---- max_http_header_pool: a second server with a pool of 2 header tables ------------
+# Two connections holding a table (their heads incomplete) make a third wait unread; when
+# one of them completes its request and the table comes back, the third is served.
+port2 = t.free_port()
+srv2 = t.start(BIN, "-p", port2, "-d", www, "-a", login, "-P", "2")
+t.wait_line(srv2, r"listening on port")
+def conn2():
+    return Conn(to_port=port2)
+holders = [conn2(), conn2()]
+for hc in holders:
+    hc.send(b"GET /plain.txt HTTP/1.1\r\nHost: x\r\n")
+time.sleep(0.3)
+waiter = conn2()
+waiter.send(req("GET", "/index.html"))
+waiter.sock.settimeout(1.0)
+try:
+    early = waiter.sock.recv(1)
+except socket.timeout:
+    early = b""
+eq("max_http_header_pool 2: a third request waits while two heads hold the tables", early, b"")
+holders[0].send(b"\r\n")
+st, h, _, body = holders[0].response()
+eq("... a holder completes its request", st, "HTTP/1.1 200 OK")
+waiter.sock.settimeout(5)
+st, h, _, body = waiter.response()
+eq("... then the waiting request is served", (st, body), ("HTTP/1.1 200 OK", FILES["index.html"]))
+for cc in holders + [waiter]:
+    cc.close()
+srv2.send_signal(2)
+try:
+    srv2.wait(timeout=20)
+except subprocess.TimeoutExpired:
+    check(False, "second server exits on SIGINT")
 
 srv.send_signal(2)
 try:

@@ -16,6 +16,51 @@ use std::io::{Read, Seek, SeekFrom};
 
 /// rx flow reason of our own: input is held while a transaction is in progress.
 pub(crate) const RXFLOW_HTTP_BUSY: c_int = 1 << 21;
+/// rx flow reason of our own: waiting for a header table (max_http_header_pool).
+pub(crate) const RXFLOW_AH_WAIT: c_int = 1 << 22;
+
+/// Takes a header table for a request head that has begun, or queues the connection
+/// (its input kept, reading stopped) when the pool is exhausted.  True if it may parse.
+pub(crate) fn ah_acquire(w: *mut lws) -> bool {
+    let s = wref!(w);
+    if s.holds_ah {
+        return true;
+    }
+    let c = cx!(s.ctx);
+    if c.ah_in_use >= c.ah_pool {
+        lwsl_info!("header table pool exhausted: connection waits");
+        s.rx_flow_reasons |= RXFLOW_AH_WAIT;
+        c.ah_wait.push_back((s.slot, s.gen));
+        return false;
+    }
+    c.ah_in_use += 1;
+    s.holds_ah = true;
+    true
+}
+
+/// Gives the header table back (transaction done, upgraded, or closed) and lets the
+/// longest-waiting live connection read its request.
+pub(crate) fn ah_release(w: *mut lws) {
+    let s = wref!(w);
+    if !s.holds_ah {
+        return;
+    }
+    s.holds_ah = false;
+    let c = cx!(s.ctx);
+    c.ah_in_use = c.ah_in_use.saturating_sub(1);
+    while let Some((slot, gen)) = c.ah_wait.pop_front() {
+        let Some(next) = c.conn(slot, gen) else {
+            continue;
+        };
+        let n = wref!(next);
+        n.rx_flow_reasons &= !RXFLOW_AH_WAIT;
+        if n.rx_flow_reasons == 0 && !n.in_rx_q {
+            n.in_rx_q = true;
+            c.rx_q.push(next);
+        }
+        break;
+    }
+}
 
 /// lws's header names, indexed by `enum lws_token_indexes` (default build: every
 /// optional group on).  Request headers are matched against these.
@@ -1960,14 +2005,19 @@ pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
         return 1;
     }
     let ka = vh!(wsi_vhost(w)).keepalive_timeout;
-    {
+    let resume = {
         let s = wref!(w);
         s.state = State::Http;
         s.req = None;
         s.hdr.clear();
         s.want_writeable = false;
         s.rx_flow_reasons &= !RXFLOW_HTTP_BUSY;
-        if !s.rx_stash.is_empty() && s.rx_flow_reasons == 0 && !s.in_rx_q {
+        !s.rx_stash.is_empty() && s.rx_flow_reasons == 0 && !s.in_rx_q
+    };
+    ah_release(w);
+    {
+        let s = wref!(w);
+        if resume {
             s.in_rx_q = true;
             cx!(s.ctx).rx_q.push(w);
         }

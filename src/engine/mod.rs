@@ -120,6 +120,11 @@ pub(crate) struct Ctx {
     pub rand_pool: [u8; 256],
     pub rand_pos: usize,
     pub max_http_header_data: usize,
+    /// max_http_header_pool: how many connections may be reading or answering a request
+    /// at once (lws's header tables); more wait, unread, in `ah_wait` (slot, generation).
+    pub ah_pool: usize,
+    pub ah_in_use: usize,
+    pub ah_wait: std::collections::VecDeque<(usize, u32)>,
     /// Session data of connections rebound to another protocol (HTTP keeps it per
     /// transaction): freed at the next safe point, as callbacks may still hold it.
     pub retired_user: Vec<*mut c_void>,
@@ -247,6 +252,8 @@ pub struct lws {
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
     /// Client connections only.
     pub(crate) client: Option<Box<client::ClientInfo>>,
+    /// Holds one of the context's header tables (max_http_header_pool).
+    pub(crate) holds_ah: bool,
     /// After the flush, linger (see State::Linger) instead of closing at once.
     pub(crate) linger: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
@@ -347,6 +354,7 @@ impl lws {
             peer_addr: None,
             client: None,
             linger: false,
+            holds_ah: false,
             http: None,
         }
     }

@@ -71,9 +71,21 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             },
             max_http_header_data: if info.max_http_header_data != 0 {
                 info.max_http_header_data as usize
+            } else if info.max_http_header_data2 != 0 {
+                info.max_http_header_data2 as usize
             } else {
                 4096
             },
+            // lws: without a setting the pool is as large as the fd limit, i.e. unlimited.
+            ah_pool: if info.max_http_header_pool != 0 {
+                info.max_http_header_pool as usize
+            } else if info.max_http_header_pool2 != 0 {
+                info.max_http_header_pool2 as usize
+            } else {
+                usize::MAX
+            },
+            ah_in_use: 0,
+            ah_wait: Default::default(),
             retired_user: Vec::new(),
             server_string: c_string_of(info.server_string),
             destroying: false,

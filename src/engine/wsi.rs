@@ -261,6 +261,16 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
 }
 
 fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
+    if len > 0 && !super::http::ah_acquire(w) {
+        // No header table free: keep the bytes, read nothing more until one is.
+        let s = wref!(w);
+        // SAFETY: ptr[..len] is readable (see input()).
+        let data = unsafe { core::slice::from_raw_parts(ptr, len) };
+        let mut v = data.to_vec();
+        v.extend_from_slice(&s.rx_stash);
+        s.rx_stash = v;
+        return;
+    }
     let parsed = {
         let s = wref!(w);
         if s.hdr.is_empty() && s.timeout_reason != PENDING_TIMEOUT_HOLDING_AH as c_int {
@@ -520,6 +530,8 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         });
     }
     send_raw(w, &resp);
+    // A WebSocket needs no header table any more.
+    super::http::ah_release(w);
     if wref!(w).state != State::Ws {
         return false;
     }
@@ -857,6 +869,7 @@ pub(crate) fn finish_close(w: *mut lws) {
         // a stale event for this slot is ignored by its generation.  One syscall less per
         // connection.
     }
+    super::http::ah_release(w);
     let (drop_reason, closed_reason) = match (is_client(w), was_ws) {
         (false, true) => (
             Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL),
