@@ -364,6 +364,8 @@ int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
 
 #define LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS 6144
 
+#define LWS_WRITE_CLIENT_IGNORE_XOR_MASK 128
+
 #define CONTEXT_PORT_NO_LISTEN -1
 
 #define CONTEXT_PORT_NO_LISTEN_SERVER -2
@@ -549,6 +551,7 @@ enum lws_mount_protocols {
 
 enum lws_authentication_mode {
         LWSAUTHM_DEFAULT = 0,
+        LWSAUTHM_BASIC_AUTH_CALLBACK = 268435456,
 };
 
 enum lws_client_connect_ssl_connection_flags {
@@ -724,6 +727,7 @@ enum lws_h2_settings {
         H2SET_MAX_HEADER_LIST_SIZE = 6,
         H2SET_RESERVED7 = 7,
         H2SET_ENABLE_CONNECT_PROTOCOL = 8,
+        H2SET_COUNT = 9,
 };
 
 enum lws_close_status {
@@ -779,6 +783,7 @@ enum pending_timeout {
         PENDING_TIMEOUT_THREADPOOL_TASK = 30,
         PENDING_TIMEOUT_KILLED_BY_PROXY_CLIENT_CLOSE = 31,
         PENDING_TIMEOUT_USER_OK = 32,
+        PENDING_TIMEOUT_USER_REASON_BASE = 1000,
 };
 
 enum lws_adoption_type {

@@ -177,6 +177,7 @@ pub use lws_mount_protocols::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_authentication_mode {
     LWSAUTHM_DEFAULT = 0,
+    LWSAUTHM_BASIC_AUTH_CALLBACK = 268435456,
 }
 pub use lws_authentication_mode::*;
 
@@ -364,6 +365,7 @@ pub enum lws_h2_settings {
     H2SET_MAX_HEADER_LIST_SIZE = 6,
     H2SET_RESERVED7 = 7,
     H2SET_ENABLE_CONNECT_PROTOCOL = 8,
+    H2SET_COUNT = 9,
 }
 pub use lws_h2_settings::*;
 
@@ -425,6 +427,7 @@ pub enum pending_timeout {
     PENDING_TIMEOUT_THREADPOOL_TASK = 30,
     PENDING_TIMEOUT_KILLED_BY_PROXY_CLIENT_CLOSE = 31,
     PENDING_TIMEOUT_USER_OK = 32,
+    PENDING_TIMEOUT_USER_REASON_BASE = 1000,
 }
 pub use pending_timeout::*;
 
@@ -623,3 +626,4 @@ pub const LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT: u64 = 4098;
 pub const LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT: u64 = 4104;
 pub const LWS_SERVER_OPTION_SSL_ECDH: u64 = 4608;
 pub const LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS: u64 = 6144;
+pub const LWS_WRITE_CLIENT_IGNORE_XOR_MASK: c_int = 128;

@@ -242,6 +242,8 @@ pub(crate) struct Http {
     pub cache_intermediaries: bool,
     pub response_code: u32,
     pub tx_content_remain: u64,
+    /// After basic auth: the user name the Authorization header now reads as.
+    pub auth_user: Option<Vec<u8>>,
     /// Long-lived response (lws_http_mark_sse): no keep-alive handling, no timeout.
     pub sse: bool,
     /// HTTP_BIND_PROTOCOL was answered 0 (so HTTP_DROP_PROTOCOL is owed).
@@ -273,6 +275,7 @@ impl Http {
             response_code: 0,
             tx_content_remain: 0,
             sse: false,
+            auth_user: None,
             bind_balance: false,
         }
     }
@@ -311,6 +314,11 @@ pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
             Some(x) if !x.path_frags.is_empty() => x.path_frags.clone(),
             _ => Vec::new(),
         };
+    }
+    if h == WSI_TOKEN_HTTP_AUTHORIZATION as u32 {
+        if let Some(u) = s.http.as_ref().and_then(|x| x.auth_user.as_ref()) {
+            return vec![u.clone()];
+        }
     }
     if h == (WSI_TOKEN_HTTP as u32) {
         let v = if req.version == 1 {
@@ -911,10 +919,12 @@ fn mounted(w: *mut lws, mp: *const lws_http_mount, uri: &[u8]) -> Step {
     if let Hit::Done(ok) = redirect_hit(w, mp) {
         return if ok { Step::Done } else { Step::Close };
     }
-    // Basic auth.
-    if let Some(file) = mount_str(m.basic_auth_login_file) {
-        let auth = joined(w, WSI_TOKEN_HTTP_AUTHORIZATION as c_int);
-        match check_basic_auth(file, &auth) {
+    // Basic auth: a login file, or (LWSAUTHM_BASIC_AUTH_CALLBACK) the protocol's
+    // VERIFY_BASIC_AUTHORIZATION callback.
+    let mode = m.auth_mask & AUTH_MODE_MASK as u32;
+    let file = mount_str(m.basic_auth_login_file);
+    if file.is_some() || mode != LWSAUTHM_DEFAULT as u32 {
+        match basic_auth(w, file, mode) {
             Auth::Ok => {}
             Auth::Failed => {
                 return if unauthorised(w) == 0 {
@@ -1031,39 +1041,53 @@ enum Auth {
     Bad,
 }
 
-/// Basic auth against a login file of "user:password" lines.  A whole line must match
-/// (lws matches a suffix of a line too: `ser:pass` passes for `user:pass`; we do not
-/// repeat that).
-fn check_basic_auth(file: &[u8], auth: &[u8]) -> Auth {
-    use base64::Engine;
-    if auth.is_empty() {
+/// lws_check_basic_auth.  The login file must hold the credentials as a whole line (lws
+/// also admits a suffix of a line: `ser:pass` passes for `user:pass`; we do not repeat
+/// that).  Accepted, the Authorization header reads as the user name alone, as lws
+/// rewrites it.
+fn basic_auth(w: *mut lws, file: Option<&[u8]>, mode: u32) -> Auth {
+    use crate::http::auth::{parse_basic_auth, username, BasicAuth};
+    if fragments(w, WSI_TOKEN_HTTP_AUTHORIZATION as c_int).len() > 1 {
+        lwsl_err!("fragmented basic auth header not allowed");
         return Auth::Failed;
     }
-    let Some(b64) = auth
-        .strip_prefix(b"Basic ")
-        .or_else(|| auth.strip_prefix(b"basic "))
-    else {
-        return Auth::Failed;
+    let value = joined(w, WSI_TOKEN_HTTP_AUTHORIZATION as c_int);
+    let creds = match parse_basic_auth(&value) {
+        BasicAuth::Missing => return Auth::Failed,
+        BasicAuth::Malformed => return Auth::Bad,
+        BasicAuth::Credentials(c) => c,
     };
-    let Ok(plain) = base64::engine::general_purpose::STANDARD.decode(b64.trim_ascii()) else {
-        return Auth::Bad;
-    };
-    if !plain.contains(&b':') {
-        return Auth::Bad;
-    }
-    let path = String::from_utf8_lossy(file).into_owned();
-    let Ok(content) = std::fs::read(&path) else {
-        lwsl_err!("can't open auth file: {}", path);
-        return Auth::Failed;
-    };
-    if content
-        .split(|&b| b == b'\n' || b == b'\r')
-        .any(|line| line == &plain[..])
-    {
-        Auth::Ok
+    let ok = if mode == LWSAUTHM_DEFAULT as u32 {
+        let path =
+            <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(file.unwrap_or(b""));
+        match std::fs::read(path) {
+            Ok(content) => content
+                .split(|&b| b == b'\n' || b == b'\r')
+                .any(|line| line == &creds[..]),
+            Err(_) => {
+                lwsl_err!("can't open auth file: {}", path.to_string_lossy());
+                false
+            }
+        }
+    } else if mode == LWSAUTHM_BASIC_AUTH_CALLBACK as u32 {
+        let mut c = creds.clone();
+        let n = c.len();
+        c.push(0);
+        callback(
+            w,
+            LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION as c_int,
+            c.as_mut_ptr() as *mut c_void,
+            n,
+        ) != 0
     } else {
-        Auth::Failed
+        false
+    };
+    if !ok {
+        lwsl_err!("basic auth lookup failed");
+        return Auth::Failed;
     }
+    ht(w).auth_user = Some(username(&creds).to_vec());
+    Auth::Ok
 }
 
 /// lws_unauthorised_basic_auth: 401 with the realm, then the transaction completes.
