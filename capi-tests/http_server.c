@@ -9,13 +9,20 @@
  *     application/x-zzz), "/cached" (files from WWWDIR/cached with cache-control
  *     settings), "/secret" (files from WWWDIR/secret behind basic auth checked against
  *     LOGINFILE), "/moved" (LWSMPRO_REDIR_HTTP), and the callback mounts "/dyn",
- *     "/post", "/form", "/status", "/redir", "/sse" of protocol "http-test"; error
+ *     "/post", "/form", "/status", "/redir", "/sse", "/api" of protocol "http-test"; error
  *     document "/404.html"; an extra header on every response; ws upgrades to
  *     "lws-test-ws" checked strictly against the vhost's name and port
  *     (LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK).
  *  "second": chosen by "Host: second..."; "/" is a callback mount of "http-test" that
  *     names the vhost; its own extra header, and lws's security headers
- *     (LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE).
+ *     (LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE); "/api/..." there
+ *     is answered as on "localhost" (a vhost without error document).
+ *
+ * "/api/..." exercises the lower-level API: "status" (lws_add_http_header_status,
+ * lws_add_http_header_content_length, lws_finalize_http_header, then lws_write),
+ * "tokens" (lws_token_to_string, lws_hdr_fragment_length, lws_hdr_custom_length),
+ * "file" (lws_serve_http_file), "detach" (lws_http_headers_detach), "upload" (a form
+ * through lws_spa_create).
  *
  * stdout: "listening on port N", then a line per callback ("localhost HTTP /x", ...),
  * which the driver reads to check the callback order; callbacks about polling and
@@ -56,6 +63,7 @@ struct wss {			/* lws-test-ws */
 
 static volatile int interrupted;
 static struct lws_context *gctx;
+static const char *www_dir = "www";
 
 static const char *
 rname(int r)
@@ -291,6 +299,270 @@ file_cb(void *data, const char *name, const char *filename, char *buf, int len,
 
 static const char * const form_params[] = { "text", "num", "upload" };
 
+/* A whole response written at once from the callback: headers built piece by piece with
+ * the low-level builders, then the body, then the transaction is completed. */
+static int
+api_reply(struct lws *wsi, unsigned int code, const char *body, size_t body_len)
+{
+	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *p = start,
+		      *end = buf + sizeof(buf) - 1;
+
+	if (lws_add_http_header_status(wsi, code, &p, end))
+		return -1;
+	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+					 (const unsigned char *)"text/plain", 10, &p, end))
+		return -1;
+	if (lws_add_http_header_content_length(wsi, body_len, &p, end))
+		return -1;
+	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-api:",
+					(const unsigned char *)"1", 1, &p, end))
+		return -1;
+	if (lws_finalize_http_header(wsi, &p, end))
+		return -1;
+	if (lws_write(wsi, start, lws_ptr_diff_size_t(p, start), LWS_WRITE_HTTP_HEADERS) !=
+	    lws_ptr_diff(p, start))
+		return -1;
+	if (body_len) {
+		memcpy(start, body, body_len);
+		if (lws_write(wsi, start, body_len, LWS_WRITE_HTTP_FINAL) != (int)body_len)
+			return -1;
+	}
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
+/* the builders' return values at the edges of a buffer: the buffer is big, `end` is
+ * moved so that only `room` bytes are left */
+static void
+api_edges(struct lws *wsi, struct pss *pss)
+{
+	static const int rooms[] = { 0, 2, 3, 10, 20 };
+	unsigned char buf[256], *p;
+	int i, r;
+
+	for (i = 0; i < (int)LWS_ARRAY_SIZE(rooms); i++) {
+		p = buf;
+		r = lws_finalize_http_header(wsi, &p, buf + rooms[i]);
+		pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+				sizeof(pss->body) - pss->body_len,
+				"finalize room=%d -> %d, wrote %d\n", rooms[i], r,
+				(int)lws_ptr_diff(p, buf));
+	}
+	for (i = 0; i < (int)LWS_ARRAY_SIZE(rooms); i++) {
+		p = buf;
+		r = lws_add_http_header_content_length(wsi, 12345, &p, buf + rooms[i]);
+		pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+				sizeof(pss->body) - pss->body_len,
+				"content_length room=%d -> %d, wrote %d\n", rooms[i], r,
+				(int)lws_ptr_diff(p, buf));
+	}
+	p = buf;
+	r = lws_add_http_header_status(wsi, 200, &p, buf + 20);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "status room=20 -> %d\n", r);
+	p = buf;
+	r = lws_add_http_header_status(wsi, 200, &p, buf + sizeof(buf));
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "status room=%d -> %d: %.*s",
+			(int)sizeof(buf), r, (int)lws_ptr_diff(p, buf), (const char *)buf);
+	p = buf;
+	r = lws_add_http_header_content_length(wsi, 0, &p, buf + sizeof(buf));
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "content_length 0 -> %d: %.*s",
+			r, (int)lws_ptr_diff(p, buf), (const char *)buf);
+}
+
+/* "tok N=..." with \r and \n shown as such, "(null)" for NULL */
+static void
+api_token(struct pss *pss, int t)
+{
+	const unsigned char *s = lws_token_to_string((enum lws_token_indexes)t);
+	char esc[128];
+	size_t n = 0;
+
+	if (!s) {
+		if (t == WSI_TOKEN_COUNT)
+			app(pss, "tok COUNT=(null)\n", NULL, 0);
+		else
+			pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+					sizeof(pss->body) - pss->body_len, "tok %d=(null)\n", t);
+		return;
+	}
+	while (*s && n < sizeof(esc) - 3) {
+		if (*s == '\r' || *s == '\n') {
+			esc[n++] = '\\';
+			esc[n++] = *s == '\r' ? 'r' : 'n';
+		} else
+			esc[n++] = (char)*s;
+		s++;
+	}
+	esc[n] = '\0';
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "tok %d=%s\n", t, esc);
+}
+
+static const struct {
+	const char *name;
+	int len;
+} customs[] = {
+	{ "x-custom:", 9 }, { "X-Custom:", 9 }, { "x-custom", 8 }, { "x-empty:", 8 },
+	{ "x-rep:", 6 }, { "x-absent:", 9 }, { "x-cust", 6 }, { "", 0 },
+};
+
+static const struct {
+	const char *name;
+	enum lws_token_indexes h;
+} frag_hdrs[] = {
+	{ "args", WSI_TOKEN_HTTP_URI_ARGS }, { "accept", WSI_TOKEN_HTTP_ACCEPT },
+	{ "cookie", WSI_TOKEN_HTTP_COOKIE }, { "host", WSI_TOKEN_HOST },
+	{ "range", WSI_TOKEN_HTTP_RANGE },
+};
+
+static void
+api_tokens(struct lws *wsi, struct pss *pss)
+{
+	char buf[256];
+	int i, f, n;
+
+	if (lws_get_urlarg_by_name(wsi, "all=", buf, sizeof(buf))) {
+		for (i = 0; i < WSI_TOKEN_COUNT; i++)
+			api_token(pss, i);
+	} else {
+		api_token(pss, WSI_TOKEN_GET_URI);
+		api_token(pss, WSI_TOKEN_HOST);
+		api_token(pss, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+		api_token(pss, WSI_TOKEN_HTTP_URI_ARGS);
+		api_token(pss, WSI_TOKEN_HEAD_URI);
+	}
+	api_token(pss, WSI_TOKEN_COUNT);
+	api_token(pss, -1);
+	api_token(pss, 1000);
+
+	for (i = 0; i < (int)LWS_ARRAY_SIZE(frag_hdrs); i++) {
+		pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+				sizeof(pss->body) - pss->body_len, "%s total=%d frags=",
+				frag_hdrs[i].name, lws_hdr_total_length(wsi, frag_hdrs[i].h));
+		for (f = -1; f < 5; f++)
+			pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+					sizeof(pss->body) - pss->body_len, "%s%d",
+					f > -1 ? "," : "",
+					lws_hdr_fragment_length(wsi, frag_hdrs[i].h, f));
+		n = lws_hdr_copy(wsi, buf, sizeof(buf), frag_hdrs[i].h);
+		app(pss, " copy=%s\n", buf, n);
+	}
+	for (i = 0; i < (int)LWS_ARRAY_SIZE(customs); i++) {
+		n = lws_hdr_custom_copy(wsi, buf, sizeof(buf), customs[i].name, customs[i].len);
+		pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+				sizeof(pss->body) - pss->body_len,
+				"custom_length '%.*s' %d -> %d (copy %d '%s')\n", customs[i].len,
+				customs[i].name, customs[i].len,
+				lws_hdr_custom_length(wsi, customs[i].name, customs[i].len), n,
+				n >= 0 ? buf : "");
+	}
+}
+
+static void
+api_detach(struct lws *wsi, struct pss *pss)
+{
+	char buf[64];
+	int n;
+
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "before: host=%d get_uri=%d custom=%d\n",
+			lws_hdr_total_length(wsi, WSI_TOKEN_HOST),
+			lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI),
+			lws_hdr_custom_length(wsi, "x-custom:", 9));
+	n = lws_http_headers_detach(wsi);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "detach=%d\n", n);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len,
+			"after: host=%d get_uri=%d args=%d frag0=%d custom=%d\n",
+			lws_hdr_total_length(wsi, WSI_TOKEN_HOST),
+			lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI),
+			lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS),
+			lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, 0),
+			lws_hdr_custom_length(wsi, "x-custom:", 9));
+	strcpy(buf, "junk");
+	n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HOST);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "copy host=%d '%s'\n", n, buf);
+	n = lws_hdr_copy_fragment(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_URI_ARGS, 0);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "copy_fragment args 0=%d\n", n);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "urlarg a==%s\n",
+			lws_get_urlarg_by_name(wsi, "a=", buf, sizeof(buf)) ? buf : "(null)");
+	n = lws_http_headers_detach(wsi);
+	pss->body_len += (size_t)lws_snprintf(pss->body + pss->body_len,
+			sizeof(pss->body) - pss->body_len, "detach again=%d\n", n);
+}
+
+/* /api/...: rest is what follows "/api" */
+static int
+api(struct lws *wsi, struct pss *pss, const char *rest)
+{
+	char buf[256], path[768], detail[300];
+	int n;
+
+	pss->body_len = 0;
+	if (!strcmp(rest, "/status")) {
+		unsigned int code = 200;
+
+		if (lws_get_urlarg_by_name(wsi, "code=", buf, sizeof(buf)))
+			code = (unsigned int)atoi(buf);
+		if (lws_get_urlarg_by_name(wsi, "flag=", buf, sizeof(buf)))
+			code |= LWSAHH_FLAG_NO_SERVER_NAME;
+		app(pss, "status api\n", NULL, 0);
+		if (lws_get_urlarg_by_name(wsi, "edges=", buf, sizeof(buf)))
+			api_edges(wsi, pss);
+		return api_reply(wsi, code, pss->body, pss->body_len);
+	}
+	if (!strcmp(rest, "/tokens")) {
+		api_tokens(wsi, pss);
+		return api_reply(wsi, 200, pss->body, pss->body_len);
+	}
+	if (!strcmp(rest, "/detach")) {
+		api_detach(wsi, pss);
+		return api_reply(wsi, 200, pss->body, pss->body_len);
+	}
+	if (!strcmp(rest, "/file")) {
+		const char *ct = "text/x-api", *other = NULL;
+
+		if (!lws_get_urlarg_by_name(wsi, "f=", buf, sizeof(buf)))
+			strcpy(buf, "plain.txt");
+		lws_snprintf(path, sizeof(path), "%s/%s", www_dir, buf);
+		if (lws_get_urlarg_by_name(wsi, "ct=", detail, sizeof(detail)))
+			ct = !strcmp(detail, "null") ? NULL : detail;
+		if (lws_get_urlarg_by_name(wsi, "hdr=", buf, sizeof(buf)))
+			other = !strcmp(buf, "cc") ?
+				"Cache-Control: max-age=5\x0d\x0a" :
+				"x-file-a: 1\x0d\x0ax-file-b: two\x0d\x0a";
+		n = lws_serve_http_file(wsi, path, ct, other, other ? (int)strlen(other) : 0);
+		printf("%s api file ret=%d\n", lws_get_vhost_name(lws_get_vhost(wsi)),
+		       n < 0 ? -1 : n);
+		if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+			return -1;
+		return 0;
+	}
+	if (!strcmp(rest, "/upload")) {
+		int storage = 1024;
+
+		if (!lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+			return api_reply(wsi, 405, "POST only\n", 10);
+		if (lws_get_urlarg_by_name(wsi, "storage=", buf, sizeof(buf)))
+			storage = atoi(buf);
+		pss->spa = lws_spa_create(wsi, form_params, (int)LWS_ARRAY_SIZE(form_params),
+					  storage, file_cb, pss);
+		if (!pss->spa)
+			return -1;
+		pss->kind = K_FORM;
+		return 0;
+	}
+	return api_reply(wsi, 404, "no such api\n", 12);
+}
+
 static int
 callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 	      size_t len)
@@ -324,6 +596,12 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_HTTP:
 		memset(pss, 0, sizeof(*pss));
 		if (!strcmp(lws_get_vhost_name(lws_get_vhost(wsi)), "second")) {
+			char *up = NULL;
+			int ul = 0;
+
+			if (lws_http_get_uri_and_method(wsi, &up, &ul) >= 0 && up &&
+			    under(up, "/api"))
+				return api(wsi, pss, up + 4);
 			pss->body_len = (size_t)lws_snprintf(pss->body, sizeof(pss->body),
 					"second vhost: %.*s\n", (int)len, (const char *)in);
 			return start_text(wsi, pss, sizeof(pss->body));
@@ -337,6 +615,8 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 				return -1;
 			if (under(up, "/dyn"))
 				return dyn(wsi, pss, up + 4, in, len);
+			if (under(up, "/api"))
+				return api(wsi, pss, up + 4);
 			if (under(up, "/post")) {
 				if (!lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI)) {
 					pss->body_len = (size_t)lws_snprintf(pss->body,
@@ -566,7 +846,7 @@ main(int argc, char **argv)
 	static struct lws_protocol_vhost_options hdr2 = {
 		&hdr2b, NULL, "x-test-vhost:", "second"
 	};
-	static struct lws_http_mount m_sse, m_redir, m_status, m_form, m_post, m_dyn,
+	static struct lws_http_mount m_api, m_sse, m_redir, m_status, m_form, m_post, m_dyn,
 				     m_moved, m_secret, m_cached, m_root, m2_root;
 	static char origin_root[512], origin_cached[512], origin_secret[512];
 	struct lws_context_creation_info info;
@@ -579,7 +859,7 @@ main(int argc, char **argv)
 		if (!strcmp(argv[i], "-p"))
 			port = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-d"))
-			www = argv[i + 1];
+			www = www_dir = argv[i + 1];
 		else if (!strcmp(argv[i], "-a"))
 			login = argv[i + 1];
 		else if (!strcmp(argv[i], "-P"))
@@ -596,7 +876,8 @@ main(int argc, char **argv)
 	m.mount_next = next; m.mountpoint = point; m.origin = "http-test"; \
 	m.origin_protocol = LWSMPRO_CALLBACK; m.mountpoint_len = (unsigned char)strlen(point)
 
-	CB_MOUNT(m_sse, "/sse", NULL);
+	CB_MOUNT(m_api, "/api", NULL);
+	CB_MOUNT(m_sse, "/sse", &m_api);
 	CB_MOUNT(m_redir, "/redir", &m_sse);
 	CB_MOUNT(m_status, "/status", &m_redir);
 	CB_MOUNT(m_form, "/form", &m_status);
