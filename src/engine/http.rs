@@ -64,7 +64,7 @@ pub(crate) fn ah_release(w: *mut lws) {
 
 /// lws's header names, indexed by `enum lws_token_indexes` (default build: every
 /// optional group on).  Request headers are matched against these.
-pub(crate) const TOKEN_NAMES: [&str; 88] = [
+pub(crate) const TOKEN_NAMES: [&str; 89] = [
     "get ",
     "post ",
     "options ",
@@ -153,6 +153,8 @@ pub(crate) const TOKEN_NAMES: [&str; 88] = [
     ":protocol",
     "x-auth-token:",
     "x-amzn-dss-signature:",
+    // _WSI_TOKEN_CLIENT_SENT_PROTOCOLS: lws's table ends with this unmatchable entry.
+    "",
 ];
 
 /// The request methods lws knows, as (method, token), in lws's `methods[]` order.
@@ -332,9 +334,23 @@ pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
     let Some(name) = name.strip_suffix(':') else {
         return Vec::new();
     };
-    req.header_values(&s.hdr, name)
-        .map(|v| v.to_vec())
-        .collect()
+    // lws's parser starts each later occurrence of a header with a space of its own and
+    // keeps the request's whitespace after the colon (parsers.c, issue_char(wsi, ' ')).
+    let mut out = Vec::new();
+    for (n, v) in &req.headers {
+        if !s.hdr[n.clone()].eq_ignore_ascii_case(name.as_bytes()) {
+            continue;
+        }
+        if out.is_empty() {
+            out.push(s.hdr[v.clone()].to_vec());
+        } else {
+            let mut f = vec![b' '];
+            let from = (n.end + 1).min(v.start);
+            f.extend_from_slice(&s.hdr[from..v.end.max(from)]);
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// lws_hdr_total_length: the fragments' lengths plus one separator between each.
@@ -1129,31 +1145,48 @@ pub(crate) fn add_header(
     p: &mut *mut u8,
     end: *mut u8,
 ) -> c_int {
-    let room = (end as usize).saturating_sub(*p as usize);
-    let mut need = value.len() + 2;
-    if let Some(n) = name {
-        need += n.len() + if n.contains(&b':') { 1 } else { 2 };
-    }
-    if need >= room || (*p).is_null() {
+    // Byte for byte as lws_add_http_header_by_name, including what a call that fails
+    // has already written (the name, as far as it fits).
+    let room = |p: *mut u8| (end as usize).saturating_sub(p as usize);
+    if (*p).is_null() {
         return 1;
     }
-    let mut out = Vec::with_capacity(need);
     if let Some(n) = name {
-        out.extend_from_slice(n);
-        if !n.contains(&b':') {
-            out.push(b':');
+        let mut has_colon = false;
+        for &c in n {
+            if room(*p) == 0 {
+                break;
+            }
+            has_colon |= c == b':';
+            // SAFETY: *p < end: one byte of the caller's buffer.
+            unsafe {
+                **p = c;
+                *p = (*p).add(1);
+            }
         }
-        out.push(b' ');
+        if room(*p) <= if has_colon { 1 } else { 2 } {
+            return 1;
+        }
+        // SAFETY: at least 2 (or 3) bytes remain.
+        unsafe {
+            if !has_colon {
+                **p = b':';
+                *p = (*p).add(1);
+            }
+            **p = b' ';
+            *p = (*p).add(1);
+        }
     }
-    out.extend_from_slice(value);
-    out.extend_from_slice(b"\r\n");
-    if out.len() >= room {
+    if room(*p) <= value.len() + 3 {
         return 1;
     }
-    // SAFETY: out.len() < room bytes are writable at *p (the caller's buffer up to end).
+    // SAFETY: value.len() + 2 < room bytes are writable at *p.
     unsafe {
-        core::ptr::copy_nonoverlapping(out.as_ptr(), *p, out.len());
-        *p = (*p).add(out.len());
+        core::ptr::copy_nonoverlapping(value.as_ptr(), *p, value.len());
+        *p = (*p).add(value.len());
+        **p = b'\r';
+        *(*p).add(1) = b'\n';
+        *p = (*p).add(2);
     }
     0
 }
