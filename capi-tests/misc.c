@@ -5,6 +5,8 @@
  */
 /* lws-diff: ours-only `^random: lws_hex_random`: lws 4.3's lws_hex_random fills len - 1 hex chars, 4.1.6's one fewer */
 #include <libwebsockets.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -238,12 +240,41 @@ test_sha1_bcmp(void)
 	return 0;
 }
 
+static int
+test_purify_open(void)
+{
+	char name[] = "../evil$name%:x\\y..z.txt", path[64], buf[8];
+	int fd, flags;
+
+	lws_filename_purify_inplace(name);
+	printf("purify: %s\n", name);
+	CHECK(!strcmp(name, "__/evil_name__x_y__z.txt"));
+
+	snprintf(path, sizeof(path), "/tmp/lws-misc-open-%d", (int)getpid());
+	unlink(path);
+	fd = lws_open(path, O_CREAT | O_RDWR, 0600);
+	CHECK(fd >= 0);
+	flags = fcntl(fd, F_GETFD);
+	CHECK(flags >= 0 && (flags & FD_CLOEXEC));
+	CHECK(write(fd, "abc", 3) == 3);
+	close(fd);
+	fd = lws_open(path, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "abc", 3));
+	close(fd);
+	unlink(path);
+	CHECK(lws_open(path, O_RDONLY) < 0);
+	printf("lws_open: created 0600, close-on-exec, read back, missing file fails\n");
+
+	return 0;
+}
+
 int
 main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* the transcript up to a crash, if any */
 	if (test_cmdline() || test_builtin() || test_strings() ||
-	    test_time_random() || test_hex() || test_b64() || test_sha1_bcmp())
+	    test_time_random() || test_hex() || test_b64() || test_sha1_bcmp() ||
+	    test_purify_open())
 		return 1;
 	printf("misc: all OK\n");
 

@@ -14,6 +14,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <netdb.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -63,6 +69,7 @@ typedef struct ssl_ctx_st SSL_CTX;
 void _lws_log(int filter, const char *format, ...) LWS_FORMAT(2);
 void _lws_logv(int filter, const char *format, va_list vl);
 int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
+int lws_open(const char *__file, int __oflag, ...);
 #ifdef __cplusplus
 }
 #endif
@@ -70,6 +77,7 @@ int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
 /* Pointer arithmetic helpers, as lws defines them. */
 #define lws_container_of(P, T, M) ((T *)((char *)(P) - offsetof(T, M)))
 #define LWS_ARRAY_SIZE(_x) (sizeof(_x) / sizeof(_x[0]))
+#define LWS_USEC_PER_SEC ((lws_usec_t)1000000)
 #define lws_ptr_diff(head, tail) ((int)((char *)(head) - (char *)(tail)))
 #define lws_ptr_diff_size_t(head, tail) ((size_t)(ptrdiff_t)((char *)(head) - (char *)(tail)))
 
@@ -1314,6 +1322,8 @@ int lws_b64_decode_string_len(const char *in_, int in_len, char *out, int out_si
 unsigned char *lws_SHA1(const unsigned char *d, size_t n, unsigned char *md);
 
 int lws_timingsafe_bcmp(const void *a, const void *b, uint32_t len);
+
+void lws_filename_purify_inplace(char *filename);
 
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,

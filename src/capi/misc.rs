@@ -480,3 +480,27 @@ mod tests {
         assert!(toml.contains(&want), "cbindgen.toml lacks {want}");
     }
 }
+
+/// Replaces the characters that could take a file name somewhere else ("..", ':', '\\',
+/// '$', '%') with '_', in place.
+#[no_mangle]
+pub unsafe extern "C" fn lws_filename_purify_inplace(filename: *mut c_char) {
+    ffi!("lws_filename_purify_inplace", (), {
+        need!("lws_filename_purify_inplace", filename);
+        // SAFETY: a NUL-terminated string the caller owns and lets us modify.
+        let len = unsafe { libc::strlen(filename) };
+        // SAFETY: len bytes before the NUL are the caller's writable string.
+        let s = unsafe { core::slice::from_raw_parts_mut(filename as *mut u8, len) };
+        let mut i = 0;
+        while i < len {
+            if s[i] == b'.' && i + 1 < len && s[i + 1] == b'.' {
+                s[i] = b'_';
+                s[i + 1] = b'_';
+            }
+            if matches!(s[i], b':' | b'\\' | b'$' | b'%') {
+                s[i] = b'_';
+            }
+            i += 1;
+        }
+    })
+}

@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/types.h>
 
 #define VISIBLE __attribute__((visibility("default")))
 
@@ -54,5 +57,28 @@ VISIBLE int lws_snprintf(char *str, size_t size, const char *format, ...)
 	}
 	if ((size_t)n >= size)
 		return (int)size;
+	return n;
+}
+
+/* open(2) with lws's rules: the mode argument only with O_CREAT or O_TMPFILE, and the fd
+ * is close-on-exec. */
+VISIBLE int lws_open(const char *file, int oflag, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!file)
+		return -1;
+	va_start(ap, oflag);
+	if ((oflag & O_CREAT) == O_CREAT
+#if defined(O_TMPFILE)
+	    || (oflag & O_TMPFILE) == O_TMPFILE
+#endif
+	    )
+		n = open(file, oflag | O_CLOEXEC, (mode_t)va_arg(ap, unsigned int));
+	else
+		n = open(file, oflag | O_CLOEXEC);
+	va_end(ap);
+
 	return n;
 }

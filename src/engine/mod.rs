@@ -139,8 +139,14 @@ pub(crate) struct Ctx {
 pub struct lws_vhost {
     pub(crate) ctx: *mut lws_context,
     pub(crate) name: std::ffi::CString,
-    /// The caller's protocol array (lws keeps the caller's pointer too).
+    /// The caller's protocol array (lws keeps the caller's pointer too), or
+    /// `owned_protocols` when they came through `pprotocols` or were not given.
     pub(crate) protocols: *const lws_protocols,
+    /// Keeps the array `protocols` points into alive (never read directly).
+    #[allow(dead_code)]
+    pub(crate) owned_protocols: Vec<lws_protocols>,
+    pub(crate) finalize: Option<unsafe extern "C" fn(*mut lws_vhost, *mut c_void)>,
+    pub(crate) finalize_arg: *mut c_void,
     pub(crate) count_protocols: usize,
     pub(crate) pvo: *const lws_protocol_vhost_options,
     pub(crate) options: u64,

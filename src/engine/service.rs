@@ -148,19 +148,66 @@ pub(crate) unsafe fn create_vhost(
     ctx: *mut lws_context,
     info: &lws_context_creation_info,
 ) -> Option<*mut lws_vhost> {
+    // The protocols: the caller's array (kept by pointer, so lws_get_protocol() answers
+    // with the caller's own entries), else a copy of what `pprotocols` points to, else
+    // lws's default list of one HTTP protocol ("http-only", lws_callback_http_dummy).
+    let mut owned: Vec<lws_protocols> = Vec::new();
     let mut count = 0usize;
-    if !info.protocols.is_null() {
+    let protocols = if !info.protocols.is_null() {
         // SAFETY: lws's contract: the array ends with an entry whose callback is NULL.
         while unsafe { (*info.protocols.add(count)).callback }.is_some() {
             count += 1;
         }
-    }
+        info.protocols
+    } else {
+        if !info.pprotocols.is_null() {
+            // SAFETY: lws's contract: a NULL-terminated array of protocol pointers.
+            while let Some(p) = unsafe { (*info.pprotocols.add(count)).as_ref() } {
+                owned.push(*p);
+                count += 1;
+            }
+        } else {
+            type RawCb = unsafe extern "C" fn(
+                *mut lws,
+                c_int,
+                *mut core::ffi::c_void,
+                *mut core::ffi::c_void,
+                usize,
+            ) -> c_int;
+            let dummy: RawCb = crate::capi::writeable::lws_callback_http_dummy;
+            // SAFETY: the same C ABI: the reason enum is passed as an int.
+            let cb = unsafe {
+                core::mem::transmute::<
+                    RawCb,
+                    unsafe extern "C" fn(
+                        *mut lws,
+                        lws_callback_reasons,
+                        *mut core::ffi::c_void,
+                        *mut core::ffi::c_void,
+                        usize,
+                    ) -> c_int,
+                >(dummy)
+            };
+            // SAFETY: lws_protocols is plain C data; all-zero is its list terminator.
+            let mut p: lws_protocols = unsafe { core::mem::zeroed() };
+            p.name = c"http-only".as_ptr();
+            p.callback = Some(cb);
+            owned.push(p);
+            count = 1;
+        }
+        // SAFETY: as above, the zeroed terminator entry.
+        owned.push(unsafe { core::mem::zeroed() });
+        owned.as_ptr()
+    };
     let name = c_string_of(info.vhost_name).unwrap_or_else(|| "default".to_string());
     let vh = Box::into_raw(Box::new(lws_vhost {
         ctx,
         name: std::ffi::CString::new(name.clone()).unwrap_or_default(),
-        protocols: info.protocols,
+        protocols,
+        owned_protocols: owned,
         count_protocols: count,
+        finalize: info.finalize,
+        finalize_arg: info.finalize_arg,
         pvo: info.pvo,
         options: info.options,
         listen_port: info.port,
@@ -385,6 +432,13 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
         }
     }
     cx!(ctx).vhosts.retain(|&x| x != vh);
+    // info.finalize: the application's last word on this vhost.
+    let (fin, arg) = (vh!(vh).finalize, vh!(vh).finalize_arg);
+    if let Some(f) = fin {
+        // SAFETY: the caller's function, called with the vhost and its own argument as
+        // lws does; the vhost is still allocated.
+        unsafe { f(vh, arg) };
+    }
     // SAFETY: vh came from Box::into_raw in create_vhost; nothing refers to it now (its
     // connections are closed, the listener is gone).
     drop(unsafe { Box::from_raw(vh) });

@@ -233,7 +233,7 @@ pub fn accept_key(key: &[u8]) -> [u8; 28] {
 /// (complete header lines, each ending in CRLF) and the blank line.
 pub fn write_101(out: &mut Vec<u8>, accept: &[u8; 28], protocol: Option<&[u8]>, extra: &[u8]) {
     out.extend_from_slice(
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
           Sec-WebSocket-Accept: ",
     );
     out.extend_from_slice(accept);
@@ -486,7 +486,7 @@ mod tests {
         assert_eq!(
             out,
             b"HTTP/1.1 101 Switching Protocols\r\n\
-              Upgrade: websocket\r\n\
+              Upgrade: WebSocket\r\n\
               Connection: Upgrade\r\n\
               Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
               Sec-WebSocket-Protocol: chat\r\n\
