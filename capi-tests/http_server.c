@@ -593,6 +593,23 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	}
 
 	switch (reason) {
+	case LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION:
+		/* the /vauth mount's verifier: "cb:ok" only */
+		return len == 5 && !memcmp(in, "cb:ok", 5);
+
+	case LWS_CALLBACK_ADD_HEADERS: {
+		/* the /addh file mount names this protocol: lws asks it for headers */
+		struct lws_process_html_args *args = (struct lws_process_html_args *)in;
+		unsigned char *p = (unsigned char *)args->p;
+
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-added-by:",
+				(const unsigned char *)"http-test", 9, &p,
+				p + args->max_len))
+			return 1;
+		args->p = (char *)p;
+		return 0;
+	}
+
 	case LWS_CALLBACK_HTTP:
 		memset(pss, 0, sizeof(*pss));
 		if (!strcmp(lws_get_vhost_name(lws_get_vhost(wsi)), "second")) {
@@ -613,6 +630,17 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
 			if (lws_http_get_uri_and_method(wsi, &up, &ul) < 0 || !up)
 				return -1;
+			if (under(up, "/vauth")) {
+				char user[64];
+
+				/* after basic auth, lws's Authorization reads as the user */
+				if (lws_hdr_copy(wsi, user, sizeof(user),
+						 WSI_TOKEN_HTTP_AUTHORIZATION) < 0)
+					user[0] = '\0';
+				pss->body_len = (size_t)lws_snprintf(pss->body,
+						sizeof(pss->body), "vauth user=%s\n", user);
+				return start_text(wsi, pss, sizeof(pss->body));
+			}
 			if (under(up, "/dyn"))
 				return dyn(wsi, pss, up + 4, in, len);
 			if (under(up, "/api"))
@@ -846,7 +874,7 @@ main(int argc, char **argv)
 	static struct lws_protocol_vhost_options hdr2 = {
 		&hdr2b, NULL, "x-test-vhost:", "second"
 	};
-	static struct lws_http_mount m_api, m_sse, m_redir, m_status, m_form, m_post, m_dyn,
+	static struct lws_http_mount m_vauth, m_addh, m_api, m_sse, m_redir, m_status, m_form, m_post, m_dyn,
 				     m_moved, m_secret, m_cached, m_root, m2_root;
 	static char origin_root[512], origin_cached[512], origin_secret[512];
 	struct lws_context_creation_info info;
@@ -876,7 +904,16 @@ main(int argc, char **argv)
 	m.mount_next = next; m.mountpoint = point; m.origin = "http-test"; \
 	m.origin_protocol = LWSMPRO_CALLBACK; m.mountpoint_len = (unsigned char)strlen(point)
 
-	CB_MOUNT(m_api, "/api", NULL);
+	CB_MOUNT(m_vauth, "/vauth", NULL);
+	m_vauth.auth_mask = LWSAUTHM_BASIC_AUTH_CALLBACK;
+	m_addh.mount_next = &m_vauth;
+	m_addh.mountpoint = "/addh";
+	m_addh.mountpoint_len = 5;
+	m_addh.origin = origin_root;
+	m_addh.protocol = "http-test";
+	m_addh.def = "index.html";
+	m_addh.origin_protocol = LWSMPRO_FILE;
+	CB_MOUNT(m_api, "/api", &m_addh);
 	CB_MOUNT(m_sse, "/sse", &m_api);
 	CB_MOUNT(m_redir, "/redir", &m_sse);
 	CB_MOUNT(m_status, "/status", &m_redir);

@@ -1056,6 +1056,23 @@ eq("/api/upload with GET: the app's 405", (st, body), ("HTTP/1.1 405 Method Not 
 st, h, _, body = get("/index.html")
 eq("still serving after all that", (st, body), ("HTTP/1.1 200 OK", FILES["index.html"]))
 
+# ---- a file mount naming a protocol: ADD_HEADERS; basic auth by callback -------------
+# lws_http_serve binds the mount's protocol and lets it add headers (ADD_HEADERS);
+# LWSAUTHM_BASIC_AUTH_CALLBACK asks the protocol's VERIFY_BASIC_AUTHORIZATION with
+# "user:password" instead of a login file, and on success the Authorization header
+# reads as the user name (server.c lws_check_basic_auth).
+st, h, _, body = get("/addh/plain.txt")
+eq("a file mount with a protocol: its ADD_HEADERS line is in the answer",
+   (st, h.get("x-added-by"), body), ("HTTP/1.1 200 OK", "http-test", FILES["plain.txt"]))
+st, h, _, body = get("/vauth/x")
+eq("basic auth by callback: no credentials -> 401", (st, h.get("www-authenticate")),
+   ("HTTP/1.1 401 Unauthorized", 'Basic realm="lwsws"'))
+st, h, _, body = get("/vauth/x", headers=[("Authorization", "Basic " + base64.b64encode(b"cb:no").decode())])
+eq("... refused by the callback -> 401", st, "HTTP/1.1 401 Unauthorized")
+st, h, _, body = get("/vauth/x", headers=[("Authorization", "Basic " + base64.b64encode(b"cb:ok").decode())])
+eq("... accepted: the app sees the Authorization header as the user name", (st, body),
+   ("HTTP/1.1 200 OK", b"vauth user=cb\n"))
+
 # ---- max_http_header_pool: a second server with a pool of 2 header tables ------------
 # Two connections holding a table (their heads incomplete) make a third wait unread; when
 # one of them completes its request and the table comes back, the third is served.

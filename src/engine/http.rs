@@ -1548,6 +1548,39 @@ fn serve_mount_file(w: *mut lws, uri: &[u8], origin: &[u8], m: &lws_http_mount) 
         }
         return 0;
     };
+    // A mount naming a protocol: it is bound for the file and may add header lines
+    // (LWS_CALLBACK_ADD_HEADERS), as in lws_http_serve.
+    if let Some(name) = mount_str(m.protocol) {
+        let vh = wsi_vhost(w);
+        let Some(idx) = protocol_by_name(vh, name) else {
+            return -1;
+        };
+        if !bind(w, idx) {
+            return -1;
+        }
+        let mut args = lws_process_html_args {
+            p: bp as *mut c_char,
+            len: 0,
+            max_len: (end as usize - bp as usize) as c_int,
+            r#final: 0,
+            chunked: 0,
+        };
+        if callback(
+            w,
+            LWS_CALLBACK_ADD_HEADERS as c_int,
+            &mut args as *mut _ as *mut c_void,
+            0,
+        ) != 0
+        {
+            return -1;
+        }
+        let np = args.p as *mut u8;
+        if np < bp || np > end {
+            lwsl_err!("ADD_HEADERS moved the header pointer out of its buffer");
+            return -1;
+        }
+        bp = np;
+    }
     let headers_len = bp as usize - buf.as_ptr() as usize;
     let other = buf[..headers_len].to_vec();
     let n = serve_file(w, file, md.len(), Some(mime.as_bytes()), &other, &etag);
