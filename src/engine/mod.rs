@@ -108,7 +108,10 @@ pub(crate) struct Ctx {
     pub sul_owner: Box<SulOwner>,
     /// Connections that asked for WRITEABLE while their socket is known writable: served
     /// this loop turn without a round through the poller.
-    pub writeable_q: std::collections::VecDeque<*mut lws>,
+    pub writeable_q: Vec<*mut lws>,
+    /// The batch being served (swapped with `writeable_q` each turn, so requests made
+    /// while serving go to the next turn; both keep their capacity).
+    pub writeable_batch: Vec<*mut lws>,
     /// Connections whose rx flow was re-enabled, to be read again.
     pub rx_q: Vec<*mut lws>,
     /// The events of one poll, copied out so no borrow of `events` spans a callback.

@@ -58,7 +58,8 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
                 },
                 ctx: null_mut(),
             }),
-            writeable_q: Default::default(),
+            writeable_q: Vec::new(),
+            writeable_batch: Vec::new(),
             rx_q: Vec::new(),
             ready: Vec::new(),
             dead: Vec::new(),
@@ -466,6 +467,18 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
 fn free_dead(ctx: *mut lws_context) {
     let dead = core::mem::take(&mut cx!(ctx).dead);
     for w in dead {
+        // A wsi can be queued for WRITEABLE or rx resume and close in the same turn,
+        // after that turn's queues were served: its entry must go before its memory.
+        let (in_wq, in_rq) = {
+            let s = wref!(w);
+            (s.in_writeable_q, s.in_rx_q)
+        };
+        if in_wq {
+            cx!(ctx).writeable_q.retain(|&q| q != w);
+        }
+        if in_rq {
+            cx!(ctx).rx_q.retain(|&q| q != w);
+        }
         // SAFETY: dead wsis came from Box::into_raw at accept; they are out of the slab
         // and every callback about them has returned.
         drop(unsafe { Box::from_raw(w) });
@@ -590,13 +603,13 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     run_timers(ctx);
     // Only the requests present now: a callback asking again is served next turn, so
     // one busy writer cannot starve the others or the poller.
-    let n = cx!(ctx).writeable_q.len();
-    for _ in 0..n {
-        let Some(w) = cx!(ctx).writeable_q.pop_front() else {
-            break;
-        };
+    let mut batch = core::mem::take(&mut cx!(ctx).writeable_batch);
+    core::mem::swap(&mut batch, &mut cx!(ctx).writeable_q);
+    for &w in &batch {
         wsi::serve_writeable_q(w);
     }
+    batch.clear();
+    cx!(ctx).writeable_batch = batch;
     let rq = core::mem::take(&mut cx!(ctx).rx_q);
     for w in rq {
         wsi::rx_resume(w);

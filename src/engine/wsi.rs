@@ -4,7 +4,7 @@
 use super::*;
 use crate::ws::frame::{self, RxEvent};
 use crate::ws::handshake;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Why {
@@ -186,12 +186,12 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
     let hup = {
         let s = wref!(w);
         s.peer_hup |= hup;
+        if s.state == State::Connecting {
+            super::client::connect_ready(w);
+            return;
+        }
         s.peer_hup
     };
-    if wref!(w).state == State::Connecting {
-        super::client::connect_ready(w);
-        return;
-    }
     if !wref!(w).rx_stash.is_empty() {
         if wref!(w).rx_flow_reasons != 0 {
             return;
@@ -206,39 +206,40 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
         }
     }
     loop {
-        let (buf_ptr, cap) = {
+        let (fd, buf_ptr, cap) = {
             let s = wref!(w);
-            if s.state == State::Dead || s.rx_flow_reasons != 0 || s.state == State::FlushThenClose
+            if s.state == State::Dead
+                || s.rx_flow_reasons != 0
+                || s.state == State::FlushThenClose
+                || s.sock.is_none()
             {
                 return;
             }
             let c = cx!(s.ctx);
-            (c.rbuf.as_mut_ptr(), c.rbuf.len())
+            (s.fd, c.rbuf.as_mut_ptr(), c.rbuf.len())
         };
-        let r = {
-            let s = wref!(w);
-            // SAFETY: rbuf lives as long as the context; nothing else uses it during
-            // this read (the service loop is single-threaded and not re-entered).
-            let buf = unsafe { core::slice::from_raw_parts_mut(buf_ptr, cap) };
-            match s.sock.as_mut() {
-                Some(sock) => sock.read(buf),
-                None => return,
-            }
-        };
-        match r {
-            Ok(0) => {
-                close(w, Why::Gone);
+        // recv(2) itself rather than through mio's and std's Read wrappers (the same
+        // call they end in, without their layers on every message).
+        // SAFETY: fd is the socket `sock` owns (checked present above); rbuf[..cap] is
+        // writable, lives as long as the context, and nothing else uses it during this
+        // read (the service loop is single-threaded and not re-entered).
+        let r = unsafe { libc::recv(fd, buf_ptr.cast(), cap, 0) };
+        if r > 0 {
+            let n = r as usize;
+            input(w, buf_ptr, n);
+            if n < cap && !hup {
                 return;
             }
-            Ok(n) => {
-                input(w, buf_ptr, n);
-                if n < cap && !hup {
-                    return;
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(_) => {
+            continue;
+        }
+        if r == 0 {
+            close(w, Why::Gone);
+            return;
+        }
+        match std::io::Error::last_os_error().kind() {
+            ErrorKind::WouldBlock => return,
+            ErrorKind::Interrupted => continue,
+            _ => {
                 close(w, Why::Gone);
                 return;
             }
@@ -247,6 +248,7 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
 }
 
 /// Bytes from the peer, at `ptr[..len]` (the context read buffer or a stash).
+#[inline]
 pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
     match wref!(w).state {
         State::Http => http_input(w, ptr, len),
@@ -917,6 +919,7 @@ pub(crate) fn finish_close(w: *mut lws) {
 
 /// Queues or sends raw bytes: straight to the socket when nothing is buffered, else
 /// behind what is.  Returns false if the connection failed.
+#[inline]
 pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     let s = wref!(w);
     if s.state == State::Dead || s.write_failed {
@@ -926,20 +929,36 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
         s.out.extend_from_slice(data);
         return true;
     }
+    if s.sock.is_none() {
+        return false;
+    }
     s.out.clear();
     s.out_pos = 0;
     let mut off = 0;
     while off < data.len() {
-        let r = match s.sock.as_mut() {
-            Some(sock) => sock.write(&data[off..]),
-            None => return false,
+        // send(2) itself, as std's TcpStream::write does (MSG_NOSIGNAL: a peer gone is
+        // an EPIPE error, not a signal), without the mio and std layers per message.
+        // SAFETY: fd is the socket `sock` owns (checked present above); data[off..] is
+        // readable.
+        let r = unsafe {
+            libc::send(
+                s.fd,
+                data.as_ptr().add(off).cast(),
+                data.len() - off,
+                libc::MSG_NOSIGNAL,
+            )
         };
-        match r {
-            Ok(0) => break,
-            Ok(n) => off += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-            Err(_) => {
+        if r > 0 {
+            off += r as usize;
+            continue;
+        }
+        if r == 0 {
+            break;
+        }
+        match std::io::Error::last_os_error().kind() {
+            ErrorKind::Interrupted => continue,
+            ErrorKind::WouldBlock => break,
+            _ => {
                 // We may be inside a user callback (lws_write): closing here would end
                 // the connection under the caller's feet.  Stop using the socket and
                 // let the loop close it at its next safe point.
@@ -1012,40 +1031,44 @@ pub(crate) fn send_frame(w: *mut lws, opcode: u8, payload: &[u8]) -> bool {
 /// `buf` points to `len` bytes preceded by at least LWS_PRE writable bytes (lws's
 /// contract for ws writes).
 pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> c_int {
+    const TEXT: c_int = LWS_WRITE_TEXT as c_int;
+    const BINARY: c_int = LWS_WRITE_BINARY as c_int;
+    const CONT: c_int = LWS_WRITE_CONTINUATION as c_int;
+    const PING: c_int = LWS_WRITE_PING as c_int;
+    const PONG: c_int = LWS_WRITE_PONG as c_int;
+    const HTTP: c_int = LWS_WRITE_HTTP as c_int;
+    const HTTP_FINAL: c_int = LWS_WRITE_HTTP_FINAL as c_int;
+    const HTTP_HEADERS: c_int = LWS_WRITE_HTTP_HEADERS as c_int;
+    const HTTP_HEADERS_CONT: c_int = LWS_WRITE_HTTP_HEADERS_CONTINUATION as c_int;
     let state = wref!(w).state;
-    let base = wp & 0x1f;
-    let is_http = [
-        LWS_WRITE_HTTP,
-        LWS_WRITE_HTTP_FINAL,
-        LWS_WRITE_HTTP_HEADERS,
-        LWS_WRITE_HTTP_HEADERS_CONTINUATION,
-    ]
-    .iter()
-    .any(|&p| p as c_int == base);
-    if is_http {
-        if state == State::Dead {
+    let opcode = match wp & 0x1f {
+        TEXT => frame::OP_TEXT,
+        BINARY => frame::OP_BINARY,
+        CONT => frame::OP_CONT,
+        PING => frame::OP_PING,
+        PONG => frame::OP_PONG,
+        HTTP | HTTP_FINAL | HTTP_HEADERS | HTTP_HEADERS_CONT => {
+            if state == State::Dead {
+                return -1;
+            }
+            // SAFETY: buf[..len] readable per the caller.
+            let data = unsafe { core::slice::from_raw_parts(buf, len) };
+            return if send_raw(w, data) { len as c_int } else { -1 };
+        }
+        _ => {
+            if state == State::Ws {
+                lwsl_err!("lws_write: unsupported write protocol {}", wp);
+            } else {
+                lwsl_info!("lws_write: connection is not an open websocket");
+            }
             return -1;
         }
-        // SAFETY: buf[..len] readable per the caller.
-        let data = unsafe { core::slice::from_raw_parts(buf, len) };
-        return if send_raw(w, data) { len as c_int } else { -1 };
-    }
+    };
     if state != State::Ws {
         lwsl_info!("lws_write: connection is not an open websocket");
         return -1;
     }
-    let opcode = match base {
-        x if x == LWS_WRITE_TEXT as c_int => frame::OP_TEXT,
-        x if x == LWS_WRITE_BINARY as c_int => frame::OP_BINARY,
-        x if x == LWS_WRITE_CONTINUATION as c_int => frame::OP_CONT,
-        x if x == LWS_WRITE_PING as c_int => frame::OP_PING,
-        x if x == LWS_WRITE_PONG as c_int => frame::OP_PONG,
-        _ => {
-            lwsl_err!("lws_write: unsupported write protocol {}", wp);
-            return -1;
-        }
-    };
-    if (opcode == frame::OP_PING || opcode == frame::OP_PONG) && len > 125 {
+    if opcode >= frame::OP_CLOSE && len > 125 {
         lwsl_err!("lws_write: control frame payload {} > 125", len);
         return -1;
     }
@@ -1062,13 +1085,19 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
         None
     };
     let hlen = frame::header_len(len as u64, mask.is_some());
-    let mut hdr = [0u8; 14];
-    frame::write_header(&mut hdr, fin, opcode, len as u64, mask);
-    // SAFETY: the LWS_PRE bytes before buf are the caller's headroom for this header;
-    // hlen <= 14 <= LWS_PRE.
+    // The header goes straight into the caller's headroom, and header and payload form
+    // one contiguous frame: one send, no copy.
+    // SAFETY: the LWS_PRE bytes before buf are the caller's headroom for this header
+    // (hlen <= 14 <= LWS_PRE); buf[..len] is the caller's payload.
     let frame = unsafe {
         let start = buf.sub(hlen);
-        core::ptr::copy_nonoverlapping(hdr.as_ptr(), start, hlen);
+        frame::write_header(
+            core::slice::from_raw_parts_mut(start, hlen),
+            fin,
+            opcode,
+            len as u64,
+            mask,
+        );
         core::slice::from_raw_parts(start, hlen + len)
     };
     if send_raw(w, frame) {
@@ -1169,7 +1198,7 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     s.want_writeable = true;
     if s.writable && s.out_pos >= s.out.len() && !s.in_writeable_q {
         s.in_writeable_q = true;
-        cx!(s.ctx).writeable_q.push_back(w);
+        cx!(s.ctx).writeable_q.push(w);
     }
     1
 }

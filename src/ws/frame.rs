@@ -169,6 +169,7 @@ pub fn header_len(payload_len: u64, masked: bool) -> usize {
 /// Writes a frame header into `dst[..n]` and returns `n` (== [`header_len`]).  The length
 /// uses the minimal encoding.  `opcode` is taken modulo 16; RSV bits are zero.  `dst` must
 /// hold at least `n` bytes (14 always suffices); `payload_len` must be below 2^63.
+#[inline]
 pub fn write_header(
     dst: &mut [u8],
     fin: bool,
