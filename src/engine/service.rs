@@ -566,37 +566,33 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
         }
     }
     for &(slot, gen, f) in &ready {
-        let entry = {
-            let c = cx!(ctx);
-            match c.slots.get(slot) {
-                Some(s) if s.gen == gen => match s.entry {
-                    Entry::Waker => 1,
-                    Entry::Listener(_) => 2,
-                    Entry::Conn(_) => 3,
-                    Entry::Free(_) => 0,
-                },
-                _ => 0,
-            }
+        // One slab lookup: a stale token (slot reused since) matches no entry.
+        let entry = match cx!(ctx).slots.get(slot) {
+            Some(s) if s.gen == gen => match s.entry {
+                Entry::Waker => Ready::Waker,
+                Entry::Listener(vh) => Ready::Listener(vh),
+                Entry::Conn(w) => Ready::Conn(w),
+                Entry::Free(_) => continue,
+            },
+            _ => continue,
         };
         match entry {
-            1 if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) => cancelled(ctx),
-            2 => {
-                if let Entry::Listener(vh) = cx!(ctx).slots[slot].entry {
-                    accept_all(ctx, vh);
-                }
-            }
-            3 => {
-                let Some(w) = cx!(ctx).conn(slot, gen) else {
-                    continue;
-                };
+            Ready::Conn(w) => {
                 if f & EV_WRITE != 0 {
                     wsi::on_writable(w);
                 }
+                // on_writable may have closed it: on_readable sees it dead and stops
+                // (the wsi itself stays allocated until the next turn's free_dead).
                 if f & EV_READ != 0 {
                     wsi::on_readable(w, f & EV_HUP != 0);
                 }
             }
-            _ => {}
+            Ready::Listener(vh) => accept_all(ctx, vh),
+            Ready::Waker => {
+                if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
+                    cancelled(ctx);
+                }
+            }
         }
     }
     cx!(ctx).ready = ready;
@@ -615,6 +611,13 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
         wsi::rx_resume(w);
     }
     0
+}
+
+/// What a poll event is about, from its slot.
+enum Ready {
+    Waker,
+    Listener(*mut lws_vhost),
+    Conn(*mut lws),
 }
 
 fn ctx_ref<'a>(ctx: *mut lws_context) -> &'a lws_context {

@@ -919,7 +919,7 @@ pub(crate) fn finish_close(w: *mut lws) {
 
 /// Queues or sends raw bytes: straight to the socket when nothing is buffered, else
 /// behind what is.  Returns false if the connection failed.
-#[inline]
+#[inline(always)]
 pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     let s = wref!(w);
     if s.state == State::Dead || s.write_failed {
@@ -934,13 +934,50 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     }
     s.out.clear();
     s.out_pos = 0;
+    if data.is_empty() {
+        return true;
+    }
+    // send(2) itself, as std's TcpStream::write does (MSG_NOSIGNAL: a peer gone is an
+    // EPIPE error, not a signal), without the mio and std layers per message.
+    // SAFETY: fd is the socket `sock` owns (checked present above); data is readable.
+    let r = unsafe { libc::send(s.fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) };
+    if r > 0 && r as usize == data.len() {
+        return true;
+    }
+    send_rest(w, data, r)
+}
+
+/// The rest of [`send_raw`] after a first send(2) that returned `r` and did not take
+/// everything: send on, then buffer what the kernel would not take.
+#[cold]
+#[inline(never)]
+fn send_rest(w: *mut lws, data: &[u8], mut r: isize) -> bool {
+    let s = wref!(w);
     let mut off = 0;
-    while off < data.len() {
-        // send(2) itself, as std's TcpStream::write does (MSG_NOSIGNAL: a peer gone is
-        // an EPIPE error, not a signal), without the mio and std layers per message.
-        // SAFETY: fd is the socket `sock` owns (checked present above); data[off..] is
-        // readable.
-        let r = unsafe {
+    loop {
+        if r > 0 {
+            off += r as usize;
+        } else if r == 0 {
+            break;
+        } else {
+            match std::io::Error::last_os_error().kind() {
+                ErrorKind::Interrupted => {}
+                ErrorKind::WouldBlock => break,
+                _ => {
+                    // We may be inside a user callback (lws_write): closing here would
+                    // end the connection under the caller's feet.  Stop using the socket
+                    // and let the loop close it at its next safe point.
+                    s.write_failed = true;
+                    set_timeout(w, PENDING_TIMEOUT_KILLED_BY_PARENT as c_int, 0);
+                    return false;
+                }
+            }
+        }
+        if off >= data.len() {
+            break;
+        }
+        // SAFETY: as in send_raw; data[off..] is readable.
+        r = unsafe {
             libc::send(
                 s.fd,
                 data.as_ptr().add(off).cast(),
@@ -948,25 +985,6 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
                 libc::MSG_NOSIGNAL,
             )
         };
-        if r > 0 {
-            off += r as usize;
-            continue;
-        }
-        if r == 0 {
-            break;
-        }
-        match std::io::Error::last_os_error().kind() {
-            ErrorKind::Interrupted => continue,
-            ErrorKind::WouldBlock => break,
-            _ => {
-                // We may be inside a user callback (lws_write): closing here would end
-                // the connection under the caller's feet.  Stop using the socket and
-                // let the loop close it at its next safe point.
-                s.write_failed = true;
-                set_timeout(w, PENDING_TIMEOUT_KILLED_BY_PARENT as c_int, 0);
-                return false;
-            }
-        }
     }
     if off < data.len() {
         // Partial: keep the rest; WRITEABLE is held back until it drains.
