@@ -521,6 +521,14 @@ fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
 
 /// One turn of the loop: wait (until an event, the next timer, or a cancel), then
 /// handle I/O, ripe timers and queued WRITEABLE callbacks.
+/// The longest lws_service waits with nothing to do.  A program's loop usually checks a
+/// flag its signal handler sets (`while (!interrupted) lws_service(ctx, 0);`); a signal
+/// that lands between that check and epoll_wait does not interrupt the wait, so without a
+/// bound the program would sleep until the next event, possibly forever.  lws wakes at
+/// least every 30 s for its own housekeeping; one wake-up a second while idle costs
+/// nothing measurable and makes such a stop prompt.
+const MAX_WAIT_US: u64 = 1_000_000;
+
 pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     free_dead(ctx);
     if !cx!(ctx).protocol_init_done {
@@ -531,10 +539,10 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
         if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
             Some(std::time::Duration::ZERO)
         } else {
-            c.timers.next_due().map(|due| {
-                let us = (due - timer::now_usecs()).max(0) as u64;
-                std::time::Duration::from_micros(us)
-            })
+            let us = c.timers.next_due().map_or(MAX_WAIT_US, |due| {
+                ((due - timer::now_usecs()).max(0) as u64).min(MAX_WAIT_US)
+            });
+            Some(std::time::Duration::from_micros(us))
         }
     };
     // Reused across turns: no allocation per loop turn.
