@@ -465,6 +465,10 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
 }
 
 fn free_dead(ctx: *mut lws_context) {
+    // Most turns close nothing: keep the list (and its capacity) untouched then.
+    if cx!(ctx).dead.is_empty() {
+        return;
+    }
     let dead = core::mem::take(&mut cx!(ctx).dead);
     for w in dead {
         // A wsi can be queued for WRITEABLE or rx resume and close in the same turn,
