@@ -8,6 +8,60 @@
 //! `us` holds the absolute due time, as in lws.
 use crate::abi::{lws_dll2_owner, lws_sorted_usec_list, lws_usec_t};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiply-rotate hasher (the FxHash scheme) for the key index.  Keys are slab
+/// slots, generations and our own addresses, never chosen by a peer, so SipHash's
+/// flood resistance buys nothing here and costs ~1,500 instructions per connection
+/// (a handshake schedules, reschedules and cancels several timers).
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl KeyHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn write_isize(&mut self, n: isize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The table picks buckets with the low bits, which a multiply mixes worst: move
+        // the well-mixed high bits down (as rustc-hash 2 does).
+        self.0.rotate_left(26)
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum TimerKey {
@@ -32,7 +86,7 @@ pub struct SulOwner {
 #[derive(Default)]
 pub struct Timers {
     by_due: BTreeMap<(lws_usec_t, u64), TimerKey>,
-    by_key: HashMap<TimerKey, (lws_usec_t, u64)>,
+    by_key: HashMap<TimerKey, (lws_usec_t, u64), BuildHasherDefault<KeyHasher>>,
     seq: u64,
 }
 
