@@ -385,26 +385,42 @@ fn linger(w: *mut lws) {
 /// The request head asks for a WebSocket.  Returns true when the connection lives on
 /// (normally as a WebSocket).
 pub(crate) fn upgrade(w: *mut lws) -> bool {
+    // The subprotocol list is copied out of the header table (callbacks below may act on
+    // the connection), NUL-terminated for FILTER_PROTOCOL_CONNECTION: on the stack when
+    // it is short, as it nearly always is.
+    let mut proto_small = [0u8; 128];
+    let mut proto_big = Vec::new();
     let checked = {
         let s = wref!(w);
         let req = s.req.as_ref().expect("request set by caller");
-        let asked = handshake::token_list_contains(
-            req.header(&s.hdr, "upgrade").unwrap_or(b""),
-            "websocket",
-        );
         match handshake::check_upgrade(req, &s.hdr) {
-            Ok(u) => Ok((s.vhost, u.protocols.to_vec(), u.key.to_vec())),
-            Err(e) => Err((asked, e)),
+            Ok(u) => {
+                let p = u.protocols;
+                let buf: &[u8] = if p.len() < proto_small.len() {
+                    proto_small[..p.len()].copy_from_slice(p);
+                    &proto_small[..=p.len()]
+                } else {
+                    proto_big.reserve_exact(p.len() + 1);
+                    proto_big.extend_from_slice(p);
+                    proto_big.push(0);
+                    &proto_big[..]
+                };
+                // The answer's key is a pure function of the request's: worked out now,
+                // while the key is at hand.
+                Ok((s.vhost, buf, handshake::accept_key(u.key)))
+            }
+            Err(e) => Err(e),
         }
     };
-    let (vh, protocols_hdr, key) = match checked {
+    let (vh, proto_c, accept) = match checked {
         Ok(v) => v,
-        Err((_, e)) => {
+        Err(e) => {
             lwsl_info!("bad ws upgrade: {}", e);
             http_fail(w, 400, "Bad Request");
             return false;
         }
     };
+    let protocols_hdr = &proto_c[..proto_c.len() - 1];
 
     // lws asks the current protocol (protocols[0]) whether it may upgrade at all: <0
     // hangs up, >0 means it answered itself (the transaction is over).
@@ -443,13 +459,13 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
             Some(0)
         }
     } else {
-        handshake::protocol_list(&protocols_hdr).find_map(|name| protocol_by_name(vh, name))
+        handshake::protocol_list(protocols_hdr).find_map(|name| protocol_by_name(vh, name))
     };
     let Some(idx) = idx else {
         // As lws: no answer, the connection is just closed.
         lwsl_notice!(
             "No supported protocol \"{}\"",
-            String::from_utf8_lossy(&protocols_hdr)
+            String::from_utf8_lossy(protocols_hdr)
         );
         finish_close(w);
         return false;
@@ -458,14 +474,12 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         close(w, Why::User);
         return false;
     }
-    let proto_cstr = if protocols_hdr.is_empty() {
-        None
+    // The list as a C string; none when absent (or not representable as one).
+    let in_ptr = if protocols_hdr.is_empty() || protocols_hdr.contains(&0) {
+        null_mut()
     } else {
-        std::ffi::CString::new(protocols_hdr.clone()).ok()
+        proto_c.as_ptr() as *mut c_void
     };
-    let in_ptr = proto_cstr
-        .as_ref()
-        .map_or(null_mut(), |c| c.as_ptr() as *mut c_void);
     // lws has already given the connection the ws role here, so a refusal closes it
     // without an answer and it gets CLOSED.
     wref!(w).established = true;
@@ -481,8 +495,9 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         return false;
     }
 
-    // ADD_HEADERS lets the user append header lines to the 101.
-    let mut extra = vec![0u8; 1024];
+    // ADD_HEADERS lets the user append header lines to the 101 (on the stack: zeroing
+    // 1 KiB there costs a few dozen stores, a heap buffer a malloc/calloc and a free).
+    let mut extra = [0u8; 1024];
     let mut args = lws_process_html_args {
         p: extra.as_mut_ptr() as *mut c_char,
         len: 0,
@@ -503,17 +518,17 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
     let used = (args.p as usize)
         .saturating_sub(extra.as_ptr() as usize)
         .min(extra.len());
-    extra.truncate(used);
+    let extra = &extra[..used];
 
-    let accept = handshake::accept_key(&key);
     let chosen = if protocols_hdr.is_empty() {
         None
     } else {
-        // SAFETY: protocol names are NUL-terminated C strings.
-        unsafe { crate::capi::cstr(vhost_protocols(vh)[idx].name) }.map(|n| n.to_vec())
+        // SAFETY: protocol names are NUL-terminated C strings, owned by the vhost's
+        // protocol table, which outlives this call (no user code runs before the send).
+        unsafe { crate::capi::cstr(vhost_protocols(vh)[idx].name) }
     };
-    let mut resp = Vec::with_capacity(160 + extra.len());
-    handshake::write_101(&mut resp, &accept, chosen.as_deref(), &extra);
+    let mut resp = Vec::with_capacity(160 + chosen.map_or(0, |c| c.len()) + extra.len());
+    handshake::write_101(&mut resp, &accept, chosen, extra);
     {
         let s = wref!(w);
         s.state = State::Ws;
