@@ -212,9 +212,8 @@ pub(crate) struct FileTx {
 pub(crate) struct Http {
     /// Token of the method ((WSI_TOKEN_GET_URI as u32)...).
     pub method: u32,
-    /// The path, %-decoded and normalised as lws leaves it.
-    pub uri: Vec<u8>,
-    /// `uri` with a NUL, for lws_http_get_uri_and_method's pointer.
+    /// The path, %-decoded and normalised as lws leaves it, followed by a NUL for
+    /// lws_http_get_uri_and_method's pointer (empty before a request): see `uri()`.
     pub uri_c: Vec<u8>,
     /// The path as lws's fragments (one unless it held a literal '&' or ';').
     pub path_frags: Vec<Vec<u8>>,
@@ -256,7 +255,6 @@ impl Http {
     fn new() -> Self {
         Http {
             method: u32::MAX,
-            uri: Vec::new(),
             uri_c: Vec::new(),
             path_frags: Vec::new(),
             args: Vec::new(),
@@ -280,6 +278,13 @@ impl Http {
             auth_user: None,
             bind_balance: false,
         }
+    }
+}
+
+impl Http {
+    /// The path, %-decoded and normalised (without the NUL).
+    pub fn uri(&self) -> &[u8] {
+        &self.uri_c[..self.uri_c.len().saturating_sub(1)]
     }
 }
 
@@ -382,6 +387,32 @@ pub(crate) fn joined(w: *mut lws, h: c_int) -> Vec<u8> {
     out
 }
 
+/// `joined(w, h)`, borrowed from the header table when the header occurs at most once
+/// (nearly always; Host is looked up for every request).  For plain headers only: not
+/// the method, URI, version or argument tokens, nor Authorization.
+pub(crate) fn joined_cow<'a>(w: *mut lws, h: c_int) -> std::borrow::Cow<'a, [u8]> {
+    use std::borrow::Cow;
+    let s = wref!(w);
+    let name = TOKEN_NAMES
+        .get(h as usize)
+        .and_then(|n| n.strip_suffix(':'));
+    let (Some(req), Some(name)) = (s.req.as_ref(), name) else {
+        return Cow::Borrowed(&[]);
+    };
+    let mut hits = req
+        .headers
+        .iter()
+        .filter(|(n, _)| s.hdr[n.clone()].eq_ignore_ascii_case(name.as_bytes()));
+    match (hits.next(), hits.next()) {
+        (None, _) => Cow::Borrowed(&[]),
+        (Some((_, v)), None) => {
+            let hdr: &'a [u8] = &s.hdr;
+            Cow::Borrowed(&hdr[v.clone()])
+        }
+        _ => Cow::Owned(joined(w, h)),
+    }
+}
+
 /// A header lws does not know by token, by its lower-case name with the ':' (as lws
 /// stores unknown headers).
 pub(crate) fn custom(w: *mut lws, name: &[u8]) -> Option<Vec<u8>> {
@@ -413,7 +444,7 @@ pub(crate) fn uri_and_method(w: *mut lws) -> Option<(usize, *const u8, usize)> {
     s.req.as_ref()?;
     let x = s.http.as_ref()?;
     let idx = METHODS.iter().position(|(_, t)| *t == x.method)?;
-    Some((idx, x.uri_c.as_ptr(), x.uri.len()))
+    Some((idx, x.uri_c.as_ptr(), x.uri().len()))
 }
 
 fn hexval(b: u8) -> Option<u8> {
@@ -433,8 +464,9 @@ fn hexval(b: u8) -> Option<u8> {
 /// suffix), else the first on the port.
 fn select_vhost(ctx: *mut lws_context, port: c_int, host: &[u8]) -> Option<*mut lws_vhost> {
     let colon = host.iter().position(|&b| b == b':').unwrap_or(host.len());
-    let vhosts = cx!(ctx).vhosts.clone();
-    for &v in &vhosts {
+    // Borrowed, not copied: nothing here calls user code or changes the list.
+    let vhosts = &cx!(ctx).vhosts;
+    for &v in vhosts {
         let vv = vh!(v);
         if vv.destroyed || vv.listen_port != port {
             continue;
@@ -448,7 +480,7 @@ fn select_vhost(ctx: *mut lws_context, port: c_int, host: &[u8]) -> Option<*mut 
             return Some(v);
         }
     }
-    for &v in &vhosts {
+    for &v in vhosts {
         let vv = vh!(v);
         let name = vv.name.as_bytes();
         let m = name.len();
@@ -463,7 +495,8 @@ fn select_vhost(ctx: *mut lws_context, port: c_int, host: &[u8]) -> Option<*mut 
         }
     }
     vhosts
-        .into_iter()
+        .iter()
+        .copied()
         .find(|&v| port != 0 && vh!(v).listen_port == port && !vh!(v).destroyed)
 }
 
@@ -523,26 +556,33 @@ fn unbind(w: *mut lws) {
 /// after it may be processed (the connection lives on).
 pub(crate) fn head_complete(w: *mut lws) -> bool {
     // Build the request record.
-    let (method, raw_path, version) = {
+    let mut x = Http::new();
+    // The target as lws's parser leaves it: decoded, dot segments resolved, the path
+    // and the arguments as fragments.  (Read in place: parsing calls no user code.)
+    let target = {
         let s = wref!(w);
         let req = s.req.as_ref().expect("request set by caller");
-        let m = req.method(&s.hdr).to_vec();
-        (m, req.path(&s.hdr).to_vec(), req.version)
+        let method = req.method(&s.hdr);
+        x.version = req.version;
+        x.method = METHODS
+            .iter()
+            .find(|(n, _)| *n == method)
+            .map_or(u32::MAX, |&(_, t)| t);
+        crate::http::uri::parse_target(req.path(&s.hdr))
     };
-    let mut x = Http::new();
-    x.version = version;
-    x.method = METHODS
-        .iter()
-        .find(|(n, _)| *n == &method[..])
-        .map_or(u32::MAX, |&(_, t)| t);
-    // The target as lws's parser leaves it: decoded, dot segments resolved, the path
-    // and the arguments as fragments.
-    let target = crate::http::uri::parse_target(&raw_path);
     match target {
         Ok(t) => {
-            x.uri = t.path_joined();
-            x.uri_c = x.uri.clone();
-            x.uri_c.push(0);
+            // The fragments joined by ',' and a NUL, in one allocation.
+            let len = t.path.iter().map(|f| f.len() + 1).sum::<usize>();
+            let mut c = Vec::with_capacity(len.max(1));
+            for (i, f) in t.path.iter().enumerate() {
+                if i > 0 {
+                    c.push(b',');
+                }
+                c.extend_from_slice(f);
+            }
+            c.push(0);
+            x.uri_c = c;
             x.path_frags = t.path;
             x.args = t.args.unwrap_or_default();
         }
@@ -573,14 +613,13 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
     wref!(w).http = Some(Box::new(x));
 
     // Select the vhost by Host on a shared listener.
-    let host = total_length(w, WSI_TOKEN_HOST as c_int);
-    if host > 0 {
-        let (ctx, port) = {
-            let s = wref!(w);
-            (s.ctx, vh!(s.vhost).listen_port)
-        };
-        if port != 0 {
-            let h = joined(w, WSI_TOKEN_HOST as c_int);
+    let (ctx, port) = {
+        let s = wref!(w);
+        (s.ctx, vh!(s.vhost).listen_port)
+    };
+    if port != 0 {
+        let h = joined_cow(w, WSI_TOKEN_HOST as c_int);
+        if !h.is_empty() {
             if let Some(v) = select_vhost(ctx, port, &h) {
                 if v != wref!(w).vhost {
                     // lws_vhost_bind_wsi: the connection moves; a protocol of the old
@@ -608,13 +647,21 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
     let up = {
         let s = wref!(w);
         let req = s.req.as_ref().expect("request set");
-        req.header(&s.hdr, "upgrade").map(|v| v.to_vec())
+        req.header(&s.hdr, "upgrade").map(|v| {
+            if v.eq_ignore_ascii_case(b"websocket") {
+                Upgrade::Ws
+            } else if v.eq_ignore_ascii_case(b"h2c") {
+                Upgrade::H2c
+            } else {
+                Upgrade::Other(v.to_vec())
+            }
+        })
     };
     if let Some(up) = up {
-        if up.eq_ignore_ascii_case(b"websocket") {
+        if let Upgrade::Ws = up {
             return wsi::upgrade(w);
         }
-        if !up.eq_ignore_ascii_case(b"h2c") {
+        if let Upgrade::Other(up) = up {
             lwsl_info!("Unknown upgrade '{}'", String::from_utf8_lossy(&up));
             wref!(w).state = State::HttpTxn;
             ht(w).in_txn = true;
@@ -629,6 +676,13 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
     action(w)
 }
 
+/// What an `Upgrade:` header asks for.
+enum Upgrade {
+    Ws,
+    H2c,
+    Other(Vec<u8>),
+}
+
 enum Hit {
     Continue,
     Done(bool),
@@ -636,11 +690,10 @@ enum Hit {
 
 /// lws_find_mount: the longest mountpoint that prefixes the URI at a path boundary.
 fn find_mount(w: *mut lws) -> Option<*const lws_http_mount> {
-    let (vh, uri, method) = {
-        let s = wref!(w);
-        let x = s.http.as_ref()?;
-        (s.vhost, x.uri.clone(), x.method)
-    };
+    let s = wref!(w);
+    let x = s.http.as_ref()?;
+    // Borrowed in place: the walk below calls no user code.
+    let (vh, uri, method) = (s.vhost, x.uri(), x.method);
     let mut m = vh!(vh).mounts;
     let mut best = 0usize;
     let mut hit = None;
@@ -692,7 +745,7 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
     // SAFETY: from find_mount, a live mount.
     let m = unsafe { &*mp };
     let mpl = mountpoint_len(m);
-    let uri = ht(w).uri.clone();
+    let uri = ht(w).uri().to_vec();
     let rest = &uri[mpl.min(uri.len())..];
     let redir = m.origin_protocol == LWSMPRO_REDIR_HTTP as u8
         || m.origin_protocol == LWSMPRO_REDIR_HTTPS as u8;
@@ -761,7 +814,7 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
 fn action(w: *mut lws) -> bool {
     let (method, uri) = {
         let x = ht(w);
-        (x.method, x.uri.clone())
+        (x.method, x.uri().to_vec())
     };
     if method == u32::MAX {
         // A method lws does not know: it answers 403 and closes.
