@@ -182,26 +182,44 @@ pub fn check_upgrade<'a>(req: &Request, buf: &'a [u8]) -> Result<Upgrade<'a>, &'
     if req.version != 1 {
         return Err("upgrade request is not HTTP/1.1");
     }
-    if !req
-        .header_values(buf, "upgrade")
-        .any(|v| token_list_contains(v, "websocket"))
-    {
+    // One pass over the header lines (this runs for every connection); each check
+    // below then reads what it found, in the order that picks the reported reason.
+    let (mut upgrade, mut connection) = (false, false);
+    let (mut version, mut key, mut protocols) = (None, None, None);
+    for (n, v) in &req.headers {
+        let (name, value) = (&buf[n.clone()], &buf[v.clone()]);
+        // Lengths first: most names are told apart without comparing a byte.
+        match name.len() {
+            7 if !upgrade && name.eq_ignore_ascii_case(b"upgrade") => {
+                upgrade = token_list_contains(value, "websocket");
+            }
+            10 if !connection && name.eq_ignore_ascii_case(b"connection") => {
+                connection = token_list_contains(value, "upgrade");
+            }
+            17 if key.is_none() && name.eq_ignore_ascii_case(b"sec-websocket-key") => {
+                key = Some(value);
+            }
+            21 if version.is_none() && name.eq_ignore_ascii_case(b"sec-websocket-version") => {
+                version = Some(value);
+            }
+            22 if protocols.is_none() && name.eq_ignore_ascii_case(b"sec-websocket-protocol") => {
+                protocols = Some(value);
+            }
+            _ => {}
+        }
+    }
+    if !upgrade {
         return Err("missing Upgrade: websocket");
     }
-    if !req
-        .header_values(buf, "connection")
-        .any(|v| token_list_contains(v, "upgrade"))
-    {
+    if !connection {
         return Err("missing Connection: Upgrade");
     }
-    match req.header(buf, "sec-websocket-version") {
+    match version {
         Some(b"13") => {}
         Some(_) => return Err("unsupported Sec-WebSocket-Version"),
         None => return Err("missing Sec-WebSocket-Version"),
     }
-    let key = req
-        .header(buf, "sec-websocket-key")
-        .ok_or("missing Sec-WebSocket-Key")?;
+    let key = key.ok_or("missing Sec-WebSocket-Key")?;
     // 16 bytes are 22 base64 characters, 24 with padding.
     let mut raw = [0u8; 18];
     match KEY_B64.decode_slice(key, &mut raw) {
@@ -210,7 +228,7 @@ pub fn check_upgrade<'a>(req: &Request, buf: &'a [u8]) -> Result<Upgrade<'a>, &'
     }
     Ok(Upgrade {
         key,
-        protocols: req.header(buf, "sec-websocket-protocol").unwrap_or(b""),
+        protocols: protocols.unwrap_or(b""),
     })
 }
 
