@@ -469,8 +469,9 @@ fn free_dead(ctx: *mut lws_context) {
     if cx!(ctx).dead.is_empty() {
         return;
     }
-    let dead = core::mem::take(&mut cx!(ctx).dead);
-    for w in dead {
+    // Drained, not dropped: the list keeps its capacity for the next close.
+    let mut dead = core::mem::take(&mut cx!(ctx).dead);
+    for w in dead.drain(..) {
         // A wsi can be queued for WRITEABLE or rx resume and close in the same turn,
         // after that turn's queues were served: its entry must go before its memory.
         let (in_wq, in_rq) = {
@@ -487,9 +488,18 @@ fn free_dead(ctx: *mut lws_context) {
         // and every callback about them has returned.
         drop(unsafe { Box::from_raw(w) });
     }
-    for u in core::mem::take(&mut cx!(ctx).retired_user) {
+    // Dropping a wsi runs no callback, so nothing was queued meanwhile; if something
+    // was, that list wins (it is freed next turn).
+    if cx!(ctx).dead.is_empty() {
+        cx!(ctx).dead = dead;
+    }
+    let mut retired = core::mem::take(&mut cx!(ctx).retired_user);
+    for u in retired.drain(..) {
         // SAFETY: calloc'd session data detached from its wsi; no callback runs now.
         unsafe { libc::free(u) };
+    }
+    if cx!(ctx).retired_user.is_empty() {
+        cx!(ctx).retired_user = retired;
     }
 }
 
