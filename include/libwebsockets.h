@@ -1062,6 +1062,8 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
+typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
+
 typedef unsigned long long lws_filepos_t;
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
@@ -1138,6 +1140,8 @@ int lws_retry_sul_schedule_retry_wsi(struct lws *wsi,
                                      sul_cb_t cb,
                                      uint16_t *ctry);
 
+int lws_http_basic_auth_gen(const char *user, const char *pw, char *buf, size_t len);
+
 struct lws_context *lws_create_context(const struct lws_context_creation_info *info);
 
 void lws_context_destroy(struct lws_context *context);
@@ -1189,6 +1193,39 @@ void *lws_get_opaque_user_data(const struct lws *wsi);
 void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
+
+int lws_dll2_is_detached(const struct lws_dll2 *d);
+
+void lws_dll2_add_head(struct lws_dll2 *d, struct lws_dll2_owner *owner);
+
+void lws_dll2_add_tail(struct lws_dll2 *d, struct lws_dll2_owner *owner);
+
+void lws_dll2_add_before(struct lws_dll2 *d, struct lws_dll2 *after);
+
+void lws_dll2_remove(struct lws_dll2 *d);
+
+void lws_dll2_clear(struct lws_dll2 *d);
+
+void lws_dll2_owner_clear(struct lws_dll2_owner *d);
+
+int lws_dll2_foreach_safe(struct lws_dll2_owner *owner, void *user, lws_dll2_foreach_cb_t cb);
+
+void lws_dll2_add_sorted(struct lws_dll2 *d,
+                         struct lws_dll2_owner *own,
+                         int (*compare)(const struct lws_dll2 *d, const struct lws_dll2 *i));
+
+void lws_dll2_add_sorted_priv(struct lws_dll2 *d,
+                              struct lws_dll2_owner *own,
+                              void *priv_,
+                              int (*compare3)(void *priv_,
+                                              const struct lws_dll2 *d,
+                                              const struct lws_dll2 *i));
+
+void *_lws_dll2_search_sz_pl(struct lws_dll2_owner *own,
+                             const char *name,
+                             size_t namelen,
+                             size_t dll2_ofs,
+                             size_t ptr_ofs);
 
 const unsigned char *lws_token_to_string(enum lws_token_indexes token);
 
@@ -1289,6 +1326,8 @@ void lwsl_hexdump_level(int level, const void *vbuf, size_t len);
 
 void lwsl_hexdump(const void *buf, size_t len);
 
+const char *lws_wsi_tag(struct lws *wsi);
+
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
 void lws_cmdline_option_handle_builtin(int argc,
@@ -1324,6 +1363,14 @@ unsigned char *lws_SHA1(const unsigned char *d, size_t n, unsigned char *md);
 int lws_timingsafe_bcmp(const void *a, const void *b, uint32_t len);
 
 void lws_filename_purify_inplace(char *filename);
+
+int lws_parse_uri(char *p, const char **prot, const char **ads, int *port, const char **path);
+
+const char *lws_json_simple_find(const char *buf, size_t len, const char *name, size_t *alen);
+
+int lws_json_simple_strcmp(const char *buf, size_t len, const char *name, const char *comp);
+
+int lws_get_count_threads(struct lws_context *context);
 
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,
@@ -1488,6 +1535,21 @@ struct lws_http_mount {
 	unsigned char mountpoint_len;
 	const char *basic_auth_login_file;
 };
+
+/* lws_dll2 accessors, static inline as in lws. */
+static LWS_INLINE const struct lws_dll2_owner *
+lws_dll2_owner(const struct lws_dll2 *d) { return d->owner; }
+static LWS_INLINE struct lws_dll2 *
+lws_dll2_get_head(struct lws_dll2_owner *owner) { return owner->head; }
+static LWS_INLINE struct lws_dll2 *
+lws_dll2_get_tail(struct lws_dll2_owner *owner) { return owner->tail; }
+/* The object of `type` on list `own` whose `const char *` member `membptr` is exactly the
+ * `namelen` bytes at `name` (`membd2list` is its struct lws_dll2 member), or NULL. */
+#define lws_dll2_search_sz_pl(own, name, namelen, type, membd2list, membptr) \
+	((type *)_lws_dll2_search_sz_pl(own, name, namelen, \
+			offsetof(type, membd2list), offsetof(type, membptr)))
+/* a debug-build list dump in lws; nothing in a release build */
+#define lws_dll2_describe(x, y)
 
 #define LWS_PROTOCOL_LIST_TERM { NULL, NULL, 0, 0, 0, NULL, 0 }
 

@@ -217,6 +217,126 @@ pub fn timingsafe_bcmp(a: &[u8], b: &[u8]) -> u8 {
         .fold(0u8, |acc, (x, y)| std::hint::black_box(acc | (x ^ y)))
 }
 
+/// What `lws_parse_uri()` leaves: offsets into the buffer it cut up in place.  `prot` is
+/// `None` when there was no `://` (lws then points it at the empty string at the end),
+/// `path` is `None` for lws's static "/" (no path, or nothing after the slash), and
+/// `port` is `None` where lws leaves the caller's value alone (an unknown scheme and no
+/// explicit port).
+#[derive(Debug, PartialEq, Eq)]
+pub struct UriParts {
+    pub prot: Option<usize>,
+    pub ads: usize,
+    pub port: Option<i32>,
+    pub path: Option<usize>,
+}
+
+/// lws 4.3's `lws_parse_uri()` rules over `b`, a C string whose last byte is its NUL:
+/// `prot://ads:port/path`, with NULs written over `://`, the `:` before the port, the
+/// `]` of an IPv6 literal (`[...]`, brackets dropped) and the `/` before the path (which
+/// therefore comes back without its leading slash).  A `+` right after `://` is a unix
+/// socket path, whose slashes belong to the address.  http/ws default to port 80,
+/// https/wss to 443.
+pub fn parse_uri(b: &mut [u8]) -> UriParts {
+    let at = |b: &[u8], i: usize| b.get(i).copied().unwrap_or(0);
+    let mut i = 0;
+    while at(b, i) != 0 && !(b[i] == b':' && at(b, i + 1) == b'/' && at(b, i + 2) == b'/') {
+        i += 1;
+    }
+    let prot = if at(b, i) == 0 {
+        i = 0;
+        None
+    } else {
+        b[i] = 0;
+        i += 3;
+        Some(0)
+    };
+    let unix_skt = at(b, i) == b'+';
+    let mut ads = i;
+    let scheme: &[u8] = match prot {
+        Some(_) => &b[..ads - 3],
+        None => b"",
+    };
+    let mut port = match scheme {
+        b"http" | b"ws" => Some(80),
+        b"https" | b"wss" => Some(443),
+        _ => None,
+    };
+    if at(b, i) == b'[' {
+        ads += 1;
+        while at(b, i) != 0 && b[i] != b']' {
+            i += 1;
+        }
+        if at(b, i) != 0 {
+            b[i] = 0;
+            i += 1;
+        }
+    } else {
+        while at(b, i) != 0 && b[i] != b':' && (unix_skt || b[i] != b'/') {
+            i += 1;
+        }
+    }
+    if at(b, i) == b':' {
+        b[i] = 0;
+        i += 1;
+        let digits_end = b[i..]
+            .iter()
+            .position(|&c| c == 0)
+            .map_or(b.len(), |n| i + n);
+        port = Some(atoi(&b[i..digits_end]));
+        while at(b, i) != 0 && b[i] != b'/' {
+            i += 1;
+        }
+    }
+    let mut path = None;
+    if at(b, i) != 0 {
+        b[i] = 0;
+        i += 1;
+        if at(b, i) != 0 {
+            path = Some(i);
+        }
+    }
+    UriParts {
+        prot,
+        ads,
+        port,
+        path,
+    }
+}
+
+/// lws's `lws_json_simple_find()`: after the first occurrence of `name` (which includes
+/// its quotes and colon, e.g. `"key":`) and any spaces or tabs, the value: a quoted string
+/// up to its closing quote (backslash escapes skipped over, left as they are), or an
+/// unquoted token up to `,`, `]` or `}`.  Returns (offset, length) within `buf`.  Unlike
+/// lws, an escape at the very end cannot carry the length past the buffer.
+pub fn json_simple_find(buf: &[u8], name: &[u8]) -> Option<(usize, usize)> {
+    if name.is_empty() || name.len() > buf.len() {
+        return None;
+    }
+    let mut np = buf.windows(name.len()).position(|w| w == name)? + name.len();
+    while np < buf.len() && matches!(buf[np], b' ' | b'\t') {
+        np += 1;
+    }
+    if np >= buf.len() {
+        return None;
+    }
+    let quoted = buf[np] == b'"';
+    if quoted {
+        np += 1;
+    }
+    let start = np;
+    while np < buf.len() {
+        let c = buf[np];
+        if quoted && c == b'"' || !quoted && matches!(c, b'}' | b']' | b',') {
+            break;
+        }
+        if quoted && c == b'\\' {
+            np += 1;
+        }
+        np += 1;
+    }
+    Some((start, np.min(buf.len()) - start))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +443,52 @@ mod tests {
     fn bcmp() {
         assert_eq!(timingsafe_bcmp(b"abc", b"abc"), 0);
         assert_eq!(timingsafe_bcmp(b"abc", b"abd"), 3 ^ 4);
+    }
+
+    fn uri(s: &str) -> (String, String, Option<i32>, String) {
+        let mut b = s.as_bytes().to_vec();
+        b.push(0);
+        let p = parse_uri(&mut b);
+        let z = |i: usize| {
+            let e = b[i..].iter().position(|&c| c == 0).unwrap() + i;
+            String::from_utf8(b[i..e].to_vec()).unwrap()
+        };
+        (
+            p.prot.map_or(String::new(), z),
+            z(p.ads),
+            p.port,
+            p.path.map_or("/".into(), z),
+        )
+    }
+
+    #[test]
+    fn parse_uri_rules() {
+        let t = |p: &str, a: &str, port: Option<i32>, path: &str| {
+            (p.to_string(), a.to_string(), port, path.to_string())
+        };
+        assert_eq!(
+            uri("http://example.com/a/b"),
+            t("http", "example.com", Some(80), "a/b")
+        );
+        assert_eq!(uri("wss://h:7681"), t("wss", "h", Some(7681), "/"));
+        assert_eq!(uri("https://[::1]:99/x"), t("https", "::1", Some(99), "x"));
+        assert_eq!(uri("ws://[fe80::1]/"), t("ws", "fe80::1", Some(80), "/"));
+        assert_eq!(uri("example.com:81/p"), t("", "example.com", Some(81), "p"));
+        assert_eq!(uri("foo://h/p"), t("foo", "h", None, "p"));
+        assert_eq!(
+            uri("http://+/tmp/s:2/x"),
+            t("http", "+/tmp/s", Some(2), "x")
+        );
+        assert_eq!(uri(""), t("", "", None, "/"));
+    }
+
+    #[test]
+    fn json_find() {
+        let j = br#"{"a": "x\"y", "b":12,"c" :true}"#;
+        assert_eq!(json_simple_find(j, br#""a":"#), Some((7, 4)));
+        assert_eq!(json_simple_find(j, br#""b":"#), Some((18, 2)));
+        assert_eq!(json_simple_find(j, br#""c":"#), None);
+        assert_eq!(json_simple_find(br#"{"a":"x\"#, br#""a":"#), Some((6, 2)));
+        assert_eq!(json_simple_find(br#"{"a":  "#, br#""a":"#), None);
     }
 }

@@ -48,6 +48,9 @@ pub type lws_sorted_usec_list_t = lws_sorted_usec_list;
 pub type lws_retry_bo_t = lws_retry_bo;
 pub type lws_dll2_t = lws_dll2;
 pub type lws_dll2_owner_t = lws_dll2_owner;
+/// `lws_dll2_foreach_safe()`'s visitor: nonzero stops the walk.
+pub type lws_dll2_foreach_cb_t =
+    Option<unsafe extern "C" fn(d: *mut lws_dll2, user: *mut c_void) -> c_int>;
 pub type lws_system_ops_t = lws_system_ops;
 pub type lws_state_notify_link_t = lws_state_notify_link;
 pub type lws_log_cx_t = lws_log_cx;

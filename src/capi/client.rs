@@ -96,3 +96,52 @@ pub unsafe extern "C" fn lws_retry_sul_schedule_retry_wsi(
         unsafe { lws_retry_sul_schedule(ctx, 0, sul, retry, cb, ctry) }
     })
 }
+
+/// Writes `Basic base64(user:pw)` into `buf` for an Authorization header.  lws's results:
+/// 1 when `buf` is too small by lws's estimate, 2 when `user:pw` is 126 bytes or more
+/// (lws formats it in a 128-byte buffer), else 0.
+#[no_mangle]
+pub unsafe extern "C" fn lws_http_basic_auth_gen(
+    user: *const c_char,
+    pw: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+) -> c_int {
+    ffi!("lws_http_basic_auth_gen", 1, {
+        // SAFETY: NULL or the caller's C strings.
+        let (Some(user), Some(pw)) = (unsafe { super::cstr(user) }, unsafe { super::cstr(pw) })
+        else {
+            lwsl_err!("lws_http_basic_auth_gen: NULL user or pw");
+            return 1;
+        };
+        need!("lws_http_basic_auth_gen", buf, 1);
+        let creds = user.len() + pw.len() + 1;
+        if len < 6 + (4 * creds) / 3 + 1 {
+            return 1;
+        }
+        // SAFETY: buf has len (> 6) writable bytes, per lws's contract.
+        let out = unsafe { core::slice::from_raw_parts_mut(buf as *mut u8, len) };
+        out[..6].copy_from_slice(b"Basic ");
+        if creds >= 126 {
+            return 2;
+        }
+        let mut plain = Vec::with_capacity(creds);
+        plain.extend_from_slice(user);
+        plain.push(b':');
+        plain.extend_from_slice(pw);
+        // lws's size estimate leaves out base64 padding, so a short buffer can still get
+        // a truncated encoding (lws returns 0 then too): copy what the encoder produced.
+        let size = c_int::try_from(len - 6).unwrap_or(c_int::MAX);
+        let text = match crate::misc::b64_encode(crate::misc::B64_STD, &plain, size) {
+            Ok(t) | Err(t) => t,
+        };
+        let n = text.len().min(len - 6);
+        out[6..6 + n].copy_from_slice(&text[..n]);
+        // lws leaves the bytes after a truncated encoding unset; end the string there.
+        if 6 + n < len {
+            out[6 + n] = 0;
+        }
+        out[len - 1] = 0;
+        0
+    })
+}

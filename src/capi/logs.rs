@@ -143,3 +143,25 @@ pub unsafe extern "C" fn lwsl_hexdump(buf: *const c_void, len: usize) {
     // SAFETY: same contract as lwsl_hexdump_level.
     unsafe { lwsl_hexdump_level(LLL_DEBUG, buf, len) }
 }
+
+/// lws's lifecycle tag of a connection, for log lines: `[wsisrv|N|adopted]` for accepted
+/// connections and `[wsicli|N|method/h1/vhost/address]` for clients, N counting each kind
+/// per context in hex from 0, as lws; `[null wsi]` for NULL.  Valid while the wsi lives.
+#[no_mangle]
+pub unsafe extern "C" fn lws_wsi_tag(wsi: *mut crate::engine::lws) -> *const c_char {
+    ffi!("lws_wsi_tag", c"".as_ptr(), {
+        if wsi.is_null() {
+            return c"[null wsi]".as_ptr();
+        }
+        let w = crate::engine::wref!(wsi);
+        if w.tag.is_none() {
+            if w.tag_ord == u32::MAX {
+                // the scratch wsi of a connection-less callback: lws's is untagged too
+                return c"".as_ptr();
+            }
+            let t = format!("[wsisrv|{:x}|adopted]", w.tag_ord);
+            w.tag = std::ffi::CString::new(t).ok().map(|t| t.into_boxed_c_str());
+        }
+        w.tag.as_deref().map_or(c"".as_ptr(), |t| t.as_ptr())
+    })
+}

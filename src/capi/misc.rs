@@ -504,3 +504,133 @@ pub unsafe extern "C" fn lws_filename_purify_inplace(filename: *mut c_char) {
         }
     })
 }
+
+/// Cuts `prot://ads:port/path` up in place (see `misc::parse_uri` for lws's rules).
+#[no_mangle]
+pub unsafe extern "C" fn lws_parse_uri(
+    p: *mut c_char,
+    prot: *mut *const c_char,
+    ads: *mut *const c_char,
+    port: *mut c_int,
+    path: *mut *const c_char,
+) -> c_int {
+    ffi!("lws_parse_uri", -1, {
+        need!("lws_parse_uri", p, -1);
+        need!("lws_parse_uri", prot, -1);
+        need!("lws_parse_uri", ads, -1);
+        need!("lws_parse_uri", port, -1);
+        need!("lws_parse_uri", path, -1);
+        // SAFETY: p is the caller's writable NUL-terminated string; the slice covers it
+        // and its NUL, and parse_uri only writes NULs inside it.
+        let b = unsafe {
+            let n = CStr::from_ptr(p).to_bytes().len();
+            core::slice::from_raw_parts_mut(p as *mut u8, n + 1)
+        };
+        let end = b.len() - 1;
+        let r = misc::parse_uri(b);
+        // SAFETY: every offset is within the string (end is its NUL); the out pointers
+        // were checked non-NULL and are the caller's.
+        unsafe {
+            *prot = p.add(r.prot.unwrap_or(end));
+            *ads = p.add(r.ads);
+            if let Some(n) = r.port {
+                *port = n;
+            }
+            *path = match r.path {
+                Some(i) => p.add(i),
+                None => c"/".as_ptr(),
+            };
+        }
+        0
+    })
+}
+
+/// Borrows `len` bytes of a C buffer (empty for len 0, whatever the pointer).
+///
+/// # Safety
+/// `buf` has `len` readable bytes (non-NULL when len > 0).
+unsafe fn bytes<'a>(buf: *const c_char, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { core::slice::from_raw_parts(buf as *const u8, len) }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_json_simple_find(
+    buf: *const c_char,
+    len: usize,
+    name: *const c_char,
+    alen: *mut usize,
+) -> *const c_char {
+    ffi!("lws_json_simple_find", ptr::null(), {
+        need!("lws_json_simple_find", buf, ptr::null());
+        need!("lws_json_simple_find", alen, ptr::null());
+        // SAFETY: NULL or the caller's C string.
+        let Some(name) = (unsafe { super::cstr(name) }) else {
+            lwsl_err!("lws_json_simple_find: NULL name");
+            return ptr::null();
+        };
+        // SAFETY: buf has len bytes, per lws's contract.
+        match misc::json_simple_find(unsafe { bytes(buf, len) }, name) {
+            Some((at, n)) => {
+                // SAFETY: alen checked non-NULL; at is within buf.
+                unsafe {
+                    *alen = n;
+                    buf.add(at)
+                }
+            }
+            None => ptr::null(),
+        }
+    })
+}
+
+/// -1 if `name` is absent or its value's length differs from `comp`'s, else `strncmp()`
+/// of the value and `comp` (0 when equal), as lws.
+#[no_mangle]
+pub unsafe extern "C" fn lws_json_simple_strcmp(
+    buf: *const c_char,
+    len: usize,
+    name: *const c_char,
+    comp: *const c_char,
+) -> c_int {
+    ffi!("lws_json_simple_strcmp", -1, {
+        need!("lws_json_simple_strcmp", buf, -1);
+        // SAFETY: NULL or the caller's C strings.
+        let (Some(name), Some(comp)) = (unsafe { super::cstr(name) }, unsafe { super::cstr(comp) })
+        else {
+            lwsl_err!("lws_json_simple_strcmp: NULL name or comp");
+            return -1;
+        };
+        // SAFETY: buf has len bytes, per lws's contract.
+        let b = unsafe { bytes(buf, len) };
+        match misc::json_simple_find(b, name) {
+            Some((at, n)) if n == comp.len() => {
+                // strncmp over n bytes: the first difference as unsigned chars (glibc's
+                // value), stopping early at a NUL both share.
+                for (&x, &y) in b[at..at + n].iter().zip(comp) {
+                    if x != y {
+                        return c_int::from(x) - c_int::from(y);
+                    }
+                    if x == 0 {
+                        break;
+                    }
+                }
+                0
+            }
+            _ => -1,
+        }
+    })
+}
+
+/// The number of service threads: this library serves each context from one thread
+/// (LWS_MAX_SMP is 1), as lws built without SMP does.
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_count_threads(context: *mut lws_context) -> c_int {
+    ffi!("lws_get_count_threads", 0, {
+        need!("lws_get_count_threads", context, 0);
+        1
+    })
+}

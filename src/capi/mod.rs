@@ -59,6 +59,7 @@ pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
 
 pub mod client;
 pub mod context;
+pub mod dll2;
 pub mod http;
 pub mod logs;
 pub mod misc;

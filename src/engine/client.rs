@@ -106,6 +106,22 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         retry: i.retry_and_idle_policy,
         cce_done: false,
     }));
+    {
+        // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the
+        // upgrade, and a ws client without a method says "WS".
+        let c = cx!(ctx);
+        let ord = c.tag_ord[1];
+        c.tag_ord[1] = ord.wrapping_add(1);
+        let method = c_string_of(i.method).unwrap_or_else(|| "WS".into());
+        let tag = format!(
+            "[wsicli|{ord:x}|{method}/h1/{}/{address}]",
+            vh!(vh).name.to_string_lossy()
+        );
+        b.tag_ord = ord;
+        b.tag = std::ffi::CString::new(tag)
+            .ok()
+            .map(|t| t.into_boxed_c_str());
+    }
     let w = Box::into_raw(b);
     let (slot, gen) = cx!(ctx).slot_alloc(Entry::Conn(w));
     {

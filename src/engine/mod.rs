@@ -131,6 +131,9 @@ pub(crate) struct Ctx {
     /// Session data of connections rebound to another protocol (HTTP keeps it per
     /// transaction): freed at the next safe point, as callbacks may still hold it.
     pub retired_user: Vec<*mut c_void>,
+    /// The next lifecycle ordinal of accepted [0] and client [1] connections, for lws's
+    /// `[wsisrv|N|...]` / `[wsicli|N|...]` tags (lws_wsi_tag).
+    pub tag_ord: [u32; 2],
     /// info.server_string: the `server:` header of HTTP answers.
     pub server_string: Option<String>,
     pub destroying: bool,
@@ -267,6 +270,11 @@ pub struct lws {
     pub(crate) linger: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
     pub(crate) http: Option<Box<http::Http>>,
+    /// lws's lifecycle tag (lws_wsi_tag): set when a client is created, built on first use
+    /// from `tag_ord` for an accepted connection (most never need it); empty for the
+    /// scratch wsi of connection-less callbacks (`tag_ord` u32::MAX).
+    pub(crate) tag: Option<Box<core::ffi::CStr>>,
+    pub(crate) tag_ord: u32,
 }
 
 impl Ctx {
@@ -365,6 +373,8 @@ impl lws {
             linger: false,
             holds_ah: false,
             http: None,
+            tag: None,
+            tag_ord: u32::MAX,
         }
     }
 }

@@ -48,6 +48,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
                 entry: Entry::Waker,
             }],
             free_head: usize::MAX,
+            tag_ord: [0, 0],
             rbuf: vec![0u8; bufsize].into_boxed_slice(),
             timers: Timers::default(),
             sul_owner: Box::new(SulOwner {

@@ -108,6 +108,11 @@ pub(crate) fn accept(
         )
     };
     let mut b = Box::new(lws::new(ctx, vh, rx_cfg));
+    {
+        let c = cx!(ctx);
+        b.tag_ord = c.tag_ord[0];
+        c.tag_ord[0] = c.tag_ord[0].wrapping_add(1);
+    }
     b.fd = fd;
     b.peer_addr = Some(peer);
     b.protocol = vhost_protocols(vh)
