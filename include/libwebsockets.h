@@ -32,6 +32,7 @@
 #define LWS_ROLE_WS
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
+#define LWS_WITH_LWSAC
 #define LWS_WITH_POLL
 #define LWS_WITHOUT_EXTENSIONS
 #define LWS_NO_DAEMONIZE
@@ -80,6 +81,26 @@ int lws_open(const char *__file, int __oflag, ...);
 #define LWS_USEC_PER_SEC ((lws_usec_t)1000000)
 #define lws_ptr_diff(head, tail) ((int)((char *)(head) - (char *)(tail)))
 #define lws_ptr_diff_size_t(head, tail) ((size_t)(ptrdiff_t)((char *)(head) - (char *)(tail)))
+
+/* lws-lwsac.h's helpers. */
+#define lws_list_ptr_container(P,T,M) ((T *)((char *)(P) - offsetof(T, M)))
+#define lws_list_ptr_advance(_lp) _lp = *((void **)_lp)
+#define lwsac_use_zeroed lwsac_use_zero
+
+/* lws-adopt.h's address union (IPv6 built in) and its helpers. */
+typedef union {
+	struct sockaddr_in6 sa6;
+	struct sockaddr_in sa4;
+} lws_sockaddr46;
+#define sa46_sockaddr(_sa46) ((struct sockaddr *)(_sa46))
+#define sa46_socklen(_sa46) (socklen_t)((_sa46)->sa4.sin_family == AF_INET ? \
+				sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6))
+#define sa46_sockport(_sa46, _sp) { if ((_sa46)->sa4.sin_family == AF_INET) \
+				(_sa46)->sa4.sin_port = (_sp); else \
+				(_sa46)->sa6.sin6_port = (_sp); }
+#define sa46_address(_sa46) ((uint8_t *)((_sa46)->sa4.sin_family == AF_INET ? \
+				&_sa46->sa4.sin_addr : &_sa46->sa6.sin6_addr))
+#define sa46_address_len(_sa46) ((_sa46)->sa4.sin_family == AF_INET ? 4 : 16)
 
 /* Singly linked list helpers: `start` is an lvalue holding the list head; the iterator is
  * a pointer to the pointer that reaches the current element, so it can unlink it. */
@@ -1068,6 +1089,12 @@ typedef unsigned long long lws_filepos_t;
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
+typedef void *lws_list_ptr;
+
+typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
+
+typedef unsigned char *lwsac_cached_file_t;
+
 typedef int (*lws_spa_fileupload_cb)(void *data,
                                      const char *name,
                                      const char *filename,
@@ -1328,6 +1355,48 @@ void lwsl_hexdump(const void *buf, size_t len);
 
 const char *lws_wsi_tag(struct lws *wsi);
 
+void *lwsac_use(struct lwsac **head, size_t ensure, size_t chunk_size);
+
+void *lwsac_use_backfill(struct lwsac **head, size_t ensure, size_t chunk_size);
+
+void *lwsac_use_zero(struct lwsac **head, size_t ensure, size_t chunk_size);
+
+void lwsac_free(struct lwsac **head);
+
+void lwsac_detach(struct lwsac **head);
+
+void lwsac_reference(struct lwsac *head);
+
+void lwsac_unreference(struct lwsac **head);
+
+int lwsac_extend(struct lwsac *head, size_t amount);
+
+size_t lwsac_sizeof(int first);
+
+size_t lwsac_get_tail_pos(struct lwsac *lac);
+
+struct lwsac *lwsac_get_next(struct lwsac *lac);
+
+size_t lwsac_align(size_t length);
+
+void lwsac_info(struct lwsac *head);
+
+uint64_t lwsac_total_alloc(struct lwsac *head);
+
+uint64_t lwsac_total_overhead(struct lwsac *head);
+
+uint8_t *lwsac_scan_extant(struct lwsac *head, uint8_t *find, size_t len, int nul);
+
+void lws_list_ptr_insert(lws_list_ptr *phead, lws_list_ptr *add, lws_list_ptr_sort_func_t sort);
+
+void lwsac_use_cached_file_start(lwsac_cached_file_t cache);
+
+void lwsac_use_cached_file_end(lwsac_cached_file_t *cache);
+
+void lwsac_use_cached_file_detach(lwsac_cached_file_t *cache);
+
+int lwsac_cached_file(const char *filepath, lwsac_cached_file_t *cache, size_t *len);
+
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
 void lws_cmdline_option_handle_builtin(int argc,
@@ -1397,6 +1466,18 @@ int lws_ring_next_linear_insert_range(struct lws_ring *ring, void **start, size_
 void lws_ring_bump_head(struct lws_ring *ring, size_t bytes);
 
 void lws_ring_dump(struct lws_ring *ring, uint32_t *tail);
+
+int lws_write_numeric_address(const uint8_t *ads, int size, char *buf, size_t len);
+
+int lws_sa46_write_numeric_address(lws_sockaddr46 *sa46, char *buf, size_t len);
+
+int lws_parse_numeric_address(const char *ads, uint8_t *result, size_t max_len);
+
+int lws_sa46_parse_numeric_address(const char *ads, lws_sockaddr46 *sa46);
+
+int lws_sa46_compare_ads(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46b);
+
+int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net, int net_len);
 
 int lws_service(struct lws_context *context, int timeout_ms);
 

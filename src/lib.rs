@@ -16,4 +16,5 @@ pub mod http;
 /// cbindgen:ignore
 pub mod misc;
 pub mod ring;
+pub mod sa46;
 pub mod ws;

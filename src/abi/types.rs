@@ -356,9 +356,29 @@ pub struct lws_process_html_args {
     pub chunked: c_int,
 }
 
-/// lws's arena allocator, opaque here (lwsac_* are not implemented).
+/// lws's chunk allocator (lws-lwsac.h): opaque to C, a chunk of it in
+/// `crate::capi::lwsac`.
 pub struct lwsac {
     _opaque: [u8; 0],
+}
+
+/// lwsac_cached_file's handle: the start of the file's contents in an lwsac.
+pub type lwsac_cached_file_t = *mut c_uchar;
+
+/// lws_list_ptr (lws-lwsac.h): a pointer to the next element's own lws_list_ptr member.
+pub type lws_list_ptr = *mut c_void;
+/// Orders two list members for `lws_list_ptr_insert` (<= 0: `a` goes before `b`).
+pub type lws_list_ptr_sort_func_t =
+    Option<unsafe extern "C" fn(a: lws_list_ptr, b: lws_list_ptr) -> c_int>;
+
+/// lws's `lws_sockaddr46` (lws-adopt.h, IPv6 built in): either address family, told
+/// apart by the family both members start with.  Declared by hand in the header (lws's
+/// is an untagged union typedef), so cbindgen.toml excludes it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union lws_sockaddr46 {
+    pub sa6: libc::sockaddr_in6,
+    pub sa4: libc::sockaddr_in,
 }
 
 /// Receives file parts from `lws_spa_process` (lws-spa.h).

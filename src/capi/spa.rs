@@ -4,8 +4,8 @@
 //! Differences from lws, all where lws would crash or cannot apply: NULL `spa`/`info`
 //! and negative ordinals fail with a log line; a NULL `wsi` parses as urlencoded (no
 //! Content-Type); `info->ac` (lwsac) keeps lws's one-allocation-per-value semantics but
-//! the memory stays the spa's (freed by `lws_spa_destroy`), and `*ac` is not touched,
-//! since this library has no lwsac.
+//! the memory stays the spa's (freed by `lws_spa_destroy`), and `*ac` is not touched
+//! (the values are not moved onto the caller's lwsac, `crate::capi::lwsac`, yet).
 use crate::abi::*;
 use crate::engine::lws;
 use crate::http::spa::{FileSink, Spa, Ufs, CONTENT_TYPE_BUF};
