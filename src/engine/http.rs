@@ -903,15 +903,7 @@ fn action(w: *mut lws) -> bool {
         x.body = body;
     }
 
-    let mut in_uri = uri.clone();
-    in_uri.push(0);
-    if callback(
-        w,
-        LWS_CALLBACK_FILTER_HTTP_CONNECTION as c_int,
-        in_uri.as_mut_ptr() as *mut c_void,
-        uri.len(),
-    ) != 0
-    {
+    if wsi::callback_uri(w, LWS_CALLBACK_FILTER_HTTP_CONNECTION as c_int, &uri) != 0 {
         lwsl_info!("LWS_CALLBACK_HTTP closing");
         close(w, Why::User);
         return false;
@@ -966,15 +958,7 @@ enum Step {
 }
 
 fn user_http(w: *mut lws, uri: &[u8]) -> Step {
-    let mut u = uri.to_vec();
-    u.push(0);
-    if callback(
-        w,
-        LWS_CALLBACK_HTTP as c_int,
-        u.as_mut_ptr() as *mut c_void,
-        uri.len(),
-    ) != 0
-    {
+    if wsi::callback_uri(w, LWS_CALLBACK_HTTP as c_int, uri) != 0 {
         lwsl_info!("LWS_CALLBACK_HTTP closing");
         return Step::Close;
     }
@@ -1611,28 +1595,13 @@ fn serve_mount_file(w: *mut lws, uri: &[u8], origin: &[u8], m: &lws_http_mount) 
         if !bind(w, idx) {
             return -1;
         }
-        let mut args = lws_process_html_args {
-            p: bp as *mut c_char,
-            len: 0,
-            max_len: (end as usize - bp as usize) as c_int,
-            r#final: 0,
-            chunked: 0,
+        // SAFETY: bp..end is the unused tail of `buf`, which nothing else borrows now.
+        let room = unsafe { core::slice::from_raw_parts_mut(bp, end as usize - bp as usize) };
+        let Some(used) = wsi::add_headers_cb(w, room) else {
+            return -1;
         };
-        if callback(
-            w,
-            LWS_CALLBACK_ADD_HEADERS as c_int,
-            &mut args as *mut _ as *mut c_void,
-            0,
-        ) != 0
-        {
-            return -1;
-        }
-        let np = args.p as *mut u8;
-        if np < bp || np > end {
-            lwsl_err!("ADD_HEADERS moved the header pointer out of its buffer");
-            return -1;
-        }
-        bp = np;
+        // SAFETY: used <= room.len(): still inside `buf`.
+        bp = unsafe { bp.add(used) };
     }
     let headers_len = bp as usize - buf.as_ptr() as usize;
     let other = buf[..headers_len].to_vec();

@@ -503,26 +503,10 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
     // ADD_HEADERS lets the user append header lines to the 101 (on the stack: zeroing
     // 1 KiB there costs a few dozen stores, a heap buffer a malloc/calloc and a free).
     let mut extra = [0u8; 1024];
-    let mut args = lws_process_html_args {
-        p: extra.as_mut_ptr() as *mut c_char,
-        len: 0,
-        max_len: extra.len() as c_int,
-        r#final: 0,
-        chunked: 0,
-    };
-    if callback(
-        w,
-        LWS_CALLBACK_ADD_HEADERS as c_int,
-        &mut args as *mut _ as *mut c_void,
-        0,
-    ) != 0
-    {
+    let Some(used) = add_headers_cb(w, &mut extra) else {
         close(w, Why::User);
         return false;
-    }
-    let used = (args.p as usize)
-        .saturating_sub(extra.as_ptr() as usize)
-        .min(extra.len());
+    };
     let extra = &extra[..used];
 
     let chosen = if protocols_hdr.is_empty() {
@@ -562,6 +546,43 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         return false;
     }
     wref!(w).state == State::Ws
+}
+
+/// LWS_CALLBACK_ADD_HEADERS: the protocol may append header lines to `buf`.  The bytes
+/// it wrote, or None if it refused (nonzero) or moved the pointer out of `buf`.
+pub(crate) fn add_headers_cb(w: *mut lws, buf: &mut [u8]) -> Option<usize> {
+    let start = buf.as_mut_ptr();
+    let mut args = lws_process_html_args {
+        p: start as *mut c_char,
+        len: 0,
+        max_len: buf.len() as c_int,
+        r#final: 0,
+        chunked: 0,
+    };
+    if callback(
+        w,
+        LWS_CALLBACK_ADD_HEADERS as c_int,
+        &mut args as *mut _ as *mut c_void,
+        0,
+    ) != 0
+    {
+        return None;
+    }
+    let used = (args.p as usize).wrapping_sub(start as usize);
+    if used > buf.len() {
+        lwsl_err!("ADD_HEADERS moved the header pointer out of its buffer");
+        return None;
+    }
+    Some(used)
+}
+
+/// Calls the wsi's protocol with a URI as `in` (NUL-terminated) and its length as `len`,
+/// as lws does for FILTER_HTTP_CONNECTION and HTTP.
+pub(crate) fn callback_uri(w: *mut lws, reason: c_int, uri: &[u8]) -> c_int {
+    let mut u = Vec::with_capacity(uri.len() + 1);
+    u.extend_from_slice(uri);
+    u.push(0);
+    callback(w, reason, u.as_mut_ptr() as *mut c_void, uri.len())
 }
 
 /// lws_confirm_host_header: the Host header names this vhost (and its port).
