@@ -599,7 +599,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
             if return_status(w, 403, None) != 0 {
                 finish_close(w);
             } else {
-                flush_close(w);
+                wsi::flush_then_close(w);
             }
             return false;
         }
@@ -826,7 +826,7 @@ fn action(w: *mut lws) -> bool {
             close(w, Why::User);
         } else {
             wref!(w).linger = true;
-            flush_close(w);
+            wsi::flush_then_close(w);
         }
         return false;
     }
@@ -853,7 +853,7 @@ fn action(w: *mut lws) -> bool {
         if return_status(w, 403, None) != 0 {
             close(w, Why::User);
         } else {
-            flush_close(w);
+            wsi::flush_then_close(w);
         }
         return false;
     }
@@ -2053,14 +2053,12 @@ fn body_done(w: *mut lws) -> bool {
 }
 
 /// Holds input for later (the next pipelined request) and stops reading until then.
-fn hold(w: *mut lws, rest: &[u8]) {
-    let s = wref!(w);
+pub(crate) fn hold(w: *mut lws, rest: &[u8]) {
     if rest.is_empty() {
         return;
     }
-    let mut v = rest.to_vec();
-    v.extend_from_slice(&s.rx_stash);
-    s.rx_stash = v;
+    wsi::stash_front(w, rest);
+    let s = wref!(w);
     if s.state == State::HttpTxn {
         s.rx_flow_reasons |= RXFLOW_HTTP_BUSY;
     } else {
@@ -2166,11 +2164,6 @@ pub(crate) fn writeable(w: *mut lws) {
     if callback(w, LWS_CALLBACK_HTTP_WRITEABLE as c_int, null_mut(), 0) != 0 {
         close(w, Why::User);
     }
-}
-
-/// Closes after what is buffered has gone out.
-pub(crate) fn flush_close(w: *mut lws) {
-    wsi::flush_then_close(w);
 }
 
 /// lws_http_mark_sse: the response stays open indefinitely.

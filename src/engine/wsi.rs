@@ -270,12 +270,8 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
 fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     if len > 0 && !super::http::ah_acquire(w) {
         // No header table free: keep the bytes, read nothing more until one is.
-        let s = wref!(w);
         // SAFETY: ptr[..len] is readable (see input()).
-        let data = unsafe { core::slice::from_raw_parts(ptr, len) };
-        let mut v = data.to_vec();
-        v.extend_from_slice(&s.rx_stash);
-        s.rx_stash = v;
+        stash_front(w, unsafe { core::slice::from_raw_parts(ptr, len) });
         return;
     }
     let parsed = {
@@ -326,20 +322,20 @@ fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 State::HttpTxn => super::http::txn_input(w, &rest),
                 // Answered already (kept alive): the next request is parsed at the
                 // loop's next safe point, not recursively here.
-                State::Http => {
-                    let s = wref!(w);
-                    let mut v = rest;
-                    v.extend_from_slice(&s.rx_stash);
-                    s.rx_stash = v;
-                    if !s.in_rx_q {
-                        s.in_rx_q = true;
-                        cx!(s.ctx).rx_q.push(w);
-                    }
-                }
+                State::Http => super::http::hold(w, &rest),
                 _ => {}
             }
         }
     }
+}
+
+/// Puts input back in front of what is already held (it is older than the stash).
+pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
+    let s = wref!(w);
+    let mut v = Vec::with_capacity(data.len() + s.rx_stash.len());
+    v.extend_from_slice(data);
+    v.extend_from_slice(&s.rx_stash);
+    s.rx_stash = v;
 }
 
 /// A request line without a version ("GET /x"): lws takes it as HTTP/1.0.  Rewrites the
@@ -444,7 +440,7 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         wref!(w).state = State::HttpTxn;
         super::http::ht(w).in_txn = true;
         if super::http::transaction_completed(w) != 0 {
-            super::http::flush_close(w);
+            flush_then_close(w);
             return false;
         }
         return true;
@@ -876,7 +872,7 @@ pub(crate) fn close(w: *mut lws, why: Why) {
             }
         }
         // An HTTP answer still going out is flushed first (bounded by a timeout).
-        State::HttpTxn | State::Http if why == Why::User => super::http::flush_close(w),
+        State::HttpTxn | State::Http if why == Why::User => flush_then_close(w),
         _ => finish_close(w),
     }
 }
