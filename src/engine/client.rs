@@ -28,8 +28,11 @@ pub(crate) struct ClientInfo {
 /// `i` follows lws's contract: a live context and NUL-terminated strings or NULL.
 pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     let ctx = i.context;
-    if i.ssl_connection & LCCSCF_USE_SSL as c_int != 0 {
-        lwsl_err!("lws_client_connect_via_info: TLS is not supported by this build yet");
+    if let Some(what) = super::options::refuse_client(i) {
+        lwsl_err!(
+            "lws_client_connect_via_info: {} is not supported by this build",
+            what
+        );
         return null_mut();
     }
     let vh = if !i.vhost.is_null() {

@@ -14,6 +14,8 @@ pub mod client;
 /// cbindgen:ignore
 pub mod http;
 /// cbindgen:ignore
+pub mod options;
+/// cbindgen:ignore
 pub mod retry;
 /// cbindgen:ignore
 pub mod service;

@@ -16,6 +16,13 @@ const EV_HUP: u8 = 4;
 /// # Safety
 /// `info` points to a valid creation info whose pointers follow lws's contract.
 pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<*mut lws_context> {
+    if let Some(what) = super::options::refuse_context(info) {
+        lwsl_err!(
+            "lws_create_context: {} is not supported by this build",
+            what
+        );
+        return None;
+    }
     let poll = match mio::Poll::new() {
         Ok(p) => p,
         Err(e) => {
@@ -150,6 +157,10 @@ pub(crate) unsafe fn create_vhost(
     ctx: *mut lws_context,
     info: &lws_context_creation_info,
 ) -> Option<*mut lws_vhost> {
+    if let Some(what) = super::options::refuse_vhost(info) {
+        lwsl_err!("lws_create_vhost: {} is not supported by this build", what);
+        return None;
+    }
     // The protocols: the caller's array (kept by pointer, so lws_get_protocol() answers
     // with the caller's own entries), else a copy of what `pprotocols` points to, else
     // lws's default list of one HTTP protocol ("http-only", lws_callback_http_dummy).

@@ -1,0 +1,166 @@
+/*
+ * The option gate: a creation, vhost or connect info asking for something this build
+ * does not do yet is refused when it is made, never run without it.  Above all, a vhost
+ * given a certificate must not come up serving plain text, and a client asked for TLS
+ * must not connect in the clear.  Each case below sets one option on an otherwise
+ * working info and expects the creation to fail; the same info without it must work.
+ *
+ * Feature macros decide which cases apply: once a feature works, its macro is defined
+ * by our header and its case is no longer one to refuse.
+ */
+/* lws-diff: ours-only: Debian's lws 4.1.6 has TLS, extensions and raw, so it accepts these options */
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	(void)wsi; (void)reason; (void)user; (void)in; (void)len;
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "p", cb, 0, 0, 0, NULL, 0 },
+	LWS_PROTOCOL_LIST_TERM
+};
+
+static int dummy_ext(struct lws_context *c, const struct lws_extension *e, struct lws *w,
+		     enum lws_extension_callback_reasons r, void *u, void *in, size_t len)
+{
+	(void)c; (void)e; (void)w; (void)r; (void)u; (void)in; (void)len;
+	return 0;
+}
+
+static const struct lws_extension exts[] = {
+	{ "permessage-deflate", dummy_ext, "permessage-deflate; client_no_context_takeover" },
+	{ NULL, NULL, NULL }
+};
+
+static void
+base(struct lws_context_creation_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->port = CONTEXT_PORT_NO_LISTEN;
+	info->protocols = protocols;
+	info->options = LWS_SERVER_OPTION_DISABLE_IPV6;
+}
+
+static int failures;
+
+static void
+expect(const char *what, struct lws_context_creation_info *info, int want_ok)
+{
+	struct lws_context *cx = lws_create_context(info);
+	printf("%s: %s\n", what, cx ? "created" : "refused");
+	if (!!cx != want_ok)
+		failures++;
+	if (cx)
+		lws_context_destroy(cx);
+}
+
+int
+main(void)
+{
+	struct lws_context_creation_info info;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lws_set_log_level(LLL_ERR, NULL);
+
+	base(&info);
+	expect("plain", &info, 1);
+
+#if !defined(LWS_WITH_TLS)
+	base(&info); info.ssl_cert_filepath = "cert.pem"; info.ssl_private_key_filepath = "key.pem";
+	expect("ssl_cert_filepath", &info, 0);
+	base(&info); info.server_ssl_cert_mem = "x"; info.server_ssl_cert_mem_len = 1;
+	expect("server_ssl_cert_mem", &info, 0);
+	base(&info); info.ssl_ca_filepath = "ca.pem";
+	expect("ssl_ca_filepath", &info, 0);
+	base(&info); info.client_ssl_ca_filepath = "ca.pem";
+	expect("client_ssl_ca_filepath", &info, 0);
+	base(&info); info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	expect("LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT", &info, 0);
+	base(&info); info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+	expect("LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS", &info, 0);
+#endif
+	/* an empty string is "not set", as lws treats it */
+	base(&info); info.ssl_cert_filepath = "";
+	expect("empty ssl_cert_filepath", &info, 1);
+
+#if defined(LWS_WITHOUT_EXTENSIONS)
+	base(&info); info.extensions = exts;
+	expect("extensions", &info, 0);
+#endif
+	base(&info); info.extensions = &exts[1];
+	expect("empty extensions list", &info, 1);
+
+#if !defined(LWS_ROLE_RAW)
+	base(&info); info.options |= LWS_SERVER_OPTION_ONLY_RAW;
+	expect("LWS_SERVER_OPTION_ONLY_RAW", &info, 0);
+	base(&info); info.listen_accept_role = "raw-skt";
+	expect("listen_accept_role", &info, 0);
+#endif
+#if !defined(LWS_WITH_LIBUV)
+	base(&info); info.options |= LWS_SERVER_OPTION_LIBUV;
+	expect("LWS_SERVER_OPTION_LIBUV", &info, 0);
+#endif
+	base(&info); info.count_threads = 2;
+	expect("count_threads 2", &info, LWS_MAX_SMP > 1);
+
+	/* an explicit vhost refuses on its own, the context stays */
+	{
+		struct lws_context *cx;
+		struct lws_vhost *vh;
+		base(&info);
+		info.options |= LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+		cx = lws_create_context(&info);
+		if (!cx) {
+			printf("explicit context: refused\n");
+			return 1;
+		}
+#if !defined(LWS_WITH_TLS)
+		base(&info); info.ssl_cert_filepath = "cert.pem"; info.vhost_name = "tls";
+		vh = lws_create_vhost(cx, &info);
+		printf("TLS vhost: %s\n", vh ? "created" : "refused");
+		if (vh)
+			failures++;
+#endif
+		base(&info); info.vhost_name = "plain";
+		vh = lws_create_vhost(cx, &info);
+		printf("plain vhost: %s\n", vh ? "created" : "refused");
+		if (!vh)
+			failures++;
+
+		/* clients */
+		{
+			struct lws_client_connect_info ci;
+			struct lws *w;
+			memset(&ci, 0, sizeof(ci));
+			ci.context = cx;
+			ci.address = "127.0.0.1";
+			ci.port = 9;
+			ci.path = "/";
+			ci.host = ci.address;
+#if !defined(LWS_WITH_TLS)
+			ci.ssl_connection = LCCSCF_USE_SSL;
+			w = lws_client_connect_via_info(&ci);
+			printf("client LCCSCF_USE_SSL: %s\n", w ? "started" : "refused");
+			if (w)
+				failures++;
+			ci.ssl_connection = 0;
+#endif
+#if !defined(LWS_WITH_CLIENT)
+			ci.method = "GET";
+			w = lws_client_connect_via_info(&ci);
+			printf("client method GET: %s\n", w ? "started" : "refused");
+			if (w)
+				failures++;
+			ci.method = NULL;
+#endif
+		}
+		lws_context_destroy(cx);
+	}
+
+	printf("%s\n", failures ? "FAIL" : "ok");
+	return !!failures;
+}

@@ -1,0 +1,195 @@
+//! The option gate: a creation, vhost or connect info that asks for something this build
+//! cannot do is refused when it is made, with a line naming what was asked, instead of
+//! running without it.  Above all, a vhost configured for TLS must never serve plain text
+//! and a client asked to use TLS must never connect in the clear.
+//!
+//! Each check is one row: what lws would read, and the name the error gives.  A feature
+//! that lands removes its rows here.
+use crate::abi::*;
+use core::ffi::{c_char, c_void};
+
+fn set_str(p: *const c_char) -> bool {
+    // SAFETY: lws's contract: NULL or a NUL-terminated string.
+    !p.is_null() && unsafe { *p } != 0
+}
+
+fn set_ptr(p: *const c_void) -> bool {
+    !p.is_null()
+}
+
+/// The options of a creation info that a context (not a vhost) acts on.
+pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'static str> {
+    let o = info.options;
+    let rows: &[(bool, &'static str)] = &[
+        (
+            o & LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT != 0,
+            "LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT (TLS)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_LIBUV != 0,
+            "LWS_SERVER_OPTION_LIBUV (event library)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_LIBEV != 0,
+            "LWS_SERVER_OPTION_LIBEV (event library)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_LIBEVENT != 0,
+            "LWS_SERVER_OPTION_LIBEVENT (event library)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_GLIB != 0,
+            "LWS_SERVER_OPTION_GLIB (event library)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_SDEVENT != 0,
+            "LWS_SERVER_OPTION_SDEVENT (event library)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_ULOOP != 0,
+            "LWS_SERVER_OPTION_ULOOP (event library)",
+        ),
+        (!info.foreign_loops.is_null(), "foreign_loops"),
+        (!info.event_lib_custom.is_null(), "event_lib_custom"),
+        (info.count_threads > 1, "count_threads > 1"),
+        (
+            o & LWS_SERVER_OPTION_SS_PROXY != 0,
+            "LWS_SERVER_OPTION_SS_PROXY (secure streams)",
+        ),
+        (!info.fops.is_null(), "fops (custom file operations)"),
+    ];
+    rows.iter().find(|r| r.0).map(|r| r.1)
+}
+
+/// The options of a creation info that a vhost acts on.
+pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static str> {
+    let o = info.options;
+    let rows: &[(bool, &'static str)] = &[
+        (set_str(info.ssl_cert_filepath), "ssl_cert_filepath (TLS)"),
+        (
+            set_str(info.ssl_private_key_filepath),
+            "ssl_private_key_filepath (TLS)",
+        ),
+        (
+            set_ptr(info.server_ssl_cert_mem),
+            "server_ssl_cert_mem (TLS)",
+        ),
+        (
+            set_ptr(info.server_ssl_private_key_mem),
+            "server_ssl_private_key_mem (TLS)",
+        ),
+        (set_str(info.ssl_ca_filepath), "ssl_ca_filepath (TLS)"),
+        (set_ptr(info.server_ssl_ca_mem), "server_ssl_ca_mem (TLS)"),
+        (
+            o & LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX != 0,
+            "LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX (TLS)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT
+                == LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT,
+            "LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT (TLS)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS
+                == LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS,
+            "LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS (TLS)",
+        ),
+        (
+            set_str(info.client_ssl_cert_filepath),
+            "client_ssl_cert_filepath (TLS)",
+        ),
+        (
+            set_ptr(info.client_ssl_cert_mem),
+            "client_ssl_cert_mem (TLS)",
+        ),
+        (
+            set_str(info.client_ssl_private_key_filepath),
+            "client_ssl_private_key_filepath (TLS)",
+        ),
+        (set_ptr(info.client_ssl_key_mem), "client_ssl_key_mem (TLS)"),
+        (
+            set_str(info.client_ssl_ca_filepath),
+            "client_ssl_ca_filepath (TLS)",
+        ),
+        (set_ptr(info.client_ssl_ca_mem), "client_ssl_ca_mem (TLS)"),
+        (
+            !info.provided_client_ssl_ctx.is_null(),
+            "provided_client_ssl_ctx (TLS)",
+        ),
+        (
+            has_extensions(info.extensions),
+            "extensions (permessage-deflate and other ws extensions)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_ONLY_RAW != 0,
+            "LWS_SERVER_OPTION_ONLY_RAW (raw role)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_FALLBACK_TO_RAW != 0,
+            "LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG (raw role)",
+        ),
+        (set_str(info.listen_accept_role), "listen_accept_role"),
+        (
+            set_str(info.listen_accept_protocol),
+            "listen_accept_protocol",
+        ),
+        (
+            o & LWS_SERVER_OPTION_UNIX_SOCK != 0,
+            "LWS_SERVER_OPTION_UNIX_SOCK (unix domain sockets)",
+        ),
+        (
+            o & LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE != 0,
+            "LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE (HTTP/2)",
+        ),
+        (
+            set_str(info.http_proxy_address),
+            "http_proxy_address (client proxy)",
+        ),
+    ];
+    rows.iter().find(|r| r.0).map(|r| r.1)
+}
+
+fn has_extensions(e: *const lws_extension) -> bool {
+    // SAFETY: lws's contract: NULL or an array ending with an entry whose name is NULL.
+    !e.is_null() && !unsafe { (*e).name }.is_null()
+}
+
+/// The flags and members of a client connect info.
+pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str> {
+    let f = i.ssl_connection;
+    let rows: &[(bool, &'static str)] = &[
+        (f & LCCSCF_USE_SSL as i32 != 0, "LCCSCF_USE_SSL (TLS)"),
+        (
+            f & LCCSCF_H2_PRIOR_KNOWLEDGE as i32 != 0,
+            "LCCSCF_H2_PRIOR_KNOWLEDGE (HTTP/2)",
+        ),
+        (
+            f & LCCSCF_PIPELINE as i32 != 0,
+            "LCCSCF_PIPELINE (HTTP client)",
+        ),
+        (
+            f & LCCSCF_HTTP_MULTIPART_MIME as i32 != 0,
+            "LCCSCF_HTTP_MULTIPART_MIME (HTTP client)",
+        ),
+        (
+            f & LCCSCF_HTTP_X_WWW_FORM_URLENCODED as i32 != 0,
+            "LCCSCF_HTTP_X_WWW_FORM_URLENCODED (HTTP client)",
+        ),
+        (
+            f & LCCSCF_CACHE_COOKIES as i32 != 0,
+            "LCCSCF_CACHE_COOKIES (HTTP client)",
+        ),
+        (!i.parent_wsi.is_null(), "parent_wsi"),
+        (!i.seq.is_null(), "seq (sequencers)"),
+        (!i.mqtt_cp.is_null(), "mqtt_cp (MQTT)"),
+        (
+            method_not_ws(i.method),
+            "method (the HTTP and raw client roles)",
+        ),
+    ];
+    rows.iter().find(|r| r.0).map(|r| r.1)
+}
+
+fn method_not_ws(m: *const c_char) -> bool {
+    set_str(m)
+}
