@@ -1,23 +1,35 @@
-//! Generates libwebsockets.h with cbindgen, compiles the C varargs shim, and gives the
-//! shared object lws's soname.
-use std::path::PathBuf;
+//! Generates libwebsockets.h with cbindgen, completes it with the declarations of lws's
+//! public headers that the Rust sources do not define (from abi/lws-4.3-decls.tsv),
+//! compiles the C varargs shim and the not-yet entry points, and gives the shared object
+//! lws's soname.
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=abi/lws-4.3-decls.tsv");
+    println!("cargo:rerun-if-changed=abi/lws-4.3-macros.tsv");
+    println!("cargo:rerun-if-changed=abi/lws-4.3-symbols.tsv");
+    println!("cargo:rerun-if-changed=abi/notyet-fail.tsv");
 
     // The header is written next to the build's other outputs; `make header` copies it
     // into include/ and `make test` fails if the committed copy differs.
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");
-    let header = out.join("libwebsockets.h");
+    let mut generated = Vec::new();
     cbindgen::Builder::new()
         .with_crate(&dir)
         .with_config(config)
         .generate()
         .expect("cbindgen failed")
-        .write_to_file(&header);
+        .write(&mut generated);
+    let text = String::from_utf8(generated).expect("cbindgen wrote UTF-8");
+    let (text, stubs) = complete(&dir, &text);
+    let header = out.join("libwebsockets.h");
+    std::fs::write(&header, &text).expect("write header");
     let target_dir = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| dir.join("target"));
@@ -25,10 +37,15 @@ fn main() {
     let _ = std::fs::copy(&header, target_dir.join("libwebsockets.h"));
 
     // Rust cannot define C variadic functions on stable: _lws_log() and lws_snprintf()
-    // are a few lines of C that format and hand over to Rust.
+    // are a few lines of C that format and hand over to Rust.  The exported functions
+    // not implemented yet are C too (notyet.c, generated below): they only log once and
+    // return lws's failure value, and C needs none of the argument types to do that.
     println!("cargo:rerun-if-changed=src/capi/varargs.c");
+    let notyet = out.join("notyet.c");
+    std::fs::write(&notyet, stubs.c).expect("write notyet.c");
     cc::Build::new()
         .file("src/capi/varargs.c")
+        .file(&notyet)
         .flag("-fvisibility=hidden")
         .link_lib_modifier("+whole-archive")
         .compile("lwsvarargs");
@@ -37,8 +54,375 @@ fn main() {
     // rustc exports the Rust `#[no_mangle]` functions itself; this adds the C ones and
     // hides the two internal hooks varargs.c calls.
     println!("cargo:rerun-if-changed=src/capi/exports.map");
+    let map = std::fs::read_to_string(dir.join("src/capi/exports.map")).expect("exports.map");
+    let map = map.replacen("global:", &format!("global:\n{}", stubs.exports), 1);
+    let map_path = out.join("exports.map");
+    std::fs::write(&map_path, map).expect("write exports.map");
     println!(
         "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
-        dir.join("src/capi/exports.map").display()
+        map_path.display()
     );
+}
+
+struct Stubs {
+    c: String,
+    exports: String,
+}
+
+fn tsv(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Every identifier of `s`, and those followed by `(` (functions and function-like
+/// macros) apart.
+fn identifiers(s: &str) -> (HashSet<String>, HashSet<String>) {
+    let (mut all, mut called) = (HashSet::new(), HashSet::new());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if is_ident(b[i] as char) && (i == 0 || !is_ident(b[i - 1] as char)) {
+            let start = i;
+            while i < b.len() && is_ident(b[i] as char) {
+                i += 1;
+            }
+            let w = &s[start..i];
+            let mut j = i;
+            while j < b.len() && b[j] == b' ' {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'(' {
+                called.insert(w.to_owned());
+            }
+            all.insert(w.to_owned());
+        } else {
+            i += 1;
+        }
+    }
+    (all, called)
+}
+
+/// Names the text defines: struct/union/enum bodies and typedefs.
+fn defined(s: &str) -> (HashSet<String>, HashSet<String>) {
+    let (mut tags, mut typedefs) = (HashSet::new(), HashSet::new());
+    for kw in ["struct ", "union ", "enum "] {
+        let mut rest = s;
+        while let Some(p) = rest.find(kw) {
+            let after = &rest[p + kw.len()..];
+            let name: String = after.chars().take_while(|&c| is_ident(c)).collect();
+            let tail = after[name.len()..].trim_start();
+            if !name.is_empty() && tail.starts_with('{') {
+                tags.insert(format!("{}{}", kw.trim(), name));
+            }
+            rest = &rest[p + kw.len()..];
+        }
+    }
+    // typedef statements: up to the `;` that ends them outside braces
+    let mut rest = s;
+    while let Some(p) = rest.find("typedef ") {
+        let st = &rest[p..];
+        let (mut depth, mut end) = (0i32, st.len());
+        for (i, c) in st.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ';' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let stmt = &st[..end];
+        let flat: String = {
+            // drop bodies: their member names are not the typedef's
+            let (mut d, mut o) = (0, String::new());
+            for c in stmt.chars() {
+                if c == '{' {
+                    d += 1;
+                }
+                if d == 0 {
+                    o.push(c);
+                }
+                if c == '}' {
+                    d -= 1;
+                }
+            }
+            o
+        };
+        let name = typedef_name(&flat);
+        if let Some(n) = name {
+            typedefs.insert(n);
+        }
+        rest = &st[end.min(st.len())..];
+        if rest.is_empty() {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    (tags, typedefs)
+}
+
+fn typedef_name(flat: &str) -> Option<String> {
+    // `typedef R (*name)(...)` / `typedef R (name)(...)` / `typedef R name(...)` / `typedef T name`
+    if let Some(p) = flat.find('(') {
+        let inner = flat[p + 1..]
+            .trim_start()
+            .trim_start_matches('*')
+            .trim_start();
+        let n: String = inner.chars().take_while(|&c| is_ident(c)).collect();
+        if !n.is_empty() && inner[n.len()..].trim_start().starts_with(')') {
+            return Some(n);
+        }
+        let before = flat[..p].trim_end();
+        let n: String = before.chars().rev().take_while(|&c| is_ident(c)).collect();
+        return Some(n.chars().rev().collect());
+    }
+    let mut t = flat.trim_end();
+    while t.ends_with(']') {
+        t = t[..t.rfind('[').unwrap_or(0)].trim_end();
+    }
+    let n: String = t.chars().rev().take_while(|&c| is_ident(c)).collect();
+    (!n.is_empty()).then(|| n.chars().rev().collect())
+}
+
+/// The declarations of lws's headers that `text` (cbindgen's output) lacks, inserted at
+/// the trailer's `@LWS_DECLS@` mark, in lws's own order; and the C stubs for the exported
+/// functions no Rust code defines.
+fn complete(dir: &Path, text: &str) -> (String, Stubs) {
+    let decls = tsv(&dir.join("abi/lws-4.3-decls.tsv"));
+    let macros = tsv(&dir.join("abi/lws-4.3-macros.tsv"));
+    let exported: HashSet<String> = tsv(&dir.join("abi/lws-4.3-symbols.tsv"))
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let fail_rows = tsv(&dir.join("abi/notyet-fail.tsv"));
+    let fails: Vec<(String, String)> = fail_rows
+        .iter()
+        .map(|r| (r[0].clone(), r.get(1).cloned().unwrap_or_default()))
+        .collect();
+    let varargs = std::fs::read_to_string(dir.join("src/capi/varargs.c")).unwrap();
+    let (idents, _) = identifiers(text);
+    // functions already declared: names before `(` outside the preprocessor's lines
+    let mut code = String::new();
+    let mut cont = false;
+    for l in text.lines() {
+        let pp = cont || l.trim_start().starts_with('#');
+        cont = pp && l.ends_with('\\');
+        if !pp {
+            code.push_str(l);
+            code.push('\n');
+        }
+    }
+    let (_, called) = identifiers(&code);
+    let (_, c_defined) = identifiers(&varargs);
+    let (mut tags, mut typedefs) = defined(text);
+    let mut frag = String::new();
+    let mut stubs = Stubs {
+        c: String::from(
+            "/* Generated by build.rs from abi/lws-4.3-decls.tsv: the exported lws functions\n \
+             * this library does not implement yet.  Each logs once, then fails as lws does.\n \
+             * The arguments are not read, so only the return type's class matters. */\n\
+             #include <stddef.h>\n#include <stdint.h>\n\
+             #define VISIBLE __attribute__((visibility(\"default\")))\n\
+             extern void _lws_log(int filter, const char *format, ...);\n\
+             static void not_yet(const char *name, int *once)\n{\n\
+             \tif (!*once) {\n\t\t*once = 1;\n\
+             \t\t_lws_log(1, \"%s: not implemented yet in this library\\n\", name);\n\t}\n}\n",
+        ),
+        exports: String::new(),
+    };
+    let mut enumerators: HashSet<String> = idents.clone();
+    for r in &decls {
+        let (kind, names, decl) = (&r[0], &r[1], &r[3]);
+        let names: Vec<(&str, &str)> = names.split(',').filter_map(|n| n.split_once(':')).collect();
+        match kind.as_str() {
+            "fn" => {
+                let name = names[0].1;
+                if called.contains(name) {
+                    continue;
+                }
+                let _ = writeln!(frag, "{decl}");
+                if exported.contains(name) && !c_defined.contains(name) {
+                    stub(&mut stubs, name, decl, &fails);
+                }
+            }
+            "var" => {
+                if !idents.contains(names[0].1) {
+                    let _ = writeln!(frag, "extern {}", decl.trim_start_matches("extern "));
+                }
+            }
+            "typedef" => {
+                if !typedefs.contains(names[0].1) {
+                    typedefs.insert(names[0].1.to_owned());
+                    let _ = writeln!(frag, "{decl}");
+                }
+            }
+            "enum" => {
+                let tag = names.iter().find(|n| n.0 == "enum").map(|n| n.1);
+                let tdef = names.iter().find(|n| n.0 == "typedef").map(|n| n.1);
+                let have_tag = tag.is_some_and(|t| tags.contains(&format!("enum{t}")));
+                if !have_tag {
+                    // enumerators some other declaration already gives are left out
+                    let open = decl.find('{').unwrap();
+                    let close = decl.rfind('}').unwrap();
+                    let all: Vec<&str> = decl[open + 1..close]
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|i| !i.is_empty())
+                        .collect();
+                    let items: Vec<&str> = all
+                        .iter()
+                        .copied()
+                        .filter(|i| !enumerators.contains(i.split('=').next().unwrap().trim()))
+                        .collect();
+                    for i in &items {
+                        enumerators.insert(i.split('=').next().unwrap().trim().to_owned());
+                    }
+                    if let (None, Some(td), true) = (tag, tdef, items.len() == all.len()) {
+                        // a typedef'd anonymous enum, whole: the typedef names the enum
+                        if !typedefs.contains(td) {
+                            typedefs.insert(td.to_owned());
+                            let _ = writeln!(frag, "typedef enum {{ {} }} {td};", items.join(", "));
+                        }
+                        continue;
+                    }
+                    if let Some(t) = tag {
+                        tags.insert(format!("enum{t}"));
+                        let _ = writeln!(frag, "enum {t} {{ {} }};", items.join(", "));
+                    } else if !items.is_empty() {
+                        let _ = writeln!(frag, "enum {{ {} }};", items.join(", "));
+                    }
+                }
+                if let (Some(td), false) = (tdef, tdef.is_some_and(|t| typedefs.contains(t))) {
+                    typedefs.insert(td.to_owned());
+                    match tag {
+                        Some(t) => {
+                            let _ = writeln!(frag, "typedef enum {t} {td};");
+                        }
+                        None => {
+                            // an anonymous enum's typedef: the enum is the int it names
+                            let _ = writeln!(frag, "typedef int {td};");
+                        }
+                    }
+                }
+            }
+            _ => {
+                // struct or union: a definition (maybe with a typedef) or a forward one
+                let kw = kind.as_str();
+                let tag = names.iter().find(|n| n.0 == kw).map(|n| n.1);
+                let tdef = names.iter().find(|n| n.0 == "typedef").map(|n| n.1);
+                let body = decl.find('{').map(|o| &decl[o..=decl.rfind('}').unwrap()]);
+                let have_tag = tag.is_some_and(|t| tags.contains(&format!("{kw}{t}")));
+                let have_td = tdef.is_some_and(|t| typedefs.contains(t));
+                match (tag, body) {
+                    (Some(t), Some(b)) => {
+                        if !have_tag {
+                            tags.insert(format!("{kw}{t}"));
+                            let _ = writeln!(frag, "{kw} {t} {b};");
+                        }
+                        if let (Some(td), false) = (tdef, have_td) {
+                            typedefs.insert(td.to_owned());
+                            let _ = writeln!(frag, "typedef {kw} {t} {td};");
+                        }
+                    }
+                    (None, Some(_)) => {
+                        if let (Some(td), false) = (tdef, have_td) {
+                            typedefs.insert(td.to_owned());
+                            let _ = writeln!(frag, "{decl}");
+                        }
+                    }
+                    (Some(t), None) => {
+                        if let (Some(td), false) = (tdef, have_td) {
+                            typedefs.insert(td.to_owned());
+                            let _ = writeln!(frag, "typedef {kw} {t} {td};");
+                        } else if !have_tag && tdef.is_none() {
+                            let _ = writeln!(frag, "{kw} {t};");
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+    // Exported by lws but declared by no public header: a stub of the class given.
+    let declared: HashSet<&str> = decls
+        .iter()
+        .filter(|r| r[0] == "fn")
+        .map(|r| r[1].split_once(':').unwrap().1)
+        .collect();
+    for r in &fail_rows {
+        let class = r.get(2).map(String::as_str).unwrap_or("");
+        if class.is_empty() || declared.contains(r[0].as_str()) || called.contains(&r[0]) {
+            continue;
+        }
+        let ret = match class {
+            "ptr" => "void *",
+            "uint" => "unsigned",
+            "int" => "int",
+            _ => "void",
+        };
+        stub(&mut stubs, &r[0], &format!("{ret} {}(void);", r[0]), &fails);
+    }
+    // Object-like macros with a value that nothing above defines yet.
+    let mut defs = String::new();
+    for m in &macros {
+        let (name, params, value) = (&m[0], &m[1], &m[2]);
+        let mark = format!("#define {name}");
+        let defined_here = text.lines().any(|l| {
+            l.trim_start().starts_with(&mark)
+                && !l.trim_start()[mark.len()..].starts_with(|c: char| is_ident(c))
+        });
+        if params.is_empty() && !value.is_empty() && !defined_here {
+            let _ = writeln!(defs, "#define {name} {value}");
+        }
+    }
+    let frag = format!(
+        "/* The rest of lws v4.3's public declarations, from abi/lws-4.3-decls.tsv (build.rs):\n \
+         * the types this library does not use yet and the functions it does not export or\n \
+         * does not implement yet (MATRIX.md says which). */\n{defs}{frag}"
+    );
+    let text = text.replacen("/* @LWS_DECLS@ */", &frag, 1);
+    (text, stubs)
+}
+
+fn stub(stubs: &mut Stubs, name: &str, decl: &str, fails: &[(String, String)]) {
+    let ret = decl[..decl.find(&format!("{name}(")).unwrap()].trim();
+    let (cret, val) = if ret == "void" {
+        ("void", String::new())
+    } else if ret.ends_with('*') || ret.ends_with("_fd_t") {
+        ("void *", "NULL".into())
+    } else if ret.starts_with("unsigned")
+        || ret.starts_with("uint")
+        || ret == "size_t"
+        || ret == "lws_filepos_t"
+    {
+        ("uint64_t", "0".into())
+    } else {
+        ("int64_t", "-1".into())
+    };
+    let val = fails
+        .iter()
+        .find(|f| f.0 == name)
+        .map(|f| f.1.clone())
+        .unwrap_or(val);
+    let ret_stmt = if cret == "void" {
+        String::new()
+    } else {
+        format!("\treturn {val};\n")
+    };
+    let _ = write!(
+        stubs.c,
+        "VISIBLE {cret} {name}(void)\n{{\n\tstatic int once;\n\tnot_yet(\"{name}\", &once);\n{ret_stmt}}}\n"
+    );
+    let _ = writeln!(stubs.exports, "    {name};");
 }

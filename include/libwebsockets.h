@@ -43,6 +43,13 @@
 #define LWS_MAX_SMP 1
 #define LWS_LOGS_TIMESTAMP
 
+/* lws's markers of API revisions programs test for. */
+#define LWS_FEATURE_SERVE_HTTP_FILE_HAS_OTHER_HEADERS_ARG
+#define LWS_FEATURE_PROTOCOLS_HAS_ID_FIELD
+#define LWS_FEATURE_PROTOCOLS_HAS_PEER_WRITE_ALLOWANCE
+#define LWS_FEATURE_SERVE_HTTP_FILE_HAS_OTHER_HEADERS_LEN
+#define LWS_FEATURE_FOPS
+
 #define LWS_VISIBLE __attribute__((visibility("default")))
 #define LWS_EXTERN extern
 #define LWS_INLINE inline
@@ -63,8 +70,24 @@ struct lws_http_mount;
 struct lws_protocols;
 struct lws_dll2;
 struct lws_dll2_owner;
+/* lws's default build names OpenSSL's types in its declarations; they stay opaque here,
+ * under OpenSSL's own tags so a program that also includes OpenSSL sees the same types. */
 struct ssl_ctx_st;
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+typedef struct x509_st X509;
+typedef struct x509_store_ctx_st X509_STORE_CTX;
+typedef struct evp_md_st EVP_MD;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
+typedef struct evp_cipher_st EVP_CIPHER;
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct bignum_st BIGNUM;
+typedef struct rsa_st RSA;
+typedef struct ec_key_st EC_KEY;
+typedef struct engine_st ENGINE;
+typedef struct hmac_ctx_st HMAC_CTX;
 
 /* The variadic functions (Rust cannot define these; see src/capi/varargs.c). */
 void _lws_log(int filter, const char *format, ...) LWS_FORMAT(2);
@@ -1617,6 +1640,1273 @@ struct lws_http_mount {
 	const char *basic_auth_login_file;
 };
 
+/* The rest of lws v4.3's public declarations, from abi/lws-4.3-decls.tsv (build.rs):
+ * the types this library does not use yet and the functions it does not export or
+ * does not implement yet (MATRIX.md says which). */
+#define LWS_GI (LWS_MI * 1024)
+#define LWS_TI ((uint64_t)LWS_GI * 1024)
+#define LWS_PI ((uint64_t)LWS_TI * 1024)
+#define lws_intptr_t intptr_t
+#define LWS_O_RDONLY O_RDONLY
+#define LWS_O_WRONLY O_WRONLY
+#define LWS_O_CREAT O_CREAT
+#define LWS_O_TRUNC O_TRUNC
+#define LWS_INVALID_FILE -1
+#define _LWS_LINIT (LLL_ERR | LLL_USER | LLL_WARN | LLL_NOTICE)
+#define _LWS_LBS (LWS_LOGGING_BITFIELD_SET)
+#define _LWS_LBC (LWS_LOGGING_BITFIELD_CLEAR)
+#define _LWS_ENABLED_LOGS (((_LWS_LINIT) | (_LWS_LBS)) & ~(_LWS_LBC))
+#define lws_pollfd pollfd
+#define LWS_POLLHUP (POLLHUP | POLLERR)
+#define LWS_POLLIN (POLLIN)
+#define LWS_POLLOUT (POLLOUT)
+#define lws_time_in_microseconds lws_now_usecs
+#define LWS_SMD_MAX_PAYLOAD 384
+#define LWS_SMD_CLASS_BITFIELD_BYTES 4
+#define LWS_SMD_STREAMTYPENAME "_lws_smd"
+#define LWS_SMD_SS_RX_HEADER_LEN 16
+#define LWSSMDREG_FLAG_PROXIED_SS (1 << 0)
+#define METRES_GO 0
+#define METRES_NOGO 1
+#define LWSSYSGAUTH_HEX (1 << 0)
+#define lws_plat_service_tsi lws_service_tsi
+#define _LWS_PAD_SIZE 16
+#define LWS_WRITE_RAW LWS_WRITE_HTTP
+#define LWS_FOP_OPEN open
+#define LWS_FOP_CLOSE close
+#define LWS_FOP_SEEK_CUR seek_cur
+#define LWS_FOP_READ read
+#define LWS_FOP_WRITE write
+#define LWS_GENCRYPTO_MAX_KEYEL_COUNT LWS_GENCRYPTO_RSA_KEYEL_COUNT
+#define LEJP_FLAG_WS_KEEP 64
+#define LEJP_FLAG_WS_COMMENTLINE 32
+#define LEJP_FLAG_CB_IS_VALUE 64
+#define LEJP_MAX_PARSING_STACK_DEPTH 5
+#define LEJP_MAX_DEPTH 12
+#define LEJP_MAX_INDEX_DEPTH 8
+#define LEJP_MAX_PATH 128
+#define LEJP_STRING_CHUNK 254
+#define LECP_MAX_PARSING_STACK_DEPTH 5
+#define LECP_MAX_DEPTH 12
+#define LECP_MAX_INDEX_DEPTH 8
+#define LECP_MAX_PATH 128
+#define LECP_STRING_CHUNK 254
+#define LECP_FLAG_CB_IS_VALUE 64
+#define LCSC_FL_ADD_CBOR_TAG (1 << 0)
+#define LCSC_FL_ADD_CBOR_PREFER_MAC0 (1 << 1)
+#define LWS_TOKENIZE_F_MINUS_NONTERM (1 << 0)
+#define LWS_TOKENIZE_F_AGG_COLON (1 << 1)
+#define LWS_TOKENIZE_F_COMMA_SEP_LIST (1 << 2)
+#define LWS_TOKENIZE_F_RFC7230_DELIMS (1 << 3)
+#define LWS_TOKENIZE_F_DOT_NONTERM (1 << 4)
+#define LWS_TOKENIZE_F_NO_FLOATS (1 << 5)
+#define LWS_TOKENIZE_F_NO_INTEGERS (1 << 6)
+#define LWS_TOKENIZE_F_HASH_COMMENT (1 << 7)
+#define LWS_TOKENIZE_F_SLASH_NONTERM (1 << 8)
+#define LWS_TOKENIZE_F_ASTERISK_NONTERM (1 << 9)
+#define LWS_TOKENIZE_F_EQUALS_NONTERM (1 << 10)
+#define LWSFTS_F_QUERY_AUTOCOMPLETE (1 << 0)
+#define LWSFTS_F_QUERY_FILES (1 << 1)
+#define LWSFTS_F_QUERY_FILE_LINES (1 << 2)
+#define LWSFTS_F_QUERY_QUOTE_LINE (1 << 3)
+#define LWS_DISKCACHE_QUERY_NO_CACHE 0
+#define LWS_DISKCACHE_QUERY_EXISTS 1
+#define LWS_DISKCACHE_QUERY_CREATING 2
+#define LWS_DISKCACHE_QUERY_ONGOING 3
+#define LWSSEQTO_NONE 0
+#define LWS_SS_MTU 1540
+#define LWSSS_TIMEOUT_FROM_POLICY 0
+#define LWS_SESSION_TAG_LEN 96
+#define LWS_GENHASH_LARGEST 64
+#define LWS_AES_BLOCKSIZE 128
+#define LWS_AES_CBC_BLOCKLEN 16
+#define LWSJWKF_EXPORT_PRIVATE (1 << 0)
+#define LWSJWKF_EXPORT_NOCRLF (1 << 1)
+#define LWS_JWS_MAX_RECIPIENTS 3
+#define LWS_JWS_MAX_SIGS 3
+#define LWS_JWE_RFC3394_OVERHEAD_BYTES 8
+#define LWS_JWE_AES_IV_BYTES 16
+#define LWS_JWE_LIMIT_RSA_KEY_BITS 4096
+#define LWS_JWE_LIMIT_AES_KEY_BITS (512 + 64)
+#define LWS_JWE_LIMIT_EC_KEY_BITS 528
+#define LWS_JWE_LIMIT_HASH_BITS (LWS_GENHASH_LARGEST * 8)
+#define LWS_JWE_LIMIT_KEY_ELEMENT_BYTES (LWS_JWE_LIMIT_RSA_KEY_BITS / 8)
+#define lws_bb_i2c_ops { .init = lws_bb_i2c_init, .start = lws_bb_i2c_start, .stop = lws_bb_i2c_stop, .write = lws_bb_i2c_write, .read = lws_bb_i2c_read, .set_ack = lws_bb_i2c_set_ack, }
+#define LWSBBSPI_FLAG_USE_NCMD3 (1 << 7)
+#define LWSBBSPI_FLAG_USE_NCMD2 (1 << 6)
+#define LWSBBSPI_FLAG_USE_NCMD1 (1 << 5)
+#define LWSBBSPI_FLAG_USE_NCMD0 (1 << 4)
+#define LWSBBSPI_FLAG_USE_NCS3 (1 << 3)
+#define LWSBBSPI_FLAG_USE_NCS2 (1 << 2)
+#define LWSBBSPI_FLAG_USE_NCS1 (1 << 1)
+#define LWSBBSPI_FLAG_USE_NCS0 (1 << 0)
+#define LWS_SPI_BB_MAX_CH 4
+#define lws_bb_spi_ops .init = lws_bb_spi_init, .queue = lws_bb_spi_queue
+#define LWS_BUTTON_MON_TIMER_MS 5
+#define LWS_LED_MAX_INTENSITY (0xffff)
+#define LWS_LED_FUNC_PHASE 65536
+#define LWS_SEQ_LEDPHASE_TOTAL_ENDLESS (-1)
+#define LWS_LED_SEQUENCER_UPDATE_INTERVAL_MS 33
+#define lws_led_gpio_ops { .create = lws_led_gpio_create, .destroy = lws_led_gpio_destroy, .intensity = lws_led_gpio_intensity, }
+#define lws_pwm_plat_ops .init = lws_pwm_plat_init, .intensity = lws_pwm_plat_intensity
+#define SSD1306_I2C7_ADS1 0x3c
+#define SSD1306_I2C7_ADS2 0x3d
+#define lws_display_ssd1306_ops .init = lws_display_ssd1306_i2c_init, .contrast = lws_display_ssd1306_i2c_contrast, .blit = lws_display_ssd1306_i2c_blit, .power = lws_display_ssd1306_i2c_power
+#define lws_display_ili9341_ops .init = lws_display_ili9341_spi_init, .blit = lws_display_ili9341_spi_blit, .power = lws_display_ili9341_spi_power
+#define LSOOPEN_FLAG_WRITEABLE (1 << 0)
+#define lws_settings_ops_plat .get = lws_settings_plat_get, .set = lws_settings_plat_set,
+#define LWS_WIFI_MAX_SCAN_TRACK 16
+#define LWS_ETH_ALEN 6
+#define lws_netdev_wifi_plat_ops .create = lws_netdev_wifi_create_plat, .configure = lws_netdev_wifi_configure_plat, .event = lws_netdev_wifi_event_plat, .up = lws_netdev_wifi_up_plat, .down = lws_netdev_wifi_down_plat, .connect = lws_netdev_wifi_connect_plat, .scan = lws_netdev_wifi_scan_plat, .destroy = lws_netdev_wifi_destroy_plat
+typedef struct lws_context *lws_ctx_t;
+struct lws_sequencer;
+struct lws_dsh;
+struct lws_log_cx;
+typedef void (*lws_log_emit_cx_t)(struct lws_log_cx *, int, const char *, size_t);
+typedef void (*lws_log_prepend_cx_t)(struct lws_log_cx *, void *, char **, char *);
+typedef void (*lws_log_use_cx_t)(struct lws_log_cx *, int);
+struct lws_log_cx { union { lws_log_emit_t emit; lws_log_emit_cx_t emit_cx; } u; lws_log_use_cx_t refcount_cb; lws_log_prepend_cx_t prepend; struct lws_log_cx *parent; void *opaque; void *stg; uint32_t lll_flags; int32_t refcount; };
+struct lws_vhost;
+struct lws;
+struct lws_log_cx *lwsl_context_get_cx(struct lws_context *);
+struct lws_log_cx *lwsl_vhost_get_cx(struct lws_vhost *);
+struct lws_log_cx *lwsl_wsi_get_cx(struct lws *);
+void lws_log_emit_cx_file(struct lws_log_cx *, int, const char *, size_t);
+void lws_log_use_cx_file(struct lws_log_cx *, int);
+void lws_log_prepend_context(struct lws_log_cx *, void *, char **, char *);
+void lws_log_prepend_vhost(struct lws_log_cx *, void *, char **, char *);
+void lws_log_prepend_wsi(struct lws_log_cx *, void *, char **, char *);
+void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
+void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const void *, size_t);
+void lwsl_refcount_cx(lws_log_cx_t *, int);
+typedef uint32_t lws_fop_flags_t;
+struct lws_context;
+typedef struct lws_map lws_map_t;
+struct lws_map_item;
+typedef void *lws_map_key_t;
+typedef void *lws_map_value_t;
+typedef uint32_t lws_map_hash_t;
+typedef lws_map_hash_t (*lws_map_hash_from_key_t)(const lws_map_key_t, size_t);
+typedef int (*lws_map_compare_key_t)(const lws_map_key_t, size_t, const lws_map_value_t, size_t);
+typedef void *(*lws_map_alloc_t)(struct lws_map *, size_t);
+typedef void (*lws_map_free_t)(void *);
+struct lws_map_info { lws_map_hash_from_key_t _hash; lws_map_compare_key_t _compare; lws_map_alloc_t _alloc; lws_map_free_t _free; void *opaque; void *aux; size_t modulo; };
+typedef struct lws_map_info lws_map_info_t;
+const void *lws_map_item_key(struct lws_map_item *);
+const void *lws_map_item_value(struct lws_map_item *);
+size_t lws_map_item_key_len(struct lws_map_item *);
+size_t lws_map_item_value_len(struct lws_map_item *);
+lws_map_t *lws_map_create(const lws_map_info_t *);
+void *lws_map_alloc_lwsac(struct lws_map *, size_t);
+void lws_map_free_lwsac(void *);
+void lws_map_destroy(lws_map_t **);
+struct lws_map_item *lws_map_item_create(lws_map_t *, const lws_map_key_t, size_t, const lws_map_value_t, size_t);
+void lws_map_item_destroy(struct lws_map_item *);
+struct lws_map_item *lws_map_item_lookup(lws_map_t *, const lws_map_key_t, size_t);
+struct lws_xos { uint64_t s[4]; };
+typedef struct lws_xos lws_xos_t;
+void lws_xos_init(struct lws_xos *, uint64_t);
+uint64_t lws_xos(struct lws_xos *);
+int lws_xos_percent(struct lws_xos *, int);
+void lws_set_timeout_us(struct lws *, enum pending_timeout, lws_usec_t);
+void lws_sul2_schedule(struct lws_context *, int, int, lws_sorted_usec_list_t *);
+int lws_sul_earliest_wakeable_event(struct lws_context *, lws_usec_t *);
+void lws_sul_schedule_wakesuspend(struct lws_context *, int, lws_sorted_usec_list_t *, sul_cb_t, lws_usec_t);
+void lws_validity_confirmed(struct lws *);
+int __lws_sul_insert(lws_dll2_owner_t *, lws_sorted_usec_list_t *);
+lws_usec_t __lws_sul_service_ripe(lws_dll2_owner_t *, int, lws_usec_t);
+struct lws_cache_ttl_lru;
+int lws_cache_write_through(struct lws_cache_ttl_lru *, const char *, const uint8_t *, size_t, lws_usec_t, void **);
+struct lws_cache_match { lws_dll2_t list; lws_usec_t expiry; size_t payload_size; size_t tag_size; };
+typedef struct lws_cache_match lws_cache_match_t;
+int lws_cache_lookup(struct lws_cache_ttl_lru *, const char *, const void **, size_t *);
+int lws_cache_item_get(struct lws_cache_ttl_lru *, const char *, const void **, size_t *);
+int lws_cache_item_remove(struct lws_cache_ttl_lru *, const char *);
+uint64_t lws_cache_footprint(struct lws_cache_ttl_lru *);
+void lws_cache_debug_dump(struct lws_cache_ttl_lru *);
+struct lws_cache_results { const uint8_t *ptr; size_t size; size_t payload_len; size_t tag_len; const uint8_t *tag; };
+typedef struct lws_cache_results lws_cache_results_t;
+int lws_cache_results_walk(lws_cache_results_t *);
+typedef void (*lws_cache_item_destroy_cb)(void *, size_t);
+struct lws_cache_creation_info { struct lws_context *cx; const char *name; lws_cache_item_destroy_cb cb; struct lws_cache_ttl_lru *parent; const struct lws_cache_ops *ops; union { struct { const char *filepath; } nscookiejar; } u; size_t max_footprint; size_t max_items; size_t max_payload; int tsi; };
+struct lws_cache_ops { struct lws_cache_ttl_lru *(*create)(const struct lws_cache_creation_info *); void (*destroy)(struct lws_cache_ttl_lru **); int (*expunge)(struct lws_cache_ttl_lru *); int (*write)(struct lws_cache_ttl_lru *, const char *, const uint8_t *, size_t, lws_usec_t, void **); int (*tag_match)(struct lws_cache_ttl_lru *, const char *, const char *, char); int (*lookup)(struct lws_cache_ttl_lru *, const char *, lws_dll2_owner_t *); int (*invalidate)(struct lws_cache_ttl_lru *, const char *); int (*get)(struct lws_cache_ttl_lru *, const char *, const void **, size_t *); void (*debug_dump)(struct lws_cache_ttl_lru *); };
+struct lws_cache_ttl_lru *lws_cache_create(const struct lws_cache_creation_info *);
+void lws_cache_destroy(struct lws_cache_ttl_lru **);
+int lws_cache_expunge(struct lws_cache_ttl_lru *);
+extern const struct lws_cache_ops lws_cache_ops_heap;
+extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
+struct lws_smd_msg;
+struct lws_smd_peer;
+enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };
+void *lws_smd_msg_alloc(struct lws_context *, lws_smd_class_t, size_t);
+void lws_smd_msg_free(void **);
+int lws_smd_msg_send(struct lws_context *, void *);
+int lws_smd_msg_printf(struct lws_context *, lws_smd_class_t, const char *, ...);
+struct lws_ss_handle;
+int lws_smd_ss_msg_printf(const char *, uint8_t *, size_t *, lws_smd_class_t, const char *, ...);
+int lws_smd_ss_rx_forward(void *, const uint8_t *, size_t);
+int lws_smd_sspc_rx_forward(void *, const uint8_t *, size_t);
+struct lws_smd_peer *lws_smd_register(struct lws_context *, void *, int, lws_smd_class_t, lws_smd_notification_cb_t);
+void lws_smd_unregister(struct lws_smd_peer *);
+struct lws_state_notify_link;
+struct lws_state_manager;
+typedef int (*lws_state_notify_t)(struct lws_state_manager *, struct lws_state_notify_link *, int, int);
+struct lws_state_notify_link { lws_dll2_t list; lws_state_notify_t notify_cb; const char *name; };
+struct lws_state_manager { lws_dll2_owner_t notify_list; struct lws_context *context; void *parent; lws_smd_class_t smd_class; const char **state_names; const char *name; int state; };
+typedef struct lws_state_manager lws_state_manager_t;
+void lws_state_reg_notifier(lws_state_manager_t *, lws_state_notify_link_t *);
+void lws_state_reg_deregister(lws_state_notify_link_t *);
+void lws_state_reg_notifier_list(lws_state_manager_t *, lws_state_notify_link_t *const *);
+int lws_state_transition_steps(lws_state_manager_t *, int);
+int lws_state_transition(lws_state_manager_t *, int);
+struct lws *lws_adopt_socket(struct lws_context *, lws_sockfd_type);
+struct lws *lws_adopt_socket_vhost(struct lws_vhost *, lws_sockfd_type);
+typedef union { lws_sockfd_type sockfd; lws_filefd_type filefd; } lws_sock_file_fd_type;
+struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
+struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *, lws_adoption_type, lws_sock_file_fd_type, const char *, struct lws *);
+struct lws_adopt_desc { struct lws_vhost *vh; lws_adoption_type type; lws_sock_file_fd_type fd; const char *vh_prot_name; struct lws *parent; void *opaque; const char *fi_wsi_name; };
+typedef struct lws_adopt_desc lws_adopt_desc_t;
+struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *);
+struct lws *lws_adopt_socket_readbuf(struct lws_context *, lws_sockfd_type, const char *, size_t);
+struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *, lws_sockfd_type, const char *, size_t);
+struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
+typedef uint16_t lws_route_uidx_t;
+struct lws_dns_score { uint8_t precedence; uint8_t label; };
+typedef struct lws_dns_score lws_dns_score_t;
+struct lws_route { lws_dll2_t list; lws_sockaddr46 src; lws_sockaddr46 dest; lws_sockaddr46 gateway; struct lws_route *source; lws_dns_score_t score; int if_idx; int priority; int ifa_flags; lws_route_uidx_t uidx; uint8_t proto; uint8_t dest_len; uint8_t src_len; uint8_t scope; uint8_t af; uint8_t source_ads : 1; };
+typedef struct lws_route lws_route_t;
+typedef lws_route_t lws_dns_sort_t;
+const char *lws_canonical_hostname(struct lws_context *);
+void lws_get_peer_addresses(struct lws *, lws_sockfd_type, char *, int, char *, int);
+const char *lws_get_peer_simple_fd(lws_sockfd_type, char *, size_t);
+int lws_interface_to_sa(int, const char *, struct sockaddr_in *, size_t);
+typedef uint64_t u_mt_t;
+enum { LWSMTFL_REPORT_OUTLIERS = 1, LWSMTFL_REPORT_OOB = 2, LWSMTFL_REPORT_INACTIVITY_AT_PERIODIC = 4, LWSMTFL_REPORT_MEAN = 8, LWSMTFL_REPORT_ONLY_GO = 16, LWSMTFL_REPORT_DUTY_WALLCLOCK_US = 32, LWSMTFL_REPORT_HIST = 64 };
+struct lws_metrics_tag { lws_dll2_t list; const char *name; };
+typedef struct lws_metrics_tag lws_metrics_tag_t;
+int lws_metrics_tag_add(lws_dll2_owner_t *, const char *, const char *);
+void lws_metrics_tags_destroy(lws_dll2_owner_t *);
+size_t lws_metrics_tags_serialize(lws_dll2_owner_t *, char *, size_t);
+const char *lws_metrics_tag_get(lws_dll2_owner_t *, const char *);
+struct lws_metric_bucket { struct lws_metric_bucket *next; uint64_t count; };
+typedef struct lws_metric_bucket lws_metric_bucket_t;
+struct lws_metric_pub { const char *name; void *backend_opaque; lws_usec_t us_first; lws_usec_t us_last; lws_usec_t us_dumped; union { struct { u_mt_t sum[2]; u_mt_t min; u_mt_t max; uint32_t count[2]; } agg; struct { lws_metric_bucket_t *head; uint64_t total_count; uint32_t list_size; } hist; } u; uint8_t flags; };
+typedef struct lws_metric_pub lws_metric_pub_t;
+void lws_metrics_hist_bump_priv_tagged(lws_metric_pub_t *, lws_dll2_owner_t *, lws_dll2_owner_t *);
+struct lws_metric;
+struct lws_metric_caliper { struct lws_dll2_owner mtags_owner; struct lws_metric *mt; lws_usec_t us_start; };
+typedef struct lws_metric_caliper lws_metric_caliper_t;
+int lws_metrics_format(lws_metric_pub_t *, lws_metric_bucket_t **, char *, size_t);
+int lws_metrics_hist_bump_(lws_metric_pub_t *, const char *);
+int lws_metrics_foreach(struct lws_context *, void *, int (*)(lws_metric_pub_t *, void *));
+int lws_metrics_hist_bump_describe_wsi(struct lws *, lws_metric_pub_t *, const char *);
+enum { LMT_NORMAL = 0, LMT_OUTLIER = 1, LMT_FAIL = 2, LMT_COUNT = 3 };
+enum lws_metric_rpt { LMR_PERIODIC = 0, LMR_OUTLIER = 1 };
+typedef enum lws_metric_rpt lws_metric_rpt_kind_t;
+typedef enum { LWS_SYSBLOB_TYPE_AUTH = 0, LWS_SYSBLOB_TYPE_CLIENT_CERT_DER = 2, LWS_SYSBLOB_TYPE_CLIENT_KEY_DER = 3, LWS_SYSBLOB_TYPE_DEVICE_SERIAL = 4, LWS_SYSBLOB_TYPE_DEVICE_FW_VERSION = 5, LWS_SYSBLOB_TYPE_DEVICE_TYPE = 6, LWS_SYSBLOB_TYPE_NTP_SERVER = 7, LWS_SYSBLOB_TYPE_MQTT_CLIENT_ID = 8, LWS_SYSBLOB_TYPE_MQTT_USERNAME = 9, LWS_SYSBLOB_TYPE_MQTT_PASSWORD = 10, LWS_SYSBLOB_TYPE_COUNT = 11 } lws_system_blob_item_t;
+typedef struct lws_system_blob lws_system_blob_t;
+void lws_system_blob_direct_set(lws_system_blob_t *, const uint8_t *, size_t);
+void lws_system_blob_heap_empty(lws_system_blob_t *);
+int lws_system_blob_heap_append(lws_system_blob_t *, const uint8_t *, size_t);
+size_t lws_system_blob_get_size(lws_system_blob_t *);
+int lws_system_blob_get_single_ptr(lws_system_blob_t *, const uint8_t **);
+int lws_system_blob_get(lws_system_blob_t *, uint8_t *, size_t *, size_t);
+void lws_system_blob_destroy(lws_system_blob_t *);
+lws_system_blob_t *lws_system_get_blob(struct lws_context *, lws_system_blob_item_t, int);
+typedef enum { LWS_SYSTATE_UNKNOWN = 0, LWS_SYSTATE_CONTEXT_CREATED = 1, LWS_SYSTATE_INITIALIZED = 2, LWS_SYSTATE_IFACE_COLDPLUG = 3, LWS_SYSTATE_DHCP = 4, LWS_SYSTATE_CPD_PRE_TIME = 5, LWS_SYSTATE_TIME_VALID = 6, LWS_SYSTATE_CPD_POST_TIME = 7, LWS_SYSTATE_POLICY_VALID = 8, LWS_SYSTATE_REGISTERED = 9, LWS_SYSTATE_AUTH1 = 10, LWS_SYSTATE_AUTH2 = 11, LWS_SYSTATE_OPERATIONAL = 12, LWS_SYSTATE_POLICY_INVALID = 13, LWS_SYSTATE_CONTEXT_DESTROYING = 14 } lws_system_states_t;
+typedef enum { LWS_CPD_UNKNOWN = 0, LWS_CPD_INTERNET_OK = 1, LWS_CPD_CAPTIVE_PORTAL = 2, LWS_CPD_NO_INTERNET = 3 } lws_cpd_result_t;
+typedef void (*lws_attach_cb_t)(struct lws_context *, int, void *);
+struct lws_attach_item;
+int lws_tls_jit_trust_got_cert_cb(struct lws_context *, void *, const uint8_t *, size_t, const uint8_t *, size_t);
+struct lws_system_ops { int (*reboot)(void); int (*set_clock)(lws_usec_t); int (*attach)(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **); int (*captive_portal_detect_request)(struct lws_context *); int (*metric_report)(lws_metric_pub_t *); int (*jit_trust_query)(struct lws_context *, const uint8_t *, size_t, void *); uint32_t wake_latency_us; };
+lws_state_manager_t *lws_system_get_state_manager(struct lws_context *);
+const lws_system_ops_t *lws_system_get_ops(struct lws_context *);
+struct lws_context *lws_system_context_from_system_mgr(lws_state_manager_t *);
+int __lws_system_attach(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **);
+enum { LWSDH_IPV4_SUBNET_MASK = 0, LWSDH_IPV4_BROADCAST = 1, LWSDH_LEASE_SECS = 2, LWSDH_REBINDING_SECS = 3, LWSDH_RENEWAL_SECS = 4, _LWSDH_NUMS_COUNT = 5, LWSDH_SA46_IP = 0, LWSDH_SA46_DNS_SRV_1 = 1, LWSDH_SA46_DNS_SRV_2 = 2, LWSDH_SA46_DNS_SRV_3 = 3, LWSDH_SA46_DNS_SRV_4 = 4, LWSDH_SA46_IPV4_ROUTER = 5, LWSDH_SA46_NTP_SERVER = 6, LWSDH_SA46_DHCP_SERVER = 7, _LWSDH_SA46_COUNT = 8 };
+struct lws_dhcpc_ifstate { char ifname[16]; char domain[64]; uint8_t mac[6]; uint32_t nums[5]; lws_sockaddr46 sa46[8]; };
+typedef struct lws_dhcpc_ifstate lws_dhcpc_ifstate_t;
+typedef int (*dhcpc_cb_t)(void *, lws_dhcpc_ifstate_t *);
+int lws_dhcpc_request(struct lws_context *, const char *, int, dhcpc_cb_t, void *);
+int lws_dhcpc_remove(struct lws_context *, const char *);
+int lws_dhcpc_status(struct lws_context *, lws_sockaddr46 *);
+int lws_system_cpd_start(struct lws_context *);
+void lws_system_cpd_start_defer(struct lws_context *, lws_usec_t);
+void lws_system_cpd_set(struct lws_context *, lws_cpd_result_t);
+lws_cpd_result_t lws_system_cpd_state_get(struct lws_context *);
+struct lws_ssl_info { int where; int ret; };
+enum { LWS_TLS_TOTAL_COUNT = 11 };
+struct lws_acme_cert_aging_args { struct lws_vhost *vh; const char *element_overrides[11]; };
+struct lws_filter_network_conn_args { struct sockaddr_storage cli_addr; socklen_t clilen; lws_sockfd_type accept_fd; };
+unsigned char lws_get_reserved_bits(struct lws *);
+struct lws_ext_options { const char *name; enum lws_ext_options_types type; };
+struct lws_ext_option_arg { const char *option_name; int option_index; const char *start; int len; };
+int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
+int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
+int lws_extension_callback_pm_deflate(struct lws_context *, const struct lws_extension *, struct lws *, enum lws_extension_callback_reasons, void *, void *, size_t);
+const struct lws_protocols *lws_protocol_get(struct lws *);
+void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
+void *lws_adjust_protocol_psds(struct lws *, size_t);
+int lws_finalize_startup(struct lws_context *);
+int lws_protocol_init(struct lws_context *);
+struct lws_plugin_header { const char *name; const char *_class; const char *lws_build_hash; unsigned int api_magic; };
+typedef struct lws_plugin_header lws_plugin_header_t;
+struct lws_plugin_protocol { lws_plugin_header_t hdr; const struct lws_protocols *protocols; const struct lws_extension *extensions; int count_protocols; int count_extensions; };
+typedef struct lws_plugin_protocol lws_plugin_protocol_t;
+struct lws_plugin { struct lws_plugin *list; const lws_plugin_header_t *hdr; union { void *l; } u; };
+struct lws_plugin_evlib { lws_plugin_header_t hdr; const struct lws_event_loop_ops *ops; };
+typedef struct lws_plugin_evlib lws_plugin_evlib_t;
+typedef int (*each_plugin_cb_t)(struct lws_plugin *, void *);
+int lws_plugins_init(struct lws_plugin **, const char *const *, const char *, const char *, each_plugin_cb_t, void *);
+int lws_plugins_destroy(struct lws_plugin **, each_plugin_cb_t, void *);
+struct lws_plat_file_ops;
+struct lws_ss_policy;
+struct lws_ss_plugin;
+struct lws_metric_policy;
+typedef int (*lws_context_ready_cb_t)(struct lws_context *);
+typedef int (*lws_peer_limits_notify_t)(struct lws_context *, lws_sockfd_type, lws_sockaddr46 *);
+typedef int (*lws_reload_func)(void);
+void lws_context_deprecate(struct lws_context *, lws_reload_func);
+int lws_context_is_deprecated(struct lws_context *);
+int lws_set_proxy(struct lws_vhost *, const char *);
+int lws_set_socks(struct lws_vhost *, const char *);
+int lwsws_get_config_globals(struct lws_context_creation_info *, const char *, char **, int *);
+int lwsws_get_config_vhosts(struct lws_context *, struct lws_context_creation_info *, const char *, char **, int *);
+const char *lws_get_vhost_iface(struct lws_vhost *);
+int lws_json_dump_vhost(const struct lws_vhost *, char *, int);
+int lws_json_dump_context(const struct lws_context *, char *, int, int);
+void *lws_vhost_user(struct lws_vhost *);
+const char *lws_vh_tag(struct lws_vhost *);
+typedef uint32_t lws_conmon_interval_us_t;
+enum lws_conmon_pcol { LWSCONMON_PCOL_NONE = 0, LWSCONMON_PCOL_HTTP = 1 };
+typedef enum lws_conmon_pcol lws_conmon_pcol_t;
+enum lws_conmon_dns_disposition { LWSCONMON_DNS_NONE = 0, LWSCONMON_DNS_OK = 1, LWSCONMON_DNS_SERVER_UNREACHABLE = 2, LWSCONMON_DNS_NO_RESULT = 3 };
+typedef enum lws_conmon_dns_disposition lws_conmon_dns_disposition_t;
+struct lws_conmon { lws_sockaddr46 peer46; union { struct { int response; } http; } protocol_specific; struct addrinfo *dns_results_copy; lws_conmon_interval_us_t ciu_dns; lws_conmon_interval_us_t ciu_sockconn; lws_conmon_interval_us_t ciu_tls; lws_conmon_interval_us_t ciu_txn_resp; lws_conmon_pcol_t pcol; lws_conmon_dns_disposition_t dns_disposition; };
+void lws_conmon_wsi_take(struct lws *, struct lws_conmon *);
+void lws_conmon_release(struct lws_conmon *);
+int lws_init_vhost_client_ssl(const struct lws_context_creation_info *, struct lws_vhost *);
+int lws_http_client_read(struct lws *, char **, int *);
+unsigned int lws_http_client_http_response(struct lws *);
+int lws_tls_client_vhost_extra_cert_mem(struct lws_vhost *, const uint8_t *, size_t);
+void lws_client_http_body_pending(struct lws *, int);
+int lws_client_http_multipart(struct lws *, const char *, const char *, const char *, char **, char *);
+int lws_tls_session_is_reused(struct lws *);
+const char *lws_get_mimetype(const char *, const struct lws_http_mount *);
+int lws_serve_http_file_fragment(struct lws *);
+typedef const char *(*lws_process_html_state_cb)(void *, int);
+struct lws_process_html_state { char *start; char swallow[16]; int pos; void *data; const char *const *vars; int count_vars; lws_process_html_state_cb replace; };
+int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_html_state *);
+typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
+int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
+const char *lws_urlencode(char *, const char *, int);
+int lws_urldecode(char *, const char *, int);
+int lws_http_date_render_from_unix(char *, size_t, const time_t *);
+int lws_http_date_parse_unix(const char *, size_t, time_t *);
+int lws_http_check_retry_after(struct lws *, lws_usec_t *);
+int lws_h2_client_stream_long_poll_rxonly(struct lws *);
+int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
+int lws_http_is_redirected_to_get(struct lws *);
+int lws_http_cookie_get(struct lws *, const char *, char *, size_t *);
+int lws_h2_update_peer_txcredit(struct lws *, unsigned int, int);
+int lws_h2_get_peer_txcredit_estimate(struct lws *);
+struct lws_spa;
+const char *lws_sql_purify(char *, const char *, size_t);
+int lws_sql_purify_len(const char *);
+const char *lws_json_purify(char *, const char *, int, int *);
+int lws_json_purify_len(const char *);
+int lws_plat_write_cert(struct lws_vhost *, int, int, void *, size_t);
+int lws_plat_write_file(const char *, void *, size_t);
+int lws_plat_read_file(const char *, void *, size_t);
+int lws_plat_recommended_rsa_bits(void);
+struct lws_buflist;
+int lws_buflist_append_segment(struct lws_buflist **, const uint8_t *, size_t);
+size_t lws_buflist_next_segment_len(struct lws_buflist **, uint8_t **);
+size_t lws_buflist_use_segment(struct lws_buflist **, size_t);
+size_t lws_buflist_total_len(struct lws_buflist **);
+int lws_buflist_linear_copy(struct lws_buflist **, size_t, uint8_t *, size_t);
+int lws_buflist_linear_use(struct lws_buflist **, uint8_t *, size_t);
+int lws_buflist_fragment_use(struct lws_buflist **, uint8_t *, size_t, char *, char *);
+void lws_buflist_destroy_all_segments(struct lws_buflist **);
+void lws_buflist_describe(struct lws_buflist **, void *, const char *);
+const char *lws_nstrstr(const char *, size_t, const char *, size_t);
+int lws_daemonize(const char *);
+int lws_wsi_tsi(struct lws *);
+struct lws *lws_get_parent(const struct lws *);
+struct lws *lws_get_child(const struct lws *);
+void lws_get_effective_uid_gid(struct lws_context *, uid_t *, gid_t *);
+const struct lws_udp *lws_get_udp(const struct lws *);
+void *lws_get_opaque_parent_data(const struct lws *);
+void lws_set_opaque_parent_data(struct lws *, void *);
+int lws_get_child_pending_on_writable(const struct lws *);
+void lws_clear_child_pending_on_writable(struct lws *);
+struct lws *lws_get_network_wsi(struct lws *);
+void lws_set_allocator(void *(*)(void *, size_t, const char *));
+enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
+enum { LDOT_BLOCK = 7 };
+struct lws_dir_entry { const char *name; lws_dir_obj_type_t type; };
+typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
+int lws_dir(const char *, void *, lws_dir_callback_function *);
+int lws_dir_rm_rf_cb(const char *, void *, struct lws_dir_entry *);
+typedef int (*lws_dir_glob_cb_t)(void *, const char *);
+struct lws_dir_glob { const char *filter; lws_dir_glob_cb_t cb; void *user; };
+typedef struct lws_dir_glob lws_dir_glob_t;
+int lws_dir_glob_cb(const char *, void *, struct lws_dir_entry *);
+size_t lws_get_allocated_heap(void);
+int lws_get_tsi(struct lws *);
+int lws_is_ssl(struct lws *);
+int lws_is_cgi(struct lws *);
+int lws_tls_jit_trust_blob_queury_skid(const void *, size_t, const uint8_t *, size_t, const uint8_t **, size_t *);
+struct lws_wifi_scan { struct lws_wifi_scan *next; char ssid[32]; int32_t rssi; uint8_t bssid[6]; uint8_t count; uint8_t channel; uint8_t authmode; };
+SSL *lws_get_ssl(struct lws *);
+void lws_explicit_bzero(void *, size_t);
+struct lws_humanize_unit { const char *name; uint64_t factor; };
+typedef struct lws_humanize_unit lws_humanize_unit_t;
+extern const lws_humanize_unit_t humanize_schema_si[7];
+extern const lws_humanize_unit_t humanize_schema_si_bytes[7];
+extern const lws_humanize_unit_t humanize_schema_us[8];
+int lws_humanize(char *, size_t, uint64_t, const lws_humanize_unit_t *);
+void lws_ser_wu16be(uint8_t *, uint16_t);
+void lws_ser_wu32be(uint8_t *, uint32_t);
+void lws_ser_wu64be(uint8_t *, uint64_t);
+uint16_t lws_ser_ru16be(const uint8_t *);
+uint32_t lws_ser_ru32be(const uint8_t *);
+uint64_t lws_ser_ru64be(const uint8_t *);
+int lws_vbi_encode(uint64_t, void *);
+int lws_vbi_decode(const void *, uint64_t *, size_t);
+struct lws_fsmount { const char *layers_path; const char *overlay_path; char mp[256]; char ovname[64]; char distro[64]; const char *layers[4]; };
+int lws_fsmount_mount(struct lws_fsmount *);
+int lws_fsmount_unmount(struct lws_fsmount *);
+struct lws_dsh *lws_dsh_create(lws_dll2_owner_t *, size_t, int);
+void lws_dsh_destroy(struct lws_dsh **);
+int lws_dsh_alloc_tail(struct lws_dsh *, int, const void *, size_t, const void *, size_t);
+void lws_dsh_free(void **);
+size_t lws_dsh_get_size(struct lws_dsh *, int);
+int lws_dsh_get_head(struct lws_dsh *, int, void **, size_t *);
+void lws_dsh_describe(struct lws_dsh *, const char *);
+void lws_cancel_service_pt(struct lws *);
+int lws_service_fd(struct lws_context *, struct pollfd *);
+int lws_service_fd_tsi(struct lws_context *, struct pollfd *, int);
+int lws_service_adjust_timeout(struct lws_context *, int, int);
+int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
+struct lws_write_passthru { struct lws *wsi; unsigned char *buf; size_t len; enum lws_write_protocol wp; };
+int lws_raw_transaction_completed(struct lws *);
+int lws_wsi_tx_credit(struct lws *, char, int);
+struct lws_ring;
+struct lws_b64state { unsigned char quad[4]; size_t done; size_t len; int i; int c; };
+void lws_b64_decode_state_init(struct lws_b64state *);
+int lws_b64_decode_stateful(struct lws_b64state *, const char *, size_t *, uint8_t *, size_t *, int);
+enum lws_tls_cert_info { LWS_TLS_CERT_INFO_VALIDITY_FROM = 0, LWS_TLS_CERT_INFO_VALIDITY_TO = 1, LWS_TLS_CERT_INFO_COMMON_NAME = 2, LWS_TLS_CERT_INFO_ISSUER_NAME = 3, LWS_TLS_CERT_INFO_USAGE = 4, LWS_TLS_CERT_INFO_VERIFIED = 5, LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6, LWS_TLS_CERT_INFO_DER_RAW = 7, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10, LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11 };
+union lws_tls_cert_info_results { unsigned int verified; time_t time; unsigned int usage; struct { int len; char name[64]; } ns; };
+struct lws_x509_cert;
+struct lws_jwk;
+int lws_x509_create(struct lws_x509_cert **);
+int lws_x509_parse_from_pem(struct lws_x509_cert *, const void *, size_t);
+int lws_x509_verify(struct lws_x509_cert *, struct lws_x509_cert *, const char *);
+int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
+int lws_x509_jwk_privkey_pem(struct lws_context *, struct lws_jwk *, void *, size_t, const char *);
+void lws_x509_destroy(struct lws_x509_cert **);
+int lws_x509_info(struct lws_x509_cert *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
+int lws_tls_peer_cert_info(struct lws *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
+int lws_tls_vhost_cert_info(struct lws_vhost *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
+int lws_tls_acme_sni_cert_create(struct lws_vhost *, const char *, const char *);
+int lws_tls_acme_sni_csr_create(struct lws_context *, const char **, uint8_t *, size_t, char **, size_t *);
+int lws_tls_cert_updated(struct lws_context *, const char *, const char *, const char *, size_t, const char *, size_t);
+enum lws_enum_stdinouterr { LWS_STDIN = 0, LWS_STDOUT = 1, LWS_STDERR = 2 };
+enum lws_cgi_hdr_state { LCHS_HEADER = 0, LCHS_CR1 = 1, LCHS_LF1 = 2, LCHS_CR2 = 3, LCHS_LF2 = 4, LHCS_RESPONSE = 5, LHCS_DUMP_HEADERS = 6, LHCS_PAYLOAD = 7, LCHS_SINGLE_0A = 8 };
+struct lws_cgi_args { struct lws **stdwsi; enum lws_enum_stdinouterr ch; unsigned char *data; enum lws_cgi_hdr_state hdr_state; int len; };
+struct lws_fop_fd { lws_filefd_type fd; const struct lws_plat_file_ops *fops; void *filesystem_priv; lws_filepos_t pos; lws_filepos_t len; lws_fop_flags_t flags; uint32_t mod_time; };
+typedef struct lws_fop_fd *lws_fop_fd_t;
+struct lws_fops_index { const char *sig; uint8_t len; };
+struct lws_plat_file_ops { lws_fop_fd_t (*open)(const struct lws_plat_file_ops *, const char *, const char *, lws_fop_flags_t *); int (*close)(lws_fop_fd_t *); lws_fileofs_t (*seek_cur)(lws_fop_fd_t, lws_fileofs_t); int (*read)(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t); int (*write)(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t); struct lws_fops_index fi[3]; const struct lws_plat_file_ops *next; };
+struct lws_plat_file_ops *lws_get_fops(struct lws_context *);
+void lws_set_fops(struct lws_context *, const struct lws_plat_file_ops *);
+lws_filepos_t lws_vfs_tell(lws_fop_fd_t);
+lws_filepos_t lws_vfs_get_length(lws_fop_fd_t);
+uint32_t lws_vfs_get_mod_time(lws_fop_fd_t);
+lws_fileofs_t lws_vfs_file_seek_set(lws_fop_fd_t, lws_fileofs_t);
+lws_fileofs_t lws_vfs_file_seek_end(lws_fop_fd_t, lws_fileofs_t);
+extern struct lws_plat_file_ops fops_zip;
+lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *, const char *, lws_fop_flags_t *);
+lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *, const char *, const char *, lws_fop_flags_t *);
+int _lws_plat_file_close(lws_fop_fd_t *);
+lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t, lws_fileofs_t);
+int _lws_plat_file_read(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t);
+int _lws_plat_file_write(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t);
+int lws_alloc_vfs_file(struct lws_context *, const char *, uint8_t **, lws_filepos_t *);
+enum lws_gencrypto_kty { LWS_GENCRYPTO_KTY_UNKNOWN = 0, LWS_GENCRYPTO_KTY_OCT = 1, LWS_GENCRYPTO_KTY_RSA = 2, LWS_GENCRYPTO_KTY_EC = 3 };
+enum lws_gencrypto_oct_tok { LWS_GENCRYPTO_OCT_KEYEL_K = 0, LWS_GENCRYPTO_OCT_KEYEL_COUNT = 1 };
+enum lws_gencrypto_rsa_tok { LWS_GENCRYPTO_RSA_KEYEL_E = 0, LWS_GENCRYPTO_RSA_KEYEL_N = 1, LWS_GENCRYPTO_RSA_KEYEL_D = 2, LWS_GENCRYPTO_RSA_KEYEL_P = 3, LWS_GENCRYPTO_RSA_KEYEL_Q = 4, LWS_GENCRYPTO_RSA_KEYEL_DP = 5, LWS_GENCRYPTO_RSA_KEYEL_DQ = 6, LWS_GENCRYPTO_RSA_KEYEL_QI = 7, LWS_GENCRYPTO_RSA_KEYEL_OTHER = 8, LWS_GENCRYPTO_RSA_KEYEL_RI = 9, LWS_GENCRYPTO_RSA_KEYEL_DI = 10, LWS_GENCRYPTO_RSA_KEYEL_TI = 11, LWS_GENCRYPTO_RSA_KEYEL_COUNT = 12 };
+enum lws_gencrypto_ec_tok { LWS_GENCRYPTO_EC_KEYEL_CRV = 0, LWS_GENCRYPTO_EC_KEYEL_X = 1, LWS_GENCRYPTO_EC_KEYEL_D = 2, LWS_GENCRYPTO_EC_KEYEL_Y = 3, LWS_GENCRYPTO_EC_KEYEL_COUNT = 4 };
+enum lws_gencrypto_aes_tok { LWS_GENCRYPTO_AES_KEYEL_K = 0, LWS_GENCRYPTO_AES_KEYEL_COUNT = 1 };
+struct lws_gencrypto_keyelem { uint8_t *buf; uint32_t len; };
+typedef struct lws_gencrypto_keyelem lws_gc_elem_t;
+int lws_gencrypto_bits_to_bytes(int);
+int lws_base64_size(int);
+size_t lws_gencrypto_padded_length(size_t, size_t);
+struct lejp_ctx;
+enum lejp_states { LEJP_IDLE = 0, LEJP_MEMBERS = 1, LEJP_M_P = 2, LEJP_MP_STRING = 67, LEJP_MP_STRING_ESC = 68, LEJP_MP_STRING_ESC_U1 = 69, LEJP_MP_STRING_ESC_U2 = 70, LEJP_MP_STRING_ESC_U3 = 71, LEJP_MP_STRING_ESC_U4 = 72, LEJP_MP_DELIM = 9, LEJP_MP_VALUE = 10, LEJP_MP_VALUE_NUM_INT = 75, LEJP_MP_VALUE_NUM_EXP = 76, LEJP_MP_VALUE_TOK = 77, LEJP_MP_COMMA_OR_END = 14, LEJP_MP_ARRAY_END = 15 };
+enum lejp_reasons { LEJP_CONTINUE = -1, LEJP_REJECT_IDLE_NO_BRACE = -2, LEJP_REJECT_MEMBERS_NO_CLOSE = -3, LEJP_REJECT_MP_NO_OPEN_QUOTE = -4, LEJP_REJECT_MP_STRING_UNDERRUN = -5, LEJP_REJECT_MP_ILLEGAL_CTRL = -6, LEJP_REJECT_MP_STRING_ESC_ILLEGAL_ESC = -7, LEJP_REJECT_ILLEGAL_HEX = -8, LEJP_REJECT_MP_DELIM_MISSING_COLON = -9, LEJP_REJECT_MP_DELIM_BAD_VALUE_START = -10, LEJP_REJECT_MP_VAL_NUM_INT_NO_FRAC = -11, LEJP_REJECT_MP_VAL_NUM_FORMAT = -12, LEJP_REJECT_MP_VAL_NUM_EXP_BAD_EXP = -13, LEJP_REJECT_MP_VAL_TOK_UNKNOWN = -14, LEJP_REJECT_MP_C_OR_E_UNDERF = -15, LEJP_REJECT_MP_C_OR_E_NOTARRAY = -16, LEJP_REJECT_MP_ARRAY_END_MISSING = -17, LEJP_REJECT_STACK_OVERFLOW = -18, LEJP_REJECT_MP_DELIM_ISTACK = -19, LEJP_REJECT_NUM_TOO_LONG = -20, LEJP_REJECT_MP_C_OR_E_NEITHER = -21, LEJP_REJECT_UNKNOWN = -22, LEJP_REJECT_CALLBACK = -23 };
+enum lejp_callbacks { LEJPCB_CONSTRUCTED = 0, LEJPCB_DESTRUCTED = 1, LEJPCB_START = 2, LEJPCB_COMPLETE = 3, LEJPCB_FAILED = 4, LEJPCB_PAIR_NAME = 5, LEJPCB_VAL_TRUE = 70, LEJPCB_VAL_FALSE = 71, LEJPCB_VAL_NULL = 72, LEJPCB_VAL_NUM_INT = 73, LEJPCB_VAL_NUM_FLOAT = 74, LEJPCB_VAL_STR_START = 11, LEJPCB_VAL_STR_CHUNK = 76, LEJPCB_VAL_STR_END = 77, LEJPCB_ARRAY_START = 14, LEJPCB_ARRAY_END = 15, LEJPCB_OBJECT_START = 16, LEJPCB_OBJECT_END = 17 };
+signed char _lejp_callback(struct lejp_ctx *, char);
+typedef signed char (*lejp_callback)(struct lejp_ctx *, char);
+enum num_flags { LEJP_SEEN_MINUS = 1, LEJP_SEEN_POINT = 2, LEJP_SEEN_POST_POINT = 4, LEJP_SEEN_EXP = 8 };
+struct _lejp_stack { char s; char p; char i; char b; };
+struct _lejp_parsing_stack { void *user; signed char (*callback)(struct lejp_ctx *, char); const char *const *paths; uint8_t count_paths; uint8_t ppos; uint8_t path_match; };
+struct lejp_ctx { void *user; struct _lejp_parsing_stack pst[5]; struct _lejp_stack st[12]; uint16_t i[8]; uint16_t wild[8]; char path[128]; char buf[255]; size_t path_stride; uint32_t line; uint16_t uni; uint8_t npos; uint8_t dcount; uint8_t f; uint8_t sp; uint8_t ipos; uint8_t count_paths; uint8_t path_match; uint8_t path_match_len; uint8_t wildcount; uint8_t pst_sp; uint8_t outer_array; };
+void lejp_construct(struct lejp_ctx *, signed char (*)(struct lejp_ctx *, char), void *, const char *const *, unsigned char);
+void lejp_destruct(struct lejp_ctx *);
+int lejp_parse(struct lejp_ctx *, const unsigned char *, int);
+void lejp_change_callback(struct lejp_ctx *, signed char (*)(struct lejp_ctx *, char));
+int lejp_parser_push(struct lejp_ctx *, void *, const char *const *, unsigned char, lejp_callback);
+int lejp_parser_pop(struct lejp_ctx *);
+void lejp_check_path_match(struct lejp_ctx *);
+int lejp_get_wildcard(struct lejp_ctx *, int, char *, int);
+const char *lejp_error_to_string(int);
+enum { LWS_CBOR_MAJTYP_UINT = 0, LWS_CBOR_MAJTYP_INT_NEG = 32, LWS_CBOR_MAJTYP_BSTR = 64, LWS_CBOR_MAJTYP_TSTR = 96, LWS_CBOR_MAJTYP_ARRAY = 128, LWS_CBOR_MAJTYP_MAP = 160, LWS_CBOR_MAJTYP_TAG = 192, LWS_CBOR_MAJTYP_FLOAT = 224, LWS_CBOR_MAJTYP_MASK = 224, LWS_CBOR_1 = 24, LWS_CBOR_2 = 25, LWS_CBOR_4 = 26, LWS_CBOR_8 = 27, LWS_CBOR_RESERVED = 28, LWS_CBOR_SUBMASK = 31, LWS_CBOR_SWK_FALSE = 20, LWS_CBOR_SWK_TRUE = 21, LWS_CBOR_SWK_NULL = 22, LWS_CBOR_SWK_UNDEFINED = 23, LWS_CBOR_M7_SUBTYP_SIMPLE_X8 = 24, LWS_CBOR_M7_SUBTYP_FLOAT16 = 25, LWS_CBOR_M7_SUBTYP_FLOAT32 = 26, LWS_CBOR_M7_SUBTYP_FLOAT64 = 27, LWS_CBOR_M7_BREAK = 31, LWS_CBOR_INDETERMINITE = 31, LWS_CBOR_WKTAG_DATETIME_STD = 0, LWS_CBOR_WKTAG_DATETIME_EPOCH = 1, LWS_CBOR_WKTAG_BIGNUM_UNSIGNED = 2, LWS_CBOR_WKTAG_BIGNUM_NEGATIVE = 3, LWS_CBOR_WKTAG_DECIMAL_FRAC = 4, LWS_CBOR_WKTAG_BIGFLOAT = 5, LWS_CBOR_WKTAG_COSE_ENC0 = 16, LWS_CBOR_WKTAG_COSE_MAC0 = 17, LWS_CBOR_WKTAG_COSE_SIGN1 = 18, LWS_CBOR_WKTAG_TO_B64U = 21, LWS_CBOR_WKTAG_TO_B64 = 22, LWS_CBOR_WKTAG_TO_B16 = 23, LWS_CBOR_WKTAG_CBOR = 24, LWS_CBOR_WKTAG_URI = 32, LWS_CBOR_WKTAG_B64U = 33, LWS_CBOR_WKTAG_B64 = 34, LWS_CBOR_WKTAG_MIME = 36, LWS_CBOR_WKTAG_COSE_ENC = 96, LWS_CBOR_WKTAG_COSE_MAC = 97, LWS_CBOR_WKTAG_COSE_SIGN = 98, LWS_CBOR_WKTAG_SELFDESCCBOR = 55799 };
+enum lecp_callbacks { LECPCB_CONSTRUCTED = 0, LECPCB_DESTRUCTED = 1, LECPCB_COMPLETE = 3, LECPCB_FAILED = 4, LECPCB_PAIR_NAME = 5, LECPCB_VAL_TRUE = 70, LECPCB_VAL_FALSE = 71, LECPCB_VAL_NULL = 72, LECPCB_VAL_NUM_INT = 73, LECPCB_VAL_RESERVED = 74, LECPCB_VAL_STR_START = 11, LECPCB_VAL_STR_CHUNK = 76, LECPCB_VAL_STR_END = 77, LECPCB_ARRAY_START = 14, LECPCB_ARRAY_END = 15, LECPCB_OBJECT_START = 16, LECPCB_OBJECT_END = 17, LECPCB_TAG_START = 18, LECPCB_TAG_END = 19, LECPCB_VAL_NUM_UINT = 84, LECPCB_VAL_UNDEFINED = 85, LECPCB_VAL_FLOAT16 = 86, LECPCB_VAL_FLOAT32 = 87, LECPCB_VAL_FLOAT64 = 88, LECPCB_VAL_SIMPLE = 89, LECPCB_VAL_BLOB_START = 26, LECPCB_VAL_BLOB_CHUNK = 91, LECPCB_VAL_BLOB_END = 92, LECPCB_ARRAY_ITEM_START = 29, LECPCB_ARRAY_ITEM_END = 30, LECPCB_LITERAL_CBOR = 31 };
+enum lecp_reasons { LECP_CONTINUE = -1, LECP_REJECT_BAD_CODING = -2, LECP_REJECT_UNKNOWN = -3, LECP_REJECT_CALLBACK = -4, LECP_STACK_OVERFLOW = -5 };
+struct lecp_item { union { uint64_t u64; int64_t i64; uint64_t u32; uint16_t hf; float f; double d; } u; uint8_t opcode; };
+struct lecp_ctx;
+typedef signed char (*lecp_callback)(struct lecp_ctx *, char);
+struct _lecp_stack { char s; uint8_t p; char i; char indet; char intermediate; char pop_iss; uint64_t tag; uint64_t collect_rem; uint32_t ordinal; uint8_t opcode; uint8_t send_new_array_item; uint8_t barrier; };
+struct _lecp_parsing_stack { void *user; lecp_callback cb; const char *const *paths; uint8_t count_paths; uint8_t ppos; uint8_t path_match; };
+struct lecp_ctx { void *user; uint8_t *collect_tgt; struct _lecp_parsing_stack pst[5]; struct _lecp_stack st[12]; uint16_t i[8]; uint16_t wild[8]; char path[128]; uint8_t cbor[64]; struct lecp_item item; size_t path_stride; size_t used_in; uint16_t uni; uint8_t npos; uint8_t dcount; uint8_t f; uint8_t sp; uint8_t ipos; uint8_t count_paths; uint8_t path_match; uint8_t path_match_len; uint8_t wildcount; uint8_t pst_sp; uint8_t outer_array; uint8_t cbor_pos; uint8_t literal_cbor_report; char present; uint8_t be; char buf[255]; };
+enum lws_lec_pctx_ret { LWS_LECPCTX_RET_FINISHED = 0, LWS_LECPCTX_RET_AGAIN = 1, LWS_LECPCTX_RET_FAIL = 2 };
+enum cbp_state { CBPS_IDLE = 0, CBPS_PC1 = 1, CBPS_PC2 = 2, CBPS_PC3 = 3, CBPS_STRING_BODY = 4, CBPS_NUM_LIT = 5, CBPS_STRING_LIT = 6, CBPS_CONTYPE = 7 };
+struct lws_lec_pctx { uint8_t stack[16]; uint8_t vaa[16]; uint8_t indet[16]; uint8_t scratch[24]; uint8_t *start; uint8_t *buf; uint8_t *end; const uint8_t *ongoing_src; uint64_t ongoing_len; uint64_t ongoing_done; struct lecp_item item; size_t used; int opaque[4]; enum cbp_state state; unsigned int fmt_pos; uint8_t sp; uint8_t scratch_len; uint8_t escflag; uint8_t _long; uint8_t vaa_pos; uint8_t dotstar; };
+typedef struct lws_lec_pctx lws_lec_pctx_t;
+void lws_lec_int(lws_lec_pctx_t *, uint8_t, uint8_t, uint64_t);
+int lws_lec_scratch(lws_lec_pctx_t *);
+void lws_lec_init(lws_lec_pctx_t *, uint8_t *, size_t);
+void lws_lec_setbuf(lws_lec_pctx_t *, uint8_t *, size_t);
+enum lws_lec_pctx_ret lws_lec_vsprintf(lws_lec_pctx_t *, const char *, va_list);
+enum lws_lec_pctx_ret lws_lec_printf(lws_lec_pctx_t *, const char *, ...);
+void lecp_construct(struct lecp_ctx *, lecp_callback, void *, const char *const *, unsigned char);
+void lecp_destruct(struct lecp_ctx *);
+int lecp_parse(struct lecp_ctx *, const uint8_t *, size_t);
+void lecp_change_callback(struct lecp_ctx *, lecp_callback);
+const char *lecp_error_to_string(int);
+void lecp_parse_report_raw(struct lecp_ctx *, int);
+int lecp_parse_map_is_key(struct lecp_ctx *);
+int lecp_parse_subtree(struct lecp_ctx *, const uint8_t *, size_t);
+void lws_singles2halfp(uint16_t *, uint32_t);
+void lws_halfp2singles(uint32_t *, uint16_t);
+enum { LWSCOSE_WKL_ALG = 1, LWSCOSE_WKL_CRIT = 2, LWSCOSE_WKL_CONTENT_TYPE = 3, LWSCOSE_WKL_KID = 4, LWSCOSE_WKL_IV = 5, LWSCOSE_WKL_IV_PARTIAL = 6, LWSCOSE_WKL_COUNTERSIG = 7, LWSCOSE_WKL_COUNTERSIG0 = 9, LWSCOSE_WKL_KID_CONTEXT = 10, LWSCOSE_WKL_CUPH_NONCE = 256, LWSCOSE_WKL_CUPH_OWNER_PUBKEY = 257, LWSCOSE_WKK_KTY = 1, LWSCOSE_WKK_KID = 2, LWSCOSE_WKK_ALG = 3, LWSCOSE_WKK_KEY_OPS = 4, LWSCOSE_WKK_BASE_IV = 5, LWSCOSE_WKKO_SIGN = 1, LWSCOSE_WKKO_VERIFY = 2, LWSCOSE_WKKO_ENCRYPT = 3, LWSCOSE_WKKO_DECRYPT = 4, LWSCOSE_WKKO_WRAP_KEY = 5, LWSCOSE_WKKO_UNWRAP_KEY = 6, LWSCOSE_WKKO_DERIVE_KEY = 7, LWSCOSE_WKKO_DERIVE_BITS = 8, LWSCOSE_WKKO_MAC_CREATE = 9, LWSCOSE_WKKO_MAC_VERIFY = 10, LWSCOSE_WKAECDSA_ALG_ES256 = -7, LWSCOSE_WKAECDSA_ALG_ES384 = -35, LWSCOSE_WKAECDSA_ALG_ES512 = -36, LWSCOSE_WKAEDDSA_ALG_EDDSA = -8, LWSCOSE_WKAHMAC_256_64 = 4, LWSCOSE_WKAHMAC_256_256 = 5, LWSCOSE_WKAHMAC_384_384 = 6, LWSCOSE_WKAHMAC_512_512 = 7, LWSCOSE_WKAAES_128_64 = 14, LWSCOSE_WKAAES_256_64 = 15, LWSCOSE_WKAAES_128_128 = 25, LWSCOSE_WKAAES_256_128 = 26, LWSCOSE_WKAAESGCM_128 = 1, LWSCOSE_WKAAESGCM_192 = 2, LWSCOSE_WKAAESGCM_256 = 3, LWSCOSE_WKAAESCCM_16_64_128 = 10, LWSCOSE_WKAAESCCM_16_64_256 = 11, LWSCOSE_WKAAESCCM_64_64_128 = 12, LWSCOSE_WKAAESCCM_64_64_256 = 13, LWSCOSE_WKAAESCCM_16_128_128 = 14, LWSCOSE_WKAAESCCM_16_128_256 = 15, LWSCOSE_WKAAESCCM_64_128_128 = 16, LWSCOSE_WKAAESCCM_64_128_256 = 17, LWSCOSE_WKACHACHA_POLY1305 = 24, LWSCOSE_WKAPHKDF_SALT = -20, LWSCOSE_WKAPCTX_PARTY_U_IDENTITY = -21, LWSCOSE_WKAPCTX_PARTY_U_NONCE = -22, LWSCOSE_WKAPCTX_PARTY_U_OTHER = -23, LWSCOSE_WKAPCTX_PARTY_V_IDENTITY = -24, LWSCOSE_WKAPCTX_PARTY_V_NONCE = -25, LWSCOSE_WKAPCTX_PARTY_V_OTHER = -26, LWSCOSE_WKK_DIRECT_CEK = -6, LWSCOSE_WKK_DIRECT_HKDF_SHA_256 = -10, LWSCOSE_WKK_DIRECT_HKDF_SHA_512 = -11, LWSCOSE_WKK_DIRECT_HKDF_AES_128 = -12, LWSCOSE_WKK_DIRECT_HKDF_AES_256 = -13, LWSCOSE_WKK_DIRECT_HKDFKW_SHA_256 = -3, LWSCOSE_WKK_DIRECT_HKDFKW_SHA_512 = -4, LWSCOSE_WKK_DIRECT_HKDFKW_AES_128 = -5, LWSCOSE_WKAECDH_ALG_ES_HKDF_256 = -25, LWSCOSE_WKAECDH_ALG_ES_HKDF_512 = -26, LWSCOSE_WKAECDH_ALG_SS_HKDF_256 = -27, LWSCOSE_WKAECDH_ALG_SS_HKDF_512 = -28, LWSCOSE_WKAPECDH_EPHEMERAL_KEY = -1, LWSCOSE_WKAPECDH_STATIC_KEY = -2, LWSCOSE_WKAPECDH_STATIC_KEY_ID = -3, LWSCOSE_WKAPECDH_ES_A128KW = -29, LWSCOSE_WKAPECDH_ES_A192KW = -30, LWSCOSE_WKAPECDH_ES_A256KW = -31, LWSCOSE_WKAPECDH_SS_A128KW = -32, LWSCOSE_WKAPECDH_SS_A192KW = -33, LWSCOSE_WKAPECDH_SS_A256KW = -34, LWSCOSE_WKKTV_OKP = 1, LWSCOSE_WKKTV_EC2 = 2, LWSCOSE_WKKTV_RSA = 3, LWSCOSE_WKKTV_SYMMETRIC = 4, LWSCOSE_WKKTV_HSS_LMS = 5, LWSCOSE_WKKTV_WALNUTDSA = 6, LWSCOSE_WKEC_P256 = 1, LWSCOSE_WKEC_P384 = 2, LWSCOSE_WKEC_P521 = 3, LWSCOSE_WKEC_X25519 = 4, LWSCOSE_WKEC_X448 = 5, LWSCOSE_WKEC_ED25519 = 6, LWSCOSE_WKEC_ED448 = 7, LWSCOSE_WKEC_SECP256K1 = 8, LWSCOSE_WKECKP_CRV = -1, LWSCOSE_WKECKP_X = -2, LWSCOSE_WKECKP_Y = -3, LWSCOSE_WKECKP_D = -4, LWSCOSE_WKOKP_CRV = -1, LWSCOSE_WKOKP_X = -2, LWSCOSE_WKOKP_D = -4, LWSCOSE_WKKPRSA_N = -1, LWSCOSE_WKKPRSA_E = -2, LWSCOSE_WKKPRSA_D = -3, LWSCOSE_WKKPRSA_P = -4, LWSCOSE_WKKPRSA_Q = -5, LWSCOSE_WKKPRSA_DP = -6, LWSCOSE_WKKPRSA_DQ = -7, LWSCOSE_WKKPRSA_QINV = -8, LWSCOSE_WKKPRSA_OTHER = -9, LWSCOSE_WKKPRSA_RI = -10, LWSCOSE_WKKPRSA_DI = -11, LWSCOSE_WKKPRSA_TI = -12, LWSCOSE_WKSYMKP_KEY_VALUE = 4, LWSCOAP_CONTENTFORMAT_COSE_SIGN = 98, LWSCOAP_CONTENTFORMAT_COSE_SIGN1 = 18, LWSCOAP_CONTENTFORMAT_COSE_ENCRYPT = 96, LWSCOAP_CONTENTFORMAT_COSE_ENCRYPT0 = 16, LWSCOAP_CONTENTFORMAT_COSE_MAC = 97, LWSCOAP_CONTENTFORMAT_COSE_MAC0 = 17, LWSCOAP_CONTENTFORMAT_COSE_KEY = 101, LWSCOAP_CONTENTFORMAT_COSE_KEY_SET = 102, LWSCOSE_WKL_COUNTERSIGNATURE0 = 9, LWSCOSE_WKARSA_ALG_RS256 = -257, LWSCOSE_WKARSA_ALG_RS384 = -258, LWSCOSE_WKARSA_ALG_RS512 = -259 };
+enum enum_cose_key_meta_tok { COSEKEY_META_KTY = 0, COSEKEY_META_KID = 1, COSEKEY_META_KEY_OPS = 2, COSEKEY_META_BASE_IV = 3, COSEKEY_META_ALG = 4, LWS_COUNT_COSE_KEY_ELEMENTS = 5 };
+typedef int64_t cose_param_t;
+const char *lws_cose_alg_to_name(cose_param_t);
+cose_param_t lws_cose_name_to_alg(const char *);
+struct lws_cose_key { struct lws_gencrypto_keyelem e[12]; struct lws_gencrypto_keyelem meta[5]; lws_dll2_t list; int gencrypto_kty; cose_param_t kty; cose_param_t cose_alg; cose_param_t cose_curve; char private_key; };
+typedef struct lws_cose_key lws_cose_key_t;
+typedef int (*lws_cose_key_import_callback)(struct lws_cose_key *, void *);
+lws_cose_key_t *lws_cose_key_import(lws_dll2_owner_t *, lws_cose_key_import_callback, void *, const uint8_t *, size_t);
+enum lws_lec_pctx_ret lws_cose_key_export(lws_cose_key_t *, lws_lec_pctx_t *, int);
+lws_cose_key_t *lws_cose_key_generate(struct lws_context *, cose_param_t, int, int, const char *, const uint8_t *, size_t);
+lws_cose_key_t *lws_cose_key_from_set(lws_dll2_owner_t *, const uint8_t *, size_t);
+void lws_cose_key_destroy(lws_cose_key_t **);
+void lws_cose_key_set_destroy(lws_dll2_owner_t *);
+void lws_cose_key_dump(const lws_cose_key_t *);
+struct lws_cose_validate_context;
+enum lws_cose_sig_types { SIGTYPE_UNKNOWN = 0, SIGTYPE_MULTI = 1, SIGTYPE_SINGLE = 2, SIGTYPE_COUNTERSIGNED = 3, SIGTYPE_MAC = 4, SIGTYPE_MAC0 = 5 };
+typedef struct { lws_dll2_t list; const lws_cose_key_t *cose_key; cose_param_t cose_alg; int result; } lws_cose_validate_res_t;
+enum { LCOSESIGEXTCB_RET_FINISHED = 0, LCOSESIGEXTCB_RET_AGAIN = 1, LCOSESIGEXTCB_RET_ERROR = -1 };
+typedef struct { struct lws_cose_validate_context *cps; const uint8_t *ext; size_t xl; } lws_cose_sig_ext_pay_t;
+typedef int (*lws_cose_sign_ext_pay_cb_t)(lws_cose_sig_ext_pay_t *);
+typedef int (*lws_cose_validate_pay_cb_t)(struct lws_cose_validate_context *, void *, const uint8_t *, size_t);
+struct lws_cose_validate_create_info { struct lws_context *cx; lws_dll2_owner_t *keyset; enum lws_cose_sig_types sigtype; lws_cose_validate_pay_cb_t pay_cb; void *pay_opaque; lws_cose_sign_ext_pay_cb_t ext_cb; void *ext_opaque; size_t ext_len; };
+typedef struct lws_cose_validate_create_info lws_cose_validate_create_info_t;
+struct lws_cose_validate_context *lws_cose_validate_create(const lws_cose_validate_create_info_t *);
+int lws_cose_validate_chunk(struct lws_cose_validate_context *, const uint8_t *, size_t, size_t *);
+lws_dll2_owner_t *lws_cose_validate_results(struct lws_cose_validate_context *);
+void lws_cose_validate_destroy(struct lws_cose_validate_context **);
+struct lws_cose_sign_context;
+struct lws_cose_sign_create_info { struct lws_context *cx; lws_dll2_owner_t *keyset; lws_lec_pctx_t *lec; lws_cose_sign_ext_pay_cb_t ext_cb; void *ext_opaque; size_t ext_len; size_t inline_payload_len; int flags; enum lws_cose_sig_types sigtype; };
+typedef struct lws_cose_sign_create_info lws_cose_sign_create_info_t;
+struct lws_cose_sign_context *lws_cose_sign_create(const lws_cose_sign_create_info_t *);
+int lws_cose_sign_add(struct lws_cose_sign_context *, cose_param_t, const lws_cose_key_t *);
+enum lws_lec_pctx_ret lws_cose_sign_payload_chunk(struct lws_cose_sign_context *, const uint8_t *, size_t);
+void lws_cose_sign_destroy(struct lws_cose_sign_context **);
+typedef enum { LSMT_SIGNED = 0, LSMT_UNSIGNED = 1, LSMT_BOOLEAN = 2, LSMT_STRING_CHAR_ARRAY = 3, LSMT_STRING_PTR = 4, LSMT_LIST = 5, LSMT_CHILD_PTR = 6, LSMT_SCHEMA = 7, LSMT_BLOB_PTR = 8 } lws_struct_map_type_eum;
+struct lejp_collation { struct lws_dll2 chunks; int len; char buf[255]; };
+typedef struct lejp_collation lejp_collation_t;
+struct lws_struct_map { const char *colname; const struct lws_struct_map *child_map; lejp_callback lejp_cb; size_t ofs; size_t aux; size_t ofs_clist; size_t child_map_size; lws_struct_map_type_eum type; };
+typedef struct lws_struct_map lws_struct_map_t;
+typedef int (*lws_struct_args_cb)(void *, void *);
+struct lws_struct_args { const lws_struct_map_t *map_st[5]; lws_struct_args_cb cb; struct lwsac *ac; void *cb_arg; void *dest; size_t dest_len; size_t toplevel_dll2_ofs; size_t map_entries_st[5]; size_t ac_block_size; int subtype; int top_schema_index; struct lwsac *ac_chunks; struct lws_dll2_owner chunks_owner; size_t chunks_length; };
+typedef struct lws_struct_args lws_struct_args_t;
+struct lws_struct_serialize_st { const struct lws_dll2 *dllpos; const lws_struct_map_t *map; const char *obj; size_t map_entries; size_t map_entry; size_t size; char subsequent; char idt; };
+typedef struct lws_struct_serialize_st lws_struct_serialize_st_t;
+enum { LSSERJ_FLAG_PRETTY = 1, LSSERJ_FLAG_OMIT_SCHEMA = 2 };
+struct lws_struct_serialize { lws_struct_serialize_st_t st[5]; size_t offset; size_t remaining; int sp; int flags; };
+typedef struct lws_struct_serialize lws_struct_serialize_t;
+typedef enum { LSJS_RESULT_CONTINUE = 0, LSJS_RESULT_FINISH = 1, LSJS_RESULT_ERROR = 2 } lws_struct_json_serialize_result_t;
+int lws_struct_json_init_parse(struct lejp_ctx *, lejp_callback, void *);
+signed char lws_struct_schema_only_lejp_cb(struct lejp_ctx *, char);
+signed char lws_struct_default_lejp_cb(struct lejp_ctx *, char);
+lws_struct_serialize_t *lws_struct_json_serialize_create(const lws_struct_map_t *, size_t, int, const void *);
+void lws_struct_json_serialize_destroy(lws_struct_serialize_t **);
+lws_struct_json_serialize_result_t lws_struct_json_serialize(lws_struct_serialize_t *, uint8_t *, size_t, size_t *);
+typedef struct sqlite3 sqlite3;
+int lws_struct_sq3_serialize(sqlite3 *, const lws_struct_map_t *, lws_dll2_owner_t *, uint32_t);
+int lws_struct_sq3_deserialize(sqlite3 *, const char *, const char *, const lws_struct_map_t *, lws_dll2_owner_t *, struct lwsac **, int, int);
+int lws_struct_sq3_create_table(sqlite3 *, const lws_struct_map_t *);
+int lws_struct_sq3_open(struct lws_context *, const char *, char, sqlite3 **);
+int lws_struct_sq3_close(sqlite3 **);
+struct lws_threadpool;
+struct lws_threadpool_task;
+enum lws_threadpool_task_status { LWS_TP_STATUS_QUEUED = 0, LWS_TP_STATUS_RUNNING = 1, LWS_TP_STATUS_SYNCING = 2, LWS_TP_STATUS_STOPPING = 3, LWS_TP_STATUS_FINISHED = 4, LWS_TP_STATUS_STOPPED = 5 };
+enum lws_threadpool_task_return { LWS_TP_RETURN_CHECKING_IN = 0, LWS_TP_RETURN_SYNC = 1, LWS_TP_RETURN_FINISHED = 2, LWS_TP_RETURN_STOPPED = 3, LWS_TP_RETURN_FLAG_OUTLIVE = 64 };
+struct lws_threadpool_create_args { int threads; int max_queue_depth; };
+struct lws_threadpool_task_args { struct lws *wsi; void *user; const char *name; char async_task; enum lws_threadpool_task_return (*task)(void *, enum lws_threadpool_task_status); void (*cleanup)(struct lws *, void *); };
+struct lws_threadpool *lws_threadpool_create(struct lws_context *, const struct lws_threadpool_create_args *, const char *, ...);
+void lws_threadpool_finish(struct lws_threadpool *);
+void lws_threadpool_destroy(struct lws_threadpool *);
+struct lws_threadpool_task *lws_threadpool_enqueue(struct lws_threadpool *, const struct lws_threadpool_task_args *, const char *, ...);
+int lws_threadpool_dequeue(struct lws *);
+int lws_threadpool_dequeue_task(struct lws_threadpool_task *);
+enum lws_threadpool_task_status lws_threadpool_task_status_wsi(struct lws *, struct lws_threadpool_task **, void **);
+enum lws_threadpool_task_status lws_threadpool_task_status(struct lws_threadpool_task *, void **);
+enum lws_threadpool_task_status lws_threadpool_task_status_noreap(struct lws_threadpool_task *);
+void lws_threadpool_task_sync(struct lws_threadpool_task *, int);
+void lws_threadpool_dump(struct lws_threadpool *);
+struct lws_threadpool_task *lws_threadpool_get_task_wsi(struct lws *);
+int lws_threadpool_foreach_task_wsi(struct lws *, void *, int (*)(struct lws_threadpool_task *, void *));
+typedef enum { LWS_TOKZE_ERRS = 5, LWS_TOKZE_ERR_BROKEN_UTF8 = -5, LWS_TOKZE_ERR_UNTERM_STRING = -4, LWS_TOKZE_ERR_MALFORMED_FLOAT = -3, LWS_TOKZE_ERR_NUM_ON_LHS = -2, LWS_TOKZE_ERR_COMMA_LIST = -1, LWS_TOKZE_ENDED = 0, LWS_TOKZE_DELIMITER = 1, LWS_TOKZE_TOKEN = 2, LWS_TOKZE_INTEGER = 3, LWS_TOKZE_FLOAT = 4, LWS_TOKZE_TOKEN_NAME_EQUALS = 5, LWS_TOKZE_TOKEN_NAME_COLON = 6, LWS_TOKZE_QUOTED_STRING = 7 } lws_tokenize_elem;
+enum lws_tokenize_delimiter_tracking { LWSTZ_DT_NEED_FIRST_CONTENT = 0, LWSTZ_DT_NEED_DELIM = 1, LWSTZ_DT_NEED_NEXT_CONTENT = 2 };
+struct lws_tokenize { const char *start; const char *token; size_t len; size_t token_len; uint16_t flags; uint8_t delim; int8_t e; };
+typedef struct lws_tokenize lws_tokenize_t;
+void lws_tokenize_init(struct lws_tokenize *, const char *, int);
+lws_tokenize_elem lws_tokenize(struct lws_tokenize *);
+int lws_tokenize_cstr(struct lws_tokenize *, char *, size_t);
+typedef int (*lws_strexp_expand_cb)(void *, const char *, char *, size_t *, size_t, size_t *);
+struct lws_strexp { char name[32]; lws_strexp_expand_cb cb; void *priv; char *out; size_t olen; size_t pos; size_t exp_ofs; uint8_t name_pos; char state; };
+typedef struct lws_strexp lws_strexp_t;
+enum { LSTRX_DONE = 0, LSTRX_FILLED_OUT = 1, LSTRX_FATAL_NAME_TOO_LONG = -1, LSTRX_FATAL_NAME_UNKNOWN = -2 };
+void lws_strexp_init(lws_strexp_t *, void *, lws_strexp_expand_cb, char *, size_t);
+void lws_strexp_reset_out(lws_strexp_t *, char *, size_t);
+int lws_strexp_expand(lws_strexp_t *, const char *, size_t, size_t *, size_t *);
+int lws_strcmp_wildcard(const char *, size_t, const char *, size_t);
+struct lwsac;
+struct lws_fts;
+struct lws_fts_file;
+struct lws_fts_result_filepath { struct lws_fts_result_filepath *next; int matches; int matches_length; int lines_in_file; int filepath_length; };
+struct lws_fts_result_autocomplete { struct lws_fts_result_autocomplete *next; int instances; int agg_instances; int ac_length; char elided; char has_children; };
+struct lws_fts_result { struct lws_fts_result_filepath *filepath_head; struct lws_fts_result_autocomplete *autocomplete_head; int duration_ms; int effective_flags; };
+struct lws_fts *lws_fts_create(int);
+void lws_fts_destroy(struct lws_fts **);
+int lws_fts_file_index(struct lws_fts *, const char *, int, int);
+int lws_fts_fill(struct lws_fts *, uint32_t, const char *, size_t);
+int lws_fts_serialize(struct lws_fts *);
+struct lws_fts_file *lws_fts_open(const char *);
+struct lws_fts_search_params { const char *needle; const char *only_filepath; struct lwsac *results_head; int flags; int max_autocomplete; int max_files; int max_lines; };
+struct lws_fts_result *lws_fts_search(struct lws_fts_file *, struct lws_fts_search_params *);
+void lws_fts_close(struct lws_fts_file *);
+struct lws_diskcache_scan;
+struct lws_diskcache_scan *lws_diskcache_create(const char *, uint64_t);
+void lws_diskcache_destroy(struct lws_diskcache_scan **);
+int lws_diskcache_prepare(const char *, int, uid_t);
+int lws_diskcache_query(struct lws_diskcache_scan *, int, const char *, int *, char *, int, size_t *);
+int lws_diskcache_finalize_name(char *);
+int lws_diskcache_trim(struct lws_diskcache_scan *);
+int lws_diskcache_secs_to_idle(struct lws_diskcache_scan *);
+typedef enum { LWSSEQ_CREATED = 0, LWSSEQ_DESTROYED = 1, LWSSEQ_TIMED_OUT = 2, LWSSEQ_HEARTBEAT = 3, LWSSEQ_WSI_CONNECTED = 4, LWSSEQ_WSI_CONN_FAIL = 5, LWSSEQ_WSI_CONN_CLOSE = 6, LWSSEQ_SS_STATE_BASE = 7, LWSSEQ_USER_BASE = 100 } lws_seq_events_t;
+enum lws_seq_cb_return { LWSSEQ_RET_CONTINUE = 0, LWSSEQ_RET_DESTROY = 1 };
+typedef enum lws_seq_cb_return lws_seq_cb_return_t;
+typedef lws_seq_cb_return_t (*lws_seq_event_cb)(struct lws_sequencer *, void *, int, void *, void *);
+struct lws_seq_info { struct lws_context *context; int tsi; size_t user_size; void **puser; lws_seq_event_cb cb; const char *name; const lws_retry_bo_t *retry; uint8_t wakesuspend : 1; };
+typedef struct lws_seq_info lws_seq_info_t;
+struct lws_sequencer *lws_seq_create(lws_seq_info_t *);
+void lws_seq_destroy(struct lws_sequencer **);
+int lws_seq_queue_event(struct lws_sequencer *, lws_seq_events_t, void *, void *);
+int lws_seq_check_wsi(struct lws_sequencer *, struct lws *);
+int lws_seq_timeout_us(struct lws_sequencer *, lws_usec_t);
+struct lws_sequencer *lws_seq_from_user(void *);
+lws_usec_t lws_seq_us_since_creation(struct lws_sequencer *);
+const char *lws_seq_name(struct lws_sequencer *);
+struct lws_context *lws_seq_get_context(struct lws_sequencer *);
+typedef uint32_t lws_ss_tx_ordinal_t;
+typedef enum { LWSSSCS_CREATING = 1, LWSSSCS_DISCONNECTED = 2, LWSSSCS_UNREACHABLE = 3, LWSSSCS_AUTH_FAILED = 4, LWSSSCS_CONNECTED = 5, LWSSSCS_CONNECTING = 6, LWSSSCS_DESTROYING = 7, LWSSSCS_POLL = 8, LWSSSCS_ALL_RETRIES_FAILED = 9, LWSSSCS_QOS_ACK_REMOTE = 10, LWSSSCS_QOS_NACK_REMOTE = 11, LWSSSCS_QOS_ACK_LOCAL = 12, LWSSSCS_QOS_NACK_LOCAL = 13, LWSSSCS_TIMEOUT = 14, LWSSSCS_SERVER_TXN = 15, LWSSSCS_SERVER_UPGRADE = 16, LWSSSCS_EVENT_WAIT_CANCELLED = 17, LWSSSCS_UPSTREAM_LINK_RETRY = 18, LWSSSCS_SINK_JOIN = 19, LWSSSCS_SINK_PART = 20, LWSSSCS_USER_BASE = 1000 } lws_ss_constate_t;
+enum { LWSSS_FLAG_SOM = 1, LWSSS_FLAG_EOM = 2, LWSSS_FLAG_POLL = 4, LWSSS_FLAG_RELATED_START = 8, LWSSS_FLAG_RELATED_END = 16, LWSSS_FLAG_RIDESHARE = 32, LWSSS_FLAG_PERF_JSON = 64, LWSSS_SER_RXPRE_RX_PAYLOAD = 85, LWSSS_SER_RXPRE_CREATE_RESULT = 86, LWSSS_SER_RXPRE_CONNSTATE = 87, LWSSS_SER_RXPRE_TXCR_UPDATE = 88, LWSSS_SER_RXPRE_METADATA = 89, LWSSS_SER_RXPRE_TLSNEG_ENCLAVE_SIGN = 90, LWSSS_SER_RXPRE_PERF = 91, LWSSS_SER_TXPRE_STREAMTYPE = 170, LWSSS_SER_TXPRE_ONWARD_CONNECT = 171, LWSSS_SER_TXPRE_DESTROYING = 172, LWSSS_SER_TXPRE_TX_PAYLOAD = 173, LWSSS_SER_TXPRE_METADATA = 174, LWSSS_SER_TXPRE_TXCR_UPDATE = 175, LWSSS_SER_TXPRE_TIMEOUT_UPDATE = 176, LWSSS_SER_TXPRE_PAYLOAD_LENGTH_HINT = 177, LWSSS_SER_TXPRE_TLSNEG_ENCLAVE_SIGNED = 178 };
+typedef enum { LPCSPROX_WAIT_INITIAL_TX = 1, LPCSPROX_REPORTING_FAIL = 2, LPCSPROX_REPORTING_OK = 3, LPCSPROX_OPERATIONAL = 4, LPCSPROX_DESTROYED = 5, LPCSCLI_SENDING_INITIAL_TX = 6, LPCSCLI_WAITING_CREATE_RESULT = 7, LPCSCLI_LOCAL_CONNECTED = 8, LPCSCLI_ONWARD_CONNECT = 9, LPCSCLI_OPERATIONAL = 10 } lws_ss_conn_states_t;
+enum lws_ss_state_return { LWSSSSRET_TX_DONT_SEND = 1, LWSSSSRET_OK = 0, LWSSSSRET_DISCONNECT_ME = -1, LWSSSSRET_DESTROY_ME = -2 };
+typedef enum lws_ss_state_return lws_ss_state_return_t;
+enum { LWSSSINFLAGS_REGISTER_SINK = 1, LWSSSINFLAGS_PROXIED = 2, LWSSSINFLAGS_SERVER = 4, LWSSSINFLAGS_ACCEPTED = 8 };
+typedef lws_ss_state_return_t (*lws_sscb_rx)(void *, const uint8_t *, size_t, int);
+typedef lws_ss_state_return_t (*lws_sscb_tx)(void *, lws_ss_tx_ordinal_t, uint8_t *, size_t *, int *);
+typedef lws_ss_state_return_t (*lws_sscb_state)(void *, void *, lws_ss_constate_t, lws_ss_tx_ordinal_t);
+struct lws_ss_info { const char *streamtype; size_t user_alloc; size_t handle_offset; size_t opaque_user_data_offset; lws_sscb_rx rx; lws_sscb_tx tx; lws_sscb_state state; int manual_initial_tx_credit; uint32_t client_pid; uint8_t flags; uint8_t sss_protocol_version; };
+typedef struct lws_ss_info lws_ss_info_t;
+int lws_ss_create(struct lws_context *, int, const lws_ss_info_t *, void *, struct lws_ss_handle **, struct lws_sequencer *, const char **);
+void lws_ss_destroy(struct lws_ss_handle **);
+lws_ss_state_return_t lws_ss_request_tx(struct lws_ss_handle *);
+lws_ss_state_return_t lws_ss_request_tx_len(struct lws_ss_handle *, unsigned long);
+lws_ss_state_return_t lws_ss_client_connect(struct lws_ss_handle *);
+struct lws_sequencer *lws_ss_get_sequencer(struct lws_ss_handle *);
+int lws_ss_proxy_create(struct lws_context *, const char *, int);
+const char *lws_ss_state_name(int);
+struct lws_context *lws_ss_get_context(struct lws_ss_handle *);
+void lws_ss_start_timeout(struct lws_ss_handle *, unsigned int);
+void lws_ss_cancel_timeout(struct lws_ss_handle *);
+void *lws_ss_to_user_object(struct lws_ss_handle *);
+const char *lws_ss_rideshare(struct lws_ss_handle *);
+int lws_ss_set_metadata(struct lws_ss_handle *, const char *, const void *, size_t);
+int lws_ss_alloc_set_metadata(struct lws_ss_handle *, const char *, const void *, size_t);
+int lws_ss_get_metadata(struct lws_ss_handle *, const char *, const void **, size_t *);
+void lws_ss_server_ack(struct lws_ss_handle *, int);
+typedef void (*lws_sssfec_cb)(struct lws_ss_handle *, void *);
+void lws_ss_server_foreach_client(struct lws_ss_handle *, lws_sssfec_cb, void *);
+void lws_ss_change_handlers(struct lws_ss_handle *, lws_sscb_rx, lws_sscb_tx, lws_sscb_state);
+int lws_ss_add_peer_tx_credit(struct lws_ss_handle *, int32_t);
+int lws_ss_get_est_peer_tx_credit(struct lws_ss_handle *);
+const char *lws_ss_tag(struct lws_ss_handle *);
+typedef int (*plugin_auth_status_cb)(struct lws_ss_handle *, int);
+struct lws_metric_policy { const struct lws_metric_policy *next; const char *name; const char *report; uint64_t us_schedule; uint32_t us_decay_unit; uint8_t min_contributors; };
+typedef struct lws_metric_policy lws_metric_policy_t;
+struct lws_ss_x509 { struct lws_ss_x509 *next; const char *vhost_name; const uint8_t *ca_der; size_t ca_der_len; uint8_t keep : 1; };
+typedef struct lws_ss_x509 lws_ss_x509_t;
+enum { LWSSSPOLF_OPPORTUNISTIC = 1, LWSSSPOLF_NAILED_UP = 2, LWSSSPOLF_URGENT_TX = 4, LWSSSPOLF_URGENT_RX = 8, LWSSSPOLF_TLS = 16, LWSSSPOLF_LONG_POLL = 32, LWSSSPOLF_AUTH_BEARER = 64, LWSSSPOLF_HTTP_NO_CONTENT_LENGTH = 128, LWSSSPOLF_QUIRK_NGHTTP2_END_STREAM = 256, LWSSSPOLF_H2_QUIRK_OVERFLOWS_TXCR = 512, LWSSSPOLF_H2_QUIRK_UNCLEAN_HPACK_STATE = 1024, LWSSSPOLF_HTTP_MULTIPART = 2048, LWSSSPOLF_HTTP_X_WWW_FORM_URLENCODED = 4096, LWSSSPOLF_LOCAL_SINK = 8192, LWSSSPOLF_WAKE_SUSPEND__VALIDITY = 16384, LWSSSPOLF_SERVER = 32768, LWSSSPOLF_ALLOW_REDIRECTS = 65536, LWSSSPOLF_HTTP_MULTIPART_IN = 131072, LWSSSPOLF_ATTR_LOW_LATENCY = 262144, LWSSSPOLF_ATTR_HIGH_THROUGHPUT = 524288, LWSSSPOLF_ATTR_HIGH_RELIABILITY = 1048576, LWSSSPOLF_ATTR_LOW_COST = 2097152, LWSSSPOLF_PERF = 4194304, LWSSSPOLF_DIRECT_PROTO_STR = 8388608, LWSSSPOLF_HTTP_CACHE_COOKIES = 16777216, LWSSSPOLF_PRIORITIZE_READS = 33554432 };
+struct lws_ss_trust_store { struct lws_ss_trust_store *next; const char *name; const lws_ss_x509_t *ssx509[6]; int count; };
+typedef struct lws_ss_trust_store lws_ss_trust_store_t;
+enum { LWSSSP_H1 = 0, LWSSSP_H2 = 1, LWSSSP_WS = 2, LWSSSP_MQTT = 3, LWSSSP_RAW = 4, LWSSS_HBI_AUTH = 0, LWSSS_HBI_DSN = 1, LWSSS_HBI_FWV = 2, LWSSS_HBI_TYPE = 3, _LWSSS_HBI_COUNT = 4 };
+struct lws_ss_metadata { struct lws_ss_metadata *next; const char *name; void *value__may_own_heap; size_t length; uint8_t value_length; uint8_t value_is_http_token; uint8_t value_on_lws_heap : 1; };
+typedef struct lws_ss_metadata lws_ss_metadata_t;
+struct lws_ss_http_respmap { uint16_t resp; uint16_t state; };
+typedef struct lws_ss_http_respmap lws_ss_http_respmap_t;
+struct lws_ss_auth { struct lws_ss_auth *next; const char *name; const char *type; const char *streamtype; uint8_t blob_index; };
+typedef struct lws_ss_auth lws_ss_auth_t;
+struct lws_ss_policy { struct lws_ss_policy *next; const char *streamtype; const char *endpoint; const char *rideshare_streamtype; const char *payload_fmt; const char *socks5_proxy; lws_ss_metadata_t *metadata; const lws_metric_policy_t *metrics; const lws_ss_auth_t *auth; union { struct { const char *method; const char *url; const char *multipart_name; const char *multipart_filename; const char *multipart_content_type; const char *blob_header[4]; const char *auth_preamble; const lws_ss_http_respmap_t *respmap; union { struct { const char *subprotocol; uint8_t binary; } ws; } u; uint16_t resp_expect; uint8_t count_respmap; uint8_t fail_redirect : 1; } http; } u; union { const lws_ss_trust_store_t *store; struct { const lws_ss_x509_t *cert; const lws_ss_x509_t *key; } server; } trust; const lws_retry_bo_t *retry_bo; uint32_t proxy_buflen; uint32_t proxy_buflen_rxflow_on_above; uint32_t proxy_buflen_rxflow_off_below; uint32_t client_buflen; uint32_t client_buflen_rxflow_on_above; uint32_t client_buflen_rxflow_off_below; uint32_t timeout_ms; uint32_t flags; uint16_t port; uint8_t metadata_count; uint8_t protocol; uint8_t client_cert; uint8_t priority; };
+typedef struct lws_ss_policy lws_ss_policy_t;
+int lws_ss_policy_parse_begin(struct lws_context *, int);
+int lws_ss_policy_parse_abandon(struct lws_context *);
+int lws_ss_policy_parse(struct lws_context *, const uint8_t *, size_t);
+int lws_ss_policy_overlay(struct lws_context *, const char *);
+const lws_ss_policy_t *lws_ss_policy_get(struct lws_context *);
+const lws_ss_auth_t *lws_ss_auth_get(struct lws_context *);
+struct lws_sspc_handle;
+int lws_sspc_create(struct lws_context *, int, const lws_ss_info_t *, void *, struct lws_sspc_handle **, struct lws_sequencer *, const char **);
+void lws_sspc_destroy(struct lws_sspc_handle **);
+lws_ss_state_return_t lws_sspc_request_tx(struct lws_sspc_handle *);
+lws_ss_state_return_t lws_sspc_request_tx_len(struct lws_sspc_handle *, unsigned long);
+lws_ss_state_return_t lws_sspc_client_connect(struct lws_sspc_handle *);
+struct lws_sequencer *lws_sspc_get_sequencer(struct lws_sspc_handle *);
+int lws_sspc_proxy_create(struct lws_context *);
+struct lws_context *lws_sspc_get_context(struct lws_sspc_handle *);
+extern const struct lws_protocols lws_sspc_protocols[2];
+const char *lws_sspc_rideshare(struct lws_sspc_handle *);
+int lws_sspc_set_metadata(struct lws_sspc_handle *, const char *, const void *, size_t);
+int lws_sspc_get_metadata(struct lws_sspc_handle *, const char *, const void **, size_t *);
+int lws_sspc_add_peer_tx_credit(struct lws_sspc_handle *, int32_t);
+int lws_sspc_get_est_peer_tx_credit(struct lws_sspc_handle *);
+void lws_sspc_start_timeout(struct lws_sspc_handle *, unsigned int);
+void lws_sspc_cancel_timeout(struct lws_sspc_handle *);
+void *lws_sspc_to_user_object(struct lws_sspc_handle *);
+void lws_sspc_change_handlers(struct lws_sspc_handle *, lws_ss_state_return_t (*)(void *, const uint8_t *, size_t, int), lws_ss_state_return_t (*)(void *, lws_ss_tx_ordinal_t, uint8_t *, size_t *, int *), lws_ss_state_return_t (*)(void *, void *, lws_ss_constate_t, lws_ss_tx_ordinal_t));
+const char *lws_sspc_tag(struct lws_sspc_handle *);
+struct lws_token_map { union { const char *value; uint8_t *bvalue; unsigned long lvalue; } u; short name_index; short length_or_zero; };
+typedef struct lws_token_map lws_token_map_t;
+enum { LTMI_END_OF_ARRAY = 0, LTMI_PROTOCOL_BASE = 2048, LTMI_TRANSPORT_BASE = 4096 };
+struct lws_abs_transport;
+struct lws_abs_protocol;
+typedef struct lws_abs lws_abs_t;
+const lws_token_map_t *lws_abs_get_token(const lws_token_map_t *, short);
+typedef void lws_abs_transport_inst_t;
+typedef void lws_abs_protocol_inst_t;
+lws_abs_t *lws_abstract_alloc(struct lws_vhost *, void *, const char *, const lws_token_map_t *, const lws_token_map_t *, struct lws_sequencer *, void *);
+void lws_abstract_free(lws_abs_t **);
+lws_abs_t *lws_abs_bind_and_create_instance(const lws_abs_t *);
+void lws_abs_destroy_instance(lws_abs_t **);
+enum { LWS_AP_FLAG_PIPELINE_TRANSACTIONS = 1, LWS_AP_FLAG_MUXABLE_STREAM = 2 };
+struct lws_abs_protocol { const char *name; int alloc; int flags; int (*create)(const struct lws_abs *); void (*destroy)(lws_abs_protocol_inst_t **); int (*compare)(lws_abs_t *, lws_abs_t *); int (*accept)(lws_abs_protocol_inst_t *); int (*rx)(lws_abs_protocol_inst_t *, const uint8_t *, size_t); int (*writeable)(lws_abs_protocol_inst_t *, size_t); int (*closed)(lws_abs_protocol_inst_t *); int (*heartbeat)(lws_abs_protocol_inst_t *); int (*child_bind)(lws_abs_t *); };
+typedef struct lws_abs_protocol lws_abs_protocol_t;
+const lws_abs_protocol_t *lws_abs_protocol_get_by_name(const char *);
+struct lws_abs_transport { const char *name; int alloc; int (*create)(lws_abs_t *); void (*destroy)(lws_abs_transport_inst_t **); int (*compare)(lws_abs_t *, lws_abs_t *); int (*tx)(lws_abs_transport_inst_t *, uint8_t *, size_t); int (*client_conn)(const lws_abs_t *); int (*close)(lws_abs_transport_inst_t *); int (*ask_for_writeable)(lws_abs_transport_inst_t *); int (*set_timeout)(lws_abs_transport_inst_t *, int, int); int (*state)(lws_abs_transport_inst_t *); };
+typedef struct lws_abs_transport lws_abs_transport_t;
+const lws_abs_transport_t *lws_abs_transport_get_by_name(const char *);
+enum { LTMI_PEER_V_DNS_ADDRESS = 4096, LTMI_PEER_LV_PORT = 4097, LTMI_PEER_LV_TLS_FLAGS = 4098 };
+enum { LWS_AUT_EXPECT_TEST_END = 1, LWS_AUT_EXPECT_LOCAL_CLOSE = 2, LWS_AUT_EXPECT_DO_REMOTE_CLOSE = 4, LWS_AUT_EXPECT_TX = 8, LWS_AUT_EXPECT_RX = 16, LWS_AUT_EXPECT_SHOULD_FAIL = 32, LWS_AUT_EXPECT_SHOULD_TIMEOUT = 64 };
+typedef enum { LPE_CONTINUE = 0, LPE_SUCCEEDED = 1, LPE_FAILED = 2, LPE_FAILED_UNEXPECTED_TIMEOUT = 3, LPE_FAILED_UNEXPECTED_PASS = 4, LPE_FAILED_UNEXPECTED_CLOSE = 5, LPE_SKIPPED = 6, LPE_CLOSING = 7 } lws_unit_test_packet_disposition;
+typedef int (*lws_unit_test_packet_test_cb)(const void *, int);
+typedef int (*lws_unit_test_packet_cb)(lws_abs_t *);
+struct lws_unit_test_packet { void *buffer; lws_unit_test_packet_cb pre; size_t len; uint32_t flags; };
+typedef struct lws_unit_test_packet lws_unit_test_packet_t;
+struct lws_unit_test { const char *name; lws_unit_test_packet_t *expect_array; int max_secs; };
+typedef struct lws_unit_test lws_unit_test_t;
+enum { LTMI_PEER_V_EXPECT_TEST = 4096, LTMI_PEER_V_EXPECT_RESULT_CB = 4097, LTMI_PEER_V_EXPECT_RESULT_CB_ARG = 4098 };
+const char *lws_unit_test_result_name(int);
+typedef void (*lws_test_sequence_cb)(const void *);
+struct lws_test_sequencer_args { lws_abs_t *abs; lws_unit_test_t *tests; int *results; int results_max; int *count_tests; int *count_passes; lws_test_sequence_cb cb; void *cb_user; };
+typedef struct lws_test_sequencer_args lws_test_sequencer_args_t;
+int lws_abs_unit_test_sequencer(const lws_test_sequencer_args_t *);
+enum dns_query_type { LWS_ADNS_RECORD_A = 1, LWS_ADNS_RECORD_CNAME = 5, LWS_ADNS_RECORD_MX = 15, LWS_ADNS_RECORD_AAAA = 28 };
+typedef enum dns_query_type adns_query_type_t;
+typedef enum { LADNS_RET_FAILED_WSI_CLOSED = -4, LADNS_RET_NXDOMAIN = -3, LADNS_RET_TIMEDOUT = -2, LADNS_RET_FAILED = -1, LADNS_RET_FOUND = 0, LADNS_RET_CONTINUING = 1 } lws_async_dns_retcode_t;
+struct addrinfo;
+typedef struct lws *(*lws_async_dns_cb_t)(struct lws *, const char *, const struct addrinfo *, int, void *);
+lws_async_dns_retcode_t lws_async_dns_query(struct lws_context *, int, const char *, adns_query_type_t, lws_async_dns_cb_t, struct lws *, void *);
+void lws_async_dns_freeaddrinfo(const struct addrinfo **);
+struct lws_tls_session_dump { char tag[96]; void *blob; void *opaque; size_t blob_len; };
+typedef int (*lws_tls_sess_cb_t)(struct lws_context *, struct lws_tls_session_dump *);
+int lws_tls_session_dump_save(struct lws_vhost *, const char *, uint16_t, lws_tls_sess_cb_t, void *);
+int lws_tls_session_dump_load(struct lws_vhost *, const char *, uint16_t, lws_tls_sess_cb_t, void *);
+enum lws_genhash_types { LWS_GENHASH_TYPE_UNKNOWN = 0, LWS_GENHASH_TYPE_MD5 = 1, LWS_GENHASH_TYPE_SHA1 = 2, LWS_GENHASH_TYPE_SHA256 = 3, LWS_GENHASH_TYPE_SHA384 = 4, LWS_GENHASH_TYPE_SHA512 = 5 };
+enum lws_genhmac_types { LWS_GENHMAC_TYPE_UNKNOWN = 0, LWS_GENHMAC_TYPE_SHA256 = 1, LWS_GENHMAC_TYPE_SHA384 = 2, LWS_GENHMAC_TYPE_SHA512 = 3 };
+struct lws_genhash_ctx { uint8_t type; const EVP_MD *evp_type; EVP_MD_CTX *mdctx; };
+struct lws_genhmac_ctx { uint8_t type; const EVP_MD *evp_type; EVP_MD_CTX *ctx; EVP_PKEY *key; };
+size_t lws_genhash_size(enum lws_genhash_types);
+size_t lws_genhmac_size(enum lws_genhmac_types);
+int lws_genhash_init(struct lws_genhash_ctx *, enum lws_genhash_types);
+int lws_genhash_update(struct lws_genhash_ctx *, const void *, size_t);
+int lws_genhash_destroy(struct lws_genhash_ctx *, void *);
+int lws_genhmac_init(struct lws_genhmac_ctx *, enum lws_genhmac_types, const uint8_t *, size_t);
+int lws_genhmac_update(struct lws_genhmac_ctx *, const void *, size_t);
+int lws_genhmac_destroy(struct lws_genhmac_ctx *, void *);
+enum enum_genrsa_mode { LGRSAM_PKCS1_1_5 = 0, LGRSAM_PKCS1_OAEP_PSS = 1, LGRSAM_COUNT = 2 };
+struct lws_genrsa_ctx { BIGNUM *bn[12]; EVP_PKEY_CTX *ctx; RSA *rsa; struct lws_context *context; enum enum_genrsa_mode mode; };
+int lws_genrsa_create(struct lws_genrsa_ctx *, const struct lws_gencrypto_keyelem *, struct lws_context *, enum enum_genrsa_mode, enum lws_genhash_types);
+void lws_genrsa_destroy_elements(struct lws_gencrypto_keyelem *);
+int lws_genrsa_new_keypair(struct lws_context *, struct lws_genrsa_ctx *, enum enum_genrsa_mode, struct lws_gencrypto_keyelem *, int);
+int lws_genrsa_public_encrypt(struct lws_genrsa_ctx *, const uint8_t *, size_t, uint8_t *);
+int lws_genrsa_private_encrypt(struct lws_genrsa_ctx *, const uint8_t *, size_t, uint8_t *);
+int lws_genrsa_public_decrypt(struct lws_genrsa_ctx *, const uint8_t *, size_t, uint8_t *, size_t);
+int lws_genrsa_private_decrypt(struct lws_genrsa_ctx *, const uint8_t *, size_t, uint8_t *, size_t);
+int lws_genrsa_hash_sig_verify(struct lws_genrsa_ctx *, const uint8_t *, enum lws_genhash_types, const uint8_t *, size_t);
+int lws_genrsa_hash_sign(struct lws_genrsa_ctx *, const uint8_t *, enum lws_genhash_types, uint8_t *, size_t);
+void lws_genrsa_destroy(struct lws_genrsa_ctx *);
+int lws_genrsa_render_pkey_asn1(struct lws_genrsa_ctx *, int, uint8_t *, size_t);
+enum enum_aes_modes { LWS_GAESM_CBC = 0, LWS_GAESM_CFB128 = 1, LWS_GAESM_CFB8 = 2, LWS_GAESM_CTR = 3, LWS_GAESM_ECB = 4, LWS_GAESM_OFB = 5, LWS_GAESM_XTS = 6, LWS_GAESM_GCM = 7, LWS_GAESM_KW = 8 };
+enum enum_aes_operation { LWS_GAESO_ENC = 0, LWS_GAESO_DEC = 1 };
+enum enum_aes_padding { LWS_GAESP_NO_PADDING = 0, LWS_GAESP_WITH_PADDING = 1 };
+struct lws_genaes_ctx { EVP_CIPHER_CTX *ctx; const EVP_CIPHER *cipher; ENGINE *engine; char init; unsigned char tag[16]; struct lws_gencrypto_keyelem *k; enum enum_aes_operation op; enum enum_aes_modes mode; enum enum_aes_padding padding; int taglen; char underway; };
+int lws_genaes_create(struct lws_genaes_ctx *, enum enum_aes_operation, enum enum_aes_modes, struct lws_gencrypto_keyelem *, enum enum_aes_padding, void *);
+int lws_genaes_destroy(struct lws_genaes_ctx *, unsigned char *, size_t);
+int lws_genaes_crypt(struct lws_genaes_ctx *, const uint8_t *, size_t, uint8_t *, uint8_t *, uint8_t *, size_t *, int);
+enum enum_genec_alg { LEGENEC_UNKNOWN = 0, LEGENEC_ECDH = 1, LEGENEC_ECDSA = 2 };
+struct lws_genec_ctx { EVP_PKEY_CTX *ctx[2]; struct lws_context *context; const struct lws_ec_curves *curve_table; enum enum_genec_alg genec_alg; char has_private; };
+enum enum_lws_dh_side { LDHS_OURS = 0, LDHS_THEIRS = 1 };
+struct lws_ec_curves { const char *name; int tls_lib_nid; uint16_t key_bytes; };
+int lws_genecdh_create(struct lws_genec_ctx *, struct lws_context *, const struct lws_ec_curves *);
+int lws_genecdh_set_key(struct lws_genec_ctx *, struct lws_gencrypto_keyelem *, enum enum_lws_dh_side);
+int lws_genecdh_new_keypair(struct lws_genec_ctx *, enum enum_lws_dh_side, const char *, struct lws_gencrypto_keyelem *);
+int lws_genecdh_compute_shared_secret(struct lws_genec_ctx *, uint8_t *, int *);
+int lws_genecdsa_create(struct lws_genec_ctx *, struct lws_context *, const struct lws_ec_curves *);
+int lws_genecdsa_new_keypair(struct lws_genec_ctx *, const char *, struct lws_gencrypto_keyelem *);
+int lws_genecdsa_set_key(struct lws_genec_ctx *, const struct lws_gencrypto_keyelem *);
+int lws_genecdsa_hash_sig_verify_jws(struct lws_genec_ctx *, const uint8_t *, enum lws_genhash_types, int, const uint8_t *, size_t);
+int lws_genecdsa_hash_sign_jws(struct lws_genec_ctx *, const uint8_t *, enum lws_genhash_types, int, uint8_t *, size_t);
+void lws_genec_destroy(struct lws_genec_ctx *);
+void lws_genec_destroy_elements(struct lws_gencrypto_keyelem *);
+int lws_genec_dump(struct lws_gencrypto_keyelem *);
+enum enum_jwk_meta_tok { JWK_META_KTY = 0, JWK_META_KID = 1, JWK_META_USE = 2, JWK_META_KEY_OPS = 3, JWK_META_X5C = 4, JWK_META_ALG = 5, LWS_COUNT_JWK_ELEMENTS = 6 };
+struct lws_jwk { struct lws_gencrypto_keyelem e[12]; struct lws_gencrypto_keyelem meta[6]; int kty; char private_key; };
+typedef int (*lws_jwk_key_import_callback)(struct lws_jwk *, void *);
+struct lws_jwk_parse_state { struct lws_jwk *jwk; char b64[1366]; lws_jwk_key_import_callback per_key_cb; void *user; int pos; int cose_state; int seen; unsigned short possible; };
+int lws_jwk_import(struct lws_jwk *, lws_jwk_key_import_callback, void *, const char *, size_t);
+void lws_jwk_destroy(struct lws_jwk *);
+int lws_jwk_dup_oct(struct lws_jwk *, const void *, int);
+int lws_jwk_export(struct lws_jwk *, int, char *, int *);
+int lws_jwk_load(struct lws_jwk *, const char *, lws_jwk_key_import_callback, void *);
+int lws_jwk_save(struct lws_jwk *, const char *);
+int lws_jwk_rfc7638_fingerprint(struct lws_jwk *, char *);
+int lws_jwk_strdup_meta(struct lws_jwk *, enum enum_jwk_meta_tok, const char *, int);
+int lws_jwk_dump(struct lws_jwk *);
+int lws_jwk_generate(struct lws_context *, struct lws_jwk *, enum lws_gencrypto_kty, int, const char *);
+enum lws_jws_jose_hdr_indexes { LJJHI_ALG = 0, LJJHI_JKU = 1, LJJHI_JWK = 2, LJJHI_KID = 3, LJJHI_X5U = 4, LJJHI_X5C = 5, LJJHI_X5T = 6, LJJHI_X5T_S256 = 7, LJJHI_TYP = 8, LJJHI_CTY = 9, LJJHI_CRIT = 10, LJJHI_RECIPS_HDR = 11, LJJHI_RECIPS_HDR_ALG = 12, LJJHI_RECIPS_HDR_KID = 13, LJJHI_RECIPS_EKEY = 14, LJJHI_ENC = 15, LJJHI_ZIP = 16, LJJHI_EPK = 17, LJJHI_APU = 18, LJJHI_APV = 19, LJJHI_IV = 20, LJJHI_TAG = 21, LJJHI_P2S = 22, LJJHI_P2C = 23, LWS_COUNT_JOSE_HDR_ELEMENTS = 24 };
+enum lws_jose_algtype { LWS_JOSE_ENCTYPE_NONE = 0, LWS_JOSE_ENCTYPE_RSASSA_PKCS1_1_5 = 1, LWS_JOSE_ENCTYPE_RSASSA_PKCS1_OAEP = 2, LWS_JOSE_ENCTYPE_RSASSA_PKCS1_PSS = 3, LWS_JOSE_ENCTYPE_ECDSA = 4, LWS_JOSE_ENCTYPE_ECDHES = 5, LWS_JOSE_ENCTYPE_AES_CBC = 6, LWS_JOSE_ENCTYPE_AES_CFB128 = 7, LWS_JOSE_ENCTYPE_AES_CFB8 = 8, LWS_JOSE_ENCTYPE_AES_CTR = 9, LWS_JOSE_ENCTYPE_AES_ECB = 10, LWS_JOSE_ENCTYPE_AES_OFB = 11, LWS_JOSE_ENCTYPE_AES_XTS = 12, LWS_JOSE_ENCTYPE_AES_GCM = 13 };
+struct lws_jose_jwe_alg { enum lws_genhash_types hash_type; enum lws_genhmac_types hmac_type; enum lws_jose_algtype algtype_signing; enum lws_jose_algtype algtype_crypto; const char *alg; const char *curve_name; unsigned short keybits_min; unsigned short keybits_fixed; unsigned short ivbits; };
+struct lws_jws_recpient { struct lws_gencrypto_keyelem unprot[24]; struct lws_jwk jwk_ephemeral; struct lws_jwk jwk; };
+struct lws_jose { struct lws_gencrypto_keyelem e[24]; struct lws_jws_recpient recipient[3]; char typ[32]; const struct lws_jose_jwe_alg *alg; const struct lws_jose_jwe_alg *enc_alg; int recipients; };
+void lws_jose_init(struct lws_jose *);
+void lws_jose_destroy(struct lws_jose *);
+int lws_gencrypto_jws_alg_to_definition(const char *, const struct lws_jose_jwe_alg **);
+int lws_gencrypto_jwe_alg_to_definition(const char *, const struct lws_jose_jwe_alg **);
+int lws_gencrypto_jwe_enc_to_definition(const char *, const struct lws_jose_jwe_alg **);
+int lws_jws_parse_jose(struct lws_jose *, const char *, int, char *, int *);
+int lws_jwe_parse_jose(struct lws_jose *, const char *, int, char *, int *);
+enum enum_jws_sig_elements { LJWS_JOSE = 0, LJWS_PYLD = 1, LJWS_SIG = 2, LJWS_UHDR = 3, LJWE_JOSE = 0, LJWE_EKEY = 1, LJWE_IV = 2, LJWE_CTXT = 3, LJWE_ATAG = 4, LJWE_AAD = 5, LWS_JWS_MAX_COMPACT_BLOCKS = 6 };
+struct lws_jws_map { const char *buf[6]; uint32_t len[6]; };
+struct lws_jws { struct lws_jwk *jwk; struct lws_context *context; struct lws_jws_map map; struct lws_jws_map map_b64; };
+void lws_jws_init(struct lws_jws *, struct lws_jwk *, struct lws_context *);
+void lws_jws_destroy(struct lws_jws *);
+int lws_jws_sig_confirm_compact(struct lws_jws_map *, struct lws_jwk *, struct lws_context *, char *, int *);
+int lws_jws_sig_confirm_compact_b64_map(struct lws_jws_map *, struct lws_jwk *, struct lws_context *, char *, int *);
+int lws_jws_sig_confirm_compact_b64(const char *, size_t, struct lws_jws_map *, struct lws_jwk *, struct lws_context *, char *, int *);
+int lws_jws_sig_confirm(struct lws_jws_map *, struct lws_jws_map *, struct lws_jwk *, struct lws_context *);
+int lws_jws_sign_from_b64(struct lws_jose *, struct lws_jws *, char *, size_t);
+int lws_jws_compact_decode(const char *, int, struct lws_jws_map *, struct lws_jws_map *, char *, int *);
+int lws_jws_compact_encode(struct lws_jws_map *, const struct lws_jws_map *, char *, int *);
+int lws_jws_sig_confirm_json(const char *, size_t, struct lws_jws *, struct lws_jwk *, struct lws_context *, char *, int *);
+int lws_jws_write_flattened_json(struct lws_jws *, char *, size_t);
+int lws_jws_write_compact(struct lws_jws *, char *, size_t);
+int lws_jws_dup_element(struct lws_jws_map *, int, char *, int *, const void *, size_t, size_t);
+int lws_jws_randomize_element(struct lws_context *, struct lws_jws_map *, int, char *, int *, size_t, size_t);
+int lws_jws_alloc_element(struct lws_jws_map *, int, char *, int *, size_t, size_t);
+int lws_jws_encode_b64_element(struct lws_jws_map *, int, char *, int *, const void *, size_t);
+int lws_jws_b64_compact_map(const char *, int, struct lws_jws_map *);
+int lws_jws_base64_enc(const char *, size_t, char *, size_t);
+int lws_jws_encode_section(const char *, size_t, int, char **, char *);
+int lws_jwt_signed_validate(struct lws_context *, struct lws_jwk *, const char *, const char *, size_t, char *, int, char *, size_t *);
+int lws_jwt_sign_compact(struct lws_context *, struct lws_jwk *, const char *, char *, size_t *, char *, int, const char *, ...);
+struct lws_jwt_sign_info { const char *alg; const char *jose_hdr; size_t jose_hdr_len; char *out; size_t *out_len; char *temp; int tl; };
+int lws_jwt_sign_via_info(struct lws_context *, struct lws_jwk *, const struct lws_jwt_sign_info *, const char *, ...);
+int lws_jwt_token_sanity(const char *, size_t, const char *, const char *, const char *, char *, size_t, unsigned long *);
+struct lws_jwt_sign_set_cookie { struct lws_jwk *jwk; const char *alg; const char *iss; const char *aud; const char *cookie_name; char sub[33]; const char *extra_json; size_t extra_json_len; const char *csrf_in; unsigned long expiry_unix_time; };
+int lws_jwt_sign_token_set_http_cookie(struct lws *, const struct lws_jwt_sign_set_cookie *, uint8_t **, uint8_t *);
+int lws_jwt_get_http_cookie_validate_jwt(struct lws *, struct lws_jwt_sign_set_cookie *, char *, size_t *);
+struct lws_jwe { struct lws_jose jose; struct lws_jws jws; struct lws_jwk jwk; uint8_t cek[512]; unsigned int cek_valid : 1; int recip; };
+void lws_jwe_init(struct lws_jwe *, struct lws_context *);
+void lws_jwe_destroy(struct lws_jwe *);
+void lws_jwe_be64(uint64_t, uint8_t *);
+int lws_jwe_render_compact(struct lws_jwe *, char *, size_t);
+int lws_jwe_render_flattened(struct lws_jwe *, char *, size_t);
+int lws_jwe_json_parse(struct lws_jwe *, const uint8_t *, int, char *, int *);
+int lws_jwe_auth_and_decrypt(struct lws_jwe *, char *, int *);
+int lws_jwe_encrypt(struct lws_jwe *, char *, int *);
+int lws_jwe_create_packet(struct lws_jwe *, const char *, size_t, const char *, char *, size_t, struct lws_context *);
+int lws_jwe_auth_and_decrypt_cbc_hs(struct lws_jwe *, uint8_t *, uint8_t *, int);
+int lws_jwa_concat_kdf(struct lws_jwe *, int, uint8_t *, const uint8_t *, int);
+enum lws_event_lib_ops_flags { LELOF_ISPOLL = 1, LELOF_DESTROY_FINAL = 0 };
+enum { LWS_EV_READ = 1, LWS_EV_WRITE = 2, LWS_EV_START = 4, LWS_EV_STOP = 8 };
+struct lws_event_loop_ops { const char *name; int (*init_context)(struct lws_context *, const struct lws_context_creation_info *); int (*destroy_context1)(struct lws_context *); int (*destroy_context2)(struct lws_context *); int (*init_vhost_listen_wsi)(struct lws *); int (*init_pt)(struct lws_context *, void *, int); int (*wsi_logical_close)(struct lws *); int (*check_client_connect_ok)(struct lws *); void (*close_handle_manually)(struct lws *); int (*sock_accept)(struct lws *); void (*io)(struct lws *, unsigned int); void (*run_pt)(struct lws_context *, int); void (*destroy_pt)(struct lws_context *, int); void (*destroy_wsi)(struct lws *); int (*foreign_thread)(struct lws_context *, int); uint8_t flags; uint16_t evlib_size_ctx; uint16_t evlib_size_pt; uint16_t evlib_size_vh; uint16_t evlib_size_wsi; };
+void *lws_evlib_wsi_to_evlib_pt(struct lws *);
+void *lws_evlib_tsi_to_evlib_pt(struct lws_context *, int);
+void *lws_realloc(void *, size_t, const char *);
+void lws_vhost_destroy1(struct lws_vhost *);
+void lws_close_free_wsi(struct lws *, enum lws_close_status, const char *);
+int lws_vhost_foreach_listen_wsi(struct lws_context *, void *, lws_dll2_foreach_cb_t);
+struct lws_context_per_thread;
+void lws_service_do_ripe_rxflow(struct lws_context_per_thread *);
+struct lws *wsi_from_fd(const struct lws_context *, int);
+int _lws_plat_service_forced_tsi(struct lws_context *, int);
+void lws_context_destroy2(struct lws_context *);
+void lws_destroy_event_pipe(struct lws *);
+void __lws_close_free_wsi_final(struct lws *);
+struct lws_i2c_ops { int (*init)(const struct lws_i2c_ops *); int (*start)(const struct lws_i2c_ops *); void (*stop)(const struct lws_i2c_ops *); int (*write)(const struct lws_i2c_ops *, uint8_t); int (*read)(const struct lws_i2c_ops *); void (*set_ack)(const struct lws_i2c_ops *, int); };
+typedef struct lws_i2c_ops lws_i2c_ops_t;
+int lws_i2c_command(const lws_i2c_ops_t *, uint8_t, uint8_t);
+int lws_i2c_command_list(const lws_i2c_ops_t *, uint8_t, const uint8_t *, size_t);
+typedef int (*lws_spi_cb_t)(void *);
+enum { LWSSPIMODE_CPOL = 1, LWSSPIMODE_CPHA = 2, LWS_SPI_BUSMODE_CLK_IDLE_LOW_SAMP_RISING = 0, LWS_SPI_BUSMODE_CLK_IDLE_HIGH_SAMP_RISING = 1, LWS_SPI_BUSMODE_CLK_IDLE_LOW_SAMP_FALLING = 2, LWS_SPI_BUSMODE_CLK_IDLE_HIGH_SAMP_FALLING = 3, LWS_SPI_TXN_HALF_DUPLEX_DISCRETE = 0 };
+struct lws_spi_desc { const uint8_t *src; const uint8_t *data; uint8_t *dest; void *opaque; lws_spi_cb_t completion_cb; uint16_t count_cmd; uint16_t count_write; uint16_t count_read; uint8_t txn_type; uint8_t channel; };
+typedef struct lws_spi_desc lws_spi_desc_t;
+struct lws_spi_ops { int (*init)(const struct lws_spi_ops *); int (*queue)(const struct lws_spi_ops *, const lws_spi_desc_t *); uint8_t bus_mode; };
+typedef struct lws_spi_ops lws_spi_ops_t;
+typedef int _lws_plat_gpio_t;
+typedef enum { LWSGGPIO_IRQ_NONE = 0, LWSGGPIO_IRQ_RISING = 1, LWSGGPIO_IRQ_FALLING = 2, LWSGGPIO_IRQ_CHANGE = 3, LWSGGPIO_IRQ_LOW = 4, LWSGGPIO_IRQ_HIGH = 5 } lws_gpio_irq_t;
+enum { LWSGGPIO_FL_READ = 1, LWSGGPIO_FL_WRITE = 2, LWSGGPIO_FL_PULLUP = 4, LWSGGPIO_FL_PULLDOWN = 8, LWSGGPIO_FL_START_LOW = 16 };
+typedef void (*lws_gpio_irq_cb_t)(void *);
+struct lws_gpio_ops { void (*mode)(_lws_plat_gpio_t, int); int (*read)(_lws_plat_gpio_t); void (*set)(_lws_plat_gpio_t, int); int (*irq_mode)(_lws_plat_gpio_t, lws_gpio_irq_t, lws_gpio_irq_cb_t, void *); };
+typedef struct lws_gpio_ops lws_gpio_ops_t;
+struct lws_bb_i2c { lws_i2c_ops_t bb_ops; _lws_plat_gpio_t scl; _lws_plat_gpio_t sda; const lws_gpio_ops_t *gpio; void (*delay)(void); };
+typedef struct lws_bb_i2c lws_bb_i2c_t;
+int lws_bb_i2c_init(const lws_i2c_ops_t *);
+int lws_bb_i2c_start(const lws_i2c_ops_t *);
+void lws_bb_i2c_stop(const lws_i2c_ops_t *);
+int lws_bb_i2c_write(const lws_i2c_ops_t *, uint8_t);
+int lws_bb_i2c_read(const lws_i2c_ops_t *);
+void lws_bb_i2c_set_ack(const lws_i2c_ops_t *, int);
+struct lws_bb_spi { lws_spi_ops_t bb_ops; const lws_gpio_ops_t *gpio; _lws_plat_gpio_t clk; _lws_plat_gpio_t ncs[4]; _lws_plat_gpio_t ncmd[4]; _lws_plat_gpio_t mosi; _lws_plat_gpio_t miso; uint8_t flags; };
+typedef struct lws_bb_spi lws_bb_spi_t;
+int lws_bb_spi_init(const lws_spi_ops_t *);
+int lws_bb_spi_queue(const lws_spi_ops_t *, const lws_spi_desc_t *);
+typedef uint16_t lws_button_idx_t;
+typedef void (*lws_button_cb_t)(void *, lws_button_idx_t, int);
+enum { LWSBTNRGMFLAG_CLASSIFY_DOUBLECLICK = 1 };
+struct lws_button_regime { uint16_t ms_min_down; uint16_t ms_min_down_longpress; uint16_t ms_up_settle; uint16_t ms_doubleclick_grace; uint16_t ms_repeat_down; uint8_t flags; };
+typedef struct lws_button_regime lws_button_regime_t;
+struct lws_button_map { _lws_plat_gpio_t gpio; const char *smd_interaction_name; const lws_button_regime_t *regime; };
+typedef struct lws_button_map lws_button_map_t;
+struct lws_button_controller { const char *smd_bc_name; const lws_gpio_ops_t *gpio_ops; const lws_button_map_t *button_map; lws_button_idx_t active_state_bitmap; uint8_t count_buttons; };
+typedef struct lws_button_controller lws_button_controller_t;
+struct lws_button_state;
+struct lws_button_state *lws_button_controller_create(struct lws_context *, const lws_button_controller_t *);
+void lws_button_controller_destroy(struct lws_button_state *);
+lws_button_idx_t lws_button_get_bit(struct lws_button_state *, const char *);
+void lws_button_enable(struct lws_button_state *, lws_button_idx_t, lws_button_idx_t);
+typedef uint16_t lws_led_intensity_t;
+typedef uint16_t lws_led_seq_phase_t;
+struct lws_led_state;
+struct lws_pwm_ops;
+typedef lws_led_intensity_t (*lws_led_lookup_t)(lws_led_seq_phase_t);
+struct lws_led_sequence_def_t { lws_led_lookup_t func; lws_led_seq_phase_t ledphase_offset; int ledphase_total; uint16_t ms; uint8_t flags; };
+typedef struct lws_led_sequence_def_t lws_led_sequence_def_t;
+enum { LLSI_CURR = 0, LLSI_NEXT = 1, LLSI_TRANS = 2 };
+struct lws_led_state_ch { const lws_led_sequence_def_t *seq; lws_led_seq_phase_t ph; lws_led_seq_phase_t step; int phase_budget; lws_led_intensity_t last; };
+typedef struct lws_led_state_ch lws_led_state_ch_t;
+struct lws_led_state_chs { lws_led_state_ch_t seqs[3]; };
+typedef struct lws_led_state_chs lws_led_state_chs_t;
+struct lws_led_ops { void (*intensity)(const struct lws_led_ops *, const char *, lws_led_intensity_t); struct lws_led_state *(*create)(const struct lws_led_ops *); void (*destroy)(struct lws_led_state *); };
+typedef struct lws_led_ops lws_led_ops_t;
+struct lws_led_gpio_map { const char *name; _lws_plat_gpio_t gpio; lws_led_lookup_t intensity_correction; const struct lws_pwm_ops *pwm_ops; uint8_t active_level; };
+typedef struct lws_led_gpio_map lws_led_gpio_map_t;
+struct lws_led_gpio_controller { const lws_led_ops_t led_ops; const lws_gpio_ops_t *gpio_ops; const lws_led_gpio_map_t *led_map; uint8_t count_leds; };
+typedef struct lws_led_gpio_controller lws_led_gpio_controller_t;
+struct lws_led_state *lws_led_gpio_create(const lws_led_ops_t *);
+void lws_led_gpio_destroy(struct lws_led_state *);
+void lws_led_gpio_intensity(const struct lws_led_ops *, const char *, lws_led_intensity_t);
+int lws_led_transition(struct lws_led_state *, const char *, const lws_led_sequence_def_t *, const lws_led_sequence_def_t *);
+struct lws_pwm_map { _lws_plat_gpio_t gpio; uint8_t index; uint8_t active_level; };
+typedef struct lws_pwm_map lws_pwm_map_t;
+struct lws_pwm_ops { int (*init)(const struct lws_pwm_ops *); void (*intensity)(const struct lws_pwm_ops *, _lws_plat_gpio_t, lws_led_intensity_t); const lws_pwm_map_t *pwm_map; uint8_t count_pwm_map; };
+typedef struct lws_pwm_ops lws_pwm_ops_t;
+int lws_pwm_plat_init(const struct lws_pwm_ops *);
+void lws_pwm_plat_intensity(const struct lws_pwm_ops *, _lws_plat_gpio_t, lws_led_intensity_t);
+lws_led_intensity_t lws_led_func_linear(lws_led_seq_phase_t);
+lws_led_intensity_t lws_led_func_sine(lws_led_seq_phase_t);
+extern const lws_led_sequence_def_t lws_pwmseq_sine_endless_slow;
+extern const lws_led_sequence_def_t lws_pwmseq_sine_endless_fast;
+extern const lws_led_sequence_def_t lws_pwmseq_linear_wipe;
+extern const lws_led_sequence_def_t lws_pwmseq_sine_up;
+extern const lws_led_sequence_def_t lws_pwmseq_sine_down;
+extern const lws_led_sequence_def_t lws_pwmseq_static_on;
+extern const lws_led_sequence_def_t lws_pwmseq_static_half;
+extern const lws_led_sequence_def_t lws_pwmseq_static_off;
+typedef uint16_t lws_display_scalar;
+struct lws_display { int (*init)(const struct lws_display *); const lws_pwm_ops_t *bl_pwm_ops; int (*contrast)(const struct lws_display *, uint8_t); int (*blit)(const struct lws_display *, const uint8_t *, lws_display_scalar, lws_display_scalar, lws_display_scalar, lws_display_scalar); int (*power)(const struct lws_display *, int); const lws_led_sequence_def_t *bl_active; const lws_led_sequence_def_t *bl_dim; const lws_led_sequence_def_t *bl_transition; void *variant; int bl_index; lws_display_scalar w; lws_display_scalar h; uint8_t latency_wake_ms; };
+typedef struct lws_display lws_display_t;
+enum lws_display_controller_state { LWSDISPS_OFF = 0, LWSDISPS_AUTODIMMED = 1, LWSDISPS_BECOMING_ACTIVE = 2, LWSDISPS_ACTIVE = 3, LWSDISPS_GOING_OFF = 4 };
+struct lws_display_state { lws_sorted_usec_list_t sul_autodim; const lws_display_t *disp; struct lws_context *ctx; int autodim_ms; int off_ms; struct lws_led_state *bl_lcs; lws_led_state_chs_t chs; enum lws_display_controller_state state; };
+typedef struct lws_display_state lws_display_state_t;
+void lws_display_state_init(lws_display_state_t *, struct lws_context *, int, int, struct lws_led_state *, const lws_display_t *);
+void lws_display_state_set_brightness(lws_display_state_t *, const lws_led_sequence_def_t *);
+void lws_display_state_active(lws_display_state_t *);
+void lws_display_state_off(lws_display_state_t *);
+struct lws_display_ssd1306 { lws_display_t disp; const lws_i2c_ops_t *i2c; const lws_gpio_ops_t *gpio; _lws_plat_gpio_t reset_gpio; uint8_t i2c7_address; };
+typedef struct lws_display_ssd1306 lws_display_ssd1306_t;
+int lws_display_ssd1306_i2c_init(const struct lws_display *);
+int lws_display_ssd1306_i2c_contrast(const struct lws_display *, uint8_t);
+int lws_display_ssd1306_i2c_blit(const struct lws_display *, const uint8_t *, lws_display_scalar, lws_display_scalar, lws_display_scalar, lws_display_scalar);
+int lws_display_ssd1306_i2c_power(const struct lws_display *, int);
+struct lws_display_ili9341 { lws_display_t disp; const lws_spi_ops_t *spi; const lws_gpio_ops_t *gpio; _lws_plat_gpio_t reset_gpio; uint8_t spi_index; };
+typedef struct lws_display_ili9341 lws_display_ili9341_t;
+int lws_display_ili9341_spi_init(const struct lws_display *);
+int lws_display_ili9341_spi_blit(const struct lws_display *, const uint8_t *, lws_display_scalar, lws_display_scalar, lws_display_scalar, lws_display_scalar);
+int lws_display_ili9341_spi_power(const struct lws_display *, int);
+struct lws_settings_ops;
+typedef struct { void *handle_plat; const struct lws_settings_ops *so; uint8_t refcount; void *opaque_plat; } lws_settings_instance_t;
+struct lws_settings_ops { int (*get)(lws_settings_instance_t *, const char *, uint8_t *, size_t *); int (*set)(lws_settings_instance_t *, const char *, const uint8_t *, size_t); };
+typedef struct lws_settings_ops lws_settings_ops_t;
+int lws_settings_plat_get(lws_settings_instance_t *, const char *, uint8_t *, size_t *);
+int lws_settings_plat_set(lws_settings_instance_t *, const char *, const uint8_t *, size_t);
+int lws_settings_plat_printf(lws_settings_instance_t *, const char *, const char *, ...);
+lws_settings_instance_t *lws_settings_init(const lws_settings_ops_t *, void *);
+void lws_settings_deinit(lws_settings_instance_t **);
+typedef uint8_t lws_wifi_ch_t;
+typedef int8_t lws_wifi_rssi_t;
+struct lws_netdev_instance;
+typedef enum { LWSNDTYP_UNKNOWN = 0, LWSNDTYP_WIFI = 1, LWSNDTYP_ETH = 2 } lws_netdev_type_t;
+struct lws_netdev_config { void *plat_config; };
+typedef struct lws_netdev_config lws_netdev_config_t;
+struct lws_netdev_ops { struct lws_netdev_instance *(*create)(struct lws_context *, const struct lws_netdev_ops *, const char *, void *); int (*configure)(struct lws_netdev_instance *, lws_netdev_config_t *); int (*up)(struct lws_netdev_instance *); int (*down)(struct lws_netdev_instance *); int (*event)(struct lws_netdev_instance *, lws_usec_t, void *, size_t); void (*destroy)(struct lws_netdev_instance **); int (*connect)(struct lws_netdev_instance *, const char *, const char *, uint8_t *); void (*scan)(struct lws_netdev_instance *); };
+typedef struct lws_netdev_ops lws_netdev_ops_t;
+struct lws_netdevs { lws_dll2_owner_t owner; lws_dll2_owner_t owner_creds; struct lwsac *ac_creds; lws_settings_instance_t *si; lws_sockaddr46 sa46_dns_resolver; uint8_t refcount_creds; };
+typedef struct lws_netdevs lws_netdevs_t;
+struct lws_netdev_instance { const char *name; const lws_netdev_ops_t *ops; void *platinfo; lws_dll2_t list; uint8_t mac[6]; uint8_t type; };
+typedef struct lws_netdev_instance lws_netdev_instance_t;
+enum { LNDIW_ALG_OPEN = 0, LNDIW_ALG_WPA2 = 1, LNDIW_MODE_STA = 1, LNDIW_MODE_AP = 2, LNDIW_UP = 128, LNDIW_ACQ_IPv4 = 1, LNDIW_ACQ_IPv6 = 2 };
+typedef enum { LWSNDVWIFI_STATE_INITIAL = 0, LWSNDVWIFI_STATE_SCAN = 1, LWSNDVWIFI_STATE_AP = 2, LWSNDVWIFI_STATE_AP_SCAN = 3, LWSNDVWIFI_STATE_STAT_GRP_AP = 4, LWSNDVWIFI_STATE_STAT_GRP_AP_SCAN = 5, LWSNDVWIFI_STATE_STAT = 6, LWSNDVWIFI_STATE_STAT_HAPPY = 7 } lws_netdev_wifi_state_t;
+struct lws_wifi_creds { lws_dll2_t list; uint8_t bssid[6]; char passphrase[64]; char ssid[33]; uint8_t alg; };
+typedef struct lws_wifi_creds lws_wifi_creds_t;
+struct lws_netdev_instance_wifi { lws_netdev_instance_t inst; lws_dll2_owner_t scan; lws_sorted_usec_list_t sul_scan; lws_wifi_creds_t *ap_cred; const char *ap_ip; const char *sta_ads; char current_attempt_ssid[33]; uint8_t current_attempt_bssid[6]; uint8_t flags; uint8_t state; };
+typedef struct lws_netdev_instance_wifi lws_netdev_instance_wifi_t;
+struct lws_wifi_sta { lws_dll2_t list; uint32_t last_seen; uint32_t last_tried; uint8_t bssid[6]; char *ssid; uint8_t ssid_len; lws_wifi_ch_t ch; lws_wifi_rssi_t rssi[8]; int16_t rssi_avg; uint8_t authmode; uint8_t rssi_count; uint8_t rssi_next; };
+typedef struct lws_wifi_sta lws_wifi_sta_t;
+lws_netdevs_t *lws_netdevs_from_ctx(struct lws_context *);
+int lws_netdev_credentials_settings_set(lws_netdevs_t *);
+int lws_netdev_credentials_settings_get(lws_netdevs_t *);
+struct lws_netdev_instance *lws_netdev_wifi_create_plat(struct lws_context *, const lws_netdev_ops_t *, const char *, void *);
+int lws_netdev_wifi_configure_plat(struct lws_netdev_instance *, lws_netdev_config_t *);
+int lws_netdev_wifi_event_plat(struct lws_netdev_instance *, lws_usec_t, void *, size_t);
+int lws_netdev_wifi_up_plat(struct lws_netdev_instance *);
+int lws_netdev_wifi_down_plat(struct lws_netdev_instance *);
+void lws_netdev_wifi_destroy_plat(struct lws_netdev_instance **);
+void lws_netdev_wifi_scan_plat(lws_netdev_instance_t *);
+int lws_netdev_wifi_connect_plat(lws_netdev_instance_t *, const char *, const char *, uint8_t *);
+lws_netdev_instance_t *lws_netdev_find(lws_netdevs_t *, const char *);
+int lws_netdev_plat_init(void);
+int lws_netdev_plat_wifi_init(void);
+
+
+/* lws-vfs.h's inline helpers: each goes through the file's own operations table. */
+static LWS_INLINE int
+lws_vfs_file_close(lws_fop_fd_t *fop_fd)
+{
+	if (!*fop_fd || !(*fop_fd)->fops)
+		return 0;
+	return (*fop_fd)->fops->LWS_FOP_CLOSE(fop_fd);
+}
+static LWS_INLINE lws_fileofs_t
+lws_vfs_file_seek_cur(lws_fop_fd_t fop_fd, lws_fileofs_t offset)
+{
+	return fop_fd->fops->LWS_FOP_SEEK_CUR(fop_fd, offset);
+}
+static LWS_INLINE int LWS_WARN_UNUSED_RESULT
+lws_vfs_file_read(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len)
+{
+	return fop_fd->fops->LWS_FOP_READ(fop_fd, amount, buf, len);
+}
+static LWS_INLINE int LWS_WARN_UNUSED_RESULT
+lws_vfs_file_write(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len)
+{
+	return fop_fd->fops->LWS_FOP_WRITE(fop_fd, amount, buf, len);
+}
+
+/* 1 on a big-endian machine: the first byte of an int holding 1 is 0 there. */
+static LWS_INLINE int
+lws_is_be(void)
+{
+	const int probe = 1;
+	return !*(const char *)&probe;
+}
+
+/* Function-like macros of lws's headers, written for this library. */
+#define LWS_US_TO_MS(x) (((x) + (LWS_US_PER_MS / 2)) / LWS_US_PER_MS)
+#define LWS_ALIGN_TO(x, bou) x += ((bou) - ((x) % (bou))) % (bou)
+#define lws_concat_temp(_t, _l) ((_t) + sizeof(_t) - (_l))
+#define lws_concat_used(_t, _l) (sizeof(_t) - (_l))
+#define lws_check_opt(c, f) ((((uint64_t)(c)) & ((uint64_t)(f))) == ((uint64_t)(f)))
+#define lws_http_client_http_resp_is_error(code) (!((code) < 400))
+#define lws_wsi_close(w, to_kill) lws_set_timeout(w, 1, to_kill)
+#define _LWS_PAD(n) (((n) % 8) ? ((n) + (8 - ((n) % 8))) : (n))
+#define rssi_averaged(_x) ((_x)->rssi_count ? \
+		((int)(_x)->rssi_avg / (int)(_x)->rssi_count) : -200)
+/* One service thread (LWS_MAX_SMP 1): the lock helpers compile to nothing, as in lws. */
+#define lws_pthread_mutex(name)
+#define lws_pthread_mutex_init(_a)
+#define lws_pthread_mutex_destroy(_a)
+#define lws_pthread_mutex_lock(_a)
+#define lws_pthread_mutex_unlock(_a)
+/* A list walk whose body may free the element it is on. */
+#define lws_start_foreach_ll_safe(type, it, start, nxt) \
+	{ type it = start; while (it) { type next_##it = it->nxt;
+#define lws_end_foreach_ll_safe(it) it = next_##it; } }
+#define lws_map_item_create_ks(_map, _str, _v, _vl) \
+	lws_map_item_create(_map, (const lws_map_key_t)(_str), strlen(_str), \
+			    (const lws_map_value_t)(_v), _vl)
+#define lws_map_item_lookup_ks(_map, _str) \
+	lws_map_item_lookup(_map, (const lws_map_key_t)(_str), strlen(_str))
+/* Fault injection is not built (as in lws's default build): nothing is ever injected. */
+#define lws_fi(_fi_name, _fic) (0)
+#define lws_fi_destroy(_x)
+#define lws_fi_inherit_copy(_a, _b, _c, _d)
+#define lws_fi_deserialize(_x, _y)
+#define lws_fi_user_wsi_fi(_wsi, _name) (0)
+#define lws_fi_user_context_fi(_wsi, _name) (0)
+#define lws_fi_user_ss_fi(_h, _name) (0)
+#define lws_fi_user_sspc_fi(_h, _name) (0)
+#define lws_sul_debug_zombies(_a, _b, _c, _d)
+/* Metrics are not built (as in lws's default build): the helpers do nothing. */
+#define lws_metrics_tag_wsi_add(_a, _b, _c)
+#define lws_metric_bucket_name_len(_b) (*((uint8_t *)&(_b)[1]))
+#define lws_metric_bucket_name(_b) (((const char *)&(_b)[1]) + 1)
+#define lws_metrics_caliper_compose(_name)
+#define lws_metrics_caliper_bind(_name, _mt)
+#define lws_metrics_caliper_declare(_name, _mp)
+#define lws_metrics_caliper_report(_name, _go_nogo)
+#define lws_metrics_caliper_report_hist(_name, pwsiconn)
+#define lws_metrics_caliper_cancel(_name)
+#define lws_metrics_hist_bump(_mt, _name)
+#define lws_metrics_hist_bump_priv(_mt, _name)
+#define lws_metrics_caliper_done(_name)
+
+/* The per-object logs: the object picks the log context in lws; this library has one,
+ * so each is a plain log line at that level. */
+#define lwsl_cx(_c, _fil, ...) _lws_log(_fil, __VA_ARGS__)
+#define lwsl_vhost(_v, _fil, ...) _lws_log(_fil, __VA_ARGS__)
+#define lwsl_wsi(_w, _fil, ...) _lws_log(_fil, __VA_ARGS__)
+#define lwsl_ss(_h, _fil, ...) _lws_log(_fil, __VA_ARGS__)
+#define lwsl_sspc(_h, _fil, ...) _lws_log(_fil, __VA_ARGS__)
+#define lwsl_hexdump_context(_c, _fil, _buf, _len) lwsl_hexdump_level(_fil, _buf, _len)
+#define lwsl_hexdump_vhost(_v, _fil, _buf, _len) lwsl_hexdump_level(_fil, _buf, _len)
+#define lwsl_hexdump_wsi(_w, _fil, _buf, _len) lwsl_hexdump_level(_fil, _buf, _len)
+#define lwsl_hexdump_ss(_h, _fil, _buf, _len) lwsl_hexdump_level(_fil, _buf, _len)
+#define lwsl_hexdump_sspc(_h, _fil, _buf, _len) lwsl_hexdump_level(_fil, _buf, _len)
+#define lwsl_cx_err(_o, ...) lwsl_cx(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_cx_warn(_o, ...) lwsl_cx(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_cx_notice(_o, ...) lwsl_cx(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_cx_info(_o, ...) lwsl_cx(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_cx_debug(_o, ...) lwsl_cx(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_cx_parser(_o, ...) lwsl_cx(_o, LLL_PARSER, __VA_ARGS__)
+#define lwsl_cx_header(_o, ...) lwsl_cx(_o, LLL_HEADER, __VA_ARGS__)
+#define lwsl_cx_ext(_o, ...) lwsl_cx(_o, LLL_EXT, __VA_ARGS__)
+#define lwsl_cx_client(_o, ...) lwsl_cx(_o, LLL_CLIENT, __VA_ARGS__)
+#define lwsl_cx_latency(_o, ...) lwsl_cx(_o, LLL_LATENCY, __VA_ARGS__)
+#define lwsl_cx_thread(_o, ...) lwsl_cx(_o, LLL_THREAD, __VA_ARGS__)
+#define lwsl_cx_user(_o, ...) lwsl_cx(_o, LLL_USER, __VA_ARGS__)
+#define lwsl_hexdump_cx_err(_o, ...) lwsl_hexdump_context(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_hexdump_cx_warn(_o, ...) lwsl_hexdump_context(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_hexdump_cx_notice(_o, ...) lwsl_hexdump_context(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_hexdump_cx_info(_o, ...) lwsl_hexdump_context(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_hexdump_cx_debug(_o, ...) lwsl_hexdump_context(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_vhost_err(_o, ...) lwsl_vhost(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_vhost_warn(_o, ...) lwsl_vhost(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_vhost_notice(_o, ...) lwsl_vhost(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_vhost_info(_o, ...) lwsl_vhost(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_vhost_debug(_o, ...) lwsl_vhost(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_vhost_parser(_o, ...) lwsl_vhost(_o, LLL_PARSER, __VA_ARGS__)
+#define lwsl_vhost_header(_o, ...) lwsl_vhost(_o, LLL_HEADER, __VA_ARGS__)
+#define lwsl_vhost_ext(_o, ...) lwsl_vhost(_o, LLL_EXT, __VA_ARGS__)
+#define lwsl_vhost_client(_o, ...) lwsl_vhost(_o, LLL_CLIENT, __VA_ARGS__)
+#define lwsl_vhost_latency(_o, ...) lwsl_vhost(_o, LLL_LATENCY, __VA_ARGS__)
+#define lwsl_vhost_thread(_o, ...) lwsl_vhost(_o, LLL_THREAD, __VA_ARGS__)
+#define lwsl_vhost_user(_o, ...) lwsl_vhost(_o, LLL_USER, __VA_ARGS__)
+#define lwsl_hexdump_vhost_err(_o, ...) lwsl_hexdump_vhost(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_hexdump_vhost_warn(_o, ...) lwsl_hexdump_vhost(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_hexdump_vhost_notice(_o, ...) lwsl_hexdump_vhost(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_hexdump_vhost_info(_o, ...) lwsl_hexdump_vhost(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_hexdump_vhost_debug(_o, ...) lwsl_hexdump_vhost(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_wsi_err(_o, ...) lwsl_wsi(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_wsi_warn(_o, ...) lwsl_wsi(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_wsi_notice(_o, ...) lwsl_wsi(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_wsi_info(_o, ...) lwsl_wsi(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_wsi_debug(_o, ...) lwsl_wsi(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_wsi_parser(_o, ...) lwsl_wsi(_o, LLL_PARSER, __VA_ARGS__)
+#define lwsl_wsi_header(_o, ...) lwsl_wsi(_o, LLL_HEADER, __VA_ARGS__)
+#define lwsl_wsi_ext(_o, ...) lwsl_wsi(_o, LLL_EXT, __VA_ARGS__)
+#define lwsl_wsi_client(_o, ...) lwsl_wsi(_o, LLL_CLIENT, __VA_ARGS__)
+#define lwsl_wsi_latency(_o, ...) lwsl_wsi(_o, LLL_LATENCY, __VA_ARGS__)
+#define lwsl_wsi_thread(_o, ...) lwsl_wsi(_o, LLL_THREAD, __VA_ARGS__)
+#define lwsl_wsi_user(_o, ...) lwsl_wsi(_o, LLL_USER, __VA_ARGS__)
+#define lwsl_hexdump_wsi_err(_o, ...) lwsl_hexdump_wsi(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_hexdump_wsi_warn(_o, ...) lwsl_hexdump_wsi(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_hexdump_wsi_notice(_o, ...) lwsl_hexdump_wsi(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_hexdump_wsi_info(_o, ...) lwsl_hexdump_wsi(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_hexdump_wsi_debug(_o, ...) lwsl_hexdump_wsi(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_ss_err(_o, ...) lwsl_ss(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_ss_warn(_o, ...) lwsl_ss(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_ss_notice(_o, ...) lwsl_ss(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_ss_info(_o, ...) lwsl_ss(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_ss_debug(_o, ...) lwsl_ss(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_ss_parser(_o, ...) lwsl_ss(_o, LLL_PARSER, __VA_ARGS__)
+#define lwsl_ss_header(_o, ...) lwsl_ss(_o, LLL_HEADER, __VA_ARGS__)
+#define lwsl_ss_ext(_o, ...) lwsl_ss(_o, LLL_EXT, __VA_ARGS__)
+#define lwsl_ss_client(_o, ...) lwsl_ss(_o, LLL_CLIENT, __VA_ARGS__)
+#define lwsl_ss_latency(_o, ...) lwsl_ss(_o, LLL_LATENCY, __VA_ARGS__)
+#define lwsl_ss_thread(_o, ...) lwsl_ss(_o, LLL_THREAD, __VA_ARGS__)
+#define lwsl_ss_user(_o, ...) lwsl_ss(_o, LLL_USER, __VA_ARGS__)
+#define lwsl_hexdump_ss_err(_o, ...) lwsl_hexdump_ss(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_hexdump_ss_warn(_o, ...) lwsl_hexdump_ss(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_hexdump_ss_notice(_o, ...) lwsl_hexdump_ss(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_hexdump_ss_info(_o, ...) lwsl_hexdump_ss(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_hexdump_ss_debug(_o, ...) lwsl_hexdump_ss(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_sspc_err(_o, ...) lwsl_sspc(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_sspc_warn(_o, ...) lwsl_sspc(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_sspc_notice(_o, ...) lwsl_sspc(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_sspc_info(_o, ...) lwsl_sspc(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_sspc_debug(_o, ...) lwsl_sspc(_o, LLL_DEBUG, __VA_ARGS__)
+#define lwsl_sspc_parser(_o, ...) lwsl_sspc(_o, LLL_PARSER, __VA_ARGS__)
+#define lwsl_sspc_header(_o, ...) lwsl_sspc(_o, LLL_HEADER, __VA_ARGS__)
+#define lwsl_sspc_ext(_o, ...) lwsl_sspc(_o, LLL_EXT, __VA_ARGS__)
+#define lwsl_sspc_client(_o, ...) lwsl_sspc(_o, LLL_CLIENT, __VA_ARGS__)
+#define lwsl_sspc_latency(_o, ...) lwsl_sspc(_o, LLL_LATENCY, __VA_ARGS__)
+#define lwsl_sspc_thread(_o, ...) lwsl_sspc(_o, LLL_THREAD, __VA_ARGS__)
+#define lwsl_sspc_user(_o, ...) lwsl_sspc(_o, LLL_USER, __VA_ARGS__)
+#define lwsl_hexdump_sspc_err(_o, ...) lwsl_hexdump_sspc(_o, LLL_ERR, __VA_ARGS__)
+#define lwsl_hexdump_sspc_warn(_o, ...) lwsl_hexdump_sspc(_o, LLL_WARN, __VA_ARGS__)
+#define lwsl_hexdump_sspc_notice(_o, ...) lwsl_hexdump_sspc(_o, LLL_NOTICE, __VA_ARGS__)
+#define lwsl_hexdump_sspc_info(_o, ...) lwsl_hexdump_sspc(_o, LLL_INFO, __VA_ARGS__)
+#define lwsl_hexdump_sspc_debug(_o, ...) lwsl_hexdump_sspc(_o, LLL_DEBUG, __VA_ARGS__)
+
 /* lws_dll2 accessors, static inline as in lws. */
 static LWS_INLINE const struct lws_dll2_owner *
 lws_dll2_owner(const struct lws_dll2 *d) { return d->owner; }
@@ -1669,25 +2959,6 @@ lws_write_ws_flags(int initial, int is_start, int is_end)
 #define lwsl_hexdump_notice(...) lwsl_hexdump_level(LLL_NOTICE, __VA_ARGS__)
 #define lwsl_hexdump_info(...) lwsl_hexdump_level(LLL_INFO, __VA_ARGS__)
 #define lwsl_hexdump_debug(...) lwsl_hexdump_level(LLL_DEBUG, __VA_ARGS__)
-/* the per-object log variants: the object only picks the log context, which we share */
-#define lwsl_cx_err(cx, ...) lwsl_err(__VA_ARGS__)
-#define lwsl_cx_warn(cx, ...) lwsl_warn(__VA_ARGS__)
-#define lwsl_cx_notice(cx, ...) lwsl_notice(__VA_ARGS__)
-#define lwsl_cx_info(cx, ...) lwsl_info(__VA_ARGS__)
-#define lwsl_cx_debug(cx, ...) lwsl_debug(__VA_ARGS__)
-#define lwsl_cx_user(cx, ...) lwsl_user(__VA_ARGS__)
-#define lwsl_vhost_err(vh, ...) lwsl_err(__VA_ARGS__)
-#define lwsl_vhost_warn(vh, ...) lwsl_warn(__VA_ARGS__)
-#define lwsl_vhost_notice(vh, ...) lwsl_notice(__VA_ARGS__)
-#define lwsl_vhost_info(vh, ...) lwsl_info(__VA_ARGS__)
-#define lwsl_vhost_debug(vh, ...) lwsl_debug(__VA_ARGS__)
-#define lwsl_vhost_user(vh, ...) lwsl_user(__VA_ARGS__)
-#define lwsl_wsi_err(w, ...) lwsl_err(__VA_ARGS__)
-#define lwsl_wsi_warn(w, ...) lwsl_warn(__VA_ARGS__)
-#define lwsl_wsi_notice(w, ...) lwsl_notice(__VA_ARGS__)
-#define lwsl_wsi_info(w, ...) lwsl_info(__VA_ARGS__)
-#define lwsl_wsi_debug(w, ...) lwsl_debug(__VA_ARGS__)
-#define lwsl_wsi_user(w, ...) lwsl_user(__VA_ARGS__)
 
 /* Ring helper for one ring shared by many consumers that each keep a tail in a list of
  * objects: consume for one tail and, if it was the oldest, move the ring's oldest tail

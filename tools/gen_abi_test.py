@@ -316,6 +316,11 @@ def main():
     bad = probe(a.cc, a.include, work, structs, consts)
     protos = {r["symbol"]: r["prototype"] for r in table("lws-4.3-prototypes.tsv")}
     symbols = {r["symbol"] for r in table("lws-4.3-symbols.tsv")}
+    # every function lws's headers declare is an lws function, exported or not
+    symbols |= {r["names"].split(":", 1)[1] for r in table("lws-4.3-decls.tsv") if r["kind"] == "fn"}
+    for r in table("lws-4.3-decls.tsv"):
+        if r["kind"] == "fn":
+            protos.setdefault(r["names"].split(":", 1)[1], r["decl"])
     declared = declared_functions(a.cc, a.include, work)
     checked, conflicts = check_prototypes(a.cc, a.include, work, protos, declared)
     foreign = sorted(n for n in declared if n not in symbols) if a.only_lws_functions else []

@@ -82,3 +82,32 @@ VISIBLE int lws_open(const char *file, int oflag, ...)
 
 	return n;
 }
+
+/* _lws_log_cx(): what lws's per-object log macros (lwsl_wsi_err() and friends, as lws's
+ * own header writes them) call.  This library keeps one log context, so the context and
+ * the object only add the calling function's name in front, as lws does. */
+VISIBLE void _lws_log_cx(void *cx, void *prepend, void *obj, int filter, const char *fun,
+			 const char *format, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n, m;
+
+	(void)cx;
+	(void)prepend;
+	(void)obj;
+	if (!format || !lws_rs_log_enabled(filter))
+		return;
+	m = snprintf(buf, sizeof(buf), "%s: ", fun ? fun : "");
+	if (m < 0 || (size_t)m >= sizeof(buf))
+		m = 0;
+	va_start(ap, format);
+	n = vsnprintf(buf + m, sizeof(buf) - (size_t)m, format, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n += m;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	lws_rs_log_emit(filter, buf, (size_t)n);
+}
