@@ -241,7 +241,29 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
         ),
         exports: String::new(),
     };
-    let mut enumerators: HashSet<String> = idents.clone();
+    // names an enumerator must not take: #defines and enumerators the text already has
+    let mut enumerators: HashSet<String> = HashSet::new();
+    for l in text.lines() {
+        if let Some(r) = l.trim_start().strip_prefix("#define ") {
+            enumerators.insert(r.chars().take_while(|&c| is_ident(c)).collect());
+        }
+    }
+    let mut rest = text;
+    while let Some(p) = rest.find("enum ") {
+        let after = &rest[p..];
+        let (Some(o), Some(c)) = (after.find('{'), after.find('}')) else {
+            break;
+        };
+        if o < c && !after[5..o].contains(';') && !after[5..o].contains('(') {
+            for item in after[o + 1..c].split(',') {
+                let n: String = item.trim().chars().take_while(|&c| is_ident(c)).collect();
+                if !n.is_empty() {
+                    enumerators.insert(n);
+                }
+            }
+        }
+        rest = &after[5..];
+    }
     for r in &decls {
         let (kind, names, decl) = (&r[0], &r[1], &r[3]);
         let names: Vec<(&str, &str)> = names.split(',').filter_map(|n| n.split_once(':')).collect();

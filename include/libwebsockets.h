@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #define LWS_LIBRARY_VERSION "4.3.10-rs"
+#define LWS_BUILD_HASH "rs"
 
 /* The lws v4.3 features this library provides.  Others are left undefined until they
  * exist; the structs keep their full v4.3 layout either way. */
@@ -2808,6 +2809,37 @@ lws_is_be(void)
 #define lws_metrics_hist_bump(_mt, _name)
 #define lws_metrics_hist_bump_priv(_mt, _name)
 #define lws_metrics_caliper_done(_name)
+
+/* lws_struct's map rows: column (or JSON) name, child map, lejp callback, member offset,
+ * size, offset of the child's list member, child map length, kind. */
+#define _LWS_SMAP(col, child, cb, ofs, aux, clist, csize, kind) \
+	{ col, child, cb, ofs, aux, clist, csize, kind }
+#define LSM_SIGNED(type, name, qname) \
+	_LWS_SMAP(qname, NULL, NULL, offsetof(type, name), sizeof(((type *)0)->name), 0, 0, LSMT_SIGNED)
+#define LSM_UNSIGNED(type, name, qname) \
+	_LWS_SMAP(qname, NULL, NULL, offsetof(type, name), sizeof(((type *)0)->name), 0, 0, LSMT_UNSIGNED)
+#define LSM_BOOLEAN(type, name, qname) \
+	_LWS_SMAP(qname, NULL, NULL, offsetof(type, name), sizeof(((type *)0)->name), 0, 0, LSMT_BOOLEAN)
+#define LSM_CARRAY(type, name, qname) \
+	_LWS_SMAP(qname, NULL, NULL, offsetof(type, name), sizeof(((type *)0)->name), 0, 0, \
+		  LSMT_STRING_CHAR_ARRAY)
+#define LSM_STRING_PTR(type, name, qname) \
+	_LWS_SMAP(qname, NULL, NULL, offsetof(type, name), sizeof(((type *)0)->name), 0, 0, \
+		  LSMT_STRING_PTR)
+#define LSM_LIST(ptype, pname, ctype, cname, lejp_cb, cmap, qname) \
+	_LWS_SMAP(qname, cmap, lejp_cb, offsetof(ptype, pname), sizeof(ctype), \
+		  offsetof(ctype, cname), LWS_ARRAY_SIZE(cmap), LSMT_LIST)
+#define LSM_CHILD_PTR(ptype, pname, ctype, lejp_cb, cmap, qname) \
+	_LWS_SMAP(qname, cmap, lejp_cb, offsetof(ptype, pname), sizeof(ctype), 0, \
+		  LWS_ARRAY_SIZE(cmap), LSMT_CHILD_PTR)
+#define LSM_SCHEMA(ctype, lejp_cb, map, schema_name) \
+	_LWS_SMAP(schema_name, map, lejp_cb, 0, sizeof(ctype), 0, LWS_ARRAY_SIZE(map), LSMT_SCHEMA)
+#define LSM_SCHEMA_DLL2(ctype, cdll2mem, lejp_cb, map, schema_name) \
+	_LWS_SMAP(schema_name, map, lejp_cb, offsetof(ctype, cdll2mem), sizeof(ctype), 0, \
+		  LWS_ARRAY_SIZE(map), LSMT_SCHEMA)
+#define LSM_BLOB_PTR(type, blobptr_name, qname) \
+	_LWS_SMAP(qname, NULL, NULL, offsetof(type, blobptr_name), \
+		  sizeof(((type *)0)->blobptr_name), 0, 0, LSMT_BLOB_PTR)
 
 /* The per-object logs: the object picks the log context in lws; this library has one,
  * so each is a plain log line at that level. */
