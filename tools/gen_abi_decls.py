@@ -87,6 +87,7 @@ def main():
         names = {}  # (kind, name) -> header, for declarations made in lws's headers
         fn_types = {}
         complete = set()  # records lws's headers define, not only name
+        records = []  # (struct, [(member, type)]) for the layout table
         for hdr, n in ast_nodes(args):
             if not hdr or hdr == "lws_config.h":
                 continue
@@ -100,6 +101,11 @@ def main():
                 names[(n["tagUsed"], name)] = hdr
                 if n.get("completeDefinition"):
                     complete.add(name)
+                    if n["tagUsed"] == "struct":
+                        records.append((name, [(m["name"], m["type"]["qualType"])
+                                               for m in n.get("inner", [])
+                                               if m["kind"] == "FieldDecl" and m.get("name")
+                                               and not m.get("isBitfield")]))
             elif k == "EnumDecl":
                 if name:
                     names[("enum", name)] = hdr
@@ -142,6 +148,7 @@ def main():
             for r in rows:
                 f.write("\t".join(r) + "\n")
         macros(args, tmp)
+        layouts(args, tmp, records)
         print("%d declarations" % len(rows))
 
 
@@ -216,6 +223,47 @@ def explicit_enum_values(rows, args, tmp):
             r = (r[0], r[1], r[2], head + body + tail)
         out.append(r)
     return out
+
+
+def member_decl(name, qtype):
+    if "(*)" in qtype:
+        return qtype.replace("(*)", "(*%s)" % name, 1)
+    m = re.match(r"^(.*?)\s*((?:\[\d*\])+)$", qtype)
+    if m:
+        return "%s %s%s" % (m.group(1), name, m.group(2))
+    return "%s %s" % (qtype, name)
+
+
+def layouts(args, tmp, records):
+    """Offsets and sizes of the members of every struct lws's headers define that
+    abi/lws-4.3-layout.tsv does not already hold, compiled against lws's headers, into
+    abi/lws-4.3-layout-extra.tsv (same columns; bitfield members are left out)."""
+    with open(os.path.join(TOP, "abi", "lws-4.3-layout.tsv")) as f:
+        have = {l.split("\t")[0] for l in f}
+    records = [r for r in records if r[0] not in have and r[1]]
+    src = os.path.join(tmp, "lay.c")
+    with open(src, "w") as f:
+        f.write("#include <libwebsockets.h>\n#include <stdio.h>\n#include <stddef.h>\n"
+                "int main(void) {\n")
+        for s, members in records:
+            f.write('printf("0 %%zu\\n", sizeof(struct %s));\n' % s)
+            for m, _t in members:
+                f.write('printf("%%zu %%zu\\n", offsetof(struct %s, %s), '
+                        'sizeof(((struct %s *)0)->%s));\n' % (s, m, s, m))
+        f.write("return 0; }\n")
+    exe = os.path.join(tmp, "lay")
+    subprocess.run(["cc", "-w", "-o", exe, src] + args, check=True)
+    vals = iter(subprocess.run([exe], capture_output=True, text=True,
+                               check=True).stdout.splitlines())
+    with open(os.path.join(TOP, "abi", "lws-4.3-layout-extra.tsv"), "w") as f:
+        f.write("# The structs of lws v4.3.10's public headers that lws-4.3-layout.tsv leaves "
+                "out (bitfield members too), compiled against them by tools/gen_abi_decls.py\n")
+        f.write("struct\tmember\tdeclaration\toffset\tsize\n")
+        for s, members in records:
+            f.write("\t".join((s, "(sizeof)", "", "0", next(vals).split()[1])) + "\n")
+            for m, t in members:
+                off, size = next(vals).split()
+                f.write("\t".join((s, m, member_decl(m, t), off, size)) + "\n")
 
 
 def macros(args, tmp):

@@ -44,6 +44,11 @@ REQUIRED_HEADERS = [
 ]
 
 
+SIZEOF = {}  # struct -> sizeof, where the layout table gives it
+SYMBOLS = set()  # the functions lws 4.3's library exports
+LINK_REFS = False  # reference every exported function (the program is linked with ours)
+
+
 def table(name):
     with open(os.path.join(TOP, "abi", name)) as f:
         lines = [l for l in f if l.strip() and not l.startswith("#")]
@@ -52,7 +57,10 @@ def table(name):
 
 def load():
     structs = OrderedDict()  # name -> [(member, decl, offset, size, is_bitfield)]
-    for r in table("lws-4.3-layout.tsv"):
+    for r in table("lws-4.3-layout.tsv") + table("lws-4.3-layout-extra.tsv"):
+        if r["member"] == "(sizeof)":
+            SIZEOF[r["struct"]] = int(r["size"])
+            continue
         bit = re.search(r":\s*\d+\s*$", r["declaration"]) is not None
         structs.setdefault(r["struct"], []).append(
             (r["member"], r["declaration"], int(r["offset"]), int(r["size"]), bit))
@@ -65,6 +73,16 @@ def load():
             consts[name][1].append(r["header"])
         else:
             consts[name] = (value, [r["header"]])
+    # the enumerators of every enum lws's headers declare (values written out in the table)
+    for r in table("lws-4.3-decls.tsv"):
+        if r["kind"] != "enum":
+            continue
+        body = r["decl"][r["decl"].find("{") + 1:r["decl"].rfind("}")]
+        for item in body.split(","):
+            if "=" in item:
+                name, value = (x.strip() for x in item.split("=", 1))
+                if name not in consts:
+                    consts[name] = (int(value), [r["header"]])
     return structs, consts
 
 
@@ -257,8 +275,11 @@ def generate(structs, consts, bad, funcs):
                     b("\tchecks++;")
                 b(f'\tchk({c_str(f"offsetof(struct {s}, {m})")}, (long long)offsetof(struct {s}, {m}), {off});')
                 b(f'\tchk({c_str(f"sizeof(struct {s}.{m}) ({decl})")}, (long long)sizeof(((struct {s} *)0)->{m}), {size});')
-        b(f'\tchk({c_str(f"sizeof(struct {s})")}, (long long)sizeof(struct {s}), '
-          f"(long long)ROUNDUP({end}, _Alignof(struct {s})));")
+        if s in SIZEOF:
+            b(f'\tchk({c_str(f"sizeof(struct {s})")}, (long long)sizeof(struct {s}), {SIZEOF[s]});')
+        else:
+            b(f'\tchk({c_str(f"sizeof(struct {s})")}, (long long)sizeof(struct {s}), '
+              f"(long long)ROUNDUP({end}, _Alignof(struct {s})));")
     required_const = 0
     for c, (value, headers) in consts.items():
         req = any(h in REQUIRED_HEADERS for h in headers)
@@ -277,8 +298,30 @@ def generate(structs, consts, bad, funcs):
             b(f'\tfail({c_str(f"prototype of {n}: ours `{declared[n]}`, lws 4.3 `{protos[n]}`: {conflicts[n]}")});')
     for n in foreign:
         b(f'\tfail({c_str(f"the header declares {n}, which is not an lws 4.3 function")});')
+    # lws's type of every exported function our header declares, asserted at compile time,
+    # and a reference to each so the program does not link if one is not exported
+    exported = [n for n in sorted(SYMBOLS) if n in declared and n in protos] if LINK_REFS else []
+    typed = 0
+    for n in exported:
+        d = protos[n].strip().rstrip(";")
+        if d.startswith("extern "):
+            d = d[len("extern "):]
+        m = re.match(r"^(.*?)\b" + re.escape(n) + r"\s*(\(.*\))$", d)
+        if not m or "(" in m.group(1) or n in conflicts:
+            continue
+        typed += 1
+        o.append(f"typedef {m.group(1)} lws43_type_{n}{m.group(2)};")
+        o.append(f"_Static_assert(__builtin_types_compatible_p(__typeof__({n}), lws43_type_{n}), "
+                 f"{c_str(n + ' has a type other than lws 4.3s')});")
+    o.append("static void (*const lws_refs[])(void) = {")
+    for n in exported:
+        o.append(f"\t(void (*)(void)){n},")
+    o.append("};")
+    o.append("")
     o.append("int main(void)")
     o.append("{")
+    o.append(f'\tprintf("exported functions referenced: %zu, types asserted against lws 4.3: {typed}\\n", '
+             f"sizeof(lws_refs) / sizeof(lws_refs[0]));")
     o.extend(body)
     if absent_structs:
         o.append(f'\tprintf("optional structs the header does not define (%d): %s\\n", '
@@ -306,7 +349,11 @@ def main():
     ap.add_argument("--out", default=os.path.join(TOP, "build", "capi", "abi.c"))
     ap.add_argument("--only-lws-functions", action="store_true",
                     help="fail for a declared function that is not in abi/lws-4.3-symbols.tsv")
+    ap.add_argument("--link-refs", action="store_true",
+                    help="assert each exported function's type and reference it (link with ours)")
     a = ap.parse_args()
+    global LINK_REFS
+    LINK_REFS = a.link_refs
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     structs, consts = load()
     missing = [s for s in REQUIRED_STRUCTS if s not in structs]
@@ -316,6 +363,7 @@ def main():
     bad = probe(a.cc, a.include, work, structs, consts)
     protos = {r["symbol"]: r["prototype"] for r in table("lws-4.3-prototypes.tsv")}
     symbols = {r["symbol"] for r in table("lws-4.3-symbols.tsv")}
+    SYMBOLS.update(symbols)
     # every function lws's headers declare is an lws function, exported or not
     symbols |= {r["names"].split(":", 1)[1] for r in table("lws-4.3-decls.tsv") if r["kind"] == "fn"}
     for r in table("lws-4.3-decls.tsv"):

@@ -222,14 +222,14 @@ def check_abi():
     gen = os.path.join(CAPI_OUT, "abi.c")
     rc, o, e, _ = run([PYTHON, os.path.join(ROOT, "tools", "gen_abi_test.py"), "--cc",
                        shlex.join(CC), "--include", INCLUDE, "--out", gen]
-                      + (["--only-lws-functions"] if OURS else []), timeout=300)
+                      + (["--only-lws-functions", "--link-refs"] if OURS else []), timeout=300)
     if rc != 0:
         return res.fail("tools/gen_abi_test.py failed:\n" + tail(text(o + e)))
     exe = os.path.join(CAPI_OUT, "abi")
-    rc, o, e, _ = run(CC + CFLAGS + [gen, "-o", exe], timeout=300)
+    rc, o, e, _ = run(CC + CFLAGS + [gen, "-o", exe] + (LIBS if OURS else []), timeout=300)
     if rc != 0:
         return res.fail("build/capi/abi.c does not compile:\n" + tail(text(o + e)))
-    rc, o, e, to = run([exe])
+    rc, o, e, to = run([exe], env=test_env())
     for l in text(o).splitlines():
         if l.startswith(("FAIL ", "MISMATCH ")):
             res.problem(l)
