@@ -192,8 +192,8 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 /* ---- the dashboard, and a load to make its numbers move ------------------------
  *
- * "lws-echo" sends every message straight back, fragment by fragment (its input
- * paused with lws_rx_flow_control while a fragment waits to go out).
+ * "lws-echo" sends every message straight back, fragment by fragment, from a queue
+ * per connection (its input paused with lws_rx_flow_control while the queue is full).
  *
  * The built-in load is N ws clients this process opens with lws_client_connect_via_info
  * to its own lws-echo.  Each keeps one LOAD_MSG-byte message in flight: it asks for
@@ -210,6 +210,8 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 #define LOAD_STEP_US	20000	/* between connector turns */
 #define LOAD_MSG	128	/* bytes in each load message */
 #define ECHO_CHUNK	1024	/* lws-echo's rx_buffer_size: the most one RECEIVE holds */
+#define ECHO_QUEUE	16	/* fragments an echo connection holds (more closes it) */
+#define ECHO_MARGIN	4	/* input is paused when fewer places than this are free */
 
 /* Round trips in microseconds, counted log-linearly: exact below 32 us, then 16 buckets
  * per doubling (each about 6 % wide), so a percentile is a walk over 464 counters and
@@ -312,16 +314,33 @@ rss_bytes(void)
 	return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
 }
 
-struct pss_echo {
-	/* server side: the fragment waiting to be echoed; client side: the message sent */
-	unsigned char buf[LWS_PRE + ECHO_CHUNK];
+/* a fragment waiting to be echoed */
+struct frag {
+	unsigned char *payload;	/* LWS_PRE + len bytes */
 	size_t len;
-	int write_flags;	/* lws_write_ws_flags() of the waiting fragment */
-	char waiting;		/* a fragment waits for WRITEABLE */
-	char final;		/* ...and it ends its message */
+	int write_flags;	/* lws_write_ws_flags() for it */
+	char final;		/* it ends its message */
+};
+
+static void
+destroy_frag(void *_f)
+{
+	struct frag *f = _f;
+
+	free(f->payload);
+	f->payload = NULL;
+}
+
+struct pss_echo {
+	/* server side: what waits to go back, oldest first.  Input is paused when the
+	 * ring is nearly full, not at once: lws may still hand over what it had already
+	 * taken in before the pause. */
+	struct lws_ring *queue;
+	char paused;
 
 	/* client side: one message in flight (lws_write masks buf in place: a copy to
 	 * compare the echo with) */
+	unsigned char buf[LWS_PRE + LOAD_MSG];
 	unsigned char sent[LOAD_MSG];
 	lws_usec_t sent_at;
 	uint32_t seq;
@@ -403,6 +422,8 @@ callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	      void *in, size_t len)
 {
 	struct pss_echo *pss = (struct pss_echo *)user;
+	const struct frag *pf;
+	struct frag f;
 	lws_usec_t rtt;
 	int n;
 
@@ -410,42 +431,59 @@ callback_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	/* the server side: echo */
 
 	case LWS_CALLBACK_ESTABLISHED:
+		pss->queue = lws_ring_create(sizeof(struct frag), ECHO_QUEUE, destroy_frag);
+		if (!pss->queue)
+			return -1;
 		dash.ws_conns++;
 		break;
 
 	case LWS_CALLBACK_CLOSED:
+		lws_ring_destroy(pss->queue);
+		pss->queue = NULL;
 		dash.ws_conns--;
 		break;
 
 	case LWS_CALLBACK_RECEIVE:
-		if (pss->waiting || len > ECHO_CHUNK) {
-			/* input is paused while a fragment waits, and rx_buffer_size bounds it */
-			lwsl_err("echo: unexpected input (%d bytes)\n", (int)len);
+		f.final = (char)lws_is_final_fragment(wsi);
+		f.write_flags = lws_write_ws_flags(lws_frame_is_binary(wsi) ?
+					LWS_WRITE_BINARY : LWS_WRITE_TEXT,
+					lws_is_first_fragment(wsi), f.final);
+		f.len = len;
+		f.payload = malloc(LWS_PRE + len);
+		if (!f.payload)
+			return -1;
+		memcpy(f.payload + LWS_PRE, in, len);
+		if (!lws_ring_insert(pss->queue, &f, 1)) {
+			lwsl_err("echo: input went on while paused, closing\n");
+			destroy_frag(&f);
 			return -1;
 		}
-		memcpy(pss->buf + LWS_PRE, in, len);
-		pss->len = len;
-		pss->final = (char)lws_is_final_fragment(wsi);
-		pss->write_flags = lws_write_ws_flags(lws_frame_is_binary(wsi) ?
-						LWS_WRITE_BINARY : LWS_WRITE_TEXT,
-						lws_is_first_fragment(wsi), pss->final);
-		pss->waiting = 1;
-		count_ws(len, pss->final);
-		lws_rx_flow_control(wsi, 0);
+		count_ws(len, f.final);
+		if (lws_ring_get_count_free_elements(pss->queue) < ECHO_MARGIN) {
+			lws_rx_flow_control(wsi, 0);
+			pss->paused = 1;
+		}
 		lws_callback_on_writable(wsi);
 		break;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		if (!pss->waiting)
+		pf = lws_ring_get_element(pss->queue, NULL);
+		if (!pf)
 			break;
-		if (lws_write(wsi, pss->buf + LWS_PRE, pss->len,
-			      (enum lws_write_protocol)pss->write_flags) < (int)pss->len) {
+		if (lws_write(wsi, pf->payload + LWS_PRE, pf->len,
+			      (enum lws_write_protocol)pf->write_flags) < (int)pf->len) {
 			lwsl_err("echo: write failed\n");
 			return -1;
 		}
-		count_ws(pss->len, pss->final);
-		pss->waiting = 0;
-		lws_rx_flow_control(wsi, 1);
+		count_ws(pf->len, pf->final);
+		lws_ring_consume(pss->queue, NULL, NULL, 1);
+		if (pss->paused &&
+		    lws_ring_get_count_free_elements(pss->queue) > ECHO_QUEUE / 2) {
+			lws_rx_flow_control(wsi, 1);
+			pss->paused = 0;
+		}
+		if (lws_ring_get_element(pss->queue, NULL))
+			lws_callback_on_writable(wsi);
 		break;
 
 	/* the client side: the load */
