@@ -57,8 +57,9 @@ function remember(name, value) {
 }
 
 /* Lines of the last minute (or what there is of it), newest at the right edge, scaled
- * to the highest point; the first series gets a light fill under it. */
-function chart(id, names) {
+ * to the highest point, which is written in the corner; the first series gets a light
+ * fill under it. */
+function chart(id, names, fmt) {
   const canvas = $(id);
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || canvas.width, h = canvas.clientHeight || canvas.height;
@@ -75,7 +76,8 @@ function chart(id, names) {
     for (const v of history[name])
       if (v !== null && v > max)
         max = v;
-  max = max > 0 ? max * 1.15 : 1;
+  const peak = max;
+  max = max > 0 ? max * 1.3 : 1;     /* room for the label above the line */
   /* the window widens with the data, up to a minute: a few points still fill it */
   const span = Math.max(MIN_SPAN, ...names.map((name) => history[name].length));
   const step = w / (span - 1);
@@ -88,6 +90,13 @@ function chart(id, names) {
   ctx.moveTo(0, h - 0.5);
   ctx.lineTo(w, h - 0.5);
   ctx.stroke();
+
+  if (peak > 0) {
+    ctx.font = "10px system-ui, sans-serif";
+    ctx.fillStyle = "#8a90a0";
+    ctx.textBaseline = "top";
+    ctx.fillText("max " + fmt(peak), 0, 0);
+  }
 
   names.forEach((name, k) => {
     const data = history[name];
@@ -119,11 +128,11 @@ function chart(id, names) {
 }
 
 function drawAll() {
-  chart("msgs-chart", ["msgs"]);
-  chart("bytes-chart", ["bytes"]);
-  chart("connections-chart", ["connections"]);
-  chart("rtt-chart", ["p999", "p99", "p50"]);
-  chart("rss-chart", ["rss"]);
+  chart("msgs-chart", ["msgs"], fmtCount);
+  chart("bytes-chart", ["bytes"], (n) => fmtBytes(n, "/s"));
+  chart("connections-chart", ["connections"], fmtCount);
+  chart("rtt-chart", ["p999", "p99", "p50"], fmtMicros);
+  chart("rss-chart", ["rss"], (n) => fmtBytes(n, ""));
 }
 
 function showLoad(s) {
