@@ -193,7 +193,7 @@ callback_form(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 /* ---- the dashboard, and a load to make its numbers move ------------------------
  *
  * "lws-echo" sends every message straight back, fragment by fragment, from a queue
- * per connection (its input paused with lws_rx_flow_control while the queue is full).
+ * per connection (its input paused with lws_rx_flow_control while that is nearly full).
  *
  * The built-in load is N ws clients this process opens with lws_client_connect_via_info
  * to its own lws-echo.  Each keeps one LOAD_MSG-byte message in flight: it asks for
