@@ -81,7 +81,8 @@ examples: lib
 	$(if $(EXAMPLES_C),$(PYTHON) tools/run_capi_tests.py $(patsubst examples-c/%.c,example-build/%,$(EXAMPLES_C)),@echo "no examples-c/*.c")
 
 # The demo: examples-c/demo.c (a page from a mount, a ws chat and a live counter, a form
-# parsed by lws_spa) on http://localhost:7681 until Ctrl-C; tools/demo.py builds and runs it.
+# parsed by lws_spa, a live dashboard with a built-in load) on http://localhost:7681 until
+# Ctrl-C; tools/demo.py builds and runs it.
 demo: lib
 	$(PYTHON) tools/demo.py
 

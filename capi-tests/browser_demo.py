@@ -8,7 +8,11 @@ Two pages open the demo; a chat line typed in each reaches the other (and itself
 live counter the server's timer pushes goes up; the form is POSTed from one page as
 multipart and from the other urlencoded, and the JSON answers carry what was typed; then
 a screenshot of a page is saved to build/browser/demo.png (LWS_BUILD/browser/) and must
-be a non-empty PNG.
+be a non-empty PNG.  Then the dashboard page (dashboard.html, fed by lws-dashboard): its
+first snapshot shows; the load button starts LOAD_N clients inside the demo, the message
+rate goes above 0, the load's connections reach LOAD_N and the latency percentiles
+show; a screenshot of it under load goes to build/browser/dashboard.png (a non-empty
+PNG too); the button stops the load and the connections go back down.
 
 chromium missing is a failure, not a skip (`apt-get install chromium`; .ci/run does);
 CHROMIUM=/path/to/binary picks another Chromium.  Chromium's own log goes to
@@ -39,6 +43,8 @@ PR_SET_PDEATHSIG = 1    # prctl(2)
 
 OUT_DIR = os.path.join(t.BUILD, "browser")
 SHOT = os.path.join(OUT_DIR, "demo.png")
+DASH_SHOT = os.path.join(OUT_DIR, "dashboard.png")
+LOAD_N = 100            # the load the dashboard test starts (one of the page's choices)
 CHROME_LOG = os.path.join(OUT_DIR, "chromium.log")
 
 # exotic enough to catch escaping mistakes on the way through lws_spa and the JSON
@@ -289,11 +295,77 @@ def session(cdp, url):
               "as typed", f"got {got!r}, want {want!r}")
 
     # the screenshot, of page A with everything on it
-    shot = cdp.send("Page.captureScreenshot", {"format": "png"}, a.session)
-    data = base64.b64decode(shot.get("data", ""))
+    screenshot(a, SHOT)
+
+    dashboard(cdp, url + "dashboard.html")
+
+
+def screenshot(page, path):
+    """The page's content (the whole of it, not the empty window below) as a PNG file."""
+    height = page.js("Math.ceil(document.body.getBoundingClientRect().bottom) + 16")
+    width = page.js("Math.ceil(document.documentElement.scrollWidth)")
+    shot = page.cdp.send("Page.captureScreenshot",
+                         {"format": "png", "captureBeyondViewport": True,
+                          "clip": {"x": 0, "y": 0, "width": width, "height": height,
+                                   "scale": 1}}, page.session)
     os.makedirs(OUT_DIR, exist_ok=True)
-    with open(SHOT, "wb") as f:
-        f.write(data)
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot.get("data", "")))
+
+
+def value(id_):
+    """A dashboard figure as the page got it from the server (data-value), a number or
+    null."""
+    return (f"(v => v === '' ? null : Number(v))"
+            f"(document.getElementById({json.dumps(id_)}).dataset.value)")
+
+
+def dashboard(cdp, url):
+    target = cdp.send("Target.createTarget", {"url": url})["targetId"]
+    session = cdp.send("Target.attachToTarget",
+                       {"targetId": target, "flatten": True})["sessionId"]
+    d = Page(cdp, "D", session)
+    d.wait("document.readyState === 'complete' && !!document.getElementById('load-toggle')",
+           "the dashboard page loads")
+    title = d.js("document.title")
+    check(title == "libwebsockets dashboard", f"dashboard.html is served: {title!r}")
+    d.wait("document.getElementById('status').className === 'on'",
+           "its WebSocket (lws-dashboard) connects")
+    d.wait(f"{value('connections')} !== null && {value('rss')} > 0",
+           "a snapshot arrives")
+    ok("the dashboard connects; a snapshot shows connections and the process's memory")
+    check(d.js(f"{value('load-clients')}") == 0 and d.js(f"{value('p50')}") is None,
+          "no load yet: no load clients, no latency")
+    check(d.js("document.getElementById('load-toggle').textContent") == "Start load",
+          "the button offers to start the load")
+
+    d.js(f"document.getElementById('load-n').value = '{LOAD_N}'")
+    d.click("#load-toggle")
+    d.wait(f"{value('msgs')} > 0 && {value('load-clients')} > 0",
+           "the message rate goes above 0")
+    ok("pressed 'Start load': messages flow")
+    d.wait(f"{value('load-clients')} === {LOAD_N}", f"the load's {LOAD_N} clients connect")
+    ok(f"the load's connections reach {LOAD_N}")
+    d.wait(f"{value('connections')} > {LOAD_N}",
+           "the server counts the echo ends (and this page) among its connections")
+    ok(f"the connections tile counts over {LOAD_N} server-side connections")
+    d.wait(f"{value('p50')} > 0 && {value('p99')} >= {value('p50')} && "
+           f"{value('p999')} >= {value('p99')}", "latency percentiles show")
+    ok("round-trip latency shows p50 <= p99 <= p99.9")
+    check(d.js("document.getElementById('load-toggle').textContent") == "Stop load",
+          "the button now offers to stop it")
+    # a few more seconds of load, so the charts have a line to show
+    start = d.js(value("uptime"))
+    d.wait(f"{value('uptime')} >= {start + 3} && {value('load-clients')} === {LOAD_N}",
+           "three more seconds of load")
+    screenshot(d, DASH_SHOT)
+
+    d.click("#load-toggle")
+    d.wait(f"{value('load-clients')} === 0 && {value('connections')} < {LOAD_N}",
+           "the load's connections close")
+    d.wait("document.getElementById('load-toggle').textContent === 'Start load'",
+           "the button offers to start again")
+    ok("pressed 'Stop load': the load's connections close, the button is back")
 
 
 def missing(msg):
@@ -311,8 +383,9 @@ def main():
     if not exe:
         missing("chromium not found: this test needs Debian's headless-capable Chromium "
                 "(apt-get install chromium; .ci/run installs it), or CHROMIUM=/path/to/chrome")
-    if os.path.exists(SHOT):
-        os.remove(SHOT)
+    for shot in (SHOT, DASH_SHOT):
+        if os.path.exists(shot):
+            os.remove(shot)
 
     srv = chrome = None
     # a fresh profile each run, in the build directory (a killed run leaves it there,
@@ -347,12 +420,15 @@ def main():
             if cdp:
                 cdp.close()
 
-        size = os.path.getsize(SHOT) if os.path.exists(SHOT) else 0
-        head = open(SHOT, "rb").read(24) if size else b""
-        if not (size > 0 and head[:8] == b"\x89PNG\r\n\x1a\n" and
-                int.from_bytes(head[16:20], "big") > 0 and int.from_bytes(head[20:24], "big") > 0):
-            t.fail(f"the screenshot {SHOT} is not a non-empty PNG ({size} bytes: {head[:8]!r})")
-        ok("the screenshot build/browser/demo.png is a non-empty PNG")
+        for shot in (SHOT, DASH_SHOT):
+            size = os.path.getsize(shot) if os.path.exists(shot) else 0
+            head = open(shot, "rb").read(24) if size else b""
+            if not (size > 0 and head[:8] == b"\x89PNG\r\n\x1a\n" and
+                    int.from_bytes(head[16:20], "big") > 0 and
+                    int.from_bytes(head[20:24], "big") > 0):
+                t.fail(f"the screenshot {shot} is not a non-empty PNG ({size} bytes: "
+                       f"{head[:8]!r})")
+            ok(f"the screenshot build/browser/{os.path.basename(shot)} is a non-empty PNG")
 
         stop_group(chrome)
         chrome = None

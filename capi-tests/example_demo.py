@@ -8,10 +8,16 @@ piece at a time, so a failure there is easy to place.
                       is 405; all of it on one keep-alive connection, files in between
   ws "lws-demo"       the counter arrives at once and then every second, to every client;
                       a chat line reaches every client, also one split into fragments
+  ws "lws-dashboard"  a JSON snapshot at once and then every second, with every field;
+                      "load N" starts N ws clients inside the demo that echo through
+                      lws-echo (rates above 0, percentiles in order, no errors), "load 0"
+                      stops them; an unknown command is ignored
+  ws "lws-echo"       echoes text and binary messages, also fragmented ones, as they came
 """
 import http.client
 import json
 import os
+import sys
 import time
 
 import _lwstest as t
@@ -56,7 +62,9 @@ def run(port):
         return r.status, r.getheader("content-type", ""), r.read()
 
     for path, name, ctype in (("/", "index.html", "text/html"), ("/demo.js", "demo.js", "javascript"),
-                              ("/demo.css", "demo.css", "text/css")):
+                              ("/demo.css", "demo.css", "text/css"),
+                              ("/dashboard.html", "dashboard.html", "text/html"),
+                              ("/dashboard.js", "dashboard.js", "javascript")):
         st, ct, body = req("GET", path)
         want = open(os.path.join(WWW, name), "rb").read()
         check(st == 200 and ctype in ct and body == want,
@@ -127,6 +135,98 @@ def run(port):
     for w in (a, b):
         w.close(1000)
         w.expect_close()
+
+    echo(port)
+    dashboard(port)
+
+
+def echo(port):
+    e = WS(port, ["lws-echo"])
+    check(e.status == 101 and e.protocol == "lws-echo", "a ws client joins with protocol lws-echo")
+    e.text("echo me ✓")
+    check(e.recv_msg() == (1, "echo me ✓".encode()), "a text message comes back as it was")
+    blob = bytes(range(256)) * 12          # over lws-echo's 1024-byte rx_buffer_size
+    e.send(2, blob)
+    got, kinds = b"", set()
+    while True:
+        fin, op, data = e.recv()
+        kinds.add(op)
+        got += data
+        if fin:
+            break
+    check(got == blob and 2 in kinds and kinds <= {0, 2},
+          "a 3072-byte binary message comes back whole, in binary (continuation) frames")
+    e.send(1, "in ", fin=False)
+    e.send(0, "two", fin=True)
+    check(e.recv_msg() == (1, b"in two"), "a fragmented message comes back whole")
+    e.close(1000)
+    e.expect_close()
+
+
+def why(cond, what, detail):
+    """check(), with what was seen on stderr when it fails (stdout stays the same for
+    every run)."""
+    if not cond:
+        sys.stderr.write(f"{what}: {detail}\n")
+    check(cond, what)
+
+
+DASH_FIELDS = {"uptime_s", "connections", "load_target", "load_clients", "load_connecting",
+               "load_errors", "msgs_per_s", "bytes_per_s", "round_trips_per_s", "rtt_samples",
+               "rtt_p50_us", "rtt_p99_us", "rtt_p999_us", "rss_bytes"}
+LOAD_N = 10
+
+
+def dashboard(port):
+    d = WS(port, ["lws-dashboard"])
+    check(d.status == 101 and d.protocol == "lws-dashboard",
+          "a ws client joins with protocol lws-dashboard")
+    d.sock.settimeout(5)
+    t0 = time.monotonic()
+    snap = json.loads(d.recv_text())
+    why(set(snap) == DASH_FIELDS, "a JSON snapshot arrives at once, with every field",
+        f"got {sorted(snap)}")
+    check(all(isinstance(snap[k], int) for k in DASH_FIELDS if not k.startswith("rtt_p")) and
+          all(snap[k] is None for k in ("rtt_p50_us", "rtt_p99_us", "rtt_p999_us")),
+          "its figures are integers; no latency without a load")
+    check(snap["load_target"] == snap["load_clients"] == 0 and snap["rss_bytes"] > 0,
+          "no load yet; the process's memory (RSS) is there")
+    nxt = json.loads(d.recv_text())
+    check(nxt["uptime_s"] >= snap["uptime_s"] and time.monotonic() - t0 < 3,
+          "the next snapshot comes about a second later")
+
+    def until(cond, what, timeout=20):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            s = json.loads(d.recv_text())
+            if cond(s):
+                return s
+        why(False, what, f"not within {timeout} s; last snapshot {s}")
+
+    d.text("no such command")
+    d.text(f"load {LOAD_N}")
+    s = until(lambda s: s["load_target"] == LOAD_N, "the load's target")
+    check(True, f"'load {LOAD_N}' sets the load's target (an unknown command before it was ignored)")
+    s = until(lambda s: s["load_clients"] == LOAD_N and s["msgs_per_s"] > 0 and s["rtt_samples"] > 0,
+              "the load running")
+    check(s["connections"] >= LOAD_N + 1,
+          f"{LOAD_N} load clients connect through lws_client_connect_via_info; the server "
+          "counts their echo ends (and this client) among its connections")
+    check(s["round_trips_per_s"] > 0 and s["msgs_per_s"] >= s["round_trips_per_s"] and
+          s["bytes_per_s"] >= 128 * s["round_trips_per_s"],
+          "messages, bytes and round trips per second go up (two 128-byte messages a round trip)")
+    why(0 < s["rtt_p50_us"] <= s["rtt_p99_us"] <= s["rtt_p999_us"],
+        "round-trip latency: 0 < p50 <= p99 <= p99.9", str(s))
+    why(s["load_errors"] == 0, "every echo is what was sent; no connect failed", str(s))
+    d.text("load 0")
+    s = until(lambda s: s["load_target"] == 0 and s["load_clients"] == 0 and
+              s["load_connecting"] == 0 and s["connections"] == 1, "the load stopping")
+    check(True, "'load 0' stops it: the load's connections close, this one is left")
+    s = until(lambda s: s["rtt_samples"] == 0, "no more round trips")
+    check(s["rtt_p50_us"] is None and s["round_trips_per_s"] == 0,
+          "then no round trips, no latency")
+    d.close(1000)
+    d.expect_close()
 
 
 if __name__ == "__main__":

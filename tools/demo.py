@@ -2,7 +2,10 @@
 """make demo: builds examples-c/demo.c against our library and serves it on
 http://localhost:7681 (PORT=N for another port) until Ctrl-C: the page (a file mount),
 a chat every open page sees and a counter a timer pushes (ws, protocol lws-demo), and
-a form POSTed to /form and parsed by lws_spa.  Open the URL in two browser tabs.
+a form POSTed to /form and parsed by lws_spa, and /dashboard.html, the server's live
+numbers (ws connections, messages and bytes per second, round-trip percentiles, memory)
+with a button that starts N ws clients inside the server echoing through it.  Open the
+URL in two browser tabs.
 LWS_INCLUDE, LWS_LIBDIR and LWS_BUILD build and run it against another libwebsockets, as
 for tools/run_capi_tests.py (e.g. lws 4.3 itself, to compare)."""
 import os
@@ -53,7 +56,8 @@ def main():
         sys.exit(f"demo: the server exited ({srv.wait()}) before it was ready")
     print(line.rstrip("\n"), flush=True)
     print("  open it in two tabs: the chat reaches both, the counter ticks, the form "
-          "posts to /form.\n  Ctrl-C stops it.", flush=True)
+          "posts to /form.\n  /dashboard.html shows the server's live numbers; its "
+          "button starts a load.\n  Ctrl-C stops it.", flush=True)
     for line in srv.stdout:
         print(line.rstrip("\n"), flush=True)
     rc = srv.wait()
