@@ -468,18 +468,6 @@ pub unsafe extern "C" fn lws_timingsafe_bcmp(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn version_matches_header() {
-        let toml = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/cbindgen.toml"));
-        let want = format!(
-            "#define LWS_LIBRARY_VERSION \"{}\"",
-            super::LIBRARY_VERSION.to_str().unwrap()
-        );
-        assert!(toml.contains(&want), "cbindgen.toml lacks {want}");
-    }
-}
 
 /// Replaces the characters that could take a file name somewhere else ("..", ':', '\\',
 /// '$', '%') with '_', in place.
@@ -633,4 +621,17 @@ pub unsafe extern "C" fn lws_get_count_threads(context: *mut lws_context) -> c_i
         need!("lws_get_count_threads", context, 0);
         1
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_matches_header() {
+        let toml = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/cbindgen.toml"));
+        let want = format!(
+            "#define LWS_LIBRARY_VERSION \"{}\"",
+            super::LIBRARY_VERSION.to_str().unwrap()
+        );
+        assert!(toml.contains(&want), "cbindgen.toml lacks {want}");
+    }
 }
