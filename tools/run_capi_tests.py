@@ -252,6 +252,20 @@ def check_abi():
                "-fsyntax-only", src1]),
         ("the header as C++ (-x c++ -Wall -Wextra -Werror)",
          CXX + ["-x", "c++", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE, "-fsyntax-only", src1]),
+    ] + ([] if not OURS else [
+        # C89 with GNU extensions: lws's own header is not -pedantic clean there either
+        ("the header as C89 (-std=gnu89 -Wall -Wextra -Werror)",
+         CC + ["-std=gnu89", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE, "-fsyntax-only", src1]),
+        ("the header as C11 (-std=c11 -Wall -Wextra -Werror -pedantic)",
+         CC + ["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I" + INCLUDE,
+               "-fsyntax-only", src1]),
+        ("the header as C17 (-std=c17 -Wall -Wextra -Werror -pedantic)",
+         CC + ["-std=c17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I" + INCLUDE,
+               "-fsyntax-only", src1]),
+        ("the header as C++17 (-std=c++17 -Wall -Wextra -Werror -pedantic)",
+         CXX + ["-x", "c++", "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic",
+                "-I" + INCLUDE, "-fsyntax-only", src1]),
+    ]) + [
         ("the header included twice",
          CC + CFLAGS + ["-fsyntax-only", src2]),
     ]:
