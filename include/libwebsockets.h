@@ -43,6 +43,28 @@
 #define LWS_HAVE_CLOCK_GETTIME
 #define LWS_MAX_SMP 1
 #define LWS_LOGS_TIMESTAMP
+#define LWS_WITH_CUSTOM_HEADERS
+#define LWS_WITH_HTTP_BASIC_AUTH
+#define LWS_WITH_HTTP_UNCOMMON_HEADERS
+/* What the platform has, as lws's build finds it on Linux (programs test some of these). */
+#define LWS_HAS_GETOPT_LONG
+#define LWS_HAVE_ATOLL
+#define LWS_HAVE_EXECVPE
+#define LWS_HAVE_LOCALTIME_R
+#define LWS_HAVE_GMTIME_R
+#define LWS_HAVE_CTIME_R
+#define LWS_HAVE_GETGRGID_R
+#define LWS_HAVE_GETGRNAM_R
+#define LWS_HAVE_GETPWUID_R
+#define LWS_HAVE_GETPWNAM_R
+#define LWS_HAVE_MALLOC_H
+#define LWS_HAVE_MALLOC_TRIM
+#define LWS_HAVE_MALLOC_USABLE_SIZE
+#define LWS_HAVE_PIPE2
+#define LWS_HAVE_EVENTFD
+#define LWS_HAVE_TIMEGM
+#define LWS_HAVE_SUSECONDS_T
+#define LWS_HAVE_VFORK
 
 /* lws's markers of API revisions programs test for. */
 #define LWS_FEATURE_SERVE_HTTP_FILE_HAS_OTHER_HEADERS_ARG
