@@ -149,14 +149,13 @@ main(void)
 				failures++;
 			ci.ssl_connection = 0;
 #endif
-#if !defined(LWS_WITH_CLIENT)
+			/* the HTTP client role (issue 13) is not built yet: refused at connect */
 			ci.method = "GET";
 			w = lws_client_connect_via_info(&ci);
 			printf("client method GET: %s\n", w ? "started" : "refused");
 			if (w)
 				failures++;
 			ci.method = NULL;
-#endif
 		}
 		lws_context_destroy(cx);
 	}

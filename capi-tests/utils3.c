@@ -15,7 +15,7 @@
  * Offsets are printed relative to the chunk (lws's layout is part of the API:
  * lwsac_sizeof, lwsac_get_tail_pos); no pointers are printed.
  */
-/* lws-diff: ours-only `^(on_net|sa46 write|sa46 parse "(1\.2\.3|zz::1)")`: lws_sa46_on_net is new in lws 4.3, and 4.3's lws_sa46_write_numeric_address names the families it cannot write ("(unset)", "(unix skt)", "(AFn unsupp)") where 4.1.6 writes nothing */
+/* lws-diff: ours-only `^(on_net|sa46 write|sa46 parse |compare other v6)`: lws_sa46_on_net is new in lws 4.3, 4.3's lws_sa46_write_numeric_address names the families it cannot write ("(unset)", "(unix skt)", "(AFn unsupp)") where 4.1.6 writes nothing, and lws 4.3.10's default build has IPv6 off (a 16-byte IPv4-only lws_sockaddr46, IPv6 addresses refused) where Debian's 4.1.6 has it on */
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>

@@ -33,6 +33,7 @@
 #define LWS_ROLE_WS
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
+#define LWS_WITH_CLIENT
 #define LWS_WITH_LWSAC
 #define LWS_WITH_POLL
 #define LWS_WITHOUT_EXTENSIONS
@@ -133,19 +134,15 @@ int lws_open(const char *__file, int __oflag, ...);
 #define lws_list_ptr_advance(_lp) _lp = *((void **)_lp)
 #define lwsac_use_zeroed lwsac_use_zero
 
-/* lws-adopt.h's address union (IPv6 built in) and its helpers. */
+/* lws-adopt.h's address union as lws 4.3.10's default build (IPv6 off) has it, and its
+ * helpers. */
 typedef union {
-	struct sockaddr_in6 sa6;
 	struct sockaddr_in sa4;
 } lws_sockaddr46;
 #define sa46_sockaddr(_sa46) ((struct sockaddr *)(_sa46))
-#define sa46_socklen(_sa46) (socklen_t)((_sa46)->sa4.sin_family == AF_INET ? \
-				sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6))
-#define sa46_sockport(_sa46, _sp) { if ((_sa46)->sa4.sin_family == AF_INET) \
-				(_sa46)->sa4.sin_port = (_sp); else \
-				(_sa46)->sa6.sin6_port = (_sp); }
-#define sa46_address(_sa46) ((uint8_t *)((_sa46)->sa4.sin_family == AF_INET ? \
-				&_sa46->sa4.sin_addr : &_sa46->sa6.sin6_addr))
+#define sa46_socklen(_sa46) (socklen_t)sizeof(struct sockaddr_in)
+#define sa46_sockport(_sa46, _sp) (_sa46)->sa4.sin_port = (_sp)
+#define sa46_address(_sa46) (uint8_t *)&(_sa46)->sa4.sin_addr
 #define sa46_address_len(_sa46) ((_sa46)->sa4.sin_family == AF_INET ? 4 : 16)
 
 /* Singly linked list helpers: `start` is an lvalue holding the list head; the iterator is

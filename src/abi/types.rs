@@ -371,13 +371,15 @@ pub type lws_list_ptr = *mut c_void;
 pub type lws_list_ptr_sort_func_t =
     Option<unsafe extern "C" fn(a: lws_list_ptr, b: lws_list_ptr) -> c_int>;
 
-/// lws's `lws_sockaddr46` (lws-adopt.h, IPv6 built in): either address family, told
-/// apart by the family both members start with.  Declared by hand in the header (lws's
-/// is an untagged union typedef), so cbindgen.toml excludes it.
+/// lws's `lws_sockaddr46` (lws-adopt.h) as lws 4.3.10's default build has it: IPv6 is
+/// off there, so the union holds only an IPv4 address (16 bytes).  Programs built against
+/// that header allocate 16 bytes; writing an IPv6 address into them would overrun, so this
+/// library keeps the same layout and treats IPv6 as lws's default build does (refused).
+/// Declared by hand in the header (lws's is an untagged union typedef), so cbindgen.toml
+/// excludes it.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union lws_sockaddr46 {
-    pub sa6: libc::sockaddr_in6,
     pub sa4: libc::sockaddr_in,
 }
 

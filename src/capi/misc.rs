@@ -468,7 +468,6 @@ pub unsafe extern "C" fn lws_timingsafe_bcmp(
     })
 }
 
-
 /// Replaces the characters that could take a file name somewhere else ("..", ':', '\\',
 /// '$', '%') with '_', in place.
 #[no_mangle]

@@ -98,10 +98,9 @@ pub unsafe extern "C" fn lws_sa46_write_numeric_address(
         // SAFETY: the family is at the same offset in both members.
         let family = c_int::from(unsafe { sa.sa4.sin_family });
         match family {
-            libc::AF_INET6 => {
-                // SAFETY: the AF_INET6 member; 16 address bytes; `buf` has `len` bytes.
-                unsafe { write_ads(sa.sa6.sin6_addr.s6_addr.as_ptr(), 16, buf, len) }
-            }
+            // lws's default build (IPv6 off) says so, with the text's length
+            // SAFETY: `buf` has `len` bytes.
+            libc::AF_INET6 => unsafe { snprintf_like(buf, len, b"(ipv6 unsupp)") },
             libc::AF_INET => {
                 // SAFETY: the AF_INET member; s_addr is 4 bytes in network order.
                 let a = unsafe { sa.sa4.sin_addr.s_addr }.to_ne_bytes();
@@ -160,12 +159,9 @@ pub unsafe extern "C" fn lws_sa46_parse_numeric_address(
         let mut a = [0u8; 16];
         // SAFETY: C passes a writable sockaddr46.
         let sa = unsafe { &mut *sa46 };
+        // An IPv6 address does not fit lws 4.3.10's default (IPv4-only) union: refused,
+        // as that build refuses it.
         match parse_numeric(s, &mut a) {
-            Ok(16) => {
-                sa.sa6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                sa.sa6.sin6_addr.s6_addr = a;
-                0
-            }
             Ok(4) => {
                 sa.sa4.sin_family = libc::AF_INET as libc::sa_family_t;
                 sa.sa4.sin_addr.s_addr = u32::from_ne_bytes([a[0], a[1], a[2], a[3]]);
@@ -182,8 +178,6 @@ fn address(sa: &lws_sockaddr46) -> Option<Vec<u8>> {
     match c_int::from(unsafe { sa.sa4.sin_family }) {
         // SAFETY: the member the family names.
         libc::AF_INET => Some(unsafe { sa.sa4.sin_addr.s_addr }.to_ne_bytes().to_vec()),
-        // SAFETY: the member the family names.
-        libc::AF_INET6 => Some(unsafe { sa.sa6.sin6_addr.s6_addr }.to_vec()),
         _ => None,
     }
 }
@@ -206,31 +200,14 @@ pub unsafe extern "C" fn lws_sa46_compare_ads(
             return 1;
         }
         match (address(a), address(b)) {
-            (Some(x), Some(y)) if c_int::from(fa) == libc::AF_INET6 => {
-                // memcmp's sign: the first differing byte decides.
-                x.iter()
-                    .zip(&y)
-                    .find(|(p, q)| p != q)
-                    .map_or(0, |(p, q)| c_int::from(*p) - c_int::from(*q))
-            }
             (Some(x), Some(y)) => c_int::from(x != y),
             _ => 0,
         }
     })
 }
 
-/// The IPv4-mapped IPv6 form of an IPv4 address.
-fn v4_to_v6(a: &[u8]) -> Vec<u8> {
-    let mut v = vec![0u8; 16];
-    v[10] = 0xff;
-    v[11] = 0xff;
-    v[12..].copy_from_slice(&a[..4]);
-    v
-}
-
-/// 0 if the first `net_len` bits of `sa46a`'s address match `sa46_net`'s, else 1.  As in
-/// lws: an IPv6 address against an IPv4 net compares against the IPv4-mapped net, an
-/// IPv4 address against an IPv6 net never matches.
+/// 0 if the first `net_len` bits of `sa46a`'s address match `sa46_net`'s, else 1 (both
+/// must be IPv4, as in lws 4.3.10's default build).
 #[no_mangle]
 pub unsafe extern "C" fn lws_sa46_on_net(
     sa46a: *const lws_sockaddr46,
@@ -244,28 +221,13 @@ pub unsafe extern "C" fn lws_sa46_on_net(
         let (a, n) = unsafe { (&*sa46a, &*sa46_net) };
         // SAFETY: the family is at the same offset in both members.
         let (fa, fnet) = unsafe { (c_int::from(a.sa4.sin_family), c_int::from(n.sa4.sin_family)) };
-        let mut net_len = net_len;
-        let p1 = match fa {
-            libc::AF_INET | libc::AF_INET6 => address(a).unwrap_or_default(),
-            _ => return 1,
-        };
-        let p2 = if fnet == libc::AF_INET {
-            let v4 = address(n).unwrap_or_default();
-            if fa == libc::AF_INET6 {
-                // The mask length counts bits of the IPv4 net.
-                net_len = net_len.saturating_add(96);
-                v4_to_v6(&v4)
-            } else {
-                v4
-            }
-        } else if fa == libc::AF_INET6 {
-            // lws reads the net as IPv6 whatever its family (other than IPv4).
-            // SAFETY: the sa6 member's address bytes, inside the union.
-            unsafe { n.sa6.sin6_addr.s6_addr }.to_vec()
-        } else {
-            // An IPv4 address against a non-IPv4 net never matches.
+        // IPv4 only, as lws 4.3.10's default build (IPv6 off): any other family is "not on".
+        if fa != libc::AF_INET || fnet != libc::AF_INET {
             return 1;
-        };
+        }
+        let mut net_len = net_len;
+        let p1 = address(a).unwrap_or_default();
+        let p2 = address(n).unwrap_or_default();
         let mut i = 0;
         while net_len > 0 && i < p1.len().min(p2.len()) {
             let mask: u8 = if net_len < 8 {
