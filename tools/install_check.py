@@ -11,6 +11,7 @@ install: `make install` into a temporary prefix, then
     the prefix's libwebsockets.so.19 (ldd).  Debian's libwebsockets-dev being installed
     too is the point: every file must still come from the prefix;
   - require_lws_config(... requirements) stops CMake when a requirement is not met;
+  - `make install-debug` adds the .so's debug info where gdb looks for it;
   - `make uninstall` leaves no file behind.
 deb: `make deb`, then the packages installed with dpkg into a throwaway root (its own
   dpkg database, no maintainer scripts: nothing of the real system is touched) where a
@@ -233,6 +234,13 @@ def check_install(cc, build):
         build_pkgconfig(cc, pcenv, work, lines, clean_env(LD_LIBRARY_PATH=libdir), libdir, "")
         build_cmake(prefix, work, lines, libdir, "")
         check_requirements_fatal(os.path.join(libdir, "cmake", "libwebsockets"), work, lines)
+        sh([make, "-s", "-C", ROOT, "install-debug", "PREFIX=" + prefix], env=clean_env())
+        dbg = os.path.join(libdir, ".debug", "libwebsockets.so.19.debug")
+        if not os.path.exists(dbg) or ".debug_info" not in sections(dbg):
+            raise Fail("make install-debug did not install lib/.debug/libwebsockets.so.19.debug "
+                       "with the debug info")
+        lines.append("make install-debug: lib/.debug/libwebsockets.so.19.debug "
+                     f"{os.path.getsize(dbg) // 1024} KiB (the .so's .gnu_debuglink names it)")
         sh([make, "-s", "-C", ROOT, "uninstall", "PREFIX=" + prefix], env=clean_env())
         left = [os.path.relpath(os.path.join(d, f), prefix)
                 for d, _, fs in os.walk(prefix) for f in fs]
