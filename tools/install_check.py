@@ -183,6 +183,28 @@ def other_lws(lines):
         lines.append(f"also on this machine: /usr/include/libwebsockets.h (lws {m.group(1) if m else '?'})")
 
 
+CONFIG_MACRO = re.compile(r"#define (LWS_(?:WITH|WITHOUT|ROLE|HAVE|HAS|PLAT)_\w+|LWS_MAX_SMP|LWS_LOGS_\w+)\b")
+
+
+def check_lws_config(cc, prefix, lines):
+    """lws_config.h must hold every configuration macro libwebsockets.h defines (it is
+    cut out of the header by tools/install_files.py; this catches one left behind)."""
+    inc = os.path.join(prefix, "include")
+    got = {}
+    for name in ("libwebsockets.h", "lws_config.h"):
+        p = subprocess.run(cc + ["-E", "-dM", "-I" + inc, "-x", "c", "-"], capture_output=True,
+                           text=True, input=f"#include <{name}>\n")
+        if p.returncode != 0:
+            raise Fail(f"{name} does not preprocess:\n" + indent(p.stderr))
+        got[name] = {m.group(1) for m in map(CONFIG_MACRO.match, p.stdout.splitlines()) if m}
+    missing = sorted(got["libwebsockets.h"] - got["lws_config.h"])
+    if missing:
+        raise Fail("lws_config.h lacks configuration macros libwebsockets.h defines: "
+                   + " ".join(missing) + " (see tools/install_files.py's lws_config())")
+    lines.append(f"lws_config.h: {len(got['lws_config.h'])} configuration macros, "
+                 "the same as libwebsockets.h's")
+
+
 def check_layout(prefix, lines):
     missing = [p for p in INSTALLED + [f"include/libwebsockets/{h}" for h in SUBHEADERS]
                if not os.path.lexists(os.path.join(prefix, p))]
@@ -208,9 +230,6 @@ def check_layout(prefix, lines):
                  f"libwebsockets.so.19 {os.path.getsize(so) // 1024} KiB stripped, "
                  f"libwebsockets.a {os.path.getsize(a) // 1024} KiB, "
                  f"{len(exports)} global symbols in each")
-    cfg = open(os.path.join(prefix, "include", "lws_config.h")).read()
-    n = len(re.findall(r"^#define LWS_", cfg, re.M))
-    lines.append(f"lws_config.h: {n} macros")
 
 
 def check_install(cc, build):
@@ -226,6 +245,7 @@ def check_install(cc, build):
         make = os.environ.get("MAKE") or "make"
         sh([make, "-s", "-C", ROOT, "install", "PREFIX=" + prefix], env=clean_env(), timeout=900)
         check_layout(prefix, lines)
+        check_lws_config(cc, prefix, lines)
         libdir = os.path.join(prefix, "lib")
         pcenv = clean_env(PKG_CONFIG_PATH=os.path.join(libdir, "pkgconfig"))
         flags = sh(["pkg-config", "--cflags", "libwebsockets"], env=pcenv)[1].split()

@@ -31,36 +31,33 @@ VERSION_MACROS = re.compile(r"#define LWS_LIBRARY_VERSION(_MAJOR|_MINOR|_PATCH|_
 def lws_config(header_path):
     """lws_config.h's text, made from libwebsockets.h so the list of features lives in one
     place (cbindgen.toml's after_includes).  Taken from the header: the LWS_LIBRARY_VERSION*
-    macros, and the feature block, which is the lines between comments holding
-    `lws_config.h: begin` and `lws_config.h: end` if the header has them, else the first run
-    of `#define LWS_...` lines (no blank line inside) after `#define LWS_LIBRARY_VERSION`.
-    Each line is copied as it is, so a program including both files sees the same
-    definitions twice, which C allows."""
+    macros, and the configuration block: the `#define LWS_...` lines between comments
+    holding `lws_config.h: begin` and `lws_config.h: end` if the header has them, else those
+    after `#define LWS_LIBRARY_VERSION "..."` and before `#define LWS_VISIBLE`, except
+    LWS_FEATURE_* (API revision markers, which lws keeps in libwebsockets.h).  Each line
+    is copied as it is, so a program including both files sees the same definitions
+    twice, which C allows."""
     lines = open(header_path).read().splitlines()
-    features, start = [], None
     marked = [i for i, l in enumerate(lines) if BEGIN in l]
     if marked:
         start = marked[0] + 1
         end = next((i for i in range(start, len(lines)) if END in lines[i]), None)
         if end is None:
             sys.exit(f"{header_path}: `{BEGIN}` without `{END}`")
-        block = lines[start:end]
     else:
-        ver = next((i for i, l in enumerate(lines) if l.startswith('#define LWS_LIBRARY_VERSION "')), None)
-        if ver is None:
-            sys.exit(f"{header_path}: no `#define LWS_LIBRARY_VERSION \"...\"` line")
-        i = ver + 1
-        while i < len(lines) and not lines[i].startswith("#define LWS_"):
-            i += 1
-        block = []
-        while i < len(lines) and lines[i].strip():
-            block.append(lines[i])
-            i += 1
-    for l in block:
-        if l.startswith("#define LWS_") or (features and features[-1].endswith("\\")):
+        start = next((i for i, l in enumerate(lines) if l.startswith('#define LWS_LIBRARY_VERSION "')), None)
+        end = next((i for i, l in enumerate(lines) if l.startswith("#define LWS_VISIBLE")), None)
+        if start is None or end is None or end < start:
+            sys.exit(f"{header_path}: no `#define LWS_LIBRARY_VERSION \"...\"` line followed by "
+                     "`#define LWS_VISIBLE` to find the configuration macros between")
+        start += 1
+    features = []
+    for l in lines[start:end]:
+        if (l.startswith("#define LWS_") and not l.startswith("#define LWS_FEATURE_")
+                and not VERSION_MACROS.match(l)) or (features and features[-1].endswith("\\")):
             features.append(l)
     if not features:
-        sys.exit(f"{header_path}: no feature macros found (see tools/install_files.py)")
+        sys.exit(f"{header_path}: no configuration macros found (see tools/install_files.py)")
     version = []
     for i, l in enumerate(lines):
         if VERSION_MACROS.match(l):
