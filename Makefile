@@ -1,7 +1,12 @@
 # libwebsockets, in Rust.  `make` builds, `make test` runs every test, `make install`
-# installs (PREFIX, DESTDIR honoured).
+# installs what lws 4.3 installs, in the same places (README's "Install and link"):
+# PREFIX, DESTDIR and the INSTALL_*DIR below are honoured.  `make deb` builds .deb packages.
 PREFIX ?= /usr/local
 DESTDIR ?=
+INSTALL_LIBDIR ?= $(PREFIX)/lib
+INSTALL_INCLUDEDIR ?= $(PREFIX)/include
+INSTALL_DOCDIR ?= $(PREFIX)/share/doc/libwebsockets
+INSTALL_CMAKEDIR = $(INSTALL_LIBDIR)/cmake/libwebsockets
 CARGO ?= cargo
 CC ?= cc
 PYTHON ?= python3
@@ -9,8 +14,11 @@ LIBDIR := target/release
 BUILD := build
 SOVERSION := 19
 VERSION := 4.3.10
+DIST := $(BUILD)/dist
+OBJCOPY ?= objcopy
+LD ?= ld
 
-.PHONY: all lib header check-header install uninstall test unit capi capi-valgrind abi-test \
+.PHONY: all lib header check-header dist install install-debug uninstall deb test unit capi capi-valgrind abi-test \
 	exports-test matrix abi-prototypes examples clean demo conformance abi-consts clippy \
 	fmt-check differential bench bench-quick
 
@@ -32,18 +40,69 @@ check-header: lib
 abi-consts:
 	$(PYTHON) tools/gen_abi_consts.py
 
-install: lib
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 755 $(LIBDIR)/libwebsockets.so $(DESTDIR)$(PREFIX)/lib/libwebsockets.so.$(SOVERSION)
-	ln -sf libwebsockets.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libwebsockets.so
-	install -m 644 $(LIBDIR)/libwebsockets.a $(DESTDIR)$(PREFIX)/lib/libwebsockets.a
-	install -m 644 include/libwebsockets.h $(DESTDIR)$(PREFIX)/include/libwebsockets.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' libwebsockets.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libwebsockets.pc
+# What gets installed, made from the cargo build (which keeps its debug info for profiling):
+# - libwebsockets.so.$(SOVERSION): stripped; its debug info goes to a .debug file that
+#   `make install-debug` installs where gdb looks for it (LIBDIR/.debug/, found through the
+#   .gnu_debuglink section).
+# - libwebsockets.a: the staticlib linked into one relocatable object (ld -r) in which only
+#   the lws API (the .so's exports) stays global: the Rust runtime inside cannot clash with
+#   another Rust static library in the same program.  Debug info and the LLVM bitcode the
+#   Rust objects carry for LTO are removed; a C linker has no use for them.
+dist: lib
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	$(OBJCOPY) --only-keep-debug $(LIBDIR)/libwebsockets.so $(DIST)/libwebsockets.so.$(SOVERSION).debug
+	$(OBJCOPY) --strip-unneeded --remove-section=.comment \
+	  --add-gnu-debuglink=$(DIST)/libwebsockets.so.$(SOVERSION).debug \
+	  $(LIBDIR)/libwebsockets.so $(DIST)/libwebsockets.so.$(SOVERSION)
+	readelf --dyn-syms -W $(DIST)/libwebsockets.so.$(SOVERSION) | \
+	  awk '$$5 == "GLOBAL" && $$7 != "UND" { sub(/@.*/, "", $$8); print $$8 }' > $(DIST)/exports.txt
+	$(LD) -r --whole-archive $(LIBDIR)/libwebsockets.a -o $(DIST)/websockets.o
+	$(OBJCOPY) --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd \
+	  --keep-global-symbols=$(DIST)/exports.txt $(DIST)/websockets.o
+	$(OBJCOPY) --strip-unneeded $(DIST)/websockets.o
+	rm -f $(DIST)/libwebsockets.a && ar rcs $(DIST)/libwebsockets.a $(DIST)/websockets.o
+
+# The generated files (lws_config.h, the libwebsockets/ sub-headers, the .pc files, the
+# CMake package) come from tools/install_files.py, for the paths being installed to.
+install: dist
+	$(PYTHON) tools/install_files.py --out $(DIST)/files --prefix $(PREFIX) \
+	  --libdir $(INSTALL_LIBDIR) --includedir $(INSTALL_INCLUDEDIR) \
+	  --version $(VERSION) --soversion $(SOVERSION)
+	install -d $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig $(DESTDIR)$(INSTALL_CMAKEDIR) \
+	  $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_DOCDIR)
+	install -m 755 $(DIST)/libwebsockets.so.$(SOVERSION) $(DESTDIR)$(INSTALL_LIBDIR)/
+	ln -sf libwebsockets.so.$(SOVERSION) $(DESTDIR)$(INSTALL_LIBDIR)/libwebsockets.so
+	install -m 644 $(DIST)/libwebsockets.a $(DESTDIR)$(INSTALL_LIBDIR)/
+	install -m 644 include/libwebsockets.h $(DIST)/files/include/lws_config.h \
+	  $(DESTDIR)$(INSTALL_INCLUDEDIR)/
+	install -m 644 $(DIST)/files/include/libwebsockets/*.h $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets/
+	install -m 644 $(DIST)/files/pkgconfig/*.pc $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/
+	install -m 644 $(DIST)/files/cmake/*.cmake $(DESTDIR)$(INSTALL_CMAKEDIR)/
+	install -m 644 README.md MATRIX.md $(DESTDIR)$(INSTALL_DOCDIR)/
+
+install-debug: dist
+	install -d $(DESTDIR)$(INSTALL_LIBDIR)/.debug
+	install -m 644 $(DIST)/libwebsockets.so.$(SOVERSION).debug $(DESTDIR)$(INSTALL_LIBDIR)/.debug/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libwebsockets.so* $(DESTDIR)$(PREFIX)/lib/libwebsockets.a \
-	  $(DESTDIR)$(PREFIX)/include/libwebsockets.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/libwebsockets.pc
+	rm -f $(DESTDIR)$(INSTALL_LIBDIR)/libwebsockets.so $(DESTDIR)$(INSTALL_LIBDIR)/libwebsockets.so.$(SOVERSION) \
+	  $(DESTDIR)$(INSTALL_LIBDIR)/libwebsockets.a \
+	  $(DESTDIR)$(INSTALL_LIBDIR)/.debug/libwebsockets.so.$(SOVERSION).debug \
+	  $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets.h $(DESTDIR)$(INSTALL_INCLUDEDIR)/lws_config.h \
+	  $(addprefix $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets/,$(shell cat abi/lws-4.3-subheaders.txt)) \
+	  $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/libwebsockets.pc \
+	  $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/libwebsockets_static.pc \
+	  $(addprefix $(DESTDIR)$(INSTALL_CMAKEDIR)/,libwebsockets-config.cmake \
+	    libwebsockets-config-version.cmake LibwebsocketsTargets.cmake LwsCheckRequirements.cmake) \
+	  $(DESTDIR)$(INSTALL_DOCDIR)/README.md $(DESTDIR)$(INSTALL_DOCDIR)/MATRIX.md
+	-rmdir $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_CMAKEDIR) \
+	  $(DESTDIR)$(INSTALL_DOCDIR) $(DESTDIR)$(INSTALL_LIBDIR)/.debug 2>/dev/null || true
+
+# Debian packages libwebsockets-rs$(SOVERSION) (the .so) and libwebsockets-rs-dev (the
+# rest), which take the place of Debian's libwebsockets-dev; see tools/make_deb.py.
+DEB_OUT ?= $(BUILD)/deb
+deb: lib
+	$(PYTHON) tools/make_deb.py --version $(VERSION) --soversion $(SOVERSION) --out $(DEB_OUT)
 
 unit:
 	$(CARGO) test --release --lib

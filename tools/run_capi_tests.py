@@ -18,15 +18,19 @@ Built-in checks, reported like tests:
            C++, and included twice
   exports  every symbol libwebsockets.so exports is an lws 4.3 function; SONAME
   matrix   MATRIX.md agrees with abi/lws-4.3-symbols.tsv and the library (tools/check_matrix.py)
-  install  `make install` into a temporary prefix; a program built with pkg-config, and
-           one linked statically, run
+  install  `make install` into a temporary prefix: lws 4.3's layout, programs built with
+           pkg-config (shared and --static) and with CMake (find_package,
+           require_lws_config) load ours, not the system's lws; `make uninstall`
+           (tools/install_check.py)
+  deb      `make deb`; the packages replace a stand-in libwebsockets-dev in a throwaway
+           dpkg root, programs build against it; apt-get -s swaps the system's lws for ours
 
 Environment:
   CC, CXX         compilers (cc, g++)
   LWS_INCLUDE     directory holding libwebsockets.h (include/)
   LWS_LIBDIR      directory holding libwebsockets.so (target/release); setting either runs
                   the tests against another libwebsockets (a differential run): exports,
-                  matrix and install, which are about this project's build, are skipped
+                  matrix, install and deb, which are about this project's build, are skipped
   LWS_BUILD       build directory (build/)
                   (tests get LWS_HEADER_VERSION, MAJOR.MINOR of the header they are built
                   against, so drivers check 4.3-only behaviour against 4.3 only)
@@ -36,6 +40,8 @@ Environment:
                   file (tools/run_differential.py reads it)
 """
 import difflib, glob, json, os, shlex, shutil, signal, subprocess, sys, tempfile, time
+
+import install_check
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "capi-tests")
@@ -55,7 +61,7 @@ VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
 WRAP = VALGRIND if os.environ.get("VALGRIND") not in (None, "", "0") else []
 CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE]
 LIBS = ["-L" + LIBDIR, "-lwebsockets", "-lpthread"]
-BUILTINS = ["abi", "exports", "matrix", "install"]
+BUILTINS = ["abi", "exports", "matrix", "install", "deb"]
 KNOWN_ISSUES = os.path.join(TESTS, "known-issues.txt")
 
 
@@ -366,81 +372,16 @@ def check_matrix():
     return res
 
 
-INSTALL_PROG = r"""#include <libwebsockets.h>
-int main(void)
-{
-	char buf[32];
-	int n = lws_snprintf(buf, sizeof(buf), "lws %d.%d", LWS_LIBRARY_VERSION_MAJOR,
-			     LWS_LIBRARY_VERSION_MINOR);
-	printf("%s (%d)\n", buf, n);
-	return n == 7 ? 0 : 1;
-}
-"""
-
-
 def check_install():
     res = Result("install")
-    if not shutil.which("pkg-config"):
-        return res.fail("pkg-config not found: install it (apt-get install pkg-config); "
-                        ".ci/run does")
-    make = os.environ.get("MAKE") or "make"
-    tmp = tempfile.mkdtemp(prefix="install-", dir=BUILD)
-    try:
-        env = dict(os.environ)
-        env.pop("MAKEFLAGS", None)
-        env.pop("MFLAGS", None)
-        env.pop("MAKELEVEL", None)
-        rc, o, e, _ = run([make, "-s", "-C", ROOT, "install", "PREFIX=" + tmp], timeout=900, env=env)
-        if rc != 0:
-            return res.fail("make install failed:\n" + tail(text(o + e)))
-        pc = os.path.join(tmp, "lib", "pkgconfig")
-        env = dict(os.environ, PKG_CONFIG_PATH=pc)
-        env.pop("PKG_CONFIG_LIBDIR", None)
-        p = subprocess.run(["pkg-config", "--cflags", "--libs", "libwebsockets"],
-                           capture_output=True, text=True, env=env)
-        if p.returncode != 0:
-            return res.fail("pkg-config --cflags --libs libwebsockets failed:\n" + tail(p.stderr))
-        flags = shlex.split(p.stdout)
-        if not any(f == "-I" + tmp + "/include" for f in flags):
-            res.fail(f"pkg-config --cflags does not point at the prefix: {p.stdout.strip()}")
-        ver = subprocess.run(["pkg-config", "--modversion", "libwebsockets"],
-                             capture_output=True, text=True, env=env).stdout.strip()
-        src = os.path.join(tmp, "prog.c")
-        with open(src, "w") as f:
-            f.write(INSTALL_PROG)
-        lines = [f"pkg-config: libwebsockets {ver}: {p.stdout.strip()}"]
-        exe = os.path.join(tmp, "prog")
-        rc, o, e, _ = run(CC + ["-std=gnu11", "-Wall", "-Wextra", "-Werror", src, "-o", exe] + flags)
-        if rc != 0:
-            return res.fail("the pkg-config build failed:\n" + tail(text(o + e)))
-        rc, o, e, _ = run([exe], env=dict(os.environ, LD_LIBRARY_PATH=os.path.join(tmp, "lib")))
-        lines.append(f"shared: {text(o).strip()} exit {rc}")
-        if rc != 0:
-            res.fail(f"the pkg-config-built program failed (exit {rc}):\n" + tail(text(o + e)))
-        p = subprocess.run(["ldd", exe], capture_output=True, text=True,
-                           env=dict(os.environ, LD_LIBRARY_PATH=os.path.join(tmp, "lib")))
-        if shutil.which("ldd") and os.path.join(tmp, "lib", "libwebsockets.so.19") not in p.stdout:
-            res.fail("the program does not load the installed libwebsockets.so.19:\n" + tail(p.stdout))
-        exe_s = os.path.join(tmp, "prog-static")
-        cmd = CC + ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + os.path.join(tmp, "include"),
-                    src, "-o", exe_s, "-L" + os.path.join(tmp, "lib"), "-l:libwebsockets.a",
-                    "-lpthread", "-ldl", "-lm"]
-        rc, o, e, _ = run(cmd)
-        if rc != 0:
-            return res.fail("the static link failed:\n    " + shlex.join(cmd) + "\n" + tail(text(o + e)))
-        env = dict(os.environ)
-        env.pop("LD_LIBRARY_PATH", None)
-        rc, o, e, _ = run([exe_s], env=env)
-        lines.append(f"static: {text(o).strip()} exit {rc}")
-        if rc != 0:
-            res.fail(f"the statically linked program failed (exit {rc}):\n" + tail(text(o + e)))
-        d = subprocess.run(["readelf", "-d", exe_s], capture_output=True, text=True).stdout
-        if "libwebsockets" in d:
-            res.fail("the static program still needs a shared libwebsockets")
-        res.transcript = lines
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return res
+    res.transcript, err = install_check.check_install(CC, BUILD)
+    return res.fail(err) if err else res
+
+
+def check_deb():
+    res = Result("deb")
+    res.transcript, err = install_check.check_deb(CC, BUILD)
+    return res.fail(err) if err else res
 
 
 # ---- main --------------------------------------------------------------------------
@@ -505,7 +446,7 @@ def main(argv):
                 skipped += 1
                 continue
             res = {"abi": check_abi, "exports": check_exports, "matrix": check_matrix,
-                   "install": check_install}[name]()
+                   "install": check_install, "deb": check_deb}[name]()
             apply_known_issues(res)
             report(res, verbose_ok=True)
         elif name.startswith("example-build/"):
