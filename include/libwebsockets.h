@@ -904,6 +904,8 @@ enum lws_dir_obj_type_t {
         LDOT_CHAR = 6,
 };
 
+struct lws_buflist;
+
 struct lws_log_cx;
 
 struct lws_plat_file_ops;
@@ -1211,6 +1213,28 @@ typedef int lws_filefd_type;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+int lws_buflist_append_segment(struct lws_buflist **head, const uint8_t *buf, size_t len);
+
+size_t lws_buflist_next_segment_len(struct lws_buflist **head, uint8_t **buf);
+
+size_t lws_buflist_use_segment(struct lws_buflist **head, size_t len);
+
+size_t lws_buflist_total_len(struct lws_buflist **head);
+
+void lws_buflist_destroy_all_segments(struct lws_buflist **head);
+
+int lws_buflist_linear_copy(struct lws_buflist **head, size_t ofs, uint8_t *buf, size_t len);
+
+int lws_buflist_linear_use(struct lws_buflist **head, uint8_t *buf, size_t len);
+
+int lws_buflist_fragment_use(struct lws_buflist **head,
+                             uint8_t *buf,
+                             size_t len,
+                             char *frag_first,
+                             char *frag_fin);
+
+void lws_buflist_describe(struct lws_buflist **head, void *id, const char *reason);
 
 struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
 
@@ -2061,15 +2085,6 @@ int lws_plat_write_file(const char *, void *, size_t);
 int lws_plat_read_file(const char *, void *, size_t);
 int lws_plat_recommended_rsa_bits(void);
 struct lws_buflist;
-int lws_buflist_append_segment(struct lws_buflist **, const uint8_t *, size_t);
-size_t lws_buflist_next_segment_len(struct lws_buflist **, uint8_t **);
-size_t lws_buflist_use_segment(struct lws_buflist **, size_t);
-size_t lws_buflist_total_len(struct lws_buflist **);
-int lws_buflist_linear_copy(struct lws_buflist **, size_t, uint8_t *, size_t);
-int lws_buflist_linear_use(struct lws_buflist **, uint8_t *, size_t);
-int lws_buflist_fragment_use(struct lws_buflist **, uint8_t *, size_t, char *, char *);
-void lws_buflist_destroy_all_segments(struct lws_buflist **);
-void lws_buflist_describe(struct lws_buflist **, void *, const char *);
 const char *lws_nstrstr(const char *, size_t, const char *, size_t);
 int lws_daemonize(const char *);
 int lws_wsi_tsi(struct lws *);

@@ -9,6 +9,8 @@
 /// cbindgen:ignore
 pub mod log;
 pub mod abi;
+/// cbindgen:ignore
+pub mod buflist;
 pub mod capi;
 pub mod engine;
 /// cbindgen:ignore

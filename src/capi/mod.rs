@@ -57,6 +57,7 @@ pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
     }
 }
 
+pub mod buflist;
 pub mod client;
 pub mod context;
 pub mod dll2;
