@@ -595,6 +595,16 @@ enum lws_extension_callback_reasons {
         LWS_EXT_CB_NAMED_OPTION_SET = 26,
 };
 
+enum lws_dir_obj_type_t {
+        LDOT_UNKNOWN = 0,
+        LDOT_FILE = 1,
+        LDOT_DIR = 2,
+        LDOT_LINK = 3,
+        LDOT_FIFO = 4,
+        LDOTT_SOCKET = 5,
+        LDOT_CHAR = 6,
+};
+
 enum lws_spa_fileupload_states {
         LWS_UFS_CONTENT = 0,
         LWS_UFS_FINAL_CONTENT = 1,
@@ -894,21 +904,9 @@ enum lws_ext_options_types {
         EXTARG_DEC = 1,
 };
 
-enum lws_dir_obj_type_t {
-        LDOT_UNKNOWN = 0,
-        LDOT_FILE = 1,
-        LDOT_DIR = 2,
-        LDOT_LINK = 3,
-        LDOT_FIFO = 4,
-        LDOTT_SOCKET = 5,
-        LDOT_CHAR = 6,
-};
-
 struct lws_buflist;
 
 struct lws_log_cx;
-
-struct lws_plat_file_ops;
 
 struct lws_plugin_evlib;
 
@@ -1027,6 +1025,44 @@ struct lws_protocol_vhost_options {
         const struct lws_protocol_vhost_options *options;
         const char *name;
         const char *value;
+};
+
+typedef int lws_filefd_type;
+
+typedef unsigned long long lws_filepos_t;
+
+typedef uint32_t lws_fop_flags_t;
+
+struct lws_fop_fd {
+        lws_filefd_type fd;
+        const struct lws_plat_file_ops *fops;
+        void *filesystem_priv;
+        lws_filepos_t pos;
+        lws_filepos_t len;
+        lws_fop_flags_t flags;
+        uint32_t mod_time;
+};
+
+typedef struct lws_fop_fd *lws_fop_fd_t;
+
+typedef long long lws_fileofs_t;
+
+struct lws_fops_index {
+        const char *sig;
+        uint8_t len;
+};
+
+struct lws_plat_file_ops {
+        lws_fop_fd_t (*open)(const struct lws_plat_file_ops *fops,
+                             const char *filename,
+                             const char *vpath,
+                             lws_fop_flags_t *flags);
+        int (*close)(lws_fop_fd_t *fop_fd);
+        lws_fileofs_t (*seek_cur)(lws_fop_fd_t fop_fd, lws_fileofs_t offset_from_cur_pos);
+        int (*read)(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len);
+        int (*write)(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len);
+        struct lws_fops_index fi[3];
+        const struct lws_plat_file_ops *next;
 };
 
 typedef int cap_value_t;
@@ -1149,9 +1185,14 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
-typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
+struct lws_dir_entry {
+        const char *name;
+        enum lws_dir_obj_type_t type;
+};
 
-typedef unsigned long long lws_filepos_t;
+typedef int (*DirCb)(const char *dirpath, void *user, struct lws_dir_entry *lde);
+
+typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
@@ -1181,8 +1222,6 @@ struct lws_spa_create_info {
 
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
-typedef long long lws_fileofs_t;
-
 typedef struct lws_dll2 lws_dll2_t;
 
 typedef struct lws_dll2_owner lws_dll2_owner_t;
@@ -1208,8 +1247,6 @@ struct lws_process_html_args {
         int chunked;
 };
 
-typedef int lws_filefd_type;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1233,8 +1270,6 @@ int lws_buflist_fragment_use(struct lws_buflist **head,
                              size_t len,
                              char *frag_first,
                              char *frag_fin);
-
-void lws_buflist_describe(struct lws_buflist **head, void *id, const char *reason);
 
 struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
 
@@ -1308,6 +1343,12 @@ void *lws_get_opaque_user_data(const struct lws *wsi);
 void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
+
+int lws_dir(const char *dirpath, void *user, DirCb cb);
+
+int lws_dir_rm_rf_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
+
+int lws_dir_glob_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
 int lws_dll2_is_detached(const struct lws_dll2 *d);
 
@@ -1604,6 +1645,41 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
 
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+struct lws_plat_file_ops *lws_get_fops(struct lws_context *context);
+
+lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *fops,
+                                 const char *filename,
+                                 const char *vpath,
+                                 lws_fop_flags_t *flags);
+
+int _lws_plat_file_close(lws_fop_fd_t *fop_fd);
+
+lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
+
+int _lws_plat_file_read(lws_fop_fd_t fop_fd,
+                        lws_filepos_t *amount,
+                        uint8_t *buf,
+                        lws_filepos_t len);
+
+int _lws_plat_file_write(lws_fop_fd_t fop_fd,
+                         lws_filepos_t *amount,
+                         uint8_t *buf,
+                         lws_filepos_t len);
+
+lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *fops,
+                               const char *vfs_path,
+                               lws_fop_flags_t *flags);
+
+lws_filepos_t lws_vfs_tell(lws_fop_fd_t fop_fd);
+
+lws_filepos_t lws_vfs_get_length(lws_fop_fd_t fop_fd);
+
+uint32_t lws_vfs_get_mod_time(lws_fop_fd_t fop_fd);
+
+lws_fileofs_t lws_vfs_file_seek_set(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
+
+lws_fileofs_t lws_vfs_file_seek_end(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
+
 int lws_write(struct lws *wsi, uint8_t *buf, size_t len, enum lws_write_protocol wp);
 
 int lws_send_pipe_choked(struct lws *wsi);
@@ -1844,7 +1920,6 @@ void lws_log_prepend_wsi(struct lws_log_cx *, void *, char **, char *);
 void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
 void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const void *, size_t);
 void lwsl_refcount_cx(lws_log_cx_t *, int);
-typedef uint32_t lws_fop_flags_t;
 struct lws_context;
 typedef struct lws_map lws_map_t;
 struct lws_map_item;
@@ -2024,7 +2099,6 @@ typedef struct lws_plugin_evlib lws_plugin_evlib_t;
 typedef int (*each_plugin_cb_t)(struct lws_plugin *, void *);
 int lws_plugins_init(struct lws_plugin **, const char *const *, const char *, const char *, each_plugin_cb_t, void *);
 int lws_plugins_destroy(struct lws_plugin **, each_plugin_cb_t, void *);
-struct lws_plat_file_ops;
 struct lws_ss_policy;
 struct lws_ss_plugin;
 struct lws_metric_policy;
@@ -2085,6 +2159,7 @@ int lws_plat_write_file(const char *, void *, size_t);
 int lws_plat_read_file(const char *, void *, size_t);
 int lws_plat_recommended_rsa_bits(void);
 struct lws_buflist;
+void lws_buflist_describe(struct lws_buflist **, void *, const char *);
 const char *lws_nstrstr(const char *, size_t, const char *, size_t);
 int lws_daemonize(const char *);
 int lws_wsi_tsi(struct lws *);
@@ -2100,14 +2175,10 @@ struct lws *lws_get_network_wsi(struct lws *);
 void lws_set_allocator(void *(*)(void *, size_t, const char *));
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
 enum { LDOT_BLOCK = 7 };
-struct lws_dir_entry { const char *name; lws_dir_obj_type_t type; };
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
-int lws_dir(const char *, void *, lws_dir_callback_function *);
-int lws_dir_rm_rf_cb(const char *, void *, struct lws_dir_entry *);
 typedef int (*lws_dir_glob_cb_t)(void *, const char *);
 struct lws_dir_glob { const char *filter; lws_dir_glob_cb_t cb; void *user; };
 typedef struct lws_dir_glob lws_dir_glob_t;
-int lws_dir_glob_cb(const char *, void *, struct lws_dir_entry *);
 size_t lws_get_allocated_heap(void);
 int lws_get_tsi(struct lws *);
 int lws_is_ssl(struct lws *);
@@ -2171,24 +2242,8 @@ int lws_tls_cert_updated(struct lws_context *, const char *, const char *, const
 enum lws_enum_stdinouterr { LWS_STDIN = 0, LWS_STDOUT = 1, LWS_STDERR = 2 };
 enum lws_cgi_hdr_state { LCHS_HEADER = 0, LCHS_CR1 = 1, LCHS_LF1 = 2, LCHS_CR2 = 3, LCHS_LF2 = 4, LHCS_RESPONSE = 5, LHCS_DUMP_HEADERS = 6, LHCS_PAYLOAD = 7, LCHS_SINGLE_0A = 8 };
 struct lws_cgi_args { struct lws **stdwsi; enum lws_enum_stdinouterr ch; unsigned char *data; enum lws_cgi_hdr_state hdr_state; int len; };
-struct lws_fop_fd { lws_filefd_type fd; const struct lws_plat_file_ops *fops; void *filesystem_priv; lws_filepos_t pos; lws_filepos_t len; lws_fop_flags_t flags; uint32_t mod_time; };
-typedef struct lws_fop_fd *lws_fop_fd_t;
-struct lws_fops_index { const char *sig; uint8_t len; };
-struct lws_plat_file_ops { lws_fop_fd_t (*open)(const struct lws_plat_file_ops *, const char *, const char *, lws_fop_flags_t *); int (*close)(lws_fop_fd_t *); lws_fileofs_t (*seek_cur)(lws_fop_fd_t, lws_fileofs_t); int (*read)(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t); int (*write)(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t); struct lws_fops_index fi[3]; const struct lws_plat_file_ops *next; };
-struct lws_plat_file_ops *lws_get_fops(struct lws_context *);
 void lws_set_fops(struct lws_context *, const struct lws_plat_file_ops *);
-lws_filepos_t lws_vfs_tell(lws_fop_fd_t);
-lws_filepos_t lws_vfs_get_length(lws_fop_fd_t);
-uint32_t lws_vfs_get_mod_time(lws_fop_fd_t);
-lws_fileofs_t lws_vfs_file_seek_set(lws_fop_fd_t, lws_fileofs_t);
-lws_fileofs_t lws_vfs_file_seek_end(lws_fop_fd_t, lws_fileofs_t);
 extern struct lws_plat_file_ops fops_zip;
-lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *, const char *, lws_fop_flags_t *);
-lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *, const char *, const char *, lws_fop_flags_t *);
-int _lws_plat_file_close(lws_fop_fd_t *);
-lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t, lws_fileofs_t);
-int _lws_plat_file_read(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t);
-int _lws_plat_file_write(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t);
 int lws_alloc_vfs_file(struct lws_context *, const char *, uint8_t **, lws_filepos_t *);
 enum lws_gencrypto_kty { LWS_GENCRYPTO_KTY_UNKNOWN = 0, LWS_GENCRYPTO_KTY_OCT = 1, LWS_GENCRYPTO_KTY_RSA = 2, LWS_GENCRYPTO_KTY_EC = 3 };
 enum lws_gencrypto_oct_tok { LWS_GENCRYPTO_OCT_KEYEL_K = 0, LWS_GENCRYPTO_OCT_KEYEL_COUNT = 1 };

@@ -148,13 +148,6 @@ pub fn fragment_use(head: &mut Option<Box<Buflist>>, out: &mut [u8]) -> (usize, 
     (k, first, fin)
 }
 
-/// Each segment's used and total length, first to last (for the debug description).
-pub fn describe(head: &Option<Box<Buflist>>) -> Vec<(usize, usize)> {
-    head.as_ref().map_or_else(Vec::new, |b| {
-        b.segs.iter().map(|s| (s.pos, s.len)).collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,8 @@ pub mod abi;
 /// cbindgen:ignore
 pub mod buflist;
 pub mod capi;
+/// cbindgen:ignore
+pub mod dir;
 pub mod engine;
 /// cbindgen:ignore
 pub mod http;

@@ -2,7 +2,7 @@
 //! `struct lws_buflist *head` (NULL when empty).  The logic is in `crate::buflist`.
 #![allow(non_camel_case_types)]
 use crate::buflist::{self, Buflist};
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_char, c_int};
 use core::ptr;
 
 /// Opaque to C: a program's `struct lws_buflist *` points at a `Buflist`.
@@ -188,36 +188,5 @@ pub unsafe extern "C" fn lws_buflist_fragment_use(
             }
         }
         n as c_int
-    })
-}
-
-/// Logs (notice) each segment's used and total length, tagged with `id` and `reason`.
-#[no_mangle]
-pub unsafe extern "C" fn lws_buflist_describe(
-    head: *mut *mut lws_buflist,
-    id: *mut c_void,
-    reason: *const c_char,
-) {
-    ffi!("lws_buflist_describe", (), {
-        need!("lws_buflist_describe", head);
-        // SAFETY: NULL or a C string, per the caller.
-        let reason = unsafe { super::cstr(reason) }.unwrap_or_default();
-        let reason = String::from_utf8_lossy(reason);
-        // SAFETY: head is a valid list head, per the caller.
-        let segs = buflist::describe(unsafe { self::head(head) });
-        if segs.is_empty() {
-            lwsl_notice!("{:p}: {}: buflist empty", id, reason);
-        }
-        for (n, (pos, len)) in segs.iter().enumerate() {
-            lwsl_notice!(
-                "{:p}: {}: {}: {} / {} ({} left)",
-                id,
-                reason,
-                n,
-                pos,
-                len,
-                len - pos
-            );
-        }
     })
 }
