@@ -1202,6 +1202,8 @@ typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
 
 typedef unsigned char *lwsac_cached_file_t;
 
+typedef int lws_sockfd_type;
+
 typedef int (*lws_spa_fileupload_cb)(void *data,
                                      const char *name,
                                      const char *filename,
@@ -1230,8 +1232,6 @@ struct lws_tokens {
         unsigned char *token;
         int len;
 };
-
-typedef int lws_sockfd_type;
 
 struct lws_pollargs {
         lws_sockfd_type fd;
@@ -1569,6 +1569,14 @@ const char *lws_json_simple_find(const char *buf, size_t len, const char *name, 
 int lws_json_simple_strcmp(const char *buf, size_t len, const char *name, const char *comp);
 
 int lws_get_count_threads(struct lws_context *context);
+
+void *lws_vhost_user(struct lws_vhost *vhost);
+
+const struct lws_protocols *lws_protocol_get(struct lws *wsi);
+
+const char *lws_get_peer_simple_fd(lws_sockfd_type fd, char *name, size_t namelen);
+
+const char *lws_urlencode(char *escaped, const char *string, int len);
 
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,
@@ -2018,7 +2026,6 @@ typedef struct lws_route lws_route_t;
 typedef lws_route_t lws_dns_sort_t;
 const char *lws_canonical_hostname(struct lws_context *);
 void lws_get_peer_addresses(struct lws *, lws_sockfd_type, char *, int, char *, int);
-const char *lws_get_peer_simple_fd(lws_sockfd_type, char *, size_t);
 int lws_interface_to_sa(int, const char *, struct sockaddr_in *, size_t);
 typedef uint64_t u_mt_t;
 enum { LWSMTFL_REPORT_OUTLIERS = 1, LWSMTFL_REPORT_OOB = 2, LWSMTFL_REPORT_INACTIVITY_AT_PERIODIC = 4, LWSMTFL_REPORT_MEAN = 8, LWSMTFL_REPORT_ONLY_GO = 16, LWSMTFL_REPORT_DUTY_WALLCLOCK_US = 32, LWSMTFL_REPORT_HIST = 64 };
@@ -2084,7 +2091,6 @@ struct lws_ext_option_arg { const char *option_name; int option_index; const cha
 int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
 int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
 int lws_extension_callback_pm_deflate(struct lws_context *, const struct lws_extension *, struct lws *, enum lws_extension_callback_reasons, void *, void *, size_t);
-const struct lws_protocols *lws_protocol_get(struct lws *);
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
 void *lws_adjust_protocol_psds(struct lws *, size_t);
 int lws_finalize_startup(struct lws_context *);
@@ -2114,7 +2120,6 @@ int lwsws_get_config_vhosts(struct lws_context *, struct lws_context_creation_in
 const char *lws_get_vhost_iface(struct lws_vhost *);
 int lws_json_dump_vhost(const struct lws_vhost *, char *, int);
 int lws_json_dump_context(const struct lws_context *, char *, int, int);
-void *lws_vhost_user(struct lws_vhost *);
 const char *lws_vh_tag(struct lws_vhost *);
 typedef uint32_t lws_conmon_interval_us_t;
 enum lws_conmon_pcol { LWSCONMON_PCOL_NONE = 0, LWSCONMON_PCOL_HTTP = 1 };
@@ -2138,7 +2143,6 @@ struct lws_process_html_state { char *start; char swallow[16]; int pos; void *da
 int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_html_state *);
 typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
-const char *lws_urlencode(char *, const char *, int);
 int lws_urldecode(char *, const char *, int);
 int lws_http_date_render_from_unix(char *, size_t, const time_t *);
 int lws_http_date_parse_unix(const char *, size_t, time_t *);

@@ -66,6 +66,7 @@ pub mod http;
 pub mod logs;
 pub mod lwsac;
 pub mod misc;
+pub mod misc3;
 pub mod ring;
 pub mod sa46;
 pub mod service;
