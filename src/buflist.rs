@@ -28,13 +28,12 @@ pub struct Buflist {
     segs: VecDeque<Seg>,
 }
 
-/// Appends a copy of `data` (not empty) at the tail.  Ok(true) when it is the first
-/// segment, Err(()) when memory ran out.
-pub fn append(head: &mut Option<Box<Buflist>>, data: &[u8]) -> Result<bool, ()> {
+/// Appends a copy of `data` (not empty) at the tail.  Some(true) when it is the first
+/// segment, None when memory ran out.
+pub fn append(head: &mut Option<Box<Buflist>>, data: &[u8]) -> Option<bool> {
     debug_assert!(!data.is_empty());
     let mut mem = Vec::new();
-    mem.try_reserve_exact(PRE + data.len() + 1)
-        .map_err(|_| ())?;
+    mem.try_reserve_exact(PRE + data.len() + 1).ok()?;
     mem.resize(PRE, 0);
     mem.extend_from_slice(data);
     mem.push(0);
@@ -45,16 +44,16 @@ pub fn append(head: &mut Option<Box<Buflist>>, data: &[u8]) -> Result<bool, ()> 
     };
     match head {
         Some(b) => {
-            b.segs.try_reserve(1).map_err(|_| ())?;
+            b.segs.try_reserve(1).ok()?;
             b.segs.push_back(seg);
-            Ok(false)
+            Some(false)
         }
         None => {
             let mut segs = VecDeque::new();
-            segs.try_reserve(1).map_err(|_| ())?;
+            segs.try_reserve(1).ok()?;
             segs.push_back(seg);
             *head = Some(Box::new(Buflist { segs }));
-            Ok(true)
+            Some(true)
         }
     }
 }
@@ -163,8 +162,8 @@ mod tests {
     #[test]
     fn fifo_and_first_flag() {
         let mut h = None;
-        assert_eq!(append(&mut h, b"hello"), Ok(true));
-        assert_eq!(append(&mut h, b"world!"), Ok(false));
+        assert_eq!(append(&mut h, b"hello"), Some(true));
+        assert_eq!(append(&mut h, b"world!"), Some(false));
         assert_eq!(total_len(&h), 11);
         assert_eq!(rest(&mut h), b"hello");
         assert_eq!(use_segment(&mut h, 2), 3);
@@ -175,7 +174,7 @@ mod tests {
         assert_eq!(rest(&mut h), b"world!");
         assert_eq!(use_segment(&mut h, 99), 0);
         assert!(h.is_none());
-        assert_eq!(append(&mut h, b"x"), Ok(true));
+        assert_eq!(append(&mut h, b"x"), Some(true));
     }
 
     #[test]

@@ -41,8 +41,8 @@ pub unsafe extern "C" fn lws_buflist_append_segment(
         // SAFETY: head is a valid list head, buf has len readable bytes, per the caller.
         let (h, data) = unsafe { (self::head(head), core::slice::from_raw_parts(buf, len)) };
         match buflist::append(h, data) {
-            Ok(first) => first as c_int,
-            Err(()) => {
+            Some(first) => first as c_int,
+            None => {
                 lwsl_err!("lws_buflist_append_segment: OOM");
                 -1
             }
