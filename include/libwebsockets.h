@@ -592,6 +592,16 @@ enum lws_extension_callback_reasons {
         LWS_EXT_CB_NAMED_OPTION_SET = 26,
 };
 
+enum lws_dir_obj_type_t {
+        LDOT_UNKNOWN = 0,
+        LDOT_FILE = 1,
+        LDOT_DIR = 2,
+        LDOT_LINK = 3,
+        LDOT_FIFO = 4,
+        LDOTT_SOCKET = 5,
+        LDOT_CHAR = 6,
+};
+
 enum lws_spa_fileupload_states {
         LWS_UFS_CONTENT = 0,
         LWS_UFS_FINAL_CONTENT = 1,
@@ -891,19 +901,9 @@ enum lws_ext_options_types {
         EXTARG_DEC = 1,
 };
 
-enum lws_dir_obj_type_t {
-        LDOT_UNKNOWN = 0,
-        LDOT_FILE = 1,
-        LDOT_DIR = 2,
-        LDOT_LINK = 3,
-        LDOT_FIFO = 4,
-        LDOTT_SOCKET = 5,
-        LDOT_CHAR = 6,
-};
+struct lws_buflist;
 
 struct lws_log_cx;
-
-struct lws_plat_file_ops;
 
 struct lws_plugin_evlib;
 
@@ -1022,6 +1022,44 @@ struct lws_protocol_vhost_options {
         const struct lws_protocol_vhost_options *options;
         const char *name;
         const char *value;
+};
+
+typedef int lws_filefd_type;
+
+typedef unsigned long long lws_filepos_t;
+
+typedef uint32_t lws_fop_flags_t;
+
+struct lws_fop_fd {
+        lws_filefd_type fd;
+        const struct lws_plat_file_ops *fops;
+        void *filesystem_priv;
+        lws_filepos_t pos;
+        lws_filepos_t len;
+        lws_fop_flags_t flags;
+        uint32_t mod_time;
+};
+
+typedef struct lws_fop_fd *lws_fop_fd_t;
+
+typedef long long lws_fileofs_t;
+
+struct lws_fops_index {
+        const char *sig;
+        uint8_t len;
+};
+
+struct lws_plat_file_ops {
+        lws_fop_fd_t (*open)(const struct lws_plat_file_ops *fops,
+                             const char *filename,
+                             const char *vpath,
+                             lws_fop_flags_t *flags);
+        int (*close)(lws_fop_fd_t *fop_fd);
+        lws_fileofs_t (*seek_cur)(lws_fop_fd_t fop_fd, lws_fileofs_t offset_from_cur_pos);
+        int (*read)(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len);
+        int (*write)(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len);
+        struct lws_fops_index fi[3];
+        const struct lws_plat_file_ops *next;
 };
 
 typedef int cap_value_t;
@@ -1144,9 +1182,14 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
-typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
+struct lws_dir_entry {
+        const char *name;
+        enum lws_dir_obj_type_t type;
+};
 
-typedef unsigned long long lws_filepos_t;
+typedef int (*DirCb)(const char *dirpath, void *user, struct lws_dir_entry *lde);
+
+typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
@@ -1155,6 +1198,8 @@ typedef void *lws_list_ptr;
 typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
 
 typedef unsigned char *lwsac_cached_file_t;
+
+typedef int lws_sockfd_type;
 
 typedef int (*lws_spa_fileupload_cb)(void *data,
                                      const char *name,
@@ -1176,8 +1221,6 @@ struct lws_spa_create_info {
 
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
-typedef long long lws_fileofs_t;
-
 typedef struct lws_dll2 lws_dll2_t;
 
 typedef struct lws_dll2_owner lws_dll2_owner_t;
@@ -1186,8 +1229,6 @@ struct lws_tokens {
         unsigned char *token;
         int len;
 };
-
-typedef int lws_sockfd_type;
 
 struct lws_pollargs {
         lws_sockfd_type fd;
@@ -1203,11 +1244,29 @@ struct lws_process_html_args {
         int chunked;
 };
 
-typedef int lws_filefd_type;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+int lws_buflist_append_segment(struct lws_buflist **head, const uint8_t *buf, size_t len);
+
+size_t lws_buflist_next_segment_len(struct lws_buflist **head, uint8_t **buf);
+
+size_t lws_buflist_use_segment(struct lws_buflist **head, size_t len);
+
+size_t lws_buflist_total_len(struct lws_buflist **head);
+
+void lws_buflist_destroy_all_segments(struct lws_buflist **head);
+
+int lws_buflist_linear_copy(struct lws_buflist **head, size_t ofs, uint8_t *buf, size_t len);
+
+int lws_buflist_linear_use(struct lws_buflist **head, uint8_t *buf, size_t len);
+
+int lws_buflist_fragment_use(struct lws_buflist **head,
+                             uint8_t *buf,
+                             size_t len,
+                             char *frag_first,
+                             char *frag_fin);
 
 struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
 
@@ -1281,6 +1340,12 @@ void *lws_get_opaque_user_data(const struct lws *wsi);
 void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
+
+int lws_dir(const char *dirpath, void *user, DirCb cb);
+
+int lws_dir_rm_rf_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
+
+int lws_dir_glob_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
 int lws_dll2_is_detached(const struct lws_dll2 *d);
 
@@ -1502,6 +1567,14 @@ int lws_json_simple_strcmp(const char *buf, size_t len, const char *name, const 
 
 int lws_get_count_threads(struct lws_context *context);
 
+void *lws_vhost_user(struct lws_vhost *vhost);
+
+const struct lws_protocols *lws_protocol_get(struct lws *wsi);
+
+const char *lws_get_peer_simple_fd(lws_sockfd_type fd, char *name, size_t namelen);
+
+const char *lws_urlencode(char *escaped, const char *string, int len);
+
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,
                                  void (*destroy_element)(void *element));
@@ -1576,6 +1649,41 @@ void lws_sul_cancel(lws_sorted_usec_list_t *sul);
 void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
 
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
+
+struct lws_plat_file_ops *lws_get_fops(struct lws_context *context);
+
+lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *fops,
+                                 const char *filename,
+                                 const char *vpath,
+                                 lws_fop_flags_t *flags);
+
+int _lws_plat_file_close(lws_fop_fd_t *fop_fd);
+
+lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
+
+int _lws_plat_file_read(lws_fop_fd_t fop_fd,
+                        lws_filepos_t *amount,
+                        uint8_t *buf,
+                        lws_filepos_t len);
+
+int _lws_plat_file_write(lws_fop_fd_t fop_fd,
+                         lws_filepos_t *amount,
+                         uint8_t *buf,
+                         lws_filepos_t len);
+
+lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *fops,
+                               const char *vfs_path,
+                               lws_fop_flags_t *flags);
+
+lws_filepos_t lws_vfs_tell(lws_fop_fd_t fop_fd);
+
+lws_filepos_t lws_vfs_get_length(lws_fop_fd_t fop_fd);
+
+uint32_t lws_vfs_get_mod_time(lws_fop_fd_t fop_fd);
+
+lws_fileofs_t lws_vfs_file_seek_set(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
+
+lws_fileofs_t lws_vfs_file_seek_end(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
 
 int lws_write(struct lws *wsi, uint8_t *buf, size_t len, enum lws_write_protocol wp);
 
@@ -1817,7 +1925,6 @@ void lws_log_prepend_wsi(struct lws_log_cx *, void *, char **, char *);
 void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
 void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const void *, size_t);
 void lwsl_refcount_cx(lws_log_cx_t *, int);
-typedef uint32_t lws_fop_flags_t;
 struct lws_context;
 typedef struct lws_map lws_map_t;
 struct lws_map_item;
@@ -1916,7 +2023,6 @@ typedef struct lws_route lws_route_t;
 typedef lws_route_t lws_dns_sort_t;
 const char *lws_canonical_hostname(struct lws_context *);
 void lws_get_peer_addresses(struct lws *, lws_sockfd_type, char *, int, char *, int);
-const char *lws_get_peer_simple_fd(lws_sockfd_type, char *, size_t);
 int lws_interface_to_sa(int, const char *, struct sockaddr_in *, size_t);
 typedef uint64_t u_mt_t;
 enum { LWSMTFL_REPORT_OUTLIERS = 1, LWSMTFL_REPORT_OOB = 2, LWSMTFL_REPORT_INACTIVITY_AT_PERIODIC = 4, LWSMTFL_REPORT_MEAN = 8, LWSMTFL_REPORT_ONLY_GO = 16, LWSMTFL_REPORT_DUTY_WALLCLOCK_US = 32, LWSMTFL_REPORT_HIST = 64 };
@@ -1982,7 +2088,6 @@ struct lws_ext_option_arg { const char *option_name; int option_index; const cha
 int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
 int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
 int lws_extension_callback_pm_deflate(struct lws_context *, const struct lws_extension *, struct lws *, enum lws_extension_callback_reasons, void *, void *, size_t);
-const struct lws_protocols *lws_protocol_get(struct lws *);
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
 void *lws_adjust_protocol_psds(struct lws *, size_t);
 int lws_finalize_startup(struct lws_context *);
@@ -1997,7 +2102,6 @@ typedef struct lws_plugin_evlib lws_plugin_evlib_t;
 typedef int (*each_plugin_cb_t)(struct lws_plugin *, void *);
 int lws_plugins_init(struct lws_plugin **, const char *const *, const char *, const char *, each_plugin_cb_t, void *);
 int lws_plugins_destroy(struct lws_plugin **, each_plugin_cb_t, void *);
-struct lws_plat_file_ops;
 struct lws_ss_policy;
 struct lws_ss_plugin;
 struct lws_metric_policy;
@@ -2013,7 +2117,6 @@ int lwsws_get_config_vhosts(struct lws_context *, struct lws_context_creation_in
 const char *lws_get_vhost_iface(struct lws_vhost *);
 int lws_json_dump_vhost(const struct lws_vhost *, char *, int);
 int lws_json_dump_context(const struct lws_context *, char *, int, int);
-void *lws_vhost_user(struct lws_vhost *);
 const char *lws_vh_tag(struct lws_vhost *);
 typedef uint32_t lws_conmon_interval_us_t;
 enum lws_conmon_pcol { LWSCONMON_PCOL_NONE = 0, LWSCONMON_PCOL_HTTP = 1 };
@@ -2037,7 +2140,6 @@ struct lws_process_html_state { char *start; char swallow[16]; int pos; void *da
 int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_html_state *);
 typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
-const char *lws_urlencode(char *, const char *, int);
 int lws_urldecode(char *, const char *, int);
 int lws_http_date_render_from_unix(char *, size_t, const time_t *);
 int lws_http_date_parse_unix(const char *, size_t, time_t *);
@@ -2058,14 +2160,6 @@ int lws_plat_write_file(const char *, void *, size_t);
 int lws_plat_read_file(const char *, void *, size_t);
 int lws_plat_recommended_rsa_bits(void);
 struct lws_buflist;
-int lws_buflist_append_segment(struct lws_buflist **, const uint8_t *, size_t);
-size_t lws_buflist_next_segment_len(struct lws_buflist **, uint8_t **);
-size_t lws_buflist_use_segment(struct lws_buflist **, size_t);
-size_t lws_buflist_total_len(struct lws_buflist **);
-int lws_buflist_linear_copy(struct lws_buflist **, size_t, uint8_t *, size_t);
-int lws_buflist_linear_use(struct lws_buflist **, uint8_t *, size_t);
-int lws_buflist_fragment_use(struct lws_buflist **, uint8_t *, size_t, char *, char *);
-void lws_buflist_destroy_all_segments(struct lws_buflist **);
 void lws_buflist_describe(struct lws_buflist **, void *, const char *);
 const char *lws_nstrstr(const char *, size_t, const char *, size_t);
 int lws_daemonize(const char *);
@@ -2082,14 +2176,10 @@ struct lws *lws_get_network_wsi(struct lws *);
 void lws_set_allocator(void *(*)(void *, size_t, const char *));
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
 enum { LDOT_BLOCK = 7 };
-struct lws_dir_entry { const char *name; lws_dir_obj_type_t type; };
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
-int lws_dir(const char *, void *, lws_dir_callback_function *);
-int lws_dir_rm_rf_cb(const char *, void *, struct lws_dir_entry *);
 typedef int (*lws_dir_glob_cb_t)(void *, const char *);
 struct lws_dir_glob { const char *filter; lws_dir_glob_cb_t cb; void *user; };
 typedef struct lws_dir_glob lws_dir_glob_t;
-int lws_dir_glob_cb(const char *, void *, struct lws_dir_entry *);
 size_t lws_get_allocated_heap(void);
 int lws_get_tsi(struct lws *);
 int lws_is_ssl(struct lws *);
@@ -2153,24 +2243,8 @@ int lws_tls_cert_updated(struct lws_context *, const char *, const char *, const
 enum lws_enum_stdinouterr { LWS_STDIN = 0, LWS_STDOUT = 1, LWS_STDERR = 2 };
 enum lws_cgi_hdr_state { LCHS_HEADER = 0, LCHS_CR1 = 1, LCHS_LF1 = 2, LCHS_CR2 = 3, LCHS_LF2 = 4, LHCS_RESPONSE = 5, LHCS_DUMP_HEADERS = 6, LHCS_PAYLOAD = 7, LCHS_SINGLE_0A = 8 };
 struct lws_cgi_args { struct lws **stdwsi; enum lws_enum_stdinouterr ch; unsigned char *data; enum lws_cgi_hdr_state hdr_state; int len; };
-struct lws_fop_fd { lws_filefd_type fd; const struct lws_plat_file_ops *fops; void *filesystem_priv; lws_filepos_t pos; lws_filepos_t len; lws_fop_flags_t flags; uint32_t mod_time; };
-typedef struct lws_fop_fd *lws_fop_fd_t;
-struct lws_fops_index { const char *sig; uint8_t len; };
-struct lws_plat_file_ops { lws_fop_fd_t (*open)(const struct lws_plat_file_ops *, const char *, const char *, lws_fop_flags_t *); int (*close)(lws_fop_fd_t *); lws_fileofs_t (*seek_cur)(lws_fop_fd_t, lws_fileofs_t); int (*read)(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t); int (*write)(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t); struct lws_fops_index fi[3]; const struct lws_plat_file_ops *next; };
-struct lws_plat_file_ops *lws_get_fops(struct lws_context *);
 void lws_set_fops(struct lws_context *, const struct lws_plat_file_ops *);
-lws_filepos_t lws_vfs_tell(lws_fop_fd_t);
-lws_filepos_t lws_vfs_get_length(lws_fop_fd_t);
-uint32_t lws_vfs_get_mod_time(lws_fop_fd_t);
-lws_fileofs_t lws_vfs_file_seek_set(lws_fop_fd_t, lws_fileofs_t);
-lws_fileofs_t lws_vfs_file_seek_end(lws_fop_fd_t, lws_fileofs_t);
 extern struct lws_plat_file_ops fops_zip;
-lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *, const char *, lws_fop_flags_t *);
-lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *, const char *, const char *, lws_fop_flags_t *);
-int _lws_plat_file_close(lws_fop_fd_t *);
-lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t, lws_fileofs_t);
-int _lws_plat_file_read(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t);
-int _lws_plat_file_write(lws_fop_fd_t, lws_filepos_t *, uint8_t *, lws_filepos_t);
 int lws_alloc_vfs_file(struct lws_context *, const char *, uint8_t **, lws_filepos_t *);
 enum lws_gencrypto_kty { LWS_GENCRYPTO_KTY_UNKNOWN = 0, LWS_GENCRYPTO_KTY_OCT = 1, LWS_GENCRYPTO_KTY_RSA = 2, LWS_GENCRYPTO_KTY_EC = 3 };
 enum lws_gencrypto_oct_tok { LWS_GENCRYPTO_OCT_KEYEL_K = 0, LWS_GENCRYPTO_OCT_KEYEL_COUNT = 1 };

@@ -9,7 +9,11 @@
 /// cbindgen:ignore
 pub mod log;
 pub mod abi;
+/// cbindgen:ignore
+pub mod buflist;
 pub mod capi;
+/// cbindgen:ignore
+pub mod dir;
 pub mod engine;
 /// cbindgen:ignore
 pub mod http;

@@ -337,6 +337,30 @@ pub fn json_simple_find(buf: &[u8], name: &[u8]) -> Option<(usize, usize)> {
     Some((start, np.min(buf.len()) - start))
 }
 
+/// lws_urlencode's escaping of `s` for an output buffer of `len` bytes (the NUL not
+/// included in the result): as lws counts, each input byte needs more than 3 bytes of
+/// room left, and an escaped one uses 3.
+pub fn urlencode(s: &[u8], len: i32) -> Vec<u8> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut left = len as i64;
+    let mut out = Vec::new();
+    for &c in s {
+        if left <= 3 {
+            break;
+        }
+        left -= 1;
+        match c {
+            b' ' => out.push(b'+'),
+            b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => out.push(c),
+            _ => {
+                out.extend_from_slice(&[b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
+                left -= 2;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,5 +514,20 @@ mod tests {
         assert_eq!(json_simple_find(j, br#""c":"#), None);
         assert_eq!(json_simple_find(br#"{"a":"x\"#, br#""a":"#), Some((6, 2)));
         assert_eq!(json_simple_find(br#"{"a":  "#, br#""a":"#), None);
+    }
+}
+
+#[cfg(test)]
+mod urlencode_tests {
+    #[test]
+    fn urlencode_as_lws() {
+        assert_eq!(
+            super::urlencode(b"a b&c=d/\xc3\xa9", 64),
+            b"a+b%26c%3Dd%2F%C3%A9"
+        );
+        // room runs out: a byte needs more than 3 left
+        assert_eq!(super::urlencode(b"abcdef", 6), b"abc");
+        assert_eq!(super::urlencode(b"&&&", 8), b"%26%26");
+        assert_eq!(super::urlencode(b"abc", 3), b"");
     }
 }

@@ -4,3 +4,5 @@ pub mod consts;
 pub mod types;
 pub use consts::*;
 pub use types::*;
+pub mod vfs;
+pub use vfs::*;

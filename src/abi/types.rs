@@ -4,6 +4,7 @@
 //! `capi-tests/abi` asserts every offset against abi/lws-4.3-layout.tsv.
 #![allow(non_camel_case_types)]
 use super::consts::{lws_callback_reasons, lws_extension_callback_reasons};
+use super::vfs::lws_plat_file_ops;
 use crate::engine::{lws, lws_context, lws_vhost};
 use core::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ushort, c_void};
 
@@ -56,9 +57,6 @@ pub type lws_state_notify_link_t = lws_state_notify_link;
 pub type lws_log_cx_t = lws_log_cx;
 
 /// Opaque here: the features that fill these in are not implemented yet.
-pub struct lws_plat_file_ops {
-    _opaque: [u8; 0],
-}
 pub struct lws_system_ops {
     _opaque: [u8; 0],
 }

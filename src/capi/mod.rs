@@ -57,17 +57,21 @@ pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
     }
 }
 
+pub mod buflist;
 pub mod client;
 pub mod context;
+pub mod dir;
 pub mod dll2;
 pub mod http;
 pub mod logs;
 pub mod lwsac;
 pub mod misc;
+pub mod misc3;
 pub mod ring;
 pub mod sa46;
 pub mod service;
 pub mod spa;
 pub mod timer;
+pub mod vfs;
 pub mod write;
 pub mod writeable;

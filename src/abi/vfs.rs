@@ -1,0 +1,88 @@
+//! lws-vfs.h's file-operations types and lws-misc.h's directory-walk types, with lws's
+//! member names, order and widths: programs read `struct lws_fop_fd` and fill in their
+//! own `struct lws_plat_file_ops` tables.
+#![allow(non_camel_case_types)]
+use super::consts::lws_dir_obj_type_t;
+use super::types::{lws_filefd_type, lws_fileofs_t, lws_filepos_t};
+use core::ffi::{c_char, c_int, c_void};
+
+pub type lws_fop_flags_t = u32;
+pub type lws_fop_fd_t = *mut lws_fop_fd;
+
+/// One open file as a fops table sees it.
+#[repr(C)]
+pub struct lws_fop_fd {
+    pub fd: lws_filefd_type,
+    pub fops: *const lws_plat_file_ops,
+    pub filesystem_priv: *mut c_void,
+    pub pos: lws_filepos_t,
+    pub len: lws_filepos_t,
+    pub flags: lws_fop_flags_t,
+    pub mod_time: u32,
+}
+
+/// A path signature (".zip/") that sends a virtual path to the fops holding it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_fops_index {
+    pub sig: *const c_char,
+    pub len: u8,
+}
+
+/// A file-operations table; tables are chained through `next`, the platform's first.
+#[repr(C)]
+pub struct lws_plat_file_ops {
+    pub open: Option<
+        unsafe extern "C" fn(
+            fops: *const lws_plat_file_ops,
+            filename: *const c_char,
+            vpath: *const c_char,
+            flags: *mut lws_fop_flags_t,
+        ) -> lws_fop_fd_t,
+    >,
+    pub close: Option<unsafe extern "C" fn(fop_fd: *mut lws_fop_fd_t) -> c_int>,
+    pub seek_cur: Option<
+        unsafe extern "C" fn(
+            fop_fd: lws_fop_fd_t,
+            offset_from_cur_pos: lws_fileofs_t,
+        ) -> lws_fileofs_t,
+    >,
+    pub read: Option<
+        unsafe extern "C" fn(
+            fop_fd: lws_fop_fd_t,
+            amount: *mut lws_filepos_t,
+            buf: *mut u8,
+            len: lws_filepos_t,
+        ) -> c_int,
+    >,
+    pub write: Option<
+        unsafe extern "C" fn(
+            fop_fd: lws_fop_fd_t,
+            amount: *mut lws_filepos_t,
+            buf: *mut u8,
+            len: lws_filepos_t,
+        ) -> c_int,
+    >,
+    pub fi: [lws_fops_index; 3],
+    pub next: *const lws_plat_file_ops,
+}
+
+/// What `lws_dir()` tells its callback about one directory entry.  `type` is read as an
+/// int: a program may pass any value in it.
+#[repr(C)]
+pub struct lws_dir_entry {
+    pub name: *const c_char,
+    pub r#type: lws_dir_obj_type_t,
+}
+
+pub type lws_dir_glob_cb_t =
+    Option<unsafe extern "C" fn(data: *mut c_void, path: *const c_char) -> c_int>;
+
+/// `lws_dir_glob_cb()`'s user pointer: a filter such as "*.txt" and where matches go.
+#[repr(C)]
+pub struct lws_dir_glob {
+    pub filter: *const c_char,
+    pub cb: lws_dir_glob_cb_t,
+    pub user: *mut c_void,
+}
+pub type lws_dir_glob_t = lws_dir_glob;
