@@ -906,6 +906,10 @@ enum lws_dir_obj_type_t {
 
 struct lws_log_cx;
 
+struct lws_map;
+
+struct lws_map_item;
+
 struct lws_plat_file_ops;
 
 struct lws_plugin_evlib;
@@ -1158,6 +1162,37 @@ typedef void *lws_list_ptr;
 typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
 
 typedef unsigned char *lwsac_cached_file_t;
+
+typedef struct lws_map lws_map_t;
+
+typedef uint32_t lws_map_hash_t;
+
+typedef void *lws_map_key_t;
+
+typedef lws_map_hash_t (*lws_map_hash_from_key_t)(lws_map_key_t key, size_t kl);
+
+typedef void *lws_map_value_t;
+
+typedef int (*lws_map_compare_key_t)(lws_map_key_t key1,
+                                     size_t kl1,
+                                     lws_map_value_t key2,
+                                     size_t kl2);
+
+typedef void *(*lws_map_alloc_t)(struct lws_map *mo, size_t x);
+
+typedef void (*lws_map_free_t)(void *p);
+
+struct lws_map_info {
+        lws_map_hash_from_key_t _hash;
+        lws_map_compare_key_t _compare;
+        lws_map_alloc_t _alloc;
+        lws_map_free_t _free;
+        void *opaque;
+        void *aux;
+        size_t modulo;
+};
+
+typedef struct lws_map_info lws_map_info_t;
 
 typedef int (*lws_spa_fileupload_cb)(void *data,
                                      const char *name,
@@ -1460,6 +1495,32 @@ void lwsac_use_cached_file_end(lwsac_cached_file_t *cache);
 void lwsac_use_cached_file_detach(lwsac_cached_file_t *cache);
 
 int lwsac_cached_file(const char *filepath, lwsac_cached_file_t *cache, size_t *len);
+
+lws_map_t *lws_map_create(const lws_map_info_t *info);
+
+void lws_map_destroy(lws_map_t **pmap);
+
+struct lws_map_item *lws_map_item_create(lws_map_t *map,
+                                         lws_map_key_t key,
+                                         size_t keylen,
+                                         lws_map_value_t value,
+                                         size_t valuelen);
+
+void lws_map_item_destroy(struct lws_map_item *item);
+
+struct lws_map_item *lws_map_item_lookup(lws_map_t *map, lws_map_key_t key, size_t keylen);
+
+const void *lws_map_item_key(struct lws_map_item *item);
+
+const void *lws_map_item_value(struct lws_map_item *item);
+
+size_t lws_map_item_key_len(struct lws_map_item *item);
+
+size_t lws_map_item_value_len(struct lws_map_item *item);
+
+void *lws_map_alloc_lwsac(struct lws_map *map, size_t x);
+
+void lws_map_free_lwsac(void *_v);
 
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
@@ -1822,28 +1883,7 @@ void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, co
 void lwsl_refcount_cx(lws_log_cx_t *, int);
 typedef uint32_t lws_fop_flags_t;
 struct lws_context;
-typedef struct lws_map lws_map_t;
 struct lws_map_item;
-typedef void *lws_map_key_t;
-typedef void *lws_map_value_t;
-typedef uint32_t lws_map_hash_t;
-typedef lws_map_hash_t (*lws_map_hash_from_key_t)(const lws_map_key_t, size_t);
-typedef int (*lws_map_compare_key_t)(const lws_map_key_t, size_t, const lws_map_value_t, size_t);
-typedef void *(*lws_map_alloc_t)(struct lws_map *, size_t);
-typedef void (*lws_map_free_t)(void *);
-struct lws_map_info { lws_map_hash_from_key_t _hash; lws_map_compare_key_t _compare; lws_map_alloc_t _alloc; lws_map_free_t _free; void *opaque; void *aux; size_t modulo; };
-typedef struct lws_map_info lws_map_info_t;
-const void *lws_map_item_key(struct lws_map_item *);
-const void *lws_map_item_value(struct lws_map_item *);
-size_t lws_map_item_key_len(struct lws_map_item *);
-size_t lws_map_item_value_len(struct lws_map_item *);
-lws_map_t *lws_map_create(const lws_map_info_t *);
-void *lws_map_alloc_lwsac(struct lws_map *, size_t);
-void lws_map_free_lwsac(void *);
-void lws_map_destroy(lws_map_t **);
-struct lws_map_item *lws_map_item_create(lws_map_t *, const lws_map_key_t, size_t, const lws_map_value_t, size_t);
-void lws_map_item_destroy(struct lws_map_item *);
-struct lws_map_item *lws_map_item_lookup(lws_map_t *, const lws_map_key_t, size_t);
 struct lws_xos { uint64_t s[4]; };
 typedef struct lws_xos lws_xos_t;
 void lws_xos_init(struct lws_xos *, uint64_t);

@@ -57,12 +57,14 @@ pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
     }
 }
 
+pub mod cache;
 pub mod client;
 pub mod context;
 pub mod dll2;
 pub mod http;
 pub mod logs;
 pub mod lwsac;
+pub mod map;
 pub mod misc;
 pub mod ring;
 pub mod sa46;
