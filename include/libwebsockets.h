@@ -904,6 +904,8 @@ enum lws_dir_obj_type_t {
         LDOT_CHAR = 6,
 };
 
+struct lws_cache_ttl_lru;
+
 struct lws_log_cx;
 
 struct lws_map;
@@ -921,6 +923,80 @@ struct lws_state_notify_link;
 struct lws_system_ops;
 
 struct lwsac;
+
+typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
+
+typedef int64_t lws_usec_t;
+
+struct lws_dll2 {
+        struct lws_dll2 *prev;
+        struct lws_dll2 *next;
+        struct lws_dll2_owner *owner;
+};
+
+struct lws_dll2_owner {
+        struct lws_dll2 *tail;
+        struct lws_dll2 *head;
+        uint32_t count;
+};
+
+typedef struct lws_dll2_owner lws_dll2_owner_t;
+
+struct lws_cache_ops {
+        struct lws_cache_ttl_lru *(*create)(const void *info);
+        void (*destroy)(struct lws_cache_ttl_lru **_cache);
+        int (*expunge)(struct lws_cache_ttl_lru *cache);
+        int (*write)(struct lws_cache_ttl_lru *cache,
+                     const char *specific_key,
+                     const uint8_t *source,
+                     size_t size,
+                     lws_usec_t expiry,
+                     void **ppvoid);
+        int (*tag_match)(struct lws_cache_ttl_lru *cache,
+                         const char *wc,
+                         const char *tag,
+                         char lookup_rules);
+        int (*lookup)(struct lws_cache_ttl_lru *cache,
+                      const char *wildcard_key,
+                      lws_dll2_owner_t *results_owner);
+        int (*invalidate)(struct lws_cache_ttl_lru *cache, const char *wildcard_key);
+        int (*get)(struct lws_cache_ttl_lru *cache,
+                   const char *specific_key,
+                   const void **pdata,
+                   size_t *psize);
+        void (*debug_dump)(struct lws_cache_ttl_lru *cache);
+};
+
+struct lws_cache_creation_info_nscookiejar {
+        const char *filepath;
+};
+
+struct lws_cache_creation_info_u {
+        struct lws_cache_creation_info_nscookiejar nscookiejar;
+};
+
+struct lws_cache_creation_info {
+        struct lws_context *cx;
+        const char *name;
+        lws_cache_item_destroy_cb cb;
+        struct lws_cache_ttl_lru *parent;
+        const struct lws_cache_ops *ops;
+        struct lws_cache_creation_info_u u;
+        size_t max_footprint;
+        size_t max_items;
+        size_t max_payload;
+        int tsi;
+};
+
+struct lws_cache_results {
+        const uint8_t *ptr;
+        size_t size;
+        size_t payload_len;
+        size_t tag_len;
+        const uint8_t *tag;
+};
+
+typedef struct lws_cache_results lws_cache_results_t;
 
 struct lws_retry_bo {
         const uint32_t *retry_ms_table;
@@ -968,20 +1044,6 @@ struct lws_client_connect_info {
         lws_log_cx_t *log_cx;
         void *_unused[4];
 };
-
-struct lws_dll2_owner {
-        struct lws_dll2 *tail;
-        struct lws_dll2 *head;
-        uint32_t count;
-};
-
-struct lws_dll2 {
-        struct lws_dll2 *prev;
-        struct lws_dll2 *next;
-        struct lws_dll2_owner *owner;
-};
-
-typedef int64_t lws_usec_t;
 
 typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
 
@@ -1218,8 +1280,6 @@ typedef long long lws_fileofs_t;
 
 typedef struct lws_dll2 lws_dll2_t;
 
-typedef struct lws_dll2_owner lws_dll2_owner_t;
-
 struct lws_tokens {
         unsigned char *token;
         int len;
@@ -1246,6 +1306,41 @@ typedef int lws_filefd_type;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+extern const struct lws_cache_ops lws_cache_ops_heap;
+
+extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
+
+struct lws_cache_ttl_lru *lws_cache_create(const struct lws_cache_creation_info *info);
+
+void lws_cache_destroy(struct lws_cache_ttl_lru **cache);
+
+int lws_cache_write_through(struct lws_cache_ttl_lru *cache,
+                            const char *specific_key,
+                            const uint8_t *source,
+                            size_t size,
+                            lws_usec_t expiry,
+                            void **ppay);
+
+int lws_cache_lookup(struct lws_cache_ttl_lru *cache,
+                     const char *wildcard_key,
+                     const void **pdata,
+                     size_t *psize);
+
+int lws_cache_item_get(struct lws_cache_ttl_lru *cache,
+                       const char *specific_key,
+                       const void **pdata,
+                       size_t *psize);
+
+int lws_cache_item_remove(struct lws_cache_ttl_lru *cache, const char *wildcard_key);
+
+uint64_t lws_cache_footprint(struct lws_cache_ttl_lru *cache);
+
+void lws_cache_debug_dump(struct lws_cache_ttl_lru *cache);
+
+int lws_cache_expunge(struct lws_cache_ttl_lru *cache);
+
+int lws_cache_results_walk(lws_cache_results_t *walk_ctx);
 
 struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
 
@@ -1897,25 +1992,8 @@ void lws_validity_confirmed(struct lws *);
 int __lws_sul_insert(lws_dll2_owner_t *, lws_sorted_usec_list_t *);
 lws_usec_t __lws_sul_service_ripe(lws_dll2_owner_t *, int, lws_usec_t);
 struct lws_cache_ttl_lru;
-int lws_cache_write_through(struct lws_cache_ttl_lru *, const char *, const uint8_t *, size_t, lws_usec_t, void **);
 struct lws_cache_match { lws_dll2_t list; lws_usec_t expiry; size_t payload_size; size_t tag_size; };
 typedef struct lws_cache_match lws_cache_match_t;
-int lws_cache_lookup(struct lws_cache_ttl_lru *, const char *, const void **, size_t *);
-int lws_cache_item_get(struct lws_cache_ttl_lru *, const char *, const void **, size_t *);
-int lws_cache_item_remove(struct lws_cache_ttl_lru *, const char *);
-uint64_t lws_cache_footprint(struct lws_cache_ttl_lru *);
-void lws_cache_debug_dump(struct lws_cache_ttl_lru *);
-struct lws_cache_results { const uint8_t *ptr; size_t size; size_t payload_len; size_t tag_len; const uint8_t *tag; };
-typedef struct lws_cache_results lws_cache_results_t;
-int lws_cache_results_walk(lws_cache_results_t *);
-typedef void (*lws_cache_item_destroy_cb)(void *, size_t);
-struct lws_cache_creation_info { struct lws_context *cx; const char *name; lws_cache_item_destroy_cb cb; struct lws_cache_ttl_lru *parent; const struct lws_cache_ops *ops; union { struct { const char *filepath; } nscookiejar; } u; size_t max_footprint; size_t max_items; size_t max_payload; int tsi; };
-struct lws_cache_ops { struct lws_cache_ttl_lru *(*create)(const struct lws_cache_creation_info *); void (*destroy)(struct lws_cache_ttl_lru **); int (*expunge)(struct lws_cache_ttl_lru *); int (*write)(struct lws_cache_ttl_lru *, const char *, const uint8_t *, size_t, lws_usec_t, void **); int (*tag_match)(struct lws_cache_ttl_lru *, const char *, const char *, char); int (*lookup)(struct lws_cache_ttl_lru *, const char *, lws_dll2_owner_t *); int (*invalidate)(struct lws_cache_ttl_lru *, const char *); int (*get)(struct lws_cache_ttl_lru *, const char *, const void **, size_t *); void (*debug_dump)(struct lws_cache_ttl_lru *); };
-struct lws_cache_ttl_lru *lws_cache_create(const struct lws_cache_creation_info *);
-void lws_cache_destroy(struct lws_cache_ttl_lru **);
-int lws_cache_expunge(struct lws_cache_ttl_lru *);
-extern const struct lws_cache_ops lws_cache_ops_heap;
-extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
 struct lws_smd_msg;
 struct lws_smd_peer;
 enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };

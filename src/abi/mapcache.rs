@@ -102,9 +102,10 @@ pub struct lws_cache_creation_info {
 /// A cache level's implementation (lws's vtable).
 #[repr(C)]
 pub struct lws_cache_ops {
-    pub create: Option<
-        unsafe extern "C" fn(info: *const lws_cache_creation_info) -> *mut lws_cache_ttl_lru,
-    >,
+    /// lws's parameter is `const struct lws_cache_creation_info *`; cbindgen emits this
+    /// struct before that one, where C would scope the tag to the prototype, so it is
+    /// spelled `const void *` here (same ABI).  Only lws's own two ops tables exist.
+    pub create: Option<unsafe extern "C" fn(info: *const c_void) -> *mut lws_cache_ttl_lru>,
     pub destroy: Option<unsafe extern "C" fn(_cache: *mut *mut lws_cache_ttl_lru)>,
     pub expunge: Option<unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru) -> c_int>,
     pub write: Option<
