@@ -157,6 +157,8 @@ main(void)
 	printf("write c4: %d\n", lws_cache_write_through(l1, "other.org|/|sid",
 			(const uint8_t *)line, strlen(line), 0, NULL));
 	printf("jar footprint %d\n", (int)lws_cache_footprint(jar));
+	lws_cache_debug_dump(jar); /* debug-level log lines only: none at LLL_ERR */
+	lws_cache_debug_dump(l1);
 	lookup(l1, "host.com|/|*");
 	lookup(l1, "host.com|/xxx|*");
 	lookup(l1, "host.com|/xxx/deeper|*");
