@@ -94,6 +94,8 @@ struct lws_http_mount;
 struct lws_protocols;
 struct lws_dll2;
 struct lws_dll2_owner;
+/* named by a callback type before cbindgen defines it */
+struct lws_cache_creation_info;
 /* lws's default build names OpenSSL's types in its declarations; they stay opaque here,
  * under OpenSSL's own tags so a program that also includes OpenSSL sees the same types. */
 struct ssl_ctx_st;
@@ -903,7 +905,13 @@ enum lws_ext_options_types {
 
 struct lws_buflist;
 
+struct lws_cache_ttl_lru;
+
 struct lws_log_cx;
+
+struct lws_map;
+
+struct lws_map_item;
 
 struct lws_plugin_evlib;
 
@@ -914,6 +922,80 @@ struct lws_state_notify_link;
 struct lws_system_ops;
 
 struct lwsac;
+
+typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
+
+typedef int64_t lws_usec_t;
+
+struct lws_dll2 {
+        struct lws_dll2 *prev;
+        struct lws_dll2 *next;
+        struct lws_dll2_owner *owner;
+};
+
+struct lws_dll2_owner {
+        struct lws_dll2 *tail;
+        struct lws_dll2 *head;
+        uint32_t count;
+};
+
+typedef struct lws_dll2_owner lws_dll2_owner_t;
+
+struct lws_cache_ops {
+        struct lws_cache_ttl_lru *(*create)(const struct lws_cache_creation_info *info);
+        void (*destroy)(struct lws_cache_ttl_lru **_cache);
+        int (*expunge)(struct lws_cache_ttl_lru *cache);
+        int (*write)(struct lws_cache_ttl_lru *cache,
+                     const char *specific_key,
+                     const uint8_t *source,
+                     size_t size,
+                     lws_usec_t expiry,
+                     void **ppvoid);
+        int (*tag_match)(struct lws_cache_ttl_lru *cache,
+                         const char *wc,
+                         const char *tag,
+                         char lookup_rules);
+        int (*lookup)(struct lws_cache_ttl_lru *cache,
+                      const char *wildcard_key,
+                      lws_dll2_owner_t *results_owner);
+        int (*invalidate)(struct lws_cache_ttl_lru *cache, const char *wildcard_key);
+        int (*get)(struct lws_cache_ttl_lru *cache,
+                   const char *specific_key,
+                   const void **pdata,
+                   size_t *psize);
+        void (*debug_dump)(struct lws_cache_ttl_lru *cache);
+};
+
+struct lws_cache_creation_info_nscookiejar {
+        const char *filepath;
+};
+
+struct lws_cache_creation_info_u {
+        struct lws_cache_creation_info_nscookiejar nscookiejar;
+};
+
+struct lws_cache_creation_info {
+        struct lws_context *cx;
+        const char *name;
+        lws_cache_item_destroy_cb cb;
+        struct lws_cache_ttl_lru *parent;
+        const struct lws_cache_ops *ops;
+        struct lws_cache_creation_info_u u;
+        size_t max_footprint;
+        size_t max_items;
+        size_t max_payload;
+        int tsi;
+};
+
+struct lws_cache_results {
+        const uint8_t *ptr;
+        size_t size;
+        size_t payload_len;
+        size_t tag_len;
+        const uint8_t *tag;
+};
+
+typedef struct lws_cache_results lws_cache_results_t;
 
 struct lws_retry_bo {
         const uint32_t *retry_ms_table;
@@ -961,20 +1043,6 @@ struct lws_client_connect_info {
         lws_log_cx_t *log_cx;
         void *_unused[4];
 };
-
-struct lws_dll2_owner {
-        struct lws_dll2 *tail;
-        struct lws_dll2 *head;
-        uint32_t count;
-};
-
-struct lws_dll2 {
-        struct lws_dll2 *prev;
-        struct lws_dll2 *next;
-        struct lws_dll2_owner *owner;
-};
-
-typedef int64_t lws_usec_t;
 
 typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
 
@@ -1199,6 +1267,37 @@ typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
 
 typedef unsigned char *lwsac_cached_file_t;
 
+typedef struct lws_map lws_map_t;
+
+typedef uint32_t lws_map_hash_t;
+
+typedef void *lws_map_key_t;
+
+typedef lws_map_hash_t (*lws_map_hash_from_key_t)(lws_map_key_t key, size_t kl);
+
+typedef void *lws_map_value_t;
+
+typedef int (*lws_map_compare_key_t)(lws_map_key_t key1,
+                                     size_t kl1,
+                                     lws_map_value_t key2,
+                                     size_t kl2);
+
+typedef void *(*lws_map_alloc_t)(struct lws_map *mo, size_t x);
+
+typedef void (*lws_map_free_t)(void *p);
+
+struct lws_map_info {
+        lws_map_hash_from_key_t _hash;
+        lws_map_compare_key_t _compare;
+        lws_map_alloc_t _alloc;
+        lws_map_free_t _free;
+        void *opaque;
+        void *aux;
+        size_t modulo;
+};
+
+typedef struct lws_map_info lws_map_info_t;
+
 typedef int lws_sockfd_type;
 
 typedef int (*lws_spa_fileupload_cb)(void *data,
@@ -1223,8 +1322,6 @@ typedef struct lws_spa_create_info lws_spa_create_info_t;
 
 typedef struct lws_dll2 lws_dll2_t;
 
-typedef struct lws_dll2_owner lws_dll2_owner_t;
-
 struct lws_tokens {
         unsigned char *token;
         int len;
@@ -1248,6 +1345,10 @@ struct lws_process_html_args {
 extern "C" {
 #endif // __cplusplus
 
+extern const struct lws_cache_ops lws_cache_ops_heap;
+
+extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
+
 int lws_buflist_append_segment(struct lws_buflist **head, const uint8_t *buf, size_t len);
 
 size_t lws_buflist_next_segment_len(struct lws_buflist **head, uint8_t **buf);
@@ -1267,6 +1368,37 @@ int lws_buflist_fragment_use(struct lws_buflist **head,
                              size_t len,
                              char *frag_first,
                              char *frag_fin);
+
+struct lws_cache_ttl_lru *lws_cache_create(const struct lws_cache_creation_info *info);
+
+void lws_cache_destroy(struct lws_cache_ttl_lru **cache);
+
+int lws_cache_write_through(struct lws_cache_ttl_lru *cache,
+                            const char *specific_key,
+                            const uint8_t *source,
+                            size_t size,
+                            lws_usec_t expiry,
+                            void **ppay);
+
+int lws_cache_lookup(struct lws_cache_ttl_lru *cache,
+                     const char *wildcard_key,
+                     const void **pdata,
+                     size_t *psize);
+
+int lws_cache_item_get(struct lws_cache_ttl_lru *cache,
+                       const char *specific_key,
+                       const void **pdata,
+                       size_t *psize);
+
+int lws_cache_item_remove(struct lws_cache_ttl_lru *cache, const char *wildcard_key);
+
+uint64_t lws_cache_footprint(struct lws_cache_ttl_lru *cache);
+
+void lws_cache_debug_dump(struct lws_cache_ttl_lru *cache);
+
+int lws_cache_expunge(struct lws_cache_ttl_lru *cache);
+
+int lws_cache_results_walk(lws_cache_results_t *walk_ctx);
 
 struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
 
@@ -1522,6 +1654,32 @@ void lwsac_use_cached_file_end(lwsac_cached_file_t *cache);
 void lwsac_use_cached_file_detach(lwsac_cached_file_t *cache);
 
 int lwsac_cached_file(const char *filepath, lwsac_cached_file_t *cache, size_t *len);
+
+lws_map_t *lws_map_create(const lws_map_info_t *info);
+
+void lws_map_destroy(lws_map_t **pmap);
+
+struct lws_map_item *lws_map_item_create(lws_map_t *map,
+                                         lws_map_key_t key,
+                                         size_t keylen,
+                                         lws_map_value_t value,
+                                         size_t valuelen);
+
+void lws_map_item_destroy(struct lws_map_item *item);
+
+struct lws_map_item *lws_map_item_lookup(lws_map_t *map, lws_map_key_t key, size_t keylen);
+
+const void *lws_map_item_key(struct lws_map_item *item);
+
+const void *lws_map_item_value(struct lws_map_item *item);
+
+size_t lws_map_item_key_len(struct lws_map_item *item);
+
+size_t lws_map_item_value_len(struct lws_map_item *item);
+
+void *lws_map_alloc_lwsac(struct lws_map *map, size_t x);
+
+void lws_map_free_lwsac(void *_v);
 
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
@@ -1926,28 +2084,7 @@ void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *
 void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const void *, size_t);
 void lwsl_refcount_cx(lws_log_cx_t *, int);
 struct lws_context;
-typedef struct lws_map lws_map_t;
 struct lws_map_item;
-typedef void *lws_map_key_t;
-typedef void *lws_map_value_t;
-typedef uint32_t lws_map_hash_t;
-typedef lws_map_hash_t (*lws_map_hash_from_key_t)(const lws_map_key_t, size_t);
-typedef int (*lws_map_compare_key_t)(const lws_map_key_t, size_t, const lws_map_value_t, size_t);
-typedef void *(*lws_map_alloc_t)(struct lws_map *, size_t);
-typedef void (*lws_map_free_t)(void *);
-struct lws_map_info { lws_map_hash_from_key_t _hash; lws_map_compare_key_t _compare; lws_map_alloc_t _alloc; lws_map_free_t _free; void *opaque; void *aux; size_t modulo; };
-typedef struct lws_map_info lws_map_info_t;
-const void *lws_map_item_key(struct lws_map_item *);
-const void *lws_map_item_value(struct lws_map_item *);
-size_t lws_map_item_key_len(struct lws_map_item *);
-size_t lws_map_item_value_len(struct lws_map_item *);
-lws_map_t *lws_map_create(const lws_map_info_t *);
-void *lws_map_alloc_lwsac(struct lws_map *, size_t);
-void lws_map_free_lwsac(void *);
-void lws_map_destroy(lws_map_t **);
-struct lws_map_item *lws_map_item_create(lws_map_t *, const lws_map_key_t, size_t, const lws_map_value_t, size_t);
-void lws_map_item_destroy(struct lws_map_item *);
-struct lws_map_item *lws_map_item_lookup(lws_map_t *, const lws_map_key_t, size_t);
 struct lws_xos { uint64_t s[4]; };
 typedef struct lws_xos lws_xos_t;
 void lws_xos_init(struct lws_xos *, uint64_t);
@@ -1961,25 +2098,8 @@ void lws_validity_confirmed(struct lws *);
 int __lws_sul_insert(lws_dll2_owner_t *, lws_sorted_usec_list_t *);
 lws_usec_t __lws_sul_service_ripe(lws_dll2_owner_t *, int, lws_usec_t);
 struct lws_cache_ttl_lru;
-int lws_cache_write_through(struct lws_cache_ttl_lru *, const char *, const uint8_t *, size_t, lws_usec_t, void **);
 struct lws_cache_match { lws_dll2_t list; lws_usec_t expiry; size_t payload_size; size_t tag_size; };
 typedef struct lws_cache_match lws_cache_match_t;
-int lws_cache_lookup(struct lws_cache_ttl_lru *, const char *, const void **, size_t *);
-int lws_cache_item_get(struct lws_cache_ttl_lru *, const char *, const void **, size_t *);
-int lws_cache_item_remove(struct lws_cache_ttl_lru *, const char *);
-uint64_t lws_cache_footprint(struct lws_cache_ttl_lru *);
-void lws_cache_debug_dump(struct lws_cache_ttl_lru *);
-struct lws_cache_results { const uint8_t *ptr; size_t size; size_t payload_len; size_t tag_len; const uint8_t *tag; };
-typedef struct lws_cache_results lws_cache_results_t;
-int lws_cache_results_walk(lws_cache_results_t *);
-typedef void (*lws_cache_item_destroy_cb)(void *, size_t);
-struct lws_cache_creation_info { struct lws_context *cx; const char *name; lws_cache_item_destroy_cb cb; struct lws_cache_ttl_lru *parent; const struct lws_cache_ops *ops; union { struct { const char *filepath; } nscookiejar; } u; size_t max_footprint; size_t max_items; size_t max_payload; int tsi; };
-struct lws_cache_ops { struct lws_cache_ttl_lru *(*create)(const struct lws_cache_creation_info *); void (*destroy)(struct lws_cache_ttl_lru **); int (*expunge)(struct lws_cache_ttl_lru *); int (*write)(struct lws_cache_ttl_lru *, const char *, const uint8_t *, size_t, lws_usec_t, void **); int (*tag_match)(struct lws_cache_ttl_lru *, const char *, const char *, char); int (*lookup)(struct lws_cache_ttl_lru *, const char *, lws_dll2_owner_t *); int (*invalidate)(struct lws_cache_ttl_lru *, const char *); int (*get)(struct lws_cache_ttl_lru *, const char *, const void **, size_t *); void (*debug_dump)(struct lws_cache_ttl_lru *); };
-struct lws_cache_ttl_lru *lws_cache_create(const struct lws_cache_creation_info *);
-void lws_cache_destroy(struct lws_cache_ttl_lru **);
-int lws_cache_expunge(struct lws_cache_ttl_lru *);
-extern const struct lws_cache_ops lws_cache_ops_heap;
-extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
 struct lws_smd_msg;
 struct lws_smd_peer;
 enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };

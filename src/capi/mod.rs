@@ -58,6 +58,7 @@ pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
 }
 
 pub mod buflist;
+pub mod cache;
 pub mod client;
 pub mod context;
 pub mod dir;
@@ -65,6 +66,7 @@ pub mod dll2;
 pub mod http;
 pub mod logs;
 pub mod lwsac;
+pub mod map;
 pub mod misc;
 pub mod misc3;
 pub mod ring;

@@ -1,0 +1,149 @@
+//! lws-map.h and lws-cache-ttl.h: the structs C fills in and the opaque handles it gets.
+#![allow(non_camel_case_types)]
+use super::types::{lws_dll2_owner_t, lws_usec_t};
+use crate::engine::lws_context;
+use core::ffi::{c_char, c_int, c_void};
+
+/// A map: opaque to C, `crate::capi::map::Map` behind it.
+pub struct lws_map {
+    _opaque: [u8; 0],
+}
+pub type lws_map_t = lws_map;
+/// One key/value pair of a map, in memory from the map's allocator.
+pub struct lws_map_item {
+    _opaque: [u8; 0],
+}
+pub type lws_map_key_t = *mut c_void;
+pub type lws_map_value_t = *mut c_void;
+pub type lws_map_hash_t = u32;
+pub type lws_map_hash_from_key_t =
+    Option<unsafe extern "C" fn(key: lws_map_key_t, kl: usize) -> lws_map_hash_t>;
+pub type lws_map_compare_key_t = Option<
+    unsafe extern "C" fn(
+        key1: lws_map_key_t,
+        kl1: usize,
+        key2: lws_map_value_t,
+        kl2: usize,
+    ) -> c_int,
+>;
+pub type lws_map_alloc_t = Option<unsafe extern "C" fn(mo: *mut lws_map, x: usize) -> *mut c_void>;
+pub type lws_map_free_t = Option<unsafe extern "C" fn(p: *mut c_void)>;
+
+/// How `lws_map_create` builds a map: NULL callbacks take the defaults.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_map_info {
+    pub _hash: lws_map_hash_from_key_t,
+    pub _compare: lws_map_compare_key_t,
+    pub _alloc: lws_map_alloc_t,
+    pub _free: lws_map_free_t,
+    pub opaque: *mut c_void,
+    pub aux: *mut c_void,
+    pub modulo: usize,
+}
+pub type lws_map_info_t = lws_map_info;
+
+/// A cache level: opaque to C, `crate::capi::cache::Level` behind it.
+pub struct lws_cache_ttl_lru {
+    _opaque: [u8; 0],
+}
+
+/// One hit of a backing level's wildcard lookup (its tag follows it in lws's memory).
+#[repr(C)]
+pub struct lws_cache_match {
+    pub list: super::types::lws_dll2_t,
+    pub expiry: lws_usec_t,
+    pub payload_size: usize,
+    pub tag_size: usize,
+}
+pub type lws_cache_match_t = lws_cache_match;
+
+/// The cursor `lws_cache_results_walk` advances over a lookup's serialized results.
+#[repr(C)]
+pub struct lws_cache_results {
+    pub ptr: *const u8,
+    pub size: usize,
+    pub payload_len: usize,
+    pub tag_len: usize,
+    pub tag: *const u8,
+}
+pub type lws_cache_results_t = lws_cache_results;
+
+pub type lws_cache_item_destroy_cb = Option<unsafe extern "C" fn(item: *mut c_void, size: usize)>;
+
+/// The nscookiejar member of lws's anonymous union `u` (its only member, so a struct
+/// with it has the union's layout and the same `u.nscookiejar.filepath` spelling).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_cache_creation_info_nscookiejar {
+    pub filepath: *const c_char,
+}
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_cache_creation_info_u {
+    pub nscookiejar: lws_cache_creation_info_nscookiejar,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_cache_creation_info {
+    pub cx: *mut lws_context,
+    pub name: *const c_char,
+    pub cb: lws_cache_item_destroy_cb,
+    pub parent: *mut lws_cache_ttl_lru,
+    pub ops: *const lws_cache_ops,
+    pub u: lws_cache_creation_info_u,
+    pub max_footprint: usize,
+    pub max_items: usize,
+    pub max_payload: usize,
+    pub tsi: c_int,
+}
+
+/// A cache level's implementation (lws's vtable).
+#[repr(C)]
+pub struct lws_cache_ops {
+    pub create: Option<
+        unsafe extern "C" fn(info: *const lws_cache_creation_info) -> *mut lws_cache_ttl_lru,
+    >,
+    pub destroy: Option<unsafe extern "C" fn(_cache: *mut *mut lws_cache_ttl_lru)>,
+    pub expunge: Option<unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru) -> c_int>,
+    pub write: Option<
+        unsafe extern "C" fn(
+            cache: *mut lws_cache_ttl_lru,
+            specific_key: *const c_char,
+            source: *const u8,
+            size: usize,
+            expiry: lws_usec_t,
+            ppvoid: *mut *mut c_void,
+        ) -> c_int,
+    >,
+    pub tag_match: Option<
+        unsafe extern "C" fn(
+            cache: *mut lws_cache_ttl_lru,
+            wc: *const c_char,
+            tag: *const c_char,
+            lookup_rules: c_char,
+        ) -> c_int,
+    >,
+    pub lookup: Option<
+        unsafe extern "C" fn(
+            cache: *mut lws_cache_ttl_lru,
+            wildcard_key: *const c_char,
+            results_owner: *mut lws_dll2_owner_t,
+        ) -> c_int,
+    >,
+    pub invalidate: Option<
+        unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru, wildcard_key: *const c_char) -> c_int,
+    >,
+    pub get: Option<
+        unsafe extern "C" fn(
+            cache: *mut lws_cache_ttl_lru,
+            specific_key: *const c_char,
+            pdata: *mut *const c_void,
+            psize: *mut usize,
+        ) -> c_int,
+    >,
+    pub debug_dump: Option<unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru)>,
+}
+// SAFETY: the ops tables are immutable function-pointer tables shared by all threads.
+unsafe impl Sync for lws_cache_ops {}
