@@ -1,6 +1,8 @@
 //! The C types: the only input cbindgen reads for types (besides the opaque handles of
 //! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
 pub mod consts;
+pub mod system;
 pub mod types;
 pub use consts::*;
+pub use system::*;
 pub use types::*;
