@@ -456,6 +456,10 @@ mod tests {
     use super::*;
     use std::sync::Mutex as M;
 
+    fn tag(n: usize) -> *mut c_void {
+        n as *mut c_void
+    }
+
     static SEEN: M<Vec<(usize, u32, Vec<u8>)>> = M::new(Vec::new());
 
     unsafe extern "C" fn rec(
@@ -474,12 +478,12 @@ mod tests {
     #[test]
     fn filters_order_and_late_peers() {
         let smd = Smd::new(0, 3);
-        let a = smd.register(1 as *mut c_void, 1, Some(rec));
-        let _b = smd.register(2 as *mut c_void, 3, Some(rec));
+        let a = smd.register(tag(1), 1, Some(rec));
+        let _b = smd.register(tag(2), 3, Some(rec));
         assert!(smd.msg_alloc(8, 1).is_null());
         assert_eq!(send_text(&smd, 1, b"one", 3, || ()), 0);
         assert_eq!(send_text(&smd, 2, b"two", 3, || ()), 0);
-        let _c = smd.register(3 as *mut c_void, 3, Some(rec));
+        let _c = smd.register(tag(3), 3, Some(rec));
         assert_eq!(send_text(&smd, 1, b"three", 5, || ()), 0);
         assert_eq!(send_text(&smd, 1, b"four", 4, || ()), 1, "depth 3");
         assert_eq!(smd.queued.load(Ordering::Relaxed), 3);

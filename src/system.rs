@@ -101,7 +101,7 @@ impl System {
                 parent: null_mut(),
                 smd_class: SMDCL_SYSTEM_STATE,
                 state_names: STATE_NAME_PTRS.0.as_ptr(),
-                name: b"system\0".as_ptr() as *const c_char,
+                name: c"system".as_ptr(),
                 state: SYSTATE_CONTEXT_CREATED,
             }),
             started: false,
@@ -214,8 +214,7 @@ unsafe fn transition(mgr: *mut StateManager, target: c_int) -> bool {
         (*mgr).state = target;
         // Success is reported again with both states the same.
         report(mgr, target, target);
-        if (*mgr).smd_class != 0 && !(*mgr).context.is_null() && !(*mgr).state_names.is_null()
-        {
+        if (*mgr).smd_class != 0 && !(*mgr).context.is_null() && !(*mgr).state_names.is_null() {
             let name = *(*mgr).state_names.add(target as usize);
             if !name.is_null() {
                 let mut text = b"{\"state\":\"".to_vec();
@@ -251,8 +250,9 @@ pub(crate) unsafe fn transition_to(mgr: *mut StateManager, target: c_int) {
 pub(crate) unsafe fn transition_steps(mgr: *mut StateManager, target: c_int) {
     // SAFETY: per the caller.
     unsafe {
-        while (*mgr).state < target {
-            if !transition(mgr, (*mgr).state + 1) {
+        loop {
+            let cur = (*mgr).state;
+            if cur >= target || !transition(mgr, cur + 1) {
                 break;
             }
         }
