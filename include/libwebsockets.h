@@ -917,7 +917,13 @@ struct lws_plugin_evlib;
 
 struct lws_sequencer;
 
+struct lws_smd_peer;
+
+struct lws_state_manager;
+
 struct lws_state_notify_link;
+
+struct lws_system_blob;
 
 struct lws_system_ops;
 
@@ -1777,6 +1783,20 @@ int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
 void lws_cancel_service(struct lws_context *context);
 
+void *lws_smd_msg_alloc(struct lws_context *ctx, lws_smd_class_t _class, size_t len);
+
+void lws_smd_msg_free(void **payload);
+
+int lws_smd_msg_send(struct lws_context *ctx, void *payload);
+
+struct lws_smd_peer *lws_smd_register(struct lws_context *ctx,
+                                      void *opaque,
+                                      int flags,
+                                      lws_smd_class_t _class_filter,
+                                      lws_smd_notification_cb_t cb);
+
+void lws_smd_unregister(struct lws_smd_peer *pr);
+
 struct lws_spa *lws_spa_create_via_info(struct lws *wsi, const lws_spa_create_info_t *info);
 
 struct lws_spa *lws_spa_create(struct lws *wsi,
@@ -1795,6 +1815,39 @@ int lws_spa_get_length(struct lws_spa *spa, int n);
 const char *lws_spa_get_string(struct lws_spa *spa, int n);
 
 int lws_spa_destroy(struct lws_spa *spa);
+
+const lws_system_ops_t *lws_system_get_ops(struct lws_context *context);
+
+struct lws_system_blob *lws_system_get_blob(struct lws_context *context, uint32_t type_, int idx);
+
+void lws_system_blob_direct_set(struct lws_system_blob *b, const uint8_t *ptr, size_t len);
+
+void lws_system_blob_heap_empty(struct lws_system_blob *b);
+
+int lws_system_blob_heap_append(struct lws_system_blob *b, const uint8_t *buf, size_t len);
+
+size_t lws_system_blob_get_size(struct lws_system_blob *b);
+
+int lws_system_blob_get(struct lws_system_blob *b, uint8_t *buf, size_t *len, size_t ofs);
+
+int lws_system_blob_get_single_ptr(struct lws_system_blob *b, const uint8_t **ptr);
+
+void lws_system_blob_destroy(struct lws_system_blob *b);
+
+struct lws_state_manager *lws_system_get_state_manager(struct lws_context *context);
+
+struct lws_context *lws_system_context_from_system_mgr(struct lws_state_manager *mgr);
+
+void lws_state_reg_notifier(struct lws_state_manager *mgr, lws_state_notify_link_t *notify_link);
+
+void lws_state_reg_notifier_list(struct lws_state_manager *mgr,
+                                 lws_state_notify_link_t *const *notify_link_array);
+
+void lws_state_reg_deregister(lws_state_notify_link_t *nl);
+
+int lws_state_transition(struct lws_state_manager *mgr, int target);
+
+int lws_state_transition_steps(struct lws_state_manager *mgr, int target);
 
 void lws_sul_schedule(struct lws_context *ctx,
                       int tsi,
@@ -2103,27 +2156,17 @@ typedef struct lws_cache_match lws_cache_match_t;
 struct lws_smd_msg;
 struct lws_smd_peer;
 enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };
-void *lws_smd_msg_alloc(struct lws_context *, lws_smd_class_t, size_t);
-void lws_smd_msg_free(void **);
-int lws_smd_msg_send(struct lws_context *, void *);
 int lws_smd_msg_printf(struct lws_context *, lws_smd_class_t, const char *, ...);
 struct lws_ss_handle;
 int lws_smd_ss_msg_printf(const char *, uint8_t *, size_t *, lws_smd_class_t, const char *, ...);
 int lws_smd_ss_rx_forward(void *, const uint8_t *, size_t);
 int lws_smd_sspc_rx_forward(void *, const uint8_t *, size_t);
-struct lws_smd_peer *lws_smd_register(struct lws_context *, void *, int, lws_smd_class_t, lws_smd_notification_cb_t);
-void lws_smd_unregister(struct lws_smd_peer *);
 struct lws_state_notify_link;
 struct lws_state_manager;
 typedef int (*lws_state_notify_t)(struct lws_state_manager *, struct lws_state_notify_link *, int, int);
 struct lws_state_notify_link { lws_dll2_t list; lws_state_notify_t notify_cb; const char *name; };
 struct lws_state_manager { lws_dll2_owner_t notify_list; struct lws_context *context; void *parent; lws_smd_class_t smd_class; const char **state_names; const char *name; int state; };
 typedef struct lws_state_manager lws_state_manager_t;
-void lws_state_reg_notifier(lws_state_manager_t *, lws_state_notify_link_t *);
-void lws_state_reg_deregister(lws_state_notify_link_t *);
-void lws_state_reg_notifier_list(lws_state_manager_t *, lws_state_notify_link_t *const *);
-int lws_state_transition_steps(lws_state_manager_t *, int);
-int lws_state_transition(lws_state_manager_t *, int);
 struct lws *lws_adopt_socket(struct lws_context *, lws_sockfd_type);
 struct lws *lws_adopt_socket_vhost(struct lws_vhost *, lws_sockfd_type);
 typedef union { lws_sockfd_type sockfd; lws_filefd_type filefd; } lws_sock_file_fd_type;
@@ -2169,23 +2212,12 @@ enum lws_metric_rpt { LMR_PERIODIC = 0, LMR_OUTLIER = 1 };
 typedef enum lws_metric_rpt lws_metric_rpt_kind_t;
 typedef enum { LWS_SYSBLOB_TYPE_AUTH = 0, LWS_SYSBLOB_TYPE_CLIENT_CERT_DER = 2, LWS_SYSBLOB_TYPE_CLIENT_KEY_DER = 3, LWS_SYSBLOB_TYPE_DEVICE_SERIAL = 4, LWS_SYSBLOB_TYPE_DEVICE_FW_VERSION = 5, LWS_SYSBLOB_TYPE_DEVICE_TYPE = 6, LWS_SYSBLOB_TYPE_NTP_SERVER = 7, LWS_SYSBLOB_TYPE_MQTT_CLIENT_ID = 8, LWS_SYSBLOB_TYPE_MQTT_USERNAME = 9, LWS_SYSBLOB_TYPE_MQTT_PASSWORD = 10, LWS_SYSBLOB_TYPE_COUNT = 11 } lws_system_blob_item_t;
 typedef struct lws_system_blob lws_system_blob_t;
-void lws_system_blob_direct_set(lws_system_blob_t *, const uint8_t *, size_t);
-void lws_system_blob_heap_empty(lws_system_blob_t *);
-int lws_system_blob_heap_append(lws_system_blob_t *, const uint8_t *, size_t);
-size_t lws_system_blob_get_size(lws_system_blob_t *);
-int lws_system_blob_get_single_ptr(lws_system_blob_t *, const uint8_t **);
-int lws_system_blob_get(lws_system_blob_t *, uint8_t *, size_t *, size_t);
-void lws_system_blob_destroy(lws_system_blob_t *);
-lws_system_blob_t *lws_system_get_blob(struct lws_context *, lws_system_blob_item_t, int);
 typedef enum { LWS_SYSTATE_UNKNOWN = 0, LWS_SYSTATE_CONTEXT_CREATED = 1, LWS_SYSTATE_INITIALIZED = 2, LWS_SYSTATE_IFACE_COLDPLUG = 3, LWS_SYSTATE_DHCP = 4, LWS_SYSTATE_CPD_PRE_TIME = 5, LWS_SYSTATE_TIME_VALID = 6, LWS_SYSTATE_CPD_POST_TIME = 7, LWS_SYSTATE_POLICY_VALID = 8, LWS_SYSTATE_REGISTERED = 9, LWS_SYSTATE_AUTH1 = 10, LWS_SYSTATE_AUTH2 = 11, LWS_SYSTATE_OPERATIONAL = 12, LWS_SYSTATE_POLICY_INVALID = 13, LWS_SYSTATE_CONTEXT_DESTROYING = 14 } lws_system_states_t;
 typedef enum { LWS_CPD_UNKNOWN = 0, LWS_CPD_INTERNET_OK = 1, LWS_CPD_CAPTIVE_PORTAL = 2, LWS_CPD_NO_INTERNET = 3 } lws_cpd_result_t;
 typedef void (*lws_attach_cb_t)(struct lws_context *, int, void *);
 struct lws_attach_item;
 int lws_tls_jit_trust_got_cert_cb(struct lws_context *, void *, const uint8_t *, size_t, const uint8_t *, size_t);
 struct lws_system_ops { int (*reboot)(void); int (*set_clock)(lws_usec_t); int (*attach)(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **); int (*captive_portal_detect_request)(struct lws_context *); int (*metric_report)(lws_metric_pub_t *); int (*jit_trust_query)(struct lws_context *, const uint8_t *, size_t, void *); uint32_t wake_latency_us; };
-lws_state_manager_t *lws_system_get_state_manager(struct lws_context *);
-const lws_system_ops_t *lws_system_get_ops(struct lws_context *);
-struct lws_context *lws_system_context_from_system_mgr(lws_state_manager_t *);
 int __lws_system_attach(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **);
 enum { LWSDH_IPV4_SUBNET_MASK = 0, LWSDH_IPV4_BROADCAST = 1, LWSDH_LEASE_SECS = 2, LWSDH_REBINDING_SECS = 3, LWSDH_RENEWAL_SECS = 4, _LWSDH_NUMS_COUNT = 5, LWSDH_SA46_IP = 0, LWSDH_SA46_DNS_SRV_1 = 1, LWSDH_SA46_DNS_SRV_2 = 2, LWSDH_SA46_DNS_SRV_3 = 3, LWSDH_SA46_DNS_SRV_4 = 4, LWSDH_SA46_IPV4_ROUTER = 5, LWSDH_SA46_NTP_SERVER = 6, LWSDH_SA46_DHCP_SERVER = 7, _LWSDH_SA46_COUNT = 8 };
 struct lws_dhcpc_ifstate { char ifname[16]; char domain[64]; uint8_t mac[6]; uint32_t nums[5]; lws_sockaddr46 sa46[8]; };

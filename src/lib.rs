@@ -21,4 +21,8 @@ pub mod http;
 pub mod misc;
 pub mod ring;
 pub mod sa46;
+/// cbindgen:ignore
+pub mod smd;
+/// cbindgen:ignore
+pub mod system;
 pub mod ws;

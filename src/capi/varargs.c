@@ -111,3 +111,27 @@ VISIBLE void _lws_log_cx(void *cx, void *prepend, void *obj, int filter, const c
 		n = sizeof(buf) - 1;
 	lws_rs_log_emit(filter, buf, (size_t)n);
 }
+
+/* Defined in Rust (src/capi/smd.rs): queues the formatted text. */
+extern int lws_rs_smd_printf(void *ctx, unsigned int cls, const char *text, size_t have,
+			     size_t wanted);
+
+/* lws_smd_msg_printf(): formats into a buffer one larger than lws's payload limit, so
+ * Rust can tell an over-long message (refused) from one that fits. */
+VISIBLE int lws_smd_msg_printf(void *ctx, unsigned int cls, const char *format, ...)
+{
+	char buf[384 + 2];
+	va_list ap;
+	int n;
+
+	if (!ctx || !format)
+		return 1;
+	va_start(ap, format);
+	n = vsnprintf(buf, sizeof(buf), format, ap);
+	va_end(ap);
+	if (n < 0)
+		return 1;
+	return lws_rs_smd_printf(ctx, cls, buf,
+				 (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
+				 (size_t)n);
+}

@@ -77,11 +77,13 @@ pub struct lws_context {
     /// Wakes `poll` from any thread (`lws_cancel_service`).
     pub(crate) waker: mio::Waker,
     pub(crate) cancel_pending: AtomicBool,
+    /// lws_smd's queue: other threads may send (it has its own lock).
+    pub(crate) smd: crate::smd::Smd,
     pub(crate) inner: UnsafeCell<Ctx>,
 }
 
-// SAFETY: the only members other threads touch are `waker` (Sync) and `cancel_pending`
-// (atomic); `inner` is only reached from the service thread (lws's own rule).
+// SAFETY: the only members other threads touch are `waker` (Sync), `cancel_pending`
+// (atomic) and `smd` (behind its mutex); `inner` is only reached from the service thread (lws's own rule).
 unsafe impl Sync for lws_context {}
 
 pub(crate) enum Entry {
@@ -97,6 +99,8 @@ pub(crate) struct Slot {
 }
 
 pub(crate) struct Ctx {
+    /// lws_system's blobs, ops and state manager.
+    pub system: crate::system::System,
     pub poll: mio::Poll,
     pub events: mio::Events,
     pub user: *mut c_void,

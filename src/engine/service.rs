@@ -45,7 +45,9 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
     let ctx = Box::into_raw(Box::new(lws_context {
         waker,
         cancel_pending: AtomicBool::new(false),
+        smd: crate::smd::Smd::new(info.smd_ttl_us, info.smd_queue_depth),
         inner: UnsafeCell::new(Ctx {
+            system: crate::system::System::new(info),
             poll,
             events: mio::Events::with_capacity(256),
             user: info.user,
@@ -102,6 +104,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
+    crate::system::context_created(ctx, info);
     lwsl_info!("context created (serv buf {})", bufsize);
     if info.options & LWS_SERVER_OPTION_EXPLICIT_VHOSTS == 0 {
         // SAFETY: info is valid per the caller.
@@ -472,6 +475,7 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
         destroy_vhost(vh);
     }
     free_dead(ctx);
+    ctx_ref(ctx).smd.destroy();
     // SAFETY: ctx came from Box::into_raw in create_context; the caller gives it up.
     drop(unsafe { Box::from_raw(ctx) });
 }
@@ -560,6 +564,7 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     if !cx!(ctx).protocol_init_done {
         protocol_init(ctx);
     }
+    crate::system::service_turn(ctx);
     let timeout = {
         let c = cx!(ctx);
         if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {

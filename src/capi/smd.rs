@@ -1,0 +1,100 @@
+//! lws-smd.h: system message distribution. `lws_smd_msg_printf` is variadic, so its C
+//! half lives in varargs.c and formats before calling `lws_rs_smd_printf`.
+use crate::abi::{lws_smd_class_t, lws_smd_notification_cb_t, lws_smd_peer};
+use crate::engine::{lws_context, service};
+use crate::smd::{self, PeerHandle};
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr::null_mut;
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_smd_msg_alloc(
+    ctx: *mut lws_context,
+    _class: lws_smd_class_t,
+    len: usize,
+) -> *mut c_void {
+    ffi!("lws_smd_msg_alloc", null_mut(), {
+        need!("lws_smd_msg_alloc", ctx, null_mut());
+        // SAFETY: a live context; smd is its thread-safe part.
+        unsafe { &*ctx }.smd.msg_alloc(_class, len) as *mut c_void
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_smd_msg_free(payload: *mut *mut c_void) {
+    ffi!("lws_smd_msg_free", (), {
+        need!("lws_smd_msg_free", payload);
+        // SAFETY: payload points to the caller's pointer variable.
+        let p = unsafe { *payload };
+        need!("lws_smd_msg_free", p);
+        // SAFETY: lws's contract: an allocated, unsent message.
+        unsafe { smd::msg_free(p as *mut u8) };
+        // SAFETY: as above.
+        unsafe { *payload = null_mut() };
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_smd_msg_send(ctx: *mut lws_context, payload: *mut c_void) -> c_int {
+    ffi!("lws_smd_msg_send", 1, {
+        need!("lws_smd_msg_send", ctx, 1);
+        need!("lws_smd_msg_send", payload, 1);
+        // SAFETY: a live context (any thread: only its Sync members are used); payload
+        // is an allocated, unsent message per lws's contract.
+        unsafe {
+            let c = &*ctx;
+            c.smd
+                .msg_send(payload as *mut u8, || service::cancel_service(c))
+        }
+    })
+}
+
+/// cbindgen:ignore
+/// The Rust half of `lws_smd_msg_printf` (varargs.c): `text` holds what fit of the
+/// formatted message, `wanted` the length vsnprintf wanted.
+#[no_mangle]
+pub unsafe extern "C" fn lws_rs_smd_printf(
+    ctx: *mut lws_context,
+    _class: lws_smd_class_t,
+    text: *const c_char,
+    have: usize,
+    wanted: usize,
+) -> c_int {
+    ffi!("lws_smd_msg_printf", 1, {
+        need!("lws_smd_msg_printf", ctx, 1);
+        need!("lws_smd_msg_printf", text, 1);
+        // SAFETY: varargs.c passes its buffer and how much of it holds text.
+        let t = unsafe { core::slice::from_raw_parts(text as *const u8, have) };
+        // SAFETY: a live context; any thread.
+        let c = unsafe { &*ctx };
+        smd::send_text(&c.smd, _class, t, wanted, || service::cancel_service(c))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_smd_register(
+    ctx: *mut lws_context,
+    opaque: *mut c_void,
+    flags: c_int,
+    _class_filter: lws_smd_class_t,
+    cb: lws_smd_notification_cb_t,
+) -> *mut lws_smd_peer {
+    ffi!("lws_smd_register", null_mut(), {
+        need!("lws_smd_register", ctx, null_mut());
+        if flags != 0 {
+            // LWSSMDREG_FLAG_PROXIED_SS: a secure-streams proxy peer, not built in.
+            lwsl_err!("lws_smd_register: flags 0x{:x} not supported", flags);
+            return null_mut();
+        }
+        // SAFETY: a live context; any thread.
+        unsafe { &*ctx }.smd.register(opaque, _class_filter, cb) as *mut lws_smd_peer
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_smd_unregister(pr: *mut lws_smd_peer) {
+    ffi!("lws_smd_unregister", (), {
+        need!("lws_smd_unregister", pr);
+        // SAFETY: lws's contract: a registered peer of a live context.
+        unsafe { smd::Smd::unregister(pr as *mut PeerHandle) }
+    })
+}

@@ -1,0 +1,255 @@
+//! lws-system.h and lws-state.h: the context's blobs, system ops and state managers.
+use crate::abi::{lws_state_manager, lws_system_blob, lws_system_ops_t};
+use crate::engine::lws_context;
+use crate::system::{self, Blob, NotifyLink, StateManager, BLOB_COUNT};
+use core::ffi::c_int;
+use core::ptr::{null, null_mut};
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_get_ops(context: *mut lws_context) -> *const lws_system_ops_t {
+    ffi!("lws_system_get_ops", null(), {
+        need!("lws_system_get_ops", context, null());
+        // SAFETY: a live context, used from its service thread.
+        unsafe { (*(*context).inner.get()).system.ops }
+    })
+}
+
+/// `type` is lws_system_blob_item_t (an enum of small non-negative values).
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_get_blob(
+    context: *mut lws_context,
+    type_: u32,
+    idx: c_int,
+) -> *mut lws_system_blob {
+    ffi!("lws_system_get_blob", null_mut(), {
+        need!("lws_system_get_blob", context, null_mut());
+        let i = type_ as usize + idx.max(0) as usize;
+        if idx < 0 || i >= BLOB_COUNT {
+            lwsl_err!("lws_system_get_blob: no blob {} + {}", type_, idx);
+            return null_mut();
+        }
+        // SAFETY: a live context, service thread; the blobs are boxed, so the pointer
+        // stays valid for the context's life.
+        unsafe { &mut (*(*context).inner.get()).system.blobs[i] as *mut Blob as *mut _ }
+    })
+}
+
+/// The blob behind a C handle.
+///
+/// # Safety
+/// `b` came from lws_system_get_blob on a live context.
+unsafe fn blob<'a>(b: *mut lws_system_blob) -> &'a mut Blob {
+    // SAFETY: per the caller.
+    unsafe { &mut *(b as *mut Blob) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_direct_set(
+    b: *mut lws_system_blob,
+    ptr: *const u8,
+    len: usize,
+) {
+    ffi!("lws_system_blob_direct_set", (), {
+        need!("lws_system_blob_direct_set", b);
+        // SAFETY: a blob handle; the caller keeps ptr valid while it is set (lws's rule).
+        unsafe { *blob(b) = Blob::Direct(ptr, len) };
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_heap_empty(b: *mut lws_system_blob) {
+    ffi!("lws_system_blob_heap_empty", (), {
+        need!("lws_system_blob_heap_empty", b);
+        // SAFETY: a blob handle.
+        unsafe { *blob(b) = Blob::Heap(Vec::new()) };
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_heap_append(
+    b: *mut lws_system_blob,
+    buf: *const u8,
+    len: usize,
+) -> c_int {
+    ffi!("lws_system_blob_heap_append", -1, {
+        need!("lws_system_blob_heap_append", b, -1);
+        need!("lws_system_blob_heap_append", buf, -1);
+        if len == 0 {
+            lwsl_err!("lws_system_blob_heap_append: empty piece");
+            return -1;
+        }
+        // SAFETY: buf holds len bytes (lws's contract).
+        let data = unsafe { core::slice::from_raw_parts(buf, len) };
+        // SAFETY: a blob handle.
+        if unsafe { blob(b) }.append(data) {
+            0
+        } else {
+            lwsl_err!("lws_system_blob_heap_append: the blob is direct");
+            -1
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_get_size(b: *mut lws_system_blob) -> usize {
+    ffi!("lws_system_blob_get_size", 0, {
+        need!("lws_system_blob_get_size", b, 0);
+        // SAFETY: a blob handle.
+        unsafe { blob(b) }.size()
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_get(
+    b: *mut lws_system_blob,
+    buf: *mut u8,
+    len: *mut usize,
+    ofs: usize,
+) -> c_int {
+    ffi!("lws_system_blob_get", -1, {
+        need!("lws_system_blob_get", b, -1);
+        need!("lws_system_blob_get", len, -1);
+        // SAFETY: len points to the caller's size_t.
+        let want = unsafe { *len };
+        if want != 0 {
+            need!("lws_system_blob_get", buf, -1);
+        }
+        let out: &mut [u8] = if want == 0 {
+            &mut []
+        } else {
+            // SAFETY: buf has room for *len bytes (lws's contract).
+            unsafe { core::slice::from_raw_parts_mut(buf, want) }
+        };
+        // SAFETY: a blob handle; a direct blob's memory is the caller's to keep valid.
+        match unsafe { blob(b).get(out, ofs) } {
+            Some(n) => {
+                // SAFETY: as above.
+                unsafe { *len = n };
+                0
+            }
+            None => {
+                // SAFETY: as above.
+                unsafe { *len = 0 };
+                1
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_get_single_ptr(
+    b: *mut lws_system_blob,
+    ptr: *mut *const u8,
+) -> c_int {
+    ffi!("lws_system_blob_get_single_ptr", -1, {
+        need!("lws_system_blob_get_single_ptr", b, -1);
+        need!("lws_system_blob_get_single_ptr", ptr, -1);
+        // SAFETY: a blob handle.
+        match unsafe { blob(b) }.single_ptr() {
+            Some(p) => {
+                // SAFETY: ptr points to the caller's pointer variable.
+                unsafe { *ptr = p };
+                0
+            }
+            None => -1,
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_blob_destroy(b: *mut lws_system_blob) {
+    ffi!("lws_system_blob_destroy", (), {
+        if b.is_null() {
+            return;
+        }
+        // SAFETY: a blob handle. A direct blob's memory is the caller's (lws leaves it).
+        let bl = unsafe { blob(b) };
+        if !matches!(bl, Blob::Direct(..)) {
+            *bl = Blob::Empty;
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_get_state_manager(
+    context: *mut lws_context,
+) -> *mut lws_state_manager {
+    ffi!("lws_system_get_state_manager", null_mut(), {
+        need!("lws_system_get_state_manager", context, null_mut());
+        // SAFETY: a live context; the manager is boxed for the context's life.
+        unsafe { &mut *(*(*context).inner.get()).system.mgr as *mut StateManager as *mut _ }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_system_context_from_system_mgr(
+    mgr: *mut lws_state_manager,
+) -> *mut lws_context {
+    ffi!("lws_system_context_from_system_mgr", null_mut(), {
+        need!("lws_system_context_from_system_mgr", mgr, null_mut());
+        // SAFETY: a live lws_state_manager_t (lws's layout).
+        unsafe { (*(mgr as *mut StateManager)).context }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_state_reg_notifier(
+    mgr: *mut lws_state_manager,
+    notify_link: *mut crate::abi::lws_state_notify_link_t,
+) {
+    ffi!("lws_state_reg_notifier", (), {
+        need!("lws_state_reg_notifier", mgr);
+        need!("lws_state_reg_notifier", notify_link);
+        // SAFETY: live structs in lws's layout (lws's contract).
+        unsafe { system::reg_notifier(mgr as *mut StateManager, notify_link as *mut NotifyLink) }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_state_reg_notifier_list(
+    mgr: *mut lws_state_manager,
+    notify_link_array: *const *mut crate::abi::lws_state_notify_link_t,
+) {
+    ffi!("lws_state_reg_notifier_list", (), {
+        need!("lws_state_reg_notifier_list", mgr);
+        // SAFETY: NULL or a NULL-terminated array of live links (lws's contract).
+        unsafe {
+            system::reg_notifier_list(
+                mgr as *mut StateManager,
+                notify_link_array as *const *mut NotifyLink,
+            )
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_state_reg_deregister(nl: *mut crate::abi::lws_state_notify_link_t) {
+    ffi!("lws_state_reg_deregister", (), {
+        need!("lws_state_reg_deregister", nl);
+        // SAFETY: a live link (lws's contract).
+        unsafe { system::deregister(nl as *mut NotifyLink) }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_state_transition(mgr: *mut lws_state_manager, target: c_int) -> c_int {
+    ffi!("lws_state_transition", 0, {
+        need!("lws_state_transition", mgr, 0);
+        // SAFETY: a live manager in lws's layout.
+        unsafe { system::transition_to(mgr as *mut StateManager, target) };
+        0
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_state_transition_steps(
+    mgr: *mut lws_state_manager,
+    target: c_int,
+) -> c_int {
+    ffi!("lws_state_transition_steps", 0, {
+        need!("lws_state_transition_steps", mgr, 0);
+        // SAFETY: a live manager in lws's layout.
+        unsafe { system::transition_steps(mgr as *mut StateManager, target) };
+        0
+    })
+}
