@@ -63,6 +63,7 @@ pub mod context;
 pub mod dir;
 pub mod dll2;
 pub mod http;
+pub mod lejp;
 pub mod logs;
 pub mod lwsac;
 pub mod misc;
