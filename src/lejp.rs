@@ -174,6 +174,14 @@ pub fn construct(
     x.pst[0].count_paths = count_paths;
     x.pst[0].user = core::ptr::null_mut();
     x.pst[0].ppos = 0;
+    // lws leaves these to be set before use; zeroing them means no byte of the
+    // struct that the parser reads is ever uninitialised memory.
+    x.npos = 0;
+    x.dcount = 0;
+    x.f = 0;
+    x.uni = 0;
+    x.wildcount = 0;
+    x.path_match_len = 0;
 }
 
 /// Where one input byte leaves the parse.
