@@ -830,10 +830,12 @@ fn pop_level<H: Host>(h: &mut H) -> Result<Flow, i32> {
 fn push_level<H: Host>(h: &mut H, next: u8) -> Result<Flow, i32> {
     let x = h.ctx();
     let sp = x.sp as usize;
-    if x.ppos() > 0 && x.state(sp) != MP_COMMA_OR_END && x.state(sp) != MP_ARRAY_END {
-        if !x.path_put(b'.') {
-            return Err(REJECT_UNKNOWN);
-        }
+    if x.ppos() > 0
+        && x.state(sp) != MP_COMMA_OR_END
+        && x.state(sp) != MP_ARRAY_END
+        && !x.path_put(b'.')
+    {
+        return Err(REJECT_UNKNOWN);
     }
     x.st[sp].p = x.ppos() as c_char;
     x.st[sp].i = x.ipos as c_char;
@@ -909,4 +911,203 @@ pub fn error_to_string(e: i32) -> &'static core::ffi::CStr {
     ];
     let k = if e > 0 { 0 } else { e.unsigned_abs() as usize };
     TABLE.get(k).copied().unwrap_or(c"Unknown error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each event as "REASON path=... match=N val=..." (START left out where
+    /// asked: how often it comes depends on how the input is split).
+    struct T {
+        x: Box<lejp_ctx>,
+        pats: Vec<&'static [u8]>,
+        log: Vec<String>,
+        refuse_on: Option<u8>,
+    }
+
+    impl Host for T {
+        fn ctx(&mut self) -> &mut lejp_ctx {
+            &mut self.x
+        }
+        fn call(&mut self, reason: u8) -> i8 {
+            let x = &self.x;
+            let plen = x.path.iter().position(|&c| c == 0).unwrap_or(MAX_PATH);
+            let path: Vec<u8> = x.path[..plen].iter().map(|&c| c as u8).collect();
+            let mut e = format!(
+                "{reason} {} m={}",
+                String::from_utf8_lossy(&path),
+                x.path_match
+            );
+            if reason & IS_VALUE != 0 {
+                let n = if reason == CB_VAL_STR_CHUNK || reason == CB_VAL_STR_END {
+                    x.npos as usize
+                } else {
+                    x.buf.iter().position(|&c| c == 0).unwrap_or(0)
+                };
+                let v: Vec<u8> = x.buf[..n].iter().map(|&c| c as u8).collect();
+                e += &format!(" v={v:?}");
+            }
+            self.log.push(e);
+            if self.refuse_on == Some(reason) {
+                1
+            } else {
+                0
+            }
+        }
+        fn with_pattern<R>(&mut self, n: usize, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+            f(self.pats.get(n).copied())
+        }
+    }
+
+    fn host(pats: &[&'static [u8]]) -> T {
+        let mut x = Box::new(new_ctx());
+        construct(
+            &mut x,
+            None,
+            core::ptr::null_mut(),
+            core::ptr::null(),
+            pats.len() as u8,
+        );
+        T {
+            x,
+            pats: pats.to_vec(),
+            log: vec![],
+            refuse_on: None,
+        }
+    }
+
+    fn events(t: &T) -> Vec<String> {
+        let start = format!("{CB_START} ");
+        t.log
+            .iter()
+            .filter(|e| !e.starts_with(&start))
+            .cloned()
+            .collect()
+    }
+
+    const DOC: &[u8] = b"# cfg\n{\"a\": [1, -2.5e3, {\"b\": \"x\\u00e9\\n\"}], \"c\": {\"d\": [true, false, null]}, \"e\": \"long\"}  tail";
+    const PATS: &[&[u8]] = &[b"a[].b", b"c.*", b"e"];
+
+    #[test]
+    fn any_split_gives_the_same_events() {
+        let mut whole = host(PATS);
+        let r = parse(&mut whole, DOC);
+        assert_eq!(r, 6, "the bytes after the document");
+        let want = events(&whole);
+        assert!(want
+            .iter()
+            .any(|e| e.starts_with("77 a[].b m=1 v=[120, 195, 169, 10]")));
+        // every cut before the closing '}'
+        for cut in 0..DOC.len() - 6 {
+            let mut t = host(PATS);
+            assert_eq!(parse(&mut t, &DOC[..cut]), CONTINUE, "cut at {cut}");
+            assert_eq!(parse(&mut t, &DOC[cut..]), 6);
+            assert_eq!(events(&t), want, "cut at {cut}");
+        }
+        let mut t = host(PATS);
+        let mut r = CONTINUE;
+        for k in 0..DOC.len() {
+            if r == CONTINUE {
+                r = parse(&mut t, &DOC[k..k + 1]);
+            }
+        }
+        assert_eq!(events(&t), want);
+        assert_eq!(t.x.line, 2);
+    }
+
+    #[test]
+    fn numbers_tokens_and_wildcards() {
+        let mut t = host(PATS);
+        parse(&mut t, DOC);
+        let l = events(&t);
+        assert!(l.contains(&format!("{CB_VAL_NUM_INT} a[] m=0 v=[49]")));
+        assert!(l.contains(&format!(
+            "{CB_VAL_NUM_FLOAT} a[] m=0 v={:?}",
+            b"-2.5e3".to_vec()
+        )));
+        assert!(l.contains(&format!("{CB_PAIR_NAME} c.d m=2")));
+        assert!(l.contains(&format!("{CB_VAL_TRUE} c.d[] m=2 v=[49]")));
+        assert!(l.contains(&format!("{CB_VAL_NULL} c.d[] m=2 v=[]")));
+
+        let mut t = host(&[b"x.*.z.*"]);
+        assert_eq!(parse(&mut t, b"{\"x\":{\"yy\":{\"z\":{\"q\":"), CONTINUE);
+        assert_eq!(t.x.path_match, 1);
+        let mut d = [0u8; 8];
+        assert_eq!(get_wildcard(&t.x, 0, &mut d), 3);
+        assert_eq!(&d[..3], b"yy\0");
+        assert_eq!(get_wildcard(&t.x, 1, &mut d), 2);
+        assert_eq!(&d[..2], b"q\0");
+        assert_eq!(get_wildcard(&t.x, 2, &mut d), 0);
+        let mut small = [0u8; 2];
+        assert_eq!(get_wildcard(&t.x, 0, &mut small), 2);
+        assert_eq!(&small, b"y\0");
+    }
+
+    #[test]
+    fn long_strings_come_in_chunks() {
+        let mut doc = b"{\"s\":\"".to_vec();
+        doc.extend((0..600).map(|k| b'a' + (k % 26) as u8));
+        doc.extend(b"\"}");
+        let mut t = host(&[]);
+        assert_eq!(parse(&mut t, &doc), 0);
+        let chunks: Vec<&String> = t
+            .log
+            .iter()
+            .filter(|e| e.starts_with(&format!("{CB_VAL_STR_CHUNK} ")))
+            .collect();
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(t.x.npos as usize, 600 - 2 * STRING_CHUNK);
+    }
+
+    const DEEP: &str = "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{";
+
+    #[test]
+    fn refusals() {
+        for (doc, code) in [
+            (&b"x"[..], REJECT_IDLE_NO_BRACE),
+            (b"{}", REJECT_MEMBERS_NO_CLOSE),
+            (b"{\"a\" 1}", REJECT_MP_DELIM_MISSING_COLON),
+            (b"{\"a\":1.}", REJECT_MP_VAL_NUM_INT_NO_FRAC),
+            (b"{\"a\":1e}", REJECT_MP_VAL_NUM_EXP_BAD_EXP),
+            (b"{\"a\":nul}", REJECT_MP_VAL_TOK_UNKNOWN),
+            (b"{\"a\":\"\\x\"}", REJECT_MP_STRING_ESC_ILLEGAL_ESC),
+            (b"{\"a\":\"\\uZ\"}", REJECT_ILLEGAL_HEX),
+            (b"{\"a\":{\"b\":1]}", REJECT_MP_C_OR_E_NOTARRAY),
+            (b"{\"a\":[1 2]}", REJECT_MP_C_OR_E_NEITHER),
+            (b"[[[[[[[[[", REJECT_MP_DELIM_ISTACK),
+            (DEEP.as_bytes(), REJECT_STACK_OVERFLOW),
+        ] {
+            let mut t = host(&[]);
+            assert_eq!(parse(&mut t, doc), code, "{}", String::from_utf8_lossy(doc));
+            assert!(t.log.last().unwrap().starts_with(&format!("{CB_FAILED} ")));
+        }
+        let mut t = host(&[]);
+        t.refuse_on = Some(CB_VAL_NUM_INT);
+        assert_eq!(parse(&mut t, b"{\"a\":1}"), REJECT_CALLBACK);
+    }
+
+    #[test]
+    fn a_path_longer_than_the_struct_holds_is_refused() {
+        let mut doc = b"{\"".to_vec();
+        doc.extend([b'k'; 200]);
+        doc.extend(b"\":1}");
+        let mut t = host(&[]);
+        assert_eq!(parse(&mut t, &doc), REJECT_UNKNOWN);
+        let mut t = host(&[]);
+        t.x.sp = 200;
+        assert_eq!(parse(&mut t, b"{"), REJECT_UNKNOWN);
+    }
+
+    #[test]
+    fn error_texts() {
+        assert_eq!(error_to_string(-2).to_bytes(), b"No opening '{'");
+        assert_eq!(error_to_string(5).to_bytes(), b"");
+        assert_eq!(
+            error_to_string(-23).to_bytes(),
+            b"Parser callback errored (see earlier error)"
+        );
+        assert_eq!(error_to_string(-24).to_bytes(), b"Unknown error");
+        assert_eq!(error_to_string(i32::MIN).to_bytes(), b"Unknown error");
+    }
 }
