@@ -348,7 +348,11 @@ int main(void)
 				}
 				m = lejp_get_wildcard(&w, 0, wild, 2);
 				printf(" small='%s'(%d)", wild, m);
-				printf(" none=%d\n", lejp_get_wildcard(&w, 5, wild, sizeof(wild)));
+				printf(" none=%d", lejp_get_wildcard(&w, 5, wild, sizeof(wild)));
+				/* forget the match and look again, as after changing paths */
+				w.path_match = 0;
+				lejp_check_path_match(&w);
+				printf(" recheck=%d/%d\n", w.path_match, w.wildcount);
 			}
 		}
 	}
