@@ -94,8 +94,9 @@ struct lws_http_mount;
 struct lws_protocols;
 struct lws_dll2;
 struct lws_dll2_owner;
-/* named by a callback type before cbindgen defines it */
+/* named by callback types before cbindgen defines them */
 struct lws_cache_creation_info;
+struct lejp_ctx;
 /* lws's default build names OpenSSL's types in its declarations; they stay opaque here,
  * under OpenSSL's own tags so a program that also includes OpenSSL sees the same types. */
 struct ssl_ctx_st;
@@ -1265,6 +1266,48 @@ typedef int (*DirCb)(const char *dirpath, void *user, struct lws_dir_entry *lde)
 
 typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
 
+typedef signed char (*lejp_callback)(struct lejp_ctx *ctx, char reason);
+
+struct _lejp_parsing_stack {
+        void *user;
+        lejp_callback callback;
+        const char *const *paths;
+        uint8_t count_paths;
+        uint8_t ppos;
+        uint8_t path_match;
+};
+
+struct _lejp_stack {
+        char s;
+        char p;
+        char i;
+        char b;
+};
+
+struct lejp_ctx {
+        void *user;
+        struct _lejp_parsing_stack pst[5];
+        struct _lejp_stack st[12];
+        uint16_t i[8];
+        uint16_t wild[8];
+        char path[128];
+        char buf[255];
+        size_t path_stride;
+        uint32_t line;
+        uint16_t uni;
+        uint8_t npos;
+        uint8_t dcount;
+        uint8_t f;
+        uint8_t sp;
+        uint8_t ipos;
+        uint8_t count_paths;
+        uint8_t path_match;
+        uint8_t path_match_len;
+        uint8_t wildcount;
+        uint8_t pst_sp;
+        uint8_t outer_array;
+};
+
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
 typedef void *lws_list_ptr;
@@ -1600,6 +1643,32 @@ int lws_serve_http_file(struct lws *wsi,
 int lws_http_mark_sse(struct lws *wsi);
 
 int lws_http_headers_detach(struct lws *wsi);
+
+void lejp_construct(struct lejp_ctx *ctx,
+                    lejp_callback callback,
+                    void *user,
+                    const char *const *paths,
+                    unsigned char paths_count);
+
+void lejp_destruct(struct lejp_ctx *ctx);
+
+int lejp_parse(struct lejp_ctx *ctx, const unsigned char *json, int len);
+
+void lejp_change_callback(struct lejp_ctx *ctx, lejp_callback callback);
+
+int lejp_parser_push(struct lejp_ctx *ctx,
+                     void *user,
+                     const char *const *paths,
+                     unsigned char paths_count,
+                     lejp_callback lejp_cb);
+
+int lejp_parser_pop(struct lejp_ctx *ctx);
+
+void lejp_check_path_match(struct lejp_ctx *ctx);
+
+int lejp_get_wildcard(struct lejp_ctx *ctx, int wildcard, char *dest, int len);
+
+const char *lejp_error_to_string(int e);
 
 void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
 
@@ -2408,25 +2477,11 @@ typedef struct lws_gencrypto_keyelem lws_gc_elem_t;
 int lws_gencrypto_bits_to_bytes(int);
 int lws_base64_size(int);
 size_t lws_gencrypto_padded_length(size_t, size_t);
-struct lejp_ctx;
 enum lejp_states { LEJP_IDLE = 0, LEJP_MEMBERS = 1, LEJP_M_P = 2, LEJP_MP_STRING = 67, LEJP_MP_STRING_ESC = 68, LEJP_MP_STRING_ESC_U1 = 69, LEJP_MP_STRING_ESC_U2 = 70, LEJP_MP_STRING_ESC_U3 = 71, LEJP_MP_STRING_ESC_U4 = 72, LEJP_MP_DELIM = 9, LEJP_MP_VALUE = 10, LEJP_MP_VALUE_NUM_INT = 75, LEJP_MP_VALUE_NUM_EXP = 76, LEJP_MP_VALUE_TOK = 77, LEJP_MP_COMMA_OR_END = 14, LEJP_MP_ARRAY_END = 15 };
 enum lejp_reasons { LEJP_CONTINUE = -1, LEJP_REJECT_IDLE_NO_BRACE = -2, LEJP_REJECT_MEMBERS_NO_CLOSE = -3, LEJP_REJECT_MP_NO_OPEN_QUOTE = -4, LEJP_REJECT_MP_STRING_UNDERRUN = -5, LEJP_REJECT_MP_ILLEGAL_CTRL = -6, LEJP_REJECT_MP_STRING_ESC_ILLEGAL_ESC = -7, LEJP_REJECT_ILLEGAL_HEX = -8, LEJP_REJECT_MP_DELIM_MISSING_COLON = -9, LEJP_REJECT_MP_DELIM_BAD_VALUE_START = -10, LEJP_REJECT_MP_VAL_NUM_INT_NO_FRAC = -11, LEJP_REJECT_MP_VAL_NUM_FORMAT = -12, LEJP_REJECT_MP_VAL_NUM_EXP_BAD_EXP = -13, LEJP_REJECT_MP_VAL_TOK_UNKNOWN = -14, LEJP_REJECT_MP_C_OR_E_UNDERF = -15, LEJP_REJECT_MP_C_OR_E_NOTARRAY = -16, LEJP_REJECT_MP_ARRAY_END_MISSING = -17, LEJP_REJECT_STACK_OVERFLOW = -18, LEJP_REJECT_MP_DELIM_ISTACK = -19, LEJP_REJECT_NUM_TOO_LONG = -20, LEJP_REJECT_MP_C_OR_E_NEITHER = -21, LEJP_REJECT_UNKNOWN = -22, LEJP_REJECT_CALLBACK = -23 };
 enum lejp_callbacks { LEJPCB_CONSTRUCTED = 0, LEJPCB_DESTRUCTED = 1, LEJPCB_START = 2, LEJPCB_COMPLETE = 3, LEJPCB_FAILED = 4, LEJPCB_PAIR_NAME = 5, LEJPCB_VAL_TRUE = 70, LEJPCB_VAL_FALSE = 71, LEJPCB_VAL_NULL = 72, LEJPCB_VAL_NUM_INT = 73, LEJPCB_VAL_NUM_FLOAT = 74, LEJPCB_VAL_STR_START = 11, LEJPCB_VAL_STR_CHUNK = 76, LEJPCB_VAL_STR_END = 77, LEJPCB_ARRAY_START = 14, LEJPCB_ARRAY_END = 15, LEJPCB_OBJECT_START = 16, LEJPCB_OBJECT_END = 17 };
 signed char _lejp_callback(struct lejp_ctx *, char);
-typedef signed char (*lejp_callback)(struct lejp_ctx *, char);
 enum num_flags { LEJP_SEEN_MINUS = 1, LEJP_SEEN_POINT = 2, LEJP_SEEN_POST_POINT = 4, LEJP_SEEN_EXP = 8 };
-struct _lejp_stack { char s; char p; char i; char b; };
-struct _lejp_parsing_stack { void *user; signed char (*callback)(struct lejp_ctx *, char); const char *const *paths; uint8_t count_paths; uint8_t ppos; uint8_t path_match; };
-struct lejp_ctx { void *user; struct _lejp_parsing_stack pst[5]; struct _lejp_stack st[12]; uint16_t i[8]; uint16_t wild[8]; char path[128]; char buf[255]; size_t path_stride; uint32_t line; uint16_t uni; uint8_t npos; uint8_t dcount; uint8_t f; uint8_t sp; uint8_t ipos; uint8_t count_paths; uint8_t path_match; uint8_t path_match_len; uint8_t wildcount; uint8_t pst_sp; uint8_t outer_array; };
-void lejp_construct(struct lejp_ctx *, signed char (*)(struct lejp_ctx *, char), void *, const char *const *, unsigned char);
-void lejp_destruct(struct lejp_ctx *);
-int lejp_parse(struct lejp_ctx *, const unsigned char *, int);
-void lejp_change_callback(struct lejp_ctx *, signed char (*)(struct lejp_ctx *, char));
-int lejp_parser_push(struct lejp_ctx *, void *, const char *const *, unsigned char, lejp_callback);
-int lejp_parser_pop(struct lejp_ctx *);
-void lejp_check_path_match(struct lejp_ctx *);
-int lejp_get_wildcard(struct lejp_ctx *, int, char *, int);
-const char *lejp_error_to_string(int);
 enum { LWS_CBOR_MAJTYP_UINT = 0, LWS_CBOR_MAJTYP_INT_NEG = 32, LWS_CBOR_MAJTYP_BSTR = 64, LWS_CBOR_MAJTYP_TSTR = 96, LWS_CBOR_MAJTYP_ARRAY = 128, LWS_CBOR_MAJTYP_MAP = 160, LWS_CBOR_MAJTYP_TAG = 192, LWS_CBOR_MAJTYP_FLOAT = 224, LWS_CBOR_MAJTYP_MASK = 224, LWS_CBOR_1 = 24, LWS_CBOR_2 = 25, LWS_CBOR_4 = 26, LWS_CBOR_8 = 27, LWS_CBOR_RESERVED = 28, LWS_CBOR_SUBMASK = 31, LWS_CBOR_SWK_FALSE = 20, LWS_CBOR_SWK_TRUE = 21, LWS_CBOR_SWK_NULL = 22, LWS_CBOR_SWK_UNDEFINED = 23, LWS_CBOR_M7_SUBTYP_SIMPLE_X8 = 24, LWS_CBOR_M7_SUBTYP_FLOAT16 = 25, LWS_CBOR_M7_SUBTYP_FLOAT32 = 26, LWS_CBOR_M7_SUBTYP_FLOAT64 = 27, LWS_CBOR_M7_BREAK = 31, LWS_CBOR_INDETERMINITE = 31, LWS_CBOR_WKTAG_DATETIME_STD = 0, LWS_CBOR_WKTAG_DATETIME_EPOCH = 1, LWS_CBOR_WKTAG_BIGNUM_UNSIGNED = 2, LWS_CBOR_WKTAG_BIGNUM_NEGATIVE = 3, LWS_CBOR_WKTAG_DECIMAL_FRAC = 4, LWS_CBOR_WKTAG_BIGFLOAT = 5, LWS_CBOR_WKTAG_COSE_ENC0 = 16, LWS_CBOR_WKTAG_COSE_MAC0 = 17, LWS_CBOR_WKTAG_COSE_SIGN1 = 18, LWS_CBOR_WKTAG_TO_B64U = 21, LWS_CBOR_WKTAG_TO_B64 = 22, LWS_CBOR_WKTAG_TO_B16 = 23, LWS_CBOR_WKTAG_CBOR = 24, LWS_CBOR_WKTAG_URI = 32, LWS_CBOR_WKTAG_B64U = 33, LWS_CBOR_WKTAG_B64 = 34, LWS_CBOR_WKTAG_MIME = 36, LWS_CBOR_WKTAG_COSE_ENC = 96, LWS_CBOR_WKTAG_COSE_MAC = 97, LWS_CBOR_WKTAG_COSE_SIGN = 98, LWS_CBOR_WKTAG_SELFDESCCBOR = 55799 };
 enum lecp_callbacks { LECPCB_CONSTRUCTED = 0, LECPCB_DESTRUCTED = 1, LECPCB_COMPLETE = 3, LECPCB_FAILED = 4, LECPCB_PAIR_NAME = 5, LECPCB_VAL_TRUE = 70, LECPCB_VAL_FALSE = 71, LECPCB_VAL_NULL = 72, LECPCB_VAL_NUM_INT = 73, LECPCB_VAL_RESERVED = 74, LECPCB_VAL_STR_START = 11, LECPCB_VAL_STR_CHUNK = 76, LECPCB_VAL_STR_END = 77, LECPCB_ARRAY_START = 14, LECPCB_ARRAY_END = 15, LECPCB_OBJECT_START = 16, LECPCB_OBJECT_END = 17, LECPCB_TAG_START = 18, LECPCB_TAG_END = 19, LECPCB_VAL_NUM_UINT = 84, LECPCB_VAL_UNDEFINED = 85, LECPCB_VAL_FLOAT16 = 86, LECPCB_VAL_FLOAT32 = 87, LECPCB_VAL_FLOAT64 = 88, LECPCB_VAL_SIMPLE = 89, LECPCB_VAL_BLOB_START = 26, LECPCB_VAL_BLOB_CHUNK = 91, LECPCB_VAL_BLOB_END = 92, LECPCB_ARRAY_ITEM_START = 29, LECPCB_ARRAY_ITEM_END = 30, LECPCB_LITERAL_CBOR = 31 };
 enum lecp_reasons { LECP_CONTINUE = -1, LECP_REJECT_BAD_CODING = -2, LECP_REJECT_UNKNOWN = -3, LECP_REJECT_CALLBACK = -4, LECP_STACK_OVERFLOW = -5 };

@@ -18,6 +18,8 @@ pub mod engine;
 /// cbindgen:ignore
 pub mod http;
 /// cbindgen:ignore
+pub mod lejp;
+/// cbindgen:ignore
 pub mod misc;
 pub mod ring;
 pub mod sa46;

@@ -1,10 +1,12 @@
 //! The C types: the only input cbindgen reads for types (besides the opaque handles of
 //! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
 pub mod consts;
+pub mod lejp;
 pub mod mapcache;
 pub mod system;
 pub mod types;
 pub use consts::*;
+pub use lejp::*;
 pub use mapcache::*;
 pub use system::*;
 pub use types::*;

@@ -64,6 +64,7 @@ pub mod context;
 pub mod dir;
 pub mod dll2;
 pub mod http;
+pub mod lejp;
 pub mod logs;
 pub mod lwsac;
 pub mod map;
