@@ -21,4 +21,6 @@ pub mod http;
 pub mod misc;
 pub mod ring;
 pub mod sa46;
+/// cbindgen:ignore
+pub mod tokenize;
 pub mod ws;

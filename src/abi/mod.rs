@@ -2,9 +2,11 @@
 //! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
 pub mod consts;
 pub mod mapcache;
+pub mod tokenize;
 pub mod types;
 pub use consts::*;
 pub use mapcache::*;
+pub use tokenize::*;
 pub use types::*;
 pub mod vfs;
 pub use vfs::*;

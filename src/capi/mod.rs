@@ -74,6 +74,7 @@ pub mod sa46;
 pub mod service;
 pub mod spa;
 pub mod timer;
+pub mod tokenize;
 pub mod vfs;
 pub mod write;
 pub mod writeable;
