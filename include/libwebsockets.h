@@ -463,6 +463,78 @@ typedef union {
 
 #define CONTEXT_PORT_NO_LISTEN_SERVER -2
 
+#define F_MINUS_NONTERM (1 << 0)
+
+#define F_AGG_COLON (1 << 1)
+
+#define F_COMMA_SEP_LIST (1 << 2)
+
+#define F_RFC7230_DELIMS (1 << 3)
+
+#define F_DOT_NONTERM (1 << 4)
+
+#define F_NO_FLOATS (1 << 5)
+
+#define F_NO_INTEGERS (1 << 6)
+
+#define F_HASH_COMMENT (1 << 7)
+
+#define F_SLASH_NONTERM (1 << 8)
+
+#define F_ASTERISK_NONTERM (1 << 9)
+
+#define F_EQUALS_NONTERM (1 << 10)
+
+#define E_BROKEN_UTF8 -5
+
+#define E_UNTERM_STRING -4
+
+#define E_MALFORMED_FLOAT -3
+
+#define E_NUM_ON_LHS -2
+
+#define E_COMMA_LIST -1
+
+#define ENDED 0
+
+#define DELIMITER 1
+
+#define TOKEN 2
+
+#define INTEGER 3
+
+#define FLOAT 4
+
+#define NAME_EQUALS 5
+
+#define NAME_COLON 6
+
+#define QUOTED_STRING 7
+
+#define DT_NEED_FIRST_CONTENT 0
+
+#define DT_NEED_DELIM 1
+
+#define DT_NEED_NEXT_CONTENT 2
+
+#define LSTRX_DONE 0
+
+#define LSTRX_FILLED_OUT 1
+
+#define LSTRX_FATAL_NAME_TOO_LONG -1
+
+#define LSTRX_FATAL_NAME_UNKNOWN -2
+
+#define EXPS_LITERAL 0
+
+#define EXPS_OPEN_OR_LIT 1
+
+#define EXPS_NAME_OR_CLOSE 2
+
+#define EXPS_DRAIN 3
+
+#define STREXP_NAME_MAX 31
+
 enum lws_callback_reasons {
         LWS_CALLBACK_PROTOCOL_INIT = 27,
         LWS_CALLBACK_PROTOCOL_DESTROY = 28,
@@ -610,6 +682,22 @@ enum lws_spa_fileupload_states {
         LWS_UFS_FINAL_CONTENT = 1,
         LWS_UFS_OPEN = 2,
         LWS_UFS_CLOSE = 3,
+};
+
+enum lws_tokenize_elem_values {
+        LWS_TOKZE_ERR_BROKEN_UTF8 = -5,
+        LWS_TOKZE_ERR_UNTERM_STRING = -4,
+        LWS_TOKZE_ERR_MALFORMED_FLOAT = -3,
+        LWS_TOKZE_ERR_NUM_ON_LHS = -2,
+        LWS_TOKZE_ERR_COMMA_LIST = -1,
+        LWS_TOKZE_ENDED = 0,
+        LWS_TOKZE_DELIMITER = 1,
+        LWS_TOKZE_TOKEN = 2,
+        LWS_TOKZE_INTEGER = 3,
+        LWS_TOKZE_FLOAT = 4,
+        LWS_TOKZE_TOKEN_NAME_EQUALS = 5,
+        LWS_TOKZE_TOKEN_NAME_COLON = 6,
+        LWS_TOKZE_QUOTED_STRING = 7,
 };
 
 enum lws_cert_update_state {
@@ -1369,6 +1457,42 @@ struct lws_spa_create_info {
 
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
+struct lws_tokenize {
+        const char *start;
+        const char *token;
+        size_t len;
+        size_t token_len;
+        uint16_t flags;
+        uint8_t delim;
+        int8_t e;
+};
+
+typedef int lws_tokenize_elem;
+
+typedef int (*lws_strexp_expand_cb)(void *priv,
+                                    const char *name,
+                                    char *out,
+                                    size_t *pos,
+                                    size_t olen,
+                                    size_t *exp_ofs);
+
+struct lws_strexp {
+        char name[32];
+        lws_strexp_expand_cb cb;
+        void *priv;
+        char *out;
+        size_t olen;
+        size_t pos;
+        size_t exp_ofs;
+        uint8_t name_pos;
+        char state;
+};
+
+struct lws_humanize_unit {
+        const char *name;
+        uint64_t factor;
+};
+
 typedef struct lws_dll2 lws_dll2_t;
 
 struct lws_tokens {
@@ -1397,6 +1521,12 @@ extern "C" {
 extern const struct lws_cache_ops lws_cache_ops_heap;
 
 extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
+
+extern const struct lws_humanize_unit humanize_schema_si[7];
+
+extern const struct lws_humanize_unit humanize_schema_si_bytes[7];
+
+extern const struct lws_humanize_unit humanize_schema_us[8];
 
 int lws_buflist_append_segment(struct lws_buflist **head, const uint8_t *buf, size_t len);
 
@@ -1930,6 +2060,56 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
 
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+void lws_tokenize_init(struct lws_tokenize *ts, const char *start, int flags);
+
+lws_tokenize_elem lws_tokenize(struct lws_tokenize *ts);
+
+int lws_tokenize_cstr(struct lws_tokenize *ts, char *str, size_t max);
+
+void lws_strexp_init(struct lws_strexp *exp,
+                     void *priv,
+                     lws_strexp_expand_cb cb,
+                     char *out,
+                     size_t olen);
+
+void lws_strexp_reset_out(struct lws_strexp *exp, char *out, size_t olen);
+
+int lws_strexp_expand(struct lws_strexp *exp,
+                      const char *in_,
+                      size_t len,
+                      size_t *pused_in,
+                      size_t *pused_out);
+
+int lws_strcmp_wildcard(const char *wildcard, size_t wlen, const char *check, size_t clen);
+
+int lws_humanize(char *buf, size_t len, uint64_t value, const struct lws_humanize_unit *schema);
+
+int lws_http_date_render_from_unix(char *buf, size_t len, const time_t *t);
+
+int lws_http_date_parse_unix(const char *b, size_t len, time_t *t);
+
+void lws_ser_wu16be(uint8_t *b, uint16_t u);
+
+uint16_t lws_ser_ru16be(const uint8_t *b);
+
+void lws_ser_wu32be(uint8_t *b, uint32_t u);
+
+uint32_t lws_ser_ru32be(const uint8_t *b);
+
+void lws_ser_wu64be(uint8_t *b, uint64_t u);
+
+uint64_t lws_ser_ru64be(const uint8_t *b);
+
+const char *lws_nstrstr(const char *buf, size_t len, const char *name, size_t nl);
+
+const char *lws_sql_purify(char *escaped, const char *string, size_t len);
+
+const char *lws_json_purify(char *escaped, const char *string, int len, int *in_used);
+
+int lws_json_purify_len(const char *string);
+
+void lws_explicit_bzero(void *p, size_t len);
+
 struct lws_plat_file_ops *lws_get_fops(struct lws_context *context);
 
 lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *fops,
@@ -2362,8 +2542,6 @@ int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_
 typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
 int lws_urldecode(char *, const char *, int);
-int lws_http_date_render_from_unix(char *, size_t, const time_t *);
-int lws_http_date_parse_unix(const char *, size_t, time_t *);
 int lws_http_check_retry_after(struct lws *, lws_usec_t *);
 int lws_h2_client_stream_long_poll_rxonly(struct lws *);
 int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
@@ -2372,17 +2550,13 @@ int lws_http_cookie_get(struct lws *, const char *, char *, size_t *);
 int lws_h2_update_peer_txcredit(struct lws *, unsigned int, int);
 int lws_h2_get_peer_txcredit_estimate(struct lws *);
 struct lws_spa;
-const char *lws_sql_purify(char *, const char *, size_t);
 int lws_sql_purify_len(const char *);
-const char *lws_json_purify(char *, const char *, int, int *);
-int lws_json_purify_len(const char *);
 int lws_plat_write_cert(struct lws_vhost *, int, int, void *, size_t);
 int lws_plat_write_file(const char *, void *, size_t);
 int lws_plat_read_file(const char *, void *, size_t);
 int lws_plat_recommended_rsa_bits(void);
 struct lws_buflist;
 void lws_buflist_describe(struct lws_buflist **, void *, const char *);
-const char *lws_nstrstr(const char *, size_t, const char *, size_t);
 int lws_daemonize(const char *);
 int lws_wsi_tsi(struct lws *);
 struct lws *lws_get_parent(const struct lws *);
@@ -2408,19 +2582,7 @@ int lws_is_cgi(struct lws *);
 int lws_tls_jit_trust_blob_queury_skid(const void *, size_t, const uint8_t *, size_t, const uint8_t **, size_t *);
 struct lws_wifi_scan { struct lws_wifi_scan *next; char ssid[32]; int32_t rssi; uint8_t bssid[6]; uint8_t count; uint8_t channel; uint8_t authmode; };
 SSL *lws_get_ssl(struct lws *);
-void lws_explicit_bzero(void *, size_t);
-struct lws_humanize_unit { const char *name; uint64_t factor; };
 typedef struct lws_humanize_unit lws_humanize_unit_t;
-extern const lws_humanize_unit_t humanize_schema_si[7];
-extern const lws_humanize_unit_t humanize_schema_si_bytes[7];
-extern const lws_humanize_unit_t humanize_schema_us[8];
-int lws_humanize(char *, size_t, uint64_t, const lws_humanize_unit_t *);
-void lws_ser_wu16be(uint8_t *, uint16_t);
-void lws_ser_wu32be(uint8_t *, uint32_t);
-void lws_ser_wu64be(uint8_t *, uint64_t);
-uint16_t lws_ser_ru16be(const uint8_t *);
-uint32_t lws_ser_ru32be(const uint8_t *);
-uint64_t lws_ser_ru64be(const uint8_t *);
 int lws_vbi_encode(uint64_t, void *);
 int lws_vbi_decode(const void *, uint64_t *, size_t);
 struct lws_fsmount { const char *layers_path; const char *overlay_path; char mp[256]; char ovname[64]; char distro[64]; const char *layers[4]; };
@@ -2591,21 +2753,10 @@ void lws_threadpool_task_sync(struct lws_threadpool_task *, int);
 void lws_threadpool_dump(struct lws_threadpool *);
 struct lws_threadpool_task *lws_threadpool_get_task_wsi(struct lws *);
 int lws_threadpool_foreach_task_wsi(struct lws *, void *, int (*)(struct lws_threadpool_task *, void *));
-typedef enum { LWS_TOKZE_ERRS = 5, LWS_TOKZE_ERR_BROKEN_UTF8 = -5, LWS_TOKZE_ERR_UNTERM_STRING = -4, LWS_TOKZE_ERR_MALFORMED_FLOAT = -3, LWS_TOKZE_ERR_NUM_ON_LHS = -2, LWS_TOKZE_ERR_COMMA_LIST = -1, LWS_TOKZE_ENDED = 0, LWS_TOKZE_DELIMITER = 1, LWS_TOKZE_TOKEN = 2, LWS_TOKZE_INTEGER = 3, LWS_TOKZE_FLOAT = 4, LWS_TOKZE_TOKEN_NAME_EQUALS = 5, LWS_TOKZE_TOKEN_NAME_COLON = 6, LWS_TOKZE_QUOTED_STRING = 7 } lws_tokenize_elem;
+enum { LWS_TOKZE_ERRS = 5 };
 enum lws_tokenize_delimiter_tracking { LWSTZ_DT_NEED_FIRST_CONTENT = 0, LWSTZ_DT_NEED_DELIM = 1, LWSTZ_DT_NEED_NEXT_CONTENT = 2 };
-struct lws_tokenize { const char *start; const char *token; size_t len; size_t token_len; uint16_t flags; uint8_t delim; int8_t e; };
 typedef struct lws_tokenize lws_tokenize_t;
-void lws_tokenize_init(struct lws_tokenize *, const char *, int);
-lws_tokenize_elem lws_tokenize(struct lws_tokenize *);
-int lws_tokenize_cstr(struct lws_tokenize *, char *, size_t);
-typedef int (*lws_strexp_expand_cb)(void *, const char *, char *, size_t *, size_t, size_t *);
-struct lws_strexp { char name[32]; lws_strexp_expand_cb cb; void *priv; char *out; size_t olen; size_t pos; size_t exp_ofs; uint8_t name_pos; char state; };
 typedef struct lws_strexp lws_strexp_t;
-enum { LSTRX_DONE = 0, LSTRX_FILLED_OUT = 1, LSTRX_FATAL_NAME_TOO_LONG = -1, LSTRX_FATAL_NAME_UNKNOWN = -2 };
-void lws_strexp_init(lws_strexp_t *, void *, lws_strexp_expand_cb, char *, size_t);
-void lws_strexp_reset_out(lws_strexp_t *, char *, size_t);
-int lws_strexp_expand(lws_strexp_t *, const char *, size_t, size_t *, size_t *);
-int lws_strcmp_wildcard(const char *, size_t, const char *, size_t);
 struct lwsac;
 struct lws_fts;
 struct lws_fts_file;

@@ -27,4 +27,5 @@ pub mod sa46;
 pub mod smd;
 /// cbindgen:ignore
 pub mod system;
+pub mod tokenize;
 pub mod ws;
