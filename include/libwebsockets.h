@@ -45,6 +45,11 @@
 #define LWS_MAX_SMP 1
 #define LWS_LOGS_TIMESTAMP
 #define LWS_WITH_CUSTOM_HEADERS
+#define LWS_WITH_LEJP
+#define LWS_WITH_DIR
+#define LWS_WITH_SYS_SMD
+#define LWS_WITH_SYS_STATE
+#define LWS_WITH_CACHE_NSCOOKIEJAR
 #define LWS_WITH_HTTP_BASIC_AUTH
 #define LWS_WITH_HTTP_UNCOMMON_HEADERS
 /* What the platform has, as lws's build finds it on Linux (programs test some of these). */
