@@ -273,10 +273,15 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
                 if called.contains(name) {
                     continue;
                 }
-                let _ = writeln!(frag, "{decl}");
                 if exported.contains(name) && !c_defined.contains(name) {
-                    stub(&mut stubs, name, decl, &fails);
+                    let fail = stub(&mut stubs, name, decl, &fails);
+                    let _ = writeln!(
+                        frag,
+                        "/** {name}(): not implemented yet in this library (MATRIX.md): logs \
+                         once at error level and returns {fail}, lws's failure value. */"
+                    );
                 }
+                let _ = writeln!(frag, "{decl}");
             }
             "var" => {
                 if !idents.contains(names[0].1) {
@@ -393,7 +398,7 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
             "int" => "int",
             _ => "void",
         };
-        stub(&mut stubs, &r[0], &format!("{ret} {}(void);", r[0]), &fails);
+        let _ = stub(&mut stubs, &r[0], &format!("{ret} {}(void);", r[0]), &fails);
     }
     // Object-like macros with a value that nothing above defines yet.
     let mut defs = String::new();
@@ -417,7 +422,8 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
     (text, stubs)
 }
 
-fn stub(stubs: &mut Stubs, name: &str, decl: &str, fails: &[(String, String)]) {
+/// Writes the stub and returns what it returns, for the header's comment.
+fn stub(stubs: &mut Stubs, name: &str, decl: &str, fails: &[(String, String)]) -> String {
     let ret = decl[..decl.find(&format!("{name}(")).unwrap()].trim();
     let (cret, val) = if ret == "void" {
         ("void", String::new())
@@ -447,4 +453,9 @@ fn stub(stubs: &mut Stubs, name: &str, decl: &str, fails: &[(String, String)]) {
         "VISIBLE {cret} {name}(void)\n{{\n\tstatic int once;\n\tnot_yet(\"{name}\", &once);\n{ret_stmt}}}\n"
     );
     let _ = writeln!(stubs.exports, "    {name};");
+    if cret == "void" {
+        "nothing".into()
+    } else {
+        val
+    }
 }

@@ -464,6 +464,9 @@ typedef union {
 
 #define LWS_WRITE_CLIENT_IGNORE_XOR_MASK 128
 
+/*
+ `info.port` values: no listening socket at all / none for this vhost.
+ */
 #define CONTEXT_PORT_NO_LISTEN -1
 
 #define CONTEXT_PORT_NO_LISTEN_SERVER -2
@@ -490,6 +493,9 @@ typedef union {
 
 #define F_EQUALS_NONTERM (1 << 10)
 
+/*
+ `lws_tokenize_elem` values.
+ */
 #define E_BROKEN_UTF8 -5
 
 #define E_UNTERM_STRING -4
@@ -516,12 +522,18 @@ typedef union {
 
 #define QUOTED_STRING 7
 
+/*
+ `enum lws_tokenize_delimiter_tracking`: where a comma-separated list stands.
+ */
 #define DT_NEED_FIRST_CONTENT 0
 
 #define DT_NEED_DELIM 1
 
 #define DT_NEED_NEXT_CONTENT 2
 
+/*
+ `lws_strexp_expand()` results (LSTRX_*).
+ */
 #define LSTRX_DONE 0
 
 #define LSTRX_FILLED_OUT 1
@@ -530,6 +542,9 @@ typedef union {
 
 #define LSTRX_FATAL_NAME_UNKNOWN -2
 
+/*
+ Expander states, as kept in `lws_strexp.state`.
+ */
 #define EXPS_LITERAL 0
 
 #define EXPS_OPEN_OR_LIT 1
@@ -538,6 +553,9 @@ typedef union {
 
 #define EXPS_DRAIN 3
 
+/*
+ The longest name, leaving room for its NUL in `lws_strexp.name`.
+ */
 #define STREXP_NAME_MAX 31
 
 enum lws_callback_reasons {
@@ -689,6 +707,11 @@ enum lws_spa_fileupload_states {
         LWS_UFS_CLOSE = 3,
 };
 
+/*
+ The `lws_tokenize_elem` constants.  A Rust enum needs a tag (lws's has none) and
+ cannot hold `LWS_TOKZE_ERRS`, which shares 5 with `LWS_TOKZE_TOKEN_NAME_EQUALS`: the
+ header takes that one from the facts table.
+ */
 enum lws_tokenize_elem_values {
         LWS_TOKZE_ERR_BROKEN_UTF8 = -5,
         LWS_TOKZE_ERR_UNTERM_STRING = -4,
@@ -997,30 +1020,58 @@ enum lws_ext_options_types {
         EXTARG_DEC = 1,
 };
 
+/*
+ Opaque to C: a program's `struct lws_buflist *` points at a `Buflist`.
+ */
 struct lws_buflist;
 
+/*
+ A cache level: opaque to C, `crate::capi::cache::Level` behind it.
+ */
 struct lws_cache_ttl_lru;
 
 struct lws_log_cx;
 
+/*
+ A map: opaque to C, `crate::capi::map::Map` behind it.
+ */
 struct lws_map;
 
+/*
+ One key/value pair of a map, in memory from the map's allocator.
+ */
 struct lws_map_item;
 
 struct lws_plugin_evlib;
 
 struct lws_sequencer;
 
+/*
+ `struct lws_smd_peer`: opaque in lws too.
+ */
 struct lws_smd_peer;
 
+/*
+ `lws_state_manager_t` (C allocates these; see `crate::system::StateManager`).
+ */
 struct lws_state_manager;
 
 struct lws_state_notify_link;
 
+/*
+ `lws_system_blob_t`: opaque in lws too.
+ */
 struct lws_system_blob;
 
+/*
+ Opaque here: the features that fill these in are not implemented yet.
+ */
 struct lws_system_ops;
 
+/*
+ lws's chunk allocator (lws-lwsac.h): opaque to C, a chunk of it in
+ `crate::capi::lwsac`.
+ */
 struct lwsac;
 
 typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
@@ -1041,6 +1092,9 @@ struct lws_dll2_owner {
 
 typedef struct lws_dll2_owner lws_dll2_owner_t;
 
+/*
+ A cache level's implementation (lws's vtable).
+ */
 struct lws_cache_ops {
         struct lws_cache_ttl_lru *(*create)(const struct lws_cache_creation_info *info);
         void (*destroy)(struct lws_cache_ttl_lru **_cache);
@@ -1066,6 +1120,10 @@ struct lws_cache_ops {
         void (*debug_dump)(struct lws_cache_ttl_lru *cache);
 };
 
+/*
+ The nscookiejar member of lws's anonymous union `u` (its only member, so a struct
+ with it has the union's layout and the same `u.nscookiejar.filepath` spelling).
+ */
 struct lws_cache_creation_info_nscookiejar {
         const char *filepath;
 };
@@ -1087,6 +1145,9 @@ struct lws_cache_creation_info {
         int tsi;
 };
 
+/*
+ The cursor `lws_cache_results_walk` advances over a lookup's serialized results.
+ */
 struct lws_cache_results {
         const uint8_t *ptr;
         size_t size;
@@ -1198,6 +1259,9 @@ typedef unsigned long long lws_filepos_t;
 
 typedef uint32_t lws_fop_flags_t;
 
+/*
+ One open file as a fops table sees it.
+ */
 struct lws_fop_fd {
         lws_filefd_type fd;
         const struct lws_plat_file_ops *fops;
@@ -1212,11 +1276,17 @@ typedef struct lws_fop_fd *lws_fop_fd_t;
 
 typedef long long lws_fileofs_t;
 
+/*
+ A path signature (".zip/") that sends a virtual path to the fops holding it.
+ */
 struct lws_fops_index {
         const char *sig;
         uint8_t len;
 };
 
+/*
+ A file-operations table; tables are chained through `next`, the platform's first.
+ */
 struct lws_plat_file_ops {
         lws_fop_fd_t (*open)(const struct lws_plat_file_ops *fops,
                              const char *filename,
@@ -1350,6 +1420,10 @@ struct lws_context_creation_info {
         void *_unused[2];
 };
 
+/*
+ What `lws_dir()` tells its callback about one directory entry.  `type` is read as an
+ int: a program may pass any value in it.
+ */
 struct lws_dir_entry {
         const char *name;
         enum lws_dir_obj_type_t type;
@@ -1357,10 +1431,20 @@ struct lws_dir_entry {
 
 typedef int (*DirCb)(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
+/*
+ `lws_dll2_foreach_safe()`'s visitor: nonzero stops the walk.
+ */
 typedef int (*lws_dll2_foreach_cb_t)(struct lws_dll2 *d, void *user);
 
+/*
+ The user callback: gets each parse event (`enum lejp_callbacks`) with the context;
+ nonzero from most events aborts the parse.
+ */
 typedef signed char (*lejp_callback)(struct lejp_ctx *ctx, char reason);
 
+/*
+ One level of the stack of (callback, paths) sets, for `lejp_parser_push`.
+ */
 struct _lejp_parsing_stack {
         void *user;
         lejp_callback callback;
@@ -1370,13 +1454,31 @@ struct _lejp_parsing_stack {
         uint8_t path_match;
 };
 
+/*
+ One nesting level of the JSON document.
+ */
 struct _lejp_stack {
+        /*
+         The state to resume when the level is back on top.
+         */
         char s;
+        /*
+         Length of `path` at this level.
+         */
         char p;
+        /*
+         Depth of the array index stack at this level.
+         */
         char i;
+        /*
+         Free for the application's use.
+         */
         char b;
 };
 
+/*
+ The parser's whole state, owned by the C program.
+ */
 struct lejp_ctx {
         void *user;
         struct _lejp_parsing_stack pst[5];
@@ -1403,10 +1505,19 @@ struct lejp_ctx {
 
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
+/*
+ lws_list_ptr (lws-lwsac.h): a pointer to the next element's own lws_list_ptr member.
+ */
 typedef void *lws_list_ptr;
 
+/*
+ Orders two list members for `lws_list_ptr_insert` (<= 0: `a` goes before `b`).
+ */
 typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
 
+/*
+ lwsac_cached_file's handle: the start of the file's contents in an lwsac.
+ */
 typedef unsigned char *lwsac_cached_file_t;
 
 typedef struct lws_map lws_map_t;
@@ -1428,6 +1539,9 @@ typedef void *(*lws_map_alloc_t)(struct lws_map *mo, size_t x);
 
 typedef void (*lws_map_free_t)(void *p);
 
+/*
+ How `lws_map_create` builds a map: NULL callbacks take the defaults.
+ */
 struct lws_map_info {
         lws_map_hash_from_key_t _hash;
         lws_map_compare_key_t _compare;
@@ -1442,6 +1556,9 @@ typedef struct lws_map_info lws_map_info_t;
 
 typedef int lws_sockfd_type;
 
+/*
+ Receives file parts from `lws_spa_process` (lws-spa.h).
+ */
 typedef int (*lws_spa_fileupload_cb)(void *data,
                                      const char *name,
                                      const char *filename,
@@ -1449,6 +1566,9 @@ typedef int (*lws_spa_fileupload_cb)(void *data,
                                      int len,
                                      enum lws_spa_fileupload_states state);
 
+/*
+ `lws_spa_create_via_info`'s arguments.
+ */
 struct lws_spa_create_info {
         const char *const *param_names;
         int count_params;
@@ -1462,6 +1582,9 @@ struct lws_spa_create_info {
 
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
+/*
+ A tokenizer's whole state, kept by the caller between calls.
+ */
 struct lws_tokenize {
         const char *start;
         const char *token;
@@ -1472,8 +1595,17 @@ struct lws_tokenize {
         int8_t e;
 };
 
+/*
+ What one call of `lws_tokenize()` found: errors are negative, the end is 0, results
+ are positive.  lws's type is a typedef'd anonymous enum, that is an int in C; an int
+ it is here too, so a C++ program may mix it with the constants as lws's allows.
+ */
 typedef int lws_tokenize_elem;
 
+/*
+ Asked to write the value of `${name}` at `out[*pos..olen]`, resuming at byte `*exp_ofs`
+ of that value; returns LSTRX_DONE, LSTRX_FILLED_OUT or LSTRX_FATAL_NAME_UNKNOWN.
+ */
 typedef int (*lws_strexp_expand_cb)(void *priv,
                                     const char *name,
                                     char *out,
@@ -1481,6 +1613,9 @@ typedef int (*lws_strexp_expand_cb)(void *priv,
                                     size_t olen,
                                     size_t *exp_ofs);
 
+/*
+ A `${name}` expander's state, kept by the caller between calls.
+ */
 struct lws_strexp {
         char name[32];
         lws_strexp_expand_cb cb;
@@ -1493,6 +1628,9 @@ struct lws_strexp {
         char state;
 };
 
+/*
+ One unit of a `lws_humanize()` schema; a schema ends with a NULL name.
+ */
 struct lws_humanize_unit {
         const char *name;
         uint64_t factor;
@@ -1511,6 +1649,10 @@ struct lws_pollargs {
         int prev_events;
 };
 
+/*
+ What LWS_CALLBACK_ADD_HEADERS (and lws's HTML processing) hands the callback: where to
+ append header lines and how much room there is.
+ */
 struct lws_process_html_args {
         char *p;
         int len;
@@ -1523,8 +1665,14 @@ struct lws_process_html_args {
 extern "C" {
 #endif // __cplusplus
 
+/*
+ The heap level.
+ */
 extern const struct lws_cache_ops lws_cache_ops_heap;
 
+/*
+ The level kept in a Netscape cookie-jar file (`u.nscookiejar.filepath`).
+ */
 extern const struct lws_cache_ops lws_cache_ops_nscookiejar;
 
 extern const struct lws_humanize_unit humanize_schema_si[7];
@@ -1533,30 +1681,69 @@ extern const struct lws_humanize_unit humanize_schema_si_bytes[7];
 
 extern const struct lws_humanize_unit humanize_schema_us[8];
 
+/*
+ Appends a copy of `len` bytes at the tail: 1 when this made the first segment, 0 when
+ others were there already, -1 when out of memory (or for an empty or NULL buffer,
+ which lws only asserts against).
+ */
 int lws_buflist_append_segment(struct lws_buflist **head, const uint8_t *buf, size_t len);
 
+/*
+ What is left of the first segment; `*buf` (if given) points at it, or is NULL.
+ */
 size_t lws_buflist_next_segment_len(struct lws_buflist **head, uint8_t **buf);
 
+/*
+ Marks `len` bytes of the first segment used; returns what is left of the first
+ segment after that (0 when the list has just emptied, and `*head` is NULL).
+ */
 size_t lws_buflist_use_segment(struct lws_buflist **head, size_t len);
 
+/*
+ The sum of the segments' lengths (lws counts the used part of the first one too).
+ */
 size_t lws_buflist_total_len(struct lws_buflist **head);
 
+/*
+ Frees every segment and sets `*head` to NULL.
+ */
 void lws_buflist_destroy_all_segments(struct lws_buflist **head);
 
+/*
+ Copies up to `len` bytes starting `ofs` bytes into the list (each segment counted from
+ its start), using nothing up; returns how many were copied.
+ */
 int lws_buflist_linear_copy(struct lws_buflist **head, size_t ofs, uint8_t *buf, size_t len);
 
+/*
+ Moves up to `len` bytes into `buf` across segments, using them up; returns the count.
+ */
 int lws_buflist_linear_use(struct lws_buflist **head, uint8_t *buf, size_t len);
 
+/*
+ Moves up to `len` bytes of the first segment only into `buf`; `*frag_first` /
+ `*frag_fin` (if given) say whether they began / ended that segment.
+ */
 int lws_buflist_fragment_use(struct lws_buflist **head,
                              uint8_t *buf,
                              size_t len,
                              char *frag_first,
                              char *frag_fin);
 
+/*
+ Makes a cache level (`info->ops` NULL: a heap level).  Only lws's two level kinds
+ are supported: a cache level's base object is private to the library.
+ */
 struct lws_cache_ttl_lru *lws_cache_create(const struct lws_cache_creation_info *info);
 
+/*
+ Frees a level and its items (the items' destroy callback sees each), NULLs `*cache`.
+ */
 void lws_cache_destroy(struct lws_cache_ttl_lru **cache);
 
+/*
+ Writes the item at every level, outermost first, after removing the old one.
+ */
 int lws_cache_write_through(struct lws_cache_ttl_lru *cache,
                             const char *specific_key,
                             const uint8_t *source,
@@ -1564,28 +1751,61 @@ int lws_cache_write_through(struct lws_cache_ttl_lru *cache,
                             lws_usec_t expiry,
                             void **ppay);
 
+/*
+ Lists the tags matching `wildcard_key` at the backing level; the serialized list is
+ cached in L1 (until a matching item changes or the earliest of them expires) and
+ `*pdata` points into it.
+ */
 int lws_cache_lookup(struct lws_cache_ttl_lru *cache,
                      const char *wildcard_key,
                      const void **pdata,
                      size_t *psize);
 
+/*
+ Finds the item at the nearest level that has it (a hit further out is copied to L1).
+ */
 int lws_cache_item_get(struct lws_cache_ttl_lru *cache,
                        const char *specific_key,
                        const void **pdata,
                        size_t *psize);
 
+/*
+ Removes what matches `wildcard_key` at every level.
+ */
 int lws_cache_item_remove(struct lws_cache_ttl_lru *cache, const char *wildcard_key);
 
+/*
+ Bytes of payload this level holds (for the jar: of its cookie lines).
+ */
 uint64_t lws_cache_footprint(struct lws_cache_ttl_lru *cache);
 
+/*
+ Logs the level's contents at debug level.
+ */
 void lws_cache_debug_dump(struct lws_cache_ttl_lru *cache);
 
+/*
+ Empties every level from this one outward (the jar's file is deleted).
+ */
 int lws_cache_expunge(struct lws_cache_ttl_lru *cache);
 
+/*
+ Steps to the next entry of a lookup result; nonzero at the end.
+ */
 int lws_cache_results_walk(lws_cache_results_t *walk_ctx);
 
+/*
+ Starts a client connection.  The wsi is returned at once; CLIENT_ESTABLISHED or
+ CLIENT_CONNECTION_ERROR follows from the service loop.  NULL for what fails at once
+ (bad arguments, TLS asked for, the name does not resolve).
+ */
 struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i);
 
+/*
+ The next delay of a backoff table (lws's semantics: the last entry repeats, the
+ jitter adds up to `jitter_percent`% (30% by default), `*conceal` says whether this try
+ is still within `conceal_count`).
+ */
 unsigned int lws_retry_get_delay_ms(struct lws_context *context,
                                     const lws_retry_bo_t *retry,
                                     uint16_t *ctry,
@@ -1603,6 +1823,11 @@ int lws_retry_sul_schedule_retry_wsi(struct lws *wsi,
                                      sul_cb_t cb,
                                      uint16_t *ctry);
 
+/*
+ Writes `Basic base64(user:pw)` into `buf` for an Authorization header.  lws's results:
+ 1 when `buf` is too small by lws's estimate, 2 when `user:pw` is 126 bytes or more
+ (lws formats it in a 128-byte buffer), else 0.
+ */
 int lws_http_basic_auth_gen(const char *user, const char *pw, char *buf, size_t len);
 
 struct lws_context *lws_create_context(const struct lws_context_creation_info *info);
@@ -1657,10 +1882,25 @@ void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
 
+/*
+ Calls `cb` for each entry of `dirpath` in name order (no ".", "..", nor names with a
+ '~').  Returns 0 when a callback returned nonzero (the walk stops there), 1 when the
+ walk ran to the end or the directory could not be read.
+ */
 int lws_dir(const char *dirpath, void *user, DirCb cb);
 
+/*
+ An `lws_dir()` callback that deletes each entry: files are unlinked, directories
+ emptied (not following a symlink to one) and removed.  Failures are logged; the walk
+ always goes on.  Unlike lws, a path longer than 383 bytes is used whole, not cut.
+ */
 int lws_dir_rm_rf_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
+/*
+ An `lws_dir()` callback whose `user` is an `lws_dir_glob_t`: each entry that is not a
+ directory and matches its filter (lws's rule: "prefix*suffix") is passed, as
+ dirpath/name, to the glob's callback.  The walk always goes on.
+ */
 int lws_dir_glob_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
 int lws_dll2_is_detached(const struct lws_dll2 *d);
@@ -1690,41 +1930,82 @@ void lws_dll2_add_sorted_priv(struct lws_dll2 *d,
                                               const struct lws_dll2 *d,
                                               const struct lws_dll2 *i));
 
+/*
+ Behind the `lws_dll2_search_sz_pl()` macro: the first object on `own`'s list whose
+ `const char *` member (at `ptr_ofs` in the object holding the list member at
+ `dll2_ofs`) is exactly the `namelen` bytes at `name`.
+ */
 void *_lws_dll2_search_sz_pl(struct lws_dll2_owner *own,
                              const char *name,
                              size_t namelen,
                              size_t dll2_ofs,
                              size_t ptr_ofs);
 
+/*
+ The lower-case header name of a token ("host:"), or NULL past the table.
+ */
 const unsigned char *lws_token_to_string(enum lws_token_indexes token);
 
+/*
+ Length of the header's value (fragments joined with one separator), 0 if absent.
+ */
 int lws_hdr_total_length(struct lws *wsi, enum lws_token_indexes h);
 
+/*
+ Length of one fragment of a header (a repeated header or one URI argument).
+ */
 int lws_hdr_fragment_length(struct lws *wsi, enum lws_token_indexes h, int frag_idx);
 
+/*
+ Copies the header's value, NUL-terminated; its length, or -1 if `len` is too small.
+ */
 int lws_hdr_copy(struct lws *wsi, char *dest, int len, enum lws_token_indexes h);
 
+/*
+ Copies one fragment, NUL-terminated; its length, or -1 if absent or too long.
+ */
 int lws_hdr_copy_fragment(struct lws *wsi,
                           char *dest,
                           int len,
                           enum lws_token_indexes h,
                           int frag_idx);
 
+/*
+ Length of a header lws has no token for (name in lower case with its ':'), or -1.
+ */
 int lws_hdr_custom_length(struct lws *wsi, const char *name, int nlen);
 
+/*
+ Copies a custom header's value, NUL-terminated; its length or -1.
+ */
 int lws_hdr_custom_copy(struct lws *wsi, char *dst, int len, const char *name, int nlen);
 
+/*
+ Finds URI argument `name` ("x" or "x="): copies its value to buf; its length or -1.
+ */
 int lws_get_urlarg_by_name_safe(struct lws *wsi, const char *name, char *buf, int len);
 
+/*
+ As lws_get_urlarg_by_name_safe, returning buf or NULL.
+ */
 const char *lws_get_urlarg_by_name(struct lws *wsi, const char *name, char *buf, int len);
 
+/*
+ The request's method index (LWSHUMETH_*) and URI; -1 if there is no request.
+ */
 int lws_http_get_uri_and_method(struct lws *wsi, char **puri_ptr, int *puri_len);
 
+/*
+ The status line (plus the vhost's headers and the server name).
+ */
 int lws_add_http_header_status(struct lws *wsi,
                                unsigned int code,
                                unsigned char **p,
                                unsigned char *end);
 
+/*
+ "name: value\r\n" (name as given, a ':' added if it has none).
+ */
 int lws_add_http_header_by_name(struct lws *wsi,
                                 const unsigned char *name,
                                 const unsigned char *value,
@@ -1732,6 +2013,9 @@ int lws_add_http_header_by_name(struct lws *wsi,
                                 unsigned char **p,
                                 unsigned char *end);
 
+/*
+ A header named by token.
+ */
 int lws_add_http_header_by_token(struct lws *wsi,
                                  enum lws_token_indexes token,
                                  const unsigned char *value,
@@ -1739,11 +2023,17 @@ int lws_add_http_header_by_token(struct lws *wsi,
                                  unsigned char **p,
                                  unsigned char *end);
 
+/*
+ content-length, remembered as what the body will be.
+ */
 int lws_add_http_header_content_length(struct lws *wsi,
                                        lws_filepos_t content_length,
                                        unsigned char **p,
                                        unsigned char *end);
 
+/*
+ Status, content-type and content-length (or connection: close without a length).
+ */
 int lws_add_http_common_headers(struct lws *wsi,
                                 unsigned int code,
                                 const char *content_type,
@@ -1751,15 +2041,27 @@ int lws_add_http_common_headers(struct lws *wsi,
                                 unsigned char **p,
                                 unsigned char *end);
 
+/*
+ The blank line that ends the headers.
+ */
 int lws_finalize_http_header(struct lws *wsi, unsigned char **p, unsigned char *end);
 
+/*
+ Finalizes and writes the headers from `start` to *pp.
+ */
 int lws_finalize_write_http_header(struct lws *wsi,
                                    unsigned char *start,
                                    unsigned char **pp,
                                    unsigned char *end);
 
+/*
+ A status answer with a small HTML body; nonzero on failure.
+ */
 int lws_return_http_status(struct lws *wsi, unsigned int code, const char *html_body);
 
+/*
+ A redirect with Location `loc`; bytes written or -1.
+ */
 int lws_http_redirect(struct lws *wsi,
                       int code,
                       const unsigned char *loc,
@@ -1767,142 +2069,358 @@ int lws_http_redirect(struct lws *wsi,
                       unsigned char **p,
                       unsigned char *end);
 
+/*
+ Ends the transaction: 0 keeps the connection for the next request, nonzero means the
+ caller should return -1 to close it.
+ */
 int lws_http_transaction_completed(struct lws *wsi);
 
+/*
+ Sends a file as the answer: headers now, the body as the socket takes it.
+ */
 int lws_serve_http_file(struct lws *wsi,
                         const char *file,
                         const char *content_type,
                         const char *other_headers,
                         int other_headers_len);
 
+/*
+ Marks the answer as a server-sent event stream: no timeout, no keep-alive.
+ */
 int lws_http_mark_sse(struct lws *wsi);
 
+/*
+ Drops the request's headers early (lws frees its header table).
+ */
 int lws_http_headers_detach(struct lws *wsi);
 
+/*
+ Prepares `ctx` for a new document and reports LEJPCB_CONSTRUCTED.
+ */
 void lejp_construct(struct lejp_ctx *ctx,
                     lejp_callback callback,
                     void *user,
                     const char *const *paths,
                     unsigned char paths_count);
 
+/*
+ Reports LEJPCB_DESTRUCTED; the parser itself owns nothing.
+ */
 void lejp_destruct(struct lejp_ctx *ctx);
 
+/*
+ Parses `len` more bytes of the document.
+ */
 int lejp_parse(struct lejp_ctx *ctx, const unsigned char *json, int len);
 
+/*
+ Hands the outermost level over to another callback: the old one hears DESTRUCTED,
+ the new one CONSTRUCTED then START.
+ */
 void lejp_change_callback(struct lejp_ctx *ctx, lejp_callback callback);
 
+/*
+ Starts a nested set of callback and patterns (0), or -1 when 5 are in use.
+ */
 int lejp_parser_push(struct lejp_ctx *ctx,
                      void *user,
                      const char *const *paths,
                      unsigned char paths_count,
                      lejp_callback lejp_cb);
 
+/*
+ Goes back to the enclosing set of callback and patterns (0), or -1 at the outermost.
+ */
 int lejp_parser_pop(struct lejp_ctx *ctx);
 
+/*
+ Looks for a pattern matching the current path, unless one already matches.
+ */
 void lejp_check_path_match(struct lejp_ctx *ctx);
 
+/*
+ Copies what wildcard `wildcard` of the matched pattern stands for into `dest` (`len`
+ bytes, NUL-terminated); returns its length plus one, or 0.
+ */
 int lejp_get_wildcard(struct lejp_ctx *ctx, int wildcard, char *dest, int len);
 
+/*
+ lws's text for a `lejp_parse` result.
+ */
 const char *lejp_error_to_string(int e);
 
+/*
+ # Safety
+ `log_emit_function` is NULL or a function that stays callable for as long as logging
+ may happen.
+ */
 void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
 
 int lwsl_visible(int level);
 
+/*
+ The built-in emitter: writes the line as it is (it already carries lws's timestamp)
+ to stderr, coloured when stderr is a terminal.
+
+ # Safety
+ `line` is NULL or a NUL-terminated string.
+ */
 void lwsl_emit_stderr(int level, const char *line);
 
+/*
+ Same as `lwsl_emit_stderr` in lws 4.3: the timestamp is part of the line itself.
+
+ # Safety
+ `line` is NULL or a NUL-terminated string.
+ */
 void lwsl_emit_stderr_notimestamp(int level, const char *line);
 
+/*
+ An emitter that sends the line to syslog, at the priority matching the level.
+
+ # Safety
+ `line` is NULL or a NUL-terminated string.
+ */
 void lwsl_emit_syslog(int level, const char *line);
 
+/*
+ Writes lws's log prefix for `level` into `p` (always NUL-terminated when `len` > 0);
+ returns its length, 0 when `level` is not a single LLL_ level.
+
+ # Safety
+ `p` points to `len` writable bytes.
+ */
 int lwsl_timestamp(int level, char *p, size_t len);
 
+/*
+ # Safety
+ `vbuf` is NULL or points to `len` readable bytes.
+ */
 void lwsl_hexdump_level(int level, const void *vbuf, size_t len);
 
+/*
+ lws's debug-build behaviour: a hexdump at LLL_DEBUG.
+
+ # Safety
+ `buf` is NULL or points to `len` readable bytes.
+ */
 void lwsl_hexdump(const void *buf, size_t len);
 
+/*
+ lws's lifecycle tag of a connection, for log lines: `[wsisrv|N|adopted]` for accepted
+ connections and `[wsicli|N|method/h1/vhost/address]` for clients, N counting each kind
+ per context in hex from 0, as lws; `[null wsi]` for NULL.  Valid while the wsi lives.
+ */
 const char *lws_wsi_tag(struct lws *wsi);
 
+/*
+ Returns `ensure` bytes from the lwsac at `*head`, making it (`*head` NULL) or adding a
+ chunk of `chunk_size` (0: lws's 4000) payload bytes when the current chunk is full.
+ Valid until `lwsac_free(head)`; NULL on OOM.
+ */
 void *lwsac_use(struct lwsac **head, size_t ensure, size_t chunk_size);
 
+/*
+ Like `lwsac_use`, but first looks for room in every chunk from the first.
+ */
 void *lwsac_use_backfill(struct lwsac **head, size_t ensure, size_t chunk_size);
 
+/*
+ Like `lwsac_use`, with the `ensure` bytes zeroed.
+ */
 void *lwsac_use_zero(struct lwsac **head, size_t ensure, size_t chunk_size);
 
+/*
+ Frees the whole lwsac (whatever its reference count) and sets `*head` to NULL.
+ */
 void lwsac_free(struct lwsac **head);
 
+/*
+ Marks the lwsac as detached: freed now if nobody holds a reference, else when the
+ last `lwsac_unreference` lets go.
+ */
 void lwsac_detach(struct lwsac **head);
 
+/*
+ Takes a reference on the lwsac.
+ */
 void lwsac_reference(struct lwsac *head);
 
+/*
+ Drops a reference; a detached lwsac is freed (and `*head` set to NULL) at zero.
+ */
 void lwsac_unreference(struct lwsac **head);
 
+/*
+ Grows the most recent allocation by `amount` (rounded up, zeroed) if the current
+ chunk has the room: 0, else 1.
+ */
 int lwsac_extend(struct lwsac *head, size_t amount);
 
+/*
+ The chunk header's size, plus the bookkeeping's for the first chunk: where a chunk's
+ allocations start.
+ */
 size_t lwsac_sizeof(int first);
 
+/*
+ How far into the chunk `lac` it is used (from the chunk's start, header included).
+ */
 size_t lwsac_get_tail_pos(struct lwsac *lac);
 
+/*
+ The chunk after `lac`, or NULL.
+ */
 struct lwsac *lwsac_get_next(struct lwsac *lac);
 
+/*
+ `length` rounded up to pointer size, as lwsac allocations are.
+ */
 size_t lwsac_align(size_t length);
 
+/*
+ Logs (at debug level) the lwsac's size and chunk count.
+ */
 void lwsac_info(struct lwsac *head);
 
+/*
+ Bytes malloc'd for the lwsac, headers included (0 for NULL).
+ */
 uint64_t lwsac_total_alloc(struct lwsac *head);
 
+/*
+ Bytes of the lwsac not handed out: every chunk's unused tail and header (lws counts
+ the first chunk's bookkeeping as used).
+ */
 uint64_t lwsac_total_overhead(struct lwsac *head);
 
+/*
+ Finds `len` bytes equal to `find` already in the lwsac (followed by a NUL too, if
+ `nul`), to share them: a pointer to them, or NULL.  As in lws, the search covers
+ each chunk from just after its header up to, not including, the last `len` used bytes'
+ start.
+ */
 uint8_t *lwsac_scan_extant(struct lwsac *head, uint8_t *find, size_t len, int nul);
 
+/*
+ Inserts `add` into the singly linked list at `phead`: before the first member `sort`
+ does not put it after (at the head without `sort`).
+ */
 void lws_list_ptr_insert(lws_list_ptr *phead, lws_list_ptr *add, lws_list_ptr_sort_func_t sort);
 
+/*
+ Takes a reference on a cached file's lwsac while it is in use.
+ */
 void lwsac_use_cached_file_start(lwsac_cached_file_t cache);
 
+/*
+ Drops the reference `lwsac_use_cached_file_start` took; a cache replaced meanwhile is
+ freed (and `*cache` set to NULL) when the last user ends.
+ */
 void lwsac_use_cached_file_end(lwsac_cached_file_t *cache);
 
+/*
+ Marks a cached file's lwsac detached; frees it (and sets `*cache` to NULL) unless it
+ is in use.
+ */
 void lwsac_use_cached_file_detach(lwsac_cached_file_t *cache);
 
+/*
+ Keeps the file at `filepath` in memory: loads it into a new lwsac the first time
+ (`*cache` NULL) and, at most every 5 s, reloads it if its mtime changed (detaching
+ the old copy).  `*cache` points to the contents (NUL-terminated), `*len` is their
+ length; 0, or 1 on failure.
+ */
 int lwsac_cached_file(const char *filepath, lwsac_cached_file_t *cache, size_t *len);
 
+/*
+ Makes an empty map; NULL callbacks in `info` take the defaults, modulo 0 means 8.
+ */
 lws_map_t *lws_map_create(const lws_map_info_t *info);
 
+/*
+ Frees every item (through the map's free callback) and the map, then NULLs `*pmap`.
+ */
 void lws_map_destroy(lws_map_t **pmap);
 
+/*
+ Adds a copy of key and value (value may be NULL: the space is left as allocated),
+ replacing an item with the same key.  NULL on allocation failure.
+ */
 struct lws_map_item *lws_map_item_create(lws_map_t *map,
                                          lws_map_key_t key,
                                          size_t keylen,
                                          lws_map_value_t value,
                                          size_t valuelen);
 
+/*
+ Removes one item from its map and frees it.
+ */
 void lws_map_item_destroy(struct lws_map_item *item);
 
+/*
+ Finds the item with this key, or NULL.
+ */
 struct lws_map_item *lws_map_item_lookup(lws_map_t *map, lws_map_key_t key, size_t keylen);
 
+/*
+ The item's copy of its key.
+ */
 const void *lws_map_item_key(struct lws_map_item *item);
 
+/*
+ The item's copy of its value.
+ */
 const void *lws_map_item_value(struct lws_map_item *item);
 
 size_t lws_map_item_key_len(struct lws_map_item *item);
 
 size_t lws_map_item_value_len(struct lws_map_item *item);
 
+/*
+ An `_alloc` for maps living in an lwsac: `info.opaque` is the `struct lwsac **`,
+ `info.aux` the chunk size.
+ */
 void *lws_map_alloc_lwsac(struct lws_map *map, size_t x);
 
+/*
+ The `_free` matching lws_map_alloc_lwsac: nothing, the lwsac frees everything at once.
+ */
 void lws_map_free_lwsac(void *_v);
 
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
+/*
+ The options every lws example understands: -d <loglevel> (default: user, err, warn,
+ notice), --ignore-sigterm; --fault-injection and --fault-seed are accepted but, as in
+ an lws built without fault injection, only the former logs an error.  `info` is not
+ touched in this configuration.
+ */
 void lws_cmdline_option_handle_builtin(int argc,
                                        const char **argv,
                                        struct lws_context_creation_info *info);
 
+/*
+ strncpy() of at most size - 1 bytes that always NUL-terminates (and, like strncpy,
+ zero-fills the rest of the `size` bytes).
+ */
 char *lws_strncpy(char *dest, const char *src, size_t size);
 
+/*
+ Microseconds of the monotonic clock (lws 4.3 uses CLOCK_MONOTONIC here, despite the
+ "since 1970" in its header).
+ */
 lws_usec_t lws_now_usecs(void);
 
+/*
+ Seconds since 1970 (wall clock).
+ */
 unsigned long lws_now_secs(void);
 
+/*
+ Fills `buf` from getrandom(2); returns how many bytes were set (less than `len` only
+ on failure).  The context is not needed.
+ */
 size_t lws_get_random(struct lws_context *context, void *buf, size_t len);
 
 const char *lws_get_library_version(void);
@@ -1911,6 +2429,9 @@ int lws_hex_to_byte_array(const char *h, uint8_t *dest, int max);
 
 void lws_hex_from_byte_array(const uint8_t *src, size_t slen, char *dest, size_t len);
 
+/*
+ `len - 1` random lower-case hex characters and a NUL; 0, or 1 if random failed.
+ */
 int lws_hex_random(struct lws_context *context, char *dest, size_t len);
 
 int lws_b64_encode_string(const char *in_, int in_len, char *out, int out_size);
@@ -1919,28 +2440,70 @@ int lws_b64_encode_string_url(const char *in_, int in_len, char *out, int out_si
 
 int lws_b64_decode_string(const char *in_, char *out, int out_size);
 
+/*
+ Like `lws_b64_decode_string` for the first `in_len` chars (decoding also stops at a
+ NUL; a negative `in_len` means up to the NUL, as in lws).
+ */
 int lws_b64_decode_string_len(const char *in_, int in_len, char *out, int out_size);
 
+/*
+ SHA-1 of `n` bytes at `d` into the 20 bytes at `md`; returns `md`.
+ */
 unsigned char *lws_SHA1(const unsigned char *d, size_t n, unsigned char *md);
 
+/*
+ 0 if the `len` bytes at `a` and `b` are equal, nonzero otherwise, in time that does
+ not depend on where they differ.
+ */
 int lws_timingsafe_bcmp(const void *a, const void *b, uint32_t len);
 
+/*
+ Replaces the characters that could take a file name somewhere else ("..", ':', '\\',
+ '$', '%') with '_', in place.
+ */
 void lws_filename_purify_inplace(char *filename);
 
+/*
+ Cuts `prot://ads:port/path` up in place (see `misc::parse_uri` for lws's rules).
+ */
 int lws_parse_uri(char *p, const char **prot, const char **ads, int *port, const char **path);
 
 const char *lws_json_simple_find(const char *buf, size_t len, const char *name, size_t *alen);
 
+/*
+ -1 if `name` is absent or its value's length differs from `comp`'s, else `strncmp()`
+ of the value and `comp` (0 when equal), as lws.
+ */
 int lws_json_simple_strcmp(const char *buf, size_t len, const char *name, const char *comp);
 
+/*
+ The number of service threads: this library serves each context from one thread
+ (LWS_MAX_SMP is 1), as lws built without SMP does.
+ */
 int lws_get_count_threads(struct lws_context *context);
 
+/*
+ The `user` pointer the vhost was created with (same as lws_get_vhost_user).
+ */
 void *lws_vhost_user(struct lws_vhost *vhost);
 
+/*
+ The protocol the connection is bound to (same as lws_get_protocol).
+ */
 const struct lws_protocols *lws_protocol_get(struct lws *wsi);
 
+/*
+ Writes the numeric address of the socket's peer into `name` (as
+ lws_sa46_write_numeric_address does), or "getpeername: <reason>" when it has none.
+ Returns `name`.
+ */
 const char *lws_get_peer_simple_fd(lws_sockfd_type fd, char *name, size_t namelen);
 
+/*
+ lws's form escaping: letters and digits kept, ' ' as '+', any other byte as %XX
+ (upper-case hex).  `len` counts the output buffer: encoding stops while 3 bytes or
+ fewer remain, and the output is always NUL-terminated.
+ */
 const char *lws_urlencode(char *escaped, const char *string, int len);
 
 struct lws_ring *lws_ring_create(size_t element_len,
@@ -1969,22 +2532,49 @@ void lws_ring_bump_head(struct lws_ring *ring, size_t bytes);
 
 void lws_ring_dump(struct lws_ring *ring, uint32_t *tail);
 
+/*
+ Writes a 4-byte (IPv4) or 16-byte (IPv6, lws's compressed form) address as text:
+ the length written, or -1 (bad size, or `len` too small).
+ */
 int lws_write_numeric_address(const uint8_t *ads, int size, char *buf, size_t len);
 
+/*
+ Writes the address in `sa46` as text (or "(unset)", "(unix skt)", "(AFn unsupp)").
+ */
 int lws_sa46_write_numeric_address(lws_sockaddr46 *sa46, char *buf, size_t len);
 
+/*
+ Parses a numeric IPv4 or IPv6 address into `result` (`max_len` bytes): 4 or 16 (the
+ bytes used), or lws's negative error code.
+ */
 int lws_parse_numeric_address(const char *ads, uint8_t *result, size_t max_len);
 
+/*
+ Parses a numeric address into `sa46`'s family and address (port and the rest are
+ left alone): 0, or -1 if it is not one.
+ */
 int lws_sa46_parse_numeric_address(const char *ads, lws_sockaddr46 *sa46);
 
+/*
+ 0 if both have the same family and address (ports are not compared), nonzero if not;
+ other families than IPv4/IPv6 compare equal when the families are.
+ */
 int lws_sa46_compare_ads(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46b);
 
+/*
+ 0 if the first `net_len` bits of `sa46a`'s address match `sa46_net`'s, else 1 (both
+ must be IPv4, as in lws 4.3.10's default build).
+ */
 int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net, int net_len);
 
 int lws_service(struct lws_context *context, int timeout_ms);
 
 int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
+/*
+ The one call that is safe from any thread: wakes the service loop, which then sends
+ LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol.
+ */
 void lws_cancel_service(struct lws_context *context);
 
 void *lws_smd_msg_alloc(struct lws_context *ctx, lws_smd_class_t _class, size_t len);
@@ -2022,6 +2612,9 @@ int lws_spa_destroy(struct lws_spa *spa);
 
 const lws_system_ops_t *lws_system_get_ops(struct lws_context *context);
 
+/*
+ `type` is lws_system_blob_item_t (an enum of small non-negative values).
+ */
 struct lws_system_blob *lws_system_get_blob(struct lws_context *context, uint32_t type_, int idx);
 
 void lws_system_blob_direct_set(struct lws_system_blob *b, const uint8_t *ptr, size_t len);
@@ -2061,14 +2654,34 @@ void lws_sul_schedule(struct lws_context *ctx,
 
 void lws_sul_cancel(lws_sorted_usec_list_t *sul);
 
+/*
+ LWS_CALLBACK_TIMER on this wsi `usecs` from now; LWS_SET_TIMER_USEC_CANCEL cancels.
+ */
 void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
 
+/*
+ Closes the wsi `secs` from now unless cancelled (secs 0); LWS_TO_KILL_ASYNC closes it
+ at the next service, LWS_TO_KILL_SYNC right now.
+ */
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+/*
+ Prepares `ts` to tokenize the NUL-terminated string `start` with LWS_TOKENIZE_F_*
+ `flags`.  (To tokenize a buffer of known length instead, set `ts->len` after this.)
+ */
 void lws_tokenize_init(struct lws_tokenize *ts, const char *start, int flags);
 
+/*
+ Finds the next element from `ts->start` (at most `ts->len` bytes, ending at a NUL),
+ points `ts->token`/`ts->token_len` at it and moves the cursor past it.  A NUL stays
+ under the cursor, so calling again after the end returns LWS_TOKZE_ENDED again
+ (lws steps over it and would read past the string).
+ */
 lws_tokenize_elem lws_tokenize(struct lws_tokenize *ts);
 
+/*
+ Copies the current token into `str` (`max` bytes with the NUL); 1 if it does not fit.
+ */
 int lws_tokenize_cstr(struct lws_tokenize *ts, char *str, size_t max);
 
 void lws_strexp_init(struct lws_strexp *exp,
@@ -2077,53 +2690,123 @@ void lws_strexp_init(struct lws_strexp *exp,
                      char *out,
                      size_t olen);
 
+/*
+ Points the expander at a new (or the emptied) output buffer, after LSTRX_FILLED_OUT.
+ */
 void lws_strexp_reset_out(struct lws_strexp *exp, char *out, size_t olen);
 
+/*
+ Expands `${name}` in `len` bytes of `in_` into the output buffer through the callback;
+ LSTRX_FILLED_OUT asks the caller to take the output, `lws_strexp_reset_out` and call
+ again from `in_ + *pused_in`.
+ */
 int lws_strexp_expand(struct lws_strexp *exp,
                       const char *in_,
                       size_t len,
                       size_t *pused_in,
                       size_t *pused_out);
 
+/*
+ 0 when `check` (`clen` bytes) matches `wildcard` (`wlen` bytes, `*` for any run).
+ */
 int lws_strcmp_wildcard(const char *wildcard, size_t wlen, const char *check, size_t clen);
 
+/*
+ Writes `value` in the first unit of `schema` it reaches (e.g. "22.130Gi", "128")
+ into `buf` (`len` bytes, NUL-terminated, truncated to fit); returns the length
+ written, 0 when no unit of the schema applies.
+ */
 int lws_humanize(char *buf, size_t len, uint64_t value, const struct lws_humanize_unit *schema);
 
+/*
+ Writes `*t` as an IMF-fixdate ("Tue, 15 Nov 1994 08:12:31 GMT") into `buf`, which
+ needs 30 bytes (lws asks for at least 29 and then truncates the last letter).
+ */
 int lws_http_date_render_from_unix(char *buf, size_t len, const time_t *t);
 
+/*
+ Parses an IMF-fixdate of `len` bytes at `b` into `*t`; -1 if it is not one.
+ */
 int lws_http_date_parse_unix(const char *b, size_t len, time_t *t);
 
+/*
+ Stores `u` big-endian at `b`.
+ */
 void lws_ser_wu16be(uint8_t *b, uint16_t u);
 
+/*
+ Reads a big-endian value at `b`.
+ */
 uint16_t lws_ser_ru16be(const uint8_t *b);
 
+/*
+ Stores `u` big-endian at `b`.
+ */
 void lws_ser_wu32be(uint8_t *b, uint32_t u);
 
+/*
+ Reads a big-endian value at `b`.
+ */
 uint32_t lws_ser_ru32be(const uint8_t *b);
 
+/*
+ Stores `u` big-endian at `b`.
+ */
 void lws_ser_wu64be(uint8_t *b, uint64_t u);
 
+/*
+ Reads a big-endian value at `b`.
+ */
 uint64_t lws_ser_ru64be(const uint8_t *b);
 
+/*
+ The first `name` (`nl` bytes) in the `len` bytes at `buf`, or NULL.
+ */
 const char *lws_nstrstr(const char *buf, size_t len, const char *name, size_t nl);
 
+/*
+ Copies `string` into `escaped` (`len` bytes with the NUL) with each `'` doubled.
+ */
 const char *lws_sql_purify(char *escaped, const char *string, size_t len);
 
+/*
+ Copies `string` into `escaped` (`len` bytes with the NUL) escaped for a JSON string;
+ `*in_used` says how much of `string` fitted.
+ */
 const char *lws_json_purify(char *escaped, const char *string, int len, int *in_used);
 
+/*
+ The length `lws_json_purify` needs for all of `string` (not counting the NUL).
+ */
 int lws_json_purify_len(const char *string);
 
+/*
+ Zeroes `len` bytes at `p` in a way the compiler may not drop as a dead store.
+ */
 void lws_explicit_bzero(void *p, size_t len);
 
+/*
+ The context's file-operations table: the platform one.
+ */
 struct lws_plat_file_ops *lws_get_fops(struct lws_context *context);
 
+/*
+ Opens `filename` with the open(2) flags in `*flags` (created files get mode 0664),
+ close-on-exec.  NULL when it cannot be opened.
+ */
 lws_fop_fd_t _lws_plat_file_open(const struct lws_plat_file_ops *fops,
                                  const char *filename,
                                  const char *vpath,
                                  lws_fop_flags_t *flags);
 
+/*
+ Closes the file, frees `*fop_fd` and sets it to NULL; close(2)'s result.
+ */
 int _lws_plat_file_close(lws_fop_fd_t *fop_fd);
 
+/*
+ Moves the position by `offset`, kept within 0..=len; the new position, or -1.
+ */
 lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
 
 int _lws_plat_file_read(lws_fop_fd_t fop_fd,
@@ -2136,6 +2819,10 @@ int _lws_plat_file_write(lws_fop_fd_t fop_fd,
                          uint8_t *buf,
                          lws_filepos_t len);
 
+/*
+ Opens `vfs_path` through the table of `fops`'s chain that claims it (the platform's
+ unless a signature such as ".zip/" in the path names another).
+ */
 lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *fops,
                                const char *vfs_path,
                                lws_fop_flags_t *flags);
@@ -2144,18 +2831,42 @@ lws_filepos_t lws_vfs_tell(lws_fop_fd_t fop_fd);
 
 lws_filepos_t lws_vfs_get_length(lws_fop_fd_t fop_fd);
 
+/*
+ The handle's `mod_time`, meaningful only when its flags hold LWS_FOP_FLAG_MOD_TIME_VALID.
+ */
 uint32_t lws_vfs_get_mod_time(lws_fop_fd_t fop_fd);
 
+/*
+ Seeks to `offset` from the start (through the handle's seek_cur).
+ */
 lws_fileofs_t lws_vfs_file_seek_set(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
 
+/*
+ lws 4.3 passes len + pos + `offset` to the handle's seek_cur (so from position 0,
+ `offset` from the end; the platform seek_cur then stops at the end).  Kept as lws
+ does it, since a program's own fops sees the value.
+ */
 lws_fileofs_t lws_vfs_file_seek_end(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
 
+/*
+ Writes `len` bytes at `buf`; for ws frames the header goes into the LWS_PRE bytes
+ before `buf`.  Returns `len` (also when the kernel took only part: the rest is
+ buffered and sent before any further WRITEABLE), or -1.
+ */
 int lws_write(struct lws *wsi, uint8_t *buf, size_t len, enum lws_write_protocol wp);
 
+/*
+ 1 if a write now would not go straight out: something is still buffered, or the
+ socket cannot take more.
+ */
 int lws_send_pipe_choked(struct lws *wsi);
 
 int lws_partial_buffered(struct lws *wsi);
 
+/*
+ Sets the status and reason our close frame will carry when the user then returns
+ nonzero from a callback.
+ */
 void lws_close_reason(struct lws *wsi, enum lws_close_status status, uint8_t *buf, size_t len);
 
 int lws_get_close_length(struct lws *wsi);
@@ -2197,10 +2908,20 @@ int lws_callback_all_protocol_vhost_args(struct lws_vhost *vh,
                                          void *argp,
                                          size_t len);
 
+/*
+ Every protocol of the wsi's vhost gets `reason`, with this wsi.
+ */
 int lws_callback_vhost_protocols(struct lws *wsi, int reason, void *in_, size_t len);
 
+/*
+ Every protocol of the vhost gets `reason`, with a scratch wsi bound to it.
+ */
 int lws_callback_vhost_protocols_vhost(struct lws_vhost *vh, int reason, void *in_, size_t len);
 
+/*
+ lws's default HTTP handling for a protocol that has none of its own: 404 for a
+ request no mount answered, 200 after a body, completion after a file.
+ */
 int lws_callback_http_dummy(struct lws *wsi,
                             enum lws_callback_reasons reason,
                             void *user,
@@ -2209,6 +2930,9 @@ int lws_callback_http_dummy(struct lws *wsi,
 
 int lws_get_socket_fd(struct lws *wsi);
 
+/*
+ Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
+ */
 lws_fileofs_t lws_get_peer_write_allowance(struct lws *wsi);
 
 #ifdef __cplusplus
@@ -2379,30 +3103,49 @@ typedef void (*lws_log_use_cx_t)(struct lws_log_cx *, int);
 struct lws_log_cx { union { lws_log_emit_t emit; lws_log_emit_cx_t emit_cx; } u; lws_log_use_cx_t refcount_cb; lws_log_prepend_cx_t prepend; struct lws_log_cx *parent; void *opaque; void *stg; uint32_t lll_flags; int32_t refcount; };
 struct lws_vhost;
 struct lws;
+/** lwsl_context_get_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws_log_cx *lwsl_context_get_cx(struct lws_context *);
+/** lwsl_vhost_get_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws_log_cx *lwsl_vhost_get_cx(struct lws_vhost *);
+/** lwsl_wsi_get_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws_log_cx *lwsl_wsi_get_cx(struct lws *);
+/** lws_log_emit_cx_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_emit_cx_file(struct lws_log_cx *, int, const char *, size_t);
+/** lws_log_use_cx_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_use_cx_file(struct lws_log_cx *, int);
+/** lws_log_prepend_context(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_context(struct lws_log_cx *, void *, char **, char *);
+/** lws_log_prepend_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_vhost(struct lws_log_cx *, void *, char **, char *);
+/** lws_log_prepend_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_wsi(struct lws_log_cx *, void *, char **, char *);
 void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
+/** lwsl_hexdump_level_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const void *, size_t);
+/** lwsl_refcount_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lwsl_refcount_cx(lws_log_cx_t *, int);
 struct lws_context;
 struct lws_map_item;
 struct lws_xos { uint64_t s[4]; };
 typedef struct lws_xos lws_xos_t;
+/** lws_xos_init(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_xos_init(struct lws_xos *, uint64_t);
+/** lws_xos(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
 uint64_t lws_xos(struct lws_xos *);
+/** lws_xos_percent(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_xos_percent(struct lws_xos *, int);
 void lws_set_timeout_us(struct lws *, enum pending_timeout, lws_usec_t);
+/** lws_sul2_schedule(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_sul2_schedule(struct lws_context *, int, int, lws_sorted_usec_list_t *);
+/** lws_sul_earliest_wakeable_event(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_sul_earliest_wakeable_event(struct lws_context *, lws_usec_t *);
+/** lws_sul_schedule_wakesuspend(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_sul_schedule_wakesuspend(struct lws_context *, int, lws_sorted_usec_list_t *, sul_cb_t, lws_usec_t);
+/** lws_validity_confirmed(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_validity_confirmed(struct lws *);
+/** __lws_sul_insert(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int __lws_sul_insert(lws_dll2_owner_t *, lws_sorted_usec_list_t *);
+/** __lws_sul_service_ripe(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 lws_usec_t __lws_sul_service_ripe(lws_dll2_owner_t *, int, lws_usec_t);
 struct lws_cache_ttl_lru;
 struct lws_cache_match { lws_dll2_t list; lws_usec_t expiry; size_t payload_size; size_t tag_size; };
@@ -2421,16 +3164,23 @@ typedef int (*lws_state_notify_t)(struct lws_state_manager *, struct lws_state_n
 struct lws_state_notify_link { lws_dll2_t list; lws_state_notify_t notify_cb; const char *name; };
 struct lws_state_manager { lws_dll2_owner_t notify_list; struct lws_context *context; void *parent; lws_smd_class_t smd_class; const char **state_names; const char *name; int state; };
 typedef struct lws_state_manager lws_state_manager_t;
+/** lws_adopt_socket(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_adopt_socket(struct lws_context *, lws_sockfd_type);
+/** lws_adopt_socket_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_adopt_socket_vhost(struct lws_vhost *, lws_sockfd_type);
 typedef union { lws_sockfd_type sockfd; lws_filefd_type filefd; } lws_sock_file_fd_type;
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
+/** lws_adopt_descriptor_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *, lws_adoption_type, lws_sock_file_fd_type, const char *, struct lws *);
 struct lws_adopt_desc { struct lws_vhost *vh; lws_adoption_type type; lws_sock_file_fd_type fd; const char *vh_prot_name; struct lws *parent; void *opaque; const char *fi_wsi_name; };
 typedef struct lws_adopt_desc lws_adopt_desc_t;
+/** lws_adopt_descriptor_vhost_via_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *);
+/** lws_adopt_socket_readbuf(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_adopt_socket_readbuf(struct lws_context *, lws_sockfd_type, const char *, size_t);
+/** lws_adopt_socket_vhost_readbuf(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *, lws_sockfd_type, const char *, size_t);
+/** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
 typedef uint16_t lws_route_uidx_t;
 struct lws_dns_score { uint8_t precedence; uint8_t label; };
@@ -2438,8 +3188,11 @@ typedef struct lws_dns_score lws_dns_score_t;
 struct lws_route { lws_dll2_t list; lws_sockaddr46 src; lws_sockaddr46 dest; lws_sockaddr46 gateway; struct lws_route *source; lws_dns_score_t score; int if_idx; int priority; int ifa_flags; lws_route_uidx_t uidx; uint8_t proto; uint8_t dest_len; uint8_t src_len; uint8_t scope; uint8_t af; uint8_t source_ads : 1; };
 typedef struct lws_route lws_route_t;
 typedef lws_route_t lws_dns_sort_t;
+/** lws_canonical_hostname(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 const char *lws_canonical_hostname(struct lws_context *);
+/** lws_get_peer_addresses(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_get_peer_addresses(struct lws *, lws_sockfd_type, char *, int, char *, int);
+/** lws_interface_to_sa(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_interface_to_sa(int, const char *, struct sockaddr_in *, size_t);
 typedef uint64_t u_mt_t;
 enum { LWSMTFL_REPORT_OUTLIERS = 1, LWSMTFL_REPORT_OOB = 2, LWSMTFL_REPORT_INACTIVITY_AT_PERIODIC = 4, LWSMTFL_REPORT_MEAN = 8, LWSMTFL_REPORT_ONLY_GO = 16, LWSMTFL_REPORT_DUTY_WALLCLOCK_US = 32, LWSMTFL_REPORT_HIST = 64 };
@@ -2472,6 +3225,7 @@ typedef void (*lws_attach_cb_t)(struct lws_context *, int, void *);
 struct lws_attach_item;
 int lws_tls_jit_trust_got_cert_cb(struct lws_context *, void *, const uint8_t *, size_t, const uint8_t *, size_t);
 struct lws_system_ops { int (*reboot)(void); int (*set_clock)(lws_usec_t); int (*attach)(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **); int (*captive_portal_detect_request)(struct lws_context *); int (*metric_report)(lws_metric_pub_t *); int (*jit_trust_query)(struct lws_context *, const uint8_t *, size_t, void *); uint32_t wake_latency_us; };
+/** __lws_system_attach(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int __lws_system_attach(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **);
 enum { LWSDH_IPV4_SUBNET_MASK = 0, LWSDH_IPV4_BROADCAST = 1, LWSDH_LEASE_SECS = 2, LWSDH_REBINDING_SECS = 3, LWSDH_RENEWAL_SECS = 4, _LWSDH_NUMS_COUNT = 5, LWSDH_SA46_IP = 0, LWSDH_SA46_DNS_SRV_1 = 1, LWSDH_SA46_DNS_SRV_2 = 2, LWSDH_SA46_DNS_SRV_3 = 3, LWSDH_SA46_DNS_SRV_4 = 4, LWSDH_SA46_IPV4_ROUTER = 5, LWSDH_SA46_NTP_SERVER = 6, LWSDH_SA46_DHCP_SERVER = 7, _LWSDH_SA46_COUNT = 8 };
 struct lws_dhcpc_ifstate { char ifname[16]; char domain[64]; uint8_t mac[6]; uint32_t nums[5]; lws_sockaddr46 sa46[8]; };
@@ -2480,23 +3234,34 @@ typedef int (*dhcpc_cb_t)(void *, lws_dhcpc_ifstate_t *);
 int lws_dhcpc_request(struct lws_context *, const char *, int, dhcpc_cb_t, void *);
 int lws_dhcpc_remove(struct lws_context *, const char *);
 int lws_dhcpc_status(struct lws_context *, lws_sockaddr46 *);
+/** lws_system_cpd_start(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_system_cpd_start(struct lws_context *);
+/** lws_system_cpd_start_defer(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_system_cpd_start_defer(struct lws_context *, lws_usec_t);
+/** lws_system_cpd_set(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_system_cpd_set(struct lws_context *, lws_cpd_result_t);
+/** lws_system_cpd_state_get(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
 lws_cpd_result_t lws_system_cpd_state_get(struct lws_context *);
 struct lws_ssl_info { int where; int ret; };
 enum { LWS_TLS_TOTAL_COUNT = 11 };
 struct lws_acme_cert_aging_args { struct lws_vhost *vh; const char *element_overrides[11]; };
 struct lws_filter_network_conn_args { struct sockaddr_storage cli_addr; socklen_t clilen; lws_sockfd_type accept_fd; };
+/** lws_get_reserved_bits(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
 unsigned char lws_get_reserved_bits(struct lws *);
 struct lws_ext_options { const char *name; enum lws_ext_options_types type; };
 struct lws_ext_option_arg { const char *option_name; int option_index; const char *start; int len; };
+/** lws_set_extension_option(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
 int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
+/** lws_extension_callback_pm_deflate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_extension_callback_pm_deflate(struct lws_context *, const struct lws_extension *, struct lws *, enum lws_extension_callback_reasons, void *, void *, size_t);
+/** lws_vhd_find_by_pvo(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
+/** lws_adjust_protocol_psds(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_adjust_protocol_psds(struct lws *, size_t);
+/** lws_finalize_startup(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_finalize_startup(struct lws_context *);
+/** lws_protocol_init(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_protocol_init(struct lws_context *);
 struct lws_plugin_header { const char *name; const char *_class; const char *lws_build_hash; unsigned int api_magic; };
 typedef struct lws_plugin_header lws_plugin_header_t;
@@ -2514,15 +3279,22 @@ struct lws_metric_policy;
 typedef int (*lws_context_ready_cb_t)(struct lws_context *);
 typedef int (*lws_peer_limits_notify_t)(struct lws_context *, lws_sockfd_type, lws_sockaddr46 *);
 typedef int (*lws_reload_func)(void);
+/** lws_context_deprecate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_context_deprecate(struct lws_context *, lws_reload_func);
+/** lws_context_is_deprecated(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_context_is_deprecated(struct lws_context *);
+/** lws_set_proxy(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_set_proxy(struct lws_vhost *, const char *);
 int lws_set_socks(struct lws_vhost *, const char *);
+/** lwsws_get_config_globals(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lwsws_get_config_globals(struct lws_context_creation_info *, const char *, char **, int *);
+/** lwsws_get_config_vhosts(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lwsws_get_config_vhosts(struct lws_context *, struct lws_context_creation_info *, const char *, char **, int *);
+/** lws_get_vhost_iface(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 const char *lws_get_vhost_iface(struct lws_vhost *);
 int lws_json_dump_vhost(const struct lws_vhost *, char *, int);
 int lws_json_dump_context(const struct lws_context *, char *, int, int);
+/** lws_vh_tag(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 const char *lws_vh_tag(struct lws_vhost *);
 typedef uint32_t lws_conmon_interval_us_t;
 enum lws_conmon_pcol { LWSCONMON_PCOL_NONE = 0, LWSCONMON_PCOL_HTTP = 1 };
@@ -2530,49 +3302,85 @@ typedef enum lws_conmon_pcol lws_conmon_pcol_t;
 enum lws_conmon_dns_disposition { LWSCONMON_DNS_NONE = 0, LWSCONMON_DNS_OK = 1, LWSCONMON_DNS_SERVER_UNREACHABLE = 2, LWSCONMON_DNS_NO_RESULT = 3 };
 typedef enum lws_conmon_dns_disposition lws_conmon_dns_disposition_t;
 struct lws_conmon { lws_sockaddr46 peer46; union { struct { int response; } http; } protocol_specific; struct addrinfo *dns_results_copy; lws_conmon_interval_us_t ciu_dns; lws_conmon_interval_us_t ciu_sockconn; lws_conmon_interval_us_t ciu_tls; lws_conmon_interval_us_t ciu_txn_resp; lws_conmon_pcol_t pcol; lws_conmon_dns_disposition_t dns_disposition; };
+/** lws_conmon_wsi_take(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_conmon_wsi_take(struct lws *, struct lws_conmon *);
+/** lws_conmon_release(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_conmon_release(struct lws_conmon *);
+/** lws_init_vhost_client_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_init_vhost_client_ssl(const struct lws_context_creation_info *, struct lws_vhost *);
+/** lws_http_client_read(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_client_read(struct lws *, char **, int *);
+/** lws_http_client_http_response(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
 unsigned int lws_http_client_http_response(struct lws *);
+/** lws_tls_client_vhost_extra_cert_mem(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_client_vhost_extra_cert_mem(struct lws_vhost *, const uint8_t *, size_t);
+/** lws_client_http_body_pending(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_client_http_body_pending(struct lws *, int);
+/** lws_client_http_multipart(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_client_http_multipart(struct lws *, const char *, const char *, const char *, char **, char *);
+/** lws_tls_session_is_reused(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_session_is_reused(struct lws *);
+/** lws_get_mimetype(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 const char *lws_get_mimetype(const char *, const struct lws_http_mount *);
+/** lws_serve_http_file_fragment(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_serve_http_file_fragment(struct lws *);
 typedef const char *(*lws_process_html_state_cb)(void *, int);
 struct lws_process_html_state { char *start; char swallow[16]; int pos; void *data; const char *const *vars; int count_vars; lws_process_html_state_cb replace; };
+/** lws_chunked_html_process(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_html_state *);
 typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
+/** lws_hdr_custom_name_foreach(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
+/** lws_urldecode(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_urldecode(char *, const char *, int);
+/** lws_http_check_retry_after(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_check_retry_after(struct lws *, lws_usec_t *);
+/** lws_h2_client_stream_long_poll_rxonly(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_h2_client_stream_long_poll_rxonly(struct lws *);
+/** lws_http_compression_apply(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
+/** lws_http_is_redirected_to_get(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_is_redirected_to_get(struct lws *);
+/** lws_http_cookie_get(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_cookie_get(struct lws *, const char *, char *, size_t *);
+/** lws_h2_update_peer_txcredit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_h2_update_peer_txcredit(struct lws *, unsigned int, int);
+/** lws_h2_get_peer_txcredit_estimate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_h2_get_peer_txcredit_estimate(struct lws *);
 struct lws_spa;
 int lws_sql_purify_len(const char *);
+/** lws_plat_write_cert(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_plat_write_cert(struct lws_vhost *, int, int, void *, size_t);
+/** lws_plat_write_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_plat_write_file(const char *, void *, size_t);
+/** lws_plat_read_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_plat_read_file(const char *, void *, size_t);
+/** lws_plat_recommended_rsa_bits(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_plat_recommended_rsa_bits(void);
 struct lws_buflist;
 void lws_buflist_describe(struct lws_buflist **, void *, const char *);
 int lws_daemonize(const char *);
+/** lws_wsi_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_wsi_tsi(struct lws *);
+/** lws_get_parent(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_parent(const struct lws *);
+/** lws_get_child(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_child(const struct lws *);
+/** lws_get_effective_uid_gid(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_get_effective_uid_gid(struct lws_context *, uid_t *, gid_t *);
+/** lws_get_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 const struct lws_udp *lws_get_udp(const struct lws *);
+/** lws_get_opaque_parent_data(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_get_opaque_parent_data(const struct lws *);
+/** lws_set_opaque_parent_data(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_set_opaque_parent_data(struct lws *, void *);
+/** lws_get_child_pending_on_writable(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_get_child_pending_on_writable(const struct lws *);
+/** lws_clear_child_pending_on_writable(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_clear_child_pending_on_writable(struct lws *);
+/** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_network_wsi(struct lws *);
+/** lws_set_allocator(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_set_allocator(void *(*)(void *, size_t, const char *));
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
 enum { LDOT_BLOCK = 7 };
@@ -2581,14 +3389,20 @@ typedef int (*lws_dir_glob_cb_t)(void *, const char *);
 struct lws_dir_glob { const char *filter; lws_dir_glob_cb_t cb; void *user; };
 typedef struct lws_dir_glob lws_dir_glob_t;
 size_t lws_get_allocated_heap(void);
+/** lws_get_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_get_tsi(struct lws *);
+/** lws_is_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_is_ssl(struct lws *);
+/** lws_is_cgi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_is_cgi(struct lws *);
 int lws_tls_jit_trust_blob_queury_skid(const void *, size_t, const uint8_t *, size_t, const uint8_t **, size_t *);
 struct lws_wifi_scan { struct lws_wifi_scan *next; char ssid[32]; int32_t rssi; uint8_t bssid[6]; uint8_t count; uint8_t channel; uint8_t authmode; };
+/** lws_get_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 SSL *lws_get_ssl(struct lws *);
 typedef struct lws_humanize_unit lws_humanize_unit_t;
+/** lws_vbi_encode(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_vbi_encode(uint64_t, void *);
+/** lws_vbi_decode(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_vbi_decode(const void *, uint64_t *, size_t);
 struct lws_fsmount { const char *layers_path; const char *overlay_path; char mp[256]; char ovname[64]; char distro[64]; const char *layers[4]; };
 int lws_fsmount_mount(struct lws_fsmount *);
@@ -2600,37 +3414,55 @@ void lws_dsh_free(void **);
 size_t lws_dsh_get_size(struct lws_dsh *, int);
 int lws_dsh_get_head(struct lws_dsh *, int, void **, size_t *);
 void lws_dsh_describe(struct lws_dsh *, const char *);
+/** lws_cancel_service_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_cancel_service_pt(struct lws *);
+/** lws_service_fd(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_service_fd(struct lws_context *, struct pollfd *);
+/** lws_service_fd_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_service_fd_tsi(struct lws_context *, struct pollfd *, int);
+/** lws_service_adjust_timeout(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_service_adjust_timeout(struct lws_context *, int, int);
+/** lws_handle_POLLOUT_event(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
 struct lws_write_passthru { struct lws *wsi; unsigned char *buf; size_t len; enum lws_write_protocol wp; };
+/** lws_raw_transaction_completed(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_raw_transaction_completed(struct lws *);
+/** lws_wsi_tx_credit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_wsi_tx_credit(struct lws *, char, int);
 struct lws_ring;
 struct lws_b64state { unsigned char quad[4]; size_t done; size_t len; int i; int c; };
+/** lws_b64_decode_state_init(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_b64_decode_state_init(struct lws_b64state *);
+/** lws_b64_decode_stateful(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_b64_decode_stateful(struct lws_b64state *, const char *, size_t *, uint8_t *, size_t *, int);
 enum lws_tls_cert_info { LWS_TLS_CERT_INFO_VALIDITY_FROM = 0, LWS_TLS_CERT_INFO_VALIDITY_TO = 1, LWS_TLS_CERT_INFO_COMMON_NAME = 2, LWS_TLS_CERT_INFO_ISSUER_NAME = 3, LWS_TLS_CERT_INFO_USAGE = 4, LWS_TLS_CERT_INFO_VERIFIED = 5, LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6, LWS_TLS_CERT_INFO_DER_RAW = 7, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10, LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11 };
 union lws_tls_cert_info_results { unsigned int verified; time_t time; unsigned int usage; struct { int len; char name[64]; } ns; };
 struct lws_x509_cert;
 struct lws_jwk;
+/** lws_x509_create(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_x509_create(struct lws_x509_cert **);
+/** lws_x509_parse_from_pem(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_x509_parse_from_pem(struct lws_x509_cert *, const void *, size_t);
+/** lws_x509_verify(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_x509_verify(struct lws_x509_cert *, struct lws_x509_cert *, const char *);
 int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
 int lws_x509_jwk_privkey_pem(struct lws_context *, struct lws_jwk *, void *, size_t, const char *);
+/** lws_x509_destroy(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_x509_destroy(struct lws_x509_cert **);
+/** lws_x509_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_x509_info(struct lws_x509_cert *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
+/** lws_tls_peer_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_peer_cert_info(struct lws *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
+/** lws_tls_vhost_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_vhost_cert_info(struct lws_vhost *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
 int lws_tls_acme_sni_cert_create(struct lws_vhost *, const char *, const char *);
 int lws_tls_acme_sni_csr_create(struct lws_context *, const char **, uint8_t *, size_t, char **, size_t *);
+/** lws_tls_cert_updated(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_cert_updated(struct lws_context *, const char *, const char *, const char *, size_t, const char *, size_t);
 enum lws_enum_stdinouterr { LWS_STDIN = 0, LWS_STDOUT = 1, LWS_STDERR = 2 };
 enum lws_cgi_hdr_state { LCHS_HEADER = 0, LCHS_CR1 = 1, LCHS_LF1 = 2, LCHS_CR2 = 3, LCHS_LF2 = 4, LHCS_RESPONSE = 5, LHCS_DUMP_HEADERS = 6, LHCS_PAYLOAD = 7, LCHS_SINGLE_0A = 8 };
 struct lws_cgi_args { struct lws **stdwsi; enum lws_enum_stdinouterr ch; unsigned char *data; enum lws_cgi_hdr_state hdr_state; int len; };
+/** lws_set_fops(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_set_fops(struct lws_context *, const struct lws_plat_file_ops *);
 extern struct lws_plat_file_ops fops_zip;
 int lws_alloc_vfs_file(struct lws_context *, const char *, uint8_t **, lws_filepos_t *);
@@ -2922,7 +3754,9 @@ lws_async_dns_retcode_t lws_async_dns_query(struct lws_context *, int, const cha
 void lws_async_dns_freeaddrinfo(const struct addrinfo **);
 struct lws_tls_session_dump { char tag[96]; void *blob; void *opaque; size_t blob_len; };
 typedef int (*lws_tls_sess_cb_t)(struct lws_context *, struct lws_tls_session_dump *);
+/** lws_tls_session_dump_save(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_session_dump_save(struct lws_vhost *, const char *, uint16_t, lws_tls_sess_cb_t, void *);
+/** lws_tls_session_dump_load(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_session_dump_load(struct lws_vhost *, const char *, uint16_t, lws_tls_sess_cb_t, void *);
 enum lws_genhash_types { LWS_GENHASH_TYPE_UNKNOWN = 0, LWS_GENHASH_TYPE_MD5 = 1, LWS_GENHASH_TYPE_SHA1 = 2, LWS_GENHASH_TYPE_SHA256 = 3, LWS_GENHASH_TYPE_SHA384 = 4, LWS_GENHASH_TYPE_SHA512 = 5 };
 enum lws_genhmac_types { LWS_GENHMAC_TYPE_UNKNOWN = 0, LWS_GENHMAC_TYPE_SHA256 = 1, LWS_GENHMAC_TYPE_SHA384 = 2, LWS_GENHMAC_TYPE_SHA512 = 3 };
@@ -3043,18 +3877,29 @@ int lws_jwa_concat_kdf(struct lws_jwe *, int, uint8_t *, const uint8_t *, int);
 enum lws_event_lib_ops_flags { LELOF_ISPOLL = 1, LELOF_DESTROY_FINAL = 0 };
 enum { LWS_EV_READ = 1, LWS_EV_WRITE = 2, LWS_EV_START = 4, LWS_EV_STOP = 8 };
 struct lws_event_loop_ops { const char *name; int (*init_context)(struct lws_context *, const struct lws_context_creation_info *); int (*destroy_context1)(struct lws_context *); int (*destroy_context2)(struct lws_context *); int (*init_vhost_listen_wsi)(struct lws *); int (*init_pt)(struct lws_context *, void *, int); int (*wsi_logical_close)(struct lws *); int (*check_client_connect_ok)(struct lws *); void (*close_handle_manually)(struct lws *); int (*sock_accept)(struct lws *); void (*io)(struct lws *, unsigned int); void (*run_pt)(struct lws_context *, int); void (*destroy_pt)(struct lws_context *, int); void (*destroy_wsi)(struct lws *); int (*foreign_thread)(struct lws_context *, int); uint8_t flags; uint16_t evlib_size_ctx; uint16_t evlib_size_pt; uint16_t evlib_size_vh; uint16_t evlib_size_wsi; };
+/** lws_evlib_wsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_evlib_wsi_to_evlib_pt(struct lws *);
+/** lws_evlib_tsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_evlib_tsi_to_evlib_pt(struct lws_context *, int);
+/** lws_realloc(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_realloc(void *, size_t, const char *);
+/** lws_vhost_destroy1(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_vhost_destroy1(struct lws_vhost *);
+/** lws_close_free_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_close_free_wsi(struct lws *, enum lws_close_status, const char *);
+/** lws_vhost_foreach_listen_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_vhost_foreach_listen_wsi(struct lws_context *, void *, lws_dll2_foreach_cb_t);
 struct lws_context_per_thread;
+/** lws_service_do_ripe_rxflow(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_service_do_ripe_rxflow(struct lws_context_per_thread *);
+/** wsi_from_fd(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *wsi_from_fd(const struct lws_context *, int);
+/** _lws_plat_service_forced_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int _lws_plat_service_forced_tsi(struct lws_context *, int);
 void lws_context_destroy2(struct lws_context *);
+/** lws_destroy_event_pipe(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_destroy_event_pipe(struct lws *);
+/** __lws_close_free_wsi_final(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void __lws_close_free_wsi_final(struct lws *);
 struct lws_i2c_ops { int (*init)(const struct lws_i2c_ops *); int (*start)(const struct lws_i2c_ops *); void (*stop)(const struct lws_i2c_ops *); int (*write)(const struct lws_i2c_ops *, uint8_t); int (*read)(const struct lws_i2c_ops *); void (*set_ack)(const struct lws_i2c_ops *, int); };
 typedef struct lws_i2c_ops lws_i2c_ops_t;
