@@ -27,5 +27,7 @@ pub mod sa46;
 pub mod smd;
 /// cbindgen:ignore
 pub mod system;
+/// cbindgen:ignore
+pub mod tls;
 pub mod tokenize;
 pub mod ws;
