@@ -1021,6 +1021,25 @@ enum lws_ext_options_types {
 };
 
 /*
+ What `lws_x509_info` and `lws_tls_peer_cert_info` are asked for.  Declared here so the
+ prototypes below can name it; Rust receives it as [`enum_lws_tls_cert_info`].
+ */
+enum lws_tls_cert_info {
+        LWS_TLS_CERT_INFO_VALIDITY_FROM = 0,
+        LWS_TLS_CERT_INFO_VALIDITY_TO = 1,
+        LWS_TLS_CERT_INFO_COMMON_NAME = 2,
+        LWS_TLS_CERT_INFO_ISSUER_NAME = 3,
+        LWS_TLS_CERT_INFO_USAGE = 4,
+        LWS_TLS_CERT_INFO_VERIFIED = 5,
+        LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6,
+        LWS_TLS_CERT_INFO_DER_RAW = 7,
+        LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8,
+        LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9,
+        LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10,
+        LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11,
+};
+
+/*
  Opaque to C: a program's `struct lws_buflist *` points at a `Buflist`.
  */
 struct lws_buflist;
@@ -1067,6 +1086,11 @@ struct lws_system_blob;
  Opaque here: the features that fill these in are not implemented yet.
  */
 struct lws_system_ops;
+
+/*
+ A parsed certificate (chain): opaque to C, `crate::capi::tls::X509` behind it.
+ */
+struct lws_x509_cert;
 
 /*
  lws's chunk allocator (lws-lwsac.h): opaque to C, a chunk of it in
@@ -1581,6 +1605,22 @@ struct lws_spa_create_info {
 };
 
 typedef struct lws_spa_create_info lws_spa_create_info_t;
+
+/*
+ lws's anonymous `ns` member: a length and a name buffer that really extends as far as
+ the caller's `len` says (the union is the head of a larger buffer).
+ */
+struct lws_tls_cert_info_results_ns {
+        int len;
+        char name[64];
+};
+
+union lws_tls_cert_info_results {
+        unsigned int verified;
+        time_t time;
+        unsigned int usage;
+        struct lws_tls_cert_info_results_ns ns;
+};
 
 /*
  A tokenizer's whole state, kept by the caller between calls.
@@ -2665,6 +2705,21 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
  */
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+int lws_x509_create(struct lws_x509_cert **x509);
+
+int lws_x509_parse_from_pem(struct lws_x509_cert *x509, const void *pem, size_t len);
+
+int lws_x509_verify(struct lws_x509_cert *x509,
+                    struct lws_x509_cert *trusted,
+                    const char *common_name);
+
+int lws_x509_info(struct lws_x509_cert *x509,
+                  enum lws_tls_cert_info type_,
+                  union lws_tls_cert_info_results *buf,
+                  size_t len);
+
+void lws_x509_destroy(struct lws_x509_cert **x509);
+
 /*
  Prepares `ts` to tokenize the NUL-terminated string `start` with LWS_TOKENIZE_F_*
  `flags`.  (To tokenize a buffer of known length instead, set `ts->len` after this.)
@@ -3435,22 +3490,10 @@ struct lws_b64state { unsigned char quad[4]; size_t done; size_t len; int i; int
 void lws_b64_decode_state_init(struct lws_b64state *);
 /** lws_b64_decode_stateful(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_b64_decode_stateful(struct lws_b64state *, const char *, size_t *, uint8_t *, size_t *, int);
-enum lws_tls_cert_info { LWS_TLS_CERT_INFO_VALIDITY_FROM = 0, LWS_TLS_CERT_INFO_VALIDITY_TO = 1, LWS_TLS_CERT_INFO_COMMON_NAME = 2, LWS_TLS_CERT_INFO_ISSUER_NAME = 3, LWS_TLS_CERT_INFO_USAGE = 4, LWS_TLS_CERT_INFO_VERIFIED = 5, LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6, LWS_TLS_CERT_INFO_DER_RAW = 7, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10, LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11 };
-union lws_tls_cert_info_results { unsigned int verified; time_t time; unsigned int usage; struct { int len; char name[64]; } ns; };
 struct lws_x509_cert;
 struct lws_jwk;
-/** lws_x509_create(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_create(struct lws_x509_cert **);
-/** lws_x509_parse_from_pem(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_parse_from_pem(struct lws_x509_cert *, const void *, size_t);
-/** lws_x509_verify(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_verify(struct lws_x509_cert *, struct lws_x509_cert *, const char *);
 int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
 int lws_x509_jwk_privkey_pem(struct lws_context *, struct lws_jwk *, void *, size_t, const char *);
-/** lws_x509_destroy(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_x509_destroy(struct lws_x509_cert **);
-/** lws_x509_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_info(struct lws_x509_cert *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
 /** lws_tls_peer_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_peer_cert_info(struct lws *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
 /** lws_tls_vhost_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */

@@ -77,6 +77,7 @@ pub mod smd;
 pub mod spa;
 pub mod system;
 pub mod timer;
+pub mod tls;
 pub mod tokenize;
 pub mod vfs;
 pub mod write;

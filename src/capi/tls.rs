@@ -1,0 +1,175 @@
+//! lws-x509.h: certificates parsed and queried without a connection.
+//!
+//! `lws_tls_peer_cert_info` and `lws_tls_vhost_cert_info` answer through [`cert_info`] too
+//! once connections carry TLS (they need the wsi's / vhost's certificate).
+
+use core::ffi::{c_char, c_int, c_void};
+
+use crate::abi::{enum_lws_tls_cert_info, lws_tls_cert_info_results, lws_x509_cert};
+use crate::tls::x509::{self, Cert, Chain, Info};
+
+/// What an `lws_x509_cert *` points at: empty until a PEM is parsed into it.
+#[derive(Default)]
+pub struct X509 {
+    chain: Option<Chain>,
+}
+
+/// Fills lws's union for `kind` about `c`, with lws's return values (0 done, -1 failure
+/// or too small, 1 no such extension).  `len` is the real size of `ns.name` (0: 64).
+///
+/// # Safety
+/// `buf` must point to a union whose `ns.name` has `len` (or 64) writable bytes.
+pub unsafe fn cert_info(
+    c: &Cert,
+    kind: c_int,
+    buf: *mut lws_tls_cert_info_results,
+    len: usize,
+) -> c_int {
+    let len = if len == 0 { 64 } else { len };
+    // SAFETY: the caller guarantees the union; ns.len is its first member.
+    unsafe { (*buf).ns.len = 0 };
+    // SAFETY: `len` bytes are writable from ns.name, as the caller guarantees.
+    let name = unsafe {
+        std::slice::from_raw_parts_mut(core::ptr::addr_of_mut!((*buf).ns.name) as *mut u8, len)
+    };
+    let set_len = |n: usize| {
+        // SAFETY: as above.
+        unsafe { (*buf).ns.len = n as c_int }
+    };
+    match x509::info(c, kind) {
+        Err(rc) => rc,
+        Ok(Info::Time(t)) => {
+            // SAFETY: the union is writable.
+            unsafe { (*buf).time = t as libc::time_t };
+            0
+        }
+        Ok(Info::Bits(b)) => {
+            // SAFETY: the union is writable.
+            unsafe { (*buf).usage = b };
+            0
+        }
+        Ok(Info::Text(s)) => {
+            // OpenSSL's one-line form is cut to fit before the CN is picked out of it.
+            let mut s = s.into_bytes();
+            s.truncate(len.saturating_sub(1));
+            name[..s.len()].copy_from_slice(&s);
+            name[s.len()] = 0;
+            set_len(s.len());
+            0
+        }
+        Ok(Info::Bytes(b)) => {
+            set_len(b.len());
+            if b.len() > len {
+                return -1;
+            }
+            name[..b.len()].copy_from_slice(&b);
+            0
+        }
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_x509_create(x509: *mut *mut lws_x509_cert) -> c_int {
+    ffi!("lws_x509_create", 1, {
+        need!("lws_x509_create", x509, 1);
+        // SAFETY: checked non-NULL; the caller owns the pointer it passed.
+        unsafe { *x509 = Box::into_raw(Box::<X509>::default()) as *mut lws_x509_cert };
+        0
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_x509_parse_from_pem(
+    x509: *mut lws_x509_cert,
+    pem: *const c_void,
+    len: usize,
+) -> c_int {
+    ffi!("lws_x509_parse_from_pem", -1, {
+        need!("lws_x509_parse_from_pem", x509, -1);
+        need!("lws_x509_parse_from_pem", pem, -1);
+        // SAFETY: the caller passes `len` readable bytes at `pem`.
+        let b = unsafe { std::slice::from_raw_parts(pem as *const u8, len) };
+        // SAFETY: lws_x509_create made `x509`.
+        let x = unsafe { &mut *(x509 as *mut X509) };
+        match Chain::parse(b) {
+            Ok(c) => {
+                x.chain = Some(c);
+                0
+            }
+            Err(e) => {
+                lwsl_err!("lws_x509_parse_from_pem: unable to parse PEM cert: {}", e);
+                -1
+            }
+        }
+    })
+}
+
+/// The parsed chain behind a handle, if any.
+///
+/// # Safety
+/// `x` is NULL or came from lws_x509_create.
+unsafe fn chain<'a>(x: *mut lws_x509_cert) -> Option<&'a Chain> {
+    if x.is_null() {
+        return None;
+    }
+    // SAFETY: per the contract.
+    unsafe { &*(x as *const X509) }.chain.as_ref()
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_x509_verify(
+    x509: *mut lws_x509_cert,
+    trusted: *mut lws_x509_cert,
+    common_name: *const c_char,
+) -> c_int {
+    ffi!("lws_x509_verify", -1, {
+        // SAFETY: handles from lws_x509_create (or NULL, refused).
+        let (Some(c), Some(t)) = (unsafe { chain(x509) }, unsafe { chain(trusted) }) else {
+            lwsl_err!("lws_x509_verify: a certificate is missing");
+            return -1;
+        };
+        // SAFETY: NULL or a C string.
+        let cn = unsafe { super::cstr(common_name) }.map(String::from_utf8_lossy);
+        match c.verify(&t.0[0], cn.as_deref()) {
+            Ok(()) => 0,
+            Err(e) => {
+                lwsl_err!("lws_x509_verify: {}", e);
+                -1
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_x509_info(
+    x509: *mut lws_x509_cert,
+    type_: enum_lws_tls_cert_info,
+    buf: *mut lws_tls_cert_info_results,
+    len: usize,
+) -> c_int {
+    ffi!("lws_x509_info", -1, {
+        need!("lws_x509_info", buf, -1);
+        // SAFETY: a handle from lws_x509_create, or NULL.
+        let Some(c) = (unsafe { chain(x509) }) else {
+            // SAFETY: buf checked non-NULL.
+            unsafe { (*buf).ns.len = 0 };
+            return -1;
+        };
+        // SAFETY: the caller sized `buf` per lws's `len` convention.
+        unsafe { cert_info(&c.0[0], type_, buf, len) }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lws_x509_destroy(x509: *mut *mut lws_x509_cert) {
+    ffi!("lws_x509_destroy", (), {
+        need!("lws_x509_destroy", x509);
+        // SAFETY: checked non-NULL; *x509 is NULL or from lws_x509_create.
+        let p = unsafe { *x509 };
+        if !p.is_null() {
+            // SAFETY: made by Box::into_raw in lws_x509_create, freed once: set NULL.
+            drop(unsafe { Box::from_raw(p as *mut X509) });
+            unsafe { *x509 = core::ptr::null_mut() };
+        }
+    })
+}
