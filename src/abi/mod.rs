@@ -2,6 +2,7 @@
 //! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
 pub mod consts;
 pub mod lejp;
+pub mod ext;
 pub mod mapcache;
 pub mod system;
 pub mod tls;
@@ -9,6 +10,7 @@ pub mod tokenize;
 pub mod types;
 pub use consts::*;
 pub use lejp::*;
+pub use ext::*;
 pub use mapcache::*;
 pub use system::*;
 pub use tls::*;
