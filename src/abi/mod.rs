@@ -1,16 +1,16 @@
 //! The C types: the only input cbindgen reads for types (besides the opaque handles of
 //! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
 pub mod consts;
-pub mod lejp;
 pub mod ext;
+pub mod lejp;
 pub mod mapcache;
 pub mod system;
 pub mod tls;
 pub mod tokenize;
 pub mod types;
 pub use consts::*;
-pub use lejp::*;
 pub use ext::*;
+pub use lejp::*;
 pub use mapcache::*;
 pub use system::*;
 pub use tls::*;
