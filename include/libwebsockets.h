@@ -460,8 +460,6 @@ typedef union {
 
 #define _WSI_TOKEN_CLIENT_ALPN 95
 
-#define EXTARG_OPT_DEC 2
-
 #define LWS_WRITE_CLIENT_IGNORE_XOR_MASK 128
 
 /*
@@ -1018,6 +1016,7 @@ enum lws_adoption_type {
 enum lws_ext_options_types {
         EXTARG_NONE = 0,
         EXTARG_DEC = 1,
+        EXTARG_OPT_DEC = 2,
 };
 
 /*
@@ -1980,6 +1979,20 @@ void *_lws_dll2_search_sz_pl(struct lws_dll2_owner *own,
                              size_t namelen,
                              size_t dll2_ofs,
                              size_t ptr_ofs);
+
+/*
+ # Safety
+ lws's contract for extension callbacks: `user` is the `void **` slot to fill for the
+ CONSTRUCT reasons and the pointer CONSTRUCT stored for the others; `in` what the reason
+ documents.
+ */
+int lws_extension_callback_pm_deflate(struct lws_context *context,
+                                      const struct lws_extension *ext,
+                                      struct lws *wsi,
+                                      enum lws_extension_callback_reasons reason,
+                                      void *user,
+                                      void *in,
+                                      size_t len);
 
 /*
  The lower-case header name of a token ("host:"), or NULL past the table.
@@ -3308,8 +3321,6 @@ struct lws_ext_option_arg { const char *option_name; int option_index; const cha
 /** lws_set_extension_option(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
 int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
-/** lws_extension_callback_pm_deflate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_extension_callback_pm_deflate(struct lws_context *, const struct lws_extension *, struct lws *, enum lws_extension_callback_reasons, void *, void *, size_t);
 /** lws_vhd_find_by_pvo(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
 /** lws_adjust_protocol_psds(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */

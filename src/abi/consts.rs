@@ -465,6 +465,7 @@ pub use lws_extension_callback_reasons::*;
 pub enum lws_ext_options_types {
     EXTARG_NONE = 0,
     EXTARG_DEC = 1,
+    EXTARG_OPT_DEC = 2,
 }
 pub use lws_ext_options_types::*;
 
@@ -634,5 +635,4 @@ pub const _WSI_TOKEN_CLIENT_ORIGIN: c_int = 92;
 pub const _WSI_TOKEN_CLIENT_METHOD: c_int = 93;
 pub const _WSI_TOKEN_CLIENT_IFACE: c_int = 94;
 pub const _WSI_TOKEN_CLIENT_ALPN: c_int = 95;
-pub const EXTARG_OPT_DEC: c_int = 2;
 pub const LWS_WRITE_CLIENT_IGNORE_XOR_MASK: c_int = 128;

@@ -1,6 +1,7 @@
 //! The C types: the only input cbindgen reads for types (besides the opaque handles of
 //! the core).  Layout is checked against abi/*.tsv by capi-tests/abi.
 pub mod consts;
+pub mod ext;
 pub mod lejp;
 pub mod mapcache;
 pub mod system;
@@ -8,6 +9,7 @@ pub mod tls;
 pub mod tokenize;
 pub mod types;
 pub use consts::*;
+pub use ext::*;
 pub use lejp::*;
 pub use mapcache::*;
 pub use system::*;

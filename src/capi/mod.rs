@@ -63,6 +63,7 @@ pub mod client;
 pub mod context;
 pub mod dir;
 pub mod dll2;
+pub mod ext;
 pub mod http;
 pub mod lejp;
 pub mod logs;
