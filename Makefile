@@ -173,3 +173,21 @@ fmt-check:
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD) bench/loadgen/target
+
+# Fuzzing (README's "Fuzzing"): every cargo-fuzz target in fuzz/ for SECS seconds each,
+# one after the other, then a summary.  Needs cargo-fuzz and a nightly toolchain (for the
+# fuzz crate only).  FUZZ_TARGETS picks some; not part of `make test`.
+SECS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz fuzz-lib fuzz-build
+fuzz-lib:
+	{ cat fuzz/lib/Cargo.toml.in; \
+	  awk '/^\[dependencies\]/{p=1; print; next} /^\[/{p=0} p' Cargo.toml; } > fuzz/lib/Cargo.toml.new
+	cmp -s fuzz/lib/Cargo.toml.new fuzz/lib/Cargo.toml || mv fuzz/lib/Cargo.toml.new fuzz/lib/Cargo.toml
+	rm -f fuzz/lib/Cargo.toml.new
+
+fuzz-build: fuzz-lib
+	cd fuzz && $(CARGO) +nightly fuzz build -O
+
+fuzz: fuzz-build
+	$(PYTHON) tools/run_fuzz.py --secs $(SECS) $(FUZZ_TARGETS)
