@@ -219,7 +219,7 @@ main(void)
 		_lws_log_cx(NULL, NULL, NULL, LLL_NOTICE, NULL, "filtered");
 		/* lws_log_prepend_wsi for a NULL wsi */
 		_lws_log_cx(NULL, lws_log_prepend_wsi, NULL, LLL_USER, "w", "null wsi");
-		lwsl_hexdump_level_cx(NULL, NULL, NULL, LLL_USER, "hi", 2);
+		lwsl_hexdump_level_cx(c, NULL, NULL, LLL_USER, "hi", 2);
 		printf("lines %d\n", lines);
 	}
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);

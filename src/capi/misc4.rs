@@ -395,11 +395,7 @@ pub unsafe extern "C" fn lws_interface_to_sa(
             }
             // SAFETY: a sockaddr of the list.
             match c_int::from(unsafe { (*i.ifa_addr).sa_family }) {
-                libc::AF_PACKET => {
-                    if rc == LWS_ITOSA_NOT_EXIST {
-                        rc = LWS_ITOSA_NOT_USABLE;
-                    }
-                }
+                libc::AF_PACKET if rc == LWS_ITOSA_NOT_EXIST => rc = LWS_ITOSA_NOT_USABLE,
                 libc::AF_INET => {
                     rc = LWS_ITOSA_USABLE;
                     // SAFETY: an AF_INET sockaddr is a sockaddr_in; addr has room.
