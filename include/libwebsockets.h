@@ -460,8 +460,6 @@ typedef union {
 
 #define _WSI_TOKEN_CLIENT_ALPN 95
 
-#define EXTARG_OPT_DEC 2
-
 #define LWS_WRITE_CLIENT_IGNORE_XOR_MASK 128
 
 /*
@@ -1018,6 +1016,26 @@ enum lws_adoption_type {
 enum lws_ext_options_types {
         EXTARG_NONE = 0,
         EXTARG_DEC = 1,
+        EXTARG_OPT_DEC = 2,
+};
+
+/*
+ What `lws_x509_info` and `lws_tls_peer_cert_info` are asked for.  Declared here so the
+ prototypes below can name it; Rust receives it as [`enum_lws_tls_cert_info`].
+ */
+enum lws_tls_cert_info {
+        LWS_TLS_CERT_INFO_VALIDITY_FROM = 0,
+        LWS_TLS_CERT_INFO_VALIDITY_TO = 1,
+        LWS_TLS_CERT_INFO_COMMON_NAME = 2,
+        LWS_TLS_CERT_INFO_ISSUER_NAME = 3,
+        LWS_TLS_CERT_INFO_USAGE = 4,
+        LWS_TLS_CERT_INFO_VERIFIED = 5,
+        LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6,
+        LWS_TLS_CERT_INFO_DER_RAW = 7,
+        LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8,
+        LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9,
+        LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10,
+        LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11,
 };
 
 /*
@@ -1067,6 +1085,11 @@ struct lws_system_blob;
  Opaque here: the features that fill these in are not implemented yet.
  */
 struct lws_system_ops;
+
+/*
+ A parsed certificate (chain): opaque to C, `crate::capi::tls::X509` behind it.
+ */
+struct lws_x509_cert;
 
 /*
  lws's chunk allocator (lws-lwsac.h): opaque to C, a chunk of it in
@@ -1613,6 +1636,22 @@ struct lws_spa_create_info {
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
 /*
+ lws's anonymous `ns` member: a length and a name buffer that really extends as far as
+ the caller's `len` says (the union is the head of a larger buffer).
+ */
+struct lws_tls_cert_info_results_ns {
+        int len;
+        char name[64];
+};
+
+union lws_tls_cert_info_results {
+        unsigned int verified;
+        time_t time;
+        unsigned int usage;
+        struct lws_tls_cert_info_results_ns ns;
+};
+
+/*
  A tokenizer's whole state, kept by the caller between calls.
  */
 struct lws_tokenize {
@@ -1970,6 +2009,20 @@ void *_lws_dll2_search_sz_pl(struct lws_dll2_owner *own,
                              size_t namelen,
                              size_t dll2_ofs,
                              size_t ptr_ofs);
+
+/*
+ # Safety
+ lws's contract for extension callbacks: `user` is the `void **` slot to fill for the
+ CONSTRUCT reasons and the pointer CONSTRUCT stored for the others; `in` what the reason
+ documents.
+ */
+int lws_extension_callback_pm_deflate(struct lws_context *context,
+                                      const struct lws_extension *ext,
+                                      struct lws *wsi,
+                                      enum lws_extension_callback_reasons reason,
+                                      void *user,
+                                      void *in,
+                                      size_t len);
 
 /*
  The lower-case header name of a token ("host:"), or NULL past the table.
@@ -2855,6 +2908,21 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
  */
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+int lws_x509_create(struct lws_x509_cert **x509);
+
+int lws_x509_parse_from_pem(struct lws_x509_cert *x509, const void *pem, size_t len);
+
+int lws_x509_verify(struct lws_x509_cert *x509,
+                    struct lws_x509_cert *trusted,
+                    const char *common_name);
+
+int lws_x509_info(struct lws_x509_cert *x509,
+                  enum lws_tls_cert_info type_,
+                  union lws_tls_cert_info_results *buf,
+                  size_t len);
+
+void lws_x509_destroy(struct lws_x509_cert **x509);
+
 /*
  Prepares `ts` to tokenize the NUL-terminated string `start` with LWS_TOKENIZE_F_*
  `flags`.  (To tokenize a buffer of known length instead, set `ts->len` after this.)
@@ -3417,8 +3485,6 @@ struct lws_ext_option_arg { const char *option_name; int option_index; const cha
 /** lws_set_extension_option(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
 int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
-/** lws_extension_callback_pm_deflate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_extension_callback_pm_deflate(struct lws_context *, const struct lws_extension *, struct lws *, enum lws_extension_callback_reasons, void *, void *, size_t);
 /** lws_vhd_find_by_pvo(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
 /** lws_adjust_protocol_psds(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
@@ -3574,22 +3640,10 @@ int lws_raw_transaction_completed(struct lws *);
 /** lws_wsi_tx_credit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_wsi_tx_credit(struct lws *, char, int);
 struct lws_ring;
-enum lws_tls_cert_info { LWS_TLS_CERT_INFO_VALIDITY_FROM = 0, LWS_TLS_CERT_INFO_VALIDITY_TO = 1, LWS_TLS_CERT_INFO_COMMON_NAME = 2, LWS_TLS_CERT_INFO_ISSUER_NAME = 3, LWS_TLS_CERT_INFO_USAGE = 4, LWS_TLS_CERT_INFO_VERIFIED = 5, LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6, LWS_TLS_CERT_INFO_DER_RAW = 7, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9, LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10, LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11 };
-union lws_tls_cert_info_results { unsigned int verified; time_t time; unsigned int usage; struct { int len; char name[64]; } ns; };
 struct lws_x509_cert;
 struct lws_jwk;
-/** lws_x509_create(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_create(struct lws_x509_cert **);
-/** lws_x509_parse_from_pem(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_parse_from_pem(struct lws_x509_cert *, const void *, size_t);
-/** lws_x509_verify(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_verify(struct lws_x509_cert *, struct lws_x509_cert *, const char *);
 int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
 int lws_x509_jwk_privkey_pem(struct lws_context *, struct lws_jwk *, void *, size_t, const char *);
-/** lws_x509_destroy(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_x509_destroy(struct lws_x509_cert **);
-/** lws_x509_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_x509_info(struct lws_x509_cert *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
 /** lws_tls_peer_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_peer_cert_info(struct lws *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
 /** lws_tls_vhost_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
