@@ -1097,6 +1097,12 @@ struct lws_x509_cert;
  */
 struct lwsac;
 
+/*
+ The system's `struct sockaddr_in` (netinet/in.h), named so prototypes spell it; only
+ ever used behind a pointer.
+ */
+struct sockaddr_in;
+
 typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
 
 typedef int64_t lws_usec_t;
@@ -1526,6 +1532,11 @@ struct lejp_ctx {
         uint8_t outer_array;
 };
 
+/*
+ A hook that writes a prefix for `obj` at `*p` (never past `e`) and advances `*p`.
+ */
+typedef void (*lws_log_prepend_cx_t)(struct lws_log_cx*, void*, char**, char*);
+
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
 /*
@@ -1578,6 +1589,25 @@ struct lws_map_info {
 typedef struct lws_map_info lws_map_info_t;
 
 typedef int lws_sockfd_type;
+
+/*
+ The xoshiro256** state `lws_xos_init()` seeds and `lws_xos()` advances.
+ */
+struct lws_xos {
+        uint64_t s[4];
+};
+
+/*
+ The state `lws_b64_decode_stateful()` keeps between calls: the partial group, how
+ many of its characters were seen (`i`, `len`), the last character and a running count.
+ */
+struct lws_b64state {
+        unsigned char quad[4];
+        size_t done;
+        size_t len;
+        int i;
+        int c;
+};
 
 /*
  Receives file parts from `lws_spa_process` (lws-spa.h).
@@ -2203,6 +2233,58 @@ int lejp_get_wildcard(struct lejp_ctx *ctx, int wildcard, char *dest, int len);
 const char *lejp_error_to_string(int e);
 
 /*
+ A log context's `u.emit_cx` that appends each line to the file its `refcount_cb`
+ (`lws_log_use_cx_file`) opened; the descriptor lives in `stg`.
+ */
+void lws_log_emit_cx_file(struct lws_log_cx *cx, int level, const char *line, size_t len);
+
+/*
+ A log context's `refcount_cb` that opens the file named by `opaque` (created or
+ truncated, mode 0600) when the first object binds and closes it when the last one
+ is gone; the descriptor is kept in `stg`.
+ */
+void lws_log_use_cx_file(struct lws_log_cx *cx, int _new);
+
+/*
+ The prefix hook of `lwsl_wsi_*()`: the connection's tag and ": " ("[null wsi]: " for
+ NULL, as lws).
+ */
+void lws_log_prepend_wsi(struct lws_log_cx *cx, void *obj, char **p, char *e);
+
+/*
+ The log context of a context: lws answers the `log_cx` of its creation info, else the
+ process-wide one; this library always answers the process-wide one.  NULL for NULL.
+ */
+struct lws_log_cx *lwsl_context_get_cx(struct lws_context *context);
+
+/*
+ The log context of a vhost (the process-wide one here, see lwsl_context_get_cx).
+ */
+struct lws_log_cx *lwsl_vhost_get_cx(struct lws_vhost *vh);
+
+/*
+ The log context of a connection (the process-wide one here, see lwsl_context_get_cx).
+ */
+struct lws_log_cx *lwsl_wsi_get_cx(struct lws *wsi);
+
+/*
+ One more (`_new` > 0) or one fewer object bound to the log context, then its
+ `refcount_cb`.
+ */
+void lwsl_refcount_cx(struct lws_log_cx *cx, int _new);
+
+/*
+ `lwsl_hexdump_level()` through a log context, each line prefixed by `prep` for `obj`
+ (NULL `cx`: the process-wide context, as `_lws_log_cx` takes it).
+ */
+void lwsl_hexdump_level_cx(struct lws_log_cx *cx,
+                           lws_log_prepend_cx_t prep,
+                           void *obj,
+                           int hexdump_level,
+                           const void *vbuf,
+                           size_t len);
+
+/*
  # Safety
  `log_emit_function` is NULL or a function that stays callable for as long as logging
  may happen.
@@ -2558,6 +2640,114 @@ const char *lws_get_peer_simple_fd(lws_sockfd_type fd, char *name, size_t namele
  fewer remain, and the output is always NUL-terminated.
  */
 const char *lws_urlencode(char *escaped, const char *string, int len);
+
+/*
+ Decodes `%XX` and `+` of `escaped` into `string`, at most `len` bytes and a NUL (so
+ `string` needs `len + 1`).  0, or -1 at a bad escape (what came before it is written,
+ unterminated, as lws leaves it).
+ */
+int lws_urldecode(char *string, const char *escaped, int len);
+
+/*
+ Writes `value` as lws's variable-length integer (at most 4 bytes) at `buf`: the
+ length, or -1 for a value above 2^28 - 1.
+ */
+int lws_vbi_encode(uint64_t value, void *buf);
+
+/*
+ lws 4.3.10's decoder, quirks kept (see `misc4::vbi_decode`): the index of the first
+ byte with its top bit set (the value up to it stored in `*value`), else 0.
+ */
+int lws_vbi_decode(const void *buf, uint64_t *value, size_t len);
+
+/*
+ Seeds the xoshiro256** generator from `seed` (splitmix64, as lws).
+ */
+void lws_xos_init(struct lws_xos *xos, uint64_t seed);
+
+/*
+ The next 64 pseudo-random bits.
+ */
+uint64_t lws_xos(struct lws_xos *xos);
+
+/*
+ 1 with a chance of `percent` in 100 (the next value modulo 100 below it).
+ */
+int lws_xos_percent(struct lws_xos *xos, int percent);
+
+/*
+ Zeroes the decoder state.
+ */
+void lws_b64_decode_state_init(struct lws_b64state *state);
+
+/*
+ Decodes what it can of `in_[..*in_len]` into `out[..*out_size]`, keeping a partial
+ group in `s`; `final_` flushes one.  `*in_len` and `*out_size` become what was used
+ and written; a NUL follows the output when there is room for it (lws writes it
+ even when there is not: not done here).  Returns 0.
+ */
+int lws_b64_decode_stateful(struct lws_b64state *s,
+                            const char *in_,
+                            size_t *in_len,
+                            uint8_t *out,
+                            size_t *out_size,
+                            int final_);
+
+/*
+ lws's allocation entry point: the allocator `lws_set_allocator()` installed (by
+ default realloc, or free when `size` is 0).  This library's own memory is Rust's and
+ never goes through it; it serves programs that allocate with lws's calls.
+ */
+void *lws_realloc(void *ptr, size_t size, const char *reason);
+
+/*
+ Replaces the allocator `lws_realloc()` uses (NULL puts the built-in one back; lws
+ would crash on the next allocation).
+ */
+void lws_set_allocator(void *(*cb)(void*, size_t, const char*));
+
+/*
+ Writes `len` bytes to `filename` (created or truncated, mode 0600): 0 when all went.
+ */
+int lws_plat_write_file(const char *filename, void *buf, size_t len);
+
+/*
+ Reads up to `len` bytes of `filename` into `buf`: how many (one read), -1 when it
+ cannot be opened.
+ */
+int lws_plat_read_file(const char *filename, void *buf, size_t len);
+
+/*
+ Writes a certificate or key to the open `fd`, syncs it and rewinds: 0 when all went.
+ */
+int lws_plat_write_cert(struct lws_vhost *vhost, int is_key, int fd, void *buf, size_t len);
+
+/*
+ lws's advice for new RSA keys on this platform.
+ */
+int lws_plat_recommended_rsa_bits(void);
+
+/*
+ The IPv4 address of interface `ifname` (or `ifname` itself as a numeric IPv4
+ address) in `*addr`: LWS_ITOSA_USABLE, LWS_ITOSA_NOT_USABLE (the interface exists
+ without an IPv4 address) or LWS_ITOSA_NOT_EXIST.  As lws 4.3.10's default build
+ (IPv6 off), `ipv6` changes nothing and IPv6 addresses are not taken.
+ */
+int lws_interface_to_sa(int ipv6, const char *ifname, struct sockaddr_in *addr, size_t addrlen);
+
+/*
+ The MIME type lws serves `file` with under mount `m` (NULL: no mount): a match in the
+ mount's `extra_mimetypes` (the value pointer given there), else in lws's table, else
+ the mount's `*` entry, else NULL.
+ */
+const char *lws_get_mimetype(const char *file, const struct lws_http_mount *m);
+
+/*
+ Copies the value of cookie `name` from the request's Cookie header into `buf` (room
+ for `*max_len` bytes, NUL included) and sets `*max_len` to its length: 0, or 1 when
+ it is absent, 2 when it does not fit (lws's matching: see `misc4::cookie_get`).
+ */
+int lws_http_cookie_get(struct lws *wsi, const char *name, char *buf, size_t *max_len);
 
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,
@@ -3166,42 +3356,18 @@ struct lws_sequencer;
 struct lws_dsh;
 struct lws_log_cx;
 typedef void (*lws_log_emit_cx_t)(struct lws_log_cx *, int, const char *, size_t);
-typedef void (*lws_log_prepend_cx_t)(struct lws_log_cx *, void *, char **, char *);
 typedef void (*lws_log_use_cx_t)(struct lws_log_cx *, int);
 struct lws_log_cx { union { lws_log_emit_t emit; lws_log_emit_cx_t emit_cx; } u; lws_log_use_cx_t refcount_cb; lws_log_prepend_cx_t prepend; struct lws_log_cx *parent; void *opaque; void *stg; uint32_t lll_flags; int32_t refcount; };
 struct lws_vhost;
 struct lws;
-/** lwsl_context_get_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws_log_cx *lwsl_context_get_cx(struct lws_context *);
-/** lwsl_vhost_get_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws_log_cx *lwsl_vhost_get_cx(struct lws_vhost *);
-/** lwsl_wsi_get_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws_log_cx *lwsl_wsi_get_cx(struct lws *);
-/** lws_log_emit_cx_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_log_emit_cx_file(struct lws_log_cx *, int, const char *, size_t);
-/** lws_log_use_cx_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_log_use_cx_file(struct lws_log_cx *, int);
 /** lws_log_prepend_context(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_context(struct lws_log_cx *, void *, char **, char *);
 /** lws_log_prepend_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_vhost(struct lws_log_cx *, void *, char **, char *);
-/** lws_log_prepend_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_log_prepend_wsi(struct lws_log_cx *, void *, char **, char *);
 void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
-/** lwsl_hexdump_level_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lwsl_hexdump_level_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const void *, size_t);
-/** lwsl_refcount_cx(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lwsl_refcount_cx(lws_log_cx_t *, int);
 struct lws_context;
 struct lws_map_item;
-struct lws_xos { uint64_t s[4]; };
 typedef struct lws_xos lws_xos_t;
-/** lws_xos_init(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_xos_init(struct lws_xos *, uint64_t);
-/** lws_xos(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
-uint64_t lws_xos(struct lws_xos *);
-/** lws_xos_percent(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_xos_percent(struct lws_xos *, int);
 void lws_set_timeout_us(struct lws *, enum pending_timeout, lws_usec_t);
 /** lws_sul2_schedule(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_sul2_schedule(struct lws_context *, int, int, lws_sorted_usec_list_t *);
@@ -3260,8 +3426,6 @@ typedef lws_route_t lws_dns_sort_t;
 const char *lws_canonical_hostname(struct lws_context *);
 /** lws_get_peer_addresses(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_get_peer_addresses(struct lws *, lws_sockfd_type, char *, int, char *, int);
-/** lws_interface_to_sa(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_interface_to_sa(int, const char *, struct sockaddr_in *, size_t);
 typedef uint64_t u_mt_t;
 enum { LWSMTFL_REPORT_OUTLIERS = 1, LWSMTFL_REPORT_OOB = 2, LWSMTFL_REPORT_INACTIVITY_AT_PERIODIC = 4, LWSMTFL_REPORT_MEAN = 8, LWSMTFL_REPORT_ONLY_GO = 16, LWSMTFL_REPORT_DUTY_WALLCLOCK_US = 32, LWSMTFL_REPORT_HIST = 64 };
 struct lws_metrics_tag { lws_dll2_t list; const char *name; };
@@ -3386,8 +3550,6 @@ void lws_client_http_body_pending(struct lws *, int);
 int lws_client_http_multipart(struct lws *, const char *, const char *, const char *, char **, char *);
 /** lws_tls_session_is_reused(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_session_is_reused(struct lws *);
-/** lws_get_mimetype(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-const char *lws_get_mimetype(const char *, const struct lws_http_mount *);
 /** lws_serve_http_file_fragment(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_serve_http_file_fragment(struct lws *);
 typedef const char *(*lws_process_html_state_cb)(void *, int);
@@ -3397,8 +3559,6 @@ int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_
 typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
 /** lws_hdr_custom_name_foreach(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
-/** lws_urldecode(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_urldecode(char *, const char *, int);
 /** lws_http_check_retry_after(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_check_retry_after(struct lws *, lws_usec_t *);
 /** lws_h2_client_stream_long_poll_rxonly(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
@@ -3407,22 +3567,12 @@ int lws_h2_client_stream_long_poll_rxonly(struct lws *);
 int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
 /** lws_http_is_redirected_to_get(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_is_redirected_to_get(struct lws *);
-/** lws_http_cookie_get(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_http_cookie_get(struct lws *, const char *, char *, size_t *);
 /** lws_h2_update_peer_txcredit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_h2_update_peer_txcredit(struct lws *, unsigned int, int);
 /** lws_h2_get_peer_txcredit_estimate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_h2_get_peer_txcredit_estimate(struct lws *);
 struct lws_spa;
 int lws_sql_purify_len(const char *);
-/** lws_plat_write_cert(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_plat_write_cert(struct lws_vhost *, int, int, void *, size_t);
-/** lws_plat_write_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_plat_write_file(const char *, void *, size_t);
-/** lws_plat_read_file(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_plat_read_file(const char *, void *, size_t);
-/** lws_plat_recommended_rsa_bits(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_plat_recommended_rsa_bits(void);
 struct lws_buflist;
 void lws_buflist_describe(struct lws_buflist **, void *, const char *);
 int lws_daemonize(const char *);
@@ -3446,8 +3596,6 @@ int lws_get_child_pending_on_writable(const struct lws *);
 void lws_clear_child_pending_on_writable(struct lws *);
 /** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_network_wsi(struct lws *);
-/** lws_set_allocator(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_set_allocator(void *(*)(void *, size_t, const char *));
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
 enum { LDOT_BLOCK = 7 };
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
@@ -3466,10 +3614,6 @@ struct lws_wifi_scan { struct lws_wifi_scan *next; char ssid[32]; int32_t rssi; 
 /** lws_get_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 SSL *lws_get_ssl(struct lws *);
 typedef struct lws_humanize_unit lws_humanize_unit_t;
-/** lws_vbi_encode(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_vbi_encode(uint64_t, void *);
-/** lws_vbi_decode(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_vbi_decode(const void *, uint64_t *, size_t);
 struct lws_fsmount { const char *layers_path; const char *overlay_path; char mp[256]; char ovname[64]; char distro[64]; const char *layers[4]; };
 int lws_fsmount_mount(struct lws_fsmount *);
 int lws_fsmount_unmount(struct lws_fsmount *);
@@ -3496,11 +3640,6 @@ int lws_raw_transaction_completed(struct lws *);
 /** lws_wsi_tx_credit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_wsi_tx_credit(struct lws *, char, int);
 struct lws_ring;
-struct lws_b64state { unsigned char quad[4]; size_t done; size_t len; int i; int c; };
-/** lws_b64_decode_state_init(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_b64_decode_state_init(struct lws_b64state *);
-/** lws_b64_decode_stateful(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_b64_decode_stateful(struct lws_b64state *, const char *, size_t *, uint8_t *, size_t *, int);
 struct lws_x509_cert;
 struct lws_jwk;
 int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
@@ -3935,8 +4074,6 @@ struct lws_event_loop_ops { const char *name; int (*init_context)(struct lws_con
 void *lws_evlib_wsi_to_evlib_pt(struct lws *);
 /** lws_evlib_tsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_evlib_tsi_to_evlib_pt(struct lws_context *, int);
-/** lws_realloc(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-void *lws_realloc(void *, size_t, const char *);
 /** lws_vhost_destroy1(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_vhost_destroy1(struct lws_vhost *);
 /** lws_close_free_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */

@@ -20,7 +20,11 @@ pub mod http;
 /// cbindgen:ignore
 pub mod lejp;
 /// cbindgen:ignore
+pub mod logcx;
+/// cbindgen:ignore
 pub mod misc;
+/// cbindgen:ignore
+pub mod misc4;
 pub mod ring;
 pub mod sa46;
 /// cbindgen:ignore

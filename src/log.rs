@@ -35,6 +35,16 @@ pub fn set_level(level: c_int, emit: crate::abi::lws_log_emit_t) {
     }
 }
 
+/// The emit function `set_level` installed (None: the built-in stderr one).
+pub fn emitter() -> crate::abi::lws_log_emit_t {
+    let e = EMIT.load(Ordering::Relaxed);
+    if e == 0 {
+        return None;
+    }
+    // SAFETY: EMIT only ever holds a non-null `lws_log_emit_t` stored by set_level.
+    Some(unsafe { core::mem::transmute::<usize, unsafe extern "C" fn(c_int, *const c_char)>(e) })
+}
+
 #[inline]
 pub fn enabled(filter: c_int) -> bool {
     level() & filter != 0
@@ -113,13 +123,17 @@ pub fn emit_line(filter: c_int, msg: &[u8]) {
     if !enabled(filter) {
         return;
     }
-    let line = compose(filter, msg);
+    emit_composed(filter, &compose(filter, msg));
+}
+
+/// Hands a finished line (no NUL) to the process-wide emit function.
+pub fn emit_composed(filter: c_int, line: &[u8]) {
     let emit = EMIT.load(Ordering::Relaxed);
     if emit == 0 {
-        stderr_emit(filter, &line);
+        stderr_emit(filter, line);
         return;
     }
-    let mut buf = line;
+    let mut buf = line.to_vec();
     buf.push(0);
     // SAFETY: EMIT only ever holds a non-null `lws_log_emit_t` stored by set_level, and
     // fn pointers round-trip through usize.

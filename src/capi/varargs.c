@@ -83,33 +83,31 @@ VISIBLE int lws_open(const char *file, int oflag, ...)
 	return n;
 }
 
-/* _lws_log_cx(): what lws's per-object log macros (lwsl_wsi_err() and friends, as lws's
- * own header writes them) call.  This library keeps one log context, so the context and
- * the object only add the calling function's name in front, as lws does. */
+/* Defined in Rust (src/capi/logcx.rs). */
+extern int lws_rs_log_cx_enabled(void *cx, int filter);
+extern void lws_rs_log_cx_emit(void *cx, void *prepend, void *obj, int filter,
+			       const char *fun, const char *text, size_t have, size_t wanted);
+
+/* _lws_log_cx(): what lws's per-object log macros call.  The message is formatted here
+ * (no line can hold more than lws's 255 bytes, so that is all that is kept, with the
+ * length vsnprintf wanted); Rust builds the line with the context's prefixes and emits
+ * it through the context (NULL: the process-wide one). */
 VISIBLE void _lws_log_cx(void *cx, void *prepend, void *obj, int filter, const char *fun,
 			 const char *format, ...)
 {
-	char buf[1024];
+	char buf[256];
 	va_list ap;
-	int n, m;
+	int n;
 
-	(void)cx;
-	(void)prepend;
-	(void)obj;
-	if (!format || !lws_rs_log_enabled(filter))
+	if (!format || !lws_rs_log_cx_enabled(cx, filter))
 		return;
-	m = snprintf(buf, sizeof(buf), "%s: ", fun ? fun : "");
-	if (m < 0 || (size_t)m >= sizeof(buf))
-		m = 0;
 	va_start(ap, format);
-	n = vsnprintf(buf + m, sizeof(buf) - (size_t)m, format, ap);
+	n = vsnprintf(buf, sizeof(buf), format, ap);
 	va_end(ap);
 	if (n < 0)
-		return;
-	n += m;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	lws_rs_log_emit(filter, buf, (size_t)n);
+		n = 0;
+	lws_rs_log_cx_emit(cx, prepend, obj, filter, fun, buf,
+			   (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, (size_t)n);
 }
 
 /* Defined in Rust (src/capi/smd.rs): queues the formatted text. */
