@@ -69,7 +69,11 @@ pub struct Priority {
 impl Priority {
     fn parse(b: &[u8]) -> Priority {
         let d = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-        Priority { dependency: d & 0x7fff_ffff, exclusive: d & 0x8000_0000 != 0, weight: b[4] }
+        Priority {
+            dependency: d & 0x7fff_ffff,
+            exclusive: d & 0x8000_0000 != 0,
+            weight: b[4],
+        }
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -83,7 +87,12 @@ impl Priority {
 /// padding counts against flow control but is otherwise dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame<'a> {
-    Data { stream: u32, data: &'a [u8], end_stream: bool, pad: Option<u8> },
+    Data {
+        stream: u32,
+        data: &'a [u8],
+        end_stream: bool,
+        pad: Option<u8>,
+    },
     Headers {
         stream: u32,
         fragment: &'a [u8],
@@ -92,18 +101,50 @@ pub enum Frame<'a> {
         priority: Option<Priority>,
         pad: Option<u8>,
     },
-    Priority { stream: u32, priority: Priority },
-    RstStream { stream: u32, code: ErrorCode },
+    Priority {
+        stream: u32,
+        priority: Priority,
+    },
+    RstStream {
+        stream: u32,
+        code: ErrorCode,
+    },
     /// `payload` is a whole number of 6-byte parameters; see [`super::settings::params`].
-    Settings { ack: bool, payload: &'a [u8] },
-    PushPromise { stream: u32, promised: u32, fragment: &'a [u8], end_headers: bool, pad: Option<u8> },
-    Ping { ack: bool, data: [u8; 8] },
-    GoAway { last_stream: u32, code: ErrorCode, debug: &'a [u8] },
-    WindowUpdate { stream: u32, increment: u32 },
-    Continuation { stream: u32, fragment: &'a [u8], end_headers: bool },
+    Settings {
+        ack: bool,
+        payload: &'a [u8],
+    },
+    PushPromise {
+        stream: u32,
+        promised: u32,
+        fragment: &'a [u8],
+        end_headers: bool,
+        pad: Option<u8>,
+    },
+    Ping {
+        ack: bool,
+        data: [u8; 8],
+    },
+    GoAway {
+        last_stream: u32,
+        code: ErrorCode,
+        debug: &'a [u8],
+    },
+    WindowUpdate {
+        stream: u32,
+        increment: u32,
+    },
+    Continuation {
+        stream: u32,
+        fragment: &'a [u8],
+        end_headers: bool,
+    },
     /// A frame type this version does not know: to be ignored (section 4.1), except in
     /// the middle of a header block.
-    Unknown { kind: u8, stream: u32 },
+    Unknown {
+        kind: u8,
+        stream: u32,
+    },
 }
 
 fn conn(code: ErrorCode, reason: &'static str) -> H2Error {
@@ -116,11 +157,17 @@ fn unpad<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<(&'a [u8], Option<u8>), H2E
         return Ok((p, None));
     }
     let Some((&pad, rest)) = p.split_first() else {
-        return Err(conn(ErrorCode::FRAME_SIZE_ERROR, "PADDED frame without a pad length"));
+        return Err(conn(
+            ErrorCode::FRAME_SIZE_ERROR,
+            "PADDED frame without a pad length",
+        ));
     };
     // Section 6.1: padding as long as the payload or longer is a connection error.
     if pad as usize > rest.len() {
-        return Err(conn(ErrorCode::PROTOCOL_ERROR, "padding longer than the payload"));
+        return Err(conn(
+            ErrorCode::PROTOCOL_ERROR,
+            "padding longer than the payload",
+        ));
     }
     Ok((&rest[..rest.len() - pad as usize], Some(pad)))
 }
@@ -135,7 +182,12 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
                 return Err(conn(ErrorCode::PROTOCOL_ERROR, "DATA on stream 0"));
             }
             let (data, pad) = unpad(h, p)?;
-            Ok(Frame::Data { stream: s, data, end_stream: h.flags & FLAG_END_STREAM != 0, pad })
+            Ok(Frame::Data {
+                stream: s,
+                data,
+                end_stream: h.flags & FLAG_END_STREAM != 0,
+                pad,
+            })
         }
         HEADERS => {
             if s == 0 {
@@ -145,7 +197,10 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
             let mut priority = None;
             if h.flags & FLAG_PRIORITY != 0 {
                 if rest.len() < 5 {
-                    return Err(conn(ErrorCode::FRAME_SIZE_ERROR, "HEADERS too short for its priority"));
+                    return Err(conn(
+                        ErrorCode::FRAME_SIZE_ERROR,
+                        "HEADERS too short for its priority",
+                    ));
                 }
                 priority = Some(Priority::parse(rest));
                 rest = &rest[5..];
@@ -164,9 +219,16 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
                 return Err(conn(ErrorCode::PROTOCOL_ERROR, "PRIORITY on stream 0"));
             }
             if p.len() != 5 {
-                return Err(H2Error::stream(s, ErrorCode::FRAME_SIZE_ERROR, "PRIORITY length not 5"));
+                return Err(H2Error::stream(
+                    s,
+                    ErrorCode::FRAME_SIZE_ERROR,
+                    "PRIORITY length not 5",
+                ));
             }
-            Ok(Frame::Priority { stream: s, priority: Priority::parse(p) })
+            Ok(Frame::Priority {
+                stream: s,
+                priority: Priority::parse(p),
+            })
         }
         RST_STREAM => {
             if s == 0 {
@@ -175,7 +237,10 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
             if p.len() != 4 {
                 return Err(conn(ErrorCode::FRAME_SIZE_ERROR, "RST_STREAM length not 4"));
             }
-            Ok(Frame::RstStream { stream: s, code: ErrorCode(u32::from_be_bytes([p[0], p[1], p[2], p[3]])) })
+            Ok(Frame::RstStream {
+                stream: s,
+                code: ErrorCode(u32::from_be_bytes([p[0], p[1], p[2], p[3]])),
+            })
         }
         SETTINGS => {
             if s != 0 {
@@ -183,10 +248,16 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
             }
             let ack = h.flags & FLAG_ACK != 0;
             if ack && !p.is_empty() {
-                return Err(conn(ErrorCode::FRAME_SIZE_ERROR, "SETTINGS ack with a payload"));
+                return Err(conn(
+                    ErrorCode::FRAME_SIZE_ERROR,
+                    "SETTINGS ack with a payload",
+                ));
             }
-            if p.len() % 6 != 0 {
-                return Err(conn(ErrorCode::FRAME_SIZE_ERROR, "SETTINGS length not a multiple of 6"));
+            if !p.len().is_multiple_of(6) {
+                return Err(conn(
+                    ErrorCode::FRAME_SIZE_ERROR,
+                    "SETTINGS length not a multiple of 6",
+                ));
             }
             Ok(Frame::Settings { ack, payload: p })
         }
@@ -210,9 +281,13 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
             if s != 0 {
                 return Err(conn(ErrorCode::PROTOCOL_ERROR, "PING on a stream"));
             }
-            let data: [u8; 8] =
-                p.try_into().map_err(|_| conn(ErrorCode::FRAME_SIZE_ERROR, "PING length not 8"))?;
-            Ok(Frame::Ping { ack: h.flags & FLAG_ACK != 0, data })
+            let data: [u8; 8] = p
+                .try_into()
+                .map_err(|_| conn(ErrorCode::FRAME_SIZE_ERROR, "PING length not 8"))?;
+            Ok(Frame::Ping {
+                ack: h.flags & FLAG_ACK != 0,
+                data,
+            })
         }
         GOAWAY => {
             if s != 0 {
@@ -229,7 +304,10 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
         }
         WINDOW_UPDATE => {
             if p.len() != 4 {
-                return Err(conn(ErrorCode::FRAME_SIZE_ERROR, "WINDOW_UPDATE length not 4"));
+                return Err(conn(
+                    ErrorCode::FRAME_SIZE_ERROR,
+                    "WINDOW_UPDATE length not 4",
+                ));
             }
             let increment = u32::from_be_bytes([p[0], p[1], p[2], p[3]]) & 0x7fff_ffff;
             if increment == 0 {
@@ -240,13 +318,20 @@ pub fn parse<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, H2Error> {
                     H2Error::stream(s, ErrorCode::PROTOCOL_ERROR, "WINDOW_UPDATE of 0")
                 });
             }
-            Ok(Frame::WindowUpdate { stream: s, increment })
+            Ok(Frame::WindowUpdate {
+                stream: s,
+                increment,
+            })
         }
         CONTINUATION => {
             if s == 0 {
                 return Err(conn(ErrorCode::PROTOCOL_ERROR, "CONTINUATION on stream 0"));
             }
-            Ok(Frame::Continuation { stream: s, fragment: p, end_headers: h.flags & FLAG_END_HEADERS != 0 })
+            Ok(Frame::Continuation {
+                stream: s,
+                fragment: p,
+                end_headers: h.flags & FLAG_END_HEADERS != 0,
+            })
         }
         kind => Ok(Frame::Unknown { kind, stream: s }),
     }
@@ -259,7 +344,12 @@ fn pad_flags(pad: Option<u8>) -> (u8, usize) {
     }
 }
 
-fn write_padded(out: &mut Vec<u8>, h: FrameHeader, pad: Option<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+fn write_padded(
+    out: &mut Vec<u8>,
+    h: FrameHeader,
+    pad: Option<u8>,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
     h.write(out);
     if let Some(n) = pad {
         out.push(n);
@@ -276,7 +366,12 @@ impl Frame<'_> {
     pub fn write(&self, out: &mut Vec<u8>) {
         let fl = |b: bool, f: u8| if b { f } else { 0 };
         match *self {
-            Frame::Data { stream, data, end_stream, pad } => {
+            Frame::Data {
+                stream,
+                data,
+                end_stream,
+                pad,
+            } => {
                 let (pf, pl) = pad_flags(pad);
                 let h = FrameHeader {
                     len: (data.len() + pl) as u32,
@@ -286,7 +381,14 @@ impl Frame<'_> {
                 };
                 write_padded(out, h, pad, |o| o.extend_from_slice(data));
             }
-            Frame::Headers { stream, fragment, end_stream, end_headers, priority, pad } => {
+            Frame::Headers {
+                stream,
+                fragment,
+                end_stream,
+                end_headers,
+                priority,
+                pad,
+            } => {
                 let (pf, pl) = pad_flags(pad);
                 let h = FrameHeader {
                     len: (fragment.len() + pl + if priority.is_some() { 5 } else { 0 }) as u32,
@@ -305,19 +407,42 @@ impl Frame<'_> {
                 });
             }
             Frame::Priority { stream, priority } => {
-                FrameHeader { len: 5, kind: PRIORITY, flags: 0, stream }.write(out);
+                FrameHeader {
+                    len: 5,
+                    kind: PRIORITY,
+                    flags: 0,
+                    stream,
+                }
+                .write(out);
                 priority.write(out);
             }
             Frame::RstStream { stream, code } => {
-                FrameHeader { len: 4, kind: RST_STREAM, flags: 0, stream }.write(out);
+                FrameHeader {
+                    len: 4,
+                    kind: RST_STREAM,
+                    flags: 0,
+                    stream,
+                }
+                .write(out);
                 out.extend_from_slice(&code.0.to_be_bytes());
             }
             Frame::Settings { ack, payload } => {
-                FrameHeader { len: payload.len() as u32, kind: SETTINGS, flags: fl(ack, FLAG_ACK), stream: 0 }
-                    .write(out);
+                FrameHeader {
+                    len: payload.len() as u32,
+                    kind: SETTINGS,
+                    flags: fl(ack, FLAG_ACK),
+                    stream: 0,
+                }
+                .write(out);
                 out.extend_from_slice(payload);
             }
-            Frame::PushPromise { stream, promised, fragment, end_headers, pad } => {
+            Frame::PushPromise {
+                stream,
+                promised,
+                fragment,
+                end_headers,
+                pad,
+            } => {
                 let (pf, pl) = pad_flags(pad);
                 let h = FrameHeader {
                     len: (4 + fragment.len() + pl) as u32,
@@ -331,20 +456,46 @@ impl Frame<'_> {
                 });
             }
             Frame::Ping { ack, data } => {
-                FrameHeader { len: 8, kind: PING, flags: fl(ack, FLAG_ACK), stream: 0 }.write(out);
+                FrameHeader {
+                    len: 8,
+                    kind: PING,
+                    flags: fl(ack, FLAG_ACK),
+                    stream: 0,
+                }
+                .write(out);
                 out.extend_from_slice(&data);
             }
-            Frame::GoAway { last_stream, code, debug } => {
-                FrameHeader { len: 8 + debug.len() as u32, kind: GOAWAY, flags: 0, stream: 0 }.write(out);
+            Frame::GoAway {
+                last_stream,
+                code,
+                debug,
+            } => {
+                FrameHeader {
+                    len: 8 + debug.len() as u32,
+                    kind: GOAWAY,
+                    flags: 0,
+                    stream: 0,
+                }
+                .write(out);
                 out.extend_from_slice(&(last_stream & 0x7fff_ffff).to_be_bytes());
                 out.extend_from_slice(&code.0.to_be_bytes());
                 out.extend_from_slice(debug);
             }
             Frame::WindowUpdate { stream, increment } => {
-                FrameHeader { len: 4, kind: WINDOW_UPDATE, flags: 0, stream }.write(out);
+                FrameHeader {
+                    len: 4,
+                    kind: WINDOW_UPDATE,
+                    flags: 0,
+                    stream,
+                }
+                .write(out);
                 out.extend_from_slice(&(increment & 0x7fff_ffff).to_be_bytes());
             }
-            Frame::Continuation { stream, fragment, end_headers } => {
+            Frame::Continuation {
+                stream,
+                fragment,
+                end_headers,
+            } => {
                 FrameHeader {
                     len: fragment.len() as u32,
                     kind: CONTINUATION,
@@ -354,14 +505,26 @@ impl Frame<'_> {
                 .write(out);
                 out.extend_from_slice(fragment);
             }
-            Frame::Unknown { kind, stream } => FrameHeader { len: 0, kind, flags: 0, stream }.write(out),
+            Frame::Unknown { kind, stream } => FrameHeader {
+                len: 0,
+                kind,
+                flags: 0,
+                stream,
+            }
+            .write(out),
         }
     }
 }
 
 /// Writes a SETTINGS frame carrying `params`.
 pub fn write_settings(out: &mut Vec<u8>, params: &[(u16, u32)]) {
-    FrameHeader { len: 6 * params.len() as u32, kind: SETTINGS, flags: 0, stream: 0 }.write(out);
+    FrameHeader {
+        len: 6 * params.len() as u32,
+        kind: SETTINGS,
+        flags: 0,
+        stream: 0,
+    }
+    .write(out);
     for &(id, v) in params {
         out.extend_from_slice(&id.to_be_bytes());
         out.extend_from_slice(&v.to_be_bytes());
@@ -370,7 +533,13 @@ pub fn write_settings(out: &mut Vec<u8>, params: &[(u16, u32)]) {
 
 /// Writes a header block as one HEADERS frame followed by as many CONTINUATION frames
 /// as `max_frame` (the peer's SETTINGS_MAX_FRAME_SIZE) requires.
-pub fn write_header_block(out: &mut Vec<u8>, stream: u32, block: &[u8], end_stream: bool, max_frame: usize) {
+pub fn write_header_block(
+    out: &mut Vec<u8>,
+    stream: u32,
+    block: &[u8],
+    end_stream: bool,
+    max_frame: usize,
+) {
     let max_frame = max_frame.max(1);
     let first = block.len().min(max_frame);
     Frame::Headers {
@@ -385,7 +554,12 @@ pub fn write_header_block(out: &mut Vec<u8>, stream: u32, block: &[u8], end_stre
     let mut rest = &block[first..];
     while !rest.is_empty() {
         let n = rest.len().min(max_frame);
-        Frame::Continuation { stream, fragment: &rest[..n], end_headers: n == rest.len() }.write(out);
+        Frame::Continuation {
+            stream,
+            fragment: &rest[..n],
+            end_headers: n == rest.len(),
+        }
+        .write(out);
         rest = &rest[n..];
     }
 }
@@ -402,17 +576,37 @@ mod tests {
 
     fn raw(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
         let mut v = Vec::new();
-        FrameHeader { len: payload.len() as u32, kind, flags, stream }.write(&mut v);
+        FrameHeader {
+            len: payload.len() as u32,
+            kind,
+            flags,
+            stream,
+        }
+        .write(&mut v);
         v.extend_from_slice(payload);
         v
     }
 
     #[test]
     fn every_frame_round_trips() {
-        let pr = Priority { dependency: 3, exclusive: true, weight: 200 };
+        let pr = Priority {
+            dependency: 3,
+            exclusive: true,
+            weight: 200,
+        };
         let frames = [
-            Frame::Data { stream: 1, data: b"hello", end_stream: true, pad: None },
-            Frame::Data { stream: 3, data: b"", end_stream: false, pad: Some(7) },
+            Frame::Data {
+                stream: 1,
+                data: b"hello",
+                end_stream: true,
+                pad: None,
+            },
+            Frame::Data {
+                stream: 3,
+                data: b"",
+                end_stream: false,
+                pad: Some(7),
+            },
             Frame::Headers {
                 stream: 5,
                 fragment: b"\x82\x86",
@@ -421,17 +615,59 @@ mod tests {
                 priority: Some(pr),
                 pad: Some(3),
             },
-            Frame::Headers { stream: 5, fragment: b"", end_stream: true, end_headers: false, priority: None, pad: None },
-            Frame::Priority { stream: 7, priority: pr },
-            Frame::RstStream { stream: 9, code: ErrorCode::CANCEL },
-            Frame::Settings { ack: false, payload: &[0, 4, 0, 0, 0xff, 0xff] },
-            Frame::Settings { ack: true, payload: &[] },
-            Frame::PushPromise { stream: 1, promised: 2, fragment: b"\x82", end_headers: true, pad: Some(1) },
-            Frame::Ping { ack: true, data: *b"12345678" },
-            Frame::GoAway { last_stream: 11, code: ErrorCode::ENHANCE_YOUR_CALM, debug: b"calm" },
-            Frame::WindowUpdate { stream: 0, increment: 0x7fff_ffff },
-            Frame::Continuation { stream: 13, fragment: b"abc", end_headers: true },
-            Frame::Unknown { kind: 0xfa, stream: 0 },
+            Frame::Headers {
+                stream: 5,
+                fragment: b"",
+                end_stream: true,
+                end_headers: false,
+                priority: None,
+                pad: None,
+            },
+            Frame::Priority {
+                stream: 7,
+                priority: pr,
+            },
+            Frame::RstStream {
+                stream: 9,
+                code: ErrorCode::CANCEL,
+            },
+            Frame::Settings {
+                ack: false,
+                payload: &[0, 4, 0, 0, 0xff, 0xff],
+            },
+            Frame::Settings {
+                ack: true,
+                payload: &[],
+            },
+            Frame::PushPromise {
+                stream: 1,
+                promised: 2,
+                fragment: b"\x82",
+                end_headers: true,
+                pad: Some(1),
+            },
+            Frame::Ping {
+                ack: true,
+                data: *b"12345678",
+            },
+            Frame::GoAway {
+                last_stream: 11,
+                code: ErrorCode::ENHANCE_YOUR_CALM,
+                debug: b"calm",
+            },
+            Frame::WindowUpdate {
+                stream: 0,
+                increment: 0x7fff_ffff,
+            },
+            Frame::Continuation {
+                stream: 13,
+                fragment: b"abc",
+                end_headers: true,
+            },
+            Frame::Unknown {
+                kind: 0xfa,
+                stream: 0,
+            },
         ];
         for f in frames {
             let mut out = Vec::new();
@@ -460,46 +696,114 @@ mod tests {
         use ErrorCode as E;
         // DATA
         assert!(is_conn(err(&raw(DATA, 0, 0, b"x")), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(DATA, FLAG_PADDED, 1, b"")), E::FRAME_SIZE_ERROR));
-        assert!(is_conn(err(&raw(DATA, FLAG_PADDED, 1, &[2, 0])), E::PROTOCOL_ERROR));
+        assert!(is_conn(
+            err(&raw(DATA, FLAG_PADDED, 1, b"")),
+            E::FRAME_SIZE_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(DATA, FLAG_PADDED, 1, &[2, 0])),
+            E::PROTOCOL_ERROR
+        ));
         assert!(parse_all(&raw(DATA, FLAG_PADDED, 1, &[1, 0])).is_ok());
         // HEADERS
-        assert!(is_conn(err(&raw(HEADERS, FLAG_END_HEADERS, 0, b"\x82")), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(HEADERS, FLAG_PRIORITY, 1, &[0, 0, 0, 0])), E::FRAME_SIZE_ERROR));
-        assert!(is_conn(err(&raw(HEADERS, FLAG_PADDED, 1, &[5, 1, 2])), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(HEADERS, FLAG_PADDED | FLAG_PRIORITY, 1, &[1, 0, 0, 0, 0, 0])), E::FRAME_SIZE_ERROR));
+        assert!(is_conn(
+            err(&raw(HEADERS, FLAG_END_HEADERS, 0, b"\x82")),
+            E::PROTOCOL_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(HEADERS, FLAG_PRIORITY, 1, &[0, 0, 0, 0])),
+            E::FRAME_SIZE_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(HEADERS, FLAG_PADDED, 1, &[5, 1, 2])),
+            E::PROTOCOL_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(
+                HEADERS,
+                FLAG_PADDED | FLAG_PRIORITY,
+                1,
+                &[1, 0, 0, 0, 0, 0]
+            )),
+            E::FRAME_SIZE_ERROR
+        ));
         // PRIORITY
-        assert!(is_conn(err(&raw(PRIORITY, 0, 0, &[0; 5])), E::PROTOCOL_ERROR));
+        assert!(is_conn(
+            err(&raw(PRIORITY, 0, 0, &[0; 5])),
+            E::PROTOCOL_ERROR
+        ));
         assert_eq!(
             err(&raw(PRIORITY, 0, 3, &[0; 4])),
             H2Error::stream(3, E::FRAME_SIZE_ERROR, "PRIORITY length not 5")
         );
         // RST_STREAM
-        assert!(is_conn(err(&raw(RST_STREAM, 0, 0, &[0; 4])), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(RST_STREAM, 0, 1, &[0; 5])), E::FRAME_SIZE_ERROR));
+        assert!(is_conn(
+            err(&raw(RST_STREAM, 0, 0, &[0; 4])),
+            E::PROTOCOL_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(RST_STREAM, 0, 1, &[0; 5])),
+            E::FRAME_SIZE_ERROR
+        ));
         // SETTINGS
         assert!(is_conn(err(&raw(SETTINGS, 0, 1, &[])), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(SETTINGS, FLAG_ACK, 0, &[0; 6])), E::FRAME_SIZE_ERROR));
-        assert!(is_conn(err(&raw(SETTINGS, 0, 0, &[0; 5])), E::FRAME_SIZE_ERROR));
+        assert!(is_conn(
+            err(&raw(SETTINGS, FLAG_ACK, 0, &[0; 6])),
+            E::FRAME_SIZE_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(SETTINGS, 0, 0, &[0; 5])),
+            E::FRAME_SIZE_ERROR
+        ));
         // PUSH_PROMISE
-        assert!(is_conn(err(&raw(PUSH_PROMISE, 0, 0, &[0; 4])), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(PUSH_PROMISE, 0, 1, &[0; 3])), E::FRAME_SIZE_ERROR));
+        assert!(is_conn(
+            err(&raw(PUSH_PROMISE, 0, 0, &[0; 4])),
+            E::PROTOCOL_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(PUSH_PROMISE, 0, 1, &[0; 3])),
+            E::FRAME_SIZE_ERROR
+        ));
         // PING
         assert!(is_conn(err(&raw(PING, 0, 1, &[0; 8])), E::PROTOCOL_ERROR));
         assert!(is_conn(err(&raw(PING, 0, 0, &[0; 7])), E::FRAME_SIZE_ERROR));
         assert!(is_conn(err(&raw(PING, 0, 0, &[0; 9])), E::FRAME_SIZE_ERROR));
         // GOAWAY
         assert!(is_conn(err(&raw(GOAWAY, 0, 1, &[0; 8])), E::PROTOCOL_ERROR));
-        assert!(is_conn(err(&raw(GOAWAY, 0, 0, &[0; 7])), E::FRAME_SIZE_ERROR));
+        assert!(is_conn(
+            err(&raw(GOAWAY, 0, 0, &[0; 7])),
+            E::FRAME_SIZE_ERROR
+        ));
         // WINDOW_UPDATE
-        assert!(is_conn(err(&raw(WINDOW_UPDATE, 0, 0, &[0; 3])), E::FRAME_SIZE_ERROR));
-        assert!(is_conn(err(&raw(WINDOW_UPDATE, 0, 0, &[0; 4])), E::PROTOCOL_ERROR));
-        assert_eq!(err(&raw(WINDOW_UPDATE, 0, 5, &[0x80, 0, 0, 0])).code(), E::PROTOCOL_ERROR);
-        assert!(matches!(err(&raw(WINDOW_UPDATE, 0, 5, &[0; 4])), H2Error::Stream { stream: 5, .. }));
+        assert!(is_conn(
+            err(&raw(WINDOW_UPDATE, 0, 0, &[0; 3])),
+            E::FRAME_SIZE_ERROR
+        ));
+        assert!(is_conn(
+            err(&raw(WINDOW_UPDATE, 0, 0, &[0; 4])),
+            E::PROTOCOL_ERROR
+        ));
+        assert_eq!(
+            err(&raw(WINDOW_UPDATE, 0, 5, &[0x80, 0, 0, 0])).code(),
+            E::PROTOCOL_ERROR
+        );
+        assert!(matches!(
+            err(&raw(WINDOW_UPDATE, 0, 5, &[0; 4])),
+            H2Error::Stream { stream: 5, .. }
+        ));
         // CONTINUATION
-        assert!(is_conn(err(&raw(CONTINUATION, 0, 0, b"")), E::PROTOCOL_ERROR));
+        assert!(is_conn(
+            err(&raw(CONTINUATION, 0, 0, b"")),
+            E::PROTOCOL_ERROR
+        ));
         // Unknown types parse whatever their payload.
-        assert_eq!(parse_all(&raw(0x20, 0xff, 7, b"junk")).unwrap(), Frame::Unknown { kind: 0x20, stream: 7 });
+        assert_eq!(
+            parse_all(&raw(0x20, 0xff, 7, b"junk")).unwrap(),
+            Frame::Unknown {
+                kind: 0x20,
+                stream: 7
+            }
+        );
     }
 
     #[test]
@@ -518,6 +822,13 @@ mod tests {
             rest = &rest[HEADER_LEN + h.len as usize..];
         }
         assert_eq!(got, block);
-        assert_eq!(kinds, [(HEADERS, FLAG_END_STREAM), (CONTINUATION, 0), (CONTINUATION, FLAG_END_HEADERS)]);
+        assert_eq!(
+            kinds,
+            [
+                (HEADERS, FLAG_END_STREAM),
+                (CONTINUATION, 0),
+                (CONTINUATION, FLAG_END_HEADERS)
+            ]
+        );
     }
 }

@@ -215,7 +215,13 @@ impl Decoder {
     /// A decoder whose table may grow to `limit` bytes (our SETTINGS_HEADER_TABLE_SIZE;
     /// 4096 until the peer has acknowledged another value).
     pub fn new(limit: usize) -> Self {
-        Decoder { table: DynTable { max: limit, ..Default::default() }, limit }
+        Decoder {
+            table: DynTable {
+                max: limit,
+                ..Default::default()
+            },
+            limit,
+        }
     }
 
     /// Changes the limit (our SETTINGS_HEADER_TABLE_SIZE took effect).  A smaller limit
@@ -335,7 +341,11 @@ pub struct Encoder {
 
 impl Default for Encoder {
     fn default() -> Self {
-        Encoder { pending_update: None, current_max: 4096, huffman: true }
+        Encoder {
+            pending_update: None,
+            current_max: 4096,
+            huffman: true,
+        }
     }
 }
 
@@ -378,7 +388,11 @@ impl Encoder {
     }
 
     fn write_string(&self, out: &mut Vec<u8>, s: &[u8]) {
-        let hl = if self.huffman { huffman::encoded_len(s) } else { usize::MAX };
+        let hl = if self.huffman {
+            huffman::encoded_len(s)
+        } else {
+            usize::MAX
+        };
         if hl < s.len() {
             write_int(out, 0x80, 7, hl);
             huffman::encode(s, out);
@@ -419,7 +433,11 @@ impl Encoder {
     }
 
     /// Appends a whole header block.
-    pub fn encode<'a>(&mut self, fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, out: &mut Vec<u8>) {
+    pub fn encode<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        out: &mut Vec<u8>,
+    ) {
         if let Some(n) = self.pending_update.take() {
             write_int(out, 0x20, 5, n);
         }
@@ -435,11 +453,16 @@ mod tests {
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     fn hs(list: &[(&str, &str)]) -> Vec<Header> {
-        list.iter().map(|(n, v)| Header::new(n.as_bytes(), v.as_bytes())).collect()
+        list.iter()
+            .map(|(n, v)| Header::new(n.as_bytes(), v.as_bytes()))
+            .collect()
     }
 
     fn table(d: &Decoder) -> Vec<Header> {
@@ -459,7 +482,11 @@ mod tests {
         out.clear();
         write_int(&mut out, 0, 8, 42);
         assert_eq!(out, [42]);
-        for (bytes, n, v) in [(&[0x0a][..], 5, 10), (&[0x1f, 0x9a, 0x0a], 5, 1337), (&[42], 8, 42)] {
+        for (bytes, n, v) in [
+            (&[0x0a][..], 5, 10),
+            (&[0x1f, 0x9a, 0x0a], 5, 1337),
+            (&[42], 8, 42),
+        ] {
             let mut pos = 0;
             assert_eq!(read_int(bytes, &mut pos, n).unwrap(), v);
             assert_eq!(pos, bytes.len());
@@ -478,22 +505,37 @@ mod tests {
         write_int(&mut out, 0, 7, u32::MAX as usize + 1);
         assert_eq!(read_int(&out, &mut 0, 7), Err(HpackError::IntegerOverflow));
         let zeros = [0x7f, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00];
-        assert_eq!(read_int(&zeros, &mut 0, 7), Err(HpackError::IntegerOverflow));
-        assert_eq!(read_int(&[0x7f, 0x80], &mut 0, 7), Err(HpackError::Truncated));
+        assert_eq!(
+            read_int(&zeros, &mut 0, 7),
+            Err(HpackError::IntegerOverflow)
+        );
+        assert_eq!(
+            read_int(&[0x7f, 0x80], &mut 0, 7),
+            Err(HpackError::Truncated)
+        );
         assert_eq!(read_int(&[], &mut 0, 7), Err(HpackError::Truncated));
     }
 
     #[test]
     fn c2_literals_and_indexed() {
         let mut d = Decoder::new(4096);
-        let got = d.decode(&hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"), BIG).unwrap();
+        let got = d
+            .decode(
+                &hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"),
+                BIG,
+            )
+            .unwrap();
         assert_eq!(got, hs(&[("custom-key", "custom-header")]));
         assert_eq!(d.table_size(), 55);
         let mut d = Decoder::new(4096);
-        let got = d.decode(&hex("040c 2f73 616d 706c 652f 7061 7468"), BIG).unwrap();
+        let got = d
+            .decode(&hex("040c 2f73 616d 706c 652f 7061 7468"), BIG)
+            .unwrap();
         assert_eq!(got, hs(&[(":path", "/sample/path")]));
         assert_eq!(d.table_len(), 0);
-        let got = d.decode(&hex("1008 7061 7373 776f 7264 0673 6563 7265 74"), BIG).unwrap();
+        let got = d
+            .decode(&hex("1008 7061 7373 776f 7264 0673 6563 7265 74"), BIG)
+            .unwrap();
         assert_eq!(got, hs(&[("password", "secret")]));
         assert_eq!(d.table_len(), 0);
         assert_eq!(d.decode(&[0x82], BIG).unwrap(), hs(&[(":method", "GET")]));
@@ -502,14 +544,25 @@ mod tests {
 
     fn requests(blocks: [&str; 3]) {
         let mut d = Decoder::new(4096);
-        let r1 = hs(&[(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "www.example.com")]);
+        let r1 = hs(&[
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", "/"),
+            (":authority", "www.example.com"),
+        ]);
         assert_eq!(d.decode(&hex(blocks[0]), BIG).unwrap(), r1);
         assert_eq!(d.table_size(), 57);
         let mut r2 = r1.clone();
         r2.push(Header::new(b"cache-control", b"no-cache"));
         assert_eq!(d.decode(&hex(blocks[1]), BIG).unwrap(), r2);
         assert_eq!(d.table_size(), 110);
-        assert_eq!(table(&d), hs(&[("cache-control", "no-cache"), (":authority", "www.example.com")]));
+        assert_eq!(
+            table(&d),
+            hs(&[
+                ("cache-control", "no-cache"),
+                (":authority", "www.example.com")
+            ])
+        );
         let r3 = hs(&[
             (":method", "GET"),
             (":scheme", "https"),
@@ -564,7 +617,12 @@ mod tests {
         assert_eq!(d.table_size(), 222);
         assert_eq!(
             table(&d),
-            hs(&[(":status", "307"), ("location", "https://www.example.com"), ("date", date1), ("cache-control", "private")])
+            hs(&[
+                (":status", "307"),
+                ("location", "https://www.example.com"),
+                ("date", date1),
+                ("cache-control", "private")
+            ])
         );
         let cookie = "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1";
         let r3 = hs(&[
@@ -579,7 +637,11 @@ mod tests {
         assert_eq!(d.table_size(), 215);
         assert_eq!(
             table(&d),
-            hs(&[("set-cookie", cookie), ("content-encoding", "gzip"), ("date", "Mon, 21 Oct 2013 20:13:22 GMT")])
+            hs(&[
+                ("set-cookie", cookie),
+                ("content-encoding", "gzip"),
+                ("date", "Mon, 21 Oct 2013 20:13:22 GMT")
+            ])
         );
     }
 
@@ -609,18 +671,35 @@ mod tests {
     #[test]
     fn table_size_updates() {
         let mut d = Decoder::new(4096);
-        d.decode(&hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"), BIG).unwrap();
+        d.decode(
+            &hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"),
+            BIG,
+        )
+        .unwrap();
         assert_eq!(d.table_len(), 1);
         // Update to 0 empties the table, then back up; both at the start of a block.
-        assert_eq!(d.decode(&[0x20, 0x3f, 0xe1, 0x1f, 0x82], BIG).unwrap(), hs(&[(":method", "GET")]));
+        assert_eq!(
+            d.decode(&[0x20, 0x3f, 0xe1, 0x1f, 0x82], BIG).unwrap(),
+            hs(&[(":method", "GET")])
+        );
         assert_eq!(d.table_len(), 0);
         // Above the limit.
-        assert_eq!(d.decode(&[0x3f, 0xe2, 0x1f], BIG), Err(HpackError::TableSizeTooLarge));
+        assert_eq!(
+            d.decode(&[0x3f, 0xe2, 0x1f], BIG),
+            Err(HpackError::TableSizeTooLarge)
+        );
         // After a field.
-        assert_eq!(d.decode(&[0x82, 0x20], BIG), Err(HpackError::LateTableSizeUpdate));
+        assert_eq!(
+            d.decode(&[0x82, 0x20], BIG),
+            Err(HpackError::LateTableSizeUpdate)
+        );
         // A lowered limit shrinks at once.
         let mut d = Decoder::new(4096);
-        d.decode(&hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"), BIG).unwrap();
+        d.decode(
+            &hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"),
+            BIG,
+        )
+        .unwrap();
         d.set_limit(10);
         assert_eq!(d.table_len(), 0);
         assert_eq!(d.decode(&[0x2b], BIG), Err(HpackError::TableSizeTooLarge));
@@ -632,7 +711,9 @@ mod tests {
         // "a" with an 80-byte value: 1 + 80 + 32 > 100.
         let mut enc = vec![0x40, 0x01, b'a', 80];
         enc.extend(std::iter::repeat_n(b'v', 80));
-        let got = d.decode(&[&[0x40, 1, b'x', 1, b'y'][..], &enc].concat(), BIG).unwrap();
+        let got = d
+            .decode(&[&[0x40, 1, b'x', 1, b'y'][..], &enc].concat(), BIG)
+            .unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(d.table_len(), 0);
         assert_eq!(d.table_size(), 0);
@@ -644,13 +725,31 @@ mod tests {
         assert_eq!(d.decode(&[0x80], BIG), Err(HpackError::BadIndex));
         assert_eq!(d.decode(&[0xbe], BIG), Err(HpackError::BadIndex)); // 62, table empty
         assert_eq!(d.decode(&[0x40 | 62, 0], BIG), Err(HpackError::BadIndex));
-        assert_eq!(d.decode(&[0x00, 0x05, b'a'], BIG), Err(HpackError::Truncated));
-        assert_eq!(d.decode(&[0x00, 0x01, b'a', 0x7f], BIG), Err(HpackError::Truncated));
-        assert_eq!(d.decode(&[0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0x0f], BIG), Err(HpackError::IntegerOverflow));
-        assert_eq!(d.decode(&[0x00, 0x81, 0xff, 0x00], BIG), Err(HpackError::Huffman));
-        assert_eq!(d.decode(&[0x00, 0x00, 0x84, 0xff, 0xff, 0xff, 0xff], BIG), Err(HpackError::Huffman));
+        assert_eq!(
+            d.decode(&[0x00, 0x05, b'a'], BIG),
+            Err(HpackError::Truncated)
+        );
+        assert_eq!(
+            d.decode(&[0x00, 0x01, b'a', 0x7f], BIG),
+            Err(HpackError::Truncated)
+        );
+        assert_eq!(
+            d.decode(&[0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0x0f], BIG),
+            Err(HpackError::IntegerOverflow)
+        );
+        assert_eq!(
+            d.decode(&[0x00, 0x81, 0xff, 0x00], BIG),
+            Err(HpackError::Huffman)
+        );
+        assert_eq!(
+            d.decode(&[0x00, 0x00, 0x84, 0xff, 0xff, 0xff, 0xff], BIG),
+            Err(HpackError::Huffman)
+        );
         // A string length near 2^32 on a tiny block: rejected without allocating.
-        assert_eq!(d.decode(&[0x00, 0x7f, 0xe0, 0xff, 0xff, 0xff, 0x0e], BIG), Err(HpackError::Truncated));
+        assert_eq!(
+            d.decode(&[0x00, 0x7f, 0xe0, 0xff, 0xff, 0xff, 0x0e], BIG),
+            Err(HpackError::Truncated)
+        );
     }
 
     #[test]
@@ -678,7 +777,10 @@ mod tests {
         assert!(d.decode(&[0x82, 0x82], 84).is_ok());
         assert_eq!(d.decode(&[0x82, 0x82], 83), Err(HpackError::ListTooLarge));
         // Literals too.
-        assert_eq!(d.decode(&[0x00, 0x01, b'a', 0x01, b'b'], 33), Err(HpackError::ListTooLarge));
+        assert_eq!(
+            d.decode(&[0x00, 0x01, b'a', 0x01, b'b'], 33),
+            Err(HpackError::ListTooLarge)
+        );
         assert!(d.decode(&[0x00, 0x01, b'a', 0x01, b'b'], 34).is_ok());
     }
 
@@ -687,19 +789,28 @@ mod tests {
         let fields: Vec<(Vec<u8>, Vec<u8>)> = vec![
             (b":status".to_vec(), b"200".to_vec()),
             (b":status".to_vec(), b"418".to_vec()),
-            (b"Content-Type".to_vec(), b"text/html; charset=utf-8".to_vec()),
+            (
+                b"Content-Type".to_vec(),
+                b"text/html; charset=utf-8".to_vec(),
+            ),
             (b"x-custom".to_vec(), b"".to_vec()),
             (b"authorization".to_vec(), b"Basic Zm9vOmJhcg==".to_vec()),
             (b"x-bin".to_vec(), (0..=255u8).collect()),
             (b"accept-encoding".to_vec(), b"gzip, deflate".to_vec()),
         ];
         for huffman in [false, true] {
-            let mut e = Encoder { huffman, ..Default::default() };
+            let mut e = Encoder {
+                huffman,
+                ..Default::default()
+            };
             let mut block = Vec::new();
             e.encode(fields.iter().map(|(n, v)| (&n[..], &v[..])), &mut block);
             let mut d = Decoder::new(4096);
             let got = d.decode(&block, BIG).unwrap();
-            let want: Vec<Header> = fields.iter().map(|(n, v)| Header::new(&n.to_ascii_lowercase(), v)).collect();
+            let want: Vec<Header> = fields
+                .iter()
+                .map(|(n, v)| Header::new(&n.to_ascii_lowercase(), v))
+                .collect();
             assert_eq!(got, want);
             assert_eq!(d.table_len(), 0, "the encoder never indexes");
             // :status 200 is one byte; authorization is never indexed (0x10 | 23 as
@@ -736,7 +847,9 @@ mod tests {
             let mut y = x;
             let block: Vec<u8> = (0..n)
                 .map(|_| {
-                    y = y.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    y = y
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     (y >> 33) as u8
                 })
                 .collect();

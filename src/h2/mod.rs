@@ -78,9 +78,16 @@ impl fmt::Debug for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum H2Error {
     /// The whole connection is unusable: GOAWAY with `code`, then close.
-    Connection { code: ErrorCode, reason: &'static str },
+    Connection {
+        code: ErrorCode,
+        reason: &'static str,
+    },
     /// Only `stream` is affected: RST_STREAM with `code`; the connection goes on.
-    Stream { stream: u32, code: ErrorCode, reason: &'static str },
+    Stream {
+        stream: u32,
+        code: ErrorCode,
+        reason: &'static str,
+    },
 }
 
 impl H2Error {
@@ -89,7 +96,11 @@ impl H2Error {
     }
 
     pub(crate) fn stream(stream: u32, code: ErrorCode, reason: &'static str) -> Self {
-        H2Error::Stream { stream, code, reason }
+        H2Error::Stream {
+            stream,
+            code,
+            reason,
+        }
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -108,7 +119,10 @@ pub struct Header {
 
 impl Header {
     pub fn new(name: &[u8], value: &[u8]) -> Self {
-        Header { name: name.to_vec(), value: value.to_vec() }
+        Header {
+            name: name.to_vec(),
+            value: value.to_vec(),
+        }
     }
 
     /// What the entry costs against header-table and header-list limits (RFC 7541
@@ -120,6 +134,11 @@ impl Header {
 
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", String::from_utf8_lossy(&self.name), String::from_utf8_lossy(&self.value))
+        write!(
+            f,
+            "{}: {}",
+            String::from_utf8_lossy(&self.name),
+            String::from_utf8_lossy(&self.value)
+        )
     }
 }

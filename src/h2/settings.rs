@@ -52,7 +52,10 @@ impl Default for Settings {
 /// (the frame parser checks that).
 pub fn params(payload: &[u8]) -> impl Iterator<Item = (u16, u32)> + '_ {
     payload.chunks_exact(6).map(|p| {
-        (u16::from_be_bytes([p[0], p[1]]), u32::from_be_bytes([p[2], p[3], p[4], p[5]]))
+        (
+            u16::from_be_bytes([p[0], p[1]]),
+            u32::from_be_bytes([p[2], p[3], p[4], p[5]]),
+        )
     })
 }
 
@@ -66,7 +69,10 @@ impl Settings {
                 HEADER_TABLE_SIZE => next.header_table_size = v,
                 ENABLE_PUSH => {
                     if v > 1 {
-                        return Err(H2Error::conn(ErrorCode::PROTOCOL_ERROR, "SETTINGS_ENABLE_PUSH not 0 or 1"));
+                        return Err(H2Error::conn(
+                            ErrorCode::PROTOCOL_ERROR,
+                            "SETTINGS_ENABLE_PUSH not 0 or 1",
+                        ));
                     }
                     next.enable_push = v == 1;
                 }
@@ -82,7 +88,10 @@ impl Settings {
                 }
                 MAX_FRAME_SIZE => {
                     if !(MIN_FRAME_SIZE..=MAX_FRAME_SIZE_LIMIT).contains(&v) {
-                        return Err(H2Error::conn(ErrorCode::PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE out of range"));
+                        return Err(H2Error::conn(
+                            ErrorCode::PROTOCOL_ERROR,
+                            "SETTINGS_MAX_FRAME_SIZE out of range",
+                        ));
                     }
                     next.max_frame_size = v;
                 }
@@ -103,13 +112,11 @@ impl Settings {
                     }
                     next.enable_connect_protocol = v == 1;
                 }
-                NO_RFC7540_PRIORITIES => {
-                    if v > 1 {
-                        return Err(H2Error::conn(
-                            ErrorCode::PROTOCOL_ERROR,
-                            "SETTINGS_NO_RFC7540_PRIORITIES not 0 or 1",
-                        ));
-                    }
+                NO_RFC7540_PRIORITIES if v > 1 => {
+                    return Err(H2Error::conn(
+                        ErrorCode::PROTOCOL_ERROR,
+                        "SETTINGS_NO_RFC7540_PRIORITIES not 0 or 1",
+                    ));
                 }
                 _ => {}
             }
@@ -197,21 +204,39 @@ mod tests {
     fn rejects_bad_values_atomically() {
         let cases: [(u16, u32, ErrorCode); 6] = [
             (ENABLE_PUSH, 2, ErrorCode::PROTOCOL_ERROR),
-            (INITIAL_WINDOW_SIZE, MAX_WINDOW + 1, ErrorCode::FLOW_CONTROL_ERROR),
-            (MAX_FRAME_SIZE, MIN_FRAME_SIZE - 1, ErrorCode::PROTOCOL_ERROR),
-            (MAX_FRAME_SIZE, MAX_FRAME_SIZE_LIMIT + 1, ErrorCode::PROTOCOL_ERROR),
+            (
+                INITIAL_WINDOW_SIZE,
+                MAX_WINDOW + 1,
+                ErrorCode::FLOW_CONTROL_ERROR,
+            ),
+            (
+                MAX_FRAME_SIZE,
+                MIN_FRAME_SIZE - 1,
+                ErrorCode::PROTOCOL_ERROR,
+            ),
+            (
+                MAX_FRAME_SIZE,
+                MAX_FRAME_SIZE_LIMIT + 1,
+                ErrorCode::PROTOCOL_ERROR,
+            ),
             (ENABLE_CONNECT_PROTOCOL, 2, ErrorCode::PROTOCOL_ERROR),
             (NO_RFC7540_PRIORITIES, 5, ErrorCode::PROTOCOL_ERROR),
         ];
         for (id, v, code) in cases {
             let mut s = Settings::default();
-            let e = s.apply(&payload(&[(HEADER_TABLE_SIZE, 1), (id, v)])).unwrap_err();
+            let e = s
+                .apply(&payload(&[(HEADER_TABLE_SIZE, 1), (id, v)]))
+                .unwrap_err();
             assert_eq!(e.code(), code, "id {id} value {v}");
             assert_eq!(s, Settings::default(), "nothing applied on error");
         }
         // Boundaries that are fine.
         let mut s = Settings::default();
-        s.apply(&payload(&[(INITIAL_WINDOW_SIZE, MAX_WINDOW), (MAX_FRAME_SIZE, MAX_FRAME_SIZE_LIMIT)])).unwrap();
+        s.apply(&payload(&[
+            (INITIAL_WINDOW_SIZE, MAX_WINDOW),
+            (MAX_FRAME_SIZE, MAX_FRAME_SIZE_LIMIT),
+        ]))
+        .unwrap();
         // Enabling extended CONNECT is one way.
         s.apply(&payload(&[(ENABLE_CONNECT_PROTOCOL, 1)])).unwrap();
         assert!(s.apply(&payload(&[(ENABLE_CONNECT_PROTOCOL, 0)])).is_err());
