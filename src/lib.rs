@@ -16,6 +16,8 @@ pub mod capi;
 pub mod dir;
 pub mod engine;
 /// cbindgen:ignore
+pub mod h2;
+/// cbindgen:ignore
 pub mod http;
 /// cbindgen:ignore
 pub mod lejp;
