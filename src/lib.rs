@@ -13,8 +13,13 @@ pub mod abi;
 pub mod buflist;
 pub mod capi;
 /// cbindgen:ignore
+pub mod core;
+/// cbindgen:ignore
 pub mod dir;
+/// cbindgen:ignore
 pub mod engine;
+/// cbindgen:ignore
+pub mod evloop;
 /// cbindgen:ignore
 pub mod h2;
 /// cbindgen:ignore
@@ -28,6 +33,8 @@ pub mod misc;
 /// cbindgen:ignore
 pub mod misc4;
 pub mod ring;
+/// cbindgen:ignore
+pub mod roles;
 pub mod sa46;
 /// cbindgen:ignore
 pub mod smd;

@@ -9,13 +9,34 @@
 //! rx flow stopped (so a client cannot make us buffer without bound); completing the
 //! transaction resumes input at the loop's next safe point, never inside the callback
 //! that completed it.
-use super::wsi::{self, callback, close, finish_close, send_raw, set_timeout, Why};
-use super::*;
+use crate::abi::*;
+use crate::core::close::close;
+use crate::core::close::finish_close;
+use crate::core::close::Why;
+use crate::core::output::send_raw;
+use crate::core::wsi::callback;
+use crate::core::wsi::set_timeout;
+use crate::core::*;
+use crate::roles::http::file::file_fragment;
+use crate::roles::http::file::serve_mount_file;
+use crate::roles::http::headers::add_header;
+use crate::roles::http::headers::add_status;
+use crate::roles::http::headers::finalize;
+use crate::roles::http::headers::fragments;
+use crate::roles::http::headers::hexval;
+use crate::roles::http::headers::joined;
+use crate::roles::http::headers::joined_cow;
+use crate::roles::http::headers::redirect;
+use crate::roles::http::headers::return_status;
+use crate::roles::http::headers::METHODS;
+use crate::roles::http::headers::TOKEN_NAMES;
 use crate::ws::handshake;
-use std::io::{Read, Seek, SeekFrom};
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr::null_mut;
 
 /// rx flow reason of our own: input is held while a transaction is in progress.
 pub(crate) const RXFLOW_HTTP_BUSY: c_int = 1 << 21;
+
 /// rx flow reason of our own: waiting for a header table (max_http_header_pool).
 pub(crate) const RXFLOW_AH_WAIT: c_int = 1 << 22;
 
@@ -61,113 +82,6 @@ pub(crate) fn ah_release(w: *mut lws) {
         break;
     }
 }
-
-/// lws's header names, indexed by `enum lws_token_indexes` (default build: every
-/// optional group on).  Request headers are matched against these.
-pub(crate) const TOKEN_NAMES: [&str; 89] = [
-    "get ",
-    "post ",
-    "options ",
-    "host:",
-    "connection:",
-    "upgrade:",
-    "origin:",
-    "sec-websocket-draft:",
-    "\r\n",
-    "sec-websocket-extensions:",
-    "sec-websocket-key1:",
-    "sec-websocket-key2:",
-    "sec-websocket-protocol:",
-    "sec-websocket-accept:",
-    "sec-websocket-nonce:",
-    "http/1.1 ",
-    "http2-settings:",
-    "accept:",
-    "access-control-request-headers:",
-    "if-modified-since:",
-    "if-none-match:",
-    "accept-encoding:",
-    "accept-language:",
-    "pragma:",
-    "cache-control:",
-    "authorization:",
-    "cookie:",
-    "content-length:",
-    "content-type:",
-    "date:",
-    "range:",
-    "referer:",
-    "sec-websocket-key:",
-    "sec-websocket-version:",
-    "sec-websocket-origin:",
-    ":authority",
-    ":method",
-    ":path",
-    ":scheme",
-    ":status",
-    "accept-charset:",
-    "accept-ranges:",
-    "access-control-allow-origin:",
-    "age:",
-    "allow:",
-    "content-disposition:",
-    "content-encoding:",
-    "content-language:",
-    "content-location:",
-    "content-range:",
-    "etag:",
-    "expect:",
-    "expires:",
-    "from:",
-    "if-match:",
-    "if-range:",
-    "if-unmodified-since:",
-    "last-modified:",
-    "link:",
-    "location:",
-    "max-forwards:",
-    "proxy-authenticate:",
-    "proxy-authorization:",
-    "refresh:",
-    "retry-after:",
-    "server:",
-    "set-cookie:",
-    "strict-transport-security:",
-    "transfer-encoding:",
-    "user-agent:",
-    "vary:",
-    "via:",
-    "www-authenticate:",
-    "patch",
-    "put",
-    "delete",
-    "uri-args",
-    "proxy ",
-    "x-real-ip:",
-    "http/1.0 ",
-    "x-forwarded-for:",
-    "connect ",
-    "head ",
-    "te:",
-    "replay-nonce:",
-    ":protocol",
-    "x-auth-token:",
-    "x-amzn-dss-signature:",
-    // _WSI_TOKEN_CLIENT_SENT_PROTOCOLS: lws's table ends with this unmatchable entry.
-    "",
-];
-
-/// The request methods lws knows, as (method, token), in lws's `methods[]` order.
-const METHODS: [(&[u8], u32); 8] = [
-    (b"GET", (WSI_TOKEN_GET_URI as u32)),
-    (b"POST", (WSI_TOKEN_POST_URI as u32)),
-    (b"OPTIONS", (WSI_TOKEN_OPTIONS_URI as u32)),
-    (b"PUT", (WSI_TOKEN_PUT_URI as u32)),
-    (b"PATCH", (WSI_TOKEN_PATCH_URI as u32)),
-    (b"DELETE", (WSI_TOKEN_DELETE_URI as u32)),
-    (b"CONNECT", (WSI_TOKEN_CONNECT as u32)),
-    (b"HEAD", (WSI_TOKEN_HEAD_URI as u32)),
-];
 
 /// How the request body arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,172 +208,6 @@ pub(crate) fn ht<'a>(w: *mut lws) -> &'a mut Http {
     s.http.get_or_insert_with(|| Box::new(Http::new()))
 }
 
-// ---------------------------------------------------------------------------------
-// Request header access (lws_hdr_*)
-// ---------------------------------------------------------------------------------
-
-/// The fragments of header token `h` of the current request, in order.
-pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
-    let s = wref!(w);
-    let Some(req) = s.req.as_ref() else {
-        return Vec::new();
-    };
-    if h < 0 || h as usize >= TOKEN_NAMES.len() {
-        return Vec::new();
-    }
-    let h = h as u32;
-    if h == (WSI_TOKEN_HTTP_URI_ARGS as u32) {
-        return s.http.as_ref().map(|x| x.args.clone()).unwrap_or_default();
-    }
-    if let Some(&(_, tok)) = METHODS.iter().find(|(_, t)| *t == h) {
-        let m = req.method(&s.hdr);
-        let hit = METHODS.iter().any(|(name, t)| *t == tok && *name == m);
-        if !hit {
-            return Vec::new();
-        }
-        return match s.http.as_ref() {
-            Some(x) if !x.path_frags.is_empty() => x.path_frags.clone(),
-            _ => Vec::new(),
-        };
-    }
-    if h == WSI_TOKEN_HTTP_AUTHORIZATION as u32 {
-        if let Some(u) = s.http.as_ref().and_then(|x| x.auth_user.as_ref()) {
-            return vec![u.clone()];
-        }
-    }
-    if h == (WSI_TOKEN_HTTP as u32) {
-        let v = if req.version == 1 {
-            "HTTP/1.1"
-        } else {
-            "HTTP/1.0"
-        };
-        return vec![v.as_bytes().to_vec()];
-    }
-    let name = TOKEN_NAMES[h as usize];
-    let Some(name) = name.strip_suffix(':') else {
-        return Vec::new();
-    };
-    // lws's parser starts each later occurrence of a header with a space of its own and
-    // keeps the request's whitespace after the colon (parsers.c, issue_char(wsi, ' ')).
-    let mut out = Vec::new();
-    for (n, v) in &req.headers {
-        if !s.hdr[n.clone()].eq_ignore_ascii_case(name.as_bytes()) {
-            continue;
-        }
-        if out.is_empty() {
-            out.push(s.hdr[v.clone()].to_vec());
-        } else {
-            let mut f = vec![b' '];
-            let from = (n.end + 1).min(v.start);
-            f.extend_from_slice(&s.hdr[from..v.end.max(from)]);
-            out.push(f);
-        }
-    }
-    out
-}
-
-/// lws_hdr_total_length: the fragments' lengths plus one separator between each.
-pub(crate) fn total_length(w: *mut lws, h: c_int) -> usize {
-    let f = fragments(w, h);
-    if f.is_empty() {
-        return 0;
-    }
-    f.iter().map(|x| x.len()).sum::<usize>() + f.len() - 1
-}
-
-/// lws_hdr_copy's joined value: ',' between fragments (';' for cookies, '&' for args).
-pub(crate) fn joined(w: *mut lws, h: c_int) -> Vec<u8> {
-    let h32 = h as u32;
-    let sep = if h32 == WSI_TOKEN_HTTP_COOKIE as u32 || h32 == WSI_TOKEN_HTTP_SET_COOKIE as u32 {
-        b';'
-    } else if h32 == WSI_TOKEN_HTTP_URI_ARGS as u32 {
-        b'&'
-    } else {
-        b','
-    };
-    let mut out = Vec::new();
-    for (i, f) in fragments(w, h).iter().enumerate() {
-        if i > 0 {
-            out.push(sep);
-        }
-        out.extend_from_slice(f);
-    }
-    out
-}
-
-/// `joined(w, h)`, borrowed from the header table when the header occurs at most once
-/// (nearly always; Host is looked up for every request).  For plain headers only: not
-/// the method, URI, version or argument tokens, nor Authorization.
-pub(crate) fn joined_cow<'a>(w: *mut lws, h: c_int) -> std::borrow::Cow<'a, [u8]> {
-    use std::borrow::Cow;
-    let s = wref!(w);
-    let name = TOKEN_NAMES
-        .get(h as usize)
-        .and_then(|n| n.strip_suffix(':'));
-    let (Some(req), Some(name)) = (s.req.as_ref(), name) else {
-        return Cow::Borrowed(&[]);
-    };
-    let mut hits = req
-        .headers
-        .iter()
-        .filter(|(n, _)| s.hdr[n.clone()].eq_ignore_ascii_case(name.as_bytes()));
-    match (hits.next(), hits.next()) {
-        (None, _) => Cow::Borrowed(&[]),
-        (Some((_, v)), None) => {
-            let hdr: &'a [u8] = &s.hdr;
-            Cow::Borrowed(&hdr[v.clone()])
-        }
-        _ => Cow::Owned(joined(w, h)),
-    }
-}
-
-/// A header lws does not know by token, by its lower-case name with the ':' (as lws
-/// stores unknown headers).
-pub(crate) fn custom(w: *mut lws, name: &[u8]) -> Option<Vec<u8>> {
-    let s = wref!(w);
-    let req = s.req.as_ref()?;
-    for (n, v) in &req.headers {
-        let hn = &s.hdr[n.clone()];
-        if hn.len() + 1 != name.len() || name.last() != Some(&b':') {
-            continue;
-        }
-        let lower: Vec<u8> = hn.iter().map(|b| b.to_ascii_lowercase()).collect();
-        if lower[..] != name[..hn.len()] {
-            continue;
-        }
-        let mut known = lower.clone();
-        known.push(b':');
-        if TOKEN_NAMES.iter().any(|t| t.as_bytes() == &known[..]) {
-            continue;
-        }
-        return Some(s.hdr[v.clone()].to_vec());
-    }
-    None
-}
-
-/// lws_http_get_uri_and_method: the method's index (LWSHUMETH_*, lws's `methods[]`
-/// order) and the URI, NUL-terminated, inside the request record.
-pub(crate) fn uri_and_method(w: *mut lws) -> Option<(usize, *const u8, usize)> {
-    let s = wref!(w);
-    s.req.as_ref()?;
-    let x = s.http.as_ref()?;
-    let idx = METHODS.iter().position(|(_, t)| *t == x.method)?;
-    Some((idx, x.uri_c.as_ptr(), x.uri().len()))
-}
-
-fn hexval(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// Request head complete
-// ---------------------------------------------------------------------------------
-
 /// lws_select_vhost: the vhost on this port named by Host (exact, then "*.name"
 /// suffix), else the first on the port.
 fn select_vhost(ctx: *mut lws_context, port: c_int, host: &[u8]) -> Option<*mut lws_vhost> {
@@ -507,7 +255,7 @@ pub(crate) fn bind(w: *mut lws, idx: usize) -> bool {
     // The old session data is freed at the loop's safe point: the callback that asked
     // for this rebind may still hold the pointer.
     unbind(w);
-    if !wsi::bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
+    if !crate::core::wsi::bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int) {
         return false;
     }
     ht(w).bind_balance = true;
@@ -543,7 +291,7 @@ fn unbind(w: *mut lws) {
         ht(w).bind_balance = false;
         callback(w, LWS_CALLBACK_HTTP_DROP_PROTOCOL as c_int, null_mut(), 0);
     }
-    wsi::unbind_protocol(w);
+    crate::core::wsi::unbind_protocol(w);
     let s = wref!(w);
     if s.user_space_owned && !s.user_space.is_null() {
         cx!(s.ctx).retired_user.push(s.user_space);
@@ -599,7 +347,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
             if return_status(w, 403, None) != 0 {
                 finish_close(w);
             } else {
-                wsi::flush_then_close(w);
+                crate::core::close::flush_then_close(w);
             }
             return false;
         }
@@ -659,7 +407,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
     };
     if let Some(up) = up {
         if let Upgrade::Ws = up {
-            return wsi::upgrade(w);
+            return crate::roles::ws::server::upgrade(w);
         }
         if let Upgrade::Other(up) = up {
             lwsl_info!("Unknown upgrade '{}'", String::from_utf8_lossy(&up));
@@ -677,7 +425,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
 }
 
 /// What an `Upgrade:` header asks for.
-enum Upgrade {
+pub(crate) enum Upgrade {
     Ws,
     H2c,
     Other(Vec<u8>),
@@ -725,7 +473,7 @@ fn find_mount(w: *mut lws) -> Option<*const lws_http_mount> {
     hit
 }
 
-fn mount_str<'a>(p: *const c_char) -> Option<&'a [u8]> {
+pub(crate) fn mount_str<'a>(p: *const c_char) -> Option<&'a [u8]> {
     // SAFETY: mount strings are NUL-terminated or NULL, owned by the caller.
     unsafe { crate::capi::cstr(p) }
 }
@@ -765,7 +513,7 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
     } else {
         let host = joined(w, WSI_TOKEN_HOST as c_int);
         if host.is_empty() {
-            wsi::http_fail(w, 400, "Bad Request");
+            crate::roles::h1::http_fail(w, 400, "Bad Request");
             return Hit::Done(false);
         }
         loc.extend_from_slice(b"http://");
@@ -826,7 +574,7 @@ fn action(w: *mut lws) -> bool {
             close(w, Why::User);
         } else {
             wref!(w).linger = true;
-            wsi::flush_then_close(w);
+            crate::core::close::flush_then_close(w);
         }
         return false;
     }
@@ -853,7 +601,7 @@ fn action(w: *mut lws) -> bool {
         if return_status(w, 403, None) != 0 {
             close(w, Why::User);
         } else {
-            wsi::flush_then_close(w);
+            crate::core::close::flush_then_close(w);
         }
         return false;
     }
@@ -882,7 +630,7 @@ fn action(w: *mut lws) -> bool {
             }
             Some(n) => Body::Length(n),
             None => {
-                wsi::http_fail(w, 400, "Bad Request");
+                crate::roles::h1::http_fail(w, 400, "Bad Request");
                 return false;
             }
         }
@@ -903,7 +651,7 @@ fn action(w: *mut lws) -> bool {
         x.body = body;
     }
 
-    if wsi::callback_uri(w, LWS_CALLBACK_FILTER_HTTP_CONNECTION as c_int, &uri) != 0 {
+    if crate::core::wsi::callback_uri(w, LWS_CALLBACK_FILTER_HTTP_CONNECTION as c_int, &uri) != 0 {
         lwsl_info!("LWS_CALLBACK_HTTP closing");
         close(w, Why::User);
         return false;
@@ -958,7 +706,7 @@ enum Step {
 }
 
 fn user_http(w: *mut lws, uri: &[u8]) -> Step {
-    if wsi::callback_uri(w, LWS_CALLBACK_HTTP as c_int, uri) != 0 {
+    if crate::core::wsi::callback_uri(w, LWS_CALLBACK_HTTP as c_int, uri) != 0 {
         lwsl_info!("LWS_CALLBACK_HTTP closing");
         return Step::Close;
     }
@@ -1082,11 +830,7 @@ fn mounted(w: *mut lws, mp: *const lws_http_mount, uri: &[u8]) -> Step {
     user_http(w, uri)
 }
 
-// ---------------------------------------------------------------------------------
-// Basic auth
-// ---------------------------------------------------------------------------------
-
-enum Auth {
+pub(crate) enum Auth {
     Ok,
     /// No or wrong credentials: 401 asks for them.
     Failed,
@@ -1169,672 +913,6 @@ fn unauthorised(w: *mut lws) -> c_int {
     transaction_completed(w)
 }
 
-// ---------------------------------------------------------------------------------
-// Header builders (lws_add_http_header_*)
-// ---------------------------------------------------------------------------------
-
-/// Appends "name: value\r\n" (or just "value\r\n" without a name) at *p, lws's rules:
-/// 1 if it does not fit.
-pub(crate) fn add_header(
-    _w: *mut lws,
-    name: Option<&[u8]>,
-    value: &[u8],
-    p: &mut *mut u8,
-    end: *mut u8,
-) -> c_int {
-    // Byte for byte as lws_add_http_header_by_name, including what a call that fails
-    // has already written (the name, as far as it fits).
-    let room = |p: *mut u8| (end as usize).saturating_sub(p as usize);
-    if (*p).is_null() {
-        return 1;
-    }
-    if let Some(n) = name {
-        let mut has_colon = false;
-        for &c in n {
-            if room(*p) == 0 {
-                break;
-            }
-            has_colon |= c == b':';
-            // SAFETY: *p < end: one byte of the caller's buffer.
-            unsafe {
-                **p = c;
-                *p = (*p).add(1);
-            }
-        }
-        if room(*p) <= if has_colon { 1 } else { 2 } {
-            return 1;
-        }
-        // SAFETY: at least 2 (or 3) bytes remain.
-        unsafe {
-            if !has_colon {
-                **p = b':';
-                *p = (*p).add(1);
-            }
-            **p = b' ';
-            *p = (*p).add(1);
-        }
-    }
-    if room(*p) <= value.len() + 3 {
-        return 1;
-    }
-    // SAFETY: value.len() + 2 < room bytes are writable at *p.
-    unsafe {
-        core::ptr::copy_nonoverlapping(value.as_ptr(), *p, value.len());
-        *p = (*p).add(value.len());
-        **p = b'\r';
-        *(*p).add(1) = b'\n';
-        *p = (*p).add(2);
-    }
-    0
-}
-
-pub(crate) fn finalize(p: &mut *mut u8, end: *mut u8) -> c_int {
-    if (end as usize).saturating_sub(*p as usize) < 3 {
-        return 1;
-    }
-    // SAFETY: at least 3 bytes are writable at *p.
-    unsafe {
-        **p = b'\r';
-        *(*p).add(1) = b'\n';
-        *p = (*p).add(2);
-    }
-    0
-}
-
-const ERR400: [&str; 18] = [
-    "Bad Request",
-    "Unauthorized",
-    "Payment Required",
-    "Forbidden",
-    "Not Found",
-    "Method Not Allowed",
-    "Not Acceptable",
-    "Proxy Auth Required",
-    "Request Timeout",
-    "Conflict",
-    "Gone",
-    "Length Required",
-    "Precondition Failed",
-    "Request Entity Too Large",
-    "Request URI too Long",
-    "Unsupported Media Type",
-    "Requested Range Not Satisfiable",
-    "Expectation Failed",
-];
-const ERR500: [&str; 6] = [
-    "Internal Server Error",
-    "Not Implemented",
-    "Bad Gateway",
-    "Service Unavailable",
-    "Gateway Timeout",
-    "HTTP Version Not Supported",
-];
-
-/// Security headers lws adds with HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE, in its
-/// order.
-const SECURITY_HEADERS: [(&str, &str); 5] = [
-    (
-        "content-security-policy:",
-        "default-src 'none'; img-src 'self' data: ; script-src 'self'; font-src 'self'; \
-         style-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; \
-         base-uri 'none';form-action 'self';",
-    ),
-    ("x-content-type-options:", "nosniff"),
-    ("x-xss-protection:", "1; mode=block"),
-    ("x-frame-options:", "deny"),
-    ("referrer-policy:", "no-referrer"),
-];
-
-/// lws_add_http_header_status: the status line, then the vhost's headers, the security
-/// headers if the vhost asks, and the server string.
-pub(crate) fn add_status(w: *mut lws, code_flags: u32, p: &mut *mut u8, end: *mut u8) -> c_int {
-    let code = code_flags & LWSAHH_CODE_MASK as u32;
-    let version = {
-        let x = ht(w);
-        x.response_code = code;
-        x.version
-    };
-    let mut desc = "";
-    if (400..400 + ERR400.len() as u32).contains(&code) {
-        desc = ERR400[(code - 400) as usize];
-    }
-    if (500..500 + ERR500.len() as u32).contains(&code) {
-        desc = ERR500[(code - 500) as usize];
-    }
-    if code == 100 {
-        desc = "Continue";
-    }
-    if code == 200 {
-        desc = "OK";
-    }
-    if code == 304 {
-        desc = "Not Modified";
-    } else if (300..400).contains(&code) {
-        desc = "Redirect";
-    }
-    let line = format!(
-        "{} {} {}",
-        if version == 1 { "HTTP/1.1" } else { "HTTP/1.0" },
-        code,
-        desc
-    );
-    if add_header(w, None, line.as_bytes(), p, end) != 0 {
-        return 1;
-    }
-    let (vh, ctx) = {
-        let s = wref!(w);
-        (s.vhost, s.ctx)
-    };
-    let mut h = vh!(vh).headers;
-    while !h.is_null() {
-        // SAFETY: the vhost's header list is the caller's, alive as long as the vhost.
-        let hh = unsafe { &*h };
-        let n = mount_str(hh.name).unwrap_or(b"");
-        let v = mount_str(hh.value).unwrap_or(b"");
-        if add_header(w, Some(n), v, p, end) != 0 {
-            return 1;
-        }
-        h = hh.next;
-    }
-    if vh!(vh).options & LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE != 0 {
-        for (n, v) in SECURITY_HEADERS {
-            if add_header(w, Some(n.as_bytes()), v.as_bytes(), p, end) != 0 {
-                return 1;
-            }
-        }
-    }
-    let server = cx!(ctx).server_string.clone();
-    if let Some(sv) = server {
-        if code_flags & LWSAHH_FLAG_NO_SERVER_NAME as u32 == 0
-            && add_header(w, Some(b"server:"), sv.as_bytes(), p, end) != 0
-        {
-            return 1;
-        }
-    }
-    if (end as usize).saturating_sub(*p as usize) <= 2 {
-        lwsl_err!("lws_add_http_header_status: reached end of buffer");
-        return 1;
-    }
-    0
-}
-
-/// lws_add_http_header_content_length (also records what the body will be).
-pub(crate) fn add_content_length(w: *mut lws, n: u64, p: &mut *mut u8, end: *mut u8) -> c_int {
-    if add_header(
-        w,
-        Some(b"content-length:"),
-        n.to_string().as_bytes(),
-        p,
-        end,
-    ) != 0
-    {
-        return 1;
-    }
-    ht(w).tx_content_remain = n;
-    0
-}
-
-/// lws_add_http_common_headers.
-pub(crate) fn add_common(
-    w: *mut lws,
-    code: u32,
-    content_type: Option<&[u8]>,
-    content_len: u64,
-    p: &mut *mut u8,
-    end: *mut u8,
-) -> c_int {
-    if add_status(w, code, p, end) != 0 {
-        return 1;
-    }
-    if let Some(ct) = content_type {
-        if add_header(w, Some(b"content-type:"), ct, p, end) != 0 {
-            return 1;
-        }
-    }
-    if content_len != LWS_ILLEGAL_HTTP_CONTENT_LEN as u64 {
-        return add_content_length(w, content_len, p, end);
-    }
-    // No length: the end of the body is the end of the connection.
-    if add_header(w, Some(b"connection:"), b"close", p, end) != 0 {
-        return 1;
-    }
-    ht(w).keep_alive = false;
-    0
-}
-
-/// lws_return_http_status: a status with a small HTML body (404 redirects to the
-/// vhost's error document when it has one).
-pub(crate) fn return_status(w: *mut lws, code: u32, html: Option<&[u8]>) -> c_int {
-    let (vh, handling_404) = (wref!(w).vhost, ht(w).handling_404);
-    let mut buf = vec![0u8; 4096];
-    let mut p = buf.as_mut_ptr();
-    // SAFETY: within buf.
-    let end = unsafe { p.add(buf.len()) };
-    if !handling_404 && code == 404 {
-        if let Some(doc) = vh!(vh).error_document_404.clone() {
-            if redirect(w, 302, doc.as_bytes(), &mut p, end) > 0 {
-                return 0;
-            }
-            p = buf.as_mut_ptr();
-        }
-    }
-    let body = format!(
-        "<html><head><meta charset=utf-8 http-equiv=\"Content-Language\" content=\"en\"/>\
-         <link rel=\"stylesheet\" type=\"text/css\" href=\"/error.css\"/></head>\
-         <body><h1>{}</h1>{}</body></html>",
-        code,
-        String::from_utf8_lossy(html.unwrap_or(b""))
-    );
-    let body = body.as_bytes();
-    let body = &body[..body.len().min(509)];
-    if add_status(w, code, &mut p, end) != 0
-        || add_header(w, Some(b"content-type:"), b"text/html", &mut p, end) != 0
-        || add_header(
-            w,
-            Some(b"content-length:"),
-            body.len().to_string().as_bytes(),
-            &mut p,
-            end,
-        ) != 0
-        || finalize(&mut p, end) != 0
-    {
-        return 1;
-    }
-    let n = p as usize - buf.as_ptr() as usize;
-    let mut out = buf[..n].to_vec();
-    out.extend_from_slice(body);
-    if send_raw(w, &out) {
-        0
-    } else {
-        1
-    }
-}
-
-/// lws_http_redirect: status, Location, empty body; the byte count written or -1.
-pub(crate) fn redirect(w: *mut lws, code: u32, loc: &[u8], p: &mut *mut u8, end: *mut u8) -> c_int {
-    let start = *p;
-    if add_status(w, code, p, end) != 0
-        || add_header(w, Some(b"location:"), loc, p, end) != 0
-        || add_header(w, Some(b"content-type:"), b"text/html", p, end) != 0
-        || add_header(w, Some(b"content-length:"), b"0", p, end) != 0
-        || finalize(p, end) != 0
-    {
-        return -1;
-    }
-    let n = *p as usize - start as usize;
-    // SAFETY: start..*p was just written inside the caller's buffer.
-    let data = unsafe { core::slice::from_raw_parts(start, n) };
-    if send_raw(w, data) {
-        n as c_int
-    } else {
-        -1
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// Files
-// ---------------------------------------------------------------------------------
-
-/// lws_get_mimetype: the mount's extra_mimetypes, then lws's own table; None means
-/// lws refuses the file (415).
-pub(crate) fn mime_type(path: &[u8], extra: *const lws_protocol_vhost_options) -> Option<String> {
-    let mut pairs: Vec<(&[u8], &[u8])> = Vec::new();
-    let mut e = extra;
-    while !e.is_null() {
-        // SAFETY: the mount's pvo list, alive as long as the vhost.
-        let ee = unsafe { &*e };
-        if let (Some(n), Some(v)) = (mount_str(ee.name), mount_str(ee.value)) {
-            pairs.push((n, v));
-        }
-        e = ee.next;
-    }
-    crate::http::mime::mime_type(path, &pairs)
-}
-
-fn etag_of(len: u64, mtime: i64) -> String {
-    format!("{:08X}{:08X}", len, mtime as u64 & 0xffff_ffff)
-}
-
-fn cache_control(x: &Http) -> String {
-    if x.cache_secs != 0 && x.cache_reuse {
-        let inter = if x.cache_intermediaries {
-            "public"
-        } else {
-            "private"
-        };
-        if x.cache_revalidate {
-            format!("must-revalidate, {}, max-age={}", inter, x.cache_secs)
-        } else {
-            format!("{}, max-age={}", inter, x.cache_secs)
-        }
-    } else {
-        "no-store".to_string()
-    }
-}
-
-/// lws_http_serve: a file under a mount's origin.  1: not found (the caller falls back
-/// to LWS_CALLBACK_HTTP), 0: answered, -1: close.
-fn serve_mount_file(w: *mut lws, uri: &[u8], origin: &[u8], m: &lws_http_mount) -> c_int {
-    use std::os::unix::fs::MetadataExt;
-    let vh = wref!(w).vhost;
-    let doc404 = vh!(vh).error_document_404.clone();
-    ht(w).handling_404 = doc404.as_ref().is_some_and(|d| d.as_bytes() == uri);
-    let rel = uri.strip_prefix(b"/").unwrap_or(uri);
-    let mut path = origin.to_vec();
-    path.push(b'/');
-    path.extend_from_slice(rel);
-    let def = mount_str(m.def).unwrap_or(b"index.html");
-    let mut meta = None;
-    let mut spin = 0;
-    let mut p = path.clone();
-    while spin < 5 {
-        spin += 1;
-        let ps = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&p);
-        let Ok(md) = std::fs::metadata(ps) else {
-            lwsl_info!("Unable to open '{}'", String::from_utf8_lossy(&p));
-            return 1;
-        };
-        if md.is_dir() {
-            p = path.clone();
-            p.push(b'/');
-            p.extend_from_slice(def);
-            continue;
-        }
-        if md.is_file() {
-            meta = Some(md);
-            break;
-        }
-        return 1;
-    }
-    let Some(md) = meta else {
-        return 1;
-    };
-    let Ok(file) =
-        std::fs::File::open(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&p))
-    else {
-        return 1;
-    };
-    let etag = etag_of(md.len(), md.mtime());
-    let inm = joined(w, WSI_TOKEN_HTTP_IF_NONE_MATCH as c_int);
-    let mut buf = vec![0u8; 2048];
-    let mut bp = buf.as_mut_ptr();
-    // SAFETY: within buf.
-    let end = unsafe { bp.add(buf.len()) };
-    if !inm.is_empty() && inm == etag.as_bytes() {
-        let cc = cache_control(ht(w));
-        if add_status(w, 304, &mut bp, end) != 0
-            || add_header(w, Some(b"etag:"), etag.as_bytes(), &mut bp, end) != 0
-            || add_header(w, Some(b"cache-control:"), cc.as_bytes(), &mut bp, end) != 0
-            || finalize(&mut bp, end) != 0
-        {
-            return -1;
-        }
-        let n = bp as usize - buf.as_ptr() as usize;
-        if !send_raw(w, &buf[..n]) {
-            return -1;
-        }
-        return if transaction_completed(w) != 0 { -1 } else { 0 };
-    }
-    if add_header(w, Some(b"etag:"), etag.as_bytes(), &mut bp, end) != 0 {
-        return -1;
-    }
-    let Some(mime) = mime_type(&p, m.extra_mimetypes) else {
-        lwsl_info!("unknown mimetype for {}", String::from_utf8_lossy(&p));
-        if return_status(w, 415, None) != 0 || transaction_completed(w) != 0 {
-            return -1;
-        }
-        return 0;
-    };
-    // A mount naming a protocol: it is bound for the file and may add header lines
-    // (LWS_CALLBACK_ADD_HEADERS), as in lws_http_serve.
-    if let Some(name) = mount_str(m.protocol) {
-        let vh = wsi_vhost(w);
-        let Some(idx) = protocol_by_name(vh, name) else {
-            return -1;
-        };
-        if !bind(w, idx) {
-            return -1;
-        }
-        // SAFETY: bp..end is the unused tail of `buf`, which nothing else borrows now.
-        let room = unsafe { core::slice::from_raw_parts_mut(bp, end as usize - bp as usize) };
-        let Some(used) = wsi::add_headers_cb(w, room) else {
-            return -1;
-        };
-        // SAFETY: used <= room.len(): still inside `buf`.
-        bp = unsafe { bp.add(used) };
-    }
-    let headers_len = bp as usize - buf.as_ptr() as usize;
-    let other = buf[..headers_len].to_vec();
-    let n = serve_file(w, file, md.len(), Some(mime.as_bytes()), &other, &etag);
-    if n < 0 || (n > 0 && transaction_completed(w) != 0) {
-        return -1;
-    }
-    0
-}
-
-/// Parses a single-range `Range: bytes=a-b` against `size`: Ok(None) to ignore it (not
-/// bytes, a list, or unparseable: RFC 9110 lets a server ignore those), Err(()) for one
-/// that cannot be satisfied.
-fn parse_range(v: &[u8], size: u64) -> Result<Option<(u64, u64)>, ()> {
-    let Some(spec) = v.strip_prefix(b"bytes=") else {
-        return Ok(None);
-    };
-    let Ok(spec) = core::str::from_utf8(spec).map(str::trim) else {
-        return Ok(None);
-    };
-    if spec.contains(',') {
-        return Ok(None);
-    }
-    let Some((a, b)) = spec.split_once('-') else {
-        return Ok(None);
-    };
-    let (a, b) = (a.trim(), b.trim());
-    let num = |x: &str| x.parse::<u64>().ok();
-    let (start, end) = if a.is_empty() {
-        match num(b) {
-            Some(0) => return Err(()),
-            Some(n) => (size.saturating_sub(n), size.wrapping_sub(1)),
-            None => return Ok(None),
-        }
-    } else {
-        let Some(s) = num(a) else {
-            return Ok(None);
-        };
-        let e = if b.is_empty() {
-            size.wrapping_sub(1)
-        } else {
-            match num(b) {
-                Some(e) if e >= s => e.min(size.wrapping_sub(1)),
-                _ => return Ok(None),
-            }
-        };
-        (s, e)
-    };
-    if size == 0 || start >= size || end < start {
-        return Err(());
-    }
-    Ok(Some((start, end)))
-}
-
-/// lws_serve_http_file's body: headers now, the file from the WRITEABLE path.
-/// Returns 0 (in progress), >0 (done, caller completes the transaction), <0 (close).
-pub(crate) fn serve_file(
-    w: *mut lws,
-    mut file: std::fs::File,
-    len: u64,
-    content_type: Option<&[u8]>,
-    other_headers: &[u8],
-    etag: &str,
-) -> c_int {
-    let mut code = if ht(w).handling_404 { 404 } else { 200 };
-    let mut range = None;
-    let rh = joined(w, WSI_TOKEN_HTTP_RANGE as c_int);
-    let if_range = joined(w, WSI_TOKEN_HTTP_IF_RANGE as c_int);
-    if !rh.is_empty() && code == 200 && (if_range.is_empty() || if_range == etag.as_bytes()) {
-        match parse_range(&rh, len) {
-            Ok(r) => range = r,
-            Err(()) => {
-                if return_status(w, 416, None) != 0 || transaction_completed(w) != 0 {
-                    return -1;
-                }
-                return 0;
-            }
-        }
-    }
-    if range.is_some() {
-        code = 206;
-    }
-    let mut buf = vec![0u8; 4096 + other_headers.len()];
-    let mut p = buf.as_mut_ptr();
-    // SAFETY: within buf.
-    let end = unsafe { p.add(buf.len()) };
-    if add_status(w, code, &mut p, end) != 0 {
-        return -1;
-    }
-    if let Some(ct) = content_type.filter(|c| !c.is_empty()) {
-        if add_header(w, Some(b"content-type:"), ct, &mut p, end) != 0 {
-            return -1;
-        }
-    }
-    let (from, to) = match range {
-        Some((a, b)) => {
-            let v = format!("bytes {}-{}/{}", a, b, len);
-            if add_header(w, Some(b"content-range:"), v.as_bytes(), &mut p, end) != 0 {
-                return -1;
-            }
-            (a, b + 1)
-        }
-        None => (0, len),
-    };
-    if add_content_length(w, to - from, &mut p, end) != 0 {
-        return -1;
-    }
-    let lower: Vec<u8> = other_headers.to_ascii_lowercase();
-    let has_cc = lower.windows(14).any(|x| x == b"cache-control:");
-    if !has_cc {
-        let cc = cache_control(ht(w));
-        if add_header(w, Some(b"cache-control:"), cc.as_bytes(), &mut p, end) != 0 {
-            return -1;
-        }
-    }
-    let n = p as usize - buf.as_ptr() as usize;
-    if n + other_headers.len() + 3 > buf.len() {
-        return -1;
-    }
-    buf[n..n + other_headers.len()].copy_from_slice(other_headers);
-    // SAFETY: n + other_headers.len() is within buf (checked above).
-    p = unsafe { buf.as_mut_ptr().add(n + other_headers.len()) };
-    if finalize(&mut p, end) != 0 {
-        return -1;
-    }
-    let n = p as usize - buf.as_ptr() as usize;
-    if !send_raw(w, &buf[..n]) {
-        return -1;
-    }
-    if ht(w).method == (WSI_TOKEN_HEAD_URI as u32) {
-        // No body for HEAD: the transaction is over.
-        return if transaction_completed(w) != 0 { -1 } else { 0 };
-    }
-    if from > 0 && file.seek(SeekFrom::Start(from)).is_err() {
-        return -1;
-    }
-    ht(w).file = Some(FileTx {
-        file,
-        pos: from,
-        end: to,
-    });
-    wref!(w).want_writeable = true;
-    wsi::request_writeable(w);
-    0
-}
-
-/// lws_serve_http_file with a path: 404 (and >0, the caller completes) if it cannot be
-/// opened.
-pub(crate) fn serve_file_path(
-    w: *mut lws,
-    path: &[u8],
-    content_type: Option<&[u8]>,
-    other: &[u8],
-) -> c_int {
-    use std::os::unix::fs::MetadataExt;
-    let p = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path);
-    let opened = std::fs::File::open(p).and_then(|f| f.metadata().map(|m| (f, m)));
-    let Ok((file, md)) = opened.and_then(|(f, m)| {
-        if m.is_file() {
-            Ok((f, m))
-        } else {
-            Err(std::io::ErrorKind::NotFound.into())
-        }
-    }) else {
-        lwsl_info!(
-            "lws_serve_http_file: Unable to open: '{}'",
-            String::from_utf8_lossy(path)
-        );
-        if return_status(w, 404, None) != 0 {
-            return -1;
-        }
-        return 1;
-    };
-    let etag = etag_of(md.len(), md.mtime());
-    serve_file(w, file, md.len(), content_type, other, &etag)
-}
-
-/// Sends file data while the socket takes it.  Returns false if the connection closed.
-fn file_fragment(w: *mut lws) -> bool {
-    let mut chunk = [0u8; 16384];
-    loop {
-        let done = {
-            let x = ht(w);
-            let Some(f) = x.file.as_mut() else {
-                return true;
-            };
-            if f.pos >= f.end {
-                true
-            } else {
-                let want = ((f.end - f.pos) as usize).min(chunk.len());
-                match f.file.read(&mut chunk[..want]) {
-                    Ok(0) | Err(_) => {
-                        lwsl_err!("file read failed before its end");
-                        x.file = None;
-                        finish_close(w);
-                        return false;
-                    }
-                    Ok(n) => {
-                        f.pos += n as u64;
-                        if !send_raw(w, &chunk[..n]) {
-                            x.file = None;
-                            return false;
-                        }
-                        false
-                    }
-                }
-            }
-        };
-        if done {
-            ht(w).file = None;
-            // lws: FILE_COMPLETION to the protocol, then the transaction completes.
-            if callback(w, LWS_CALLBACK_HTTP_FILE_COMPLETION as c_int, null_mut(), 0) < 0 {
-                close(w, Why::User);
-                return false;
-            }
-            if ht(w).in_txn && transaction_completed(w) != 0 {
-                close(w, Why::User);
-                return false;
-            }
-            return wref!(w).state != State::Dead;
-        }
-        let s = wref!(w);
-        if s.out_pos < s.out.len() {
-            // Socket full: continue when it drains.
-            return true;
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// Body input, writeable, completion
-// ---------------------------------------------------------------------------------
-
 /// Bytes that arrived during a transaction: the body, then (pipelined) the next request,
 /// which waits in rx_stash until this transaction completes.
 pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
@@ -1875,7 +953,7 @@ pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
                 let (used, piece, finished) = match chunk_step(w, &data[pos..]) {
                     Some(v) => v,
                     None => {
-                        wsi::http_fail(w, 400, "Bad Request");
+                        crate::roles::h1::http_fail(w, 400, "Bad Request");
                         return;
                     }
                 };
@@ -2057,7 +1135,7 @@ pub(crate) fn hold(w: *mut lws, rest: &[u8]) {
     if rest.is_empty() {
         return;
     }
-    wsi::stash_front(w, rest);
+    crate::core::wsi::stash_front(w, rest);
     let s = wref!(w);
     if s.state == State::HttpTxn {
         s.rx_flow_reasons |= RXFLOW_HTTP_BUSY;
@@ -2171,22 +1249,4 @@ pub(crate) fn mark_sse(w: *mut lws) -> c_int {
     ht(w).sse = true;
     set_timeout(w, 0, 0);
     0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(parse_range(b"bytes=0-9", 100), Ok(Some((0, 9))));
-        assert_eq!(parse_range(b"bytes=90-", 100), Ok(Some((90, 99))));
-        assert_eq!(parse_range(b"bytes=-10", 100), Ok(Some((90, 99))));
-        assert_eq!(parse_range(b"bytes=0-1000", 100), Ok(Some((0, 99))));
-        assert_eq!(parse_range(b"bytes=100-", 100), Err(()));
-        assert_eq!(parse_range(b"bytes=0-1,5-6", 100), Ok(None));
-        assert_eq!(parse_range(b"items=0-1", 100), Ok(None));
-        assert_eq!(parse_range(b"bytes=junk", 100), Ok(None));
-        assert_eq!(parse_range(b"bytes=5-2", 100), Ok(None));
-    }
 }

@@ -1,15 +1,14 @@
-//! Context and vhost lifecycle, and the service loop.
-use super::wsi;
-use super::*;
+//! Contexts and vhosts: creation (options checked, listeners opened), protocol
+//! initialisation, destruction.
+use crate::abi::*;
+use crate::core::service::free_dead;
+use crate::core::*;
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr::null_mut;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 
 const WAKER_SLOT: usize = 0;
-const EV_READ: u8 = 1;
-const EV_WRITE: u8 = 2;
-/// The peer shut its side (or the socket failed): read to EOF, a short read does not
-/// mean the socket is drained.
-const EV_HUP: u8 = 4;
 
 /// lws_create_context().
 ///
@@ -30,7 +29,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             return None;
         }
     };
-    let waker = match mio::Waker::new(poll.registry(), wsi::token_of(WAKER_SLOT, 0)) {
+    let waker = match mio::Waker::new(poll.registry(), crate::evloop::token_of(WAKER_SLOT, 0)) {
         Ok(w) => w,
         Err(e) => {
             lwsl_err!("lws_create_context: cannot create waker: {}", e);
@@ -296,7 +295,7 @@ pub(crate) unsafe fn create_vhost(
 }
 
 /// PROTOCOL_INIT for every vhost not initialised yet (lws does it in the first service).
-fn protocol_init(ctx: *mut lws_context) {
+pub(crate) fn protocol_init(ctx: *mut lws_context) {
     cx!(ctx).protocol_init_done = true;
     let vhosts = cx!(ctx).vhosts.clone();
     for vh in vhosts {
@@ -339,7 +338,7 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
             let (slot, gen) = cx!(ctx).slot_alloc(Entry::Listener(vh));
             if let Err(e) = cx!(ctx).poll.registry().register(
                 &mut l,
-                wsi::token_of(slot, gen),
+                crate::evloop::token_of(slot, gen),
                 mio::Interest::READABLE,
             ) {
                 lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
@@ -401,8 +400,8 @@ pub(crate) fn init_vhost_protocols(vh: *mut lws_vhost) -> c_int {
             continue;
         }
         let opts = entry.map_or(core::ptr::null(), |e| e.options) as *mut c_void;
-        let r = wsi::with_fake_wsi(ctx, vh, i, |w| {
-            wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, opts, 0)
+        let r = crate::core::wsi::with_fake_wsi(ctx, vh, i, |w| {
+            crate::core::wsi::callback(w, LWS_CALLBACK_PROTOCOL_INIT as c_int, opts, 0)
         });
         vh!(vh).inited[i] = r == 0;
         if r != 0 {
@@ -426,13 +425,13 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
     let ctx = vh!(vh).ctx;
     for w in cx!(ctx).all_conns() {
         if wref!(w).vhost == vh {
-            wsi::finish_close(w);
+            crate::core::close::finish_close(w);
         }
     }
     for i in 0..vh!(vh).count_protocols {
         if vh!(vh).inited[i] {
-            wsi::with_fake_wsi(ctx, vh, i, |w| {
-                wsi::callback(w, LWS_CALLBACK_PROTOCOL_DESTROY as c_int, null_mut(), 0)
+            crate::core::wsi::with_fake_wsi(ctx, vh, i, |w| {
+                crate::core::wsi::callback(w, LWS_CALLBACK_PROTOCOL_DESTROY as c_int, null_mut(), 0)
             });
         }
     }
@@ -468,239 +467,16 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
     }
     cx!(ctx).destroying = true;
     for w in cx!(ctx).all_conns() {
-        wsi::finish_close(w);
+        crate::core::close::finish_close(w);
     }
     let vhosts = cx!(ctx).vhosts.clone();
     for vh in vhosts {
         destroy_vhost(vh);
     }
     free_dead(ctx);
-    ctx_ref(ctx).smd.destroy();
+    crate::core::service::ctx_ref(ctx).smd.destroy();
     // SAFETY: ctx came from Box::into_raw in create_context; the caller gives it up.
     drop(unsafe { Box::from_raw(ctx) });
-}
-
-fn free_dead(ctx: *mut lws_context) {
-    // Most turns close nothing: keep the list (and its capacity) untouched then.
-    if cx!(ctx).dead.is_empty() {
-        return;
-    }
-    // Drained, not dropped: the list keeps its capacity for the next close.
-    let mut dead = core::mem::take(&mut cx!(ctx).dead);
-    for w in dead.drain(..) {
-        // A wsi can be queued for WRITEABLE or rx resume and close in the same turn,
-        // after that turn's queues were served: its entry must go before its memory.
-        let (in_wq, in_rq) = {
-            let s = wref!(w);
-            (s.in_writeable_q, s.in_rx_q)
-        };
-        if in_wq {
-            cx!(ctx).writeable_q.retain(|&q| q != w);
-        }
-        if in_rq {
-            cx!(ctx).rx_q.retain(|&q| q != w);
-        }
-        // SAFETY: dead wsis came from Box::into_raw at accept; they are out of the slab
-        // and every callback about them has returned.
-        drop(unsafe { Box::from_raw(w) });
-    }
-    // Dropping a wsi runs no callback, so nothing was queued meanwhile; if something
-    // was, that list wins (it is freed next turn).
-    if cx!(ctx).dead.is_empty() {
-        cx!(ctx).dead = dead;
-    }
-    let mut retired = core::mem::take(&mut cx!(ctx).retired_user);
-    for u in retired.drain(..) {
-        // SAFETY: calloc'd session data detached from its wsi; no callback runs now.
-        unsafe { libc::free(u) };
-    }
-    if cx!(ctx).retired_user.is_empty() {
-        cx!(ctx).retired_user = retired;
-    }
-}
-
-/// EVENT_WAIT_CANCELLED to every protocol of every vhost.
-fn cancelled(ctx: *mut lws_context) {
-    let vhosts = cx!(ctx).vhosts.clone();
-    for vh in vhosts {
-        for i in 0..vh!(vh).count_protocols {
-            wsi::with_fake_wsi(ctx, vh, i, |w| {
-                wsi::callback(w, LWS_CALLBACK_EVENT_WAIT_CANCELLED as c_int, null_mut(), 0)
-            });
-        }
-    }
-}
-
-fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
-    loop {
-        let r = match vh!(vh).listener.as_ref() {
-            Some(l) => l.accept(),
-            None => return,
-        };
-        match r {
-            Ok((sock, peer)) => wsi::accept(ctx, vh, sock, peer),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                lwsl_warn!("accept failed: {}", e);
-                return;
-            }
-        }
-    }
-}
-
-/// One turn of the loop: wait (until an event, the next timer, or a cancel), then
-/// handle I/O, ripe timers and queued WRITEABLE callbacks.
-/// The longest lws_service waits with nothing to do.  A program's loop usually checks a
-/// flag its signal handler sets (`while (!interrupted) lws_service(ctx, 0);`); a signal
-/// that lands between that check and epoll_wait does not interrupt the wait, so without a
-/// bound the program would sleep until the next event, possibly forever.  lws wakes at
-/// least every 30 s for its own housekeeping; one wake-up a second while idle costs
-/// nothing measurable and makes such a stop prompt.
-const MAX_WAIT_US: u64 = 1_000_000;
-
-pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
-    free_dead(ctx);
-    if !cx!(ctx).protocol_init_done {
-        protocol_init(ctx);
-    }
-    crate::system::service_turn(ctx);
-    let timeout = {
-        let c = cx!(ctx);
-        if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
-            Some(std::time::Duration::ZERO)
-        } else {
-            let us = c.timers.next_due().map_or(MAX_WAIT_US, |due| {
-                ((due - timer::now_usecs()).max(0) as u64).min(MAX_WAIT_US)
-            });
-            Some(std::time::Duration::from_micros(us))
-        }
-    };
-    // Reused across turns: no allocation per loop turn.
-    let mut ready = core::mem::take(&mut cx!(ctx).ready);
-    ready.clear();
-    {
-        let c = cx!(ctx);
-        match c.poll.poll(&mut c.events, timeout) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return 0,
-            Err(e) => {
-                lwsl_err!("lws_service: poll failed: {}", e);
-                return -1;
-            }
-        }
-        for ev in c.events.iter() {
-            let t = ev.token().0;
-            let mut f = 0u8;
-            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                f |= EV_READ;
-            }
-            if ev.is_read_closed() || ev.is_error() {
-                f |= EV_HUP;
-            }
-            if ev.is_writable() || ev.is_write_closed() {
-                f |= EV_WRITE;
-            }
-            ready.push((t & 0xffff_ffff, (t >> 32) as u32, f));
-        }
-    }
-    for &(slot, gen, f) in &ready {
-        // One slab lookup: a stale token (slot reused since) matches no entry.
-        let entry = match cx!(ctx).slots.get(slot) {
-            Some(s) if s.gen == gen => match s.entry {
-                Entry::Waker => Ready::Waker,
-                Entry::Listener(vh) => Ready::Listener(vh),
-                Entry::Conn(w) => Ready::Conn(w),
-                Entry::Free(_) => continue,
-            },
-            _ => continue,
-        };
-        match entry {
-            Ready::Conn(w) => {
-                if f & EV_WRITE != 0 {
-                    wsi::on_writable(w);
-                }
-                // on_writable may have closed it: on_readable sees it dead and stops
-                // (the wsi itself stays allocated until the next turn's free_dead).
-                if f & EV_READ != 0 {
-                    wsi::on_readable(w, f & EV_HUP != 0);
-                }
-            }
-            Ready::Listener(vh) => accept_all(ctx, vh),
-            Ready::Waker => {
-                if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
-                    cancelled(ctx);
-                }
-            }
-        }
-    }
-    cx!(ctx).ready = ready;
-    run_timers(ctx);
-    // Only the requests present now: a callback asking again is served next turn, so
-    // one busy writer cannot starve the others or the poller.
-    let mut batch = core::mem::take(&mut cx!(ctx).writeable_batch);
-    core::mem::swap(&mut batch, &mut cx!(ctx).writeable_q);
-    for &w in &batch {
-        wsi::serve_writeable_q(w);
-    }
-    batch.clear();
-    cx!(ctx).writeable_batch = batch;
-    let rq = core::mem::take(&mut cx!(ctx).rx_q);
-    for w in rq {
-        wsi::rx_resume(w);
-    }
-    0
-}
-
-/// What a poll event is about, from its slot.
-enum Ready {
-    Waker,
-    Listener(*mut lws_vhost),
-    Conn(*mut lws),
-}
-
-fn ctx_ref<'a>(ctx: *mut lws_context) -> &'a lws_context {
-    // SAFETY: live context; only the Sync members are used through this.
-    unsafe { &*ctx }
-}
-
-pub(crate) fn run_timers(ctx: *mut lws_context) {
-    let now = timer::now_usecs();
-    loop {
-        let Some(key) = cx!(ctx).timers.pop_ripe(now) else {
-            return;
-        };
-        match key {
-            timer::TimerKey::Sul(addr) => {
-                let sul = addr as *mut lws_sorted_usec_list;
-                // SAFETY: a scheduled sul is live until cancelled or fired (lws's
-                // contract); we fire it once and forget it.
-                let cb = unsafe {
-                    timer::mark_idle(sul);
-                    (*sul).cb
-                };
-                if let Some(f) = cb {
-                    // SAFETY: the caller's callback with its own sul.
-                    unsafe { f(sul) };
-                }
-            }
-            timer::TimerKey::Timeout(slot, gen) => {
-                if let Some(w) = cx!(ctx).conn(slot, gen) {
-                    wsi::timeout_fired(w);
-                }
-            }
-            timer::TimerKey::Validity(slot, gen) => {
-                if let Some(w) = cx!(ctx).conn(slot, gen) {
-                    wsi::validity_check(w);
-                }
-            }
-            timer::TimerKey::WsiTimer(slot, gen) => {
-                if let Some(w) = cx!(ctx).conn(slot, gen) {
-                    wsi::timer_fired(w);
-                }
-            }
-        }
-    }
 }
 
 /// lws_cancel_service(): safe from any thread.
@@ -715,54 +491,4 @@ pub(crate) fn cancel_service(ctx: &lws_context) {
 /// the list).
 pub(crate) fn conns_of(vh: *mut lws_vhost, idx: usize) -> Vec<*mut lws> {
     vh!(vh).same_protocol.get(idx).cloned().unwrap_or_default()
-}
-
-/// lws_sul_schedule().
-///
-/// # Safety
-/// `sul` points to a caller-owned struct that stays live while scheduled.
-pub(crate) unsafe fn sul_schedule(
-    ctx: *mut lws_context,
-    sul: *mut lws_sorted_usec_list,
-    cb: sul_cb_t,
-    us: lws_usec_t,
-) {
-    let key = timer::TimerKey::Sul(sul as usize);
-    if us == LWS_SET_TIMER_USEC_CANCEL as lws_usec_t {
-        // SAFETY: per the caller.
-        unsafe { sul_cancel(sul) };
-        return;
-    }
-    let due = timer::now_usecs() + us.max(0);
-    // SAFETY: per the caller.
-    unsafe {
-        (*sul).cb = cb;
-        // A sul scheduled on another context first leaves it.
-        sul_cancel(sul);
-    }
-    let c = cx!(ctx);
-    let owner: *mut SulOwner = &mut *c.sul_owner;
-    c.timers.schedule(key, due);
-    // SAFETY: per the caller.
-    unsafe { timer::mark_scheduled(sul, owner, due) };
-}
-
-/// lws_sul_cancel(): the sul's owner member leads to its context.
-///
-/// # Safety
-/// `sul` points to a live struct.
-pub(crate) unsafe fn sul_cancel(sul: *mut lws_sorted_usec_list) {
-    // SAFETY: per the caller.
-    let owner = unsafe { (*sul).list.owner } as *mut SulOwner;
-    if owner.is_null() {
-        return;
-    }
-    // SAFETY: a non-NULL owner is one of our SulOwner objects, set by sul_schedule, and
-    // lives as long as its context (lws requires suls to be cancelled before that).
-    let ctx = unsafe { (*owner).ctx };
-    if !ctx.is_null() {
-        cx!(ctx).timers.cancel(timer::TimerKey::Sul(sul as usize));
-    }
-    // SAFETY: per the caller.
-    unsafe { timer::mark_idle(sul) };
 }

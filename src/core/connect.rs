@@ -1,10 +1,10 @@
-//! The WebSocket client role: connect, the upgrade request and the server's answer.
-//! Once established, a client wsi shares the rx/tx paths of wsi.rs (its frames are
-//! masked going out and must be unmasked coming in).
-use super::wsi::{self, Why};
-use super::*;
-use crate::ws::handshake;
-use std::io::Write;
+//! Client connections (lws_client_connect_via_info): name resolution, a non-blocking
+//! connect trying each address, CLIENT_CONNECTION_ERROR with lws's reasons, mask keys.
+use crate::abi::*;
+use crate::core::*;
+use crate::roles::ws::client::send_request;
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// What a client connection remembers until it is established.
@@ -136,7 +136,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         // SAFETY: lws's contract: pwsi points to caller storage for the wsi pointer.
         unsafe { *i.pwsi = w };
     }
-    if !wsi::bind_protocol(w, idx, LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL as c_int) {
+    if !crate::core::wsi::bind_protocol(w, idx, LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL as c_int) {
         fail(w, "HS: OOM");
         return null_on_fail(i);
     }
@@ -154,7 +154,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     if let Some(c) = wref!(w).client.as_mut() {
         c.addrs = addrs;
     }
-    wsi::set_timeout(
+    crate::core::wsi::set_timeout(
         w,
         PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE as c_int,
         timeout_secs as i64 * 1_000_000,
@@ -199,7 +199,7 @@ fn start_next(w: *mut lws) -> bool {
                 s.fd = sock.as_raw_fd();
                 let reg = cx!(s.ctx).poll.registry().register(
                     &mut sock,
-                    wsi::token_of(s.slot, s.gen),
+                    crate::evloop::token_of(s.slot, s.gen),
                     mio::Interest::READABLE | mio::Interest::WRITABLE,
                 );
                 if reg.is_err() {
@@ -219,7 +219,7 @@ fn start_next(w: *mut lws) -> bool {
 /// CLIENT_CONNECTION_ERROR (once) with a human-readable reason, then the end.
 pub(crate) fn fail(w: *mut lws, why: &str) {
     connection_error(w, why);
-    wsi::finish_close(w);
+    crate::core::close::finish_close(w);
 }
 
 /// Delivers CLIENT_CONNECTION_ERROR unless it already was.
@@ -236,7 +236,7 @@ pub(crate) fn connection_error(w: *mut lws, why: &str) {
         let mut msg = Vec::with_capacity(why.len() + 1);
         msg.extend_from_slice(why.as_bytes());
         msg.push(0);
-        wsi::callback(
+        crate::core::wsi::callback(
             w,
             LWS_CALLBACK_CLIENT_CONNECTION_ERROR as c_int,
             msg.as_mut_ptr() as *mut c_void,
@@ -269,214 +269,6 @@ pub(crate) fn connect_ready(w: *mut lws) {
             }
         }
         Ok(true) => send_request(w),
-    }
-}
-
-fn send_request(w: *mut lws) {
-    let timeout_secs = {
-        let s = wref!(w);
-        s.state = State::ClientHandshake;
-        s.writable = true;
-        cx!(s.ctx).timeout_secs
-    };
-    if wsi::callback(w, LWS_CALLBACK_WSI_CREATE as c_int, null_mut(), 0) != 0 {
-        fail(w, "HS: disallowed by client filter");
-        return;
-    }
-    let mut req: Vec<u8> = Vec::with_capacity(4096);
-    {
-        let s = wref!(w);
-        let Some(c) = s.client.as_ref() else { return };
-        let _ = write!(
-            req,
-            "GET {} HTTP/1.1\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nHost: {}\r\n",
-            c.path, c.host
-        );
-        if let Some(o) = &c.origin {
-            let _ = write!(req, "Origin: http://{o}\r\n");
-        }
-        req.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-        req.extend_from_slice(&c.key);
-        req.extend_from_slice(b"\r\n");
-        if let Some(p) = &c.protocols {
-            let _ = write!(req, "Sec-WebSocket-Protocol: {p}\r\n");
-        }
-        req.extend_from_slice(b"Sec-WebSocket-Version: 13\r\n");
-    }
-    // APPEND_HANDSHAKE_HEADER: `in` is a char ** the user advances, `len` the room.
-    let start = req.len();
-    let room = 2048usize;
-    req.resize(start + room, 0);
-    let base = req.as_mut_ptr();
-    // SAFETY: start < req.len(); the pointer stays inside req, which is not touched
-    // until the callback returns.
-    let mut p = unsafe { base.add(start) } as *mut c_char;
-    let pp: *mut *mut c_char = &mut p;
-    if wsi::callback(
-        w,
-        LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER as c_int,
-        pp as *mut c_void,
-        room - 1,
-    ) != 0
-    {
-        fail(w, "HS: disallowed by client filter");
-        return;
-    }
-    let used = (p as usize)
-        .saturating_sub(base as usize)
-        .clamp(start, start + room - 1);
-    req.truncate(used);
-    req.extend_from_slice(b"\r\n");
-    wsi::set_timeout(
-        w,
-        PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE as c_int,
-        timeout_secs as i64 * 1_000_000,
-    );
-    wsi::send_raw(w, &req);
-    let s = wref!(w);
-    if s.out_pos >= s.out.len() {
-        wsi::write_interest(w, false);
-    }
-}
-
-/// Bytes of the server's answer to our upgrade request.
-pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
-    let max = {
-        let s = wref!(w);
-        // SAFETY: ptr[..len] is readable (see wsi::input).
-        s.hdr
-            .extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
-        cx!(s.ctx).max_http_header_data.max(4096)
-    };
-    // Parse with a short borrow of the wsi; act (callbacks included) after it ends.
-    let parsed = {
-        let s = wref!(w);
-        let mut headers = [httparse::EMPTY_HEADER; handshake::MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        match resp.parse(&s.hdr) {
-            Ok(httparse::Status::Partial) if s.hdr.len() > max => {
-                Err(Some("HS: headers too large"))
-            }
-            Ok(httparse::Status::Partial) => Err(None),
-            Err(_) => Err(Some("HS: malformed response")),
-            Ok(httparse::Status::Complete(n)) => {
-                let find = |name: &str| {
-                    resp.headers
-                        .iter()
-                        .find(|h| h.name.eq_ignore_ascii_case(name))
-                        .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
-                };
-                Ok((
-                    resp.code.unwrap_or(0),
-                    n,
-                    find("upgrade"),
-                    find("sec-websocket-accept"),
-                    find("sec-websocket-protocol"),
-                ))
-            }
-        }
-    };
-    let (code, consumed, upgrade, accept, protocol) = match parsed {
-        Ok(p) => p,
-        Err(None) => return,
-        Err(Some(why)) => return fail(w, why),
-    };
-    wsi::set_timeout(w, 0, 0);
-    if wsi::callback(
-        w,
-        LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP as c_int,
-        null_mut(),
-        0,
-    ) != 0
-    {
-        fail(w, "HS: disallowed at ESTABLISHED");
-        return;
-    }
-    if wref!(w).state != State::ClientHandshake {
-        return;
-    }
-    let (key, asked) = match wref!(w).client.as_ref() {
-        Some(c) => (c.key, c.protocols.clone()),
-        None => return,
-    };
-    let problem = if code == 401 {
-        Some("HS: ws upgrade unauthorized")
-    } else if code != 101 {
-        Some("HS: ws upgrade response not 101")
-    } else if accept.is_none() {
-        Some("HS: ACCEPT missing")
-    } else if upgrade.is_none() {
-        Some("HS: UPGRADE missing")
-    } else if !upgrade
-        .as_deref()
-        .unwrap_or("")
-        .eq_ignore_ascii_case("websocket")
-    {
-        Some("HS: Upgrade to something other than websocket")
-    } else if let (Some(p), Some(list)) = (&protocol, &asked) {
-        if handshake::protocol_list(list.as_bytes()).any(|n| n == p.as_bytes()) {
-            None
-        } else {
-            Some("HS: PROTOCOL malformed")
-        }
-    } else if protocol.is_some() && asked.is_none() {
-        Some("HS: PROTOCOL malformed")
-    } else if accept.as_deref().map(str::as_bytes) != Some(&handshake::accept_key(&key)[..]) {
-        Some("HS: Accept hash wrong")
-    } else {
-        None
-    };
-    if let Some(p) = problem {
-        fail(w, p);
-        return;
-    }
-    // As lws, a client keeps the protocol it was bound to when it was created.
-    if wsi::callback(
-        w,
-        LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH as c_int,
-        null_mut(),
-        0,
-    ) != 0
-    {
-        fail(w, "HS: Rejected by filter cb");
-        return;
-    }
-    let mut rest = {
-        let s = wref!(w);
-        s.state = State::Ws;
-        s.established = true;
-        // SAFETY: the bound protocol is a live entry of the vhost.
-        let rxs = unsafe { (*s.protocol).rx_buffer_size };
-        let c = cx!(s.ctx);
-        let chunk = if rxs == 0 { c.rbuf.len() } else { rxs };
-        s.rx = crate::ws::frame::Rx::new(crate::ws::frame::RxConfig {
-            expect_masked: false,
-            max_chunk: chunk,
-            validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: MAX_MESSAGE,
-        });
-        let rest = s.hdr.split_off(consumed.min(s.hdr.len()));
-        s.hdr = Vec::new();
-        if let Some(c) = s.client.as_mut() {
-            c.addrs = Vec::new();
-        }
-        rest
-    };
-    wsi::validity_start(w);
-    if wsi::callback(w, LWS_CALLBACK_CLIENT_ESTABLISHED as c_int, null_mut(), 0) != 0 {
-        wsi::close(w, Why::User);
-        return;
-    }
-    if wref!(w).state != State::Ws {
-        return;
-    }
-    // A WRITEABLE asked for before we got here is due now.
-    if wref!(w).want_writeable {
-        wsi::request_writeable(w);
-    }
-    if !rest.is_empty() {
-        let n = rest.len();
-        wsi::input(w, rest.as_mut_ptr(), n);
     }
 }
 

@@ -1,0 +1,111 @@
+//! Adopting a descriptor as a connection (lws_adopt_descriptor_vhost); an accepted TCP
+//! connection is one case of it.
+use crate::abi::*;
+use crate::core::close::close;
+use crate::core::close::finish_close;
+use crate::core::close::Why;
+use crate::core::wsi::callback_p0;
+use crate::core::wsi::set_timeout;
+use crate::core::*;
+use crate::evloop::token_of;
+use crate::ws::frame::{self};
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+
+/// A new TCP connection on a vhost's listener.
+pub(crate) fn accept(
+    ctx: *mut lws_context,
+    vh: *mut lws_vhost,
+    sock: mio::net::TcpStream,
+    peer: std::net::SocketAddr,
+) {
+    use std::os::fd::AsRawFd;
+    let _ = sock.set_nodelay(true);
+    let fd = sock.as_raw_fd();
+    let (rx_cfg, timeout_secs) = {
+        let c = cx!(ctx);
+        (
+            frame::RxConfig {
+                expect_masked: true,
+                max_chunk: c.rbuf.len(),
+                validate_utf8: vh!(vh).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+                max_message: MAX_MESSAGE,
+            },
+            c.timeout_secs,
+        )
+    };
+    let mut b = Box::new(lws::new(ctx, vh, rx_cfg));
+    {
+        let c = cx!(ctx);
+        b.tag_ord = c.tag_ord[0];
+        c.tag_ord[0] = c.tag_ord[0].wrapping_add(1);
+    }
+    b.fd = fd;
+    b.peer_addr = Some(peer);
+    b.protocol = vhost_protocols(vh)
+        .first()
+        .map_or(core::ptr::null(), |p| p as *const _);
+    let w = Box::into_raw(b);
+
+    // lws's network filter: user = the socket fd, nonzero return drops it.
+    if callback_p0(
+        w,
+        LWS_CALLBACK_FILTER_NETWORK_CONNECTION as c_int,
+        fd as isize as *mut c_void,
+        null_mut(),
+        0,
+    ) != 0
+    {
+        lwsl_info!("connection refused by FILTER_NETWORK_CONNECTION");
+        // SAFETY: w came from Box::into_raw above and was never registered.
+        drop(unsafe { Box::from_raw(w) });
+        return;
+    }
+
+    let (slot, gen) = cx!(ctx).slot_alloc(Entry::Conn(w));
+    {
+        let s = wref!(w);
+        s.slot = slot;
+        s.gen = gen;
+        s.sock = Some(sock);
+    }
+    let reg = {
+        let c = cx!(ctx);
+        let s = wref!(w);
+        // Readable only: a new socket can take data, and asking for writability too
+        // would wake us after nearly every send.  WRITABLE is added while output waits.
+        s.writable = true;
+        c.poll.registry().register(
+            s.sock.as_mut().expect("socket just set"),
+            token_of(slot, gen),
+            mio::Interest::READABLE,
+        )
+    };
+    if let Err(e) = reg {
+        lwsl_err!("accept: cannot register socket: {}", e);
+        finish_close(w);
+        return;
+    }
+    set_timeout(
+        w,
+        PENDING_TIMEOUT_ESTABLISH_WITH_SERVER as c_int,
+        timeout_secs as i64 * 1_000_000,
+    );
+    if callback_p0(
+        w,
+        LWS_CALLBACK_WSI_CREATE as c_int,
+        null_mut(),
+        null_mut(),
+        0,
+    ) != 0
+        || callback_p0(
+            w,
+            LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED as c_int,
+            null_mut(),
+            null_mut(),
+            0,
+        ) != 0
+    {
+        close(w, Why::User);
+    }
+}

@@ -1,0 +1,173 @@
+//! Closing a connection: at once, after a flush, after a lingering read, or with a
+//! WebSocket close handshake; the final callbacks and the slot release.
+use crate::abi::*;
+use crate::core::output::write_interest;
+use crate::core::service::on_readable;
+use crate::core::wsi::callback;
+use crate::core::wsi::callback_p0;
+use crate::core::wsi::is_client;
+use crate::core::wsi::set_timeout;
+use crate::core::wsi::unbind_protocol;
+use crate::core::*;
+use crate::roles::ws::send_frame;
+use crate::ws::frame::{self};
+use core::ffi::c_int;
+use core::ptr::null_mut;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Why {
+    /// A callback returned nonzero, or the user killed it: send the prepared close
+    /// reason if there is one (lws semantics), else just close.
+    User,
+    /// The peer went away or the socket failed: nothing more can be sent.
+    Gone,
+}
+
+pub(crate) const CLOSE_ACK_SECS: i64 = 5;
+
+/// Closes a connection as lws does for `why`.
+pub(crate) fn close(w: *mut lws, why: Why) {
+    let (state, has_reason) = {
+        let s = wref!(w);
+        (s.state, s.close_status != 0 && !s.write_failed)
+    };
+    match state {
+        State::Dead => {}
+        State::Ws if why == Why::User && has_reason => {
+            let (code, reason) = {
+                let s = wref!(w);
+                (s.close_status, core::mem::take(&mut s.close_reason))
+            };
+            let mut p = Vec::with_capacity(2 + reason.len());
+            p.extend_from_slice(&code.to_be_bytes());
+            p.extend_from_slice(&reason);
+            send_frame(w, frame::OP_CLOSE, &p);
+            let s = wref!(w);
+            if s.state == State::Ws {
+                s.state = State::WsAwaitingCloseAck;
+                set_timeout(
+                    w,
+                    PENDING_TIMEOUT_CLOSE_ACK as c_int,
+                    CLOSE_ACK_SECS * 1_000_000,
+                );
+            }
+        }
+        // An HTTP answer still going out is flushed first (bounded by a timeout).
+        State::HttpTxn | State::Http if why == Why::User => flush_then_close(w),
+        _ => finish_close(w),
+    }
+}
+
+pub(crate) fn flush_then_close(w: *mut lws) {
+    let empty = {
+        let s = wref!(w);
+        if s.state == State::Dead {
+            return;
+        }
+        s.state = State::FlushThenClose;
+        s.out.len() == s.out_pos
+    };
+    if empty {
+        if wref!(w).linger {
+            return linger(w);
+        }
+        finish_close(w);
+    } else {
+        // Don't wait forever for a peer that stopped reading.
+        set_timeout(
+            w,
+            PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE as c_int,
+            CLOSE_ACK_SECS * 1_000_000,
+        );
+    }
+}
+
+/// The answer is out: shut our side and read to the peer's EOF (bounded by a timeout).
+pub(crate) fn linger(w: *mut lws) {
+    let s = wref!(w);
+    s.state = State::Linger;
+    if let Some(sock) = s.sock.as_ref() {
+        let _ = sock.shutdown(std::net::Shutdown::Write);
+    }
+    write_interest(w, false);
+    set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND as c_int, 2_000_000);
+    // Drain what is already there (the readiness edge may have passed).
+    on_readable(w, false);
+}
+
+/// The end: callbacks, socket closed, slot released; memory freed at the next safe point.
+pub(crate) fn finish_close(w: *mut lws) {
+    {
+        let s = wref!(w);
+        if s.state == State::Dead && s.closed_cb {
+            return;
+        }
+        if matches!(s.state, State::Connecting | State::ClientHandshake) {
+            crate::core::connect::connection_error(w, "closed before established");
+        }
+    }
+    let (ctx, was_ws) = {
+        let s = wref!(w);
+        if s.state == State::Dead && s.closed_cb {
+            return;
+        }
+        // CLOSED only for what reached ESTABLISHED; a refused upgrade ends as HTTP.
+        let was_ws = s.established;
+        s.state = State::Dead;
+        s.closed_cb = true;
+        s.want_writeable = false;
+        (s.ctx, was_ws)
+    };
+    {
+        let s = wref!(w);
+        let c = cx!(ctx);
+        c.timers.cancel_wsi(s.slot, s.gen);
+        // No epoll_ctl(DEL): closing the socket below takes it out of the epoll set, and
+        // a stale event for this slot is ignored by its generation.  One syscall less per
+        // connection.
+    }
+    crate::roles::http::server::ah_release(w);
+    let (drop_reason, closed_reason) = match (is_client(w), was_ws) {
+        (false, true) => (
+            Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL),
+            Some(LWS_CALLBACK_CLOSED),
+        ),
+        (false, false) => (
+            // As lws: owed only with session data to hand over.
+            {
+                let s = wref!(w);
+                (s.http.as_ref().is_some_and(|h| h.bind_balance) && !s.user_space.is_null())
+                    .then_some(LWS_CALLBACK_HTTP_DROP_PROTOCOL)
+            },
+            Some(LWS_CALLBACK_CLOSED_HTTP),
+        ),
+        (true, true) => (
+            Some(LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL),
+            Some(LWS_CALLBACK_CLIENT_CLOSED),
+        ),
+        // A client that never got established had CLIENT_CONNECTION_ERROR instead.
+        (true, false) => (Some(LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL), None),
+    };
+    if let Some(r) = drop_reason {
+        callback(w, r as c_int, null_mut(), 0);
+    }
+    if let Some(r) = closed_reason {
+        callback(w, r as c_int, null_mut(), 0);
+    }
+    let user = wref!(w).user_space;
+    callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
+    unbind_protocol(w);
+    let s = wref!(w);
+    s.sock = None; // closes the fd
+    s.fd = -1;
+    // The per-session data is freed with the wsi at the loop's next safe point (Drop for
+    // lws): a callback further up the stack may still be using it.
+    s.out = Vec::new();
+    s.rx_stash = Vec::new();
+    s.hdr = Vec::new();
+    let c = cx!(ctx);
+    if s.slot != usize::MAX {
+        c.slot_free(s.slot);
+        c.dead.push(w);
+    }
+}

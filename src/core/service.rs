@@ -1,0 +1,366 @@
+//! The service loop (lws_service): free what closed last turn, poll, one per-descriptor
+//! entry for each event (`service_fd`), ripe timers, the WRITEABLE queue, rx resumption.
+use crate::abi::*;
+use crate::core::close::close;
+use crate::core::close::finish_close;
+use crate::core::close::linger;
+use crate::core::close::Why;
+use crate::core::context::protocol_init;
+use crate::core::output::flush;
+use crate::core::output::write_interest;
+use crate::core::*;
+use crate::roles::input;
+use crate::roles::listen::accept_all;
+use crate::roles::ws::writeable_cb;
+use core::ffi::c_int;
+use core::ptr::null_mut;
+use std::io::ErrorKind;
+use std::sync::atomic::Ordering;
+
+const EV_READ: u8 = 1;
+
+const EV_WRITE: u8 = 2;
+
+/// The peer shut its side (or the socket failed): read to EOF, a short read does not
+/// mean the socket is drained.
+const EV_HUP: u8 = 4;
+
+pub(crate) fn free_dead(ctx: *mut lws_context) {
+    // Most turns close nothing: keep the list (and its capacity) untouched then.
+    if cx!(ctx).dead.is_empty() {
+        return;
+    }
+    // Drained, not dropped: the list keeps its capacity for the next close.
+    let mut dead = core::mem::take(&mut cx!(ctx).dead);
+    for w in dead.drain(..) {
+        // A wsi can be queued for WRITEABLE or rx resume and close in the same turn,
+        // after that turn's queues were served: its entry must go before its memory.
+        let (in_wq, in_rq) = {
+            let s = wref!(w);
+            (s.in_writeable_q, s.in_rx_q)
+        };
+        if in_wq {
+            cx!(ctx).writeable_q.retain(|&q| q != w);
+        }
+        if in_rq {
+            cx!(ctx).rx_q.retain(|&q| q != w);
+        }
+        // SAFETY: dead wsis came from Box::into_raw at accept; they are out of the slab
+        // and every callback about them has returned.
+        drop(unsafe { Box::from_raw(w) });
+    }
+    // Dropping a wsi runs no callback, so nothing was queued meanwhile; if something
+    // was, that list wins (it is freed next turn).
+    if cx!(ctx).dead.is_empty() {
+        cx!(ctx).dead = dead;
+    }
+    let mut retired = core::mem::take(&mut cx!(ctx).retired_user);
+    for u in retired.drain(..) {
+        // SAFETY: calloc'd session data detached from its wsi; no callback runs now.
+        unsafe { libc::free(u) };
+    }
+    if cx!(ctx).retired_user.is_empty() {
+        cx!(ctx).retired_user = retired;
+    }
+}
+
+/// EVENT_WAIT_CANCELLED to every protocol of every vhost.
+fn cancelled(ctx: *mut lws_context) {
+    let vhosts = cx!(ctx).vhosts.clone();
+    for vh in vhosts {
+        for i in 0..vh!(vh).count_protocols {
+            crate::core::wsi::with_fake_wsi(ctx, vh, i, |w| {
+                crate::core::wsi::callback(
+                    w,
+                    LWS_CALLBACK_EVENT_WAIT_CANCELLED as c_int,
+                    null_mut(),
+                    0,
+                )
+            });
+        }
+    }
+}
+
+/// One turn of the loop: wait (until an event, the next timer, or a cancel), then
+/// handle I/O, ripe timers and queued WRITEABLE callbacks.
+/// The longest lws_service waits with nothing to do.  A program's loop usually checks a
+/// flag its signal handler sets (`while (!interrupted) lws_service(ctx, 0);`); a signal
+/// that lands between that check and epoll_wait does not interrupt the wait, so without a
+/// bound the program would sleep until the next event, possibly forever.  lws wakes at
+/// least every 30 s for its own housekeeping; one wake-up a second while idle costs
+/// nothing measurable and makes such a stop prompt.
+const MAX_WAIT_US: u64 = 1_000_000;
+
+pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
+    free_dead(ctx);
+    if !cx!(ctx).protocol_init_done {
+        protocol_init(ctx);
+    }
+    crate::system::service_turn(ctx);
+    let timeout = {
+        let c = cx!(ctx);
+        if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
+            Some(std::time::Duration::ZERO)
+        } else {
+            let us = c.timers.next_due().map_or(MAX_WAIT_US, |due| {
+                ((due - timer::now_usecs()).max(0) as u64).min(MAX_WAIT_US)
+            });
+            Some(std::time::Duration::from_micros(us))
+        }
+    };
+    // Reused across turns: no allocation per loop turn.
+    let mut ready = core::mem::take(&mut cx!(ctx).ready);
+    ready.clear();
+    {
+        let c = cx!(ctx);
+        match c.poll.poll(&mut c.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return 0,
+            Err(e) => {
+                lwsl_err!("lws_service: poll failed: {}", e);
+                return -1;
+            }
+        }
+        for ev in c.events.iter() {
+            let t = ev.token().0;
+            let mut f = 0u8;
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                f |= EV_READ;
+            }
+            if ev.is_read_closed() || ev.is_error() {
+                f |= EV_HUP;
+            }
+            if ev.is_writable() || ev.is_write_closed() {
+                f |= EV_WRITE;
+            }
+            ready.push((t & 0xffff_ffff, (t >> 32) as u32, f));
+        }
+    }
+    for &(slot, gen, f) in &ready {
+        // One slab lookup: a stale token (slot reused since) matches no entry.
+        let entry = match cx!(ctx).slots.get(slot) {
+            Some(s) if s.gen == gen => match s.entry {
+                Entry::Waker => Ready::Waker,
+                Entry::Listener(vh) => Ready::Listener(vh),
+                Entry::Conn(w) => Ready::Conn(w),
+                Entry::Free(_) => continue,
+            },
+            _ => continue,
+        };
+        match entry {
+            Ready::Conn(w) => {
+                if f & EV_WRITE != 0 {
+                    on_writable(w);
+                }
+                // on_writable may have closed it: on_readable sees it dead and stops
+                // (the wsi itself stays allocated until the next turn's free_dead).
+                if f & EV_READ != 0 {
+                    on_readable(w, f & EV_HUP != 0);
+                }
+            }
+            Ready::Listener(vh) => accept_all(ctx, vh),
+            Ready::Waker => {
+                if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
+                    cancelled(ctx);
+                }
+            }
+        }
+    }
+    cx!(ctx).ready = ready;
+    run_timers(ctx);
+    // Only the requests present now: a callback asking again is served next turn, so
+    // one busy writer cannot starve the others or the poller.
+    let mut batch = core::mem::take(&mut cx!(ctx).writeable_batch);
+    core::mem::swap(&mut batch, &mut cx!(ctx).writeable_q);
+    for &w in &batch {
+        serve_writeable_q(w);
+    }
+    batch.clear();
+    cx!(ctx).writeable_batch = batch;
+    let rq = core::mem::take(&mut cx!(ctx).rx_q);
+    for w in rq {
+        rx_resume(w);
+    }
+    0
+}
+
+/// What a poll event is about, from its slot.
+enum Ready {
+    Waker,
+    Listener(*mut lws_vhost),
+    Conn(*mut lws),
+}
+
+pub(crate) fn ctx_ref<'a>(ctx: *mut lws_context) -> &'a lws_context {
+    // SAFETY: live context; only the Sync members are used through this.
+    unsafe { &*ctx }
+}
+
+pub(crate) fn run_timers(ctx: *mut lws_context) {
+    let now = timer::now_usecs();
+    loop {
+        let Some(key) = cx!(ctx).timers.pop_ripe(now) else {
+            return;
+        };
+        match key {
+            timer::TimerKey::Sul(addr) => {
+                let sul = addr as *mut lws_sorted_usec_list;
+                // SAFETY: a scheduled sul is live until cancelled or fired (lws's
+                // contract); we fire it once and forget it.
+                let cb = unsafe {
+                    timer::mark_idle(sul);
+                    (*sul).cb
+                };
+                if let Some(f) = cb {
+                    // SAFETY: the caller's callback with its own sul.
+                    unsafe { f(sul) };
+                }
+            }
+            timer::TimerKey::Timeout(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    crate::core::wsi::timeout_fired(w);
+                }
+            }
+            timer::TimerKey::Validity(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    crate::core::wsi::validity_check(w);
+                }
+            }
+            timer::TimerKey::WsiTimer(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    crate::core::wsi::timer_fired(w);
+                }
+            }
+        }
+    }
+}
+
+/// Readable socket: input held back by rx flow control first (so bytes are never
+/// reordered), then read until a short read (the socket is drained) or EAGAIN.  With
+/// `hup` (the peer shut down its side) it reads on to EOF, which a short read hides.
+pub(crate) fn on_readable(w: *mut lws, hup: bool) {
+    // Remembered: flow control may hold reading back past this event.
+    let hup = {
+        let s = wref!(w);
+        s.peer_hup |= hup;
+        if s.state == State::Connecting {
+            crate::core::connect::connect_ready(w);
+            return;
+        }
+        s.peer_hup
+    };
+    if !wref!(w).rx_stash.is_empty() {
+        if wref!(w).rx_flow_reasons != 0 {
+            return;
+        }
+        let mut stash = core::mem::take(&mut wref!(w).rx_stash);
+        let n = stash.len();
+        input(w, stash.as_mut_ptr(), n);
+        if !wref!(w).rx_stash.is_empty() {
+            // Flow was disabled again while parsing it: the rest waits, and so does the
+            // socket.
+            return;
+        }
+    }
+    loop {
+        let (fd, buf_ptr, cap) = {
+            let s = wref!(w);
+            if s.state == State::Dead
+                || s.rx_flow_reasons != 0
+                || s.state == State::FlushThenClose
+                || s.sock.is_none()
+            {
+                return;
+            }
+            let c = cx!(s.ctx);
+            (s.fd, c.rbuf.as_mut_ptr(), c.rbuf.len())
+        };
+        // recv(2) itself rather than through mio's and std's Read wrappers (the same
+        // call they end in, without their layers on every message).
+        // SAFETY: fd is the socket `sock` owns (checked present above); rbuf[..cap] is
+        // writable, lives as long as the context, and nothing else uses it during this
+        // read (the service loop is single-threaded and not re-entered).
+        let r = unsafe { libc::recv(fd, buf_ptr.cast(), cap, 0) };
+        if r > 0 {
+            let n = r as usize;
+            input(w, buf_ptr, n);
+            if n < cap && !hup {
+                return;
+            }
+            continue;
+        }
+        if r == 0 {
+            close(w, Why::Gone);
+            return;
+        }
+        match std::io::Error::last_os_error().kind() {
+            ErrorKind::WouldBlock => return,
+            ErrorKind::Interrupted => continue,
+            _ => {
+                close(w, Why::Gone);
+                return;
+            }
+        }
+    }
+}
+
+/// Writable socket: drain what is buffered, then the WRITEABLE callback if asked for.
+pub(crate) fn on_writable(w: *mut lws) {
+    {
+        let s = wref!(w);
+        if s.state == State::Dead {
+            return;
+        }
+        if s.state == State::Connecting {
+            crate::core::connect::connect_ready(w);
+            return;
+        }
+        s.writable = true;
+    }
+    if !flush(w) {
+        return;
+    }
+    write_interest(w, false);
+    let s = wref!(w);
+    match s.state {
+        State::FlushThenClose if s.linger => linger(w),
+        State::FlushThenClose => finish_close(w),
+        State::HttpTxn => crate::roles::http::server::writeable(w),
+        State::Ws if s.want_writeable => {
+            s.want_writeable = false;
+            writeable_cb(w);
+        }
+        _ => {}
+    }
+}
+
+/// Serves one entry of the writeable queue.
+pub(crate) fn serve_writeable_q(w: *mut lws) {
+    let s = wref!(w);
+    s.in_writeable_q = false;
+    if s.out_pos < s.out.len() {
+        return;
+    }
+    if s.state == State::HttpTxn {
+        crate::roles::http::server::writeable(w);
+        return;
+    }
+    if s.state != State::Ws || !s.want_writeable {
+        return;
+    }
+    s.want_writeable = false;
+    writeable_cb(w);
+}
+
+/// Rx flow was re-enabled: parse what was held back, then read the socket again (its
+/// readiness edge may have passed while we were not reading).
+pub(crate) fn rx_resume(w: *mut lws) {
+    {
+        let s = wref!(w);
+        s.in_rx_q = false;
+        if s.state == State::Dead || s.rx_flow_reasons != 0 {
+            return;
+        }
+    }
+    on_readable(w, false);
+}

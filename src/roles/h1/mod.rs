@@ -1,0 +1,104 @@
+//! HTTP/1.1 on the wire: reading a request head and answering errors found there.
+use crate::abi::*;
+use crate::core::close::flush_then_close;
+use crate::core::output::send_raw;
+use crate::core::wsi::set_timeout;
+use crate::core::wsi::stash_front;
+use crate::core::*;
+use crate::roles::ws::ws_input;
+use crate::ws::handshake;
+use core::ffi::c_int;
+
+pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
+    if len > 0 && !crate::roles::http::server::ah_acquire(w) {
+        // No header table free: keep the bytes, read nothing more until one is.
+        // SAFETY: ptr[..len] is readable (see input()).
+        stash_front(w, unsafe { core::slice::from_raw_parts(ptr, len) });
+        return;
+    }
+    let parsed = {
+        let s = wref!(w);
+        if s.hdr.is_empty() && s.timeout_reason != PENDING_TIMEOUT_HOLDING_AH as c_int {
+            // A request head has begun: as lws (which attaches a header table here), it
+            // must be complete within the vhost's timeout_secs_ah_idle.
+            let secs = vh!(s.vhost).timeout_secs_ah_idle as i64;
+            set_timeout(w, PENDING_TIMEOUT_HOLDING_AH as c_int, secs * 1_000_000);
+        }
+        let s = wref!(w);
+        // SAFETY: ptr[..len] is readable (see input()).
+        s.hdr
+            .extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
+        let max = cx!(s.ctx).max_http_header_data;
+        handshake::parse_request(&s.hdr, max)
+    };
+    match parsed {
+        Ok(None) => {}
+        Err(handshake::ReqError::TooLarge) => http_fail(w, 431, "Request Header Fields Too Large"),
+        Err(handshake::ReqError::Malformed) if add_missing_version(w) => {
+            // Parsed again with the version lws would have assumed.
+            let mut none = [0u8; 0];
+            http_input(w, none.as_mut_ptr(), 0);
+        }
+        Err(handshake::ReqError::Malformed) => http_fail(w, 400, "Bad Request"),
+        Ok(Some(req)) => {
+            let consumed = req.len;
+            wref!(w).req = Some(req);
+            // What came behind the head: body, frames or the next request.
+            let mut rest = {
+                let s = wref!(w);
+                let r = s.hdr[consumed.min(s.hdr.len())..].to_vec();
+                s.hdr.truncate(consumed.min(s.hdr.len()));
+                r
+            };
+            if !crate::roles::http::server::head_complete(w) {
+                return;
+            }
+            if rest.is_empty() {
+                return;
+            }
+            match wref!(w).state {
+                State::Ws => {
+                    let n = rest.len();
+                    ws_input(w, rest.as_mut_ptr(), n);
+                }
+                State::HttpTxn => crate::roles::http::server::txn_input(w, &rest),
+                // Answered already (kept alive): the next request is parsed at the
+                // loop's next safe point, not recursively here.
+                State::Http => crate::roles::http::server::hold(w, &rest),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A request line without a version ("GET /x"): lws takes it as HTTP/1.0.  Rewrites the
+/// head with the version once it is complete; false if that is not the problem.
+fn add_missing_version(w: *mut lws) -> bool {
+    let s = wref!(w);
+    let Some(eol) = s.hdr.windows(2).position(|x| x == b"\r\n") else {
+        return false;
+    };
+    if !s.hdr.windows(4).any(|x| x == b"\r\n\r\n") {
+        return false;
+    }
+    let line = &s.hdr[..eol];
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    if parts.len() != 2
+        || parts[0].is_empty()
+        || !parts[0].iter().all(|b| b.is_ascii_uppercase())
+        || parts[1].first() != Some(&b'/')
+    {
+        return false;
+    }
+    s.hdr.splice(eol..eol, b" HTTP/1.0".iter().copied());
+    true
+}
+
+/// An HTTP error before any upgrade: a minimal response, then close.
+pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
+    lwsl_info!("http: {} {}", code, text);
+    let resp = format!("HTTP/1.1 {code} {text}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
+    send_raw(w, resp.as_bytes());
+    wref!(w).linger = true;
+    flush_then_close(w);
+}

@@ -1,0 +1,20 @@
+//! The listening socket: accepts connections and adopts each one.
+use crate::core::*;
+
+pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
+    loop {
+        let r = match vh!(vh).listener.as_ref() {
+            Some(l) => l.accept(),
+            None => return,
+        };
+        match r {
+            Ok((sock, peer)) => crate::core::adopt::accept(ctx, vh, sock, peer),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                lwsl_warn!("accept failed: {}", e);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The server side of the WebSocket upgrade: the request's checks, subprotocol choice,
+//! FILTER_PROTOCOL_CONNECTION, the 101 answer and ESTABLISHED.
+use crate::abi::*;
+use crate::core::close::close;
+use crate::core::close::finish_close;
+use crate::core::close::flush_then_close;
+use crate::core::close::Why;
+use crate::core::output::send_raw;
+use crate::core::wsi::add_headers_cb;
+use crate::core::wsi::callback;
+use crate::core::*;
+use crate::roles::h1::http_fail;
+use crate::ws::frame::{self};
+use crate::ws::handshake;
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+
+/// The request head asks for a WebSocket.  Returns true when the connection lives on
+/// (normally as a WebSocket).
+pub(crate) fn upgrade(w: *mut lws) -> bool {
+    // The subprotocol list is copied out of the header table (callbacks below may act on
+    // the connection), NUL-terminated for FILTER_PROTOCOL_CONNECTION: on the stack when
+    // it is short, as it nearly always is.
+    let mut proto_small = [0u8; 128];
+    let mut proto_big = Vec::new();
+    let checked = {
+        let s = wref!(w);
+        let req = s.req.as_ref().expect("request set by caller");
+        match handshake::check_upgrade(req, &s.hdr) {
+            Ok(u) => {
+                let p = u.protocols;
+                let buf: &[u8] = if p.len() < proto_small.len() {
+                    proto_small[..p.len()].copy_from_slice(p);
+                    &proto_small[..=p.len()]
+                } else {
+                    proto_big.reserve_exact(p.len() + 1);
+                    proto_big.extend_from_slice(p);
+                    proto_big.push(0);
+                    &proto_big[..]
+                };
+                // The answer's key is a pure function of the request's: worked out now,
+                // while the key is at hand.
+                Ok((s.vhost, buf, handshake::accept_key(u.key)))
+            }
+            Err(e) => Err(e),
+        }
+    };
+    let (vh, proto_c, accept) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            lwsl_info!("bad ws upgrade: {}", e);
+            http_fail(w, 400, "Bad Request");
+            return false;
+        }
+    };
+    let protocols_hdr = &proto_c[..proto_c.len() - 1];
+
+    // lws asks the current protocol (protocols[0]) whether it may upgrade at all: <0
+    // hangs up, >0 means it answered itself (the transaction is over).
+    let mut what = *b"websocket\0";
+    let n = callback(
+        w,
+        LWS_CALLBACK_HTTP_CONFIRM_UPGRADE as c_int,
+        what.as_mut_ptr() as *mut c_void,
+        0,
+    );
+    if n < 0 {
+        finish_close(w);
+        return false;
+    }
+    if n > 0 {
+        wref!(w).state = State::HttpTxn;
+        crate::roles::http::server::ht(w).in_txn = true;
+        if crate::roles::http::server::transaction_completed(w) != 0 {
+            flush_then_close(w);
+            return false;
+        }
+        return true;
+    }
+    if vh!(vh).options & LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK != 0
+        && !confirm_host_header(w)
+    {
+        finish_close(w);
+        return false;
+    }
+
+    // The first requested subprotocol we have; the vhost's first when none is asked.
+    let idx = if protocols_hdr.is_empty() {
+        if vhost_protocols(vh).is_empty() {
+            None
+        } else {
+            Some(0)
+        }
+    } else {
+        handshake::protocol_list(protocols_hdr).find_map(|name| protocol_by_name(vh, name))
+    };
+    let Some(idx) = idx else {
+        // As lws: no answer, the connection is just closed.
+        lwsl_notice!(
+            "No supported protocol \"{}\"",
+            String::from_utf8_lossy(protocols_hdr)
+        );
+        finish_close(w);
+        return false;
+    };
+    if !crate::roles::http::server::bind(w, idx) {
+        close(w, Why::User);
+        return false;
+    }
+    // The list as a C string; none when absent (or not representable as one).
+    let in_ptr = if protocols_hdr.is_empty() || protocols_hdr.contains(&0) {
+        null_mut()
+    } else {
+        proto_c.as_ptr() as *mut c_void
+    };
+    // lws has already given the connection the ws role here, so a refusal closes it
+    // without an answer and it gets CLOSED.
+    wref!(w).established = true;
+    if callback(
+        w,
+        LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION as c_int,
+        in_ptr,
+        0,
+    ) != 0
+    {
+        lwsl_warn!("User code denied connection");
+        finish_close(w);
+        return false;
+    }
+
+    // ADD_HEADERS lets the user append header lines to the 101 (on the stack: zeroing
+    // 1 KiB there costs a few dozen stores, a heap buffer a malloc/calloc and a free).
+    let mut extra = [0u8; 1024];
+    let Some(used) = add_headers_cb(w, &mut extra) else {
+        close(w, Why::User);
+        return false;
+    };
+    let extra = &extra[..used];
+
+    let chosen = if protocols_hdr.is_empty() {
+        None
+    } else {
+        // SAFETY: protocol names are NUL-terminated C strings, owned by the vhost's
+        // protocol table, which outlives this call (no user code runs before the send).
+        unsafe { crate::capi::cstr(vhost_protocols(vh)[idx].name) }
+    };
+    let mut resp = Vec::with_capacity(160 + chosen.map_or(0, |c| c.len()) + extra.len());
+    handshake::write_101(&mut resp, &accept, chosen, extra);
+    {
+        let s = wref!(w);
+        s.state = State::Ws;
+        let c = cx!(s.ctx);
+        c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
+        s.timeout_reason = 0;
+        // rx chunks are at most rx_buffer_size (pt_serv_buf_size when 0), as in lws.
+        // SAFETY: s.protocol was just bound to a live entry.
+        let rxs = unsafe { (*s.protocol).rx_buffer_size };
+        let chunk = if rxs == 0 { c.rbuf.len() } else { rxs };
+        s.rx = frame::Rx::new(frame::RxConfig {
+            expect_masked: true,
+            max_chunk: chunk,
+            validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+            max_message: MAX_MESSAGE,
+        });
+    }
+    send_raw(w, &resp);
+    // A WebSocket needs no header table any more.
+    crate::roles::http::server::ah_release(w);
+    if wref!(w).state != State::Ws {
+        return false;
+    }
+    if callback(w, LWS_CALLBACK_ESTABLISHED as c_int, null_mut(), 0) != 0 {
+        close(w, Why::User);
+        return false;
+    }
+    wref!(w).state == State::Ws
+}
+
+/// lws_confirm_host_header: the Host header names this vhost (and its port).
+fn confirm_host_header(w: *mut lws) -> bool {
+    let host = crate::roles::http::headers::joined(w, WSI_TOKEN_HOST as c_int);
+    if host.is_empty() {
+        lwsl_info!("missing host on upgrade");
+        return false;
+    }
+    let (name, port) = {
+        let v = vh!(wsi_vhost(w));
+        (v.name.as_bytes().to_vec(), v.listen_port)
+    };
+    let (h, p) = match host.iter().rposition(|&b| b == b':') {
+        Some(i) => (
+            &host[..i],
+            core::str::from_utf8(&host[i + 1..])
+                .ok()
+                .and_then(|x| x.parse::<c_int>().ok()),
+        ),
+        None => (&host[..], Some(80)),
+    };
+    if h != &name[..] {
+        lwsl_info!(
+            "'{}' in host hdr but vhost name {}",
+            String::from_utf8_lossy(h),
+            String::from_utf8_lossy(&name)
+        );
+        return false;
+    }
+    if p != Some(port) {
+        lwsl_info!("host port mismatches vhost port {}", port);
+        return false;
+    }
+    true
+}
