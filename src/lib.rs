@@ -43,4 +43,6 @@ pub mod system;
 /// cbindgen:ignore
 pub mod tls;
 pub mod tokenize;
+/// cbindgen:ignore
+pub mod transport;
 pub mod ws;

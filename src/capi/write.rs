@@ -1,6 +1,6 @@
 //! lws-write.h, lws-ws-close.h and the rx-side queries of lws-misc.h.
 use crate::abi::*;
-use crate::engine::{cx, lws, lws_context, service, wref, wsi, State};
+use crate::engine::{cx, lws, lws_context, service, wref, wsi};
 use core::ffi::c_int;
 use core::ptr::null_mut;
 
@@ -42,30 +42,7 @@ pub unsafe extern "C" fn lws_write(
 pub unsafe extern "C" fn lws_send_pipe_choked(wsi: *mut lws) -> c_int {
     ffi!("lws_send_pipe_choked", 1, {
         need!("lws_send_pipe_choked", wsi, 1);
-        let s = wref!(wsi);
-        if s.state == State::Dead {
-            return 1;
-        }
-        if s.out_pos < s.out.len() {
-            return 1;
-        }
-        if s.writable {
-            return 0;
-        }
-        // Not known writable yet: ask the kernel, as lws does.
-        let mut pfd = libc::pollfd {
-            fd: s.fd,
-            events: libc::POLLOUT,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, zero timeout.
-        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-        if n == 1 && pfd.revents & libc::POLLOUT != 0 {
-            s.writable = true;
-            0
-        } else {
-            1
-        }
+        crate::core::output::choked(wsi) as c_int
     })
 }
 
@@ -73,8 +50,7 @@ pub unsafe extern "C" fn lws_send_pipe_choked(wsi: *mut lws) -> c_int {
 pub unsafe extern "C" fn lws_partial_buffered(wsi: *mut lws) -> c_int {
     ffi!("lws_partial_buffered", 0, {
         need!("lws_partial_buffered", wsi, 0);
-        let s = wref!(wsi);
-        (s.out_pos < s.out.len()) as c_int
+        crate::core::output::buffered(wsi) as c_int
     })
 }
 

@@ -223,7 +223,7 @@ pub unsafe extern "C" fn lws_callback_http_dummy(
 pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
     ffi!("lws_get_socket_fd", -1, {
         need!("lws_get_socket_fd", wsi, -1);
-        wref!(wsi).fd
+        wref!(wsi).transport.fd()
     })
 }
 

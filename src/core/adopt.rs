@@ -7,7 +7,6 @@ use crate::core::close::Why;
 use crate::core::wsi::callback_p0;
 use crate::core::wsi::set_timeout;
 use crate::core::*;
-use crate::evloop::token_of;
 use crate::ws::frame::{self};
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
@@ -16,12 +15,10 @@ use core::ptr::null_mut;
 pub(crate) fn accept(
     ctx: *mut lws_context,
     vh: *mut lws_vhost,
-    sock: mio::net::TcpStream,
+    transport: crate::transport::Transport,
     peer: std::net::SocketAddr,
 ) {
-    use std::os::fd::AsRawFd;
-    let _ = sock.set_nodelay(true);
-    let fd = sock.as_raw_fd();
+    let fd = transport.fd();
     let (rx_cfg, timeout_secs) = {
         let c = cx!(ctx);
         (
@@ -40,7 +37,7 @@ pub(crate) fn accept(
         b.tag_ord = c.tag_ord[0];
         c.tag_ord[0] = c.tag_ord[0].wrapping_add(1);
     }
-    b.fd = fd;
+    b.transport = transport;
     b.peer_addr = Some(peer);
     b.protocol = vhost_protocols(vh)
         .first()
@@ -67,7 +64,6 @@ pub(crate) fn accept(
         let s = wref!(w);
         s.slot = slot;
         s.gen = gen;
-        s.sock = Some(sock);
     }
     let reg = {
         let c = cx!(ctx);
@@ -75,11 +71,8 @@ pub(crate) fn accept(
         // Readable only: a new socket can take data, and asking for writability too
         // would wake us after nearly every send.  WRITABLE is added while output waits.
         s.writable = true;
-        c.poll.registry().register(
-            s.sock.as_mut().expect("socket just set"),
-            token_of(slot, gen),
-            mio::Interest::READABLE,
-        )
+        c.poller
+            .register(&mut s.transport, slot, gen, crate::evloop::Interest::Read)
     };
     if let Err(e) = reg {
         lwsl_err!("accept: cannot register socket: {}", e);

@@ -86,9 +86,7 @@ pub(crate) fn flush_then_close(w: *mut lws) {
 pub(crate) fn linger(w: *mut lws) {
     let s = wref!(w);
     s.state = State::Linger;
-    if let Some(sock) = s.sock.as_ref() {
-        let _ = sock.shutdown(std::net::Shutdown::Write);
-    }
+    s.transport.shutdown_write();
     write_interest(w, false);
     set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND as c_int, 2_000_000);
     // Drain what is already there (the readiness edge may have passed).
@@ -158,8 +156,7 @@ pub(crate) fn finish_close(w: *mut lws) {
     callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
     unbind_protocol(w);
     let s = wref!(w);
-    s.sock = None; // closes the fd
-    s.fd = -1;
+    s.transport.close();
     // The per-session data is freed with the wsi at the loop's next safe point (Drop for
     // lws): a callback further up the stack may still be using it.
     s.out = Vec::new();

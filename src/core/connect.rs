@@ -189,24 +189,23 @@ fn start_next(w: *mut lws) -> bool {
             a
         };
         let s = wref!(w);
-        if let Some(mut old) = s.sock.take() {
-            let _ = cx!(s.ctx).poll.registry().deregister(&mut old);
+        if !s.transport.is_none() {
+            let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
+            s.transport.close();
         }
-        match mio::net::TcpStream::connect(addr) {
-            Ok(mut sock) => {
-                use std::os::fd::AsRawFd;
-                let _ = sock.set_nodelay(true);
-                s.fd = sock.as_raw_fd();
-                let reg = cx!(s.ctx).poll.registry().register(
-                    &mut sock,
-                    crate::evloop::token_of(s.slot, s.gen),
-                    mio::Interest::READABLE | mio::Interest::WRITABLE,
+        match crate::transport::Transport::connect(addr) {
+            Ok(mut t) => {
+                let reg = cx!(s.ctx).poller.register(
+                    &mut t,
+                    s.slot,
+                    s.gen,
+                    crate::evloop::Interest::ReadWrite,
                 );
                 if reg.is_err() {
                     continue;
                 }
                 s.peer_addr = Some(addr);
-                s.sock = Some(sock);
+                s.transport = t;
                 // WRITABLE tells us the connect finished.
                 s.write_interest = true;
                 return true;
@@ -247,20 +246,7 @@ pub(crate) fn connection_error(w: *mut lws, why: &str) {
 
 /// The socket became writable or reported an error while connecting.
 pub(crate) fn connect_ready(w: *mut lws) {
-    let status = {
-        let s = wref!(w);
-        match s.sock.as_ref() {
-            None => Err(()),
-            Some(sock) => match sock.take_error() {
-                Ok(Some(_)) | Err(_) => Err(()),
-                Ok(None) => match sock.peer_addr() {
-                    Ok(_) => Ok(true),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotConnected => Ok(false),
-                    Err(_) => Err(()),
-                },
-            },
-        }
-    };
+    let status = wref!(w).transport.connect_status();
     match status {
         Ok(false) => {}
         Err(()) => {

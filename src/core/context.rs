@@ -22,17 +22,10 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         );
         return None;
     }
-    let poll = match mio::Poll::new() {
+    let (poller, waker) = match crate::evloop::Poller::new(WAKER_SLOT) {
         Ok(p) => p,
         Err(e) => {
-            lwsl_err!("lws_create_context: cannot create poller: {}", e);
-            return None;
-        }
-    };
-    let waker = match mio::Waker::new(poll.registry(), crate::evloop::token_of(WAKER_SLOT, 0)) {
-        Ok(w) => w,
-        Err(e) => {
-            lwsl_err!("lws_create_context: cannot create waker: {}", e);
+            lwsl_err!("lws_create_context: {}", e);
             return None;
         }
     };
@@ -47,8 +40,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         smd: crate::smd::Smd::new(info.smd_ttl_us, info.smd_queue_depth),
         inner: UnsafeCell::new(Ctx {
             system: crate::system::System::new(info),
-            poll,
-            events: mio::Events::with_capacity(256),
+            poller,
             user: info.user,
             vhosts: Vec::new(),
             slots: vec![Slot {
@@ -329,18 +321,18 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
             }
         }
     }
-    match mio::net::TcpListener::bind(addr) {
+    match crate::transport::Listener::bind(addr) {
         Ok(mut l) => {
             let port = l
                 .local_addr()
                 .map(|a| a.port() as c_int)
                 .unwrap_or(addr.port() as c_int);
             let (slot, gen) = cx!(ctx).slot_alloc(Entry::Listener(vh));
-            if let Err(e) = cx!(ctx).poll.registry().register(
-                &mut l,
-                crate::evloop::token_of(slot, gen),
-                mio::Interest::READABLE,
-            ) {
+            if let Err(e) =
+                cx!(ctx)
+                    .poller
+                    .register(&mut l, slot, gen, crate::evloop::Interest::Read)
+            {
                 lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
             }
             let v = vh!(vh);
@@ -437,7 +429,7 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
     }
     let v = vh!(vh);
     if let Some(mut l) = v.listener.take() {
-        let _ = cx!(ctx).poll.registry().deregister(&mut l);
+        let _ = cx!(ctx).poller.deregister(&mut l);
         cx!(ctx).slot_free(v.listener_slot);
     }
     for p in v.privs.drain(..) {

@@ -90,7 +90,7 @@ pub const DEFAULT_SERV_BUF: usize = 4096;
 /// The context: one event loop, its vhosts and connections.  Opaque to C.
 pub struct lws_context {
     /// Wakes `poll` from any thread (`lws_cancel_service`).
-    pub(crate) waker: mio::Waker,
+    pub(crate) waker: crate::evloop::Waker,
     pub(crate) cancel_pending: AtomicBool,
     /// lws_smd's queue: other threads may send (it has its own lock).
     pub(crate) smd: crate::smd::Smd,
@@ -116,8 +116,8 @@ pub(crate) struct Slot {
 pub(crate) struct Ctx {
     /// lws_system's blobs, ops and state manager.
     pub system: crate::system::System,
-    pub poll: mio::Poll,
-    pub events: mio::Events,
+    /// Only evloop/ looks inside.
+    pub poller: crate::evloop::Poller,
     pub user: *mut c_void,
     pub vhosts: Vec<*mut lws_vhost>,
     pub slots: Vec<Slot>,
@@ -178,7 +178,7 @@ pub struct lws_vhost {
     pub(crate) pvo: *const lws_protocol_vhost_options,
     pub(crate) options: u64,
     pub(crate) listen_port: c_int,
-    pub(crate) listener: Option<mio::net::TcpListener>,
+    pub(crate) listener: Option<crate::transport::Listener>,
     /// Where it listens (its own socket or one shared with an earlier vhost).
     pub(crate) listen_addr: Option<std::net::SocketAddr>,
     pub(crate) listener_slot: usize,
@@ -236,8 +236,8 @@ pub struct lws {
     pub(crate) user_space: *mut c_void,
     pub(crate) user_space_owned: bool,
     pub(crate) opaque_user_data: *mut c_void,
-    pub(crate) sock: Option<mio::net::TcpStream>,
-    pub(crate) fd: c_int,
+    /// The descriptor and its byte stream (only transport/ issues its syscalls).
+    pub(crate) transport: crate::transport::Transport,
     pub(crate) slot: usize,
     pub(crate) gen: u32,
     pub(crate) state: State,
@@ -357,8 +357,7 @@ impl lws {
             user_space: null_mut(),
             user_space_owned: false,
             opaque_user_data: null_mut(),
-            sock: None,
-            fd: -1,
+            transport: crate::transport::Transport::None,
             slot: usize::MAX,
             gen: 0,
             state: State::Http,

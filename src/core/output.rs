@@ -5,9 +5,9 @@ use crate::core::close::close;
 use crate::core::close::Why;
 use crate::core::wsi::set_timeout;
 use crate::core::*;
-use crate::evloop::token_of;
+use crate::evloop::Interest;
 use core::ffi::c_int;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 
 /// Queues or sends raw bytes: straight to the socket when nothing is buffered, else
 /// behind what is.  Returns false if the connection failed.
@@ -21,7 +21,7 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
         s.out.extend_from_slice(data);
         return true;
     }
-    if s.sock.is_none() {
+    if s.transport.is_none() {
         return false;
     }
     s.out.clear();
@@ -29,30 +29,25 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     if data.is_empty() {
         return true;
     }
-    // send(2) itself, as std's TcpStream::write does (MSG_NOSIGNAL: a peer gone is an
-    // EPIPE error, not a signal), without the mio and std layers per message.
-    // SAFETY: fd is the socket `sock` owns (checked present above); data is readable.
-    let r = unsafe { libc::send(s.fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) };
-    if r > 0 && r as usize == data.len() {
+    let r = s.transport.write(data);
+    if r == Ok(data.len()) {
         return true;
     }
     send_rest(w, data, r)
 }
 
-/// The rest of [`send_raw`] after a first send(2) that returned `r` and did not take
-/// everything: send on, then buffer what the kernel would not take.
+/// The rest of [`send_raw`] after a first write that returned `r` and did not take
+/// everything: write on, then buffer what the kernel would not take.
 #[cold]
 #[inline(never)]
-fn send_rest(w: *mut lws, data: &[u8], mut r: isize) -> bool {
+fn send_rest(w: *mut lws, data: &[u8], mut r: Result<usize, ErrorKind>) -> bool {
     let s = wref!(w);
     let mut off = 0;
     loop {
-        if r > 0 {
-            off += r as usize;
-        } else if r == 0 {
-            break;
-        } else {
-            match std::io::Error::last_os_error().kind() {
+        match r {
+            Ok(0) => break,
+            Ok(n) => off += n,
+            Err(kind) => match kind {
                 ErrorKind::Interrupted => {}
                 ErrorKind::WouldBlock => break,
                 _ => {
@@ -63,20 +58,12 @@ fn send_rest(w: *mut lws, data: &[u8], mut r: isize) -> bool {
                     set_timeout(w, PENDING_TIMEOUT_KILLED_BY_PARENT as c_int, 0);
                     return false;
                 }
-            }
+            },
         }
         if off >= data.len() {
             break;
         }
-        // SAFETY: as in send_raw; data[off..] is readable.
-        r = unsafe {
-            libc::send(
-                s.fd,
-                data.as_ptr().add(off).cast(),
-                data.len() - off,
-                libc::MSG_NOSIGNAL,
-            )
-        };
+        r = s.transport.write(&data[off..]);
     }
     if off < data.len() {
         // Partial: keep the rest; WRITEABLE is held back until it drains.
@@ -91,15 +78,14 @@ fn send_rest(w: *mut lws, data: &[u8], mut r: isize) -> bool {
 pub(crate) fn flush(w: *mut lws) -> bool {
     let s = wref!(w);
     while s.out_pos < s.out.len() {
-        let r = match s.sock.as_mut() {
-            Some(sock) => sock.write(&s.out[s.out_pos..]),
-            None => return false,
-        };
-        match r {
+        if s.transport.is_none() {
+            return false;
+        }
+        match s.transport.write(&s.out[s.out_pos..]) {
             Ok(0) => return false,
             Ok(n) => s.out_pos += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+            Err(ErrorKind::Interrupted) => continue,
+            Err(ErrorKind::WouldBlock) => {
                 s.writable = false;
                 return false;
             }
@@ -111,7 +97,32 @@ pub(crate) fn flush(w: *mut lws) -> bool {
     }
     s.out = Vec::new();
     s.out_pos = 0;
-    true
+    s.transport.flush()
+}
+
+/// Output accepted but not yet taken by the kernel (lws_partial_buffered).
+pub(crate) fn buffered(w: *mut lws) -> bool {
+    let s = wref!(w);
+    s.out_pos < s.out.len() || s.transport.wants_write()
+}
+
+/// Whether a write now would not go straight out (lws_send_pipe_choked): something is
+/// still buffered, or the socket cannot take more.
+pub(crate) fn choked(w: *mut lws) -> bool {
+    if wref!(w).state == State::Dead || buffered(w) {
+        return true;
+    }
+    let s = wref!(w);
+    if s.writable {
+        return false;
+    }
+    // Not known writable yet: ask the kernel, as lws does.
+    if s.transport.poll_writable() {
+        s.writable = true;
+        false
+    } else {
+        true
+    }
 }
 
 /// Adds or drops WRITABLE from the socket's interest (an epoll_ctl, only when output
@@ -122,15 +133,19 @@ pub(crate) fn write_interest(w: *mut lws, on: bool) {
         return;
     }
     let interest = if on {
-        mio::Interest::READABLE | mio::Interest::WRITABLE
+        Interest::ReadWrite
     } else {
-        mio::Interest::READABLE
+        Interest::Read
     };
-    let token = token_of(s.slot, s.gen);
-    if let Some(sock) = s.sock.as_mut() {
-        match cx!(s.ctx).poll.registry().reregister(sock, token, interest) {
-            Ok(()) => s.write_interest = on,
-            Err(e) => lwsl_err!("cannot change socket interest: {}", e),
-        }
+    if s.transport.is_none() {
+        return;
+    }
+    let c = cx!(s.ctx);
+    match c
+        .poller
+        .reregister(&mut s.transport, s.slot, s.gen, interest)
+    {
+        Ok(()) => s.write_interest = on,
+        Err(e) => lwsl_err!("cannot change socket interest: {}", e),
     }
 }

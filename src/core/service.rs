@@ -17,13 +17,7 @@ use core::ptr::null_mut;
 use std::io::ErrorKind;
 use std::sync::atomic::Ordering;
 
-const EV_READ: u8 = 1;
-
-const EV_WRITE: u8 = 2;
-
-/// The peer shut its side (or the socket failed): read to EOF, a short read does not
-/// mean the socket is drained.
-const EV_HUP: u8 = 4;
+use crate::evloop::{EV_HUP, EV_READ, EV_WRITE};
 
 pub(crate) fn free_dead(ctx: *mut lws_context) {
     // Most turns close nothing: keep the list (and its capacity) untouched then.
@@ -112,28 +106,13 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     let mut ready = core::mem::take(&mut cx!(ctx).ready);
     ready.clear();
     {
-        let c = cx!(ctx);
-        match c.poll.poll(&mut c.events, timeout) {
+        match cx!(ctx).poller.wait(timeout, &mut ready) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return 0,
             Err(e) => {
                 lwsl_err!("lws_service: poll failed: {}", e);
                 return -1;
             }
-        }
-        for ev in c.events.iter() {
-            let t = ev.token().0;
-            let mut f = 0u8;
-            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                f |= EV_READ;
-            }
-            if ev.is_read_closed() || ev.is_error() {
-                f |= EV_HUP;
-            }
-            if ev.is_writable() || ev.is_write_closed() {
-                f |= EV_WRITE;
-            }
-            ready.push((t & 0xffff_ffff, (t >> 32) as u32, f));
         }
     }
     for &(slot, gen, f) in &ready {
@@ -235,9 +214,11 @@ pub(crate) fn run_timers(ctx: *mut lws_context) {
     }
 }
 
-/// Readable socket: input held back by rx flow control first (so bytes are never
+/// Readable connection: input held back by rx flow control first (so bytes are never
 /// reordered), then read until a short read (the socket is drained) or EAGAIN.  With
 /// `hup` (the peer shut down its side) it reads on to EOF, which a short read hides.
+/// A transport still holding input after a short read (TLS will) is queued to be read
+/// again next turn, with no poll event to announce it.
 pub(crate) fn on_readable(w: *mut lws, hup: bool) {
     // Remembered: flow control may hold reading back past this event.
     let hup = {
@@ -263,40 +244,41 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
         }
     }
     loop {
-        let (fd, buf_ptr, cap) = {
+        let (buf_ptr, cap) = {
             let s = wref!(w);
             if s.state == State::Dead
                 || s.rx_flow_reasons != 0
                 || s.state == State::FlushThenClose
-                || s.sock.is_none()
+                || s.transport.is_none()
             {
                 return;
             }
             let c = cx!(s.ctx);
-            (s.fd, c.rbuf.as_mut_ptr(), c.rbuf.len())
+            (c.rbuf.as_mut_ptr(), c.rbuf.len())
         };
-        // recv(2) itself rather than through mio's and std's Read wrappers (the same
-        // call they end in, without their layers on every message).
-        // SAFETY: fd is the socket `sock` owns (checked present above); rbuf[..cap] is
-        // writable, lives as long as the context, and nothing else uses it during this
-        // read (the service loop is single-threaded and not re-entered).
-        let r = unsafe { libc::recv(fd, buf_ptr.cast(), cap, 0) };
-        if r > 0 {
-            let n = r as usize;
-            input(w, buf_ptr, n);
-            if n < cap && !hup {
+        // SAFETY: rbuf[..cap] is writable, lives as long as the context, and nothing
+        // else uses it during this read (the service loop is single-threaded and not
+        // re-entered).
+        let t = &mut wref!(w).transport;
+        match unsafe { t.read(buf_ptr, cap) } {
+            Ok(0) => {
+                close(w, Why::Gone);
                 return;
             }
-            continue;
-        }
-        if r == 0 {
-            close(w, Why::Gone);
-            return;
-        }
-        match std::io::Error::last_os_error().kind() {
-            ErrorKind::WouldBlock => return,
-            ErrorKind::Interrupted => continue,
-            _ => {
+            Ok(n) => {
+                input(w, buf_ptr, n);
+                if n < cap && !hup {
+                    let s = wref!(w);
+                    if s.transport.has_buffered_input() && !s.in_rx_q {
+                        s.in_rx_q = true;
+                        cx!(s.ctx).rx_q.push(w);
+                    }
+                    return;
+                }
+            }
+            Err(ErrorKind::WouldBlock) => return,
+            Err(ErrorKind::Interrupted) => {}
+            Err(_) => {
                 close(w, Why::Gone);
                 return;
             }

@@ -1,5 +1,111 @@
-//! The event loop's poller (mio today): the only place that touches it.
+//! The event loop's poller (mio's epoll today): the only place that touches it, so a
+//! foreign loop or an external poll array (`lws_service_fd`) can take its place.
+//!
+//! Descriptors are registered under a token made of their slab slot and its generation
+//! (a stale event for a reused slot is recognised and ignored).
+
+/// The readiness a descriptor is watched for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Interest {
+    Read,
+    ReadWrite,
+}
+
+impl Interest {
+    fn mio(self) -> mio::Interest {
+        match self {
+            Interest::Read => mio::Interest::READABLE,
+            Interest::ReadWrite => mio::Interest::READABLE | mio::Interest::WRITABLE,
+        }
+    }
+}
+
+/// Readiness bits of one event, as [`Poller::wait`] reports them.
+pub(crate) const EV_READ: u8 = 1;
+pub(crate) const EV_WRITE: u8 = 2;
+/// The peer shut down its side (or the socket failed): read on to EOF, a short read no
+/// longer means drained.
+pub(crate) const EV_HUP: u8 = 4;
 
 pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
     mio::Token(slot | ((gen as usize) << 32))
+}
+
+/// Wakes the poller's wait from any thread (lws_cancel_service).
+pub(crate) type Waker = mio::Waker;
+
+/// The poller and its event buffer.
+pub(crate) struct Poller {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+impl Poller {
+    /// A poller and the waker that interrupts its wait from any thread, registered at
+    /// slot `waker_slot` (generation 0).
+    pub(crate) fn new(waker_slot: usize) -> Result<(Poller, Waker), String> {
+        let poll = mio::Poll::new().map_err(|e| format!("cannot create poller: {e}"))?;
+        let waker = mio::Waker::new(poll.registry(), token_of(waker_slot, 0))
+            .map_err(|e| format!("cannot create waker: {e}"))?;
+        Ok((
+            Poller {
+                poll,
+                events: mio::Events::with_capacity(256),
+            },
+            waker,
+        ))
+    }
+
+    pub(crate) fn register(
+        &self,
+        src: &mut impl mio::event::Source,
+        slot: usize,
+        gen: u32,
+        interest: Interest,
+    ) -> std::io::Result<()> {
+        self.poll
+            .registry()
+            .register(src, token_of(slot, gen), interest.mio())
+    }
+
+    pub(crate) fn reregister(
+        &self,
+        src: &mut impl mio::event::Source,
+        slot: usize,
+        gen: u32,
+        interest: Interest,
+    ) -> std::io::Result<()> {
+        self.poll
+            .registry()
+            .reregister(src, token_of(slot, gen), interest.mio())
+    }
+
+    pub(crate) fn deregister(&self, src: &mut impl mio::event::Source) -> std::io::Result<()> {
+        self.poll.registry().deregister(src)
+    }
+
+    /// Waits for events (at most `timeout`) and appends them to `ready` as (slot,
+    /// generation, EV_* bits).
+    pub(crate) fn wait(
+        &mut self,
+        timeout: Option<std::time::Duration>,
+        ready: &mut Vec<(usize, u32, u8)>,
+    ) -> std::io::Result<()> {
+        self.poll.poll(&mut self.events, timeout)?;
+        for ev in self.events.iter() {
+            let t = ev.token().0;
+            let mut f = 0u8;
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                f |= EV_READ;
+            }
+            if ev.is_read_closed() || ev.is_error() {
+                f |= EV_HUP;
+            }
+            if ev.is_writable() || ev.is_write_closed() {
+                f |= EV_WRITE;
+            }
+            ready.push((t & 0xffff_ffff, (t >> 32) as u32, f));
+        }
+        Ok(())
+    }
 }

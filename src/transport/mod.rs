@@ -1,0 +1,153 @@
+//! A connection's descriptor and byte stream (lws's lib/tls and the socket half of
+//! lib/core-net): the only place that issues socket syscalls.
+//!
+//! The core asks a [`Transport`] to read, write, flush and shut down; it never touches
+//! the descriptor itself.  Two questions exist for transports that keep bytes of their
+//! own (TLS will): [`Transport::has_buffered_input`] (input is waiting inside the
+//! transport with no poll event to announce it, so a short read does not mean "drained";
+//! the service loop serves such connections without waiting for the poller) and
+//! [`Transport::wants_write`] (output is waiting inside the transport).  A plain socket
+//! answers no to both, and the compiler folds those checks away.
+
+/// cbindgen:ignore
+pub(crate) mod plain;
+
+pub(crate) use plain::{Listener, Plain};
+use std::io::ErrorKind;
+
+/// The descriptor a connection reads and writes.
+pub(crate) enum Transport {
+    /// None yet (a client before its connect) or no more (closed).
+    None,
+    /// A TCP socket, bytes as they are.
+    Plain(Plain),
+}
+
+impl Transport {
+    pub(crate) fn is_none(&self) -> bool {
+        matches!(self, Transport::None)
+    }
+
+    /// The descriptor (lws_get_socket_fd), -1 without one.
+    pub(crate) fn fd(&self) -> core::ffi::c_int {
+        match self {
+            Transport::None => -1,
+            Transport::Plain(p) => p.fd(),
+        }
+    }
+
+    /// Reads into `buf[..cap]`: Ok(0) is the peer's EOF.
+    ///
+    /// # Safety
+    /// `buf[..cap]` is writable and nothing else uses it during the call.
+    #[inline(always)]
+    pub(crate) unsafe fn read(&mut self, buf: *mut u8, cap: usize) -> Result<usize, ErrorKind> {
+        match self {
+            Transport::None => Err(ErrorKind::NotConnected),
+            // SAFETY: per this function's contract.
+            Transport::Plain(p) => unsafe { p.read(buf, cap) },
+        }
+    }
+
+    /// Writes what the kernel takes of `data`, without blocking.
+    #[inline(always)]
+    pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
+        match self {
+            Transport::None => Err(ErrorKind::NotConnected),
+            Transport::Plain(p) => p.write(data),
+        }
+    }
+
+    /// Pushes out what the transport itself holds (nothing, for a plain socket).  True
+    /// when nothing is left inside it.
+    #[inline(always)]
+    pub(crate) fn flush(&mut self) -> bool {
+        match self {
+            Transport::None | Transport::Plain(_) => true,
+        }
+    }
+
+    /// Input is waiting inside the transport that no poll event will announce.
+    #[inline(always)]
+    pub(crate) fn has_buffered_input(&self) -> bool {
+        match self {
+            Transport::None | Transport::Plain(_) => false,
+        }
+    }
+
+    /// Output is waiting inside the transport (not in the connection's own buffer).
+    #[inline(always)]
+    pub(crate) fn wants_write(&self) -> bool {
+        match self {
+            Transport::None | Transport::Plain(_) => false,
+        }
+    }
+
+    /// Ends our sending side; the peer's data can still be read.
+    pub(crate) fn shutdown_write(&mut self) {
+        if let Transport::Plain(p) = self {
+            p.shutdown_write();
+        }
+    }
+
+    /// Closes the descriptor (it leaves the poller's set with it).
+    pub(crate) fn close(&mut self) {
+        *self = Transport::None;
+    }
+
+    /// Whether the kernel would take more output now (lws_send_pipe_choked's question
+    /// when we do not know yet).
+    pub(crate) fn poll_writable(&self) -> bool {
+        match self {
+            Transport::None => false,
+            Transport::Plain(p) => p.poll_writable(),
+        }
+    }
+
+    /// Starts a non-blocking TCP connect.
+    pub(crate) fn connect(addr: std::net::SocketAddr) -> std::io::Result<Transport> {
+        Plain::connect(addr).map(Transport::Plain)
+    }
+
+    /// Where a connect started by [`Transport::connect`] stands: Ok(true) connected,
+    /// Ok(false) still in progress, Err failed.
+    pub(crate) fn connect_status(&self) -> Result<bool, ()> {
+        match self {
+            Transport::None => Err(()),
+            Transport::Plain(p) => p.connect_status(),
+        }
+    }
+}
+
+impl mio::event::Source for Transport {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        match self {
+            Transport::None => Err(ErrorKind::NotConnected.into()),
+            Transport::Plain(p) => p.register(registry, token, interests),
+        }
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        match self {
+            Transport::None => Err(ErrorKind::NotConnected.into()),
+            Transport::Plain(p) => p.reregister(registry, token, interests),
+        }
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+        match self {
+            Transport::None => Err(ErrorKind::NotConnected.into()),
+            Transport::Plain(p) => p.deregister(registry),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! A plain TCP socket: recv(2) and send(2) on the descriptor itself, without mio's and
+//! std's Read/Write layers on every message (the same calls they end in).
+use core::ffi::c_int;
+use std::io::ErrorKind;
+use std::os::fd::AsRawFd;
+
+pub(crate) struct Plain {
+    sock: mio::net::TcpStream,
+    /// The socket's descriptor, kept at hand for the per-message calls.
+    fd: c_int,
+}
+
+impl Plain {
+    /// Takes an accepted or connecting socket (small writes are not delayed: Nagle off).
+    pub(crate) fn new(sock: mio::net::TcpStream) -> Plain {
+        let _ = sock.set_nodelay(true);
+        let fd = sock.as_raw_fd();
+        Plain { sock, fd }
+    }
+
+    pub(crate) fn connect(addr: std::net::SocketAddr) -> std::io::Result<Plain> {
+        mio::net::TcpStream::connect(addr).map(Plain::new)
+    }
+
+    pub(crate) fn fd(&self) -> c_int {
+        self.fd
+    }
+
+    /// # Safety
+    /// `buf[..cap]` is writable and nothing else uses it during the call.
+    #[inline(always)]
+    pub(crate) unsafe fn read(&mut self, buf: *mut u8, cap: usize) -> Result<usize, ErrorKind> {
+        // SAFETY: fd is the socket `sock` owns; buf[..cap] per the caller.
+        let r = unsafe { libc::recv(self.fd, buf.cast(), cap, 0) };
+        if r >= 0 {
+            Ok(r as usize)
+        } else {
+            Err(std::io::Error::last_os_error().kind())
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
+        // MSG_NOSIGNAL, as std's TcpStream::write: a peer gone is an EPIPE error, not a
+        // signal.
+        // SAFETY: fd is the socket `sock` owns; data is readable.
+        let r = unsafe {
+            libc::send(
+                self.fd,
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if r >= 0 {
+            Ok(r as usize)
+        } else {
+            Err(std::io::Error::last_os_error().kind())
+        }
+    }
+
+    pub(crate) fn shutdown_write(&mut self) {
+        let _ = self.sock.shutdown(std::net::Shutdown::Write);
+    }
+
+    pub(crate) fn poll_writable(&self) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, zero timeout.
+        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+        n == 1 && pfd.revents & libc::POLLOUT != 0
+    }
+
+    pub(crate) fn connect_status(&self) -> Result<bool, ()> {
+        match self.sock.take_error() {
+            Ok(Some(_)) | Err(_) => Err(()),
+            Ok(None) => match self.sock.peer_addr() {
+                Ok(_) => Ok(true),
+                Err(e) if e.kind() == ErrorKind::NotConnected => Ok(false),
+                Err(_) => Err(()),
+            },
+        }
+    }
+}
+
+impl mio::event::Source for Plain {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        self.sock.register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        self.sock.reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+        self.sock.deregister(registry)
+    }
+}
+
+/// A listening TCP socket.
+pub(crate) struct Listener(mio::net::TcpListener);
+
+impl Listener {
+    pub(crate) fn bind(addr: std::net::SocketAddr) -> std::io::Result<Listener> {
+        mio::net::TcpListener::bind(addr).map(Listener)
+    }
+
+    pub(crate) fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.0.local_addr()
+    }
+
+    /// The next waiting connection, as a transport.
+    pub(crate) fn accept(&self) -> std::io::Result<(super::Transport, std::net::SocketAddr)> {
+        self.0
+            .accept()
+            .map(|(s, peer)| (super::Transport::Plain(Plain::new(s)), peer))
+    }
+}
+
+impl mio::event::Source for Listener {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        self.0.register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> std::io::Result<()> {
+        self.0.reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
+        self.0.deregister(registry)
+    }
+}
