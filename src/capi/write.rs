@@ -1,6 +1,6 @@
 //! lws-write.h, lws-ws-close.h and the rx-side queries of lws-misc.h.
 use crate::abi::*;
-use crate::engine::{cx, lws, lws_context, service, wref, wsi};
+use crate::engine::{cx, lws, lws_context, service, wsi};
 use core::ffi::c_int;
 use core::ptr::null_mut;
 
@@ -68,14 +68,13 @@ pub unsafe extern "C" fn lws_close_reason(
             lwsl_err!("lws_close_reason: NULL wsi");
             return;
         }
-        let s = wref!(wsi);
-        s.close_status = status as u16;
-        s.close_reason.clear();
-        if !buf.is_null() && len > 0 {
+        let r: &[u8] = if !buf.is_null() && len > 0 {
             // SAFETY: buf[..len] readable per the caller; at most 123 bytes fit a close.
-            let r = unsafe { core::slice::from_raw_parts(buf, len.min(123)) };
-            s.close_reason.extend_from_slice(r);
-        }
+            unsafe { core::slice::from_raw_parts(buf, len.min(123)) }
+        } else {
+            &[]
+        };
+        crate::roles::ws::set_close_reason(wsi, status as u16, r);
     })
 }
 
@@ -83,7 +82,7 @@ pub unsafe extern "C" fn lws_close_reason(
 pub unsafe extern "C" fn lws_get_close_length(wsi: *mut lws) -> c_int {
     ffi!("lws_get_close_length", 0, {
         need!("lws_get_close_length", wsi, 0);
-        wref!(wsi).peer_close.len() as c_int
+        crate::roles::ws::close_payload(wsi).1 as c_int
     })
 }
 
@@ -91,7 +90,7 @@ pub unsafe extern "C" fn lws_get_close_length(wsi: *mut lws) -> c_int {
 pub unsafe extern "C" fn lws_get_close_payload(wsi: *mut lws) -> *mut u8 {
     ffi!("lws_get_close_payload", null_mut(), {
         need!("lws_get_close_payload", wsi, null_mut());
-        wref!(wsi).peer_close.as_mut_ptr()
+        crate::roles::ws::close_payload(wsi).0
     })
 }
 
@@ -99,7 +98,7 @@ pub unsafe extern "C" fn lws_get_close_payload(wsi: *mut lws) -> *mut u8 {
 pub unsafe extern "C" fn lws_remaining_packet_payload(wsi: *mut lws) -> usize {
     ffi!("lws_remaining_packet_payload", 0, {
         need!("lws_remaining_packet_payload", wsi, 0);
-        wref!(wsi).rx_remaining as usize
+        crate::roles::ws::last_rx(wsi).remaining as usize
     })
 }
 
@@ -107,7 +106,7 @@ pub unsafe extern "C" fn lws_remaining_packet_payload(wsi: *mut lws) -> usize {
 pub unsafe extern "C" fn lws_is_first_fragment(wsi: *mut lws) -> c_int {
     ffi!("lws_is_first_fragment", 0, {
         need!("lws_is_first_fragment", wsi, 0);
-        wref!(wsi).rx_first as c_int
+        crate::roles::ws::last_rx(wsi).first as c_int
     })
 }
 
@@ -115,7 +114,7 @@ pub unsafe extern "C" fn lws_is_first_fragment(wsi: *mut lws) -> c_int {
 pub unsafe extern "C" fn lws_is_final_fragment(wsi: *mut lws) -> c_int {
     ffi!("lws_is_final_fragment", 0, {
         need!("lws_is_final_fragment", wsi, 0);
-        wref!(wsi).rx_final as c_int
+        crate::roles::ws::last_rx(wsi).last as c_int
     })
 }
 
@@ -123,7 +122,7 @@ pub unsafe extern "C" fn lws_is_final_fragment(wsi: *mut lws) -> c_int {
 pub unsafe extern "C" fn lws_frame_is_binary(wsi: *mut lws) -> c_int {
     ffi!("lws_frame_is_binary", 0, {
         need!("lws_frame_is_binary", wsi, 0);
-        wref!(wsi).rx_binary as c_int
+        crate::roles::ws::last_rx(wsi).binary as c_int
     })
 }
 

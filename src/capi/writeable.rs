@@ -83,7 +83,7 @@ fn call_each(
         conns(vh, protocol)
     };
     for w in targets {
-        if wref!(w).state == crate::engine::State::Dead {
+        if wref!(w).life == crate::core::Life::Dead {
             continue;
         }
         wsi::callback(w, reason, argp, len);

@@ -7,7 +7,6 @@ use crate::core::close::Why;
 use crate::core::wsi::callback_p0;
 use crate::core::wsi::set_timeout;
 use crate::core::*;
-use crate::ws::frame::{self};
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
 
@@ -19,19 +18,8 @@ pub(crate) fn accept(
     peer: std::net::SocketAddr,
 ) {
     let fd = transport.fd();
-    let (rx_cfg, timeout_secs) = {
-        let c = cx!(ctx);
-        (
-            frame::RxConfig {
-                expect_masked: true,
-                max_chunk: c.rbuf.len(),
-                validate_utf8: vh!(vh).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-                max_message: MAX_MESSAGE,
-            },
-            c.timeout_secs,
-        )
-    };
-    let mut b = Box::new(lws::new(ctx, vh, rx_cfg));
+    let timeout_secs = cx!(ctx).timeout_secs;
+    let mut b = Box::new(lws::new(ctx, vh));
     {
         let c = cx!(ctx);
         b.tag_ord = c.tag_ord[0];

@@ -10,6 +10,7 @@ use crate::core::wsi::set_timeout;
 use crate::core::wsi::unbind_protocol;
 use crate::core::*;
 use crate::roles::ws::send_frame;
+use crate::roles::Reasons;
 use crate::ws::frame::{self};
 use core::ffi::c_int;
 use core::ptr::null_mut;
@@ -29,22 +30,29 @@ pub(crate) const CLOSE_ACK_SECS: i64 = 5;
 pub(crate) fn close(w: *mut lws, why: Why) {
     let (state, has_reason) = {
         let s = wref!(w);
-        (s.state, s.close_status != 0 && !s.write_failed)
+        let failed = s.write_failed;
+        let state = s.state();
+        (
+            state,
+            s.ws().is_some_and(|ws| ws.close_status != 0) && !failed,
+        )
     };
     match state {
         State::Dead => {}
         State::Ws if why == Why::User && has_reason => {
             let (code, reason) = {
-                let s = wref!(w);
-                (s.close_status, core::mem::take(&mut s.close_reason))
+                let ws = crate::roles::ws::ws(w);
+                (ws.close_status, core::mem::take(&mut ws.close_reason))
             };
             let mut p = Vec::with_capacity(2 + reason.len());
             p.extend_from_slice(&code.to_be_bytes());
             p.extend_from_slice(&reason);
             send_frame(w, frame::OP_CLOSE, &p);
             let s = wref!(w);
-            if s.state == State::Ws {
-                s.state = State::WsAwaitingCloseAck;
+            if s.ws_open() {
+                if let Role::Ws(phase, _) = &mut s.role {
+                    *phase = crate::roles::ws::WsPhase::AwaitingCloseAck;
+                }
                 set_timeout(
                     w,
                     PENDING_TIMEOUT_CLOSE_ACK as c_int,
@@ -61,10 +69,10 @@ pub(crate) fn close(w: *mut lws, why: Why) {
 pub(crate) fn flush_then_close(w: *mut lws) {
     let empty = {
         let s = wref!(w);
-        if s.state == State::Dead {
+        if s.life == Life::Dead {
             return;
         }
-        s.state = State::FlushThenClose;
+        s.life = Life::FlushThenClose;
         s.out.len() == s.out_pos
     };
     if empty {
@@ -85,7 +93,7 @@ pub(crate) fn flush_then_close(w: *mut lws) {
 /// The answer is out: shut our side and read to the peer's EOF (bounded by a timeout).
 pub(crate) fn linger(w: *mut lws) {
     let s = wref!(w);
-    s.state = State::Linger;
+    s.life = Life::Linger;
     s.transport.shutdown_write();
     write_interest(w, false);
     set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND as c_int, 2_000_000);
@@ -97,24 +105,25 @@ pub(crate) fn linger(w: *mut lws) {
 pub(crate) fn finish_close(w: *mut lws) {
     {
         let s = wref!(w);
-        if s.state == State::Dead && s.closed_cb {
+        if s.life == Life::Dead && s.closed_cb {
             return;
         }
-        if matches!(s.state, State::Connecting | State::ClientHandshake) {
+        if matches!(s.state(), State::Connecting | State::ClientHandshake) {
             crate::core::connect::connection_error(w, "closed before established");
         }
     }
-    let (ctx, was_ws) = {
+    let (ctx, reasons, h1) = {
         let s = wref!(w);
-        if s.state == State::Dead && s.closed_cb {
+        if s.life == Life::Dead && s.closed_cb {
             return;
         }
-        // CLOSED only for what reached ESTABLISHED; a refused upgrade ends as HTTP.
-        let was_ws = s.established;
-        s.state = State::Dead;
+        // The role's close callbacks: CLOSED only for what took the ws role (a refused
+        // upgrade ends as HTTP).
+        let reasons = s.role.reasons();
+        s.life = Life::Dead;
         s.closed_cb = true;
         s.want_writeable = false;
-        (s.ctx, was_ws)
+        (s.ctx, reasons, matches!(s.role, Role::H1(_)))
     };
     {
         let s = wref!(w);
@@ -125,27 +134,17 @@ pub(crate) fn finish_close(w: *mut lws) {
         // connection.
     }
     crate::roles::http::server::ah_release(w);
-    let (drop_reason, closed_reason) = match (is_client(w), was_ws) {
-        (false, true) => (
-            Some(LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL),
-            Some(LWS_CALLBACK_CLOSED),
-        ),
-        (false, false) => (
-            // As lws: owed only with session data to hand over.
-            {
-                let s = wref!(w);
-                (s.http.as_ref().is_some_and(|h| h.bind_balance) && !s.user_space.is_null())
-                    .then_some(LWS_CALLBACK_HTTP_DROP_PROTOCOL)
-            },
-            Some(LWS_CALLBACK_CLOSED_HTTP),
-        ),
-        (true, true) => (
-            Some(LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL),
-            Some(LWS_CALLBACK_CLIENT_CLOSED),
-        ),
-        // A client that never got established had CLIENT_CONNECTION_ERROR instead.
-        (true, false) => (Some(LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL), None),
-    };
+    let client = is_client(w);
+    let mut drop_reason = Reasons::pick(reasons.drop_protocol, client);
+    if !client && h1 {
+        // As lws: HTTP_DROP_PROTOCOL is owed only with session data to hand over.
+        let s = wref!(w);
+        let owed = s.http.as_ref().is_some_and(|h| h.bind_balance) && !s.user_space.is_null();
+        if !owed {
+            drop_reason = None;
+        }
+    }
+    let closed_reason = Reasons::pick(reasons.closed, client);
     if let Some(r) = drop_reason {
         callback(w, r as c_int, null_mut(), 0);
     }

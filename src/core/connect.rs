@@ -77,21 +77,10 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     use base64::Engine as _;
     let _ = base64::engine::general_purpose::STANDARD.encode_slice(key_raw, &mut key);
 
-    let (rbuf_len, timeout_secs) = {
-        let c = cx!(ctx);
-        (c.rbuf.len(), c.timeout_secs)
-    };
-    let mut b = Box::new(lws::new(
-        ctx,
-        vh,
-        crate::ws::frame::RxConfig {
-            expect_masked: false,
-            max_chunk: rbuf_len,
-            validate_utf8: vh!(vh).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: MAX_MESSAGE,
-        },
-    ));
-    b.state = State::Connecting;
+    let timeout_secs = cx!(ctx).timeout_secs;
+    let mut b = Box::new(lws::new(ctx, vh));
+    b.life = Life::Connecting;
+    b.set_h1(crate::roles::H1::Client);
     b.opaque_user_data = i.opaque_user_data;
     if !i.userdata.is_null() {
         b.user_space = i.userdata;

@@ -35,7 +35,7 @@ pub mod timer;
 pub mod wsi;
 
 use crate::abi::*;
-use crate::ws::frame::{Rx, RxConfig};
+pub(crate) use crate::roles::{Role, State};
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
@@ -200,28 +200,31 @@ pub struct lws_vhost {
     pub(crate) timeout_secs_ah_idle: c_int,
 }
 
+/// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).
+///
+/// ```text
+///   (client) Connecting --connected--> Open
+///   (server, adopted) -----------------> Open
+///   Open --close after a flush---------> FlushThenClose --flushed--> Dead
+///   FlushThenClose --error answer out--> Linger --peer's EOF or 2 s--> Dead
+///   any --close now--------------------> Dead (callbacks done, slot free; memory freed
+///                                              at the loop's next safe point)
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum State {
-    /// Accepted; reading the HTTP request head.
-    Http,
-    /// WebSocket established.
-    Ws,
-    /// We sent a close frame and wait for the peer's (or a timeout).
-    WsAwaitingCloseAck,
-    /// Flushing what is buffered, then closing (after echoing a peer's close).
-    FlushThenClose,
-    /// Closed: callbacks done, socket gone, waiting to be freed.
-    Dead,
+pub(crate) enum Life {
     /// Client: non-blocking connect in progress.
     Connecting,
-    /// Client: upgrade request sent, waiting for the server's 101.
-    ClientHandshake,
-    /// HTTP: a request is being answered (its body may still be arriving).
-    HttpTxn,
+    /// Up: input and writability go to the role.
+    Open,
+    /// Flushing what is buffered, then closing (after echoing a peer's close, or an
+    /// HTTP answer that closes the connection).
+    FlushThenClose,
     /// An error answer has gone out and our side is shut: input is read and dropped until
     /// the peer closes (or a timeout), so unread request bytes cannot turn our close into
     /// a reset that destroys the answer before the client reads it.
     Linger,
+    /// Closed: callbacks done, socket gone, waiting to be freed.
+    Dead,
 }
 
 /// A connection (lws calls it a wsi).  Opaque to C.
@@ -240,16 +243,13 @@ pub struct lws {
     pub(crate) transport: crate::transport::Transport,
     pub(crate) slot: usize,
     pub(crate) gen: u32,
-    pub(crate) state: State,
+    /// Lifecycle, apart from the role.
+    pub(crate) life: Life,
+    /// What the connection speaks, with that role's own state.
+    pub(crate) role: crate::roles::Role,
     /// The request head, kept while parsing and for header queries afterwards.
     pub(crate) hdr: Vec<u8>,
     pub(crate) req: Option<crate::ws::handshake::Request>,
-    pub(crate) rx: Rx,
-    /// What the last RECEIVE delivered (lws_is_first_fragment and friends).
-    pub(crate) rx_first: bool,
-    pub(crate) rx_final: bool,
-    pub(crate) rx_binary: bool,
-    pub(crate) rx_remaining: u64,
     /// Input read from the socket but not yet parsed (rx flow control held it back).
     pub(crate) rx_stash: Vec<u8>,
     pub(crate) rx_flow_reasons: c_int,
@@ -261,33 +261,20 @@ pub struct lws {
     pub(crate) writable: bool,
     pub(crate) want_writeable: bool,
     pub(crate) in_writeable_q: bool,
-    pub(crate) close_status: u16,
-    pub(crate) close_reason: Vec<u8>,
-    /// The payload of the peer's close frame (lws_get_close_payload).
-    pub(crate) peer_close: Vec<u8>,
     pub(crate) timeout_reason: c_int,
     pub(crate) closed_cb: bool,
-    /// Something arrived since the last validity check (idle policy).
-    pub(crate) rx_seen: bool,
-    /// The idle policy's PING went out and is unanswered.
-    pub(crate) validity_pinged: bool,
     /// WRITABLE is in the socket's epoll interest (only while output waits).
     pub(crate) write_interest: bool,
     /// A write failed (peer gone): nothing more is sent, the loop closes it.
     pub(crate) write_failed: bool,
     /// The peer shut down its side: read on to EOF.
     pub(crate) peer_hup: bool,
-    /// A protocol error waiting for the application's owed WRITEABLEs before we fail.
-    pub(crate) fail_pending: Option<(u16, &'static str)>,
-    /// The connection has the ws role (from FILTER_PROTOCOL_CONNECTION on, as in lws), so
-    /// CLOSED is owed rather than CLOSED_HTTP.
-    pub(crate) established: bool,
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
     /// Client connections only.
     pub(crate) client: Option<Box<crate::core::connect::ClientInfo>>,
     /// Holds one of the context's header tables (max_http_header_pool).
     pub(crate) holds_ah: bool,
-    /// After the flush, linger (see State::Linger) instead of closing at once.
+    /// After the flush, linger (see Life::Linger) instead of closing at once.
     pub(crate) linger: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
     pub(crate) http: Option<Box<crate::roles::http::server::Http>>,
@@ -346,7 +333,7 @@ impl Ctx {
 }
 
 impl lws {
-    pub(crate) fn new(ctx: *mut lws_context, vhost: *mut lws_vhost, cfg: RxConfig) -> Self {
+    pub(crate) fn new(ctx: *mut lws_context, vhost: *mut lws_vhost) -> Self {
         lws {
             ctx,
             vhost,
@@ -360,14 +347,10 @@ impl lws {
             transport: crate::transport::Transport::None,
             slot: usize::MAX,
             gen: 0,
-            state: State::Http,
+            life: Life::Open,
+            role: crate::roles::Role::H1(crate::roles::H1::Head),
             hdr: Vec::new(),
             req: None,
-            rx: Rx::new(cfg),
-            rx_first: false,
-            rx_final: false,
-            rx_binary: false,
-            rx_remaining: 0,
             rx_stash: Vec::new(),
             rx_flow_reasons: 0,
             in_rx_q: false,
@@ -376,18 +359,11 @@ impl lws {
             writable: false,
             want_writeable: false,
             in_writeable_q: false,
-            close_status: 0,
-            close_reason: Vec::new(),
-            peer_close: Vec::new(),
             timeout_reason: 0,
             closed_cb: false,
-            established: false,
-            fail_pending: None,
             peer_hup: false,
             write_failed: false,
             write_interest: false,
-            rx_seen: false,
-            validity_pinged: false,
             peer_addr: None,
             client: None,
             linger: false,

@@ -14,7 +14,7 @@ use std::io::ErrorKind;
 #[inline(always)]
 pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     let s = wref!(w);
-    if s.state == State::Dead || s.write_failed {
+    if s.life == Life::Dead || s.write_failed {
         return false;
     }
     if s.out_pos < s.out.len() {
@@ -109,7 +109,7 @@ pub(crate) fn buffered(w: *mut lws) -> bool {
 /// Whether a write now would not go straight out (lws_send_pipe_choked): something is
 /// still buffered, or the socket cannot take more.
 pub(crate) fn choked(w: *mut lws) -> bool {
-    if wref!(w).state == State::Dead || buffered(w) {
+    if wref!(w).life == Life::Dead || buffered(w) {
         return true;
     }
     let s = wref!(w);

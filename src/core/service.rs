@@ -11,7 +11,6 @@ use crate::core::output::write_interest;
 use crate::core::*;
 use crate::roles::input;
 use crate::roles::listen::accept_all;
-use crate::roles::ws::writeable_cb;
 use core::ffi::c_int;
 use core::ptr::null_mut;
 use std::io::ErrorKind;
@@ -224,7 +223,7 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
     let hup = {
         let s = wref!(w);
         s.peer_hup |= hup;
-        if s.state == State::Connecting {
+        if s.life == Life::Connecting {
             crate::core::connect::connect_ready(w);
             return;
         }
@@ -246,9 +245,9 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
     loop {
         let (buf_ptr, cap) = {
             let s = wref!(w);
-            if s.state == State::Dead
+            if s.life == Life::Dead
                 || s.rx_flow_reasons != 0
-                || s.state == State::FlushThenClose
+                || s.life == Life::FlushThenClose
                 || s.transport.is_none()
             {
                 return;
@@ -290,10 +289,10 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
 pub(crate) fn on_writable(w: *mut lws) {
     {
         let s = wref!(w);
-        if s.state == State::Dead {
+        if s.life == Life::Dead {
             return;
         }
-        if s.state == State::Connecting {
+        if s.life == Life::Connecting {
             crate::core::connect::connect_ready(w);
             return;
         }
@@ -304,15 +303,11 @@ pub(crate) fn on_writable(w: *mut lws) {
     }
     write_interest(w, false);
     let s = wref!(w);
-    match s.state {
-        State::FlushThenClose if s.linger => linger(w),
-        State::FlushThenClose => finish_close(w),
-        State::HttpTxn => crate::roles::http::server::writeable(w),
-        State::Ws if s.want_writeable => {
-            s.want_writeable = false;
-            writeable_cb(w);
-        }
-        _ => {}
+    match s.life {
+        Life::FlushThenClose if s.linger => linger(w),
+        Life::FlushThenClose => finish_close(w),
+        Life::Open => crate::roles::writeable(w),
+        Life::Connecting | Life::Linger | Life::Dead => {}
     }
 }
 
@@ -323,15 +318,9 @@ pub(crate) fn serve_writeable_q(w: *mut lws) {
     if s.out_pos < s.out.len() {
         return;
     }
-    if s.state == State::HttpTxn {
-        crate::roles::http::server::writeable(w);
-        return;
+    if s.life == Life::Open {
+        crate::roles::writeable(w);
     }
-    if s.state != State::Ws || !s.want_writeable {
-        return;
-    }
-    s.want_writeable = false;
-    writeable_cb(w);
 }
 
 /// Rx flow was re-enabled: parse what was held back, then read the socket again (its
@@ -340,7 +329,7 @@ pub(crate) fn rx_resume(w: *mut lws) {
     {
         let s = wref!(w);
         s.in_rx_q = false;
-        if s.state == State::Dead || s.rx_flow_reasons != 0 {
+        if s.life == Life::Dead || s.rx_flow_reasons != 0 {
             return;
         }
     }

@@ -7,6 +7,8 @@ use crate::core::close::Why;
 use crate::core::*;
 use crate::roles::ws::close_with;
 use crate::roles::ws::send_frame;
+use crate::roles::ws::WsPhase;
+use crate::roles::H1;
 use crate::ws::frame::{self};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
@@ -23,17 +25,8 @@ pub(crate) fn with_fake_wsi<R>(
     idx: usize,
     f: impl FnOnce(*mut lws) -> R,
 ) -> R {
-    let mut fake = Box::new(lws::new(
-        ctx,
-        vh,
-        frame::RxConfig {
-            expect_masked: true,
-            max_chunk: 1,
-            validate_utf8: false,
-            max_message: MAX_MESSAGE,
-        },
-    ));
-    fake.state = State::Dead;
+    let mut fake = Box::new(lws::new(ctx, vh));
+    fake.life = Life::Dead;
     let protos = vhost_protocols(vh);
     if idx < protos.len() {
         fake.protocol = &protos[idx];
@@ -172,15 +165,14 @@ pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
 /// lws_callback_on_writable(): one WRITEABLE callback once the socket can take data.
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     let s = wref!(w);
-    match s.state {
-        State::Dead | State::FlushThenClose | State::Linger => return 0,
-        State::Http | State::WsAwaitingCloseAck => return 0,
-        State::Connecting | State::ClientHandshake => {
+    match (s.life, &s.role) {
+        (Life::Open, Role::Ws(WsPhase::Open, _) | Role::H1(H1::Txn)) => {}
+        (Life::Connecting, _) | (Life::Open, Role::H1(H1::Client)) => {
             // Served once the client is established.
             s.want_writeable = true;
             return 1;
         }
-        State::Ws | State::HttpTxn => {}
+        _ => return 0,
     }
     s.want_writeable = true;
     if s.writable && s.out_pos >= s.out.len() && !s.in_writeable_q {
@@ -193,7 +185,7 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
 /// lws_set_timeout() in microseconds; 0 cancels.
 pub(crate) fn set_timeout(w: *mut lws, reason: c_int, us: i64) {
     let s = wref!(w);
-    if s.slot == usize::MAX || s.state == State::Dead {
+    if s.slot == usize::MAX || s.life == Life::Dead {
         return;
     }
     let c = cx!(s.ctx);
@@ -213,18 +205,18 @@ pub(crate) fn timeout_fired(w: *mut lws) {
         return finish_close(w);
     }
     lwsl_info!("wsi timed out (reason {})", reason);
-    match wref!(w).state {
+    match wref!(w).state() {
         State::Connecting => return crate::core::connect::fail(w, "Timed out connecting"),
         State::ClientHandshake => {
             return crate::core::connect::fail(w, "Timed out waiting server reply")
         }
         _ => {}
     }
-    if let Some((code, why)) = wref!(w).fail_pending.take() {
+    if let Some((code, why)) = wref!(w).ws().and_then(|ws| ws.fail_pending.take()) {
         return close_with(w, code, why.as_bytes());
     }
     if reason == PENDING_TIMEOUT_CLOSE_ACK as c_int
-        || matches!(wref!(w).state, State::FlushThenClose | State::Linger)
+        || matches!(wref!(w).state(), State::FlushThenClose | State::Linger)
     {
         finish_close(w);
     } else {
@@ -233,7 +225,7 @@ pub(crate) fn timeout_fired(w: *mut lws) {
 }
 
 pub(crate) fn timer_fired(w: *mut lws) {
-    if wref!(w).state == State::Dead {
+    if wref!(w).life == Life::Dead {
         return;
     }
     if callback(w, LWS_CALLBACK_TIMER as c_int, null_mut(), 0) != 0 {
@@ -244,7 +236,7 @@ pub(crate) fn timer_fired(w: *mut lws) {
 /// lws_rx_flow_control().
 pub(crate) fn rx_flow_control(w: *mut lws, enable: c_int) -> c_int {
     let s = wref!(w);
-    if s.state == State::Dead {
+    if s.life == Life::Dead {
         return -1;
     }
     let before = s.rx_flow_reasons;
@@ -280,8 +272,10 @@ pub(crate) fn validity_start(w: *mut lws) {
         return;
     };
     let s = wref!(w);
-    s.rx_seen = false;
-    s.validity_pinged = false;
+    if let Some(ws) = s.ws() {
+        ws.rx_seen = false;
+        ws.validity_pinged = false;
+    }
     cx!(s.ctx).timers.schedule(
         timer::TimerKey::Validity(s.slot, s.gen),
         timer::now_usecs() + ping,
@@ -315,18 +309,19 @@ pub(crate) fn validity_check(w: *mut lws) {
     };
     let (seen, pinged) = {
         let s = wref!(w);
-        if s.state != State::Ws {
+        if !s.ws_open() {
             return;
         }
-        let r = (s.rx_seen, s.validity_pinged);
-        s.rx_seen = false;
+        let ws = crate::roles::ws::ws(w);
+        let r = (ws.rx_seen, ws.validity_pinged);
+        ws.rx_seen = false;
         r
     };
     let next = if seen {
-        wref!(w).validity_pinged = false;
+        crate::roles::ws::ws(w).validity_pinged = false;
         ping
     } else if !pinged {
-        wref!(w).validity_pinged = true;
+        crate::roles::ws::ws(w).validity_pinged = true;
         send_frame(w, frame::OP_PING, b"");
         hangup - ping
     } else {
@@ -334,7 +329,7 @@ pub(crate) fn validity_check(w: *mut lws) {
         return close(w, Why::Gone);
     };
     let s = wref!(w);
-    if s.state == State::Ws {
+    if s.ws_open() {
         cx!(s.ctx).timers.schedule(
             timer::TimerKey::Validity(s.slot, s.gen),
             timer::now_usecs() + next.max(1),

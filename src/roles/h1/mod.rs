@@ -56,7 +56,7 @@ pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
             if rest.is_empty() {
                 return;
             }
-            match wref!(w).state {
+            match wref!(w).state() {
                 State::Ws => {
                     let n = rest.len();
                     ws_input(w, rest.as_mut_ptr(), n);

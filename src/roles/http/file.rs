@@ -374,7 +374,7 @@ pub(crate) fn file_fragment(w: *mut lws) -> bool {
                 close(w, Why::User);
                 return false;
             }
-            return wref!(w).state != State::Dead;
+            return wref!(w).life != Life::Dead;
         }
         let s = wref!(w);
         if s.out_pos < s.out.len() {

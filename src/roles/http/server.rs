@@ -30,6 +30,7 @@ use crate::roles::http::headers::redirect;
 use crate::roles::http::headers::return_status;
 use crate::roles::http::headers::METHODS;
 use crate::roles::http::headers::TOKEN_NAMES;
+use crate::roles::H1;
 use crate::ws::handshake;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
@@ -342,7 +343,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
             // lws: 403 before it has read the version, so the answer says HTTP/1.0.
             x.version = 0;
             wref!(w).http = Some(Box::new(x));
-            wref!(w).state = State::HttpTxn;
+            wref!(w).set_h1(H1::Txn);
             wref!(w).linger = true;
             if return_status(w, 403, None) != 0 {
                 finish_close(w);
@@ -387,7 +388,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
     // A redirecting mount answers even an upgrade request (lws checks it first).
     if let Some(m) = find_mount(w) {
         match redirect_hit(w, m) {
-            Hit::Done(ok) => return ok && wref!(w).state != State::Dead,
+            Hit::Done(ok) => return ok && wref!(w).life != Life::Dead,
             Hit::Continue => {}
         }
     }
@@ -411,7 +412,7 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
         }
         if let Upgrade::Other(up) = up {
             lwsl_info!("Unknown upgrade '{}'", String::from_utf8_lossy(&up));
-            wref!(w).state = State::HttpTxn;
+            wref!(w).set_h1(H1::Txn);
             ht(w).in_txn = true;
             if return_status(w, 403, None) != 0 || transaction_completed(w) != 0 {
                 close(w, Why::User);
@@ -537,7 +538,7 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
         cleaned.push(b);
     }
     lwsl_info!("Doing 301 '{}'", String::from_utf8_lossy(&cleaned));
-    wref!(w).state = State::HttpTxn;
+    wref!(w).set_h1(H1::Txn);
     ht(w).in_txn = true;
     let mut buf = vec![0u8; 512 + cleaned.len()];
     let mut p = buf.as_mut_ptr();
@@ -567,7 +568,7 @@ fn action(w: *mut lws) -> bool {
     if method == u32::MAX {
         // A method lws does not know: it answers 403 and closes.
         lwsl_warn!("Missing URI in HTTP request");
-        wref!(w).state = State::HttpTxn;
+        wref!(w).set_h1(H1::Txn);
         ht(w).keep_alive = false;
         ht(w).version = 0;
         if return_status(w, 403, None) != 0 {
@@ -580,7 +581,7 @@ fn action(w: *mut lws) -> bool {
     }
     {
         let s = wref!(w);
-        s.state = State::HttpTxn;
+        s.set_h1(H1::Txn);
         let c = cx!(s.ctx);
         c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
         s.timeout_reason = 0;
@@ -679,10 +680,10 @@ fn action(w: *mut lws) -> bool {
             close(w, Why::User);
             return false;
         }
-        Step::Done => return wref!(w).state != State::Dead,
+        Step::Done => return wref!(w).life != Life::Dead,
         Step::Body => {}
     }
-    if wref!(w).state == State::Dead {
+    if wref!(w).life == Life::Dead {
         return false;
     }
     if explicit_zero && method == (WSI_TOKEN_POST_URI as u32) {
@@ -694,7 +695,7 @@ fn action(w: *mut lws) -> bool {
             return false;
         }
     }
-    wref!(w).state != State::Dead
+    wref!(w).life != Life::Dead
 }
 
 enum Step {
@@ -918,7 +919,7 @@ fn unauthorised(w: *mut lws) -> c_int {
 pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
     let mut pos = 0;
     while pos < data.len() {
-        let st = wref!(w).state;
+        let st = wref!(w).state();
         if st != State::HttpTxn {
             if st == State::Http {
                 // Completed while we were feeding: the rest is the next request.
@@ -972,7 +973,7 @@ pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
                 }
             }
         }
-        if wref!(w).state == State::Dead {
+        if wref!(w).life == Life::Dead {
             return;
         }
     }
@@ -1104,7 +1105,7 @@ fn deliver(w: *mut lws, piece: &[u8]) -> bool {
         close(w, Why::User);
         return false;
     }
-    wref!(w).state != State::Dead
+    wref!(w).life != Life::Dead
 }
 
 /// The whole body arrived.  False if the connection closed.
@@ -1127,7 +1128,7 @@ fn body_done(w: *mut lws) -> bool {
         close(w, Why::User);
         return false;
     }
-    wref!(w).state != State::Dead
+    wref!(w).life != Life::Dead
 }
 
 /// Holds input for later (the next pipelined request) and stops reading until then.
@@ -1137,7 +1138,7 @@ pub(crate) fn hold(w: *mut lws, rest: &[u8]) {
     }
     crate::core::wsi::stash_front(w, rest);
     let s = wref!(w);
-    if s.state == State::HttpTxn {
+    if s.state() == State::HttpTxn {
         s.rx_flow_reasons |= RXFLOW_HTTP_BUSY;
     } else {
         // Already back to reading heads: parse it at the next safe point.
@@ -1153,7 +1154,7 @@ pub(crate) fn hold(w: *mut lws, rest: &[u8]) {
 pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
     {
         let s = wref!(w);
-        if s.state == State::Dead {
+        if s.life == Life::Dead {
             return 1;
         }
         if s.http.as_ref().is_none_or(|x| !x.in_txn) {
@@ -1195,7 +1196,7 @@ pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
     let ka = vh!(wsi_vhost(w)).keepalive_timeout;
     let resume = {
         let s = wref!(w);
-        s.state = State::Http;
+        s.set_h1(H1::Head);
         s.req = None;
         s.hdr.clear();
         s.want_writeable = false;

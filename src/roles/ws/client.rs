@@ -4,6 +4,8 @@ use crate::abi::*;
 use crate::core::close::Why;
 use crate::core::connect::fail;
 use crate::core::*;
+use crate::roles::ws::{rx_config, Ws, WsPhase};
+use crate::roles::Role;
 use crate::ws::handshake;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
@@ -12,7 +14,7 @@ use std::io::Write;
 pub(crate) fn send_request(w: *mut lws) {
     let timeout_secs = {
         let s = wref!(w);
-        s.state = State::ClientHandshake;
+        s.life = Life::Open;
         s.writable = true;
         cx!(s.ctx).timeout_secs
     };
@@ -129,7 +131,7 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         fail(w, "HS: disallowed at ESTABLISHED");
         return;
     }
-    if wref!(w).state != State::ClientHandshake {
+    if wref!(w).state() != State::ClientHandshake {
         return;
     }
     let (key, asked) = match wref!(w).client.as_ref() {
@@ -180,18 +182,8 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
     }
     let mut rest = {
         let s = wref!(w);
-        s.state = State::Ws;
-        s.established = true;
-        // SAFETY: the bound protocol is a live entry of the vhost.
-        let rxs = unsafe { (*s.protocol).rx_buffer_size };
-        let c = cx!(s.ctx);
-        let chunk = if rxs == 0 { c.rbuf.len() } else { rxs };
-        s.rx = crate::ws::frame::Rx::new(crate::ws::frame::RxConfig {
-            expect_masked: false,
-            max_chunk: chunk,
-            validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: MAX_MESSAGE,
-        });
+        // The ws role is taken here, its state allocated (server frames come unmasked).
+        s.role = Role::Ws(WsPhase::Open, Ws::new(rx_config(w, false)));
         let rest = s.hdr.split_off(consumed.min(s.hdr.len()));
         s.hdr = Vec::new();
         if let Some(c) = s.client.as_mut() {
@@ -204,7 +196,7 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         crate::core::close::close(w, Why::User);
         return;
     }
-    if wref!(w).state != State::Ws {
+    if !wref!(w).ws_open() {
         return;
     }
     // A WRITEABLE asked for before we got here is due now.

@@ -16,9 +16,134 @@ use crate::core::wsi::callback;
 use crate::core::wsi::is_client;
 use crate::core::wsi::set_timeout;
 use crate::core::*;
+use crate::roles::{Reasons, Role, WS_REASONS};
 use crate::ws::frame::{self, RxEvent};
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
+
+/// The ws role's state, allocated when a connection takes the role.
+pub(crate) struct Ws {
+    pub rx: frame::Rx,
+    /// What the last RECEIVE delivered (lws_is_first_fragment and friends).
+    pub rx_first: bool,
+    pub rx_final: bool,
+    pub rx_binary: bool,
+    pub rx_remaining: u64,
+    /// The close lws_close_reason prepared, sent when a callback then returns nonzero.
+    pub close_status: u16,
+    pub close_reason: Vec<u8>,
+    /// The payload of the peer's close frame (lws_get_close_payload).
+    pub peer_close: Vec<u8>,
+    /// A protocol error waiting for the application's owed WRITEABLEs before we fail.
+    pub fail_pending: Option<(u16, &'static str)>,
+    /// Something arrived since the last validity check (idle policy).
+    pub rx_seen: bool,
+    /// The idle policy's PING went out and is unanswered.
+    pub validity_pinged: bool,
+}
+
+/// The ws role's phases (RFC 6455's states after CONNECTING, as lws keeps them).
+///
+/// ```text
+///  Upgrading --101 sent (server) / 101 checked (client)--> Open
+///  Open --our close frame sent--> AwaitingCloseAck --peer's close or 5 s--> closed
+///  Open --peer's close: echoed--> closed after the flush (Life::FlushThenClose)
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum WsPhase {
+    /// The role is taken (FILTER_PROTOCOL_CONNECTION on, as in lws), the 101 not yet sent.
+    Upgrading,
+    Open,
+    /// We sent a close frame and wait for the peer's (or a timeout).
+    AwaitingCloseAck,
+}
+
+impl Ws {
+    pub(crate) fn new(cfg: frame::RxConfig) -> Box<Ws> {
+        Box::new(Ws {
+            rx: frame::Rx::new(cfg),
+            rx_first: false,
+            rx_final: false,
+            rx_binary: false,
+            rx_remaining: 0,
+            close_status: 0,
+            close_reason: Vec::new(),
+            peer_close: Vec::new(),
+            fail_pending: None,
+            rx_seen: false,
+            validity_pinged: false,
+        })
+    }
+}
+
+/// The frame parser's settings for `w` (its protocol bound): rx chunks are at most
+/// rx_buffer_size (pt_serv_buf_size when 0), as in lws.
+pub(crate) fn rx_config(w: *mut lws, expect_masked: bool) -> frame::RxConfig {
+    let s = wref!(w);
+    // SAFETY: the bound protocol is a live entry of the vhost.
+    let rxs = unsafe { (*s.protocol).rx_buffer_size };
+    let c = cx!(s.ctx);
+    frame::RxConfig {
+        expect_masked,
+        max_chunk: if rxs == 0 { c.rbuf.len() } else { rxs },
+        validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
+        max_message: MAX_MESSAGE,
+    }
+}
+
+/// What the last RECEIVE delivered (lws_is_first_fragment, lws_is_final_fragment,
+/// lws_frame_is_binary, lws_remaining_packet_payload); all zero without the ws role.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct LastRx {
+    pub first: bool,
+    pub last: bool,
+    pub binary: bool,
+    pub remaining: u64,
+}
+
+#[inline(always)]
+pub(crate) fn last_rx(w: *mut lws) -> LastRx {
+    match wref!(w).ws() {
+        Some(ws) => LastRx {
+            first: ws.rx_first,
+            last: ws.rx_final,
+            binary: ws.rx_binary,
+            remaining: ws.rx_remaining,
+        },
+        None => LastRx::default(),
+    }
+}
+
+/// lws_close_reason: the status and reason our close frame will carry when a callback
+/// then returns nonzero.  Without the ws role there is no close frame to prepare (lws
+/// requires the role): nothing is kept.
+pub(crate) fn set_close_reason(w: *mut lws, status: u16, reason: &[u8]) {
+    match wref!(w).ws() {
+        Some(ws) => {
+            ws.close_status = status;
+            ws.close_reason.clear();
+            ws.close_reason.extend_from_slice(reason);
+        }
+        None => lwsl_info!("lws_close_reason: not a websocket"),
+    }
+}
+
+/// The peer's close payload (lws_get_close_payload, lws_get_close_length).
+pub(crate) fn close_payload(w: *mut lws) -> (*mut u8, usize) {
+    match wref!(w).ws() {
+        Some(ws) => (ws.peer_close.as_mut_ptr(), ws.peer_close.len()),
+        None => (core::ptr::NonNull::dangling().as_ptr(), 0),
+    }
+}
+
+/// The ws role's state of `w`, which has that role (checked by the caller's state).
+#[inline(always)]
+pub(crate) fn ws<'a>(w: *mut lws) -> &'a mut Ws {
+    match &mut wref!(w).role {
+        Role::Ws(_, ws) => ws,
+        Role::H1(_) => unreachable!("ws state asked of a connection without the ws role"),
+    }
+}
 
 /// An rx flow reason of our own (outside lws's bits): input stopped because the
 /// connection is failing.
@@ -33,11 +158,13 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
         if pos >= len {
             return;
         }
-        let ev = {
+        let (ev, phase) = {
             let s = wref!(w);
-            if !matches!(s.state, State::Ws | State::WsAwaitingCloseAck) {
+            let (Life::Open, Role::Ws(phase @ (WsPhase::Open | WsPhase::AwaitingCloseAck), ws)) =
+                (s.life, &mut s.role)
+            else {
                 return;
-            }
+            };
             if s.rx_flow_reasons != 0 {
                 // Keep what is not parsed yet until rx flow is allowed again.
                 // SAFETY: ptr[pos..len] is readable.
@@ -45,10 +172,10 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 s.rx_stash.extend_from_slice(rest);
                 return;
             }
-            s.rx_seen = true;
+            ws.rx_seen = true;
             // SAFETY: ptr[..len] is ours to mutate for this call (unmasking in place).
             let buf = unsafe { core::slice::from_raw_parts_mut(ptr, len) };
-            s.rx.next(buf, &mut pos)
+            (ws.rx.next(buf, &mut pos), *phase)
         };
         match ev {
             RxEvent::NeedMore => return,
@@ -62,20 +189,18 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 ..
             } => {
                 {
-                    let s = wref!(w);
-                    if s.state != State::Ws {
+                    // Only the parser ran since the check above: no callback can have
+                    // changed the connection.  Data after our close frame is dropped.
+                    if phase != WsPhase::Open {
                         continue;
                     }
-                    s.rx_first = message_first;
-                    s.rx_final = frame_fin && remaining == 0;
-                    s.rx_binary = binary;
-                    s.rx_remaining = remaining;
+                    let ws = ws(w);
+                    ws.rx_first = message_first;
+                    ws.rx_final = frame_fin && remaining == 0;
+                    ws.rx_binary = binary;
+                    ws.rx_remaining = remaining;
                 }
-                let reason = if is_client(w) {
-                    LWS_CALLBACK_CLIENT_RECEIVE
-                } else {
-                    LWS_CALLBACK_RECEIVE
-                };
+                let reason = Reasons::pick(WS_REASONS.receive, is_client(w));
                 // SAFETY: start+n <= len (the parser's contract).
                 let p = unsafe { ptr.add(start) } as *mut c_void;
                 if callback(w, reason as c_int, p, n) != 0 {
@@ -84,18 +209,14 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 }
             }
             RxEvent::Ping => {
-                if wref!(w).state == State::Ws {
-                    let payload = wref!(w).rx.control_payload().to_vec();
+                if wref!(w).ws_open() {
+                    let payload = ws(w).rx.control_payload().to_vec();
                     send_frame(w, frame::OP_PONG, &payload);
                 }
             }
             RxEvent::Pong => {
-                let mut payload = wref!(w).rx.control_payload().to_vec();
-                let reason = if is_client(w) {
-                    LWS_CALLBACK_CLIENT_RECEIVE_PONG
-                } else {
-                    LWS_CALLBACK_RECEIVE_PONG
-                };
+                let mut payload = ws(w).rx.control_payload().to_vec();
+                let reason = Reasons::pick(WS_REASONS.receive_pong, is_client(w));
                 let n = payload.len();
                 if callback(w, reason as c_int, payload.as_mut_ptr() as *mut c_void, n) != 0 {
                     close(w, Why::User);
@@ -112,7 +233,7 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 if s.want_writeable {
                     // The application still owes replies to the valid messages before the
                     // bad frame: stop taking input, let those WRITEABLEs run, then fail.
-                    s.fail_pending = Some((code, reason));
+                    ws(w).fail_pending = Some((code, reason));
                     s.rx_flow_reasons |= RXFLOW_FAILING;
                     s.rx_stash = Vec::new();
                     set_timeout(
@@ -130,9 +251,9 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
 }
 
 fn peer_close(w: *mut lws) {
-    let payload = wref!(w).rx.control_payload().to_vec();
-    if wref!(w).state == State::WsAwaitingCloseAck {
-        wref!(w).peer_close = payload;
+    let payload = ws(w).rx.control_payload().to_vec();
+    if wref!(w).state() == State::WsAwaitingCloseAck {
+        ws(w).peer_close = payload;
         // The answer to our close: done.
         finish_close(w);
         return;
@@ -151,14 +272,16 @@ fn peer_close(w: *mut lws) {
                 finish_close(w);
                 return;
             }
-            if wref!(w).state != State::Ws {
+            if !wref!(w).ws_open() {
                 return;
             }
             // Echo the peer's close (its code and reason), then close once flushed.
             // lws_get_close_payload() is the close we send (so empty during the
             // WS_PEER_INITIATED_CLOSE callback, as in lws).
             send_frame(w, frame::OP_CLOSE, &payload);
-            wref!(w).peer_close = payload;
+            if let Some(ws) = wref!(w).ws() {
+                ws.peer_close = payload;
+            }
             flush_then_close(w);
         }
     }
@@ -166,7 +289,7 @@ fn peer_close(w: *mut lws) {
 
 /// Sends a close frame with `code` and `reason` and closes once it is out.
 pub(crate) fn close_with(w: *mut lws, code: u16, reason: &[u8]) {
-    if wref!(w).state != State::Ws {
+    if !wref!(w).ws_open() {
         finish_close(w);
         return;
     }
@@ -219,7 +342,7 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
     const HTTP_FINAL: c_int = LWS_WRITE_HTTP_FINAL as c_int;
     const HTTP_HEADERS: c_int = LWS_WRITE_HTTP_HEADERS as c_int;
     const HTTP_HEADERS_CONT: c_int = LWS_WRITE_HTTP_HEADERS_CONTINUATION as c_int;
-    let state = wref!(w).state;
+    let open = wref!(w).ws_open();
     let opcode = match wp & 0x1f {
         TEXT => frame::OP_TEXT,
         BINARY => frame::OP_BINARY,
@@ -227,7 +350,7 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
         PING => frame::OP_PING,
         PONG => frame::OP_PONG,
         HTTP | HTTP_FINAL | HTTP_HEADERS | HTTP_HEADERS_CONT => {
-            if state == State::Dead {
+            if wref!(w).life == Life::Dead {
                 return -1;
             }
             // SAFETY: buf[..len] readable per the caller.
@@ -235,7 +358,7 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
             return if send_raw(w, data) { len as c_int } else { -1 };
         }
         _ => {
-            if state == State::Ws {
+            if open {
                 lwsl_err!("lws_write: unsupported write protocol {}", wp);
             } else {
                 lwsl_info!("lws_write: connection is not an open websocket");
@@ -243,7 +366,7 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
             return -1;
         }
     };
-    if state != State::Ws {
+    if !open {
         lwsl_info!("lws_write: connection is not an open websocket");
         return -1;
     }
@@ -287,18 +410,16 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
 }
 
 pub(crate) fn writeable_cb(w: *mut lws) {
-    let reason = if is_client(w) {
-        LWS_CALLBACK_CLIENT_WRITEABLE
-    } else {
-        LWS_CALLBACK_SERVER_WRITEABLE
-    };
+    let reason = Reasons::pick(WS_REASONS.writeable, is_client(w));
     if callback(w, reason as c_int, null_mut(), 0) != 0 {
         close(w, Why::User);
         return;
     }
     let s = wref!(w);
-    if s.state == State::Ws && !s.want_writeable {
-        if let Some((code, why)) = s.fail_pending.take() {
+    // A pending failure always comes with RXFLOW_FAILING: one test of a common field on
+    // every WRITEABLE, the role state only when failing.
+    if s.rx_flow_reasons & RXFLOW_FAILING != 0 && s.ws_open() && !s.want_writeable {
+        if let Some((code, why)) = ws(w).fail_pending.take() {
             close_with(w, code, why.as_bytes());
         }
     }

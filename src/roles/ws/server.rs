@@ -10,6 +10,8 @@ use crate::core::wsi::add_headers_cb;
 use crate::core::wsi::callback;
 use crate::core::*;
 use crate::roles::h1::http_fail;
+use crate::roles::ws::{rx_config, Ws, WsPhase};
+use crate::roles::Role;
 use crate::ws::frame::{self};
 use crate::ws::handshake;
 use core::ffi::{c_int, c_void};
@@ -69,7 +71,7 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         return false;
     }
     if n > 0 {
-        wref!(w).state = State::HttpTxn;
+        wref!(w).set_h1(crate::roles::H1::Txn);
         crate::roles::http::server::ht(w).in_txn = true;
         if crate::roles::http::server::transaction_completed(w) != 0 {
             flush_then_close(w);
@@ -115,7 +117,7 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
     };
     // lws has already given the connection the ws role here, so a refusal closes it
     // without an answer and it gets CLOSED.
-    wref!(w).established = true;
+    wref!(w).role = Role::Ws(WsPhase::Upgrading, Ws::new(rx_config(w, true)));
     if callback(
         w,
         LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION as c_int,
@@ -147,33 +149,32 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
     let mut resp = Vec::with_capacity(160 + chosen.map_or(0, |c| c.len()) + extra.len());
     handshake::write_101(&mut resp, &accept, chosen, extra);
     {
+        let cfg = rx_config(w, true);
         let s = wref!(w);
-        s.state = State::Ws;
+        match &mut s.role {
+            Role::Ws(phase, ws) => {
+                *phase = WsPhase::Open;
+                ws.rx = frame::Rx::new(cfg);
+            }
+            // The role was dropped by a callback on the way (a transaction completed):
+            // taken again.
+            Role::H1(_) => s.role = Role::Ws(WsPhase::Open, Ws::new(cfg)),
+        }
         let c = cx!(s.ctx);
         c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
         s.timeout_reason = 0;
-        // rx chunks are at most rx_buffer_size (pt_serv_buf_size when 0), as in lws.
-        // SAFETY: s.protocol was just bound to a live entry.
-        let rxs = unsafe { (*s.protocol).rx_buffer_size };
-        let chunk = if rxs == 0 { c.rbuf.len() } else { rxs };
-        s.rx = frame::Rx::new(frame::RxConfig {
-            expect_masked: true,
-            max_chunk: chunk,
-            validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
-            max_message: MAX_MESSAGE,
-        });
     }
     send_raw(w, &resp);
     // A WebSocket needs no header table any more.
     crate::roles::http::server::ah_release(w);
-    if wref!(w).state != State::Ws {
+    if !wref!(w).ws_open() {
         return false;
     }
     if callback(w, LWS_CALLBACK_ESTABLISHED as c_int, null_mut(), 0) != 0 {
         close(w, Why::User);
         return false;
     }
-    wref!(w).state == State::Ws
+    wref!(w).ws_open()
 }
 
 /// lws_confirm_host_header: the Host header names this vhost (and its port).
