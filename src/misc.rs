@@ -361,6 +361,19 @@ pub fn urlencode(s: &[u8], len: i32) -> Vec<u8> {
     out
 }
 
+/// Borrows a C string argument as bytes (None for NULL).
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string that outlives the borrow.
+pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: the caller guarantees a NUL-terminated string.
+        Some(unsafe { core::ffi::CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,18 +44,9 @@ macro_rules! not_yet {
     }};
 }
 
-/// Borrows a C string argument as bytes (None for NULL).
-///
-/// # Safety
-/// `p` must be NULL or point to a NUL-terminated string that outlives the borrow.
-pub(crate) unsafe fn cstr<'a>(p: *const core::ffi::c_char) -> Option<&'a [u8]> {
-    if p.is_null() {
-        None
-    } else {
-        // SAFETY: the caller guarantees a NUL-terminated string.
-        Some(unsafe { core::ffi::CStr::from_ptr(p) }.to_bytes())
-    }
-}
+/// Borrows a C string argument as bytes (None for NULL); kept here for the C-surface
+/// files that name it so.
+pub(crate) use crate::misc::cstr;
 
 pub mod buflist;
 pub mod cache;

@@ -194,28 +194,7 @@ pub unsafe extern "C" fn lws_callback_http_dummy(
         if wsi.is_null() {
             return 0;
         }
-        use crate::engine::http as h;
-        match reason {
-            x if x == LWS_CALLBACK_HTTP as c_int => {
-                if h::return_status(wsi, 404, None) != 0 || h::transaction_completed(wsi) != 0 {
-                    return -1;
-                }
-                0
-            }
-            x if x == LWS_CALLBACK_HTTP_BODY_COMPLETION as c_int => {
-                if h::return_status(wsi, 200, None) != 0 {
-                    return -1;
-                }
-                0
-            }
-            x if x == LWS_CALLBACK_HTTP_FILE_COMPLETION as c_int => {
-                if h::transaction_completed(wsi) != 0 {
-                    return -1;
-                }
-                0
-            }
-            _ => 0,
-        }
+        crate::roles::http::server::http_dummy(wsi, reason as c_int)
     })
 }
 

@@ -181,7 +181,7 @@ pub(crate) unsafe fn create_vhost(
                 *mut core::ffi::c_void,
                 usize,
             ) -> c_int;
-            let dummy: RawCb = crate::capi::writeable::lws_callback_http_dummy;
+            let dummy: RawCb = crate::roles::http::server::default_http_callback;
             // SAFETY: the same C ABI: the reason enum is passed as an int.
             let cb = unsafe {
                 core::mem::transmute::<
@@ -362,13 +362,13 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
 /// gives PROTOCOL_INIT as `in`).
 fn pvo_for(vh: *mut lws_vhost, name: *const c_char) -> Option<&'static lws_protocol_vhost_options> {
     // SAFETY: NUL-terminated or NULL.
-    let name = (unsafe { crate::capi::cstr(name) })?;
+    let name = (unsafe { crate::misc::cstr(name) })?;
     let mut p = vh!(vh).pvo;
     while !p.is_null() {
         // SAFETY: the caller's pvo list, live for the vhost's life per lws's contract.
         let e = unsafe { &*p };
         // SAFETY: NUL-terminated or NULL.
-        if unsafe { crate::capi::cstr(e.name) } == Some(name) {
+        if unsafe { crate::misc::cstr(e.name) } == Some(name) {
             return Some(e);
         }
         p = e.next;

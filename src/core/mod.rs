@@ -249,7 +249,7 @@ pub struct lws {
     pub(crate) role: crate::roles::Role,
     /// The request head, kept while parsing and for header queries afterwards.
     pub(crate) hdr: Vec<u8>,
-    pub(crate) req: Option<crate::ws::handshake::Request>,
+    pub(crate) req: Option<crate::http::request::Request>,
     /// Input read from the socket but not yet parsed (rx flow control held it back).
     pub(crate) rx_stash: Vec<u8>,
     pub(crate) rx_flow_reasons: c_int,
@@ -434,7 +434,7 @@ pub(crate) fn vhost_protocols<'a>(vh: *mut lws_vhost) -> &'a [lws_protocols] {
 pub(crate) fn protocol_by_name(vh: *mut lws_vhost, name: &[u8]) -> Option<usize> {
     vhost_protocols(vh).iter().position(|p| {
         // SAFETY: protocol names are NUL-terminated C strings (or NULL).
-        (unsafe { crate::capi::cstr(p.name) }) == Some(name)
+        (unsafe { crate::misc::cstr(p.name) }) == Some(name)
     })
 }
 
@@ -455,10 +455,10 @@ pub(crate) fn protocol_index(vh: *mut lws_vhost, p: *const lws_protocols) -> Opt
     // SAFETY: p is a live protocol struct from the caller.
     let (name, cb) = unsafe { ((*p).name, (*p).callback.map(|f| f as usize)) };
     // SAFETY: NUL-terminated or NULL.
-    let name = unsafe { crate::capi::cstr(name) }?;
+    let name = unsafe { crate::misc::cstr(name) }?;
     vhost_protocols(vh).iter().position(|q| {
         // SAFETY: as above.
-        (unsafe { crate::capi::cstr(q.name) }) == Some(name) && q.callback.map(|f| f as usize) == cb
+        (unsafe { crate::misc::cstr(q.name) }) == Some(name) && q.callback.map(|f| f as usize) == cb
     })
 }
 
@@ -474,5 +474,5 @@ pub(crate) fn wsi_vhost(w: *mut lws) -> *mut lws_vhost {
 
 pub(crate) fn c_string_of(p: *const c_char) -> Option<String> {
     // SAFETY: NULL or NUL-terminated from C.
-    unsafe { crate::capi::cstr(p) }.map(|b| String::from_utf8_lossy(b).into_owned())
+    unsafe { crate::misc::cstr(p) }.map(|b| String::from_utf8_lossy(b).into_owned())
 }

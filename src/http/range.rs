@@ -65,21 +65,9 @@ pub fn parse_range(header: &[u8], size: u64) -> Ranges {
             nums[i] = Some(v);
         }
         tried = true;
-        let (start, end) = match nums {
-            [None, n] => {
-                let n = n.unwrap_or(0).min(size);
-                if n == 0 {
-                    continue;
-                }
-                (size - n, size - 1)
-            }
-            [Some(s), None] => (s, size.saturating_sub(1)),
-            [Some(s), Some(e)] => (s, e.min(size.saturating_sub(1))),
-        };
-        if start >= size || end < start {
-            continue;
+        if let Some(r) = resolve(nums, size) {
+            out.push(r);
         }
-        out.push((start, end));
     }
     if !out.is_empty() {
         Ranges::Ranges(out)
@@ -88,6 +76,65 @@ pub fn parse_range(header: &[u8], size: u64) -> Ranges {
     } else {
         Ranges::None
     }
+}
+
+/// One spec's (start, end) against the file: `[None, n]` the last n bytes, `[s, None]`
+/// from s to the end, `[s, e]` with e cut to the last byte.  None when it selects nothing
+/// of the file.
+fn resolve(nums: [Option<u64>; 2], size: u64) -> Option<(u64, u64)> {
+    let (start, end) = match nums {
+        [None, n] => {
+            let n = n.unwrap_or(0).min(size);
+            if n == 0 {
+                return None;
+            }
+            (size - n, size - 1)
+        }
+        [Some(s), None] => (s, size.saturating_sub(1)),
+        [Some(s), Some(e)] => (s, e.min(size.saturating_sub(1))),
+    };
+    (start < size && end >= start).then_some((start, end))
+}
+
+/// A range that selects nothing of the file (416).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsatisfiable;
+
+/// What our HTTP server does with a Range header (lws's default build ignores Range;
+/// we answer single ranges, as HTTP allows): one `bytes=` spec, spaces around its parts
+/// tolerated, gives `Ok(Some(range))`, or `Err(Unsatisfiable)` (416) when it selects nothing of the
+/// file; a list, another unit, anything unparsable or an end before its start is
+/// ignored (`Ok(None)`: the whole file, 200).
+pub fn single_range(header: &[u8], size: u64) -> Result<Option<(u64, u64)>, Unsatisfiable> {
+    let Some(spec) = header.strip_prefix(b"bytes=") else {
+        return Ok(None);
+    };
+    let Ok(spec) = core::str::from_utf8(spec).map(str::trim) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let num = |x: &str| x.parse::<u64>().ok();
+    let nums = match (a.is_empty(), b.is_empty()) {
+        (true, _) => match num(b) {
+            Some(n) => [None, Some(n)],
+            None => return Ok(None),
+        },
+        (false, true) => match num(a) {
+            Some(s) => [Some(s), None],
+            None => return Ok(None),
+        },
+        (false, false) => match (num(a), num(b)) {
+            (Some(s), Some(e)) if e >= s => [Some(s), Some(e)],
+            _ => return Ok(None),
+        },
+    };
+    resolve(nums, size).map(Some).ok_or(Unsatisfiable)
 }
 
 /// The Content-Range value lws sends for one range: `bytes START-END/SIZE`.
@@ -127,6 +174,19 @@ mod tests {
         assert_eq!(r("bytes=200-300", 100), Ranges::Unsatisfiable);
         assert_eq!(r("bytes=-0", 100), Ranges::Unsatisfiable);
         assert_eq!(r("bytes=0-", 0), Ranges::Unsatisfiable);
+    }
+
+    #[test]
+    fn server_single_range() {
+        assert_eq!(single_range(b"bytes=0-9", 100), Ok(Some((0, 9))));
+        assert_eq!(single_range(b"bytes=90-", 100), Ok(Some((90, 99))));
+        assert_eq!(single_range(b"bytes=-10", 100), Ok(Some((90, 99))));
+        assert_eq!(single_range(b"bytes=0-1000", 100), Ok(Some((0, 99))));
+        assert_eq!(single_range(b"bytes=100-", 100), Err(Unsatisfiable));
+        assert_eq!(single_range(b"bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(single_range(b"items=0-1", 100), Ok(None));
+        assert_eq!(single_range(b"bytes=junk", 100), Ok(None));
+        assert_eq!(single_range(b"bytes=5-2", 100), Ok(None));
     }
 
     #[test]

@@ -5,8 +5,8 @@ use crate::core::output::send_raw;
 use crate::core::wsi::set_timeout;
 use crate::core::wsi::stash_front;
 use crate::core::*;
+use crate::http::request;
 use crate::roles::ws::ws_input;
-use crate::ws::handshake;
 use core::ffi::c_int;
 
 pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
@@ -29,17 +29,17 @@ pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
         s.hdr
             .extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
         let max = cx!(s.ctx).max_http_header_data;
-        handshake::parse_request(&s.hdr, max)
+        request::parse_request(&s.hdr, max)
     };
     match parsed {
         Ok(None) => {}
-        Err(handshake::ReqError::TooLarge) => http_fail(w, 431, "Request Header Fields Too Large"),
-        Err(handshake::ReqError::Malformed) if add_missing_version(w) => {
+        Err(request::ReqError::TooLarge) => http_fail(w, 431, "Request Header Fields Too Large"),
+        Err(request::ReqError::Malformed) if add_missing_version(w) => {
             // Parsed again with the version lws would have assumed.
             let mut none = [0u8; 0];
             http_input(w, none.as_mut_ptr(), 0);
         }
-        Err(handshake::ReqError::Malformed) => http_fail(w, 400, "Bad Request"),
+        Err(request::ReqError::Malformed) => http_fail(w, 400, "Bad Request"),
         Ok(Some(req)) => {
             let consumed = req.len;
             wref!(w).req = Some(req);

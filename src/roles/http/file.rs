@@ -39,25 +39,14 @@ pub(crate) fn mime_type(path: &[u8], extra: *const lws_protocol_vhost_options) -
     crate::http::mime::mime_type(path, &pairs)
 }
 
-fn etag_of(len: u64, mtime: i64) -> String {
-    format!("{:08X}{:08X}", len, mtime as u64 & 0xffff_ffff)
-}
-
+/// The mount's Cache-Control value.
 fn cache_control(x: &Http) -> String {
-    if x.cache_secs != 0 && x.cache_reuse {
-        let inter = if x.cache_intermediaries {
-            "public"
-        } else {
-            "private"
-        };
-        if x.cache_revalidate {
-            format!("must-revalidate, {}, max-age={}", inter, x.cache_secs)
-        } else {
-            format!("{}, max-age={}", inter, x.cache_secs)
-        }
-    } else {
-        "no-store".to_string()
-    }
+    crate::http::etag::cache_control(
+        x.cache_secs as i32,
+        x.cache_reuse,
+        x.cache_revalidate,
+        x.cache_intermediaries,
+    )
 }
 
 /// lws_http_serve: a file under a mount's origin.  1: not found (the caller falls back
@@ -107,13 +96,13 @@ pub(crate) fn serve_mount_file(
     else {
         return 1;
     };
-    let etag = etag_of(md.len(), md.mtime());
+    let etag = crate::http::etag::etag(md.len(), md.mtime());
     let inm = joined(w, WSI_TOKEN_HTTP_IF_NONE_MATCH as c_int);
     let mut buf = vec![0u8; 2048];
     let mut bp = buf.as_mut_ptr();
     // SAFETY: within buf.
     let end = unsafe { bp.add(buf.len()) };
-    if !inm.is_empty() && inm == etag.as_bytes() {
+    if !inm.is_empty() && crate::http::etag::if_none_match(&inm, &etag) {
         let cc = cache_control(ht(w));
         if add_status(w, 304, &mut bp, end) != 0
             || add_header(w, Some(b"etag:"), etag.as_bytes(), &mut bp, end) != 0
@@ -165,50 +154,6 @@ pub(crate) fn serve_mount_file(
     0
 }
 
-/// Parses a single-range `Range: bytes=a-b` against `size`: Ok(None) to ignore it (not
-/// bytes, a list, or unparseable: RFC 9110 lets a server ignore those), Err(()) for one
-/// that cannot be satisfied.
-fn parse_range(v: &[u8], size: u64) -> Result<Option<(u64, u64)>, ()> {
-    let Some(spec) = v.strip_prefix(b"bytes=") else {
-        return Ok(None);
-    };
-    let Ok(spec) = core::str::from_utf8(spec).map(str::trim) else {
-        return Ok(None);
-    };
-    if spec.contains(',') {
-        return Ok(None);
-    }
-    let Some((a, b)) = spec.split_once('-') else {
-        return Ok(None);
-    };
-    let (a, b) = (a.trim(), b.trim());
-    let num = |x: &str| x.parse::<u64>().ok();
-    let (start, end) = if a.is_empty() {
-        match num(b) {
-            Some(0) => return Err(()),
-            Some(n) => (size.saturating_sub(n), size.wrapping_sub(1)),
-            None => return Ok(None),
-        }
-    } else {
-        let Some(s) = num(a) else {
-            return Ok(None);
-        };
-        let e = if b.is_empty() {
-            size.wrapping_sub(1)
-        } else {
-            match num(b) {
-                Some(e) if e >= s => e.min(size.wrapping_sub(1)),
-                _ => return Ok(None),
-            }
-        };
-        (s, e)
-    };
-    if size == 0 || start >= size || end < start {
-        return Err(());
-    }
-    Ok(Some((start, end)))
-}
-
 /// lws_serve_http_file's body: headers now, the file from the WRITEABLE path.
 /// Returns 0 (in progress), >0 (done, caller completes the transaction), <0 (close).
 pub(crate) fn serve_file(
@@ -223,10 +168,13 @@ pub(crate) fn serve_file(
     let mut range = None;
     let rh = joined(w, WSI_TOKEN_HTTP_RANGE as c_int);
     let if_range = joined(w, WSI_TOKEN_HTTP_IF_RANGE as c_int);
-    if !rh.is_empty() && code == 200 && (if_range.is_empty() || if_range == etag.as_bytes()) {
-        match parse_range(&rh, len) {
+    if !rh.is_empty()
+        && code == 200
+        && (if_range.is_empty() || !crate::http::etag::if_range_cancels_range(&if_range, etag))
+    {
+        match crate::http::range::single_range(&rh, len) {
             Ok(r) => range = r,
-            Err(()) => {
+            Err(crate::http::range::Unsatisfiable) => {
                 if return_status(w, 416, None) != 0 || transaction_completed(w) != 0 {
                     return -1;
                 }
@@ -328,7 +276,7 @@ pub(crate) fn serve_file_path(
         }
         return 1;
     };
-    let etag = etag_of(md.len(), md.mtime());
+    let etag = crate::http::etag::etag(md.len(), md.mtime());
     serve_file(w, file, md.len(), content_type, other, &etag)
 }
 
@@ -381,23 +329,5 @@ pub(crate) fn file_fragment(w: *mut lws) -> bool {
             // Socket full: continue when it drains.
             return true;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(parse_range(b"bytes=0-9", 100), Ok(Some((0, 9))));
-        assert_eq!(parse_range(b"bytes=90-", 100), Ok(Some((90, 99))));
-        assert_eq!(parse_range(b"bytes=-10", 100), Ok(Some((90, 99))));
-        assert_eq!(parse_range(b"bytes=0-1000", 100), Ok(Some((0, 99))));
-        assert_eq!(parse_range(b"bytes=100-", 100), Err(()));
-        assert_eq!(parse_range(b"bytes=0-1,5-6", 100), Ok(None));
-        assert_eq!(parse_range(b"items=0-1", 100), Ok(None));
-        assert_eq!(parse_range(b"bytes=junk", 100), Ok(None));
-        assert_eq!(parse_range(b"bytes=5-2", 100), Ok(None));
     }
 }

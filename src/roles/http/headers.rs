@@ -263,15 +263,6 @@ pub(crate) fn uri_and_method(w: *mut lws) -> Option<(usize, *const u8, usize)> {
     Some((idx, x.uri_c.as_ptr(), x.uri().len()))
 }
 
-pub(crate) fn hexval(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Appends "name: value\r\n" (or just "value\r\n" without a name) at *p, lws's rules:
 /// 1 if it does not fit.
 pub(crate) fn add_header(

@@ -23,7 +23,6 @@ use crate::roles::http::headers::add_header;
 use crate::roles::http::headers::add_status;
 use crate::roles::http::headers::finalize;
 use crate::roles::http::headers::fragments;
-use crate::roles::http::headers::hexval;
 use crate::roles::http::headers::joined;
 use crate::roles::http::headers::joined_cow;
 use crate::roles::http::headers::redirect;
@@ -31,7 +30,6 @@ use crate::roles::http::headers::return_status;
 use crate::roles::http::headers::METHODS;
 use crate::roles::http::headers::TOKEN_NAMES;
 use crate::roles::H1;
-use crate::ws::handshake;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
 
@@ -89,31 +87,7 @@ pub(crate) fn ah_release(w: *mut lws) {
 pub(crate) enum Body {
     None,
     Length(u64),
-    Chunked(Chunk),
-}
-
-/// `Transfer-Encoding: chunked` decoder state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Chunk {
-    /// Reading the hex size (and ignoring extensions up to the CRLF).
-    Size {
-        n: u64,
-        digits: u8,
-        ext: bool,
-    },
-    SizeLf {
-        n: u64,
-    },
-    Data(u64),
-    DataCr,
-    DataLf,
-    /// After the last chunk: trailer lines until an empty one.
-    Trailer {
-        empty: bool,
-    },
-    TrailerLf {
-        empty: bool,
-    },
+    Chunked(crate::http::chunked::Decoder),
 }
 
 /// A file being sent by the WRITEABLE path.
@@ -450,7 +424,7 @@ fn find_mount(w: *mut lws) -> Option<*const lws_http_mount> {
         // SAFETY: the mount list is the caller's, required to outlive the vhost.
         let mm = unsafe { &*m };
         // SAFETY: mountpoint is a NUL-terminated string (or NULL).
-        let mp = unsafe { crate::capi::cstr(mm.mountpoint) }.unwrap_or(b"");
+        let mp = unsafe { crate::misc::cstr(mm.mountpoint) }.unwrap_or(b"");
         let mpl = if mm.mountpoint_len != 0 {
             (mm.mountpoint_len as usize).min(mp.len())
         } else {
@@ -476,7 +450,7 @@ fn find_mount(w: *mut lws) -> Option<*const lws_http_mount> {
 
 pub(crate) fn mount_str<'a>(p: *const c_char) -> Option<&'a [u8]> {
     // SAFETY: mount strings are NUL-terminated or NULL, owned by the caller.
-    unsafe { crate::capi::cstr(p) }
+    unsafe { crate::misc::cstr(p) }
 }
 
 fn mountpoint_len(m: &lws_http_mount) -> usize {
@@ -616,12 +590,8 @@ fn action(w: *mut lws) -> bool {
     let te = joined(w, WSI_TOKEN_HTTP_TRANSFER_ENCODING as c_int);
     let cl = joined(w, WSI_TOKEN_HTTP_CONTENT_LENGTH as c_int);
     let mut explicit_zero = false;
-    let body = if handshake::token_list_contains(&te, "chunked") {
-        Body::Chunked(Chunk::Size {
-            n: 0,
-            digits: 0,
-            ext: false,
-        })
+    let body = if crate::http::request::token_list_contains(&te, "chunked") {
+        Body::Chunked(crate::http::chunked::Decoder::new())
     } else if !cl.is_empty() {
         let t = core::str::from_utf8(&cl).ok().map(str::trim);
         match t.and_then(|v| v.parse::<u64>().ok()) {
@@ -950,18 +920,17 @@ pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
                     return;
                 }
             }
-            Body::Chunked(_) => {
-                let (used, piece, finished) = match chunk_step(w, &data[pos..]) {
-                    Some(v) => v,
-                    None => {
-                        crate::roles::h1::http_fail(w, 400, "Bad Request");
-                        return;
-                    }
+            Body::Chunked(mut dec) => {
+                let step = dec.step(&data[pos..]);
+                let Ok((used, piece, finished)) = step else {
+                    crate::roles::h1::http_fail(w, 400, "Bad Request");
+                    return;
                 };
+                ht(w).body = Body::Chunked(dec);
                 pos += used;
-                if let Some((a, b)) = piece {
+                if let Some(r) = piece {
                     let off = pos - used;
-                    if !deliver(w, &data[off + a..off + b]) {
+                    if !deliver(w, &data[off + r.start..off + r.end]) {
                         return;
                     }
                 }
@@ -977,111 +946,6 @@ pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
             return;
         }
     }
-}
-
-/// (bytes used, data piece range, body finished).
-type ChunkStep = (usize, Option<(usize, usize)>, bool);
-
-/// One step of the chunked decoder over `d`: (bytes used, data piece range within d,
-/// body finished).  None on a malformed stream.
-fn chunk_step(w: *mut lws, d: &[u8]) -> Option<ChunkStep> {
-    let Body::Chunked(mut c) = ht(w).body else {
-        return Some((d.len(), None, true));
-    };
-    let mut i = 0;
-    let mut piece = None;
-    let mut finished = false;
-    while i < d.len() && piece.is_none() && !finished {
-        let b = d[i];
-        c = match c {
-            Chunk::Size { n, digits, ext } => {
-                i += 1;
-                if b == b'\r' {
-                    if digits == 0 {
-                        return None;
-                    }
-                    Chunk::SizeLf { n }
-                } else if ext {
-                    Chunk::Size { n, digits, ext }
-                } else if b == b';' || b == b' ' || b == b'\t' {
-                    Chunk::Size {
-                        n,
-                        digits,
-                        ext: true,
-                    }
-                } else {
-                    let v = hexval(b)? as u64;
-                    if digits >= 15 {
-                        return None;
-                    }
-                    Chunk::Size {
-                        n: n << 4 | v,
-                        digits: digits + 1,
-                        ext,
-                    }
-                }
-            }
-            Chunk::SizeLf { n } => {
-                i += 1;
-                if b != b'\n' {
-                    return None;
-                }
-                if n == 0 {
-                    Chunk::Trailer { empty: true }
-                } else {
-                    Chunk::Data(n)
-                }
-            }
-            Chunk::Data(n) => {
-                let take = ((d.len() - i) as u64).min(n) as usize;
-                piece = Some((i, i + take));
-                i += take;
-                if take as u64 == n {
-                    Chunk::DataCr
-                } else {
-                    Chunk::Data(n - take as u64)
-                }
-            }
-            Chunk::DataCr => {
-                i += 1;
-                if b != b'\r' {
-                    return None;
-                }
-                Chunk::DataLf
-            }
-            Chunk::DataLf => {
-                i += 1;
-                if b != b'\n' {
-                    return None;
-                }
-                Chunk::Size {
-                    n: 0,
-                    digits: 0,
-                    ext: false,
-                }
-            }
-            Chunk::Trailer { empty } => {
-                i += 1;
-                if b == b'\r' {
-                    Chunk::TrailerLf { empty }
-                } else {
-                    Chunk::Trailer { empty: false }
-                }
-            }
-            Chunk::TrailerLf { empty } => {
-                i += 1;
-                if b != b'\n' {
-                    return None;
-                }
-                if empty {
-                    finished = true;
-                }
-                Chunk::Trailer { empty: true }
-            }
-        };
-    }
-    ht(w).body = Body::Chunked(c);
-    Some((i, piece, finished))
 }
 
 /// One HTTP_BODY callback (skipped while discarding).  False if the connection closed.
@@ -1250,4 +1114,57 @@ pub(crate) fn mark_sse(w: *mut lws) -> c_int {
     ht(w).sse = true;
     set_timeout(w, 0, 0);
     0
+}
+
+/// lws's default HTTP handling for a protocol that has none of its own
+/// (lws_callback_http_dummy): 404 for a request no mount answered, 200 after a body,
+/// completion after a file.
+pub(crate) fn http_dummy(w: *mut lws, reason: c_int) -> c_int {
+    match reason {
+        x if x == LWS_CALLBACK_HTTP as c_int => {
+            if crate::roles::http::headers::return_status(w, 404, None) != 0
+                || transaction_completed(w) != 0
+            {
+                return -1;
+            }
+            0
+        }
+        x if x == LWS_CALLBACK_HTTP_BODY_COMPLETION as c_int => {
+            if crate::roles::http::headers::return_status(w, 200, None) != 0 {
+                return -1;
+            }
+            0
+        }
+        x if x == LWS_CALLBACK_HTTP_FILE_COMPLETION as c_int => {
+            if transaction_completed(w) != 0 {
+                return -1;
+            }
+            0
+        }
+        _ => 0,
+    }
+}
+
+/// The callback of the "http-only" protocol a vhost gets when it is given none: the
+/// same answers as lws_callback_http_dummy, without the core reaching up into the C
+/// surface for it.
+pub(crate) unsafe extern "C" fn default_http_callback(
+    w: *mut lws,
+    reason: c_int,
+    _user: *mut c_void,
+    _in: *mut c_void,
+    _len: usize,
+) -> c_int {
+    if w.is_null() {
+        return 0;
+    }
+    // Called through the C calling convention from our own loop: a panic must not
+    // unwind through that frame.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| http_dummy(w, reason))) {
+        Ok(v) => v,
+        Err(_) => {
+            lwsl_err!("lws_callback_http_dummy: internal error (panic caught)");
+            -1
+        }
+    }
 }

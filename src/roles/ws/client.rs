@@ -90,7 +90,7 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
     // Parse with a short borrow of the wsi; act (callbacks included) after it ends.
     let parsed = {
         let s = wref!(w);
-        let mut headers = [httparse::EMPTY_HEADER; handshake::MAX_HEADERS];
+        let mut headers = [httparse::EMPTY_HEADER; crate::http::request::MAX_HEADERS];
         let mut resp = httparse::Response::new(&mut headers);
         match resp.parse(&s.hdr) {
             Ok(httparse::Status::Partial) if s.hdr.len() > max => {

@@ -144,7 +144,7 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
     } else {
         // SAFETY: protocol names are NUL-terminated C strings, owned by the vhost's
         // protocol table, which outlives this call (no user code runs before the send).
-        unsafe { crate::capi::cstr(vhost_protocols(vh)[idx].name) }
+        unsafe { crate::misc::cstr(vhost_protocols(vh)[idx].name) }
     };
     let mut resp = Vec::with_capacity(160 + chosen.map_or(0, |c| c.len()) + extra.len());
     handshake::write_101(&mut resp, &accept, chosen, extra);
