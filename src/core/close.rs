@@ -9,9 +9,7 @@ use crate::core::wsi::is_client;
 use crate::core::wsi::set_timeout;
 use crate::core::wsi::unbind_protocol;
 use crate::core::*;
-use crate::roles::ws::send_frame;
 use crate::roles::Reasons;
-use crate::ws::frame::{self};
 use core::ffi::c_int;
 use core::ptr::null_mut;
 
@@ -26,43 +24,14 @@ pub(crate) enum Why {
 
 pub(crate) const CLOSE_ACK_SECS: i64 = 5;
 
-/// Closes a connection as lws does for `why`.
+/// Closes a connection as lws does for `why`: the role's own way when it has one (a
+/// prepared ws close frame, an HTTP answer to flush), else at once.
 pub(crate) fn close(w: *mut lws, why: Why) {
-    let (state, has_reason) = {
-        let s = wref!(w);
-        let failed = s.write_failed;
-        let state = s.state();
-        (
-            state,
-            s.ws().is_some_and(|ws| ws.close_status != 0) && !failed,
-        )
-    };
-    match state {
-        State::Dead => {}
-        State::Ws if why == Why::User && has_reason => {
-            let (code, reason) = {
-                let ws = crate::roles::ws::ws(w);
-                (ws.close_status, core::mem::take(&mut ws.close_reason))
-            };
-            let mut p = Vec::with_capacity(2 + reason.len());
-            p.extend_from_slice(&code.to_be_bytes());
-            p.extend_from_slice(&reason);
-            send_frame(w, frame::OP_CLOSE, &p);
-            let s = wref!(w);
-            if s.ws_open() {
-                if let Role::Ws(phase, _) = &mut s.role {
-                    *phase = crate::roles::ws::WsPhase::AwaitingCloseAck;
-                }
-                set_timeout(
-                    w,
-                    PENDING_TIMEOUT_CLOSE_ACK as c_int,
-                    CLOSE_ACK_SECS * 1_000_000,
-                );
-            }
-        }
-        // An HTTP answer still going out is flushed first (bounded by a timeout).
-        State::HttpTxn | State::Http if why == Why::User => flush_then_close(w),
-        _ => finish_close(w),
+    if wref!(w).life == Life::Dead {
+        return;
+    }
+    if !crate::roles::close(w, why) {
+        finish_close(w);
     }
 }
 

@@ -126,16 +126,7 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
             _ => continue,
         };
         match entry {
-            Ready::Conn(w) => {
-                if f & EV_WRITE != 0 {
-                    on_writable(w);
-                }
-                // on_writable may have closed it: on_readable sees it dead and stops
-                // (the wsi itself stays allocated until the next turn's free_dead).
-                if f & EV_READ != 0 {
-                    on_readable(w, f & EV_HUP != 0);
-                }
-            }
+            Ready::Conn(w) => service_fd(w, f),
             Ready::Listener(vh) => accept_all(ctx, vh),
             Ready::Waker => {
                 if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
@@ -210,6 +201,20 @@ pub(crate) fn run_timers(ctx: *mut lws_context) {
                 }
             }
         }
+    }
+}
+
+/// One connection's readiness (the per-descriptor entry, lws's lws_service_fd): output
+/// waiting is drained first, then input is read.
+#[inline(always)]
+pub(crate) fn service_fd(w: *mut lws, f: u8) {
+    if f & EV_WRITE != 0 {
+        on_writable(w);
+    }
+    // on_writable may have closed it: on_readable sees it dead and stops (the wsi itself
+    // stays allocated until the next turn's free_dead).
+    if f & EV_READ != 0 {
+        on_readable(w, f & EV_HUP != 0);
     }
 }
 

@@ -192,6 +192,23 @@ pub(crate) fn writeable(w: *mut lws) {
     }
 }
 
+/// The role's part of closing (the close dispatch): true when the role took it over (a
+/// close frame `lws_close_reason` prepared is sent and answered; an HTTP answer still
+/// going out is flushed first, bounded by a timeout); false to close at once.
+pub(crate) fn close(w: *mut lws, why: crate::core::close::Why) -> bool {
+    if why != crate::core::close::Why::User {
+        return false;
+    }
+    match wref!(w).state() {
+        State::Ws => crate::roles::ws::close_with_reason(w),
+        State::HttpTxn | State::Http => {
+            crate::core::close::flush_then_close(w);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Bytes from the peer, at `ptr[..len]` (the context read buffer or a stash).
 #[inline(always)]
 pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {

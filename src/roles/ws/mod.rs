@@ -287,6 +287,38 @@ fn peer_close(w: *mut lws) {
     }
 }
 
+/// A close the application asked for: the frame lws_close_reason prepared goes out and
+/// the peer's answer is awaited (CLOSE_ACK_SECS at most).  False when none was prepared
+/// (or the socket failed): the caller closes at once.
+pub(crate) fn close_with_reason(w: *mut lws) -> bool {
+    let (code, reason) = {
+        let s = wref!(w);
+        let failed = s.write_failed;
+        match s.ws() {
+            Some(ws) if ws.close_status != 0 && !failed => {
+                (ws.close_status, core::mem::take(&mut ws.close_reason))
+            }
+            _ => return false,
+        }
+    };
+    let mut p = Vec::with_capacity(2 + reason.len());
+    p.extend_from_slice(&code.to_be_bytes());
+    p.extend_from_slice(&reason);
+    send_frame(w, frame::OP_CLOSE, &p);
+    let s = wref!(w);
+    if s.ws_open() {
+        if let Role::Ws(phase, _) = &mut s.role {
+            *phase = WsPhase::AwaitingCloseAck;
+        }
+        set_timeout(
+            w,
+            PENDING_TIMEOUT_CLOSE_ACK as c_int,
+            CLOSE_ACK_SECS * 1_000_000,
+        );
+    }
+    true
+}
+
 /// Sends a close frame with `code` and `reason` and closes once it is out.
 pub(crate) fn close_with(w: *mut lws, code: u16, reason: &[u8]) {
     if !wref!(w).ws_open() {
