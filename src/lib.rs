@@ -1,8 +1,9 @@
 //! A memory-safe replacement for libwebsockets v4.3, exported through the C ABI.
 //!
 //! Layers (see ARCHITECTURE.md): `capi` is the thin `extern "C"` surface, `abi` the C
-//! types, `engine` the context/vhost/wsi model and its event loop, `ws` the sans-IO
-//! WebSocket codec.
+//! types; `core` the context/vhost/wsi model and its service loop, `transport` a
+//! connection's descriptor and byte stream, `evloop` the poller, `roles` what a
+//! connection speaks (HTTP/1.1, WebSocket); `ws` and `http` the sans-IO codecs.
 #![allow(clippy::missing_safety_doc)]
 
 #[macro_use]
