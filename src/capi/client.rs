@@ -2,7 +2,6 @@
 use crate::abi::*;
 use crate::engine::{client, lws, lws_context, service, wref};
 use core::ffi::{c_char, c_int, c_uint};
-use core::ptr::null_mut;
 
 /// Starts a client connection.  The wsi is returned at once; CLIENT_ESTABLISHED or
 /// CLIENT_CONNECTION_ERROR follows from the service loop.  NULL for what fails at once
@@ -11,11 +10,11 @@ use core::ptr::null_mut;
 pub unsafe extern "C" fn lws_client_connect_via_info(
     i: *const lws_client_connect_info,
 ) -> *mut lws {
-    ffi!("lws_client_connect_via_info", null_mut(), {
-        need!("lws_client_connect_via_info", i, null_mut());
+    entry!({
+        need!(i);
         // SAFETY: non-NULL; lws's contract for the info struct.
         let info = unsafe { &*i };
-        need!("lws_client_connect_via_info", info.context, null_mut());
+        need!(info.context);
         // SAFETY: a live context and the caller's strings.
         unsafe { client::connect(info) }
     })
@@ -31,8 +30,8 @@ pub unsafe extern "C" fn lws_retry_get_delay_ms(
     ctry: *mut u16,
     conceal: *mut c_char,
 ) -> c_uint {
-    ffi!("lws_retry_get_delay_ms", 0, {
-        need!("lws_retry_get_delay_ms", ctry, 0);
+    entry!({
+        need!(ctry);
         let mut r = [0u8; 2];
         if context.is_null() {
             client::fill_random(&mut r);
@@ -60,10 +59,10 @@ pub unsafe extern "C" fn lws_retry_sul_schedule(
     cb: sul_cb_t,
     ctry: *mut u16,
 ) -> c_int {
-    ffi!("lws_retry_sul_schedule", 1, {
-        need!("lws_retry_sul_schedule", context, 1);
-        need!("lws_retry_sul_schedule", sul, 1);
-        need!("lws_retry_sul_schedule", ctry, 1);
+    entry!(fail = 1, {
+        need!(context);
+        need!(sul);
+        need!(ctry);
         let mut conceal: c_char = 0;
         // SAFETY: checked above.
         let ms = unsafe { lws_retry_get_delay_ms(context, retry, ctry, &mut conceal) };
@@ -87,8 +86,8 @@ pub unsafe extern "C" fn lws_retry_sul_schedule_retry_wsi(
     cb: sul_cb_t,
     ctry: *mut u16,
 ) -> c_int {
-    ffi!("lws_retry_sul_schedule_retry_wsi", 1, {
-        need!("lws_retry_sul_schedule_retry_wsi", wsi, 1);
+    entry!(fail = 1, {
+        need!(wsi);
         let s = wref!(wsi);
         let retry = s.client.as_ref().map_or(core::ptr::null(), |c| c.retry);
         let ctx = s.ctx;
@@ -107,14 +106,14 @@ pub unsafe extern "C" fn lws_http_basic_auth_gen(
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    ffi!("lws_http_basic_auth_gen", 1, {
+    entry!(fail = 1, {
         // SAFETY: NULL or the caller's C strings.
         let (Some(user), Some(pw)) = (unsafe { super::cstr(user) }, unsafe { super::cstr(pw) })
         else {
             lwsl_err!("lws_http_basic_auth_gen: NULL user or pw");
             return 1;
         };
-        need!("lws_http_basic_auth_gen", buf, 1);
+        need!(buf);
         let creds = user.len() + pw.len() + 1;
         if len < 6 + (4 * creds) / 3 + 1 {
             return 1;

@@ -9,8 +9,8 @@ use core::ptr::{null, null_mut};
 pub unsafe extern "C" fn lws_create_context(
     info: *const lws_context_creation_info,
 ) -> *mut lws_context {
-    ffi!("lws_create_context", null_mut(), {
-        need!("lws_create_context", info, null_mut());
+    entry!({
+        need!(info);
         // SAFETY: non-NULL, lws's contract for the creation info.
         match unsafe { service::create_context(&*info) } {
             Some(c) => c,
@@ -21,7 +21,7 @@ pub unsafe extern "C" fn lws_create_context(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_context_destroy(context: *mut lws_context) {
-    ffi!("lws_context_destroy", (), {
+    entry!({
         if context.is_null() {
             return;
         }
@@ -34,9 +34,9 @@ pub unsafe extern "C" fn lws_create_vhost(
     context: *mut lws_context,
     info: *const lws_context_creation_info,
 ) -> *mut lws_vhost {
-    ffi!("lws_create_vhost", null_mut(), {
-        need!("lws_create_vhost", context, null_mut());
-        need!("lws_create_vhost", info, null_mut());
+    entry!({
+        need!(context);
+        need!(info);
         // SAFETY: both non-NULL and live per lws's contract.
         unsafe { service::create_vhost(context, &*info) }.unwrap_or(null_mut())
     })
@@ -44,7 +44,7 @@ pub unsafe extern "C" fn lws_create_vhost(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_vhost_destroy(vh: *mut lws_vhost) {
-    ffi!("lws_vhost_destroy", (), {
+    entry!({
         if vh.is_null() {
             return;
         }
@@ -54,72 +54,72 @@ pub unsafe extern "C" fn lws_vhost_destroy(vh: *mut lws_vhost) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_context_user(context: *mut lws_context) -> *mut c_void {
-    ffi!("lws_context_user", null_mut(), {
-        need!("lws_context_user", context, null_mut());
+    entry!({
+        need!(context);
         cx!(context).user
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_context_is_being_destroyed(context: *mut lws_context) -> c_int {
-    ffi!("lws_context_is_being_destroyed", 0, {
-        need!("lws_context_is_being_destroyed", context, 0);
+    entry!(fail = 0, {
+        need!(context);
         cx!(context).destroying as c_int
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_context(wsi: *const lws) -> *mut lws_context {
-    ffi!("lws_get_context", null_mut(), {
-        need!("lws_get_context", wsi, null_mut());
+    entry!({
+        need!(wsi);
         wref!(wsi as *mut lws).ctx
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost(wsi: *mut lws) -> *mut lws_vhost {
-    ffi!("lws_get_vhost", null_mut(), {
-        need!("lws_get_vhost", wsi, null_mut());
+    entry!({
+        need!(wsi);
         wref!(wsi).vhost
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_protocol(wsi: *mut lws) -> *const lws_protocols {
-    ffi!("lws_get_protocol", null(), {
-        need!("lws_get_protocol", wsi, null());
+    entry!({
+        need!(wsi);
         wref!(wsi).protocol
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_name(vhost: *mut lws_vhost) -> *const c_char {
-    ffi!("lws_get_vhost_name", null(), {
-        need!("lws_get_vhost_name", vhost, null());
+    entry!({
+        need!(vhost);
         vh!(vhost).name.as_ptr()
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_port(vhost: *mut lws_vhost) -> c_int {
-    ffi!("lws_get_vhost_port", -1, {
-        need!("lws_get_vhost_port", vhost, -1);
+    entry!({
+        need!(vhost);
         vh!(vhost).listen_port
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_listen_port(vhost: *mut lws_vhost) -> c_int {
-    ffi!("lws_get_vhost_listen_port", -1, {
-        need!("lws_get_vhost_listen_port", vhost, -1);
+    entry!({
+        need!(vhost);
         vh!(vhost).listen_port
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_user(vhost: *mut lws_vhost) -> *mut c_void {
-    ffi!("lws_get_vhost_user", null_mut(), {
-        need!("lws_get_vhost_user", vhost, null_mut());
+    entry!({
+        need!(vhost);
         vh!(vhost).user
     })
 }
@@ -129,8 +129,8 @@ pub unsafe extern "C" fn lws_get_vhost_by_name(
     context: *mut lws_context,
     name: *const c_char,
 ) -> *mut lws_vhost {
-    ffi!("lws_get_vhost_by_name", null_mut(), {
-        need!("lws_get_vhost_by_name", context, null_mut());
+    entry!({
+        need!(context);
         // SAFETY: NUL-terminated or NULL from C.
         let Some(name) = (unsafe { cstr(name) }) else {
             return null_mut();
@@ -149,8 +149,8 @@ pub unsafe extern "C" fn lws_vhost_name_to_protocol(
     vh: *mut lws_vhost,
     name: *const c_char,
 ) -> *const lws_protocols {
-    ffi!("lws_vhost_name_to_protocol", null(), {
-        need!("lws_vhost_name_to_protocol", vh, null());
+    entry!({
+        need!(vh);
         // SAFETY: NUL-terminated or NULL from C.
         let Some(name) = (unsafe { cstr(name) }) else {
             return null();
@@ -168,8 +168,8 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_zalloc(
     prot: *const lws_protocols,
     size: c_int,
 ) -> *mut c_void {
-    ffi!("lws_protocol_vh_priv_zalloc", null_mut(), {
-        need!("lws_protocol_vh_priv_zalloc", vhost, null_mut());
+    entry!({
+        need!(vhost);
         let Some(i) = engine::protocol_index(vhost, prot) else {
             lwsl_err!("lws_protocol_vh_priv_zalloc: protocol not on this vhost");
             return null_mut();
@@ -191,7 +191,7 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_get(
     vhost: *mut lws_vhost,
     prot: *const lws_protocols,
 ) -> *mut c_void {
-    ffi!("lws_protocol_vh_priv_get", null_mut(), {
+    entry!({
         if vhost.is_null() || prot.is_null() {
             return null_mut();
         }
@@ -207,7 +207,7 @@ pub unsafe extern "C" fn lws_pvo_search(
     pvo: *const lws_protocol_vhost_options,
     name: *const c_char,
 ) -> *const lws_protocol_vhost_options {
-    ffi!("lws_pvo_search", null(), {
+    entry!({
         // SAFETY: NUL-terminated or NULL from C.
         let Some(name) = (unsafe { cstr(name) }) else {
             return null();
@@ -232,8 +232,8 @@ pub unsafe extern "C" fn lws_pvo_get_str(
     name: *const c_char,
     result: *mut *const c_char,
 ) -> c_int {
-    ffi!("lws_pvo_get_str", 1, {
-        need!("lws_pvo_get_str", result, 1);
+    entry!(fail = 1, {
+        need!(result);
         // SAFETY: same contract as lws_pvo_search.
         let p = unsafe { lws_pvo_search(in_ as *const lws_protocol_vhost_options, name) };
         if p.is_null() {
@@ -247,15 +247,15 @@ pub unsafe extern "C" fn lws_pvo_get_str(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_wsi_user(wsi: *mut lws) -> *mut c_void {
-    ffi!("lws_wsi_user", null_mut(), {
-        need!("lws_wsi_user", wsi, null_mut());
+    entry!({
+        need!(wsi);
         wref!(wsi).user_space
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_wsi_user(wsi: *mut lws, user: *mut c_void) {
-    ffi!("lws_set_wsi_user", (), {
+    entry!({
         if wsi.is_null() {
             return;
         }
@@ -273,15 +273,15 @@ pub unsafe extern "C" fn lws_set_wsi_user(wsi: *mut lws, user: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_opaque_user_data(wsi: *const lws) -> *mut c_void {
-    ffi!("lws_get_opaque_user_data", null_mut(), {
-        need!("lws_get_opaque_user_data", wsi, null_mut());
+    entry!({
+        need!(wsi);
         wref!(wsi as *mut lws).opaque_user_data
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_opaque_user_data(wsi: *mut lws, data: *mut c_void) {
-    ffi!("lws_set_opaque_user_data", (), {
+    entry!({
         if wsi.is_null() {
             return;
         }
@@ -295,9 +295,9 @@ pub unsafe extern "C" fn lws_get_peer_simple(
     name: *mut c_char,
     namelen: usize,
 ) -> *const c_char {
-    ffi!("lws_get_peer_simple", null(), {
-        need!("lws_get_peer_simple", wsi, null());
-        need!("lws_get_peer_simple", name, null());
+    entry!({
+        need!(wsi);
+        need!(name);
         if namelen == 0 {
             return null();
         }

@@ -29,8 +29,8 @@ unsafe fn detached(d: *const lws_dll2) -> bool {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_is_detached(d: *const lws_dll2) -> c_int {
-    ffi!("lws_dll2_is_detached", 1, {
-        need!("lws_dll2_is_detached", d, 1);
+    entry!(fail = 1, {
+        need!(d);
         // SAFETY: non-NULL, and the caller's lws_dll2.
         unsafe { detached(d) as c_int }
     })
@@ -101,9 +101,9 @@ unsafe fn add_before(d: *mut lws_dll2, after: *mut lws_dll2) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_head(d: *mut lws_dll2, owner: *mut lws_dll2_owner) {
-    ffi!("lws_dll2_add_head", (), {
-        need!("lws_dll2_add_head", d);
-        need!("lws_dll2_add_head", owner);
+    entry!({
+        need!(d);
+        need!(owner);
         // SAFETY: non-NULL; the caller's element and owner.
         if !unsafe { detached(d) } {
             lwsl_err!("lws_dll2_add_head: element is already on a list");
@@ -116,9 +116,9 @@ pub unsafe extern "C" fn lws_dll2_add_head(d: *mut lws_dll2, owner: *mut lws_dll
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_tail(d: *mut lws_dll2, owner: *mut lws_dll2_owner) {
-    ffi!("lws_dll2_add_tail", (), {
-        need!("lws_dll2_add_tail", d);
-        need!("lws_dll2_add_tail", owner);
+    entry!({
+        need!(d);
+        need!(owner);
         // SAFETY: non-NULL; the caller's element and owner.
         if !unsafe { detached(d) } {
             lwsl_err!("lws_dll2_add_tail: element is already on a list");
@@ -131,9 +131,9 @@ pub unsafe extern "C" fn lws_dll2_add_tail(d: *mut lws_dll2, owner: *mut lws_dll
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_before(d: *mut lws_dll2, after: *mut lws_dll2) {
-    ffi!("lws_dll2_add_before", (), {
-        need!("lws_dll2_add_before", d);
-        need!("lws_dll2_add_before", after);
+    entry!({
+        need!(d);
+        need!(after);
         // SAFETY: non-NULL; the caller's elements.
         if !unsafe { detached(d) } {
             lwsl_err!("lws_dll2_add_before: element is already on a list");
@@ -151,8 +151,8 @@ pub unsafe extern "C" fn lws_dll2_add_before(d: *mut lws_dll2, after: *mut lws_d
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_remove(d: *mut lws_dll2) {
-    ffi!("lws_dll2_remove", (), {
-        need!("lws_dll2_remove", d);
+    entry!({
+        need!(d);
         // SAFETY: non-NULL; the caller's element.
         if unsafe { detached(d) } {
             return;
@@ -182,8 +182,8 @@ pub unsafe extern "C" fn lws_dll2_remove(d: *mut lws_dll2) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_clear(d: *mut lws_dll2) {
-    ffi!("lws_dll2_clear", (), {
-        need!("lws_dll2_clear", d);
+    entry!({
+        need!(d);
         // SAFETY: non-NULL; the caller's element.  Only its own pointers are reset (the
         // list it may be on is left as is, as in lws).
         unsafe {
@@ -196,8 +196,8 @@ pub unsafe extern "C" fn lws_dll2_clear(d: *mut lws_dll2) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_owner_clear(d: *mut lws_dll2_owner) {
-    ffi!("lws_dll2_owner_clear", (), {
-        need!("lws_dll2_owner_clear", d);
+    entry!({
+        need!(d);
         // SAFETY: non-NULL; the caller's owner.  The members keep their pointers, as in
         // lws: this is for initialising an owner, not for emptying a list.
         unsafe {
@@ -214,8 +214,8 @@ pub unsafe extern "C" fn lws_dll2_foreach_safe(
     user: *mut c_void,
     cb: lws_dll2_foreach_cb_t,
 ) -> c_int {
-    ffi!("lws_dll2_foreach_safe", 1, {
-        need!("lws_dll2_foreach_safe", owner, 1);
+    entry!(fail = 1, {
+        need!(owner);
         let Some(cb) = cb else {
             lwsl_err!("lws_dll2_foreach_safe: NULL cb");
             return 1;
@@ -272,9 +272,9 @@ pub unsafe extern "C" fn lws_dll2_add_sorted(
     own: *mut lws_dll2_owner,
     compare: Option<unsafe extern "C" fn(d: *const lws_dll2, i: *const lws_dll2) -> c_int>,
 ) {
-    ffi!("lws_dll2_add_sorted", (), {
-        need!("lws_dll2_add_sorted", d);
-        need!("lws_dll2_add_sorted", own);
+    entry!({
+        need!(d);
+        need!(own);
         let Some(compare) = compare else {
             lwsl_err!("lws_dll2_add_sorted: NULL compare");
             return;
@@ -298,9 +298,9 @@ pub unsafe extern "C" fn lws_dll2_add_sorted_priv(
         unsafe extern "C" fn(priv_: *mut c_void, d: *const lws_dll2, i: *const lws_dll2) -> c_int,
     >,
 ) {
-    ffi!("lws_dll2_add_sorted_priv", (), {
-        need!("lws_dll2_add_sorted_priv", d);
-        need!("lws_dll2_add_sorted_priv", own);
+    entry!({
+        need!(d);
+        need!(own);
         let Some(compare3) = compare3 else {
             lwsl_err!("lws_dll2_add_sorted_priv: NULL compare3");
             return;
@@ -326,9 +326,9 @@ pub unsafe extern "C" fn _lws_dll2_search_sz_pl(
     dll2_ofs: usize,
     ptr_ofs: usize,
 ) -> *mut c_void {
-    ffi!("_lws_dll2_search_sz_pl", ptr::null_mut(), {
-        need!("_lws_dll2_search_sz_pl", own, ptr::null_mut());
-        need!("_lws_dll2_search_sz_pl", name, ptr::null_mut());
+    entry!({
+        need!(own);
+        need!(name);
         // SAFETY: own is valid (caller's contract).
         let mut p = unsafe { (*own).head };
         while !p.is_null() {

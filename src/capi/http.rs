@@ -28,7 +28,7 @@ fn token_ok(t: c_int) -> bool {
 /// The lower-case header name of a token ("host:"), or NULL past the table.
 #[no_mangle]
 pub unsafe extern "C" fn lws_token_to_string(token: enum_lws_token_indexes) -> *const c_uchar {
-    ffi!("lws_token_to_string", core::ptr::null(), {
+    entry!({
         if !token_ok(token) {
             return core::ptr::null();
         }
@@ -47,8 +47,8 @@ pub unsafe extern "C" fn lws_token_to_string(token: enum_lws_token_indexes) -> *
 /// Length of the header's value (fragments joined with one separator), 0 if absent.
 #[no_mangle]
 pub unsafe extern "C" fn lws_hdr_total_length(wsi: *mut lws, h: enum_lws_token_indexes) -> c_int {
-    ffi!("lws_hdr_total_length", 0, {
-        need!("lws_hdr_total_length", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         h::total_length(wsi, h) as c_int
     })
 }
@@ -60,8 +60,8 @@ pub unsafe extern "C" fn lws_hdr_fragment_length(
     h: enum_lws_token_indexes,
     frag_idx: c_int,
 ) -> c_int {
-    ffi!("lws_hdr_fragment_length", 0, {
-        need!("lws_hdr_fragment_length", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         if frag_idx < 0 {
             return 0;
         }
@@ -79,9 +79,9 @@ pub unsafe extern "C" fn lws_hdr_copy(
     len: c_int,
     h: enum_lws_token_indexes,
 ) -> c_int {
-    ffi!("lws_hdr_copy", -1, {
-        need!("lws_hdr_copy", wsi, -1);
-        need!("lws_hdr_copy", dest, -1);
+    entry!({
+        need!(wsi);
+        need!(dest);
         if len > 0 {
             // SAFETY: dest has len >= 1 writable bytes.
             unsafe { *dest = 0 };
@@ -104,9 +104,9 @@ pub unsafe extern "C" fn lws_hdr_copy_fragment(
     h: enum_lws_token_indexes,
     frag_idx: c_int,
 ) -> c_int {
-    ffi!("lws_hdr_copy_fragment", -1, {
-        need!("lws_hdr_copy_fragment", wsi, -1);
-        need!("lws_hdr_copy_fragment", dest, -1);
+    entry!({
+        need!(wsi);
+        need!(dest);
         if frag_idx < 0 {
             return -1;
         }
@@ -133,8 +133,8 @@ pub unsafe extern "C" fn lws_hdr_custom_length(
     name: *const c_char,
     nlen: c_int,
 ) -> c_int {
-    ffi!("lws_hdr_custom_length", -1, {
-        need!("lws_hdr_custom_length", wsi, -1);
+    entry!({
+        need!(wsi);
         let Some(n) = custom_name(name, nlen) else {
             return -1;
         };
@@ -151,9 +151,9 @@ pub unsafe extern "C" fn lws_hdr_custom_copy(
     name: *const c_char,
     nlen: c_int,
 ) -> c_int {
-    ffi!("lws_hdr_custom_copy", -1, {
-        need!("lws_hdr_custom_copy", wsi, -1);
-        need!("lws_hdr_custom_copy", dst, -1);
+    entry!({
+        need!(wsi);
+        need!(dst);
         let Some(n) = custom_name(name, nlen) else {
             return -1;
         };
@@ -177,9 +177,9 @@ pub unsafe extern "C" fn lws_get_urlarg_by_name_safe(
     buf: *mut c_char,
     len: c_int,
 ) -> c_int {
-    ffi!("lws_get_urlarg_by_name_safe", -1, {
-        need!("lws_get_urlarg_by_name_safe", wsi, -1);
-        need!("lws_get_urlarg_by_name_safe", buf, -1);
+    entry!({
+        need!(wsi);
+        need!(buf);
         // SAFETY: NUL-terminated per the caller.
         let Some(name) = (unsafe { crate::capi::cstr(name) }) else {
             lwsl_err!("lws_get_urlarg_by_name_safe: NULL name");
@@ -223,10 +223,10 @@ pub unsafe extern "C" fn lws_http_get_uri_and_method(
     puri_ptr: *mut *mut c_char,
     puri_len: *mut c_int,
 ) -> c_int {
-    ffi!("lws_http_get_uri_and_method", -1, {
-        need!("lws_http_get_uri_and_method", wsi, -1);
-        need!("lws_http_get_uri_and_method", puri_ptr, -1);
-        need!("lws_http_get_uri_and_method", puri_len, -1);
+    entry!({
+        need!(wsi);
+        need!(puri_ptr);
+        need!(puri_len);
         let Some((idx, ptr, len)) = h::uri_and_method(wsi) else {
             lwsl_warn!("Missing URI in HTTP request");
             return -1;
@@ -278,7 +278,7 @@ pub unsafe extern "C" fn lws_add_http_header_status(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_add_http_header_status", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_add_http_header_status", wsi, p, end);
         // SAFETY: cursor checked.
         h::add_status(wsi, code, unsafe { &mut *p }, end)
@@ -295,7 +295,7 @@ pub unsafe extern "C" fn lws_add_http_header_by_name(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_add_http_header_by_name", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_add_http_header_by_name", wsi, p, end);
         // SAFETY: NUL-terminated or NULL.
         let n = unsafe { crate::capi::cstr(name as *const c_char) };
@@ -314,7 +314,7 @@ pub unsafe extern "C" fn lws_add_http_header_by_token(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_add_http_header_by_token", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_add_http_header_by_token", wsi, p, end);
         if !token_ok(token) {
             return 1;
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn lws_add_http_header_content_length(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_add_http_header_content_length", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_add_http_header_content_length", wsi, p, end);
         // SAFETY: cursor checked.
         h::add_content_length(wsi, content_length, unsafe { &mut *p }, end)
@@ -350,7 +350,7 @@ pub unsafe extern "C" fn lws_add_http_common_headers(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_add_http_common_headers", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_add_http_common_headers", wsi, p, end);
         // SAFETY: NUL-terminated or NULL.
         let ct = unsafe { crate::capi::cstr(content_type) };
@@ -366,7 +366,7 @@ pub unsafe extern "C" fn lws_finalize_http_header(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_finalize_http_header", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_finalize_http_header", wsi, p, end);
         // SAFETY: cursor checked.
         h::finalize(unsafe { &mut *p }, end)
@@ -381,9 +381,9 @@ pub unsafe extern "C" fn lws_finalize_write_http_header(
     pp: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_finalize_write_http_header", 1, {
+    entry!(fail = 1, {
         builder_guard!("lws_finalize_write_http_header", wsi, pp, end);
-        need!("lws_finalize_write_http_header", start, 1);
+        need!(start);
         // SAFETY: cursor checked.
         let p = unsafe { &mut *pp };
         if h::finalize(p, end) != 0 || (*p as usize) < start as usize {
@@ -404,8 +404,8 @@ pub unsafe extern "C" fn lws_return_http_status(
     code: c_uint,
     html_body: *const c_char,
 ) -> c_int {
-    ffi!("lws_return_http_status", 1, {
-        need!("lws_return_http_status", wsi, 1);
+    entry!(fail = 1, {
+        need!(wsi);
         // SAFETY: NUL-terminated or NULL.
         let body = unsafe { crate::capi::cstr(html_body) };
         h::return_status(wsi, code, body)
@@ -422,8 +422,8 @@ pub unsafe extern "C" fn lws_http_redirect(
     p: *mut *mut c_uchar,
     end: *mut c_uchar,
 ) -> c_int {
-    ffi!("lws_http_redirect", -1, {
-        need!("lws_http_redirect", wsi, -1);
+    entry!({
+        need!(wsi);
         // SAFETY: p is NULL or the caller's cursor.
         if !unsafe { cursor_ok(p, end) } || loc.is_null() || len < 0 {
             lwsl_err!("lws_http_redirect: bad arguments");
@@ -444,8 +444,8 @@ pub unsafe extern "C" fn lws_http_redirect(
 /// caller should return -1 to close it.
 #[no_mangle]
 pub unsafe extern "C" fn lws_http_transaction_completed(wsi: *mut lws) -> c_int {
-    ffi!("lws_http_transaction_completed", 1, {
-        need!("lws_http_transaction_completed", wsi, 1);
+    entry!(fail = 1, {
+        need!(wsi);
         h::transaction_completed(wsi)
     })
 }
@@ -459,8 +459,8 @@ pub unsafe extern "C" fn lws_serve_http_file(
     other_headers: *const c_char,
     other_headers_len: c_int,
 ) -> c_int {
-    ffi!("lws_serve_http_file", -1, {
-        need!("lws_serve_http_file", wsi, -1);
+    entry!({
+        need!(wsi);
         // SAFETY: NUL-terminated or NULL.
         let Some(path) = (unsafe { crate::capi::cstr(file) }) else {
             lwsl_err!("lws_serve_http_file: NULL file");
@@ -476,7 +476,7 @@ pub unsafe extern "C" fn lws_serve_http_file(
 /// Marks the answer as a server-sent event stream: no timeout, no keep-alive.
 #[no_mangle]
 pub unsafe extern "C" fn lws_http_mark_sse(wsi: *mut lws) -> c_int {
-    ffi!("lws_http_mark_sse", 0, {
+    entry!(fail = 0, {
         if wsi.is_null() {
             return 0;
         }
@@ -487,8 +487,8 @@ pub unsafe extern "C" fn lws_http_mark_sse(wsi: *mut lws) -> c_int {
 /// Drops the request's headers early (lws frees its header table).
 #[no_mangle]
 pub unsafe extern "C" fn lws_http_headers_detach(wsi: *mut lws) -> c_int {
-    ffi!("lws_http_headers_detach", -1, {
-        need!("lws_http_headers_detach", wsi, -1);
+    entry!({
+        need!(wsi);
         // As lws: the request's headers are gone; lws_hdr_* answer 0 from now on.
         wref!(wsi).req = None;
         0

@@ -28,14 +28,12 @@ pub unsafe extern "C" fn lws_rs_log_emit(filter: c_int, line: *const c_char, len
 /// may happen.
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_log_level(level: c_int, log_emit_function: lws_log_emit_t) {
-    ffi!("lws_set_log_level", (), {
-        crate::log::set_level(level, log_emit_function)
-    })
+    entry!({ crate::log::set_level(level, log_emit_function) })
 }
 
 #[no_mangle]
 pub extern "C" fn lwsl_visible(level: c_int) -> c_int {
-    ffi!("lwsl_visible", 0, { crate::log::enabled(level) as c_int })
+    entry!(fail = 0, { crate::log::enabled(level) as c_int })
 }
 
 /// The built-in emitter: writes the line as it is (it already carries lws's timestamp)
@@ -45,7 +43,7 @@ pub extern "C" fn lwsl_visible(level: c_int) -> c_int {
 /// `line` is NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_emit_stderr(level: c_int, line: *const c_char) {
-    ffi!("lwsl_emit_stderr", (), {
+    entry!({
         // SAFETY: NULL or a C string, per the caller.
         if let Some(line) = unsafe { super::cstr(line) } {
             crate::log::stderr_emit(level, line);
@@ -59,7 +57,7 @@ pub unsafe extern "C" fn lwsl_emit_stderr(level: c_int, line: *const c_char) {
 /// `line` is NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_emit_stderr_notimestamp(level: c_int, line: *const c_char) {
-    ffi!("lwsl_emit_stderr_notimestamp", (), {
+    entry!({
         // SAFETY: NULL or a C string, per the caller.
         if let Some(line) = unsafe { super::cstr(line) } {
             crate::log::stderr_emit(level, line);
@@ -74,7 +72,7 @@ pub unsafe extern "C" fn lwsl_emit_stderr_notimestamp(level: c_int, line: *const
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_emit_syslog(level: c_int, line: *const c_char) {
     use crate::abi::consts::{LLL_ERR, LLL_INFO, LLL_NOTICE, LLL_WARN};
-    ffi!("lwsl_emit_syslog", (), {
+    entry!({
         if line.is_null() {
             return;
         }
@@ -97,11 +95,11 @@ pub unsafe extern "C" fn lwsl_emit_syslog(level: c_int, line: *const c_char) {
 /// `p` points to `len` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_timestamp(level: c_int, p: *mut c_char, len: usize) -> c_int {
-    ffi!("lwsl_timestamp", 0, {
+    entry!(fail = 0, {
         if len == 0 {
             return 0;
         }
-        need!("lwsl_timestamp", p, 0);
+        need!(p);
         let ts = crate::log::timestamp(level);
         let n = ts.len().min(len - 1);
         // SAFETY: p has len writable bytes and n + 1 <= len.
@@ -121,7 +119,7 @@ pub unsafe extern "C" fn lwsl_timestamp(level: c_int, p: *mut c_char, len: usize
 /// `vbuf` is NULL or points to `len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_hexdump_level(level: c_int, vbuf: *const c_void, len: usize) {
-    ffi!("lwsl_hexdump_level", (), {
+    entry!({
         let data = if len == 0 {
             Some(&[][..])
         } else if vbuf.is_null() {

@@ -207,8 +207,8 @@ pub unsafe extern "C" fn lwsac_use(
     ensure: usize,
     chunk_size: usize,
 ) -> *mut core::ffi::c_void {
-    ffi!("lwsac_use", ptr::null_mut(), {
-        need!("lwsac_use", head, ptr::null_mut());
+    entry!({
+        need!(head);
         // SAFETY: non-NULL; C passes its lwsac head.
         unsafe { use_mem(head, ensure, chunk_size, false) }.cast()
     })
@@ -221,8 +221,8 @@ pub unsafe extern "C" fn lwsac_use_backfill(
     ensure: usize,
     chunk_size: usize,
 ) -> *mut core::ffi::c_void {
-    ffi!("lwsac_use_backfill", ptr::null_mut(), {
-        need!("lwsac_use_backfill", head, ptr::null_mut());
+    entry!({
+        need!(head);
         // SAFETY: non-NULL; C passes its lwsac head.
         unsafe { use_mem(head, ensure, chunk_size, true) }.cast()
     })
@@ -235,8 +235,8 @@ pub unsafe extern "C" fn lwsac_use_zero(
     ensure: usize,
     chunk_size: usize,
 ) -> *mut core::ffi::c_void {
-    ffi!("lwsac_use_zero", ptr::null_mut(), {
-        need!("lwsac_use_zero", head, ptr::null_mut());
+    entry!({
+        need!(head);
         // SAFETY: non-NULL; C passes its lwsac head.
         let p = unsafe { use_mem(head, ensure, chunk_size, false) };
         if !p.is_null() {
@@ -250,8 +250,8 @@ pub unsafe extern "C" fn lwsac_use_zero(
 /// Frees the whole lwsac (whatever its reference count) and sets `*head` to NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_free(head: *mut *mut lwsac) {
-    ffi!("lwsac_free", (), {
-        need!("lwsac_free", head);
+    entry!({
+        need!(head);
         // SAFETY: non-NULL; C passes its lwsac head.
         unsafe { free_all(head) }
     })
@@ -261,8 +261,8 @@ pub unsafe extern "C" fn lwsac_free(head: *mut *mut lwsac) {
 /// last `lwsac_unreference` lets go.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_detach(head: *mut *mut lwsac) {
-    ffi!("lwsac_detach", (), {
-        need!("lwsac_detach", head);
+    entry!({
+        need!(head);
         // SAFETY: non-NULL; C passes its lwsac head.
         let first = unsafe { *head }.cast::<Chunk>();
         if first.is_null() {
@@ -284,8 +284,8 @@ pub unsafe extern "C" fn lwsac_detach(head: *mut *mut lwsac) {
 /// Takes a reference on the lwsac.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_reference(head: *mut lwsac) {
-    ffi!("lwsac_reference", (), {
-        need!("lwsac_reference", head);
+    entry!({
+        need!(head);
         // SAFETY: the first chunk of a live lwsac (C's contract).
         let h = unsafe { &mut *head_of(head.cast()) };
         h.refcount += 1;
@@ -300,8 +300,8 @@ pub unsafe extern "C" fn lwsac_reference(head: *mut lwsac) {
 /// Drops a reference; a detached lwsac is freed (and `*head` set to NULL) at zero.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_unreference(head: *mut *mut lwsac) {
-    ffi!("lwsac_unreference", (), {
-        need!("lwsac_unreference", head);
+    entry!({
+        need!(head);
         // SAFETY: non-NULL; C passes its lwsac head.
         let first = unsafe { *head }.cast::<Chunk>();
         if first.is_null() {
@@ -329,8 +329,8 @@ pub unsafe extern "C" fn lwsac_unreference(head: *mut *mut lwsac) {
 /// chunk has the room: 0, else 1.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_extend(head: *mut lwsac, amount: usize) -> c_int {
-    ffi!("lwsac_extend", 1, {
-        need!("lwsac_extend", head, 1);
+    entry!(fail = 1, {
+        need!(head);
         // SAFETY: the first chunk of a live lwsac (C's contract); `curr` is one of its
         // chunks, set since the first allocation.
         let bf = unsafe { (*head_of(head.cast())).curr };
@@ -360,8 +360,8 @@ pub extern "C" fn lwsac_sizeof(first: c_int) -> usize {
 /// How far into the chunk `lac` it is used (from the chunk's start, header included).
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_get_tail_pos(lac: *mut lwsac) -> usize {
-    ffi!("lwsac_get_tail_pos", 0, {
-        need!("lwsac_get_tail_pos", lac, 0);
+    entry!({
+        need!(lac);
         // SAFETY: a live chunk (C's contract).
         unsafe { (*lac.cast::<Chunk>()).ofs }
     })
@@ -370,8 +370,8 @@ pub unsafe extern "C" fn lwsac_get_tail_pos(lac: *mut lwsac) -> usize {
 /// The chunk after `lac`, or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_get_next(lac: *mut lwsac) -> *mut lwsac {
-    ffi!("lwsac_get_next", ptr::null_mut(), {
-        need!("lwsac_get_next", lac, ptr::null_mut());
+    entry!({
+        need!(lac);
         // SAFETY: a live chunk (C's contract).
         unsafe { (*lac.cast::<Chunk>()).next }.cast()
     })
@@ -386,7 +386,7 @@ pub extern "C" fn lwsac_align(length: usize) -> usize {
 /// Logs (at debug level) the lwsac's size and chunk count.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_info(head: *mut lwsac) {
-    ffi!("lwsac_info", (), {
+    entry!({
         if head.is_null() {
             lwsl_debug!("lwsac_info: empty");
             return;
@@ -405,7 +405,7 @@ pub unsafe extern "C" fn lwsac_info(head: *mut lwsac) {
 /// Bytes malloc'd for the lwsac, headers included (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_total_alloc(head: *mut lwsac) -> u64 {
-    ffi!("lwsac_total_alloc", 0, {
+    entry!({
         if head.is_null() {
             return 0;
         }
@@ -418,7 +418,7 @@ pub unsafe extern "C" fn lwsac_total_alloc(head: *mut lwsac) -> u64 {
 /// the first chunk's bookkeeping as used).
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_total_overhead(head: *mut lwsac) -> u64 {
-    ffi!("lwsac_total_overhead", 0, {
+    entry!({
         let mut it = head.cast::<Chunk>();
         let mut overhead = 0u64;
         while !it.is_null() {
@@ -442,8 +442,8 @@ pub unsafe extern "C" fn lwsac_scan_extant(
     len: usize,
     nul: c_int,
 ) -> *mut u8 {
-    ffi!("lwsac_scan_extant", ptr::null_mut(), {
-        need!("lwsac_scan_extant", find, ptr::null_mut());
+    entry!({
+        need!(find);
         if len == 0 {
             lwsl_warn!("lwsac_scan_extant: zero length");
             return ptr::null_mut();
@@ -482,9 +482,9 @@ pub unsafe extern "C" fn lws_list_ptr_insert(
     add: *mut lws_list_ptr,
     sort: lws_list_ptr_sort_func_t,
 ) {
-    ffi!("lws_list_ptr_insert", (), {
-        need!("lws_list_ptr_insert", phead);
-        need!("lws_list_ptr_insert", add);
+    entry!({
+        need!(phead);
+        need!(add);
         let mut head = phead;
         // SAFETY: C's list: every link is NULL or points to the next member's own
         // lws_list_ptr, and the sort callback is C's.
@@ -513,8 +513,8 @@ fn cache_to_lac(cache: lwsac_cached_file_t) -> *mut Chunk {
 /// Takes a reference on a cached file's lwsac while it is in use.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_use_cached_file_start(cache: lwsac_cached_file_t) {
-    ffi!("lwsac_use_cached_file_start", (), {
-        need!("lwsac_use_cached_file_start", cache);
+    entry!({
+        need!(cache);
         // SAFETY: `cache` came from lwsac_cached_file: its lwsac's first chunk is just
         // before it.
         unsafe { (*head_of(cache_to_lac(cache))).refcount += 1 };
@@ -525,7 +525,7 @@ pub unsafe extern "C" fn lwsac_use_cached_file_start(cache: lwsac_cached_file_t)
 /// freed (and `*cache` set to NULL) when the last user ends.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_use_cached_file_end(cache: *mut lwsac_cached_file_t) {
-    ffi!("lwsac_use_cached_file_end", (), {
+    entry!({
         // SAFETY: NULL or C's handle.
         if cache.is_null() || unsafe { *cache }.is_null() {
             return;
@@ -553,8 +553,8 @@ pub unsafe extern "C" fn lwsac_use_cached_file_end(cache: *mut lwsac_cached_file
 /// is in use.
 #[no_mangle]
 pub unsafe extern "C" fn lwsac_use_cached_file_detach(cache: *mut lwsac_cached_file_t) {
-    ffi!("lwsac_use_cached_file_detach", (), {
-        need!("lwsac_use_cached_file_detach", cache);
+    entry!({
+        need!(cache);
         // SAFETY: C's handle.
         let c = unsafe { *cache };
         if c.is_null() {
@@ -585,10 +585,10 @@ pub unsafe extern "C" fn lwsac_cached_file(
     cache: *mut lwsac_cached_file_t,
     len: *mut usize,
 ) -> c_int {
-    ffi!("lwsac_cached_file", 1, {
-        need!("lwsac_cached_file", filepath, 1);
-        need!("lwsac_cached_file", cache, 1);
-        need!("lwsac_cached_file", len, 1);
+    entry!(fail = 1, {
+        need!(filepath);
+        need!(cache);
+        need!(len);
         // SAFETY: C's handle.
         let old = unsafe { *cache };
         // SAFETY: time(NULL) only reads the clock.

@@ -29,8 +29,8 @@ pub unsafe extern "C" fn lws_cmdline_option(
     argv: *mut *const c_char,
     val: *const c_char,
 ) -> *const c_char {
-    ffi!("lws_cmdline_option", ptr::null(), {
-        need!("lws_cmdline_option", argv, ptr::null());
+    entry!({
+        need!(argv);
         // SAFETY: NULL (checked next) or a C string, per the caller.
         let Some(v) = (unsafe { super::cstr(val) }) else {
             lwsl_err!("lws_cmdline_option: NULL val");
@@ -61,7 +61,7 @@ pub unsafe extern "C" fn lws_cmdline_option_handle_builtin(
 ) {
     let _ = info;
     use crate::abi::consts::{LLL_ERR, LLL_NOTICE, LLL_USER, LLL_WARN};
-    ffi!("lws_cmdline_option_handle_builtin", (), {
+    entry!({
         // SAFETY: argc strings at argv, per the caller (NULL argv gives no arguments).
         let a = unsafe { args(argc, argv) };
         let mut logs = LLL_USER | LLL_ERR | LLL_WARN | LLL_NOTICE;
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn lws_strncpy(
 /// "since 1970" in its header).
 #[no_mangle]
 pub extern "C" fn lws_now_usecs() -> lws_usec_t {
-    ffi!("lws_now_usecs", 0, {
+    entry!(fail = 0, {
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
@@ -149,7 +149,7 @@ pub extern "C" fn lws_now_usecs() -> lws_usec_t {
 /// Seconds since 1970 (wall clock).
 #[no_mangle]
 pub extern "C" fn lws_now_secs() -> c_ulong {
-    ffi!("lws_now_secs", 0, {
+    entry!({
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as c_ulong)
@@ -166,11 +166,11 @@ pub unsafe extern "C" fn lws_get_random(
     len: usize,
 ) -> usize {
     let _ = context;
-    ffi!("lws_get_random", 0, {
+    entry!({
         if len == 0 {
             return 0;
         }
-        need!("lws_get_random", buf, 0);
+        need!(buf);
         // SAFETY: buf has len writable bytes, per the caller.
         unsafe { fill_random(buf as *mut u8, len) }
     })
@@ -209,9 +209,9 @@ pub unsafe extern "C" fn lws_hex_to_byte_array(
     dest: *mut u8,
     max: c_int,
 ) -> c_int {
-    ffi!("lws_hex_to_byte_array", -1, {
-        need!("lws_hex_to_byte_array", h, -1);
-        need!("lws_hex_to_byte_array", dest, -1);
+    entry!({
+        need!(h);
+        need!(dest);
         // SAFETY: a C string, per the caller (non-NULL checked above).
         let hex = unsafe { CStr::from_ptr(h) }.to_bytes();
         let (bytes, r) = misc::hex_to_bytes(hex, max);
@@ -238,16 +238,16 @@ pub unsafe extern "C" fn lws_hex_from_byte_array(
     dest: *mut c_char,
     len: usize,
 ) {
-    ffi!("lws_hex_from_byte_array", (), {
+    entry!({
         if len == 0 {
             lwsl_err!("lws_hex_from_byte_array: zero len");
             return;
         }
-        need!("lws_hex_from_byte_array", dest);
+        need!(dest);
         let src = if slen == 0 {
             &[][..]
         } else {
-            need!("lws_hex_from_byte_array", src);
+            need!(src);
             // SAFETY: src has slen readable bytes; only those that fit are read.
             unsafe { core::slice::from_raw_parts(src, slen.min(len / 2 + 1)) }
         };
@@ -264,12 +264,12 @@ pub unsafe extern "C" fn lws_hex_random(
     dest: *mut c_char,
     len: usize,
 ) -> c_int {
-    ffi!("lws_hex_random", 1, {
+    entry!(fail = 1, {
         if len == 0 {
             lwsl_err!("lws_hex_random: zero len");
             return 1;
         }
-        need!("lws_hex_random", dest, 1);
+        need!(dest);
         let mut r = vec![0u8; len / 2 + 1];
         // SAFETY: r is a local buffer of r.len() bytes.
         if unsafe { lws_get_random(context, r.as_mut_ptr() as *mut c_void, r.len()) } != r.len() {
@@ -321,7 +321,7 @@ pub unsafe extern "C" fn lws_b64_encode_string(
     out: *mut c_char,
     out_size: c_int,
 ) -> c_int {
-    ffi!("lws_b64_encode_string", -1, {
+    entry!({
         // SAFETY: the caller's buffers, per this function's contract.
         unsafe {
             b64_encode(
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn lws_b64_encode_string_url(
     out: *mut c_char,
     out_size: c_int,
 ) -> c_int {
-    ffi!("lws_b64_encode_string_url", -1, {
+    entry!({
         // SAFETY: the caller's buffers, per this function's contract.
         unsafe {
             b64_encode(
@@ -389,8 +389,8 @@ pub unsafe extern "C" fn lws_b64_decode_string(
     out: *mut c_char,
     out_size: c_int,
 ) -> c_int {
-    ffi!("lws_b64_decode_string", 0, {
-        need!("lws_b64_decode_string", in_, 0);
+    entry!(fail = 0, {
+        need!(in_);
         // SAFETY: a C string, per the caller (non-NULL checked above).
         let input = unsafe { CStr::from_ptr(in_) }.to_bytes();
         // SAFETY: out has out_size bytes, per the caller.
@@ -407,8 +407,8 @@ pub unsafe extern "C" fn lws_b64_decode_string_len(
     out: *mut c_char,
     out_size: c_int,
 ) -> c_int {
-    ffi!("lws_b64_decode_string_len", 0, {
-        need!("lws_b64_decode_string_len", in_, 0);
+    entry!(fail = 0, {
+        need!(in_);
         let input = if in_len < 0 {
             // SAFETY: a C string, per the caller (non-NULL checked above).
             unsafe { CStr::from_ptr(in_) }.to_bytes()
@@ -427,12 +427,12 @@ pub unsafe extern "C" fn lws_b64_decode_string_len(
 #[no_mangle]
 pub unsafe extern "C" fn lws_SHA1(d: *const c_uchar, n: usize, md: *mut c_uchar) -> *mut c_uchar {
     use sha1::Digest;
-    ffi!("lws_SHA1", ptr::null_mut(), {
-        need!("lws_SHA1", md, ptr::null_mut());
+    entry!({
+        need!(md);
         let data = if n == 0 {
             &[][..]
         } else {
-            need!("lws_SHA1", d, ptr::null_mut());
+            need!(d);
             // SAFETY: d has n readable bytes, per the caller.
             unsafe { core::slice::from_raw_parts(d, n) }
         };
@@ -451,12 +451,12 @@ pub unsafe extern "C" fn lws_timingsafe_bcmp(
     b: *const c_void,
     len: u32,
 ) -> c_int {
-    ffi!("lws_timingsafe_bcmp", 1, {
+    entry!(fail = 1, {
         if len == 0 {
             return 0;
         }
-        need!("lws_timingsafe_bcmp", a, 1);
-        need!("lws_timingsafe_bcmp", b, 1);
+        need!(a);
+        need!(b);
         // SAFETY: both have len readable bytes, per the caller.
         let (a, b) = unsafe {
             (
@@ -472,8 +472,8 @@ pub unsafe extern "C" fn lws_timingsafe_bcmp(
 /// '$', '%') with '_', in place.
 #[no_mangle]
 pub unsafe extern "C" fn lws_filename_purify_inplace(filename: *mut c_char) {
-    ffi!("lws_filename_purify_inplace", (), {
-        need!("lws_filename_purify_inplace", filename);
+    entry!({
+        need!(filename);
         // SAFETY: a NUL-terminated string the caller owns and lets us modify.
         let len = unsafe { libc::strlen(filename) };
         // SAFETY: len bytes before the NUL are the caller's writable string.
@@ -501,12 +501,12 @@ pub unsafe extern "C" fn lws_parse_uri(
     port: *mut c_int,
     path: *mut *const c_char,
 ) -> c_int {
-    ffi!("lws_parse_uri", -1, {
-        need!("lws_parse_uri", p, -1);
-        need!("lws_parse_uri", prot, -1);
-        need!("lws_parse_uri", ads, -1);
-        need!("lws_parse_uri", port, -1);
-        need!("lws_parse_uri", path, -1);
+    entry!({
+        need!(p);
+        need!(prot);
+        need!(ads);
+        need!(port);
+        need!(path);
         // SAFETY: p is the caller's writable NUL-terminated string; the slice covers it
         // and its NUL, and parse_uri only writes NULs inside it.
         let b = unsafe {
@@ -552,9 +552,9 @@ pub unsafe extern "C" fn lws_json_simple_find(
     name: *const c_char,
     alen: *mut usize,
 ) -> *const c_char {
-    ffi!("lws_json_simple_find", ptr::null(), {
-        need!("lws_json_simple_find", buf, ptr::null());
-        need!("lws_json_simple_find", alen, ptr::null());
+    entry!({
+        need!(buf);
+        need!(alen);
         // SAFETY: NULL or the caller's C string.
         let Some(name) = (unsafe { super::cstr(name) }) else {
             lwsl_err!("lws_json_simple_find: NULL name");
@@ -583,8 +583,8 @@ pub unsafe extern "C" fn lws_json_simple_strcmp(
     name: *const c_char,
     comp: *const c_char,
 ) -> c_int {
-    ffi!("lws_json_simple_strcmp", -1, {
-        need!("lws_json_simple_strcmp", buf, -1);
+    entry!({
+        need!(buf);
         // SAFETY: NULL or the caller's C strings.
         let (Some(name), Some(comp)) = (unsafe { super::cstr(name) }, unsafe { super::cstr(comp) })
         else {
@@ -616,8 +616,8 @@ pub unsafe extern "C" fn lws_json_simple_strcmp(
 /// (LWS_MAX_SMP is 1), as lws built without SMP does.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_count_threads(context: *mut lws_context) -> c_int {
-    ffi!("lws_get_count_threads", 0, {
-        need!("lws_get_count_threads", context, 0);
+    entry!(fail = 0, {
+        need!(context);
         1
     })
 }

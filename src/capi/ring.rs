@@ -32,7 +32,7 @@ pub unsafe extern "C" fn lws_ring_create(
     count: usize,
     destroy_element: Option<unsafe extern "C" fn(element: *mut c_void)>,
 ) -> *mut lws_ring {
-    ffi!("lws_ring_create", ptr::null_mut(), {
+    entry!({
         let retire = destroy_element.map(|f| -> RetireFn {
             Box::new(move |elem| {
                 // SAFETY: `f` is the program's destroy_element; it gets a pointer to one
@@ -50,8 +50,8 @@ pub unsafe extern "C" fn lws_ring_create(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_destroy(ring: *mut lws_ring) {
-    ffi!("lws_ring_destroy", (), {
-        need!("lws_ring_destroy", ring);
+    entry!({
+        need!(ring);
         // Retire the remaining elements while the ring is still intact and only shared
         // borrows exist: the callbacks may look at the ring.
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
@@ -64,8 +64,8 @@ pub unsafe extern "C" fn lws_ring_destroy(ring: *mut lws_ring) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_get_count_free_elements(ring: *mut lws_ring) -> usize {
-    ffi!("lws_ring_get_count_free_elements", 0, {
-        need!("lws_ring_get_count_free_elements", ring, 0);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
         unsafe { ring_ref(ring) }.free_elements()
     })
@@ -76,8 +76,8 @@ pub unsafe extern "C" fn lws_ring_get_count_waiting_elements(
     ring: *mut lws_ring,
     tail: *mut u32,
 ) -> usize {
-    ffi!("lws_ring_get_count_waiting_elements", 0, {
-        need!("lws_ring_get_count_waiting_elements", ring, 0);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring; tail is NULL or the caller's uint32_t.
         let (r, t) = unsafe { (ring_ref(ring), read_tail(tail)) };
         r.waiting_elements(t)
@@ -90,15 +90,15 @@ pub unsafe extern "C" fn lws_ring_insert(
     src: *const c_void,
     max_count: usize,
 ) -> usize {
-    ffi!("lws_ring_insert", 0, {
-        need!("lws_ring_insert", ring, 0);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
         let r = unsafe { ring_ref(ring) };
         let n = r.insertable_bytes(max_count);
         if n == 0 {
             return 0;
         }
-        need!("lws_ring_insert", src, 0);
+        need!(src);
         // SAFETY: src holds max_count elements (lws's contract); only the n bytes that
         // fit are read, n <= max_count * element_len.
         let src = unsafe { core::slice::from_raw_parts(src as *const u8, n) };
@@ -113,8 +113,8 @@ pub unsafe extern "C" fn lws_ring_consume(
     dest: *mut c_void,
     max_count: usize,
 ) -> usize {
-    ffi!("lws_ring_consume", 0, {
-        need!("lws_ring_consume", ring, 0);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring; tail is NULL or the caller's uint32_t.
         let (r, t) = unsafe { (ring_ref(ring), read_tail(tail)) };
         let dest = if dest.is_null() {
@@ -142,8 +142,8 @@ pub unsafe extern "C" fn lws_ring_get_element(
     ring: *mut lws_ring,
     tail: *mut u32,
 ) -> *const c_void {
-    ffi!("lws_ring_get_element", ptr::null(), {
-        need!("lws_ring_get_element", ring, ptr::null());
+    entry!({
+        need!(ring);
         // SAFETY: a live ring; tail is NULL or the caller's uint32_t.
         let (r, t) = unsafe { (ring_ref(ring), read_tail(tail)) };
         match r.element(t) {
@@ -155,8 +155,8 @@ pub unsafe extern "C" fn lws_ring_get_element(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_update_oldest_tail(ring: *mut lws_ring, tail: u32) {
-    ffi!("lws_ring_update_oldest_tail", (), {
-        need!("lws_ring_update_oldest_tail", ring);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
         unsafe { ring_ref(ring) }.update_oldest_tail(tail)
     })
@@ -164,8 +164,8 @@ pub unsafe extern "C" fn lws_ring_update_oldest_tail(ring: *mut lws_ring, tail: 
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_get_oldest_tail(ring: *mut lws_ring) -> u32 {
-    ffi!("lws_ring_get_oldest_tail", 0, {
-        need!("lws_ring_get_oldest_tail", ring, 0);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
         unsafe { ring_ref(ring) }.oldest_tail()
     })
@@ -177,10 +177,10 @@ pub unsafe extern "C" fn lws_ring_next_linear_insert_range(
     start: *mut *mut c_void,
     bytes: *mut usize,
 ) -> c_int {
-    ffi!("lws_ring_next_linear_insert_range", 1, {
-        need!("lws_ring_next_linear_insert_range", ring, 1);
-        need!("lws_ring_next_linear_insert_range", start, 1);
-        need!("lws_ring_next_linear_insert_range", bytes, 1);
+    entry!(fail = 1, {
+        need!(ring);
+        need!(start);
+        need!(bytes);
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
         let Some(range) = (unsafe { ring_ref(ring) }).linear_insert_range() else {
             return 1;
@@ -197,8 +197,8 @@ pub unsafe extern "C" fn lws_ring_next_linear_insert_range(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_bump_head(ring: *mut lws_ring, bytes: usize) {
-    ffi!("lws_ring_bump_head", (), {
-        need!("lws_ring_bump_head", ring);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring from lws_ring_create (checked non-NULL above).
         unsafe { ring_ref(ring) }.bump_head(bytes)
     })
@@ -206,8 +206,8 @@ pub unsafe extern "C" fn lws_ring_bump_head(ring: *mut lws_ring, bytes: usize) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_dump(ring: *mut lws_ring, tail: *mut u32) {
-    ffi!("lws_ring_dump", (), {
-        need!("lws_ring_dump", ring);
+    entry!({
+        need!(ring);
         // SAFETY: a live ring; tail is NULL or the caller's uint32_t.
         let (r, t) = unsafe { (ring_ref(ring), read_tail(tail)) };
         r.dump(t)

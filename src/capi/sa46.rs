@@ -71,9 +71,9 @@ pub unsafe extern "C" fn lws_write_numeric_address(
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    ffi!("lws_write_numeric_address", -1, {
-        need!("lws_write_numeric_address", ads, -1);
-        need!("lws_write_numeric_address", buf, -1);
+    entry!({
+        need!(ads);
+        need!(buf);
         // SAFETY: non-NULL; C promises `size` bytes at `ads` and `len` at `buf`.
         unsafe { write_ads(ads, size, buf, len) }
     })
@@ -86,9 +86,9 @@ pub unsafe extern "C" fn lws_sa46_write_numeric_address(
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    ffi!("lws_sa46_write_numeric_address", -1, {
-        need!("lws_sa46_write_numeric_address", sa46, -1);
-        need!("lws_sa46_write_numeric_address", buf, -1);
+    entry!({
+        need!(sa46);
+        need!(buf);
         if len > 0 {
             // SAFETY: `buf` has at least one byte.
             unsafe { *buf = 0 };
@@ -126,8 +126,8 @@ pub unsafe extern "C" fn lws_parse_numeric_address(
     result: *mut u8,
     max_len: usize,
 ) -> c_int {
-    ffi!("lws_parse_numeric_address", -1, {
-        need!("lws_parse_numeric_address", result, -1);
+    entry!({
+        need!(result);
         // SAFETY: NULL or a C string.
         let Some(s) = (unsafe { super::cstr(ads) }) else {
             lwsl_err!("lws_parse_numeric_address: NULL ads");
@@ -149,8 +149,8 @@ pub unsafe extern "C" fn lws_sa46_parse_numeric_address(
     ads: *const c_char,
     sa46: *mut lws_sockaddr46,
 ) -> c_int {
-    ffi!("lws_sa46_parse_numeric_address", -1, {
-        need!("lws_sa46_parse_numeric_address", sa46, -1);
+    entry!({
+        need!(sa46);
         // SAFETY: NULL or a C string.
         let Some(s) = (unsafe { super::cstr(ads) }) else {
             lwsl_err!("lws_sa46_parse_numeric_address: NULL ads");
@@ -189,9 +189,9 @@ pub unsafe extern "C" fn lws_sa46_compare_ads(
     sa46a: *const lws_sockaddr46,
     sa46b: *const lws_sockaddr46,
 ) -> c_int {
-    ffi!("lws_sa46_compare_ads", 1, {
-        need!("lws_sa46_compare_ads", sa46a, 1);
-        need!("lws_sa46_compare_ads", sa46b, 1);
+    entry!(fail = 1, {
+        need!(sa46a);
+        need!(sa46b);
         // SAFETY: non-NULL sockaddr46s from C.
         let (a, b) = unsafe { (&*sa46a, &*sa46b) };
         // SAFETY: the family is at the same offset in both members.
@@ -214,9 +214,9 @@ pub unsafe extern "C" fn lws_sa46_on_net(
     sa46_net: *const lws_sockaddr46,
     net_len: c_int,
 ) -> c_int {
-    ffi!("lws_sa46_on_net", 1, {
-        need!("lws_sa46_on_net", sa46a, 1);
-        need!("lws_sa46_on_net", sa46_net, 1);
+    entry!(fail = 1, {
+        need!(sa46a);
+        need!(sa46_net);
         // SAFETY: non-NULL sockaddr46s from C.
         let (a, n) = unsafe { (&*sa46a, &*sa46_net) };
         // SAFETY: the family is at the same offset in both members.

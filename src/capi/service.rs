@@ -4,9 +4,9 @@ use core::ffi::c_int;
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_int) -> c_int {
-    ffi!("lws_service", -1, {
+    entry!({
         // lws returns 1 for a NULL context.
-        need!("lws_service", context, 1);
+        need!(context, 1);
         service::service(context, timeout_ms)
     })
 }
@@ -17,8 +17,8 @@ pub unsafe extern "C" fn lws_service_tsi(
     timeout_ms: c_int,
     tsi: c_int,
 ) -> c_int {
-    ffi!("lws_service_tsi", -1, {
-        need!("lws_service_tsi", context, -1);
+    entry!({
+        need!(context);
         if tsi != 0 {
             lwsl_err!("lws_service_tsi: only service thread 0 exists");
             return -1;
@@ -31,7 +31,7 @@ pub unsafe extern "C" fn lws_service_tsi(
 /// LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol.
 #[no_mangle]
 pub unsafe extern "C" fn lws_cancel_service(context: *mut lws_context) {
-    ffi!("lws_cancel_service", (), {
+    entry!({
         if context.is_null() {
             return;
         }

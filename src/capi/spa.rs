@@ -126,8 +126,8 @@ pub unsafe extern "C" fn lws_spa_create_via_info(
     wsi: *mut lws,
     info: *const lws_spa_create_info_t,
 ) -> *mut lws_spa {
-    ffi!("lws_spa_create_via_info", ptr::null_mut(), {
-        need!("lws_spa_create_via_info", info, ptr::null_mut());
+    entry!({
+        need!(info);
         // SAFETY: info is non-NULL and points to the application's struct.
         unsafe { create(wsi, &*info) }
     })
@@ -142,7 +142,7 @@ pub unsafe extern "C" fn lws_spa_create(
     opt_cb: lws_spa_fileupload_cb,
     opt_data: *mut c_void,
 ) -> *mut lws_spa {
-    ffi!("lws_spa_create", ptr::null_mut(), {
+    entry!({
         let i = lws_spa_create_info {
             param_names,
             count_params,
@@ -164,12 +164,12 @@ pub unsafe extern "C" fn lws_spa_process(
     r#in: *const c_char,
     len: c_int,
 ) -> c_int {
-    ffi!("lws_spa_process", -1, {
-        need!("lws_spa_process", spa, -1);
+    entry!({
+        need!(spa);
         if len <= 0 {
             return 0;
         }
-        need!("lws_spa_process", r#in, -1);
+        need!(r#in);
         // SAFETY: in has len readable bytes, per the API.
         let input = unsafe { core::slice::from_raw_parts(r#in as *const u8, len as usize) };
         // SAFETY: spa came from lws_spa_create and is not destroyed.
@@ -180,9 +180,9 @@ pub unsafe extern "C" fn lws_spa_process(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_finalize(spa: *mut lws_spa) -> c_int {
-    ffi!("lws_spa_finalize", 0, {
+    entry!(fail = 0, {
         // lws returns 0 for NULL too.
-        need!("lws_spa_finalize", spa, 0);
+        need!(spa);
         // SAFETY: spa came from lws_spa_create and is not destroyed.
         let s = unsafe { &mut *spa };
         s.with_sink(|p, sink| p.finalize(sink));
@@ -192,8 +192,8 @@ pub unsafe extern "C" fn lws_spa_finalize(spa: *mut lws_spa) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_get_length(spa: *mut lws_spa, n: c_int) -> c_int {
-    ffi!("lws_spa_get_length", -1, {
-        need!("lws_spa_get_length", spa, -1);
+    entry!({
+        need!(spa);
         if n < 0 {
             lwsl_err!("lws_spa_get_length: bad ordinal {}", n);
             return -1;
@@ -205,8 +205,8 @@ pub unsafe extern "C" fn lws_spa_get_length(spa: *mut lws_spa, n: c_int) -> c_in
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_get_string(spa: *mut lws_spa, n: c_int) -> *const c_char {
-    ffi!("lws_spa_get_string", ptr::null(), {
-        need!("lws_spa_get_string", spa, ptr::null());
+    entry!({
+        need!(spa);
         if n < 0 {
             lwsl_err!("lws_spa_get_string: bad ordinal {}", n);
             return ptr::null();
@@ -222,8 +222,8 @@ pub unsafe extern "C" fn lws_spa_get_string(spa: *mut lws_spa, n: c_int) -> *con
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_destroy(spa: *mut lws_spa) -> c_int {
-    ffi!("lws_spa_destroy", -1, {
-        need!("lws_spa_destroy", spa, -1);
+    entry!({
+        need!(spa);
         // SAFETY: spa came from Box::into_raw in create and is destroyed once.
         let mut s = unsafe { Box::from_raw(spa) };
         // As lws: an spa never finalized delivers its pending value and CLOSE now.

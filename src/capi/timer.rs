@@ -11,7 +11,7 @@ pub unsafe extern "C" fn lws_sul_schedule(
     cb: sul_cb_t,
     us: lws_usec_t,
 ) {
-    ffi!("lws_sul_schedule", (), {
+    entry!({
         if ctx.is_null() || sul.is_null() {
             lwsl_err!("lws_sul_schedule: NULL argument");
             return;
@@ -28,7 +28,7 @@ pub unsafe extern "C" fn lws_sul_schedule(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_sul_cancel(sul: *mut lws_sorted_usec_list_t) {
-    ffi!("lws_sul_cancel", (), {
+    entry!({
         if sul.is_null() {
             return;
         }
@@ -40,7 +40,7 @@ pub unsafe extern "C" fn lws_sul_cancel(sul: *mut lws_sorted_usec_list_t) {
 /// LWS_CALLBACK_TIMER on this wsi `usecs` from now; LWS_SET_TIMER_USEC_CANCEL cancels.
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
-    ffi!("lws_set_timer_usecs", (), {
+    entry!({
         if wsi.is_null() {
             lwsl_err!("lws_set_timer_usecs: NULL wsi");
             return;
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
 /// at the next service, LWS_TO_KILL_SYNC right now.
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: enum_pending_timeout, secs: c_int) {
-    ffi!("lws_set_timeout", (), {
+    entry!({
         if wsi.is_null() {
             lwsl_err!("lws_set_timeout: NULL wsi");
             return;

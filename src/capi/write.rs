@@ -2,7 +2,6 @@
 use crate::abi::*;
 use crate::engine::{cx, lws, lws_context, service, wsi};
 use core::ffi::c_int;
-use core::ptr::null_mut;
 
 /// Writes `len` bytes at `buf`; for ws frames the header goes into the LWS_PRE bytes
 /// before `buf`.  Returns `len` (also when the kernel took only part: the rest is
@@ -14,8 +13,8 @@ pub unsafe extern "C" fn lws_write(
     len: usize,
     wp: enum_lws_write_protocol,
 ) -> c_int {
-    ffi!("lws_write", -1, {
-        need!("lws_write", wsi, -1);
+    entry!({
+        need!(wsi);
         if buf.is_null() && len != 0 {
             lwsl_err!("lws_write: NULL buffer");
             return -1;
@@ -40,16 +39,16 @@ pub unsafe extern "C" fn lws_write(
 /// socket cannot take more.
 #[no_mangle]
 pub unsafe extern "C" fn lws_send_pipe_choked(wsi: *mut lws) -> c_int {
-    ffi!("lws_send_pipe_choked", 1, {
-        need!("lws_send_pipe_choked", wsi, 1);
+    entry!(fail = 1, {
+        need!(wsi);
         crate::core::output::choked(wsi) as c_int
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_partial_buffered(wsi: *mut lws) -> c_int {
-    ffi!("lws_partial_buffered", 0, {
-        need!("lws_partial_buffered", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         crate::core::output::buffered(wsi) as c_int
     })
 }
@@ -63,7 +62,7 @@ pub unsafe extern "C" fn lws_close_reason(
     buf: *mut u8,
     len: usize,
 ) {
-    ffi!("lws_close_reason", (), {
+    entry!({
         if wsi.is_null() {
             lwsl_err!("lws_close_reason: NULL wsi");
             return;
@@ -80,56 +79,56 @@ pub unsafe extern "C" fn lws_close_reason(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_close_length(wsi: *mut lws) -> c_int {
-    ffi!("lws_get_close_length", 0, {
-        need!("lws_get_close_length", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         crate::roles::ws::close_payload(wsi).1 as c_int
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_close_payload(wsi: *mut lws) -> *mut u8 {
-    ffi!("lws_get_close_payload", null_mut(), {
-        need!("lws_get_close_payload", wsi, null_mut());
+    entry!({
+        need!(wsi);
         crate::roles::ws::close_payload(wsi).0
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_remaining_packet_payload(wsi: *mut lws) -> usize {
-    ffi!("lws_remaining_packet_payload", 0, {
-        need!("lws_remaining_packet_payload", wsi, 0);
+    entry!({
+        need!(wsi);
         crate::roles::ws::last_rx(wsi).remaining as usize
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_is_first_fragment(wsi: *mut lws) -> c_int {
-    ffi!("lws_is_first_fragment", 0, {
-        need!("lws_is_first_fragment", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         crate::roles::ws::last_rx(wsi).first as c_int
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_is_final_fragment(wsi: *mut lws) -> c_int {
-    ffi!("lws_is_final_fragment", 0, {
-        need!("lws_is_final_fragment", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         crate::roles::ws::last_rx(wsi).last as c_int
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_frame_is_binary(wsi: *mut lws) -> c_int {
-    ffi!("lws_frame_is_binary", 0, {
-        need!("lws_frame_is_binary", wsi, 0);
+    entry!(fail = 0, {
+        need!(wsi);
         crate::roles::ws::last_rx(wsi).binary as c_int
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_rx_flow_control(wsi: *mut lws, enable: c_int) -> c_int {
-    ffi!("lws_rx_flow_control", -1, {
-        need!("lws_rx_flow_control", wsi, -1);
+    entry!({
+        need!(wsi);
         wsi::rx_flow_control(wsi, enable)
     })
 }
@@ -139,7 +138,7 @@ pub unsafe extern "C" fn lws_rx_flow_allow_all_protocol(
     context: *const lws_context,
     protocol: *const lws_protocols,
 ) {
-    ffi!("lws_rx_flow_allow_all_protocol", (), {
+    entry!({
         if context.is_null() || protocol.is_null() {
             lwsl_err!("lws_rx_flow_allow_all_protocol: NULL argument");
             return;

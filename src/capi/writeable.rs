@@ -15,8 +15,8 @@ fn conns(vh: *mut lws_vhost, protocol: *const lws_protocols) -> Vec<*mut lws> {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_on_writable(wsi: *mut lws) -> c_int {
-    ffi!("lws_callback_on_writable", -1, {
-        need!("lws_callback_on_writable", wsi, -1);
+    entry!({
+        need!(wsi);
         wsi::request_writeable(wsi)
     })
 }
@@ -26,9 +26,9 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol_vhost(
     vhost: *const lws_vhost,
     protocol: *const lws_protocols,
 ) -> c_int {
-    ffi!("lws_callback_on_writable_all_protocol_vhost", -1, {
-        need!("lws_callback_on_writable_all_protocol_vhost", vhost, -1);
-        need!("lws_callback_on_writable_all_protocol_vhost", protocol, -1);
+    entry!({
+        need!(vhost);
+        need!(protocol);
         let vh = vhost as *mut lws_vhost;
         if engine::protocol_index(vh, protocol).is_none() {
             lwsl_err!(
@@ -48,11 +48,11 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol(
     context: *const lws_context,
     protocol: *const lws_protocols,
 ) -> c_int {
-    ffi!("lws_callback_on_writable_all_protocol", -1, {
+    entry!({
         if context.is_null() {
             return 0;
         }
-        need!("lws_callback_on_writable_all_protocol", protocol, -1);
+        need!(protocol);
         let vhosts = cx!(context as *mut lws_context).vhosts.clone();
         for vh in vhosts {
             for w in conns(vh, protocol) {
@@ -96,9 +96,9 @@ pub unsafe extern "C" fn lws_callback_all_protocol(
     protocol: *const lws_protocols,
     reason: c_int,
 ) -> c_int {
-    ffi!("lws_callback_all_protocol", -1, {
-        need!("lws_callback_all_protocol", context, -1);
-        need!("lws_callback_all_protocol", protocol, -1);
+    entry!({
+        need!(context);
+        need!(protocol);
         let vhosts = cx!(context).vhosts.clone();
         for vh in vhosts {
             call_each(vh, protocol, reason, null_mut(), 0);
@@ -113,8 +113,8 @@ pub unsafe extern "C" fn lws_callback_all_protocol_vhost(
     protocol: *const lws_protocols,
     reason: c_int,
 ) -> c_int {
-    ffi!("lws_callback_all_protocol_vhost", -1, {
-        need!("lws_callback_all_protocol_vhost", vh, -1);
+    entry!({
+        need!(vh);
         call_each(vh, protocol, reason, null_mut(), 0);
         0
     })
@@ -128,8 +128,8 @@ pub unsafe extern "C" fn lws_callback_all_protocol_vhost_args(
     argp: *mut c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_callback_all_protocol_vhost_args", -1, {
-        need!("lws_callback_all_protocol_vhost_args", vh, -1);
+    entry!({
+        need!(vh);
         call_each(vh, protocol, reason, argp, len);
         0
     })
@@ -143,8 +143,8 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols(
     in_: *mut c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_callback_vhost_protocols", -1, {
-        need!("lws_callback_vhost_protocols", wsi, -1);
+    entry!({
+        need!(wsi);
         let vh = wref!(wsi).vhost;
         let n = engine::vhost_protocols(vh).len();
         for i in 0..n {
@@ -166,8 +166,8 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(
     in_: *mut c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_callback_vhost_protocols_vhost", -1, {
-        need!("lws_callback_vhost_protocols_vhost", vh, -1);
+    entry!({
+        need!(vh);
         let ctx = crate::engine::vh!(vh).ctx;
         let n = engine::vhost_protocols(vh).len();
         for i in 0..n {
@@ -189,7 +189,7 @@ pub unsafe extern "C" fn lws_callback_http_dummy(
     in_: *mut c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_callback_http_dummy", -1, {
+    entry!({
         let _ = (user, in_, len);
         if wsi.is_null() {
             return 0;
@@ -200,8 +200,8 @@ pub unsafe extern "C" fn lws_callback_http_dummy(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
-    ffi!("lws_get_socket_fd", -1, {
-        need!("lws_get_socket_fd", wsi, -1);
+    entry!({
+        need!(wsi);
         wref!(wsi).transport.fd()
     })
 }
@@ -209,8 +209,8 @@ pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
 /// Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_peer_write_allowance(wsi: *mut lws) -> lws_fileofs_t {
-    ffi!("lws_get_peer_write_allowance", -1, {
-        need!("lws_get_peer_write_allowance", wsi, -1);
+    entry!({
+        need!(wsi);
         -1
     })
 }
