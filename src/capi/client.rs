@@ -1,6 +1,6 @@
 //! lws-client.h and lws-retry.h.
 use crate::abi::*;
-use crate::engine::{client, lws, lws_context, service, wref};
+use crate::core::{lws, lws_context, wref};
 use core::ffi::{c_char, c_int, c_uint};
 
 /// Starts a client connection.  The wsi is returned at once; CLIENT_ESTABLISHED or
@@ -16,7 +16,7 @@ pub unsafe extern "C" fn lws_client_connect_via_info(
         let info = unsafe { &*i };
         need!(info.context);
         // SAFETY: a live context and the caller's strings.
-        unsafe { client::connect(info) }
+        unsafe { crate::core::connect::connect(info) }
     })
 }
 
@@ -34,14 +34,13 @@ pub unsafe extern "C" fn lws_retry_get_delay_ms(
         need!(ctry);
         let mut r = [0u8; 2];
         if context.is_null() {
-            client::fill_random(&mut r);
+            crate::core::connect::fill_random(&mut r);
         } else {
-            client::random_bytes(context, &mut r);
+            crate::core::connect::random_bytes(context, &mut r);
         }
         // SAFETY: caller's pointers (retry may be NULL, conceal may be NULL).
-        let (ms, c) = unsafe {
-            crate::engine::retry::delay(retry.as_ref(), &mut *ctry, u16::from_ne_bytes(r))
-        };
+        let (ms, c) =
+            unsafe { crate::core::retry::delay(retry.as_ref(), &mut *ctry, u16::from_ne_bytes(r)) };
         if !conceal.is_null() {
             // SAFETY: caller's flag.
             unsafe { *conceal = c as c_char };
@@ -74,7 +73,7 @@ pub unsafe extern "C" fn lws_retry_sul_schedule(
             return 1;
         }
         // SAFETY: the caller's live sul.
-        unsafe { service::sul_schedule(context, sul, cb, ms as lws_usec_t * 1000) };
+        unsafe { crate::core::sul::sul_schedule(context, sul, cb, ms as lws_usec_t * 1000) };
         0
     })
 }

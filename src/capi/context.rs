@@ -1,7 +1,7 @@
 //! lws-context-vhost.h, lws-protocols-plugins.h and the wsi accessors of lws-misc.h.
 use crate::abi::*;
 use crate::capi::cstr;
-use crate::engine::{self, cx, lws, lws_context, lws_vhost, service, vh, wref};
+use crate::core::{cx, lws, lws_context, lws_vhost, vh, wref};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::{null, null_mut};
 
@@ -12,7 +12,7 @@ pub unsafe extern "C" fn lws_create_context(
     entry!({
         need!(info);
         // SAFETY: non-NULL, lws's contract for the creation info.
-        match unsafe { service::create_context(&*info) } {
+        match unsafe { crate::core::context::create_context(&*info) } {
             Some(c) => c,
             None => null_mut(),
         }
@@ -25,7 +25,7 @@ pub unsafe extern "C" fn lws_context_destroy(context: *mut lws_context) {
         if context.is_null() {
             return;
         }
-        service::destroy_context(context)
+        crate::core::context::destroy_context(context)
     })
 }
 
@@ -38,7 +38,7 @@ pub unsafe extern "C" fn lws_create_vhost(
         need!(context);
         need!(info);
         // SAFETY: both non-NULL and live per lws's contract.
-        unsafe { service::create_vhost(context, &*info) }.unwrap_or(null_mut())
+        unsafe { crate::core::context::create_vhost(context, &*info) }.unwrap_or(null_mut())
     })
 }
 
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn lws_vhost_destroy(vh: *mut lws_vhost) {
         if vh.is_null() {
             return;
         }
-        service::destroy_vhost(vh)
+        crate::core::context::destroy_vhost(vh)
     })
 }
 
@@ -155,8 +155,8 @@ pub unsafe extern "C" fn lws_vhost_name_to_protocol(
         let Some(name) = (unsafe { cstr(name) }) else {
             return null();
         };
-        match engine::protocol_by_name(vh, name) {
-            Some(i) => &engine::vhost_protocols(vh)[i],
+        match crate::core::protocol_by_name(vh, name) {
+            Some(i) => &crate::core::vhost_protocols(vh)[i],
             None => null(),
         }
     })
@@ -170,7 +170,7 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_zalloc(
 ) -> *mut c_void {
     entry!({
         need!(vhost);
-        let Some(i) = engine::protocol_index(vhost, prot) else {
+        let Some(i) = crate::core::protocol_index(vhost, prot) else {
             lwsl_err!("lws_protocol_vh_priv_zalloc: protocol not on this vhost");
             return null_mut();
         };
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_get(
         if vhost.is_null() || prot.is_null() {
             return null_mut();
         }
-        match engine::protocol_index(vhost, prot) {
+        match crate::core::protocol_index(vhost, prot) {
             Some(i) => vh!(vhost).privs[i],
             None => null_mut(),
         }

@@ -1,8 +1,7 @@
 //! lws-http.h: request header access, the response header builders and the HTTP
-//! transaction calls.  The logic is in engine/http.rs; here are the C checks.
+//! transaction calls.  The logic is in roles/http/; here are the C checks.
 use crate::abi::*;
-use crate::engine::http as h;
-use crate::engine::{lws, wref};
+use crate::core::{lws, wref};
 use core::ffi::{c_char, c_int, c_uchar, c_uint};
 
 /// Copies `v` and a NUL to `dest[..len]`: the length, or -1 if it does not fit.
@@ -22,7 +21,7 @@ unsafe fn copy_out(v: &[u8], dest: *mut c_char, len: c_int) -> c_int {
 }
 
 fn token_ok(t: c_int) -> bool {
-    t >= 0 && (t as usize) < h::TOKEN_NAMES.len()
+    t >= 0 && (t as usize) < crate::roles::http::headers::TOKEN_NAMES.len()
 }
 
 /// The lower-case header name of a token ("host:"), or NULL past the table.
@@ -35,7 +34,7 @@ pub unsafe extern "C" fn lws_token_to_string(token: enum_lws_token_indexes) -> *
         // NUL-terminated copies of TOKEN_NAMES, built once (C wants stable pointers).
         static NAMES: std::sync::OnceLock<Vec<std::ffi::CString>> = std::sync::OnceLock::new();
         let names = NAMES.get_or_init(|| {
-            h::TOKEN_NAMES
+            crate::roles::http::headers::TOKEN_NAMES
                 .iter()
                 .map(|n| std::ffi::CString::new(*n).unwrap_or_default())
                 .collect()
@@ -49,7 +48,7 @@ pub unsafe extern "C" fn lws_token_to_string(token: enum_lws_token_indexes) -> *
 pub unsafe extern "C" fn lws_hdr_total_length(wsi: *mut lws, h: enum_lws_token_indexes) -> c_int {
     entry!(fail = 0, {
         need!(wsi);
-        h::total_length(wsi, h) as c_int
+        crate::roles::http::headers::total_length(wsi, h) as c_int
     })
 }
 
@@ -65,7 +64,7 @@ pub unsafe extern "C" fn lws_hdr_fragment_length(
         if frag_idx < 0 {
             return 0;
         }
-        h::fragments(wsi, h)
+        crate::roles::http::headers::fragments(wsi, h)
             .get(frag_idx as usize)
             .map_or(0, |f| f.len() as c_int)
     })
@@ -86,7 +85,7 @@ pub unsafe extern "C" fn lws_hdr_copy(
             // SAFETY: dest has len >= 1 writable bytes.
             unsafe { *dest = 0 };
         }
-        let v = h::joined(wsi, h);
+        let v = crate::roles::http::headers::joined(wsi, h);
         if v.is_empty() {
             return 0;
         }
@@ -110,7 +109,7 @@ pub unsafe extern "C" fn lws_hdr_copy_fragment(
         if frag_idx < 0 {
             return -1;
         }
-        match h::fragments(wsi, h).get(frag_idx as usize) {
+        match crate::roles::http::headers::fragments(wsi, h).get(frag_idx as usize) {
             // SAFETY: dest has len writable bytes per the caller.
             Some(f) => unsafe { copy_out(f, dest, len) },
             None => -1,
@@ -138,7 +137,7 @@ pub unsafe extern "C" fn lws_hdr_custom_length(
         let Some(n) = custom_name(name, nlen) else {
             return -1;
         };
-        h::custom(wsi, n).map_or(-1, |v| v.len() as c_int)
+        crate::roles::http::headers::custom(wsi, n).map_or(-1, |v| v.len() as c_int)
     })
 }
 
@@ -161,7 +160,7 @@ pub unsafe extern "C" fn lws_hdr_custom_copy(
             // SAFETY: dst has len >= 1 writable bytes.
             unsafe { *dst = 0 };
         }
-        match h::custom(wsi, n) {
+        match crate::roles::http::headers::custom(wsi, n) {
             // SAFETY: dst has len writable bytes per the caller.
             Some(v) => unsafe { copy_out(&v, dst, len) },
             None => -1,
@@ -185,7 +184,7 @@ pub unsafe extern "C" fn lws_get_urlarg_by_name_safe(
             lwsl_err!("lws_get_urlarg_by_name_safe: NULL name");
             return -1;
         };
-        for f in h::fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS as c_int) {
+        for f in crate::roles::http::headers::fragments(wsi, WSI_TOKEN_HTTP_URI_ARGS as c_int) {
             if (f.len() as c_int) + 1 < len && f.len() >= name.len() && f.starts_with(name) {
                 let mut sl = name.len();
                 if name.last() != Some(&b'=') && sl < f.len() && f[sl] == b'=' {
@@ -227,7 +226,7 @@ pub unsafe extern "C" fn lws_http_get_uri_and_method(
         need!(wsi);
         need!(puri_ptr);
         need!(puri_len);
-        let Some((idx, ptr, len)) = h::uri_and_method(wsi) else {
+        let Some((idx, ptr, len)) = crate::roles::http::headers::uri_and_method(wsi) else {
             lwsl_warn!("Missing URI in HTTP request");
             return -1;
         };
@@ -281,7 +280,7 @@ pub unsafe extern "C" fn lws_add_http_header_status(
     entry!(fail = 1, {
         builder_guard!("lws_add_http_header_status", wsi, p, end);
         // SAFETY: cursor checked.
-        h::add_status(wsi, code, unsafe { &mut *p }, end)
+        crate::roles::http::headers::add_status(wsi, code, unsafe { &mut *p }, end)
     })
 }
 
@@ -300,7 +299,13 @@ pub unsafe extern "C" fn lws_add_http_header_by_name(
         // SAFETY: NUL-terminated or NULL.
         let n = unsafe { crate::capi::cstr(name as *const c_char) };
         // SAFETY: cursor checked.
-        h::add_header(wsi, n, bytes(value, length), unsafe { &mut *p }, end)
+        crate::roles::http::headers::add_header(
+            wsi,
+            n,
+            bytes(value, length),
+            unsafe { &mut *p },
+            end,
+        )
     })
 }
 
@@ -319,9 +324,15 @@ pub unsafe extern "C" fn lws_add_http_header_by_token(
         if !token_ok(token) {
             return 1;
         }
-        let n = h::TOKEN_NAMES[token as usize].as_bytes();
+        let n = crate::roles::http::headers::TOKEN_NAMES[token as usize].as_bytes();
         // SAFETY: cursor checked.
-        h::add_header(wsi, Some(n), bytes(value, length), unsafe { &mut *p }, end)
+        crate::roles::http::headers::add_header(
+            wsi,
+            Some(n),
+            bytes(value, length),
+            unsafe { &mut *p },
+            end,
+        )
     })
 }
 
@@ -336,7 +347,12 @@ pub unsafe extern "C" fn lws_add_http_header_content_length(
     entry!(fail = 1, {
         builder_guard!("lws_add_http_header_content_length", wsi, p, end);
         // SAFETY: cursor checked.
-        h::add_content_length(wsi, content_length, unsafe { &mut *p }, end)
+        crate::roles::http::headers::add_content_length(
+            wsi,
+            content_length,
+            unsafe { &mut *p },
+            end,
+        )
     })
 }
 
@@ -355,7 +371,7 @@ pub unsafe extern "C" fn lws_add_http_common_headers(
         // SAFETY: NUL-terminated or NULL.
         let ct = unsafe { crate::capi::cstr(content_type) };
         // SAFETY: cursor checked.
-        h::add_common(wsi, code, ct, content_len, unsafe { &mut *p }, end)
+        crate::roles::http::headers::add_common(wsi, code, ct, content_len, unsafe { &mut *p }, end)
     })
 }
 
@@ -369,7 +385,7 @@ pub unsafe extern "C" fn lws_finalize_http_header(
     entry!(fail = 1, {
         builder_guard!("lws_finalize_http_header", wsi, p, end);
         // SAFETY: cursor checked.
-        h::finalize(unsafe { &mut *p }, end)
+        crate::roles::http::headers::finalize(unsafe { &mut *p }, end)
     })
 }
 
@@ -386,13 +402,13 @@ pub unsafe extern "C" fn lws_finalize_write_http_header(
         need!(start);
         // SAFETY: cursor checked.
         let p = unsafe { &mut *pp };
-        if h::finalize(p, end) != 0 || (*p as usize) < start as usize {
+        if crate::roles::http::headers::finalize(p, end) != 0 || (*p as usize) < start as usize {
             return 1;
         }
         let len = *p as usize - start as usize;
         // SAFETY: start..*p is the caller's buffer, just filled.
         let n =
-            unsafe { crate::engine::wsi::write(wsi, start, len, LWS_WRITE_HTTP_HEADERS as c_int) };
+            unsafe { crate::roles::ws::write(wsi, start, len, LWS_WRITE_HTTP_HEADERS as c_int) };
         (n != len as c_int) as c_int
     })
 }
@@ -408,7 +424,7 @@ pub unsafe extern "C" fn lws_return_http_status(
         need!(wsi);
         // SAFETY: NUL-terminated or NULL.
         let body = unsafe { crate::capi::cstr(html_body) };
-        h::return_status(wsi, code, body)
+        crate::roles::http::headers::return_status(wsi, code, body)
     })
 }
 
@@ -430,7 +446,7 @@ pub unsafe extern "C" fn lws_http_redirect(
             return -1;
         }
         // SAFETY: cursor checked.
-        h::redirect(
+        crate::roles::http::headers::redirect(
             wsi,
             code as c_uint,
             bytes(loc, len),
@@ -446,7 +462,7 @@ pub unsafe extern "C" fn lws_http_redirect(
 pub unsafe extern "C" fn lws_http_transaction_completed(wsi: *mut lws) -> c_int {
     entry!(fail = 1, {
         need!(wsi);
-        h::transaction_completed(wsi)
+        crate::roles::http::server::transaction_completed(wsi)
     })
 }
 
@@ -469,7 +485,7 @@ pub unsafe extern "C" fn lws_serve_http_file(
         // SAFETY: NUL-terminated or NULL.
         let ct = unsafe { crate::capi::cstr(content_type) };
         let other = bytes(other_headers as *const c_uchar, other_headers_len);
-        h::serve_file_path(wsi, path, ct, other)
+        crate::roles::http::file::serve_file_path(wsi, path, ct, other)
     })
 }
 
@@ -480,7 +496,7 @@ pub unsafe extern "C" fn lws_http_mark_sse(wsi: *mut lws) -> c_int {
         if wsi.is_null() {
             return 0;
         }
-        h::mark_sse(wsi)
+        crate::roles::http::server::mark_sse(wsi)
     })
 }
 

@@ -146,12 +146,12 @@ pub unsafe extern "C" fn lwsl_hexdump(buf: *const c_void, len: usize) {
 /// connections and `[wsicli|N|method/h1/vhost/address]` for clients, N counting each kind
 /// per context in hex from 0, as lws; `[null wsi]` for NULL.  Valid while the wsi lives.
 #[no_mangle]
-pub unsafe extern "C" fn lws_wsi_tag(wsi: *mut crate::engine::lws) -> *const c_char {
+pub unsafe extern "C" fn lws_wsi_tag(wsi: *mut crate::core::lws) -> *const c_char {
     ffi!("lws_wsi_tag", c"".as_ptr(), {
         if wsi.is_null() {
             return c"[null wsi]".as_ptr();
         }
-        let w = crate::engine::wref!(wsi);
+        let w = crate::core::wref!(wsi);
         if w.tag.is_none() {
             if w.tag_ord == u32::MAX {
                 // the scratch wsi of a connection-less callback: lws's is untagged too

@@ -1,7 +1,7 @@
 //! lws-misc.h and lws-sha1-base64.h: command line options, strings, hex, base64, SHA-1,
 //! time, random and the library version.  The logic is in `crate::misc`.
 use crate::abi::{lws_context_creation_info, lws_usec_t};
-use crate::engine::lws_context;
+use crate::core::lws_context;
 use crate::misc;
 use core::ffi::{c_char, c_int, c_uchar, c_ulong, c_void, CStr};
 use core::ptr;

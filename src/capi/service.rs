@@ -1,5 +1,5 @@
 //! lws-service.h.
-use crate::engine::{lws_context, service};
+use crate::core::lws_context;
 use core::ffi::c_int;
 
 #[no_mangle]
@@ -7,7 +7,7 @@ pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_in
     entry!({
         // lws returns 1 for a NULL context.
         need!(context, 1);
-        service::service(context, timeout_ms)
+        crate::core::service::service(context, timeout_ms)
     })
 }
 
@@ -23,7 +23,7 @@ pub unsafe extern "C" fn lws_service_tsi(
             lwsl_err!("lws_service_tsi: only service thread 0 exists");
             return -1;
         }
-        service::service(context, timeout_ms)
+        crate::core::service::service(context, timeout_ms)
     })
 }
 
@@ -36,6 +36,6 @@ pub unsafe extern "C" fn lws_cancel_service(context: *mut lws_context) {
             return;
         }
         // SAFETY: only the Sync members are touched (see lws_context).
-        service::cancel_service(unsafe { &*context })
+        crate::core::context::cancel_service(unsafe { &*context })
     })
 }

@@ -7,7 +7,7 @@
 //! the memory stays the spa's (freed by `lws_spa_destroy`), and `*ac` is not touched
 //! (the values are not moved onto the caller's lwsac, `crate::capi::lwsac`, yet).
 use crate::abi::*;
-use crate::engine::lws;
+use crate::core::lws;
 use crate::http::spa::{FileSink, Spa, Ufs, CONTENT_TYPE_BUF};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr;

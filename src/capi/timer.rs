@@ -1,6 +1,6 @@
 //! lws-timeout-timer.h: sul scheduling, wsi timeouts and timers.
 use crate::abi::*;
-use crate::engine::{lws, lws_context, service, wref, wsi};
+use crate::core::{lws, lws_context, wref};
 use core::ffi::c_int;
 
 #[no_mangle]
@@ -22,7 +22,7 @@ pub unsafe extern "C" fn lws_sul_schedule(
         }
         // SAFETY: sul is the caller's live struct; lws requires it to stay live while
         // scheduled.
-        unsafe { service::sul_schedule(ctx, sul, cb, us) }
+        unsafe { crate::core::sul::sul_schedule(ctx, sul, cb, us) }
     })
 }
 
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn lws_sul_cancel(sul: *mut lws_sorted_usec_list_t) {
             return;
         }
         // SAFETY: the caller's live struct.
-        unsafe { service::sul_cancel(sul) }
+        unsafe { crate::core::sul::sul_cancel(sul) }
     })
 }
 
@@ -49,13 +49,13 @@ pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
         if s.slot == usize::MAX {
             return;
         }
-        let c = crate::engine::cx!(s.ctx);
-        let key = crate::engine::timer::TimerKey::WsiTimer(s.slot, s.gen);
+        let c = crate::core::cx!(s.ctx);
+        let key = crate::core::timer::TimerKey::WsiTimer(s.slot, s.gen);
         if usecs == LWS_SET_TIMER_USEC_CANCEL as lws_usec_t {
             c.timers.cancel(key);
         } else {
             c.timers
-                .schedule(key, crate::engine::timer::now_usecs() + usecs.max(0));
+                .schedule(key, crate::core::timer::now_usecs() + usecs.max(0));
         }
     })
 }
@@ -70,11 +70,13 @@ pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: enum_pending_tim
             return;
         }
         match secs {
-            0 => wsi::set_timeout(wsi, 0, 0),
-            s if s == LWS_TO_KILL_SYNC => wsi::close(wsi, wsi::Why::User),
-            s if s == LWS_TO_KILL_ASYNC => wsi::set_timeout(wsi, reason.max(1), 0),
+            0 => crate::core::wsi::set_timeout(wsi, 0, 0),
+            s if s == LWS_TO_KILL_SYNC => {
+                crate::core::close::close(wsi, crate::core::close::Why::User)
+            }
+            s if s == LWS_TO_KILL_ASYNC => crate::core::wsi::set_timeout(wsi, reason.max(1), 0),
             s if s < 0 => lwsl_err!("lws_set_timeout: bad secs {}", s),
-            s => wsi::set_timeout(wsi, reason.max(1), s as i64 * 1_000_000),
+            s => crate::core::wsi::set_timeout(wsi, reason.max(1), s as i64 * 1_000_000),
         }
     })
 }

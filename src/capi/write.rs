@@ -1,6 +1,6 @@
 //! lws-write.h, lws-ws-close.h and the rx-side queries of lws-misc.h.
 use crate::abi::*;
-use crate::engine::{cx, lws, lws_context, service, wsi};
+use crate::core::{cx, lws, lws_context};
 use core::ffi::c_int;
 
 /// Writes `len` bytes at `buf`; for ws frames the header goes into the LWS_PRE bytes
@@ -31,7 +31,7 @@ pub unsafe extern "C" fn lws_write(
             buf
         };
         // SAFETY: lws's contract: LWS_PRE writable bytes precede buf[..len].
-        unsafe { wsi::write(wsi, buf, len, wp) }
+        unsafe { crate::roles::ws::write(wsi, buf, len, wp) }
     })
 }
 
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn lws_frame_is_binary(wsi: *mut lws) -> c_int {
 pub unsafe extern "C" fn lws_rx_flow_control(wsi: *mut lws, enable: c_int) -> c_int {
     entry!({
         need!(wsi);
-        wsi::rx_flow_control(wsi, enable)
+        crate::core::wsi::rx_flow_control(wsi, enable)
     })
 }
 
@@ -145,9 +145,9 @@ pub unsafe extern "C" fn lws_rx_flow_allow_all_protocol(
         }
         let vhosts = cx!(context as *mut lws_context).vhosts.clone();
         for vh in vhosts {
-            if let Some(i) = crate::engine::protocol_index(vh, protocol) {
-                for w in service::conns_of(vh, i) {
-                    wsi::rx_flow_control(w, 1);
+            if let Some(i) = crate::core::protocol_index(vh, protocol) {
+                for w in crate::core::context::conns_of(vh, i) {
+                    crate::core::wsi::rx_flow_control(w, 1);
                 }
             }
         }

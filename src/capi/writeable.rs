@@ -1,14 +1,14 @@
 //! lws-writeable.h: the "callback when writeable" group, the API this project grew from.
 use crate::abi::*;
-use crate::engine::{self, cx, lws, lws_context, lws_vhost, service, wref, wsi};
+use crate::core::{cx, lws, lws_context, lws_vhost, wref};
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
 
 /// Connections bound to `protocol` on `vh` (matched by address, or by name and callback
 /// for a protocol struct from another vhost, as lws does).
 fn conns(vh: *mut lws_vhost, protocol: *const lws_protocols) -> Vec<*mut lws> {
-    match engine::protocol_index(vh, protocol) {
-        Some(i) => service::conns_of(vh, i),
+    match crate::core::protocol_index(vh, protocol) {
+        Some(i) => crate::core::context::conns_of(vh, i),
         None => Vec::new(),
     }
 }
@@ -17,7 +17,7 @@ fn conns(vh: *mut lws_vhost, protocol: *const lws_protocols) -> Vec<*mut lws> {
 pub unsafe extern "C" fn lws_callback_on_writable(wsi: *mut lws) -> c_int {
     entry!({
         need!(wsi);
-        wsi::request_writeable(wsi)
+        crate::core::wsi::request_writeable(wsi)
     })
 }
 
@@ -30,14 +30,14 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol_vhost(
         need!(vhost);
         need!(protocol);
         let vh = vhost as *mut lws_vhost;
-        if engine::protocol_index(vh, protocol).is_none() {
+        if crate::core::protocol_index(vh, protocol).is_none() {
             lwsl_err!(
                 "lws_callback_on_writable_all_protocol_vhost: protocol is not from this vhost"
             );
             return -1;
         }
         for w in conns(vh, protocol) {
-            wsi::request_writeable(w);
+            crate::core::wsi::request_writeable(w);
         }
         0
     })
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol(
         let vhosts = cx!(context as *mut lws_context).vhosts.clone();
         for vh in vhosts {
             for w in conns(vh, protocol) {
-                wsi::request_writeable(w);
+                crate::core::wsi::request_writeable(w);
             }
         }
         0
@@ -73,7 +73,7 @@ fn call_each(
     len: usize,
 ) {
     let targets = if protocol.is_null() {
-        let ctx = crate::engine::vh!(vh).ctx;
+        let ctx = crate::core::vh!(vh).ctx;
         cx!(ctx)
             .all_conns()
             .into_iter()
@@ -86,7 +86,7 @@ fn call_each(
         if wref!(w).life == crate::core::Life::Dead {
             continue;
         }
-        wsi::callback(w, reason, argp, len);
+        crate::core::wsi::callback(w, reason, argp, len);
     }
 }
 
@@ -146,11 +146,11 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols(
     entry!({
         need!(wsi);
         let vh = wref!(wsi).vhost;
-        let n = engine::vhost_protocols(vh).len();
+        let n = crate::core::vhost_protocols(vh).len();
         for i in 0..n {
-            let p: *const lws_protocols = &engine::vhost_protocols(vh)[i];
+            let p: *const lws_protocols = &crate::core::vhost_protocols(vh)[i];
             // SAFETY: a live protocol entry; lws passes a NULL user here.
-            if unsafe { engine::call_protocol(p, wsi, reason, null_mut(), in_, len) } != 0 {
+            if unsafe { crate::core::call_protocol(p, wsi, reason, null_mut(), in_, len) } != 0 {
                 return 1;
             }
         }
@@ -168,10 +168,13 @@ pub unsafe extern "C" fn lws_callback_vhost_protocols_vhost(
 ) -> c_int {
     entry!({
         need!(vh);
-        let ctx = crate::engine::vh!(vh).ctx;
-        let n = engine::vhost_protocols(vh).len();
+        let ctx = crate::core::vh!(vh).ctx;
+        let n = crate::core::vhost_protocols(vh).len();
         for i in 0..n {
-            if wsi::with_fake_wsi(ctx, vh, i, |w| wsi::callback(w, reason, in_, len)) != 0 {
+            if crate::core::wsi::with_fake_wsi(ctx, vh, i, |w| {
+                crate::core::wsi::callback(w, reason, in_, len)
+            }) != 0
+            {
                 return 1;
             }
         }
