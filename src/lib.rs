@@ -18,8 +18,6 @@ pub mod core;
 /// cbindgen:ignore
 pub mod dir;
 /// cbindgen:ignore
-pub mod engine;
-/// cbindgen:ignore
 pub mod evloop;
 /// cbindgen:ignore
 pub mod h2;

@@ -151,7 +151,7 @@ impl Smd {
         unsafe {
             base.cast::<MsgHead>().write(MsgHead {
                 magic: MSG_MAGIC,
-                timestamp: crate::engine::timer::now_usecs(),
+                timestamp: crate::core::timer::now_usecs(),
                 class,
                 len: len as u32,
             });
@@ -264,7 +264,7 @@ impl Smd {
 
     /// Drops messages older than the TTL (the loop did not come round in time).
     fn expire(&self, st: &mut State) {
-        let now = crate::engine::timer::now_usecs();
+        let now = crate::core::timer::now_usecs();
         let before = st.msgs.len();
         st.msgs.retain(|m| now - m.timestamp <= self.ttl_us);
         if st.msgs.len() != before {

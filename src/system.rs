@@ -4,7 +4,7 @@
 //! LWSSMDCL_SYSTEM_STATE messages.
 use crate::abi::{lws_context_creation_info, lws_dll2, lws_dll2_owner, lws_system_ops_t};
 use crate::capi::dll2::{lws_dll2_add_head, lws_dll2_remove};
-use crate::engine::lws_context;
+use crate::core::lws_context;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
 
@@ -222,7 +222,7 @@ unsafe fn transition(mgr: *mut StateManager, target: c_int) -> bool {
                 text.extend_from_slice(b"\"}");
                 let ctx = (*mgr).context;
                 crate::smd::send_text(&(*ctx).smd, (*mgr).smd_class, &text, text.len(), || {
-                    crate::engine::service::cancel_service(&*ctx)
+                    crate::core::context::cancel_service(&*ctx)
                 });
             }
         }

@@ -10,7 +10,7 @@ and still build: the old macros remain.  Review the diff, then cargo fmt.
 """
 import re, sys
 NULLS = {'null_mut()', 'ptr::null_mut()', 'core::ptr::null_mut()', 'null()', 'ptr::null()', 'core::ptr::null()'}
-SIGNED = {'c_longlong', 'c_int', 'lws_fileofs_t', 'lws_usec_t', 'i32', 'i64', 'isize', 'c_long'}
+SIGNED = {'c_longlong', 'c_int', 'lws_tokenize_elem', 'lws_fileofs_t', 'lws_usec_t', 'i32', 'i64', 'isize', 'c_long'}
 UNSIGNED = {'c_uint', 'c_ulong', 'u32', 'u64', 'usize', 'u8', 'c_uchar', 'u16'}
 def default_of(ret):
     if ret is None: return '()'

@@ -1,7 +1,7 @@
 //! lws-map.h and lws-cache-ttl.h: the structs C fills in and the opaque handles it gets.
 #![allow(non_camel_case_types)]
 use super::types::{lws_dll2_owner_t, lws_usec_t};
-use crate::engine::lws_context;
+use crate::core::lws_context;
 use core::ffi::{c_char, c_int, c_void};
 
 /// A map: opaque to C, `crate::capi::map::Map` behind it.

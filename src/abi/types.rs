@@ -5,7 +5,7 @@
 #![allow(non_camel_case_types)]
 use super::consts::{lws_callback_reasons, lws_extension_callback_reasons};
 use super::vfs::lws_plat_file_ops;
-use crate::engine::{lws, lws_context, lws_vhost};
+use crate::core::{lws, lws_context, lws_vhost};
 use core::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ushort, c_void};
 
 /// `info.port` values: no listening socket at all / none for this vhost.

@@ -31,9 +31,9 @@ pub unsafe extern "C" fn lws_buflist_append_segment(
     buf: *const u8,
     len: usize,
 ) -> c_int {
-    ffi!("lws_buflist_append_segment", -1, {
-        need!("lws_buflist_append_segment", head, -1);
-        need!("lws_buflist_append_segment", buf, -1);
+    entry!({
+        need!(head);
+        need!(buf);
         if len == 0 {
             lwsl_err!("lws_buflist_append_segment: zero length");
             return -1;
@@ -56,12 +56,12 @@ pub unsafe extern "C" fn lws_buflist_next_segment_len(
     head: *mut *mut lws_buflist,
     buf: *mut *mut u8,
 ) -> usize {
-    ffi!("lws_buflist_next_segment_len", 0, {
+    entry!({
         if !buf.is_null() {
             // SAFETY: buf is a writable pointer slot, per the caller.
             unsafe { *buf = ptr::null_mut() };
         }
-        need!("lws_buflist_next_segment_len", head, 0);
+        need!(head);
         // SAFETY: head is a valid list head, per the caller.
         let Some((p, n)) = buflist::next_segment(unsafe { self::head(head) }) else {
             return 0;
@@ -78,8 +78,8 @@ pub unsafe extern "C" fn lws_buflist_next_segment_len(
 /// segment after that (0 when the list has just emptied, and `*head` is NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_buflist_use_segment(head: *mut *mut lws_buflist, len: usize) -> usize {
-    ffi!("lws_buflist_use_segment", 0, {
-        need!("lws_buflist_use_segment", head, 0);
+    entry!({
+        need!(head);
         // SAFETY: head is a valid list head, per the caller.
         let h = unsafe { self::head(head) };
         match buflist::next_segment(h) {
@@ -100,8 +100,8 @@ pub unsafe extern "C" fn lws_buflist_use_segment(head: *mut *mut lws_buflist, le
 /// The sum of the segments' lengths (lws counts the used part of the first one too).
 #[no_mangle]
 pub unsafe extern "C" fn lws_buflist_total_len(head: *mut *mut lws_buflist) -> usize {
-    ffi!("lws_buflist_total_len", 0, {
-        need!("lws_buflist_total_len", head, 0);
+    entry!({
+        need!(head);
         // SAFETY: head is a valid list head, per the caller.
         buflist::total_len(unsafe { self::head(head) })
     })
@@ -110,8 +110,8 @@ pub unsafe extern "C" fn lws_buflist_total_len(head: *mut *mut lws_buflist) -> u
 /// Frees every segment and sets `*head` to NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_buflist_destroy_all_segments(head: *mut *mut lws_buflist) {
-    ffi!("lws_buflist_destroy_all_segments", (), {
-        need!("lws_buflist_destroy_all_segments", head);
+    entry!({
+        need!(head);
         // SAFETY: head is a valid list head, per the caller.
         unsafe { *self::head(head) = None };
     })
@@ -137,8 +137,8 @@ pub unsafe extern "C" fn lws_buflist_linear_copy(
     buf: *mut u8,
     len: usize,
 ) -> c_int {
-    ffi!("lws_buflist_linear_copy", 0, {
-        need!("lws_buflist_linear_copy", head, 0);
+    entry!(fail = 0, {
+        need!(head);
         // SAFETY: head is a valid list head, buf has len writable bytes, per the caller.
         let n = buflist::linear_copy(unsafe { self::head(head) }, ofs, unsafe { out(buf, len) });
         n as c_int
@@ -152,8 +152,8 @@ pub unsafe extern "C" fn lws_buflist_linear_use(
     buf: *mut u8,
     len: usize,
 ) -> c_int {
-    ffi!("lws_buflist_linear_use", 0, {
-        need!("lws_buflist_linear_use", head, 0);
+    entry!(fail = 0, {
+        need!(head);
         // SAFETY: as for lws_buflist_linear_copy.
         buflist::linear_use(unsafe { self::head(head) }, unsafe { out(buf, len) }) as c_int
     })
@@ -169,8 +169,8 @@ pub unsafe extern "C" fn lws_buflist_fragment_use(
     frag_first: *mut c_char,
     frag_fin: *mut c_char,
 ) -> c_int {
-    ffi!("lws_buflist_fragment_use", 0, {
-        need!("lws_buflist_fragment_use", head, 0);
+    entry!(fail = 0, {
+        need!(head);
         // SAFETY: head is a valid list head, per the caller.
         let h = unsafe { self::head(head) };
         if h.is_none() {

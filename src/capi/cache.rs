@@ -722,8 +722,8 @@ pub static lws_cache_ops_nscookiejar: lws_cache_ops = lws_cache_ops {
 pub unsafe extern "C" fn lws_cache_create(
     info: *const lws_cache_creation_info,
 ) -> *mut lws_cache_ttl_lru {
-    ffi!("lws_cache_create", ptr::null_mut(), {
-        need!("lws_cache_create", info, ptr::null_mut());
+    entry!({
+        need!(info);
         // SAFETY: non-NULL.
         let i = unsafe { &*info };
         need!("lws_cache_create", i.name, ptr::null_mut());
@@ -743,8 +743,8 @@ pub unsafe extern "C" fn lws_cache_create(
 /// Frees a level and its items (the items' destroy callback sees each), NULLs `*cache`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_cache_destroy(cache: *mut *mut lws_cache_ttl_lru) {
-    ffi!("lws_cache_destroy", (), {
-        need!("lws_cache_destroy", cache);
+    entry!({
+        need!(cache);
         // SAFETY: C's pointer, taken over.
         let c = unsafe { ptr::replace(cache, ptr::null_mut()) };
         if c.is_null() {
@@ -775,9 +775,9 @@ pub unsafe extern "C" fn lws_cache_write_through(
     expiry: lws_usec_t,
     ppay: *mut *mut c_void,
 ) -> c_int {
-    ffi!("lws_cache_write_through", 1, {
-        need!("lws_cache_write_through", cache, 1);
-        need!("lws_cache_write_through", specific_key, 1);
+    entry!(fail = 1, {
+        need!(cache);
+        need!(specific_key);
         // SAFETY: forwarded.
         unsafe { lws_cache_item_remove(cache, specific_key) };
         let mut levels = vec![cache];
@@ -809,10 +809,10 @@ pub unsafe extern "C" fn lws_cache_lookup(
     pdata: *mut *const c_void,
     psize: *mut usize,
 ) -> c_int {
-    ffi!("lws_cache_lookup", 1, {
-        need!("lws_cache_lookup", cache, 1);
-        need!("lws_cache_lookup", pdata, 1);
-        need!("lws_cache_lookup", psize, 1);
+    entry!(fail = 1, {
+        need!(cache);
+        need!(pdata);
+        need!(psize);
         // SAFETY: C string.
         let Some(wc) = (unsafe { super::cstr(wildcard_key) }) else {
             return 1;
@@ -870,8 +870,8 @@ pub unsafe extern "C" fn lws_cache_item_get(
     pdata: *mut *const c_void,
     psize: *mut usize,
 ) -> c_int {
-    ffi!("lws_cache_item_get", 1, {
-        need!("lws_cache_item_get", specific_key, 1);
+    entry!(fail = 1, {
+        need!(specific_key);
         let mut c = cache;
         while !c.is_null() {
             // SAFETY: live level; C's arguments.
@@ -890,8 +890,8 @@ pub unsafe extern "C" fn lws_cache_item_remove(
     cache: *mut lws_cache_ttl_lru,
     wildcard_key: *const c_char,
 ) -> c_int {
-    ffi!("lws_cache_item_remove", 1, {
-        need!("lws_cache_item_remove", wildcard_key, 1);
+    entry!(fail = 1, {
+        need!(wildcard_key);
         // SAFETY: C string.
         let Some(wc) = (unsafe { super::cstr(wildcard_key) }) else {
             return 1;
@@ -911,8 +911,8 @@ pub unsafe extern "C" fn lws_cache_item_remove(
 /// Bytes of payload this level holds (for the jar: of its cookie lines).
 #[no_mangle]
 pub unsafe extern "C" fn lws_cache_footprint(cache: *mut lws_cache_ttl_lru) -> u64 {
-    ffi!("lws_cache_footprint", 0, {
-        need!("lws_cache_footprint", cache, 0);
+    entry!({
+        need!(cache);
         // SAFETY: a live level.
         let l = unsafe { level(cache) };
         l.expire();
@@ -923,8 +923,8 @@ pub unsafe extern "C" fn lws_cache_footprint(cache: *mut lws_cache_ttl_lru) -> u
 /// Logs the level's contents at debug level.
 #[no_mangle]
 pub unsafe extern "C" fn lws_cache_debug_dump(cache: *mut lws_cache_ttl_lru) {
-    ffi!("lws_cache_debug_dump", (), {
-        need!("lws_cache_debug_dump", cache);
+    entry!({
+        need!(cache);
         // SAFETY: a live level.
         unsafe { level(cache) }.dump()
     })
@@ -933,7 +933,7 @@ pub unsafe extern "C" fn lws_cache_debug_dump(cache: *mut lws_cache_ttl_lru) {
 /// Empties every level from this one outward (the jar's file is deleted).
 #[no_mangle]
 pub unsafe extern "C" fn lws_cache_expunge(cache: *mut lws_cache_ttl_lru) -> c_int {
-    ffi!("lws_cache_expunge", 1, {
+    entry!(fail = 1, {
         let mut r = 0;
         let mut c = cache;
         while !c.is_null() {
@@ -948,8 +948,8 @@ pub unsafe extern "C" fn lws_cache_expunge(cache: *mut lws_cache_ttl_lru) -> c_i
 /// Steps to the next entry of a lookup result; nonzero at the end.
 #[no_mangle]
 pub unsafe extern "C" fn lws_cache_results_walk(walk_ctx: *mut lws_cache_results_t) -> c_int {
-    ffi!("lws_cache_results_walk", 1, {
-        need!("lws_cache_results_walk", walk_ctx, 1);
+    entry!(fail = 1, {
+        need!(walk_ctx);
         // SAFETY: C's cursor over a lookup result.
         let w = unsafe { &mut *walk_ctx };
         if w.size < 8 || w.ptr.is_null() {

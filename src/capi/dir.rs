@@ -18,7 +18,7 @@ type DirCb = Option<
 /// walk ran to the end or the directory could not be read.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dir(dirpath: *const c_char, user: *mut c_void, cb: DirCb) -> c_int {
-    ffi!("lws_dir", 1, {
+    entry!(fail = 1, {
         // SAFETY: NULL or a C string, per the caller.
         let Some(path) = (unsafe { super::cstr(dirpath) }) else {
             lwsl_err!("lws_dir: NULL dirpath");
@@ -144,8 +144,8 @@ pub unsafe extern "C" fn lws_dir_glob_cb(
     user: *mut c_void,
     lde: *mut lws_dir_entry,
 ) -> c_int {
-    ffi!("lws_dir_glob_cb", 0, {
-        need!("lws_dir_glob_cb", user, 0);
+    entry!(fail = 0, {
+        need!(user);
         let g = user as *const lws_dir_glob_t;
         // SAFETY: C strings and an entry from lws_dir() (or the program), per the caller.
         let (Some(dirp), Some((name, ty))) =

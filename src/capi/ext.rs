@@ -8,7 +8,7 @@
 use crate::abi::{
     lws_ext_options, lws_extension, lws_extension_callback_reasons, LWS_EXT_CB_OPTION_SET,
 };
-use crate::engine::{lws, lws_context};
+use crate::core::{lws, lws_context};
 use crate::ws::deflate::{Args, OPTIONS};
 use crate::ws::ext_options;
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -119,13 +119,13 @@ pub unsafe extern "C" fn lws_ext_parse_options(
     o: *const c_char,
     len: c_int,
 ) -> c_int {
-    ffi!("lws_ext_parse_options", -1, {
-        need!("lws_ext_parse_options", ext, -1);
-        need!("lws_ext_parse_options", opts, -1);
+    entry!({
+        need!(ext);
+        need!(opts);
         if len <= 0 {
             return 0;
         }
-        need!("lws_ext_parse_options", o, -1);
+        need!(o);
         // SAFETY: a live extension struct from the caller.
         let Some(cb) = (unsafe { (*ext).callback }) else {
             lwsl_err!("lws_ext_parse_options: extension without a callback");

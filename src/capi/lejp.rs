@@ -75,8 +75,8 @@ pub unsafe extern "C" fn lejp_construct(
     paths: *const *const c_char,
     paths_count: c_uchar,
 ) {
-    ffi!("lejp_construct", (), {
-        need!("lejp_construct", ctx);
+    entry!({
+        need!(ctx);
         if callback.is_none() {
             lwsl_err!("lejp_construct: NULL callback");
         }
@@ -89,7 +89,7 @@ pub unsafe extern "C" fn lejp_construct(
 /// Reports LEJPCB_DESTRUCTED; the parser itself owns nothing.
 #[no_mangle]
 pub unsafe extern "C" fn lejp_destruct(ctx: *mut lejp_ctx) {
-    ffi!("lejp_destruct", (), {
+    entry!({
         if ctx.is_null() {
             return;
         }
@@ -124,8 +124,8 @@ pub unsafe extern "C" fn lejp_parse(ctx: *mut lejp_ctx, json: *const c_uchar, le
 /// the new one CONSTRUCTED then START.
 #[no_mangle]
 pub unsafe extern "C" fn lejp_change_callback(ctx: *mut lejp_ctx, callback: lejp_callback) {
-    ffi!("lejp_change_callback", (), {
-        need!("lejp_change_callback", ctx);
+    entry!({
+        need!(ctx);
         let mut h = CHost(ctx);
         let call0 = |h: &mut CHost, reason: u8| {
             if let Some(f) = h.ctx().pst[0].callback {
@@ -149,8 +149,8 @@ pub unsafe extern "C" fn lejp_parser_push(
     paths_count: c_uchar,
     lejp_cb: lejp_callback,
 ) -> c_int {
-    ffi!("lejp_parser_push", -1, {
-        need!("lejp_parser_push", ctx, -1);
+    entry!({
+        need!(ctx);
         lejp::parser_push(&mut CHost(ctx), user, paths, paths_count, lejp_cb)
     })
 }
@@ -158,8 +158,8 @@ pub unsafe extern "C" fn lejp_parser_push(
 /// Goes back to the enclosing set of callback and patterns (0), or -1 at the outermost.
 #[no_mangle]
 pub unsafe extern "C" fn lejp_parser_pop(ctx: *mut lejp_ctx) -> c_int {
-    ffi!("lejp_parser_pop", -1, {
-        need!("lejp_parser_pop", ctx, -1);
+    entry!({
+        need!(ctx);
         lejp::parser_pop(&mut CHost(ctx))
     })
 }
@@ -167,8 +167,8 @@ pub unsafe extern "C" fn lejp_parser_pop(ctx: *mut lejp_ctx) -> c_int {
 /// Looks for a pattern matching the current path, unless one already matches.
 #[no_mangle]
 pub unsafe extern "C" fn lejp_check_path_match(ctx: *mut lejp_ctx) {
-    ffi!("lejp_check_path_match", (), {
-        need!("lejp_check_path_match", ctx);
+    entry!({
+        need!(ctx);
         lejp::check_path_match(&mut CHost(ctx));
     })
 }
@@ -182,12 +182,12 @@ pub unsafe extern "C" fn lejp_get_wildcard(
     dest: *mut c_char,
     len: c_int,
 ) -> c_int {
-    ffi!("lejp_get_wildcard", 0, {
-        need!("lejp_get_wildcard", ctx, 0);
+    entry!(fail = 0, {
+        need!(ctx);
         if wildcard < 0 || len <= 0 {
             return 0;
         }
-        need!("lejp_get_wildcard", dest, 0);
+        need!(dest);
         // SAFETY: C passes `len` writable bytes at `dest`, apart from the context.
         let out = unsafe { core::slice::from_raw_parts_mut(dest.cast::<u8>(), len as usize) };
         // SAFETY: a valid context, only read here.

@@ -6,7 +6,7 @@
 //! info (the engine has no member for it yet): `lwsl_*_get_cx` answer the process-wide
 //! log context for any object.
 use crate::abi::{lws_log_cx, lws_log_prepend_cx_t};
-use crate::engine::{lws, lws_context, lws_vhost};
+use crate::core::{lws, lws_context, lws_vhost};
 use crate::logcx::{self, LogCx};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
@@ -71,9 +71,9 @@ pub unsafe extern "C" fn lws_log_emit_cx_file(
     len: usize,
 ) {
     let _ = level;
-    ffi!("lws_log_emit_cx_file", (), {
-        need!("lws_log_emit_cx_file", cx);
-        need!("lws_log_emit_cx_file", line);
+    entry!({
+        need!(cx);
+        need!(line);
         // SAFETY: the program's context; len bytes at line, per the emit contract.
         unsafe { logcx::emit_file(as_cx(cx), line, len) }
     })
@@ -84,8 +84,8 @@ pub unsafe extern "C" fn lws_log_emit_cx_file(
 /// is gone; the descriptor is kept in `stg`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_log_use_cx_file(cx: *mut lws_log_cx, _new: c_int) {
-    ffi!("lws_log_use_cx_file", (), {
-        need!("lws_log_use_cx_file", cx);
+    entry!({
+        need!(cx);
         // SAFETY: the program's context, opaque a file name.
         unsafe { logcx::use_file(as_cx(cx), _new) }
     })
@@ -101,8 +101,8 @@ pub unsafe extern "C" fn lws_log_prepend_wsi(
     e: *mut c_char,
 ) {
     let _ = cx;
-    ffi!("lws_log_prepend_wsi", (), {
-        need!("lws_log_prepend_wsi", p);
+    entry!({
+        need!(p);
         // SAFETY: *p is NULL-checked next; p..e is the caller's line buffer.
         unsafe {
             if (*p).is_null() || e.is_null() {
@@ -126,7 +126,7 @@ fn default_cx() -> *mut lws_log_cx {
 /// process-wide one; this library always answers the process-wide one.  NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_context_get_cx(context: *mut lws_context) -> *mut lws_log_cx {
-    ffi!("lwsl_context_get_cx", null_mut(), {
+    entry!({
         if context.is_null() {
             return null_mut();
         }
@@ -137,7 +137,7 @@ pub unsafe extern "C" fn lwsl_context_get_cx(context: *mut lws_context) -> *mut 
 /// The log context of a vhost (the process-wide one here, see lwsl_context_get_cx).
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_vhost_get_cx(vh: *mut lws_vhost) -> *mut lws_log_cx {
-    ffi!("lwsl_vhost_get_cx", null_mut(), {
+    entry!({
         if vh.is_null() {
             return null_mut();
         }
@@ -148,7 +148,7 @@ pub unsafe extern "C" fn lwsl_vhost_get_cx(vh: *mut lws_vhost) -> *mut lws_log_c
 /// The log context of a connection (the process-wide one here, see lwsl_context_get_cx).
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_wsi_get_cx(wsi: *mut lws) -> *mut lws_log_cx {
-    ffi!("lwsl_wsi_get_cx", null_mut(), {
+    entry!({
         if wsi.is_null() {
             return null_mut();
         }
@@ -160,7 +160,7 @@ pub unsafe extern "C" fn lwsl_wsi_get_cx(wsi: *mut lws) -> *mut lws_log_cx {
 /// `refcount_cb`.
 #[no_mangle]
 pub unsafe extern "C" fn lwsl_refcount_cx(cx: *mut lws_log_cx, _new: c_int) {
-    ffi!("lwsl_refcount_cx", (), {
+    entry!({
         if cx.is_null() {
             return;
         }
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn lwsl_hexdump_level_cx(
     vbuf: *const c_void,
     len: usize,
 ) {
-    ffi!("lwsl_hexdump_level_cx", (), {
+    entry!({
         let data = if len == 0 {
             Some(&[][..])
         } else if vbuf.is_null() {

@@ -113,8 +113,8 @@ impl Map {
 /// Makes an empty map; NULL callbacks in `info` take the defaults, modulo 0 means 8.
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_create(info: *const lws_map_info_t) -> *mut lws_map_t {
-    ffi!("lws_map_create", ptr::null_mut(), {
-        need!("lws_map_create", info, ptr::null_mut());
+    entry!({
+        need!(info);
         // SAFETY: non-NULL, C's filled-in info.
         let info = unsafe { *info };
         let n = if info.modulo == 0 { 8 } else { info.modulo };
@@ -134,8 +134,8 @@ pub unsafe extern "C" fn lws_map_create(info: *const lws_map_info_t) -> *mut lws
 /// Frees every item (through the map's free callback) and the map, then NULLs `*pmap`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_destroy(pmap: *mut *mut lws_map_t) {
-    ffi!("lws_map_destroy", (), {
-        need!("lws_map_destroy", pmap);
+    entry!({
+        need!(pmap);
         // SAFETY: non-NULL; C's map pointer, taken over and cleared.
         let m = unsafe { ptr::replace(pmap, ptr::null_mut()) };
         if m.is_null() {
@@ -163,8 +163,8 @@ pub unsafe extern "C" fn lws_map_item_create(
     value: lws_map_value_t,
     valuelen: usize,
 ) -> *mut lws_map_item {
-    ffi!("lws_map_item_create", ptr::null_mut(), {
-        need!("lws_map_item_create", map, ptr::null_mut());
+    entry!({
+        need!(map);
         if key.is_null() && keylen > 0 {
             lwsl_err!("lws_map_item_create: NULL key");
             return ptr::null_mut();
@@ -216,8 +216,8 @@ pub unsafe extern "C" fn lws_map_item_create(
 /// Removes one item from its map and frees it.
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_destroy(item: *mut lws_map_item) {
-    ffi!("lws_map_item_destroy", (), {
-        need!("lws_map_item_destroy", item);
+    entry!({
+        need!(item);
         // SAFETY: a live item; its head names its map.
         let h = unsafe { head(item) };
         // SAFETY: the map outlives its items.
@@ -239,8 +239,8 @@ pub unsafe extern "C" fn lws_map_item_lookup(
     key: lws_map_key_t,
     keylen: usize,
 ) -> *mut lws_map_item {
-    ffi!("lws_map_item_lookup", ptr::null_mut(), {
-        need!("lws_map_item_lookup", map, ptr::null_mut());
+    entry!({
+        need!(map);
         if key.is_null() && keylen > 0 {
             return ptr::null_mut();
         }
@@ -257,8 +257,8 @@ pub unsafe extern "C" fn lws_map_item_lookup(
 /// The item's copy of its key.
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_key(item: *mut lws_map_item) -> *const c_void {
-    ffi!("lws_map_item_key", ptr::null(), {
-        need!("lws_map_item_key", item, ptr::null());
+    entry!({
+        need!(item);
         // SAFETY: the key follows the head in the item's block.
         unsafe { item.cast::<u8>().add(HEAD).cast() }
     })
@@ -267,8 +267,8 @@ pub unsafe extern "C" fn lws_map_item_key(item: *mut lws_map_item) -> *const c_v
 /// The item's copy of its value.
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_value(item: *mut lws_map_item) -> *const c_void {
-    ffi!("lws_map_item_value", ptr::null(), {
-        need!("lws_map_item_value", item, ptr::null());
+    entry!({
+        need!(item);
         // SAFETY: the value follows the key.
         unsafe { item.cast::<u8>().add(HEAD + head(item).keylen).cast() }
     })
@@ -276,8 +276,8 @@ pub unsafe extern "C" fn lws_map_item_value(item: *mut lws_map_item) -> *const c
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_key_len(item: *mut lws_map_item) -> usize {
-    ffi!("lws_map_item_key_len", 0, {
-        need!("lws_map_item_key_len", item, 0);
+    entry!({
+        need!(item);
         // SAFETY: a live item.
         unsafe { head(item) }.keylen
     })
@@ -285,8 +285,8 @@ pub unsafe extern "C" fn lws_map_item_key_len(item: *mut lws_map_item) -> usize 
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_value_len(item: *mut lws_map_item) -> usize {
-    ffi!("lws_map_item_value_len", 0, {
-        need!("lws_map_item_value_len", item, 0);
+    entry!({
+        need!(item);
         // SAFETY: a live item.
         unsafe { head(item) }.valuelen
     })
@@ -296,8 +296,8 @@ pub unsafe extern "C" fn lws_map_item_value_len(item: *mut lws_map_item) -> usiz
 /// `info.aux` the chunk size.
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_alloc_lwsac(map: *mut lws_map, x: usize) -> *mut c_void {
-    ffi!("lws_map_alloc_lwsac", ptr::null_mut(), {
-        need!("lws_map_alloc_lwsac", map, ptr::null_mut());
+    entry!({
+        need!(map);
         // SAFETY: a map from lws_map_create.
         let info = unsafe { &(*map.cast::<Map>()).info };
         // SAFETY: the lwsac head the user put in info.opaque.

@@ -3,15 +3,14 @@
 //! (lws-context-vhost.h / lws-protocols-plugins.h), lws_get_peer_simple_fd
 //! (lws-network-helper.h), lws_urlencode (lws-misc.h).
 use crate::abi::{lws_protocols, lws_sockaddr46, lws_sockfd_type};
-use crate::engine::{lws, lws_vhost, vh, wref};
+use crate::core::{lws, lws_vhost, vh, wref};
 use core::ffi::{c_char, c_int, c_void};
-use core::ptr::{null, null_mut};
 
 /// The `user` pointer the vhost was created with (same as lws_get_vhost_user).
 #[no_mangle]
 pub unsafe extern "C" fn lws_vhost_user(vhost: *mut lws_vhost) -> *mut c_void {
-    ffi!("lws_vhost_user", null_mut(), {
-        need!("lws_vhost_user", vhost, null_mut());
+    entry!({
+        need!(vhost);
         vh!(vhost).user
     })
 }
@@ -19,8 +18,8 @@ pub unsafe extern "C" fn lws_vhost_user(vhost: *mut lws_vhost) -> *mut c_void {
 /// The protocol the connection is bound to (same as lws_get_protocol).
 #[no_mangle]
 pub unsafe extern "C" fn lws_protocol_get(wsi: *mut lws) -> *const lws_protocols {
-    ffi!("lws_protocol_get", null(), {
-        need!("lws_protocol_get", wsi, null());
+    entry!({
+        need!(wsi);
         wref!(wsi).protocol
     })
 }
@@ -34,8 +33,8 @@ pub unsafe extern "C" fn lws_get_peer_simple_fd(
     name: *mut c_char,
     namelen: usize,
 ) -> *const c_char {
-    ffi!("lws_get_peer_simple_fd", null(), {
-        need!("lws_get_peer_simple_fd", name, null());
+    entry!({
+        need!(name);
         if namelen == 0 {
             return name;
         }

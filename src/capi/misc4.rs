@@ -9,7 +9,7 @@ use crate::abi::consts::{
 use crate::abi::{
     lws_b64state, lws_http_mount, lws_protocol_vhost_options, lws_sockaddr46, lws_xos, sockaddr_in,
 };
-use crate::engine::{lws, lws_vhost};
+use crate::core::{lws, lws_vhost};
 use crate::misc4;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null;
@@ -24,9 +24,9 @@ pub unsafe extern "C" fn lws_urldecode(
     escaped: *const c_char,
     len: c_int,
 ) -> c_int {
-    ffi!("lws_urldecode", -1, {
-        need!("lws_urldecode", string, -1);
-        need!("lws_urldecode", escaped, -1);
+    entry!({
+        need!(string);
+        need!(escaped);
         if len < 0 {
             lwsl_err!("lws_urldecode: negative len {len}");
             return -1;
@@ -56,8 +56,8 @@ pub unsafe extern "C" fn lws_urldecode(
 /// length, or -1 for a value above 2^28 - 1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_vbi_encode(value: u64, buf: *mut c_void) -> c_int {
-    ffi!("lws_vbi_encode", -1, {
-        need!("lws_vbi_encode", buf, -1);
+    entry!({
+        need!(buf);
         let Some(b) = misc4::vbi_encode(value) else {
             lwsl_err!("lws_vbi_encode: {value} does not fit 28 bits");
             return -1;
@@ -72,12 +72,12 @@ pub unsafe extern "C" fn lws_vbi_encode(value: u64, buf: *mut c_void) -> c_int {
 /// byte with its top bit set (the value up to it stored in `*value`), else 0.
 #[no_mangle]
 pub unsafe extern "C" fn lws_vbi_decode(buf: *const c_void, value: *mut u64, len: usize) -> c_int {
-    ffi!("lws_vbi_decode", 0, {
+    entry!(fail = 0, {
         if len == 0 {
             return 0;
         }
-        need!("lws_vbi_decode", buf, 0);
-        need!("lws_vbi_decode", value, 0);
+        need!(buf);
+        need!(value);
         // SAFETY: len readable bytes, per the caller.
         let b = unsafe { core::slice::from_raw_parts(buf as *const u8, len) };
         let (n, v) = misc4::vbi_decode(b);
@@ -92,8 +92,8 @@ pub unsafe extern "C" fn lws_vbi_decode(buf: *const c_void, value: *mut u64, len
 /// Seeds the xoshiro256** generator from `seed` (splitmix64, as lws).
 #[no_mangle]
 pub unsafe extern "C" fn lws_xos_init(xos: *mut lws_xos, seed: u64) {
-    ffi!("lws_xos_init", (), {
-        need!("lws_xos_init", xos);
+    entry!({
+        need!(xos);
         // SAFETY: the caller's state.
         unsafe { (*xos).s = misc4::xos_seed(seed) };
     })
@@ -102,8 +102,8 @@ pub unsafe extern "C" fn lws_xos_init(xos: *mut lws_xos, seed: u64) {
 /// The next 64 pseudo-random bits.
 #[no_mangle]
 pub unsafe extern "C" fn lws_xos(xos: *mut lws_xos) -> u64 {
-    ffi!("lws_xos", 0, {
-        need!("lws_xos", xos, 0);
+    entry!({
+        need!(xos);
         // SAFETY: the caller's state.
         misc4::xos_next(unsafe { &mut (*xos).s })
     })
@@ -112,8 +112,8 @@ pub unsafe extern "C" fn lws_xos(xos: *mut lws_xos) -> u64 {
 /// 1 with a chance of `percent` in 100 (the next value modulo 100 below it).
 #[no_mangle]
 pub unsafe extern "C" fn lws_xos_percent(xos: *mut lws_xos, percent: c_int) -> c_int {
-    ffi!("lws_xos_percent", 0, {
-        need!("lws_xos_percent", xos, 0);
+    entry!(fail = 0, {
+        need!(xos);
         // SAFETY: the caller's state.
         (((misc4::xos_next(unsafe { &mut (*xos).s }) % 100) as c_int) < percent) as c_int
     })
@@ -122,8 +122,8 @@ pub unsafe extern "C" fn lws_xos_percent(xos: *mut lws_xos, percent: c_int) -> c
 /// Zeroes the decoder state.
 #[no_mangle]
 pub unsafe extern "C" fn lws_b64_decode_state_init(state: *mut lws_b64state) {
-    ffi!("lws_b64_decode_state_init", (), {
-        need!("lws_b64_decode_state_init", state);
+    entry!({
+        need!(state);
         // SAFETY: the caller's state.
         unsafe {
             *state = lws_b64state {
@@ -150,17 +150,17 @@ pub unsafe extern "C" fn lws_b64_decode_stateful(
     out_size: *mut usize,
     final_: c_int,
 ) -> c_int {
-    ffi!("lws_b64_decode_stateful", -1, {
-        need!("lws_b64_decode_stateful", s, -1);
-        need!("lws_b64_decode_stateful", in_len, -1);
-        need!("lws_b64_decode_stateful", out_size, -1);
+    entry!({
+        need!(s);
+        need!(in_len);
+        need!(out_size);
         // SAFETY: the caller's counters.
         let (il, cap) = unsafe { (*in_len, *out_size) };
         if il > 0 {
-            need!("lws_b64_decode_stateful", in_, -1);
+            need!(in_);
         }
         if cap > 0 {
-            need!("lws_b64_decode_stateful", out, -1);
+            need!(out);
         }
         let input = if il == 0 {
             &[][..]
@@ -233,7 +233,7 @@ pub unsafe extern "C" fn lws_realloc(
     size: usize,
     reason: *const c_char,
 ) -> *mut c_void {
-    ffi!("lws_realloc", core::ptr::null_mut(), {
+    entry!({
         let a = ALLOCATOR.load(Ordering::Acquire);
         let f: AllocFn = if a == 0 {
             builtin_realloc
@@ -252,7 +252,7 @@ pub unsafe extern "C" fn lws_realloc(
 pub unsafe extern "C" fn lws_set_allocator(
     cb: Option<unsafe extern "C" fn(*mut c_void, usize, *const c_char) -> *mut c_void>,
 ) {
-    ffi!("lws_set_allocator", (), {
+    entry!({
         ALLOCATOR.store(cb.map_or(0, |f| f as usize), Ordering::Release);
     })
 }
@@ -264,10 +264,10 @@ pub unsafe extern "C" fn lws_plat_write_file(
     buf: *mut c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_plat_write_file", 1, {
-        need!("lws_plat_write_file", filename, 1);
+    entry!(fail = 1, {
+        need!(filename);
         if len > 0 {
-            need!("lws_plat_write_file", buf, 1);
+            need!(buf);
         }
         // SAFETY: a C string; a new descriptor closed below.
         let fd = unsafe {
@@ -299,10 +299,10 @@ pub unsafe extern "C" fn lws_plat_read_file(
     buf: *mut c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_plat_read_file", -1, {
-        need!("lws_plat_read_file", filename, -1);
+    entry!({
+        need!(filename);
         if len > 0 {
-            need!("lws_plat_read_file", buf, -1);
+            need!(buf);
         }
         // SAFETY: a C string; a new descriptor closed below.
         let fd = unsafe { libc::open(filename, libc::O_RDONLY | libc::O_CLOEXEC) };
@@ -444,7 +444,7 @@ pub unsafe extern "C" fn lws_get_mimetype(
     file: *const c_char,
     m: *const lws_http_mount,
 ) -> *const c_char {
-    ffi!("lws_get_mimetype", null(), {
+    entry!({
         // SAFETY: a C string, per the caller.
         let Some(f) = (unsafe { super::cstr(file) }) else {
             lwsl_err!("lws_get_mimetype: NULL file");
@@ -486,16 +486,16 @@ pub unsafe extern "C" fn lws_http_cookie_get(
     buf: *mut c_char,
     max_len: *mut usize,
 ) -> c_int {
-    ffi!("lws_http_cookie_get", 1, {
-        need!("lws_http_cookie_get", wsi, 1);
-        need!("lws_http_cookie_get", buf, 1);
-        need!("lws_http_cookie_get", max_len, 1);
+    entry!(fail = 1, {
+        need!(wsi);
+        need!(buf);
+        need!(max_len);
         // SAFETY: a C string, per the caller.
         let Some(n) = (unsafe { super::cstr(name) }) else {
             lwsl_err!("lws_http_cookie_get: NULL name");
             return 1;
         };
-        let v = crate::engine::http::joined(wsi, WSI_TOKEN_HTTP_COOKIE as c_int);
+        let v = crate::roles::http::headers::joined(wsi, WSI_TOKEN_HTTP_COOKIE as c_int);
         // SAFETY: the caller's length.
         let max = unsafe { *max_len };
         match misc4::cookie_get(&v, n, max) {

@@ -1,7 +1,7 @@
 //! lws-smd.h: system message distribution. `lws_smd_msg_printf` is variadic, so its C
 //! half lives in varargs.c and formats before calling `lws_rs_smd_printf`.
 use crate::abi::{lws_smd_class_t, lws_smd_notification_cb_t, lws_smd_peer};
-use crate::engine::{lws_context, service};
+use crate::core::{context as service, lws_context};
 use crate::smd::{self, PeerHandle};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
@@ -12,8 +12,8 @@ pub unsafe extern "C" fn lws_smd_msg_alloc(
     _class: lws_smd_class_t,
     len: usize,
 ) -> *mut c_void {
-    ffi!("lws_smd_msg_alloc", null_mut(), {
-        need!("lws_smd_msg_alloc", ctx, null_mut());
+    entry!({
+        need!(ctx);
         // SAFETY: a live context; smd is its thread-safe part.
         unsafe { &*ctx }.smd.msg_alloc(_class, len) as *mut c_void
     })
@@ -21,11 +21,11 @@ pub unsafe extern "C" fn lws_smd_msg_alloc(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_msg_free(payload: *mut *mut c_void) {
-    ffi!("lws_smd_msg_free", (), {
-        need!("lws_smd_msg_free", payload);
+    entry!({
+        need!(payload);
         // SAFETY: payload points to the caller's pointer variable.
         let p = unsafe { *payload };
-        need!("lws_smd_msg_free", p);
+        need!(p);
         // SAFETY: lws's contract: an allocated, unsent message.
         unsafe { smd::msg_free(p as *mut u8) };
         // SAFETY: as above.
@@ -35,9 +35,9 @@ pub unsafe extern "C" fn lws_smd_msg_free(payload: *mut *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_msg_send(ctx: *mut lws_context, payload: *mut c_void) -> c_int {
-    ffi!("lws_smd_msg_send", 1, {
-        need!("lws_smd_msg_send", ctx, 1);
-        need!("lws_smd_msg_send", payload, 1);
+    entry!(fail = 1, {
+        need!(ctx);
+        need!(payload);
         // SAFETY: a live context (any thread: only its Sync members are used); payload
         // is an allocated, unsent message per lws's contract.
         unsafe {
@@ -78,8 +78,8 @@ pub unsafe extern "C" fn lws_smd_register(
     _class_filter: lws_smd_class_t,
     cb: lws_smd_notification_cb_t,
 ) -> *mut lws_smd_peer {
-    ffi!("lws_smd_register", null_mut(), {
-        need!("lws_smd_register", ctx, null_mut());
+    entry!({
+        need!(ctx);
         if flags != 0 {
             // LWSSMDREG_FLAG_PROXIED_SS: a secure-streams proxy peer, not built in.
             lwsl_err!("lws_smd_register: flags 0x{:x} not supported", flags);
@@ -92,8 +92,8 @@ pub unsafe extern "C" fn lws_smd_register(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_unregister(pr: *mut lws_smd_peer) {
-    ffi!("lws_smd_unregister", (), {
-        need!("lws_smd_unregister", pr);
+    entry!({
+        need!(pr);
         // SAFETY: lws's contract: a registered peer of a live context.
         unsafe { smd::Smd::unregister(pr as *mut PeerHandle) }
     })

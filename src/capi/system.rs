@@ -1,14 +1,14 @@
 //! lws-system.h and lws-state.h: the context's blobs, system ops and state managers.
 use crate::abi::{lws_state_manager, lws_system_blob, lws_system_ops_t};
-use crate::engine::lws_context;
+use crate::core::lws_context;
 use crate::system::{self, Blob, NotifyLink, StateManager, BLOB_COUNT};
 use core::ffi::c_int;
-use core::ptr::{null, null_mut};
+use core::ptr::null_mut;
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_get_ops(context: *mut lws_context) -> *const lws_system_ops_t {
-    ffi!("lws_system_get_ops", null(), {
-        need!("lws_system_get_ops", context, null());
+    entry!({
+        need!(context);
         // SAFETY: a live context, used from its service thread.
         unsafe { (*(*context).inner.get()).system.ops }
     })
@@ -21,8 +21,8 @@ pub unsafe extern "C" fn lws_system_get_blob(
     type_: u32,
     idx: c_int,
 ) -> *mut lws_system_blob {
-    ffi!("lws_system_get_blob", null_mut(), {
-        need!("lws_system_get_blob", context, null_mut());
+    entry!({
+        need!(context);
         let i = type_ as usize + idx.max(0) as usize;
         if idx < 0 || i >= BLOB_COUNT {
             lwsl_err!("lws_system_get_blob: no blob {} + {}", type_, idx);
@@ -49,8 +49,8 @@ pub unsafe extern "C" fn lws_system_blob_direct_set(
     ptr: *const u8,
     len: usize,
 ) {
-    ffi!("lws_system_blob_direct_set", (), {
-        need!("lws_system_blob_direct_set", b);
+    entry!({
+        need!(b);
         // SAFETY: a blob handle; the caller keeps ptr valid while it is set (lws's rule).
         unsafe { *blob(b) = Blob::Direct(ptr, len) };
     })
@@ -58,8 +58,8 @@ pub unsafe extern "C" fn lws_system_blob_direct_set(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_heap_empty(b: *mut lws_system_blob) {
-    ffi!("lws_system_blob_heap_empty", (), {
-        need!("lws_system_blob_heap_empty", b);
+    entry!({
+        need!(b);
         // SAFETY: a blob handle.
         unsafe { *blob(b) = Blob::Heap(Vec::new()) };
     })
@@ -71,9 +71,9 @@ pub unsafe extern "C" fn lws_system_blob_heap_append(
     buf: *const u8,
     len: usize,
 ) -> c_int {
-    ffi!("lws_system_blob_heap_append", -1, {
-        need!("lws_system_blob_heap_append", b, -1);
-        need!("lws_system_blob_heap_append", buf, -1);
+    entry!({
+        need!(b);
+        need!(buf);
         if len == 0 {
             lwsl_err!("lws_system_blob_heap_append: empty piece");
             return -1;
@@ -92,8 +92,8 @@ pub unsafe extern "C" fn lws_system_blob_heap_append(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_get_size(b: *mut lws_system_blob) -> usize {
-    ffi!("lws_system_blob_get_size", 0, {
-        need!("lws_system_blob_get_size", b, 0);
+    entry!({
+        need!(b);
         // SAFETY: a blob handle.
         unsafe { blob(b) }.size()
     })
@@ -106,13 +106,13 @@ pub unsafe extern "C" fn lws_system_blob_get(
     len: *mut usize,
     ofs: usize,
 ) -> c_int {
-    ffi!("lws_system_blob_get", -1, {
-        need!("lws_system_blob_get", b, -1);
-        need!("lws_system_blob_get", len, -1);
+    entry!({
+        need!(b);
+        need!(len);
         // SAFETY: len points to the caller's size_t.
         let want = unsafe { *len };
         if want != 0 {
-            need!("lws_system_blob_get", buf, -1);
+            need!(buf);
         }
         let out: &mut [u8] = if want == 0 {
             &mut []
@@ -141,9 +141,9 @@ pub unsafe extern "C" fn lws_system_blob_get_single_ptr(
     b: *mut lws_system_blob,
     ptr: *mut *const u8,
 ) -> c_int {
-    ffi!("lws_system_blob_get_single_ptr", -1, {
-        need!("lws_system_blob_get_single_ptr", b, -1);
-        need!("lws_system_blob_get_single_ptr", ptr, -1);
+    entry!({
+        need!(b);
+        need!(ptr);
         // SAFETY: a blob handle.
         match unsafe { blob(b) }.single_ptr() {
             Some(p) => {
@@ -158,7 +158,7 @@ pub unsafe extern "C" fn lws_system_blob_get_single_ptr(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_destroy(b: *mut lws_system_blob) {
-    ffi!("lws_system_blob_destroy", (), {
+    entry!({
         if b.is_null() {
             return;
         }
@@ -174,8 +174,8 @@ pub unsafe extern "C" fn lws_system_blob_destroy(b: *mut lws_system_blob) {
 pub unsafe extern "C" fn lws_system_get_state_manager(
     context: *mut lws_context,
 ) -> *mut lws_state_manager {
-    ffi!("lws_system_get_state_manager", null_mut(), {
-        need!("lws_system_get_state_manager", context, null_mut());
+    entry!({
+        need!(context);
         // SAFETY: a live context; the manager is boxed for the context's life.
         unsafe { &mut *(*(*context).inner.get()).system.mgr as *mut StateManager as *mut _ }
     })
@@ -185,8 +185,8 @@ pub unsafe extern "C" fn lws_system_get_state_manager(
 pub unsafe extern "C" fn lws_system_context_from_system_mgr(
     mgr: *mut lws_state_manager,
 ) -> *mut lws_context {
-    ffi!("lws_system_context_from_system_mgr", null_mut(), {
-        need!("lws_system_context_from_system_mgr", mgr, null_mut());
+    entry!({
+        need!(mgr);
         // SAFETY: a live lws_state_manager_t (lws's layout).
         unsafe { (*(mgr as *mut StateManager)).context }
     })
@@ -197,9 +197,9 @@ pub unsafe extern "C" fn lws_state_reg_notifier(
     mgr: *mut lws_state_manager,
     notify_link: *mut crate::abi::lws_state_notify_link_t,
 ) {
-    ffi!("lws_state_reg_notifier", (), {
-        need!("lws_state_reg_notifier", mgr);
-        need!("lws_state_reg_notifier", notify_link);
+    entry!({
+        need!(mgr);
+        need!(notify_link);
         // SAFETY: live structs in lws's layout (lws's contract).
         unsafe { system::reg_notifier(mgr as *mut StateManager, notify_link as *mut NotifyLink) }
     })
@@ -210,8 +210,8 @@ pub unsafe extern "C" fn lws_state_reg_notifier_list(
     mgr: *mut lws_state_manager,
     notify_link_array: *const *mut crate::abi::lws_state_notify_link_t,
 ) {
-    ffi!("lws_state_reg_notifier_list", (), {
-        need!("lws_state_reg_notifier_list", mgr);
+    entry!({
+        need!(mgr);
         // SAFETY: NULL or a NULL-terminated array of live links (lws's contract).
         unsafe {
             system::reg_notifier_list(
@@ -224,8 +224,8 @@ pub unsafe extern "C" fn lws_state_reg_notifier_list(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_reg_deregister(nl: *mut crate::abi::lws_state_notify_link_t) {
-    ffi!("lws_state_reg_deregister", (), {
-        need!("lws_state_reg_deregister", nl);
+    entry!({
+        need!(nl);
         // SAFETY: a live link (lws's contract).
         unsafe { system::deregister(nl as *mut NotifyLink) }
     })
@@ -233,8 +233,8 @@ pub unsafe extern "C" fn lws_state_reg_deregister(nl: *mut crate::abi::lws_state
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_transition(mgr: *mut lws_state_manager, target: c_int) -> c_int {
-    ffi!("lws_state_transition", 0, {
-        need!("lws_state_transition", mgr, 0);
+    entry!(fail = 0, {
+        need!(mgr);
         // SAFETY: a live manager in lws's layout.
         unsafe { system::transition_to(mgr as *mut StateManager, target) };
         0
@@ -246,8 +246,8 @@ pub unsafe extern "C" fn lws_state_transition_steps(
     mgr: *mut lws_state_manager,
     target: c_int,
 ) -> c_int {
-    ffi!("lws_state_transition_steps", 0, {
-        need!("lws_state_transition_steps", mgr, 0);
+    entry!(fail = 0, {
+        need!(mgr);
         // SAFETY: a live manager in lws's layout.
         unsafe { system::transition_steps(mgr as *mut StateManager, target) };
         0

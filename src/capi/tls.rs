@@ -70,8 +70,8 @@ pub unsafe fn cert_info(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_create(x509: *mut *mut lws_x509_cert) -> c_int {
-    ffi!("lws_x509_create", 1, {
-        need!("lws_x509_create", x509, 1);
+    entry!(fail = 1, {
+        need!(x509);
         // SAFETY: checked non-NULL; the caller owns the pointer it passed.
         unsafe { *x509 = Box::into_raw(Box::<X509>::default()) as *mut lws_x509_cert };
         0
@@ -84,9 +84,9 @@ pub unsafe extern "C" fn lws_x509_parse_from_pem(
     pem: *const c_void,
     len: usize,
 ) -> c_int {
-    ffi!("lws_x509_parse_from_pem", -1, {
-        need!("lws_x509_parse_from_pem", x509, -1);
-        need!("lws_x509_parse_from_pem", pem, -1);
+    entry!({
+        need!(x509);
+        need!(pem);
         // SAFETY: the caller passes `len` readable bytes at `pem`.
         let b = unsafe { std::slice::from_raw_parts(pem as *const u8, len) };
         // SAFETY: lws_x509_create made `x509`.
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn lws_x509_verify(
     trusted: *mut lws_x509_cert,
     common_name: *const c_char,
 ) -> c_int {
-    ffi!("lws_x509_verify", -1, {
+    entry!({
         // SAFETY: handles from lws_x509_create (or NULL, refused).
         let (Some(c), Some(t)) = (unsafe { chain(x509) }, unsafe { chain(trusted) }) else {
             lwsl_err!("lws_x509_verify: a certificate is missing");
@@ -147,8 +147,8 @@ pub unsafe extern "C" fn lws_x509_info(
     buf: *mut lws_tls_cert_info_results,
     len: usize,
 ) -> c_int {
-    ffi!("lws_x509_info", -1, {
-        need!("lws_x509_info", buf, -1);
+    entry!({
+        need!(buf);
         // SAFETY: a handle from lws_x509_create, or NULL.
         let Some(c) = (unsafe { chain(x509) }) else {
             // SAFETY: buf checked non-NULL.
@@ -162,8 +162,8 @@ pub unsafe extern "C" fn lws_x509_info(
 
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_destroy(x509: *mut *mut lws_x509_cert) {
-    ffi!("lws_x509_destroy", (), {
-        need!("lws_x509_destroy", x509);
+    entry!({
+        need!(x509);
         // SAFETY: checked non-NULL; *x509 is NULL or from lws_x509_create.
         let p = unsafe { *x509 };
         if !p.is_null() {

@@ -17,8 +17,8 @@ pub unsafe extern "C" fn lws_tokenize_init(
     start: *const c_char,
     flags: c_int,
 ) {
-    ffi!("lws_tokenize_init", (), {
-        need!("lws_tokenize_init", ts);
+    entry!({
+        need!(ts);
         // SAFETY: ts points to the caller's lws_tokenize, per the API.
         let ts = unsafe { &mut *ts };
         ts.start = start;
@@ -73,9 +73,9 @@ pub unsafe extern "C" fn lws_tokenize_cstr(
     str: *mut c_char,
     max: usize,
 ) -> c_int {
-    ffi!("lws_tokenize_cstr", 1, {
-        need!("lws_tokenize_cstr", ts, 1);
-        need!("lws_tokenize_cstr", str, 1);
+    entry!(fail = 1, {
+        need!(ts);
+        need!(str);
         // SAFETY: ts points to the caller's lws_tokenize, per the API.
         let ts = unsafe { &*ts };
         if ts.token_len + 1 >= max {
@@ -103,8 +103,8 @@ pub unsafe extern "C" fn lws_strexp_init(
     out: *mut c_char,
     olen: usize,
 ) {
-    ffi!("lws_strexp_init", (), {
-        need!("lws_strexp_init", exp);
+    entry!({
+        need!(exp);
         // SAFETY: exp points to the caller's lws_strexp; every member is plain data, so
         // writing a whole new value is fine.
         unsafe {
@@ -126,8 +126,8 @@ pub unsafe extern "C" fn lws_strexp_init(
 /// Points the expander at a new (or the emptied) output buffer, after LSTRX_FILLED_OUT.
 #[no_mangle]
 pub unsafe extern "C" fn lws_strexp_reset_out(exp: *mut lws_strexp, out: *mut c_char, olen: usize) {
-    ffi!("lws_strexp_reset_out", (), {
-        need!("lws_strexp_reset_out", exp);
+    entry!({
+        need!(exp);
         // SAFETY: exp points to the caller's lws_strexp.
         let exp = unsafe { &mut *exp };
         exp.out = out;
@@ -238,7 +238,7 @@ pub unsafe extern "C" fn lws_strcmp_wildcard(
     check: *const c_char,
     clen: usize,
 ) -> c_int {
-    ffi!("lws_strcmp_wildcard", 1, {
+    entry!(fail = 1, {
         // SAFETY: wlen / clen readable bytes, per the API (NULL only with length 0).
         let (w, c) = unsafe { (bytes(wildcard, wlen), bytes(check, clen)) };
         match (w, c) {
@@ -306,9 +306,9 @@ pub unsafe extern "C" fn lws_humanize(
     value: u64,
     schema: *const lws_humanize_unit,
 ) -> c_int {
-    ffi!("lws_humanize", 0, {
-        need!("lws_humanize", buf, 0);
-        need!("lws_humanize", schema, 0);
+    entry!(fail = 0, {
+        need!(buf);
+        need!(schema);
         if len == 0 {
             return 0;
         }
@@ -362,9 +362,9 @@ pub unsafe extern "C" fn lws_http_date_render_from_unix(
     len: usize,
     t: *const libc::time_t,
 ) -> c_int {
-    ffi!("lws_http_date_render_from_unix", -1, {
-        need!("lws_http_date_render_from_unix", buf, -1);
-        need!("lws_http_date_render_from_unix", t, -1);
+    entry!({
+        need!(buf);
+        need!(t);
         if len < 29 {
             return -1;
         }
@@ -389,8 +389,8 @@ pub unsafe extern "C" fn lws_http_date_parse_unix(
     len: usize,
     t: *mut libc::time_t,
 ) -> c_int {
-    ffi!("lws_http_date_parse_unix", -1, {
-        need!("lws_http_date_parse_unix", t, -1);
+    entry!({
+        need!(t);
         // SAFETY: len readable bytes at b, per the API.
         let Some(s) = (unsafe { bytes(b, len) }) else {
             lwsl_err!("lws_http_date_parse_unix: NULL b");
@@ -416,8 +416,8 @@ pub unsafe extern "C" fn lws_http_date_parse_unix(
 /// Stores `u` big-endian at `b`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ser_wu16be(b: *mut u8, u: u16) {
-    ffi!("lws_ser_wu16be", (), {
-        need!("lws_ser_wu16be", b);
+    entry!({
+        need!(b);
         let v = u.to_be_bytes();
         // SAFETY: b has room for the value's bytes, per the API.
         unsafe { ptr::copy_nonoverlapping(v.as_ptr(), b, v.len()) };
@@ -427,8 +427,8 @@ pub unsafe extern "C" fn lws_ser_wu16be(b: *mut u8, u: u16) {
 /// Reads a big-endian value at `b`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ser_ru16be(b: *const u8) -> u16 {
-    ffi!("lws_ser_ru16be", 0, {
-        need!("lws_ser_ru16be", b, 0);
+    entry!({
+        need!(b);
         let mut v = [0u8; 2];
         // SAFETY: b has the value's bytes, per the API.
         unsafe { ptr::copy_nonoverlapping(b, v.as_mut_ptr(), v.len()) };
@@ -439,8 +439,8 @@ pub unsafe extern "C" fn lws_ser_ru16be(b: *const u8) -> u16 {
 /// Stores `u` big-endian at `b`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ser_wu32be(b: *mut u8, u: u32) {
-    ffi!("lws_ser_wu32be", (), {
-        need!("lws_ser_wu32be", b);
+    entry!({
+        need!(b);
         let v = u.to_be_bytes();
         // SAFETY: b has room for the value's bytes, per the API.
         unsafe { ptr::copy_nonoverlapping(v.as_ptr(), b, v.len()) };
@@ -450,8 +450,8 @@ pub unsafe extern "C" fn lws_ser_wu32be(b: *mut u8, u: u32) {
 /// Reads a big-endian value at `b`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ser_ru32be(b: *const u8) -> u32 {
-    ffi!("lws_ser_ru32be", 0, {
-        need!("lws_ser_ru32be", b, 0);
+    entry!({
+        need!(b);
         let mut v = [0u8; 4];
         // SAFETY: b has the value's bytes, per the API.
         unsafe { ptr::copy_nonoverlapping(b, v.as_mut_ptr(), v.len()) };
@@ -462,8 +462,8 @@ pub unsafe extern "C" fn lws_ser_ru32be(b: *const u8) -> u32 {
 /// Stores `u` big-endian at `b`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ser_wu64be(b: *mut u8, u: u64) {
-    ffi!("lws_ser_wu64be", (), {
-        need!("lws_ser_wu64be", b);
+    entry!({
+        need!(b);
         let v = u.to_be_bytes();
         // SAFETY: b has room for the value's bytes, per the API.
         unsafe { ptr::copy_nonoverlapping(v.as_ptr(), b, v.len()) };
@@ -473,8 +473,8 @@ pub unsafe extern "C" fn lws_ser_wu64be(b: *mut u8, u: u64) {
 /// Reads a big-endian value at `b`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ser_ru64be(b: *const u8) -> u64 {
-    ffi!("lws_ser_ru64be", 0, {
-        need!("lws_ser_ru64be", b, 0);
+    entry!({
+        need!(b);
         let mut v = [0u8; 8];
         // SAFETY: b has the value's bytes, per the API.
         unsafe { ptr::copy_nonoverlapping(b, v.as_mut_ptr(), v.len()) };
@@ -493,7 +493,7 @@ pub unsafe extern "C" fn lws_nstrstr(
     name: *const c_char,
     nl: usize,
 ) -> *const c_char {
-    ffi!("lws_nstrstr", ptr::null(), {
+    entry!({
         // SAFETY: len / nl readable bytes, per the API.
         let (Some(h), Some(n)) = (unsafe { bytes(buf, len) }, unsafe { bytes(name, nl) }) else {
             lwsl_err!("lws_nstrstr: NULL string");
@@ -530,8 +530,8 @@ pub unsafe extern "C" fn lws_sql_purify(
     string: *const c_char,
     len: usize,
 ) -> *const c_char {
-    ffi!("lws_sql_purify", ptr::null(), {
-        need!("lws_sql_purify", escaped, ptr::null());
+    entry!({
+        need!(escaped);
         // SAFETY: NULL or a C string, per the caller.
         let s = unsafe { super::cstr(string) }.unwrap_or(b"");
         let out = tz::sql_purify(s, len);
@@ -550,8 +550,8 @@ pub unsafe extern "C" fn lws_json_purify(
     len: c_int,
     in_used: *mut c_int,
 ) -> *const c_char {
-    ffi!("lws_json_purify", ptr::null(), {
-        need!("lws_json_purify", escaped, ptr::null());
+    entry!({
+        need!(escaped);
         let room = usize::try_from(len).unwrap_or(0);
         // SAFETY: NULL or a C string, per the caller.
         let Some(s) = (unsafe { super::cstr(string) }) else {
@@ -573,8 +573,8 @@ pub unsafe extern "C" fn lws_json_purify(
 /// The length `lws_json_purify` needs for all of `string` (not counting the NUL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_json_purify_len(string: *const c_char) -> c_int {
-    ffi!("lws_json_purify_len", 0, {
-        need!("lws_json_purify_len", string, 0);
+    entry!(fail = 0, {
+        need!(string);
         // SAFETY: a C string, per the caller.
         let s = unsafe { super::cstr(string) }.unwrap_or(b"");
         tz::json_purify_len(s) as c_int
@@ -584,11 +584,11 @@ pub unsafe extern "C" fn lws_json_purify_len(string: *const c_char) -> c_int {
 /// Zeroes `len` bytes at `p` in a way the compiler may not drop as a dead store.
 #[no_mangle]
 pub unsafe extern "C" fn lws_explicit_bzero(p: *mut c_void, len: usize) {
-    ffi!("lws_explicit_bzero", (), {
+    entry!({
         if len == 0 {
             return;
         }
-        need!("lws_explicit_bzero", p);
+        need!(p);
         let p = p as *mut u8;
         for i in 0..len {
             // SAFETY: len writable bytes at p, per the API.

@@ -5,7 +5,7 @@ use crate::abi::{
     lws_fileofs_t, lws_filepos_t, lws_fop_fd, lws_fop_fd_t, lws_fop_flags_t, lws_fops_index,
     lws_plat_file_ops,
 };
-use crate::engine::lws_context;
+use crate::core::lws_context;
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, CStr};
 use core::ptr;

@@ -80,7 +80,7 @@ pub enum TimerKey {
 #[repr(C)]
 pub struct SulOwner {
     pub owner: lws_dll2_owner,
-    pub ctx: *mut crate::engine::lws_context,
+    pub ctx: *mut crate::core::lws_context,
 }
 
 #[derive(Default)]

@@ -65,7 +65,7 @@ impl ClientSpec {
                     info.client_ssl_key_mem,
                     info.client_ssl_key_mem_len,
                 ),
-                password: crate::capi::cstr(info.client_ssl_private_key_password)
+                password: crate::misc::cstr(info.client_ssl_private_key_password)
                     .map(<[u8]>::to_vec),
                 openssl_only: Vec::new(),
                 session_cache_max: info.tls_session_cache_max as usize,
@@ -77,7 +77,7 @@ impl ClientSpec {
                     info.client_tls_1_3_plus_cipher_list,
                 ),
             ] {
-                if let Some(v) = crate::capi::cstr(p) {
+                if let Some(v) = crate::misc::cstr(p) {
                     s.openssl_only
                         .push((name, String::from_utf8_lossy(v).into_owned()));
                 }

@@ -224,7 +224,7 @@ impl ResolvesServerCert for SniResolver {
 
 unsafe fn c_bytes(p: *const core::ffi::c_char) -> Option<Vec<u8>> {
     // SAFETY: the caller passes NULL or a C string.
-    unsafe { crate::capi::cstr(p) }.map(<[u8]>::to_vec)
+    unsafe { crate::misc::cstr(p) }.map(<[u8]>::to_vec)
 }
 
 unsafe fn c_str(p: *const core::ffi::c_char) -> Option<String> {
