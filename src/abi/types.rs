@@ -20,6 +20,8 @@ pub type lws_filepos_t = core::ffi::c_ulonglong;
 /// and any value may come (LWS_CALLBACK_USER + n), which a Rust enum cannot hold.  The
 /// header still declares lws's enum type: cbindgen.toml renames these aliases to it.
 pub type enum_lws_write_protocol = c_int;
+/// `lws_adoption_type` as C passes it: a set of LWS_ADOPT_* flags, not one enumerator.
+pub type lws_adoption_type_flags = c_uint;
 pub type enum_lws_close_status = c_int;
 pub type enum_pending_timeout = c_int;
 pub type enum_lws_callback_reasons = c_int;
@@ -407,3 +409,27 @@ pub struct lws_spa_create_info {
     pub ac_chunk_size: usize,
 }
 pub type lws_spa_create_info_t = lws_spa_create_info;
+
+/// lws-adopt.h's descriptor: a socket or a file descriptor (both ints on this
+/// platform).  Its C definition is hand-written in cbindgen.toml, as cbindgen's tag
+/// style cannot write lws's anonymous typedef'd union.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union lws_sock_file_fd_type {
+    pub sockfd: c_int,
+    pub filefd: c_int,
+}
+
+/// `lws_adopt_descriptor_vhost_via_info`'s arguments.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lws_adopt_desc {
+    pub vh: *mut crate::core::lws_vhost,
+    pub r#type: lws_adoption_type_flags,
+    pub fd: lws_sock_file_fd_type,
+    pub vh_prot_name: *const c_char,
+    pub parent: *mut crate::core::lws,
+    pub opaque: *mut c_void,
+    pub fi_wsi_name: *const c_char,
+}
+pub type lws_adopt_desc_t = lws_adopt_desc;

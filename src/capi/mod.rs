@@ -202,6 +202,7 @@ macro_rules! not_yet {
 /// files that name it so.
 pub(crate) use crate::misc::cstr;
 
+pub mod adopt;
 pub mod buflist;
 pub mod cache;
 pub mod client;

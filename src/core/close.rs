@@ -81,7 +81,7 @@ pub(crate) fn finish_close(w: *mut lws) {
             crate::core::connect::connection_error(w, "closed before established");
         }
     }
-    let (ctx, reasons, h1) = {
+    let (ctx, reasons, h1, raw) = {
         let s = wref!(w);
         if s.life == Life::Dead && s.closed_cb {
             return;
@@ -92,7 +92,12 @@ pub(crate) fn finish_close(w: *mut lws) {
         s.life = Life::Dead;
         s.closed_cb = true;
         s.want_writeable = false;
-        (s.ctx, reasons, matches!(s.role, Role::H1(_)))
+        (
+            s.ctx,
+            reasons,
+            matches!(s.role, Role::H1(_)),
+            matches!(s.role, Role::Raw(_)),
+        )
     };
     {
         let s = wref!(w);
@@ -112,6 +117,10 @@ pub(crate) fn finish_close(w: *mut lws) {
         if !owed {
             drop_reason = None;
         }
+    }
+    if raw && wref!(w).user_space.is_null() {
+        // As lws: a raw connection's DROP_PROTOCOL comes only with session data.
+        drop_reason = None;
     }
     let closed_reason = Reasons::pick(reasons.closed, client);
     if let Some(r) = drop_reason {

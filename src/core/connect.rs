@@ -19,6 +19,8 @@ pub(crate) struct ClientInfo {
     pub retry: *const lws_retry_bo_t,
     /// CLIENT_CONNECTION_ERROR was delivered (only once, as lws).
     pub cce_done: bool,
+    /// method "RAW": the raw-skt role once connected, no HTTP.
+    pub raw: bool,
 }
 
 /// lws_client_connect_via_info().  NULL when the connection fails before it starts (the
@@ -77,6 +79,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     use base64::Engine as _;
     let _ = base64::engine::general_purpose::STANDARD.encode_slice(key_raw, &mut key);
 
+    let raw = c_string_of(i.method).is_some_and(|m| m == "RAW");
     let timeout_secs = cx!(ctx).timeout_secs;
     let mut b = Box::new(lws::new(ctx, vh));
     b.life = Life::Connecting;
@@ -97,6 +100,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         protocols,
         retry: i.retry_and_idle_policy,
         cce_done: false,
+        raw,
     }));
     {
         // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the
@@ -125,7 +129,12 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         // SAFETY: lws's contract: pwsi points to caller storage for the wsi pointer.
         unsafe { *i.pwsi = w };
     }
-    if !crate::core::wsi::bind_protocol(w, idx, LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL as c_int) {
+    let bind = if raw {
+        LWS_CALLBACK_RAW_SKT_BIND_PROTOCOL
+    } else {
+        LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL
+    };
+    if !crate::core::wsi::bind_protocol(w, idx, bind as c_int) {
         fail(w, "HS: OOM");
         return null_on_fail(i);
     }
@@ -242,6 +251,9 @@ pub(crate) fn connect_ready(w: *mut lws) {
             if !start_next(w) {
                 fail(w, "Unable to connect");
             }
+        }
+        Ok(true) if wref!(w).client.as_ref().is_some_and(|c| c.raw) => {
+            crate::roles::raw::client_connected(w)
         }
         Ok(true) => send_request(w),
     }

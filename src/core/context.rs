@@ -241,6 +241,7 @@ pub(crate) unsafe fn create_vhost(
         } else {
             10
         },
+        listen_accept_protocol: info.listen_accept_protocol,
     }));
 
     if info.port >= 0 {

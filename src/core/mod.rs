@@ -198,6 +198,9 @@ pub struct lws_vhost {
     pub(crate) headers: *const lws_protocol_vhost_options,
     pub(crate) keepalive_timeout: c_int,
     pub(crate) timeout_secs_ah_idle: c_int,
+    /// info.listen_accept_protocol: the protocol raw connections bind (lws keeps the
+    /// caller's pointer too).
+    pub(crate) listen_accept_protocol: *const c_char,
 }
 
 /// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).

@@ -121,17 +121,12 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
             "extensions (permessage-deflate and other ws extensions)",
         ),
         (
-            o & LWS_SERVER_OPTION_ONLY_RAW != 0,
-            "LWS_SERVER_OPTION_ONLY_RAW (raw role)",
-        ),
-        (
             o & LWS_SERVER_OPTION_FALLBACK_TO_RAW != 0,
             "LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG (raw role)",
         ),
-        (set_str(info.listen_accept_role), "listen_accept_role"),
         (
-            set_str(info.listen_accept_protocol),
-            "listen_accept_protocol",
+            set_str(info.listen_accept_role) && !role_is_raw(info.listen_accept_role),
+            "listen_accept_role other than raw-skt",
         ),
         (
             o & LWS_SERVER_OPTION_UNIX_SOCK != 0,
@@ -147,6 +142,11 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
         ),
     ];
     rows.iter().find(|r| r.0).map(|r| r.1)
+}
+
+fn role_is_raw(p: *const c_char) -> bool {
+    // SAFETY: NULL or NUL-terminated, per lws's contract.
+    (unsafe { crate::misc::cstr(p) }) == Some(b"raw-skt")
 }
 
 fn has_extensions(e: *const lws_extension) -> bool {
@@ -184,12 +184,13 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
         (!i.mqtt_cp.is_null(), "mqtt_cp (MQTT)"),
         (
             method_not_ws(i.method),
-            "method (the HTTP and raw client roles)",
+            "method other than RAW (the HTTP client role)",
         ),
     ];
     rows.iter().find(|r| r.0).map(|r| r.1)
 }
 
 fn method_not_ws(m: *const c_char) -> bool {
-    set_str(m)
+    // SAFETY: NULL or NUL-terminated, per lws's contract.
+    set_str(m) && (unsafe { crate::misc::cstr(m) }) != Some(b"RAW")
 }

@@ -16,7 +16,7 @@ use core::ptr::null_mut;
 use std::io::ErrorKind;
 use std::sync::atomic::Ordering;
 
-use crate::evloop::{EV_HUP, EV_READ, EV_WRITE};
+use crate::evloop::{EV_HUP, EV_IN, EV_READ, EV_WRITE};
 
 pub(crate) fn free_dead(ctx: *mut lws_context) {
     // Most turns close nothing: keep the list (and its capacity) untouched then.
@@ -208,6 +208,9 @@ pub(crate) fn run_timers(ctx: *mut lws_context) {
 /// waiting is drained first, then input is read.
 #[inline(always)]
 pub(crate) fn service_fd(w: *mut lws, f: u8) {
+    if let Role::Raw(crate::roles::raw::Raw::File) = wref!(w).role {
+        return file_event(w, f);
+    }
     if f & EV_WRITE != 0 {
         on_writable(w);
     }
@@ -216,6 +219,19 @@ pub(crate) fn service_fd(w: *mut lws, f: u8) {
     if f & EV_READ != 0 {
         on_readable(w, f & EV_HUP != 0);
     }
+}
+
+/// An event on a raw file descriptor: what we buffered drains first, then
+/// RAW_WRITEABLE_FILE if asked for, then RAW_RX_FILE (the application reads the
+/// descriptor itself); a hang-up with nothing to read closes it.
+fn file_event(w: *mut lws, f: u8) {
+    if f & EV_WRITE != 0 {
+        on_writable(w);
+    }
+    if wref!(w).life != Life::Open || f & (EV_READ | EV_HUP) == 0 {
+        return;
+    }
+    crate::roles::raw::file_readable(w, f & EV_IN != 0, f & EV_HUP != 0);
 }
 
 /// Readable connection: input held back by rx flow control first (so bytes are never
@@ -230,6 +246,9 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
         s.peer_hup |= hup;
         if s.life == Life::Connecting {
             crate::core::connect::connect_ready(w);
+            return;
+        }
+        if let Role::Raw(crate::roles::raw::Raw::File) = s.role {
             return;
         }
         s.peer_hup

@@ -131,7 +131,8 @@ pub(crate) fn bind_protocol(w: *mut lws, idx: usize, reason: c_int) -> bool {
             s.bound = true;
         }
     }
-    callback(w, reason, null_mut(), 0) == 0
+    // A negative reason binds without a callback (the raw-file role has none).
+    reason < 0 || callback(w, reason, null_mut(), 0) == 0
 }
 
 pub(crate) fn unbind_protocol(w: *mut lws) {
@@ -166,7 +167,7 @@ pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     let s = wref!(w);
     match (s.life, &s.role) {
-        (Life::Open, Role::Ws(WsPhase::Open, _) | Role::H1(H1::Txn)) => {}
+        (Life::Open, Role::Ws(WsPhase::Open, _) | Role::H1(H1::Txn) | Role::Raw(_)) => {}
         (Life::Connecting, _) | (Life::Open, Role::H1(H1::Client)) => {
             // Served once the client is established.
             s.want_writeable = true;

@@ -26,6 +26,9 @@ pub(crate) const EV_WRITE: u8 = 2;
 /// The peer shut down its side (or the socket failed): read on to EOF, a short read no
 /// longer means drained.
 pub(crate) const EV_HUP: u8 = 4;
+/// Data is there to read (EV_READ also covers a hang-up or error with none): the
+/// raw-file role, which reads nothing itself, tells the two apart.
+pub(crate) const EV_IN: u8 = 8;
 
 pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
     mio::Token(slot | ((gen as usize) << 32))
@@ -100,6 +103,9 @@ impl Poller {
             }
             if ev.is_read_closed() || ev.is_error() {
                 f |= EV_HUP;
+            }
+            if ev.is_readable() {
+                f |= EV_IN;
             }
             if ev.is_writable() || ev.is_write_closed() {
                 f |= EV_WRITE;

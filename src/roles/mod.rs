@@ -8,6 +8,8 @@ pub mod http;
 /// cbindgen:ignore
 pub mod listen;
 /// cbindgen:ignore
+pub mod raw;
+/// cbindgen:ignore
 pub mod ws;
 
 use crate::abi::*;
@@ -31,6 +33,8 @@ pub(crate) enum Role {
     H1(H1),
     /// The phase sits beside the box, so the checks on every message read no pointer.
     Ws(WsPhase, Box<Ws>),
+    /// Raw socket or raw file: bytes pass untouched (see roles/raw.rs).
+    Raw(raw::Raw),
 }
 
 /// The HTTP/1.1 role's states.
@@ -66,6 +70,8 @@ pub(crate) enum State {
     HttpTxn,
     /// Life::Linger.
     Linger,
+    /// Open, Raw(_).
+    Raw,
 }
 
 impl lws {
@@ -78,6 +84,7 @@ impl lws {
                 Role::Ws(WsPhase::Upgrading, _) | Role::H1(H1::Head) => State::Http,
                 Role::H1(H1::Txn) => State::HttpTxn,
                 Role::H1(H1::Client) => State::ClientHandshake,
+                Role::Raw(_) => State::Raw,
             },
             Life::Connecting => State::Connecting,
             Life::FlushThenClose => State::FlushThenClose,
@@ -97,7 +104,7 @@ impl lws {
     pub(crate) fn ws(&mut self) -> Option<&mut Ws> {
         match &mut self.role {
             Role::Ws(_, ws) => Some(ws),
-            Role::H1(_) => None,
+            Role::H1(_) | Role::Raw(_) => None,
         }
     }
 
@@ -173,6 +180,7 @@ impl Role {
         match self {
             Role::H1(_) => &H1_REASONS,
             Role::Ws(..) => &WS_REASONS,
+            Role::Raw(k) => Role::raw_reasons(*k),
         }
     }
 }
@@ -188,6 +196,7 @@ pub(crate) fn writeable(w: *mut lws) {
             s.want_writeable = false;
             crate::roles::ws::writeable_cb(w);
         }
+        Role::Raw(k) => raw::writeable(w, k),
         _ => {}
     }
 }
@@ -224,5 +233,6 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
         Role::H1(H1::Txn) => crate::roles::http::server::txn_input(w, unsafe {
             core::slice::from_raw_parts(ptr, len)
         }),
+        Role::Raw(_) => raw::skt_input(w, ptr, len),
     }
 }

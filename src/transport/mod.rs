@@ -10,8 +10,11 @@
 //! answers no to both, and the compiler folds those checks away.
 
 /// cbindgen:ignore
+pub(crate) mod file;
+/// cbindgen:ignore
 pub(crate) mod plain;
 
+pub(crate) use file::FileFd;
 pub(crate) use plain::{Listener, Plain};
 use std::io::ErrorKind;
 
@@ -21,6 +24,8 @@ pub(crate) enum Transport {
     None,
     /// A TCP socket, bytes as they are.
     Plain(Plain),
+    /// A pipe, fifo or tty (the raw-file role): read/write rather than recv/send.
+    File(FileFd),
 }
 
 impl Transport {
@@ -33,6 +38,7 @@ impl Transport {
         match self {
             Transport::None => -1,
             Transport::Plain(p) => p.fd(),
+            Transport::File(f) => f.fd(),
         }
     }
 
@@ -46,6 +52,8 @@ impl Transport {
             Transport::None => Err(ErrorKind::NotConnected),
             // SAFETY: per this function's contract.
             Transport::Plain(p) => unsafe { p.read(buf, cap) },
+            // SAFETY: per this function's contract.
+            Transport::File(f) => unsafe { f.read(buf, cap) },
         }
     }
 
@@ -55,6 +63,7 @@ impl Transport {
         match self {
             Transport::None => Err(ErrorKind::NotConnected),
             Transport::Plain(p) => p.write(data),
+            Transport::File(f) => f.write(data),
         }
     }
 
@@ -63,7 +72,7 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn flush(&mut self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) => true,
+            Transport::None | Transport::Plain(_) | Transport::File(_) => true,
         }
     }
 
@@ -71,7 +80,7 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn has_buffered_input(&self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) => false,
+            Transport::None | Transport::Plain(_) | Transport::File(_) => false,
         }
     }
 
@@ -79,7 +88,7 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn wants_write(&self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) => false,
+            Transport::None | Transport::Plain(_) | Transport::File(_) => false,
         }
     }
 
@@ -101,6 +110,30 @@ impl Transport {
         match self {
             Transport::None => false,
             Transport::Plain(p) => p.poll_writable(),
+            Transport::File(f) => f.poll_writable(),
+        }
+    }
+
+    /// Adopts a descriptor handed over by the application: a socket becomes
+    /// [`Transport::Plain`], anything else [`Transport::File`].  Either way it is made
+    /// non-blocking and closed with the connection.
+    pub(crate) fn adopt(fd: core::ffi::c_int) -> std::io::Result<Transport> {
+        if fd < 0 {
+            return Err(ErrorKind::InvalidInput.into());
+        }
+        if file::is_socket(fd) {
+            file::set_nonblocking(fd)?;
+            Ok(Transport::Plain(Plain::from_fd(fd)))
+        } else {
+            FileFd::adopt(fd).map(Transport::File)
+        }
+    }
+
+    /// The peer of an adopted socket, when it has an IP one.
+    pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Transport::Plain(p) => p.peer_addr(),
+            _ => None,
         }
     }
 
@@ -115,6 +148,7 @@ impl Transport {
         match self {
             Transport::None => Err(()),
             Transport::Plain(p) => p.connect_status(),
+            Transport::File(_) => Ok(true),
         }
     }
 }
@@ -129,6 +163,7 @@ impl mio::event::Source for Transport {
         match self {
             Transport::None => Err(ErrorKind::NotConnected.into()),
             Transport::Plain(p) => p.register(registry, token, interests),
+            Transport::File(f) => f.register(registry, token, interests),
         }
     }
 
@@ -141,6 +176,7 @@ impl mio::event::Source for Transport {
         match self {
             Transport::None => Err(ErrorKind::NotConnected.into()),
             Transport::Plain(p) => p.reregister(registry, token, interests),
+            Transport::File(f) => f.reregister(registry, token, interests),
         }
     }
 
@@ -148,6 +184,7 @@ impl mio::event::Source for Transport {
         match self {
             Transport::None => Err(ErrorKind::NotConnected.into()),
             Transport::Plain(p) => p.deregister(registry),
+            Transport::File(f) => f.deregister(registry),
         }
     }
 }

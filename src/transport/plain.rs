@@ -18,6 +18,19 @@ impl Plain {
         Plain { sock, fd }
     }
 
+    /// Takes an adopted stream socket (non-blocking already); it is closed with us.
+    pub(crate) fn from_fd(fd: c_int) -> Plain {
+        use std::os::fd::FromRawFd;
+        // SAFETY: the application handed the descriptor over to us (lws's adoption
+        // contract): from now on only this Plain owns and closes it.
+        let std_sock = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+        Plain::new(mio::net::TcpStream::from_std(std_sock))
+    }
+
+    pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.sock.peer_addr().ok()
+    }
+
     pub(crate) fn connect(addr: std::net::SocketAddr) -> std::io::Result<Plain> {
         mio::net::TcpStream::connect(addr).map(Plain::new)
     }
@@ -64,14 +77,7 @@ impl Plain {
     }
 
     pub(crate) fn poll_writable(&self) -> bool {
-        let mut pfd = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLOUT,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, zero timeout.
-        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-        n == 1 && pfd.revents & libc::POLLOUT != 0
+        poll_out(self.fd)
     }
 
     pub(crate) fn connect_status(&self) -> Result<bool, ()> {
@@ -84,6 +90,18 @@ impl Plain {
             },
         }
     }
+}
+
+/// Whether `fd` would take output now (a zero-timeout poll).
+pub(crate) fn poll_out(fd: c_int) -> bool {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, zero timeout.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    n == 1 && pfd.revents & libc::POLLOUT != 0
 }
 
 impl mio::event::Source for Plain {

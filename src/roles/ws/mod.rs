@@ -141,7 +141,9 @@ pub(crate) fn close_payload(w: *mut lws) -> (*mut u8, usize) {
 pub(crate) fn ws<'a>(w: *mut lws) -> &'a mut Ws {
     match &mut wref!(w).role {
         Role::Ws(_, ws) => ws,
-        Role::H1(_) => unreachable!("ws state asked of a connection without the ws role"),
+        Role::H1(_) | Role::Raw(_) => {
+            unreachable!("ws state asked of a connection without the ws role")
+        }
     }
 }
 
