@@ -3,6 +3,7 @@
  * socket); the driver raw.py is a netcat-like peer.  Callbacks are printed as
  * "TAG: EVENT" lines; the driver checks them and prints them sorted (the order between
  * connections depends on the poller). */
+/* lws-diff: ours-only: against Debian's lws 4.1.6 the adopted pipe and socketpair lines match ours, but the raw vhost/raw client part never completes (the driver times out); not investigated yet, see the closing note of issue 14 */
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
@@ -131,7 +132,7 @@ static int cb_pair(struct lws *wsi, enum lws_callback_reasons reason, void *user
 static const struct lws_protocols protocols[] = {
 	{ "raw-echo", cb_echo, sizeof(struct pss), 0, 0, NULL, 0 },
 	{ "pair", cb_pair, 0, 0, 0, NULL, 0 },
-	LWS_PROTOCOL_LIST_TERM
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
 static void sigint(int sig)
