@@ -5,6 +5,15 @@ use crate::core::{cx, lws, lws_context, lws_vhost, vh, wref};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::{null, null_mut};
 
+/// Creates a context, the root every other object hangs from, from `info`; unless `info`
+/// has `LWS_SERVER_OPTION_EXPLICIT_VHOSTS`, a first vhost is made from the same `info`
+/// (listening on `info->port` unless it is `CONTEXT_PORT_NO_LISTEN`). `info` is read during
+/// the call only, but the protocols array, mounts and strings it points to must outlive the
+/// context, as with lws.
+/// Returns the new context, or NULL when `info` is NULL, the listen socket cannot be opened,
+/// or `info` asks for something this build cannot do yet (TLS, extensions, HTTP/2...): lws
+/// silently ignores many such options, we refuse them at creation with an error log naming
+/// the option (src/core/options.rs) so a program does not run without what it asked for.
 #[no_mangle]
 pub unsafe extern "C" fn lws_create_context(
     info: *const lws_context_creation_info,
@@ -19,6 +28,10 @@ pub unsafe extern "C" fn lws_create_context(
     })
 }
 
+/// Closes every connection (their protocols see the close callbacks), destroys every vhost
+/// (`LWS_CALLBACK_PROTOCOL_DESTROY` per protocol) and frees the context. NULL is ignored.
+/// Called from inside a callback it completes when the service loop next returns, as with
+/// lws; the context must not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn lws_context_destroy(context: *mut lws_context) {
     entry!({
@@ -29,6 +42,12 @@ pub unsafe extern "C" fn lws_context_destroy(context: *mut lws_context) {
     })
 }
 
+/// Adds a vhost to `context` from `info` (its name from `info->vhost_name`, its port, its
+/// protocols, mounts and options), opening its listen socket unless the port is
+/// `CONTEXT_PORT_NO_LISTEN` (or a port already listened on by another vhost, which then
+/// shares it, vhosts being told apart by the Host header).
+/// Returns the vhost, or NULL on failure (NULL arguments, the port cannot be bound, or an
+/// option this build refuses; see lws_create_context).
 #[no_mangle]
 pub unsafe extern "C" fn lws_create_vhost(
     context: *mut lws_context,
@@ -42,6 +61,8 @@ pub unsafe extern "C" fn lws_create_vhost(
     })
 }
 
+/// Closes the vhost's connections and listen socket, tells its protocols with
+/// `LWS_CALLBACK_PROTOCOL_DESTROY` and frees it. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_vhost_destroy(vh: *mut lws_vhost) {
     entry!({
@@ -52,6 +73,8 @@ pub unsafe extern "C" fn lws_vhost_destroy(vh: *mut lws_vhost) {
     })
 }
 
+/// Returns the `user` pointer given in the creation info of `context`, or NULL for a NULL
+/// context.
 #[no_mangle]
 pub unsafe extern "C" fn lws_context_user(context: *mut lws_context) -> *mut c_void {
     entry!({
@@ -60,6 +83,8 @@ pub unsafe extern "C" fn lws_context_user(context: *mut lws_context) -> *mut c_v
     })
 }
 
+/// Returns 1 while `context` is being destroyed (lws_context_destroy has started), else 0;
+/// 0 too for a NULL context.
 #[no_mangle]
 pub unsafe extern "C" fn lws_context_is_being_destroyed(context: *mut lws_context) -> c_int {
     entry!(fail = 0, {
@@ -68,6 +93,7 @@ pub unsafe extern "C" fn lws_context_is_being_destroyed(context: *mut lws_contex
     })
 }
 
+/// Returns the context the connection `wsi` belongs to, or NULL for a NULL `wsi`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_context(wsi: *const lws) -> *mut lws_context {
     entry!({
@@ -76,6 +102,7 @@ pub unsafe extern "C" fn lws_get_context(wsi: *const lws) -> *mut lws_context {
     })
 }
 
+/// Returns the vhost the connection `wsi` belongs to, or NULL for a NULL `wsi`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost(wsi: *mut lws) -> *mut lws_vhost {
     entry!({
@@ -84,6 +111,8 @@ pub unsafe extern "C" fn lws_get_vhost(wsi: *mut lws) -> *mut lws_vhost {
     })
 }
 
+/// Returns the protocol (an element of the vhost's protocols array) bound to `wsi`, or NULL
+/// when none is bound yet or `wsi` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_protocol(wsi: *mut lws) -> *const lws_protocols {
     entry!({
@@ -92,6 +121,7 @@ pub unsafe extern "C" fn lws_get_protocol(wsi: *mut lws) -> *const lws_protocols
     })
 }
 
+/// Returns the vhost's name (NUL-terminated, owned by the vhost), or NULL for a NULL vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_name(vhost: *mut lws_vhost) -> *const c_char {
     entry!({
@@ -100,6 +130,8 @@ pub unsafe extern "C" fn lws_get_vhost_name(vhost: *mut lws_vhost) -> *const c_c
     })
 }
 
+/// Returns the port the vhost listens on (the bound port when it was created with port 0),
+/// or -1 for a NULL vhost. Same as lws_get_vhost_listen_port.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_port(vhost: *mut lws_vhost) -> c_int {
     entry!({
@@ -108,6 +140,8 @@ pub unsafe extern "C" fn lws_get_vhost_port(vhost: *mut lws_vhost) -> c_int {
     })
 }
 
+/// Returns the port the vhost actually listens on (the kernel's choice when created with
+/// port 0), or -1 for a NULL vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_listen_port(vhost: *mut lws_vhost) -> c_int {
     entry!({
@@ -116,6 +150,7 @@ pub unsafe extern "C" fn lws_get_vhost_listen_port(vhost: *mut lws_vhost) -> c_i
     })
 }
 
+/// Returns the `user` pointer from the vhost's creation info, or NULL for a NULL vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_user(vhost: *mut lws_vhost) -> *mut c_void {
     entry!({
@@ -124,6 +159,8 @@ pub unsafe extern "C" fn lws_get_vhost_user(vhost: *mut lws_vhost) -> *mut c_voi
     })
 }
 
+/// Looks a vhost of `context` up by its name (exact, case-sensitive match).
+/// Returns it, or NULL when none has that name or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_vhost_by_name(
     context: *mut lws_context,
@@ -144,6 +181,9 @@ pub unsafe extern "C" fn lws_get_vhost_by_name(
     })
 }
 
+/// Finds the protocol called `name` among the vhost's protocols.
+/// Returns a pointer to that element of the protocols array, or NULL when there is none or
+/// an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_vhost_name_to_protocol(
     vh: *mut lws_vhost,
@@ -162,6 +202,11 @@ pub unsafe extern "C" fn lws_vhost_name_to_protocol(
     })
 }
 
+/// Gives the protocol `prot` of `vhost` a zeroed block of `size` bytes for its per-vhost
+/// state (usually from `LWS_CALLBACK_PROTOCOL_INIT`); the block is freed with the vhost.
+/// Asked again, it returns the block already allocated (its size unchanged).
+/// Returns the block, or NULL when `prot` is not one of the vhost's protocols, `size` is
+/// negative or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_protocol_vh_priv_zalloc(
     vhost: *mut lws_vhost,
@@ -186,6 +231,8 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_zalloc(
     })
 }
 
+/// Returns the per-vhost block lws_protocol_vh_priv_zalloc gave `prot` on `vhost`, or NULL
+/// when there is none yet, `prot` is not one of the vhost's protocols, or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_protocol_vh_priv_get(
     vhost: *mut lws_vhost,
@@ -202,6 +249,8 @@ pub unsafe extern "C" fn lws_protocol_vh_priv_get(
     })
 }
 
+/// Walks the per-vhost option list `pvo` (linked by `next`) for the entry called `name`.
+/// Returns that entry, or NULL when there is none or `name` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_pvo_search(
     pvo: *const lws_protocol_vhost_options,
@@ -226,6 +275,9 @@ pub unsafe extern "C" fn lws_pvo_search(
     })
 }
 
+/// Looks `name` up in the option list `in_` (as lws_pvo_search) and stores its value string
+/// in `*result`.
+/// Returns 0 when found, 1 when not found or `result` is NULL (`*result` is then untouched).
 #[no_mangle]
 pub unsafe extern "C" fn lws_pvo_get_str(
     in_: *mut c_void,
@@ -245,6 +297,9 @@ pub unsafe extern "C" fn lws_pvo_get_str(
     })
 }
 
+/// Returns the connection's per-session data: the block of the protocol's
+/// `per_session_data_size` bytes we allocated, or what lws_set_wsi_user put there. NULL for a
+/// NULL `wsi` or when there is none.
 #[no_mangle]
 pub unsafe extern "C" fn lws_wsi_user(wsi: *mut lws) -> *mut c_void {
     entry!({
@@ -253,6 +308,8 @@ pub unsafe extern "C" fn lws_wsi_user(wsi: *mut lws) -> *mut c_void {
     })
 }
 
+/// Replaces the connection's per-session data pointer with `user`. A block we allocated is
+/// freed first; `user` stays the caller's and is never freed by us. NULL `wsi` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_wsi_user(wsi: *mut lws, user: *mut c_void) {
     entry!({
@@ -271,6 +328,8 @@ pub unsafe extern "C" fn lws_set_wsi_user(wsi: *mut lws, user: *mut c_void) {
     })
 }
 
+/// Returns the pointer last stored with lws_set_opaque_user_data (or the connect info's
+/// `opaque_user_data` for a client), NULL if none or `wsi` is NULL. We never look at it.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_opaque_user_data(wsi: *const lws) -> *mut c_void {
     entry!({
@@ -279,6 +338,8 @@ pub unsafe extern "C" fn lws_get_opaque_user_data(wsi: *const lws) -> *mut c_voi
     })
 }
 
+/// Stores an application pointer on `wsi` that we keep but never use or free; read it back
+/// with lws_get_opaque_user_data. NULL `wsi` is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_opaque_user_data(wsi: *mut lws, data: *mut c_void) {
     entry!({
@@ -289,6 +350,11 @@ pub unsafe extern "C" fn lws_set_opaque_user_data(wsi: *mut lws, data: *mut c_vo
     })
 }
 
+/// Writes the peer's IP address as text into `name` (at most `namelen` bytes, always
+/// NUL-terminated, truncated if short). An IPv4 peer reached over an IPv6 socket is written
+/// in dotted IPv4 form, as lws does.
+/// Returns `name`, or NULL when the connection has no peer address (not connected), `namelen`
+/// is 0 or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_peer_simple(
     wsi: *mut lws,
