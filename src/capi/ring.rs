@@ -26,6 +26,12 @@ unsafe fn read_tail(tail: *const u32) -> Option<u32> {
     unsafe { tail.as_ref() }.copied()
 }
 
+/// Creates a ring of `count` elements of `element_len` bytes each. One element's worth of
+/// space always stays free, so at most `count - 1` elements wait at once, as in lws.
+/// `destroy_element`, if not NULL, is called on each element as the oldest tail moves past it
+/// and on every element still waiting when the ring is destroyed.
+/// Returns the ring, or NULL when either size is 0 or the buffer would not fit lws's 32-bit
+/// offsets.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_create(
     element_len: usize,
@@ -48,6 +54,8 @@ pub unsafe extern "C" fn lws_ring_create(
     })
 }
 
+/// Retires every element still waiting (destroy_element sees each) and frees the ring. The
+/// callback may still read the ring while this runs. NULL is logged and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_destroy(ring: *mut lws_ring) {
     entry!({
@@ -62,6 +70,8 @@ pub unsafe extern "C" fn lws_ring_destroy(ring: *mut lws_ring) {
     })
 }
 
+/// Returns how many more elements can be inserted before the head would reach the oldest
+/// tail (as in lws, a ring of 1-byte elements reports 0 with one byte free), or 0 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_get_count_free_elements(ring: *mut lws_ring) -> usize {
     entry!({
@@ -71,6 +81,8 @@ pub unsafe extern "C" fn lws_ring_get_count_free_elements(ring: *mut lws_ring) -
     })
 }
 
+/// Returns how many elements the consumer at `*tail` has not consumed yet; a NULL `tail`
+/// means the ring's own oldest tail. 0 for a NULL ring.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_get_count_waiting_elements(
     ring: *mut lws_ring,
@@ -84,6 +96,9 @@ pub unsafe extern "C" fn lws_ring_get_count_waiting_elements(
     })
 }
 
+/// Copies up to `max_count` elements from `src` into the ring, stopping when it is full: the
+/// ring never overwrites what the oldest tail has not passed.
+/// Returns the number of whole elements inserted (0 when full or on a NULL argument).
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_insert(
     ring: *mut lws_ring,
@@ -106,6 +121,11 @@ pub unsafe extern "C" fn lws_ring_insert(
     })
 }
 
+/// Takes up to `max_count` elements for the consumer at `*tail` (NULL: the ring's oldest tail)
+/// and copies them to `dest` unless `dest` is NULL (then they are just skipped). With a
+/// `tail`, `*tail` is advanced and the oldest tail is left for the caller to move with
+/// lws_ring_update_oldest_tail; without one the oldest tail moves and retires what it passed.
+/// Returns the number of elements consumed, 0 when none wait or on a NULL ring.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_consume(
     ring: *mut lws_ring,
@@ -137,6 +157,9 @@ pub unsafe extern "C" fn lws_ring_consume(
     })
 }
 
+/// Returns a pointer to the element the consumer at `*tail` (NULL: the oldest tail) would
+/// consume next, inside the ring's buffer, so it can be used without copying; NULL when
+/// nothing waits or the ring is NULL. The pointer is valid until that element is retired.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_get_element(
     ring: *mut lws_ring,
@@ -153,6 +176,10 @@ pub unsafe extern "C" fn lws_ring_get_element(
     })
 }
 
+/// Moves the oldest tail to `tail` (normally the slowest consumer's tail), calling
+/// destroy_element on each element it passes. `tail` must be reachable by whole elements
+/// without passing the head; lws does not check this, we refuse a tail that is not, logging
+/// it, instead of retiring memory that holds no element.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_update_oldest_tail(ring: *mut lws_ring, tail: u32) {
     entry!({
@@ -162,6 +189,8 @@ pub unsafe extern "C" fn lws_ring_update_oldest_tail(ring: *mut lws_ring, tail: 
     })
 }
 
+/// Returns the oldest tail's byte offset, the value a new consumer starts its tail at (0 for
+/// a NULL ring).
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_get_oldest_tail(ring: *mut lws_ring) -> u32 {
     entry!({
@@ -171,6 +200,10 @@ pub unsafe extern "C" fn lws_ring_get_oldest_tail(ring: *mut lws_ring) -> u32 {
     })
 }
 
+/// For writing into the ring in place (e.g. straight from read()): stores in `*start` and
+/// `*bytes` the free span from the head up to where it wraps or meets the oldest tail.
+/// Follow with lws_ring_bump_head for what was written.
+/// Returns 0 on success, 1 when the ring is full or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_next_linear_insert_range(
     ring: *mut lws_ring,
@@ -195,6 +228,9 @@ pub unsafe extern "C" fn lws_ring_next_linear_insert_range(
     })
 }
 
+/// Advances the head over `bytes` written in place after lws_ring_next_linear_insert_range.
+/// lws trusts `bytes`; we clip it to the free space so the head cannot overrun the oldest
+/// tail. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_bump_head(ring: *mut lws_ring, bytes: usize) {
     entry!({
@@ -204,6 +240,8 @@ pub unsafe extern "C" fn lws_ring_bump_head(ring: *mut lws_ring, bytes: usize) {
     })
 }
 
+/// Logs the ring's head, oldest tail, sizes and the position of `*tail` (NULL: the oldest)
+/// at notice level, for debugging.
 #[no_mangle]
 pub unsafe extern "C" fn lws_ring_dump(ring: *mut lws_ring, tail: *mut u32) {
     entry!({
