@@ -27,6 +27,8 @@ unsafe fn detached(d: *const lws_dll2) -> bool {
     true
 }
 
+/// Returns 1 when `d` is on no list (no owner), 0 when it is on one. An element with no owner
+/// but with neighbours is reported (logged) as a corrupt list. 1 for a NULL `d`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_is_detached(d: *const lws_dll2) -> c_int {
     entry!(fail = 1, {
@@ -99,6 +101,8 @@ unsafe fn add_before(d: *mut lws_dll2, after: *mut lws_dll2) {
     }
 }
 
+/// Puts the detached element `d` first on `owner`'s list and counts it. lws corrupts both
+/// lists when `d` is already on one; we log an error and leave everything unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_head(d: *mut lws_dll2, owner: *mut lws_dll2_owner) {
     entry!({
@@ -114,6 +118,8 @@ pub unsafe extern "C" fn lws_dll2_add_head(d: *mut lws_dll2, owner: *mut lws_dll
     })
 }
 
+/// Puts the detached element `d` last on `owner`'s list and counts it. An element already on
+/// a list is refused with an error log (lws would corrupt the lists).
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_tail(d: *mut lws_dll2, owner: *mut lws_dll2_owner) {
     entry!({
@@ -129,6 +135,8 @@ pub unsafe extern "C" fn lws_dll2_add_tail(d: *mut lws_dll2, owner: *mut lws_dll
     })
 }
 
+/// Inserts the detached element `d` just before `after`, on `after`'s list. Refused with an
+/// error log when `d` is already on a list or `after` is on none.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_before(d: *mut lws_dll2, after: *mut lws_dll2) {
     entry!({
@@ -149,6 +157,8 @@ pub unsafe extern "C" fn lws_dll2_add_before(d: *mut lws_dll2, after: *mut lws_d
     })
 }
 
+/// Takes `d` off its list (fixing the owner's head, tail and count) and leaves it detached.
+/// A detached element is left alone, so removing twice is harmless, as in lws.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_remove(d: *mut lws_dll2) {
     entry!({
@@ -180,6 +190,8 @@ pub unsafe extern "C" fn lws_dll2_remove(d: *mut lws_dll2) {
     })
 }
 
+/// Marks `d` detached (no owner, no neighbours) without touching any list: for initialising
+/// an element, not for removing one.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_clear(d: *mut lws_dll2) {
     entry!({
@@ -194,6 +206,8 @@ pub unsafe extern "C" fn lws_dll2_clear(d: *mut lws_dll2) {
     })
 }
 
+/// Empties the list head `d` (no head, no tail, count 0) without touching the elements: for
+/// initialising an owner.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_owner_clear(d: *mut lws_dll2_owner) {
     entry!({
@@ -208,6 +222,10 @@ pub unsafe extern "C" fn lws_dll2_owner_clear(d: *mut lws_dll2_owner) {
     })
 }
 
+/// Calls `cb(element, user)` on each element of `owner`'s list, head first. The next element
+/// is read before the call, so `cb` may remove (or free) the element it is given.
+/// Returns 0 when every call returned 0, or 1 as soon as one returned non-zero (the walk stops
+/// there); 1 too for a NULL owner or cb.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_foreach_safe(
     owner: *mut lws_dll2_owner,
@@ -266,6 +284,9 @@ unsafe fn add_sorted_by(
     unsafe { add_tail(d, own) }
 }
 
+/// Inserts the detached `d` into `own`'s list before the first element `i` for which
+/// `compare(i, d)` is >= 0, or at the tail, keeping a list sorted by `compare`. Refused with an
+/// error log when `d` is already on a list or `compare` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_sorted(
     d: *mut lws_dll2,
@@ -289,6 +310,8 @@ pub unsafe extern "C" fn lws_dll2_add_sorted(
     })
 }
 
+/// As lws_dll2_add_sorted, with a `priv_` pointer passed through to `compare3` as its first
+/// argument.
 #[no_mangle]
 pub unsafe extern "C" fn lws_dll2_add_sorted_priv(
     d: *mut lws_dll2,
