@@ -5,6 +5,8 @@ use crate::system::{self, Blob, NotifyLink, StateManager, BLOB_COUNT};
 use core::ffi::c_int;
 use core::ptr::null_mut;
 
+/// Returns the `system_ops` table given in the context's creation info, or NULL when none was
+/// given or `context` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_get_ops(context: *mut lws_context) -> *const lws_system_ops_t {
     entry!({
@@ -43,6 +45,8 @@ unsafe fn blob<'a>(b: *mut lws_system_blob) -> &'a mut Blob {
     unsafe { &mut *(b as *mut Blob) }
 }
 
+/// Makes the blob `b` point at the caller's `len` bytes at `ptr` (nothing is copied; the
+/// memory must stay valid while the blob is used), dropping whatever it held.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_direct_set(
     b: *mut lws_system_blob,
@@ -56,6 +60,8 @@ pub unsafe extern "C" fn lws_system_blob_direct_set(
     })
 }
 
+/// Empties the blob `b` so it can be filled with lws_system_blob_heap_append (it then holds
+/// its own copies of the pieces).
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_heap_empty(b: *mut lws_system_blob) {
     entry!({
@@ -65,6 +71,9 @@ pub unsafe extern "C" fn lws_system_blob_heap_empty(b: *mut lws_system_blob) {
     })
 }
 
+/// Appends a copy of `len` bytes from `buf` to the blob `b`.
+/// Returns 0, or -1 when `len` is 0, an argument is NULL, or the blob was set with
+/// lws_system_blob_direct_set (lws asserts there; we log and refuse).
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_heap_append(
     b: *mut lws_system_blob,
@@ -90,6 +99,7 @@ pub unsafe extern "C" fn lws_system_blob_heap_append(
     })
 }
 
+/// Returns the number of bytes the blob holds (0 for NULL or an empty blob).
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_get_size(b: *mut lws_system_blob) -> usize {
     entry!({
@@ -99,6 +109,10 @@ pub unsafe extern "C" fn lws_system_blob_get_size(b: *mut lws_system_blob) -> us
     })
 }
 
+/// Copies the blob's bytes from offset `ofs` into `buf`, at most `*len` of them, and sets
+/// `*len` to the count copied.
+/// Returns 0 on success, 1 when `ofs` is at or past the end of a direct blob (`*len` is then
+/// 0), -1 on a NULL argument.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_get(
     b: *mut lws_system_blob,
@@ -136,6 +150,9 @@ pub unsafe extern "C" fn lws_system_blob_get(
     })
 }
 
+/// Stores in `*ptr` a pointer to the blob's bytes when they are in one piece (a direct blob,
+/// or a heap blob built from a single append).
+/// Returns 0, or -1 when the bytes are in several pieces or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_get_single_ptr(
     b: *mut lws_system_blob,
@@ -156,6 +173,8 @@ pub unsafe extern "C" fn lws_system_blob_get_single_ptr(
     })
 }
 
+/// Frees the copies a heap blob holds and leaves it empty; a direct blob is left as it is
+/// (its memory is the caller's). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_blob_destroy(b: *mut lws_system_blob) {
     entry!({
@@ -170,6 +189,10 @@ pub unsafe extern "C" fn lws_system_blob_destroy(b: *mut lws_system_blob) {
     })
 }
 
+/// Returns the context's system state manager (the one driving the context from
+/// `LWS_SYSTATE_CONTEXT_CREATED` to `LWS_SYSTATE_OPERATIONAL`), or NULL for a NULL context.
+/// We step it to OPERATIONAL on the first service turn; lws does it from a timer set at
+/// creation: the order the notifiers see is the same.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_get_state_manager(
     context: *mut lws_context,
@@ -181,6 +204,7 @@ pub unsafe extern "C" fn lws_system_get_state_manager(
     })
 }
 
+/// Returns the context a state manager belongs to (its `context` member), NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_system_context_from_system_mgr(
     mgr: *mut lws_state_manager,
@@ -192,6 +216,9 @@ pub unsafe extern "C" fn lws_system_context_from_system_mgr(
     })
 }
 
+/// Adds `notify_link` to the manager's notifiers; its callback is asked about every
+/// transition from then on (the newest registered is asked first, as in lws). The link must
+/// stay valid until deregistered.
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_reg_notifier(
     mgr: *mut lws_state_manager,
@@ -205,6 +232,8 @@ pub unsafe extern "C" fn lws_state_reg_notifier(
     })
 }
 
+/// Registers each link of the NULL-terminated array `notify_link_array` in turn, as
+/// lws_state_reg_notifier; a NULL array does nothing.
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_reg_notifier_list(
     mgr: *mut lws_state_manager,
@@ -222,6 +251,7 @@ pub unsafe extern "C" fn lws_state_reg_notifier_list(
     })
 }
 
+/// Removes the notifier link `nl` from its manager's list; a link on no list is left alone.
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_reg_deregister(nl: *mut crate::abi::lws_state_notify_link_t) {
     entry!({
@@ -231,6 +261,11 @@ pub unsafe extern "C" fn lws_state_reg_deregister(nl: *mut crate::abi::lws_state
     })
 }
 
+/// Moves the manager straight to state `target` unless it is already there. Every notifier is
+/// first asked about the change and any may refuse it (the state then stays); after a change
+/// they are told again with both states equal, and the manager's smd class, if set, gets a
+/// message naming the new state.
+/// Returns 0 (lws too returns 0 whether or not a notifier refused).
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_transition(mgr: *mut lws_state_manager, target: c_int) -> c_int {
     entry!(fail = 0, {
@@ -241,6 +276,9 @@ pub unsafe extern "C" fn lws_state_transition(mgr: *mut lws_state_manager, targe
     })
 }
 
+/// Moves the manager one state at a time up to `target` (never backwards), asking the
+/// notifiers at each step as lws_state_transition does and stopping at the first step one
+/// refuses. Returns 0.
 #[no_mangle]
 pub unsafe extern "C" fn lws_state_transition_steps(
     mgr: *mut lws_state_manager,
