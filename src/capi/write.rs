@@ -45,6 +45,9 @@ pub unsafe extern "C" fn lws_send_pipe_choked(wsi: *mut lws) -> c_int {
     })
 }
 
+/// Returns 1 while output lws_write accepted is still waiting in our buffer for the socket,
+/// else 0 (0 too for NULL). lws_write never refuses data, so a writer checks this (or
+/// lws_send_pipe_choked) before writing more.
 #[no_mangle]
 pub unsafe extern "C" fn lws_partial_buffered(wsi: *mut lws) -> c_int {
     entry!(fail = 0, {
@@ -77,6 +80,9 @@ pub unsafe extern "C" fn lws_close_reason(
     })
 }
 
+/// Returns the length of the payload of the close frame the peer sent (its 2-byte status code
+/// and reason text), 0 when no close frame has arrived, the connection is not a WebSocket or
+/// `wsi` is NULL. Meant for `LWS_CALLBACK_WS_PEER_INITIATED_CLOSE`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_close_length(wsi: *mut lws) -> c_int {
     entry!(fail = 0, {
@@ -85,6 +91,8 @@ pub unsafe extern "C" fn lws_get_close_length(wsi: *mut lws) -> c_int {
     })
 }
 
+/// Returns the payload of the peer's close frame (see lws_get_close_length), owned by the
+/// connection; NULL when there is none or `wsi` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_close_payload(wsi: *mut lws) -> *mut u8 {
     entry!({
@@ -93,6 +101,9 @@ pub unsafe extern "C" fn lws_get_close_payload(wsi: *mut lws) -> *mut u8 {
     })
 }
 
+/// Returns how many bytes of the WebSocket frame being delivered have not yet been passed to
+/// the RECEIVE callback (frames larger than `rx_buffer_size` come in several pieces); 0 at
+/// the end of a frame or for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_remaining_packet_payload(wsi: *mut lws) -> usize {
     entry!({
@@ -101,6 +112,8 @@ pub unsafe extern "C" fn lws_remaining_packet_payload(wsi: *mut lws) -> usize {
     })
 }
 
+/// Returns 1 when the data given to the current RECEIVE callback starts a message, else 0
+/// (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_is_first_fragment(wsi: *mut lws) -> c_int {
     entry!(fail = 0, {
@@ -109,6 +122,8 @@ pub unsafe extern "C" fn lws_is_first_fragment(wsi: *mut lws) -> c_int {
     })
 }
 
+/// Returns 1 when the data given to the current RECEIVE callback ends a message (the last
+/// piece of its final frame), else 0 (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_is_final_fragment(wsi: *mut lws) -> c_int {
     entry!(fail = 0, {
@@ -117,6 +132,7 @@ pub unsafe extern "C" fn lws_is_final_fragment(wsi: *mut lws) -> c_int {
     })
 }
 
+/// Returns 1 when the message being received is binary, 0 when it is text (or for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_frame_is_binary(wsi: *mut lws) -> c_int {
     entry!(fail = 0, {
@@ -125,6 +141,11 @@ pub unsafe extern "C" fn lws_frame_is_binary(wsi: *mut lws) -> c_int {
     })
 }
 
+/// Stops (`enable` 0) or restarts (non-zero) reading from the connection. With
+/// `LWS_RXFLOW_REASON_APPLIES` set in `enable`, only the reason bits given are set or, with
+/// `LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT`, cleared; reading resumes once no reason is left.
+/// Data already read before the stop is delivered after the restart, not lost.
+/// Returns 0, or -1 for a NULL or closed connection.
 #[no_mangle]
 pub unsafe extern "C" fn lws_rx_flow_control(wsi: *mut lws, enable: c_int) -> c_int {
     entry!({
@@ -133,6 +154,8 @@ pub unsafe extern "C" fn lws_rx_flow_control(wsi: *mut lws, enable: c_int) -> c_
     })
 }
 
+/// Restarts reading (as lws_rx_flow_control(wsi, 1)) on every connection of every vhost of
+/// `context` bound to `protocol`. NULL arguments are logged and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_rx_flow_allow_all_protocol(
     context: *const lws_context,
