@@ -13,6 +13,11 @@ fn conns(vh: *mut lws_vhost, protocol: *const lws_protocols) -> Vec<*mut lws> {
     }
 }
 
+/// Asks for one `LWS_CALLBACK_SERVER_WRITEABLE` (or `CLIENT_WRITEABLE`, `HTTP_WRITEABLE`) on
+/// `wsi` as soon as its socket can take more data; several requests before it comes still
+/// give one callback. A client still connecting gets it once established.
+/// Returns 1 when the request is taken, 0 when the connection cannot write (closing, or in a
+/// state with nothing to write), -1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_on_writable(wsi: *mut lws) -> c_int {
     entry!({
@@ -21,6 +26,9 @@ pub unsafe extern "C" fn lws_callback_on_writable(wsi: *mut lws) -> c_int {
     })
 }
 
+/// Asks for a writeable callback (as lws_callback_on_writable) on every connection of `vhost`
+/// bound to `protocol`.
+/// Returns 0, or -1 when an argument is NULL or `protocol` is not one of the vhost's protocols.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_on_writable_all_protocol_vhost(
     vhost: *const lws_vhost,
@@ -43,6 +51,9 @@ pub unsafe extern "C" fn lws_callback_on_writable_all_protocol_vhost(
     })
 }
 
+/// Asks for a writeable callback on every connection bound to `protocol` on every vhost of
+/// `context` (a protocol of another vhost is matched by its name and callback, as in lws).
+/// Returns 0 (also for a NULL context), -1 for a NULL protocol.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_on_writable_all_protocol(
     context: *const lws_context,
@@ -90,6 +101,9 @@ fn call_each(
     }
 }
 
+/// Calls `protocol`'s callback now, with `reason` and no data, on each open connection
+/// bound to it on every vhost of `context`; what the callbacks return is ignored.
+/// Returns 0, or -1 for a NULL argument.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_all_protocol(
     context: *mut lws_context,
@@ -107,6 +121,9 @@ pub unsafe extern "C" fn lws_callback_all_protocol(
     })
 }
 
+/// Calls `reason` now (no data) on each connection bound to `protocol` on `vh`, or on every
+/// bound connection of `vh` when `protocol` is NULL; return values are ignored.
+/// Returns 0, or -1 for a NULL vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_all_protocol_vhost(
     vh: *mut lws_vhost,
@@ -120,6 +137,8 @@ pub unsafe extern "C" fn lws_callback_all_protocol_vhost(
     })
 }
 
+/// As lws_callback_all_protocol_vhost, passing `argp` and `len` as the callback's `in` and
+/// `len`. Returns 0, or -1 for a NULL vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_all_protocol_vhost_args(
     vh: *mut lws_vhost,
@@ -201,6 +220,8 @@ pub unsafe extern "C" fn lws_callback_http_dummy(
     })
 }
 
+/// Returns the connection's socket descriptor (for logging or socket options; reading or
+/// writing it directly bypasses the library), or -1 when it has none or `wsi` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
     entry!({
