@@ -49,6 +49,10 @@ pub unsafe extern "C" fn lws_retry_get_delay_ms(
     })
 }
 
+/// Schedules `cb` on the timer `sul` after the next delay of the retry policy `retry` (NULL: a
+/// default policy) for the attempt count `*ctry`, which is incremented.
+/// Returns 0 when scheduled, 1 when the policy says to give up (its retry count is exhausted),
+/// `tid` is not 0 (this build has one service thread) or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_retry_sul_schedule(
     context: *mut lws_context,
@@ -78,6 +82,8 @@ pub unsafe extern "C" fn lws_retry_sul_schedule(
     })
 }
 
+/// As lws_retry_sul_schedule for the client connection `wsi`, using its context and the retry
+/// policy from its connect info. Returns 0 when scheduled, 1 to give up or on NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_retry_sul_schedule_retry_wsi(
     wsi: *mut lws,

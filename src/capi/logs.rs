@@ -4,6 +4,9 @@ use crate::abi::consts::LLL_DEBUG;
 use crate::abi::lws_log_emit_t;
 use core::ffi::{c_char, c_int, c_void};
 
+/// Returns 1 when log lines of level `filter` (one LLL_ bit) are currently emitted, else 0.
+/// This library's own entry point (not lws's): the lwsl_* macros of the header call it to
+/// skip formatting lines nobody will see.
 #[no_mangle]
 pub extern "C" fn lws_rs_log_enabled(filter: c_int) -> c_int {
     crate::log::enabled(filter) as c_int
@@ -31,6 +34,7 @@ pub unsafe extern "C" fn lws_set_log_level(level: c_int, log_emit_function: lws_
     entry!({ crate::log::set_level(level, log_emit_function) })
 }
 
+/// Returns 1 when the level `level` (one LLL_ bit) is enabled by lws_set_log_level, else 0.
 #[no_mangle]
 pub extern "C" fn lwsl_visible(level: c_int) -> c_int {
     entry!(fail = 0, { crate::log::enabled(level) as c_int })

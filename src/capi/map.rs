@@ -274,6 +274,7 @@ pub unsafe extern "C" fn lws_map_item_value(item: *mut lws_map_item) -> *const c
     })
 }
 
+/// Returns the length in bytes of the key of `item` (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_key_len(item: *mut lws_map_item) -> usize {
     entry!({
@@ -283,6 +284,7 @@ pub unsafe extern "C" fn lws_map_item_key_len(item: *mut lws_map_item) -> usize 
     })
 }
 
+/// Returns the length in bytes of the value of `item` (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_map_item_value_len(item: *mut lws_map_item) -> usize {
     entry!({

@@ -23,6 +23,12 @@ unsafe fn args<'a>(argc: c_int, argv: *mut *const c_char) -> Vec<Option<&'a [u8]
     ptrs.iter().map(|&p| unsafe { super::cstr(p) }).collect()
 }
 
+/// Looks for the option `val` (e.g. "-d") among the `argc` arguments in `argv` and returns
+/// its value: the next argument for "-d 15", the text after '=' for "-d=15", the text right
+/// after the option for "-d15" (an empty string when the option ends the command line).
+/// The result points into the program's own argument strings.
+/// Returns NULL when the option is absent, its separate value is over 1024 bytes, or `argv`
+/// or `val` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_cmdline_option(
     argc: c_int,
@@ -198,11 +204,17 @@ unsafe fn fill_random(buf: *mut u8, len: usize) -> usize {
     done
 }
 
+/// Returns this library's version string, "4.3.10-rs" (static; lws's has its git hash where
+/// ours says "rs"), so a program can tell which implementation it runs on.
 #[no_mangle]
 pub extern "C" fn lws_get_library_version() -> *const c_char {
     LIBRARY_VERSION.as_ptr()
 }
 
+/// Decodes the hex string `h` (pairs of digits, either case) into `dest`, at most `max` bytes.
+/// Returns the number of bytes written, or -1 for a non-hex digit, an odd number of digits
+/// or too little room. Kept from lws: `max` must be larger than the decoded length (exactly
+/// enough room also gives -1), and the bytes decoded before a failure are still written.
 #[no_mangle]
 pub unsafe extern "C" fn lws_hex_to_byte_array(
     h: *const c_char,
@@ -231,6 +243,9 @@ unsafe fn put_cstring(dest: *mut c_char, text: &[u8]) {
     }
 }
 
+/// Writes the `slen` bytes at `src` as lower-case hex into `dest`, a buffer of `len` bytes,
+/// always NUL-terminated: output that does not fit is cut at a whole byte. `len` 0 or a
+/// NULL `dest` is logged and nothing is written.
 #[no_mangle]
 pub unsafe extern "C" fn lws_hex_from_byte_array(
     src: *const u8,
@@ -314,6 +329,10 @@ unsafe fn b64_encode(
     r
 }
 
+/// Encodes `in_len` bytes of `in_` as standard base64 (with '=' padding) into `out`, a buffer
+/// of `out_size` bytes, NUL-terminated.
+/// Returns the length of the encoded text (without the NUL), or -1 when it does not fit or an
+/// argument is bad (negative length, NULL buffer).
 #[no_mangle]
 pub unsafe extern "C" fn lws_b64_encode_string(
     in_: *const c_char,
@@ -336,6 +355,7 @@ pub unsafe extern "C" fn lws_b64_encode_string(
     })
 }
 
+/// As lws_b64_encode_string with the URL-safe alphabet ('-' and '_' instead of '+' and '/').
 #[no_mangle]
 pub unsafe extern "C" fn lws_b64_encode_string_url(
     in_: *const c_char,
@@ -383,6 +403,10 @@ unsafe fn b64_decode(name: &str, input: &[u8], out: *mut c_char, out_size: c_int
     }
 }
 
+/// Decodes the NUL-terminated base64 text `in_` (standard or URL-safe alphabet, padding
+/// optional) into `out`, a buffer of `out_size` bytes, NUL-terminated when there is room
+/// after the data; decoding stops at the first character that is not base64.
+/// Returns the number of bytes decoded, 0 when nothing could be decoded or an argument is bad.
 #[no_mangle]
 pub unsafe extern "C" fn lws_b64_decode_string(
     in_: *const c_char,
@@ -545,6 +569,12 @@ unsafe fn bytes<'a>(buf: *const c_char, len: usize) -> &'a [u8] {
     }
 }
 
+/// A light search in `len` bytes of JSON at `buf` for `name`, which carries its own quotes and
+/// colon (e.g. "\"key\":"); no parsing, the first occurrence wins.
+/// Returns a pointer to the value that follows inside `buf` (a string without its quotes,
+/// escapes left as they are, or a bare token up to ',', ']' or '}') and stores its length in
+/// `*alen`; NULL when `name` is absent or an argument is NULL. Unlike lws, a value ending in a
+/// backslash at the end of the buffer cannot make the length run past it.
 #[no_mangle]
 pub unsafe extern "C" fn lws_json_simple_find(
     buf: *const c_char,

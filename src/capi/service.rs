@@ -2,6 +2,12 @@
 use crate::core::lws_context;
 use core::ffi::c_int;
 
+/// Runs one turn of the event loop: waits for socket activity or the next due timer, then
+/// makes every callback that follows (accepts, reads, writeable callbacks, timers, closes).
+/// Called in a loop by the program. As in lws 4, `timeout_ms` >= 0 does not bound the wait
+/// (timers do); a negative value polls without waiting. Unlike lws, an idle wait never lasts
+/// more than a second, so a program whose signal handler only sets a flag stops promptly.
+/// Returns 0, 1 for a NULL context (as lws), or -1 when polling fails.
 #[no_mangle]
 pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_int) -> c_int {
     entry!({
@@ -11,6 +17,8 @@ pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_in
     })
 }
 
+/// As lws_service for service thread `tsi`. This build has a single service thread, so only
+/// `tsi` 0 is accepted; any other is logged and returns -1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_service_tsi(
     context: *mut lws_context,

@@ -3,6 +3,10 @@ use crate::abi::*;
 use crate::core::{lws, lws_context, wref};
 use core::ffi::c_int;
 
+/// Arms the caller's timer `sul` to call `cb(sul)` from the service loop `us` microseconds from
+/// now (rescheduling it if already armed). `sul` must stay valid until it fires or is
+/// cancelled; embed it in the struct the callback needs and find that with lws_container_of.
+/// NULL arguments, or `tsi` other than 0 (one service thread here), are logged and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_sul_schedule(
     ctx: *mut lws_context,
@@ -26,6 +30,7 @@ pub unsafe extern "C" fn lws_sul_schedule(
     })
 }
 
+/// Disarms the timer `sul` if it is armed; an unarmed timer or NULL is left alone.
 #[no_mangle]
 pub unsafe extern "C" fn lws_sul_cancel(sul: *mut lws_sorted_usec_list_t) {
     entry!({
