@@ -6,6 +6,10 @@ use crate::smd::{self, PeerHandle};
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::null_mut;
 
+/// Allocates a system message of class `_class` with room for `len` payload bytes, for the
+/// caller to fill and hand to lws_smd_msg_send (or give back with lws_smd_msg_free).
+/// Returns the payload pointer, or NULL when no registered peer wants that class (nothing to
+/// send), `len` is over lws's payload limit, or `ctx` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_msg_alloc(
     ctx: *mut lws_context,
@@ -19,6 +23,8 @@ pub unsafe extern "C" fn lws_smd_msg_alloc(
     })
 }
 
+/// Frees a message from lws_smd_msg_alloc that was not sent, and sets `*payload` to NULL.
+/// NULL (or a NULL `*payload`) is logged and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_msg_free(payload: *mut *mut c_void) {
     entry!({
@@ -33,6 +39,11 @@ pub unsafe extern "C" fn lws_smd_msg_free(payload: *mut *mut c_void) {
     })
 }
 
+/// Queues the message `payload` (from lws_smd_msg_alloc) for every peer whose class filter
+/// matches; they get it from the service loop, which is woken for it. The queue owns the
+/// message after a successful send.
+/// Returns 0 when queued, 1 when the queue is full (the caller still owns the message) or an
+/// argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_msg_send(ctx: *mut lws_context, payload: *mut c_void) -> c_int {
     entry!(fail = 1, {
@@ -70,6 +81,10 @@ pub unsafe extern "C" fn lws_rs_smd_printf(
     })
 }
 
+/// Registers a peer that wants the message classes in `_class_filter`: `cb(opaque, class,
+/// timestamp, buf, len)` is called from the service loop for each such message.
+/// Returns the peer handle for lws_smd_unregister, or NULL for a NULL context or non-zero
+/// `flags` (the secure-streams proxy flag needs lws's SS proxy, not built here).
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_register(
     ctx: *mut lws_context,
@@ -90,6 +105,7 @@ pub unsafe extern "C" fn lws_smd_register(
     })
 }
 
+/// Removes the peer `pr`; it gets no more messages and the handle is freed.
 #[no_mangle]
 pub unsafe extern "C" fn lws_smd_unregister(pr: *mut lws_smd_peer) {
     entry!({
