@@ -121,6 +121,14 @@ unsafe fn create(wsi: *mut lws, i: &lws_spa_create_info) -> *mut lws_spa {
     }))
 }
 
+/// Creates a parser for the body of the form request on `wsi` (urlencoded or
+/// multipart/form-data, chosen from its Content-Type), collecting the fields named in
+/// `info->param_names` (`count_params` of them, `param_names_stride` bytes apart when they
+/// sit inside an array of structs) in up to `max_storage` bytes. File parts go to
+/// `info->opt_cb` in pieces instead of being stored.
+/// Returns the parser, or NULL for a NULL `info`, negative counts or NULL names. Unlike lws
+/// (which would crash): a NULL `wsi` parses as urlencoded, and with `info->ac` the values
+/// are still owned by the parser (freed by lws_spa_destroy), not moved to the caller's lwsac.
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_create_via_info(
     wsi: *mut lws,
@@ -133,6 +141,7 @@ pub unsafe extern "C" fn lws_spa_create_via_info(
     })
 }
 
+/// As lws_spa_create_via_info with those arguments and no lwsac.
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_create(
     wsi: *mut lws,
@@ -158,6 +167,10 @@ pub unsafe extern "C" fn lws_spa_create(
     })
 }
 
+/// Feeds `len` bytes of the request body (from `LWS_CALLBACK_HTTP_BODY`) to the parser;
+/// complete values are stored, file parts passed to the upload callback as they arrive.
+/// Returns 0, or -1 when the body is malformed, a value does not fit the storage, the upload
+/// callback failed or the parser is NULL. Input after lws_spa_finalize is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_process(
     spa: *mut lws_spa,
@@ -178,6 +191,8 @@ pub unsafe extern "C" fn lws_spa_process(
     })
 }
 
+/// Ends the body (call at `LWS_CALLBACK_HTTP_BODY_COMPLETION`): the last value is completed
+/// and an open file upload gets its final piece. Returns 0 (also for NULL, as lws).
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_finalize(spa: *mut lws_spa) -> c_int {
     entry!(fail = 0, {
@@ -190,6 +205,8 @@ pub unsafe extern "C" fn lws_spa_finalize(spa: *mut lws_spa) -> c_int {
     })
 }
 
+/// Returns the length of the value of the `n`th name given at creation, 0 when that field
+/// was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n` (lws would read out of bounds).
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_get_length(spa: *mut lws_spa, n: c_int) -> c_int {
     entry!({
@@ -203,6 +220,9 @@ pub unsafe extern "C" fn lws_spa_get_length(spa: *mut lws_spa, n: c_int) -> c_in
     })
 }
 
+/// Returns the NUL-terminated value of the `n`th name given at creation, owned by the parser
+/// until lws_spa_destroy; NULL when the field was not sent, `n` is out of range or negative,
+/// or the parser is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_get_string(spa: *mut lws_spa, n: c_int) -> *const c_char {
     entry!({
@@ -220,6 +240,8 @@ pub unsafe extern "C" fn lws_spa_get_string(spa: *mut lws_spa, n: c_int) -> *con
     })
 }
 
+/// Frees the parser and every value it holds; a parser never finalized first completes its
+/// last value and closes an open upload, as lws does. Returns 0, -1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_destroy(spa: *mut lws_spa) -> c_int {
     entry!({
