@@ -68,6 +68,8 @@ pub unsafe fn cert_info(
     }
 }
 
+/// Makes an empty certificate object in `*x509`, to be filled by lws_x509_parse_from_pem.
+/// Returns 0, or 1 for a NULL `x509`.
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_create(x509: *mut *mut lws_x509_cert) -> c_int {
     entry!(fail = 1, {
@@ -78,6 +80,9 @@ pub unsafe extern "C" fn lws_x509_create(x509: *mut *mut lws_x509_cert) -> c_int
     })
 }
 
+/// Parses the PEM text (`len` bytes at `pem`, one certificate or a chain) into `x509`,
+/// replacing what it held. Parsing is done in Rust (no OpenSSL/mbedTLS behind it).
+/// Returns 0, or -1 when the text holds no valid certificate or an argument is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_parse_from_pem(
     x509: *mut lws_x509_cert,
@@ -116,6 +121,10 @@ unsafe fn chain<'a>(x: *mut lws_x509_cert) -> Option<&'a Chain> {
     unsafe { &*(x as *const X509) }.chain.as_ref()
 }
 
+/// Checks that the first certificate of `x509` is signed by the first of `trusted` and, when
+/// `common_name` is not NULL, that it was issued for that name.
+/// Returns 0 when it verifies, -1 otherwise (the reason is logged) or when either object has
+/// no certificate.
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_verify(
     x509: *mut lws_x509_cert,
@@ -140,6 +149,11 @@ pub unsafe extern "C" fn lws_x509_verify(
     })
 }
 
+/// Answers one question `type_` (LWS_TLS_CERT_INFO_*: validity dates, common name, issuer,
+/// usage, key, serial...) about the first certificate of `x509` into `buf`, whose `ns.name`
+/// has `len` bytes of room for text and binary answers.
+/// Returns 0 when answered, 1 when the certificate lacks that extension, -1 when the object
+/// is empty, the room is too small or the question is not supported.
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_info(
     x509: *mut lws_x509_cert,
@@ -160,6 +174,8 @@ pub unsafe extern "C" fn lws_x509_info(
     })
 }
 
+/// Frees the certificate object in `*x509` and sets `*x509` to NULL; a NULL `*x509` is left
+/// alone.
 #[no_mangle]
 pub unsafe extern "C" fn lws_x509_destroy(x509: *mut *mut lws_x509_cert) {
     entry!({

@@ -95,6 +95,10 @@ pub unsafe extern "C" fn lws_tokenize_cstr(
 
 // ---------------------------------------------------------------------------------------
 
+/// Prepares `exp` to expand `${name}` references in text fed to lws_strexp_expand: each name
+/// is passed to `cb(priv, name, out, pos, olen, exp_ofs)`, which writes its value, and the
+/// expansion goes into `out` (`olen` bytes). Also resets a used `exp` for a new run.
+/// A NULL `exp` is logged and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn lws_strexp_init(
     exp: *mut lws_strexp,

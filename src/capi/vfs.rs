@@ -180,6 +180,9 @@ unsafe fn rw(
     0
 }
 
+/// The platform (plain POSIX file) read of the VFS layer: reads up to `len` bytes into `buf`
+/// from the file behind `fop_fd` and stores the count in `*amount`, advancing the position.
+/// Returns 0, or -1 on a read error or a NULL argument.
 #[no_mangle]
 pub unsafe extern "C" fn _lws_plat_file_read(
     fop_fd: lws_fop_fd_t,
@@ -193,6 +196,8 @@ pub unsafe extern "C" fn _lws_plat_file_read(
     })
 }
 
+/// The platform write of the VFS layer: writes `len` bytes of `buf` to the file behind
+/// `fop_fd` and stores the count written in `*amount`. Returns 0, or -1 on error or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn _lws_plat_file_write(
     fop_fd: lws_fop_fd_t,
@@ -273,6 +278,7 @@ pub unsafe extern "C" fn lws_vfs_file_open(
     })
 }
 
+/// Returns the current position in the open VFS file `fop_fd` (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_vfs_tell(fop_fd: lws_fop_fd_t) -> lws_filepos_t {
     ffi!("lws_vfs_tell", 0, {
@@ -282,6 +288,7 @@ pub unsafe extern "C" fn lws_vfs_tell(fop_fd: lws_fop_fd_t) -> lws_filepos_t {
     })
 }
 
+/// Returns the length of the open VFS file `fop_fd` as known when it was opened (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn lws_vfs_get_length(fop_fd: lws_fop_fd_t) -> lws_filepos_t {
     ffi!("lws_vfs_get_length", 0, {
