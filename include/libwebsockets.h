@@ -1924,6 +1924,12 @@ unsigned int lws_retry_get_delay_ms(struct lws_context *context,
                                     uint16_t *ctry,
                                     char *conceal);
 
+/*
+ Schedules `cb` on the timer `sul` after the next delay of the retry policy `retry` (NULL: a
+ default policy) for the attempt count `*ctry`, which is incremented.
+ Returns 0 when scheduled, 1 when the policy says to give up (its retry count is exhausted),
+ `tid` is not 0 (this build has one service thread) or an argument is NULL.
+ */
 int lws_retry_sul_schedule(struct lws_context *context,
                            int tid,
                            lws_sorted_usec_list_t *sul,
@@ -1931,6 +1937,10 @@ int lws_retry_sul_schedule(struct lws_context *context,
                            sul_cb_t cb,
                            uint16_t *ctry);
 
+/*
+ As lws_retry_sul_schedule for the client connection `wsi`, using its context and the retry
+ policy from its connect info. Returns 0 when scheduled, 1 to give up or on NULL.
+ */
 int lws_retry_sul_schedule_retry_wsi(struct lws *wsi,
                                      lws_sorted_usec_list_t *sul,
                                      sul_cb_t cb,
@@ -1943,56 +1953,170 @@ int lws_retry_sul_schedule_retry_wsi(struct lws *wsi,
  */
 int lws_http_basic_auth_gen(const char *user, const char *pw, char *buf, size_t len);
 
+/*
+ Creates a context, the root every other object hangs from, from `info`; unless `info`
+ has `LWS_SERVER_OPTION_EXPLICIT_VHOSTS`, a first vhost is made from the same `info`
+ (listening on `info->port` unless it is `CONTEXT_PORT_NO_LISTEN`). `info` is read during
+ the call only, but the protocols array, mounts and strings it points to must outlive the
+ context, as with lws.
+ Returns the new context, or NULL when `info` is NULL, the listen socket cannot be opened,
+ or `info` asks for something this build cannot do yet (TLS, extensions, HTTP/2...): lws
+ silently ignores many such options, we refuse them at creation with an error log naming
+ the option (src/core/options.rs) so a program does not run without what it asked for.
+ */
 struct lws_context *lws_create_context(const struct lws_context_creation_info *info);
 
+/*
+ Closes every connection (their protocols see the close callbacks), destroys every vhost
+ (`LWS_CALLBACK_PROTOCOL_DESTROY` per protocol) and frees the context. NULL is ignored.
+ Called from inside a callback it completes when the service loop next returns, as with
+ lws; the context must not be used afterwards.
+ */
 void lws_context_destroy(struct lws_context *context);
 
+/*
+ Adds a vhost to `context` from `info` (its name from `info->vhost_name`, its port, its
+ protocols, mounts and options), opening its listen socket unless the port is
+ `CONTEXT_PORT_NO_LISTEN` (or a port already listened on by another vhost, which then
+ shares it, vhosts being told apart by the Host header).
+ Returns the vhost, or NULL on failure (NULL arguments, the port cannot be bound, or an
+ option this build refuses; see lws_create_context).
+ */
 struct lws_vhost *lws_create_vhost(struct lws_context *context,
                                    const struct lws_context_creation_info *info);
 
+/*
+ Closes the vhost's connections and listen socket, tells its protocols with
+ `LWS_CALLBACK_PROTOCOL_DESTROY` and frees it. NULL is ignored.
+ */
 void lws_vhost_destroy(struct lws_vhost *vh);
 
+/*
+ Returns the `user` pointer given in the creation info of `context`, or NULL for a NULL
+ context.
+ */
 void *lws_context_user(struct lws_context *context);
 
+/*
+ Returns 1 while `context` is being destroyed (lws_context_destroy has started), else 0;
+ 0 too for a NULL context.
+ */
 int lws_context_is_being_destroyed(struct lws_context *context);
 
+/*
+ Returns the context the connection `wsi` belongs to, or NULL for a NULL `wsi`.
+ */
 struct lws_context *lws_get_context(const struct lws *wsi);
 
+/*
+ Returns the vhost the connection `wsi` belongs to, or NULL for a NULL `wsi`.
+ */
 struct lws_vhost *lws_get_vhost(struct lws *wsi);
 
+/*
+ Returns the protocol (an element of the vhost's protocols array) bound to `wsi`, or NULL
+ when none is bound yet or `wsi` is NULL.
+ */
 const struct lws_protocols *lws_get_protocol(struct lws *wsi);
 
+/*
+ Returns the vhost's name (NUL-terminated, owned by the vhost), or NULL for a NULL vhost.
+ */
 const char *lws_get_vhost_name(struct lws_vhost *vhost);
 
+/*
+ Returns the port the vhost listens on (the bound port when it was created with port 0),
+ or -1 for a NULL vhost. Same as lws_get_vhost_listen_port.
+ */
 int lws_get_vhost_port(struct lws_vhost *vhost);
 
+/*
+ Returns the port the vhost actually listens on (the kernel's choice when created with
+ port 0), or -1 for a NULL vhost.
+ */
 int lws_get_vhost_listen_port(struct lws_vhost *vhost);
 
+/*
+ Returns the `user` pointer from the vhost's creation info, or NULL for a NULL vhost.
+ */
 void *lws_get_vhost_user(struct lws_vhost *vhost);
 
+/*
+ Looks a vhost of `context` up by its name (exact, case-sensitive match).
+ Returns it, or NULL when none has that name or an argument is NULL.
+ */
 struct lws_vhost *lws_get_vhost_by_name(struct lws_context *context, const char *name);
 
+/*
+ Finds the protocol called `name` among the vhost's protocols.
+ Returns a pointer to that element of the protocols array, or NULL when there is none or
+ an argument is NULL.
+ */
 const struct lws_protocols *lws_vhost_name_to_protocol(struct lws_vhost *vh, const char *name);
 
+/*
+ Gives the protocol `prot` of `vhost` a zeroed block of `size` bytes for its per-vhost
+ state (usually from `LWS_CALLBACK_PROTOCOL_INIT`); the block is freed with the vhost.
+ Asked again, it returns the block already allocated (its size unchanged).
+ Returns the block, or NULL when `prot` is not one of the vhost's protocols, `size` is
+ negative or an argument is NULL.
+ */
 void *lws_protocol_vh_priv_zalloc(struct lws_vhost *vhost,
                                   const struct lws_protocols *prot,
                                   int size);
 
+/*
+ Returns the per-vhost block lws_protocol_vh_priv_zalloc gave `prot` on `vhost`, or NULL
+ when there is none yet, `prot` is not one of the vhost's protocols, or an argument is NULL.
+ */
 void *lws_protocol_vh_priv_get(struct lws_vhost *vhost, const struct lws_protocols *prot);
 
+/*
+ Walks the per-vhost option list `pvo` (linked by `next`) for the entry called `name`.
+ Returns that entry, or NULL when there is none or `name` is NULL.
+ */
 const struct lws_protocol_vhost_options *lws_pvo_search(const struct lws_protocol_vhost_options *pvo,
                                                         const char *name);
 
+/*
+ Looks `name` up in the option list `in_` (as lws_pvo_search) and stores its value string
+ in `*result`.
+ Returns 0 when found, 1 when not found or `result` is NULL (`*result` is then untouched).
+ */
 int lws_pvo_get_str(void *in_, const char *name, const char **result);
 
+/*
+ Returns the connection's per-session data: the block of the protocol's
+ `per_session_data_size` bytes we allocated, or what lws_set_wsi_user put there. NULL for a
+ NULL `wsi` or when there is none.
+ */
 void *lws_wsi_user(struct lws *wsi);
 
+/*
+ Replaces the connection's per-session data pointer with `user`. A block we allocated is
+ freed first; `user` stays the caller's and is never freed by us. NULL `wsi` is ignored.
+ */
 void lws_set_wsi_user(struct lws *wsi, void *user);
 
+/*
+ Returns the pointer last stored with lws_set_opaque_user_data (or the connect info's
+ `opaque_user_data` for a client), NULL if none or `wsi` is NULL. We never look at it.
+ */
 void *lws_get_opaque_user_data(const struct lws *wsi);
 
+/*
+ Stores an application pointer on `wsi` that we keep but never use or free; read it back
+ with lws_get_opaque_user_data. NULL `wsi` is ignored.
+ */
 void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
+/*
+ Writes the peer's IP address as text into `name` (at most `namelen` bytes, always
+ NUL-terminated, truncated if short). An IPv4 peer reached over an IPv6 socket is written
+ in dotted IPv4 form, as lws does.
+ Returns `name`, or NULL when the connection has no peer address (not connected), `namelen`
+ is 0 or an argument is NULL.
+ */
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
 
 /*
@@ -2016,26 +2140,69 @@ int lws_dir_rm_rf_cb(const char *dirpath, void *user, struct lws_dir_entry *lde)
  */
 int lws_dir_glob_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
+/*
+ Returns 1 when `d` is on no list (no owner), 0 when it is on one. An element with no owner
+ but with neighbours is reported (logged) as a corrupt list. 1 for a NULL `d`.
+ */
 int lws_dll2_is_detached(const struct lws_dll2 *d);
 
+/*
+ Puts the detached element `d` first on `owner`'s list and counts it. lws corrupts both
+ lists when `d` is already on one; we log an error and leave everything unchanged.
+ */
 void lws_dll2_add_head(struct lws_dll2 *d, struct lws_dll2_owner *owner);
 
+/*
+ Puts the detached element `d` last on `owner`'s list and counts it. An element already on
+ a list is refused with an error log (lws would corrupt the lists).
+ */
 void lws_dll2_add_tail(struct lws_dll2 *d, struct lws_dll2_owner *owner);
 
+/*
+ Inserts the detached element `d` just before `after`, on `after`'s list. Refused with an
+ error log when `d` is already on a list or `after` is on none.
+ */
 void lws_dll2_add_before(struct lws_dll2 *d, struct lws_dll2 *after);
 
+/*
+ Takes `d` off its list (fixing the owner's head, tail and count) and leaves it detached.
+ A detached element is left alone, so removing twice is harmless, as in lws.
+ */
 void lws_dll2_remove(struct lws_dll2 *d);
 
+/*
+ Marks `d` detached (no owner, no neighbours) without touching any list: for initialising
+ an element, not for removing one.
+ */
 void lws_dll2_clear(struct lws_dll2 *d);
 
+/*
+ Empties the list head `d` (no head, no tail, count 0) without touching the elements: for
+ initialising an owner.
+ */
 void lws_dll2_owner_clear(struct lws_dll2_owner *d);
 
+/*
+ Calls `cb(element, user)` on each element of `owner`'s list, head first. The next element
+ is read before the call, so `cb` may remove (or free) the element it is given.
+ Returns 0 when every call returned 0, or 1 as soon as one returned non-zero (the walk stops
+ there); 1 too for a NULL owner or cb.
+ */
 int lws_dll2_foreach_safe(struct lws_dll2_owner *owner, void *user, lws_dll2_foreach_cb_t cb);
 
+/*
+ Inserts the detached `d` into `own`'s list before the first element `i` for which
+ `compare(i, d)` is >= 0, or at the tail, keeping a list sorted by `compare`. Refused with an
+ error log when `d` is already on a list or `compare` is NULL.
+ */
 void lws_dll2_add_sorted(struct lws_dll2 *d,
                          struct lws_dll2_owner *own,
                          int (*compare)(const struct lws_dll2 *d, const struct lws_dll2 *i));
 
+/*
+ As lws_dll2_add_sorted, with a `priv_` pointer passed through to `compare3` as its first
+ argument.
+ */
 void lws_dll2_add_sorted_priv(struct lws_dll2 *d,
                               struct lws_dll2_owner *own,
                               void *priv_,
@@ -2335,6 +2502,9 @@ void lwsl_hexdump_level_cx(struct lws_log_cx *cx,
  */
 void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
 
+/*
+ Returns 1 when the level `level` (one LLL_ bit) is enabled by lws_set_log_level, else 0.
+ */
 int lwsl_visible(int level);
 
 /*
@@ -2552,8 +2722,14 @@ const void *lws_map_item_key(struct lws_map_item *item);
  */
 const void *lws_map_item_value(struct lws_map_item *item);
 
+/*
+ Returns the length in bytes of the key of `item` (0 for NULL).
+ */
 size_t lws_map_item_key_len(struct lws_map_item *item);
 
+/*
+ Returns the length in bytes of the value of `item` (0 for NULL).
+ */
 size_t lws_map_item_value_len(struct lws_map_item *item);
 
 /*
@@ -2567,6 +2743,14 @@ void *lws_map_alloc_lwsac(struct lws_map *map, size_t x);
  */
 void lws_map_free_lwsac(void *_v);
 
+/*
+ Looks for the option `val` (e.g. "-d") among the `argc` arguments in `argv` and returns
+ its value: the next argument for "-d 15", the text after '=' for "-d=15", the text right
+ after the option for "-d15" (an empty string when the option ends the command line).
+ The result points into the program's own argument strings.
+ Returns NULL when the option is absent, its separate value is over 1024 bytes, or `argv`
+ or `val` is NULL.
+ */
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
 /*
@@ -2602,10 +2786,25 @@ unsigned long lws_now_secs(void);
  */
 size_t lws_get_random(struct lws_context *context, void *buf, size_t len);
 
+/*
+ Returns this library's version string, "4.3.10-rs" (static; lws's has its git hash where
+ ours says "rs"), so a program can tell which implementation it runs on.
+ */
 const char *lws_get_library_version(void);
 
+/*
+ Decodes the hex string `h` (pairs of digits, either case) into `dest`, at most `max` bytes.
+ Returns the number of bytes written, or -1 for a non-hex digit, an odd number of digits
+ or too little room. Kept from lws: `max` must be larger than the decoded length (exactly
+ enough room also gives -1), and the bytes decoded before a failure are still written.
+ */
 int lws_hex_to_byte_array(const char *h, uint8_t *dest, int max);
 
+/*
+ Writes the `slen` bytes at `src` as lower-case hex into `dest`, a buffer of `len` bytes,
+ always NUL-terminated: output that does not fit is cut at a whole byte. `len` 0 or a
+ NULL `dest` is logged and nothing is written.
+ */
 void lws_hex_from_byte_array(const uint8_t *src, size_t slen, char *dest, size_t len);
 
 /*
@@ -2613,10 +2812,25 @@ void lws_hex_from_byte_array(const uint8_t *src, size_t slen, char *dest, size_t
  */
 int lws_hex_random(struct lws_context *context, char *dest, size_t len);
 
+/*
+ Encodes `in_len` bytes of `in_` as standard base64 (with '=' padding) into `out`, a buffer
+ of `out_size` bytes, NUL-terminated.
+ Returns the length of the encoded text (without the NUL), or -1 when it does not fit or an
+ argument is bad (negative length, NULL buffer).
+ */
 int lws_b64_encode_string(const char *in_, int in_len, char *out, int out_size);
 
+/*
+ As lws_b64_encode_string with the URL-safe alphabet ('-' and '_' instead of '+' and '/').
+ */
 int lws_b64_encode_string_url(const char *in_, int in_len, char *out, int out_size);
 
+/*
+ Decodes the NUL-terminated base64 text `in_` (standard or URL-safe alphabet, padding
+ optional) into `out`, a buffer of `out_size` bytes, NUL-terminated when there is room
+ after the data; decoding stops at the first character that is not base64.
+ Returns the number of bytes decoded, 0 when nothing could be decoded or an argument is bad.
+ */
 int lws_b64_decode_string(const char *in_, char *out, int out_size);
 
 /*
@@ -2647,6 +2861,14 @@ void lws_filename_purify_inplace(char *filename);
  */
 int lws_parse_uri(char *p, const char **prot, const char **ads, int *port, const char **path);
 
+/*
+ A light search in `len` bytes of JSON at `buf` for `name`, which carries its own quotes and
+ colon (e.g. "\"key\":"); no parsing, the first occurrence wins.
+ Returns a pointer to the value that follows inside `buf` (a string without its quotes,
+ escapes left as they are, or a bare token up to ',', ']' or '}') and stores its length in
+ `*alen`; NULL when `name` is absent or an argument is NULL. Unlike lws, a value ending in a
+ backslash at the end of the buffer cannot make the length run past it.
+ */
 const char *lws_json_simple_find(const char *buf, size_t len, const char *name, size_t *alen);
 
 /*
@@ -2793,30 +3015,92 @@ const char *lws_get_mimetype(const char *file, const struct lws_http_mount *m);
  */
 int lws_http_cookie_get(struct lws *wsi, const char *name, char *buf, size_t *max_len);
 
+/*
+ Creates a ring of `count` elements of `element_len` bytes each. One element's worth of
+ space always stays free, so at most `count - 1` elements wait at once, as in lws.
+ `destroy_element`, if not NULL, is called on each element as the oldest tail moves past it
+ and on every element still waiting when the ring is destroyed.
+ Returns the ring, or NULL when either size is 0 or the buffer would not fit lws's 32-bit
+ offsets.
+ */
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,
                                  void (*destroy_element)(void *element));
 
+/*
+ Retires every element still waiting (destroy_element sees each) and frees the ring. The
+ callback may still read the ring while this runs. NULL is logged and ignored.
+ */
 void lws_ring_destroy(struct lws_ring *ring);
 
+/*
+ Returns how many more elements can be inserted before the head would reach the oldest
+ tail (as in lws, a ring of 1-byte elements reports 0 with one byte free), or 0 for NULL.
+ */
 size_t lws_ring_get_count_free_elements(struct lws_ring *ring);
 
+/*
+ Returns how many elements the consumer at `*tail` has not consumed yet; a NULL `tail`
+ means the ring's own oldest tail. 0 for a NULL ring.
+ */
 size_t lws_ring_get_count_waiting_elements(struct lws_ring *ring, uint32_t *tail);
 
+/*
+ Copies up to `max_count` elements from `src` into the ring, stopping when it is full: the
+ ring never overwrites what the oldest tail has not passed.
+ Returns the number of whole elements inserted (0 when full or on a NULL argument).
+ */
 size_t lws_ring_insert(struct lws_ring *ring, const void *src, size_t max_count);
 
+/*
+ Takes up to `max_count` elements for the consumer at `*tail` (NULL: the ring's oldest tail)
+ and copies them to `dest` unless `dest` is NULL (then they are just skipped). With a
+ `tail`, `*tail` is advanced and the oldest tail is left for the caller to move with
+ lws_ring_update_oldest_tail; without one the oldest tail moves and retires what it passed.
+ Returns the number of elements consumed, 0 when none wait or on a NULL ring.
+ */
 size_t lws_ring_consume(struct lws_ring *ring, uint32_t *tail, void *dest, size_t max_count);
 
+/*
+ Returns a pointer to the element the consumer at `*tail` (NULL: the oldest tail) would
+ consume next, inside the ring's buffer, so it can be used without copying; NULL when
+ nothing waits or the ring is NULL. The pointer is valid until that element is retired.
+ */
 const void *lws_ring_get_element(struct lws_ring *ring, uint32_t *tail);
 
+/*
+ Moves the oldest tail to `tail` (normally the slowest consumer's tail), calling
+ destroy_element on each element it passes. `tail` must be reachable by whole elements
+ without passing the head; lws does not check this, we refuse a tail that is not, logging
+ it, instead of retiring memory that holds no element.
+ */
 void lws_ring_update_oldest_tail(struct lws_ring *ring, uint32_t tail);
 
+/*
+ Returns the oldest tail's byte offset, the value a new consumer starts its tail at (0 for
+ a NULL ring).
+ */
 uint32_t lws_ring_get_oldest_tail(struct lws_ring *ring);
 
+/*
+ For writing into the ring in place (e.g. straight from read()): stores in `*start` and
+ `*bytes` the free span from the head up to where it wraps or meets the oldest tail.
+ Follow with lws_ring_bump_head for what was written.
+ Returns 0 on success, 1 when the ring is full or an argument is NULL.
+ */
 int lws_ring_next_linear_insert_range(struct lws_ring *ring, void **start, size_t *bytes);
 
+/*
+ Advances the head over `bytes` written in place after lws_ring_next_linear_insert_range.
+ lws trusts `bytes`; we clip it to the free space so the head cannot overrun the oldest
+ tail. NULL is ignored.
+ */
 void lws_ring_bump_head(struct lws_ring *ring, size_t bytes);
 
+/*
+ Logs the ring's head, oldest tail, sizes and the position of `*tail` (NULL: the oldest)
+ at notice level, for debugging.
+ */
 void lws_ring_dump(struct lws_ring *ring, uint32_t *tail);
 
 /*
@@ -2854,8 +3138,20 @@ int lws_sa46_compare_ads(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46
  */
 int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net, int net_len);
 
+/*
+ Runs one turn of the event loop: waits for socket activity or the next due timer, then
+ makes every callback that follows (accepts, reads, writeable callbacks, timers, closes).
+ Called in a loop by the program. As in lws 4, `timeout_ms` >= 0 does not bound the wait
+ (timers do); a negative value polls without waiting. Unlike lws, an idle wait never lasts
+ more than a second, so a program whose signal handler only sets a flag stops promptly.
+ Returns 0, 1 for a NULL context (as lws), or -1 when polling fails.
+ */
 int lws_service(struct lws_context *context, int timeout_ms);
 
+/*
+ As lws_service for service thread `tsi`. This build has a single service thread, so only
+ `tsi` 0 is accepted; any other is logged and returns -1.
+ */
 int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
 /*
@@ -2864,22 +3160,61 @@ int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
  */
 void lws_cancel_service(struct lws_context *context);
 
+/*
+ Allocates a system message of class `_class` with room for `len` payload bytes, for the
+ caller to fill and hand to lws_smd_msg_send (or give back with lws_smd_msg_free).
+ Returns the payload pointer, or NULL when no registered peer wants that class (nothing to
+ send), `len` is over lws's payload limit, or `ctx` is NULL.
+ */
 void *lws_smd_msg_alloc(struct lws_context *ctx, lws_smd_class_t _class, size_t len);
 
+/*
+ Frees a message from lws_smd_msg_alloc that was not sent, and sets `*payload` to NULL.
+ NULL (or a NULL `*payload`) is logged and ignored.
+ */
 void lws_smd_msg_free(void **payload);
 
+/*
+ Queues the message `payload` (from lws_smd_msg_alloc) for every peer whose class filter
+ matches; they get it from the service loop, which is woken for it. The queue owns the
+ message after a successful send.
+ Returns 0 when queued, 1 when the queue is full (the caller still owns the message) or an
+ argument is NULL.
+ */
 int lws_smd_msg_send(struct lws_context *ctx, void *payload);
 
+/*
+ Registers a peer that wants the message classes in `_class_filter`: `cb(opaque, class,
+ timestamp, buf, len)` is called from the service loop for each such message.
+ Returns the peer handle for lws_smd_unregister, or NULL for a NULL context or non-zero
+ `flags` (the secure-streams proxy flag needs lws's SS proxy, not built here).
+ */
 struct lws_smd_peer *lws_smd_register(struct lws_context *ctx,
                                       void *opaque,
                                       int flags,
                                       lws_smd_class_t _class_filter,
                                       lws_smd_notification_cb_t cb);
 
+/*
+ Removes the peer `pr`; it gets no more messages and the handle is freed.
+ */
 void lws_smd_unregister(struct lws_smd_peer *pr);
 
+/*
+ Creates a parser for the body of the form request on `wsi` (urlencoded or
+ multipart/form-data, chosen from its Content-Type), collecting the fields named in
+ `info->param_names` (`count_params` of them, `param_names_stride` bytes apart when they
+ sit inside an array of structs) in up to `max_storage` bytes. File parts go to
+ `info->opt_cb` in pieces instead of being stored.
+ Returns the parser, or NULL for a NULL `info`, negative counts or NULL names. Unlike lws
+ (which would crash): a NULL `wsi` parses as urlencoded, and with `info->ac` the values
+ are still owned by the parser (freed by lws_spa_destroy), not moved to the caller's lwsac.
+ */
 struct lws_spa *lws_spa_create_via_info(struct lws *wsi, const lws_spa_create_info_t *info);
 
+/*
+ As lws_spa_create_via_info with those arguments and no lwsac.
+ */
 struct lws_spa *lws_spa_create(struct lws *wsi,
                                const char *const *param_names,
                                int count_params,
@@ -2887,16 +3222,44 @@ struct lws_spa *lws_spa_create(struct lws *wsi,
                                lws_spa_fileupload_cb opt_cb,
                                void *opt_data);
 
+/*
+ Feeds `len` bytes of the request body (from `LWS_CALLBACK_HTTP_BODY`) to the parser;
+ complete values are stored, file parts passed to the upload callback as they arrive.
+ Returns 0, or -1 when the body is malformed, a value does not fit the storage, the upload
+ callback failed or the parser is NULL. Input after lws_spa_finalize is ignored.
+ */
 int lws_spa_process(struct lws_spa *spa, const char *in, int len);
 
+/*
+ Ends the body (call at `LWS_CALLBACK_HTTP_BODY_COMPLETION`): the last value is completed
+ and an open file upload gets its final piece. Returns 0 (also for NULL, as lws).
+ */
 int lws_spa_finalize(struct lws_spa *spa);
 
-int lws_spa_get_length(struct lws_spa *spa, int n);
+/*
+ Returns the length of the value of the `n`th name given at creation, 0 when that field
+ was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n` (lws would read out of bounds).
+ */
+int lws_spa_get_length(struct lws_spa *spa,
+                       int n);
 
+/*
+ Returns the NUL-terminated value of the `n`th name given at creation, owned by the parser
+ until lws_spa_destroy; NULL when the field was not sent, `n` is out of range or negative,
+ or the parser is NULL.
+ */
 const char *lws_spa_get_string(struct lws_spa *spa, int n);
 
+/*
+ Frees the parser and every value it holds; a parser never finalized first completes its
+ last value and closes an open upload, as lws does. Returns 0, -1 for NULL.
+ */
 int lws_spa_destroy(struct lws_spa *spa);
 
+/*
+ Returns the `system_ops` table given in the context's creation info, or NULL when none was
+ given or `context` is NULL.
+ */
 const lws_system_ops_t *lws_system_get_ops(struct lws_context *context);
 
 /*
@@ -2904,41 +3267,114 @@ const lws_system_ops_t *lws_system_get_ops(struct lws_context *context);
  */
 struct lws_system_blob *lws_system_get_blob(struct lws_context *context, uint32_t type_, int idx);
 
+/*
+ Makes the blob `b` point at the caller's `len` bytes at `ptr` (nothing is copied; the
+ memory must stay valid while the blob is used), dropping whatever it held.
+ */
 void lws_system_blob_direct_set(struct lws_system_blob *b, const uint8_t *ptr, size_t len);
 
+/*
+ Empties the blob `b` so it can be filled with lws_system_blob_heap_append (it then holds
+ its own copies of the pieces).
+ */
 void lws_system_blob_heap_empty(struct lws_system_blob *b);
 
+/*
+ Appends a copy of `len` bytes from `buf` to the blob `b`.
+ Returns 0, or -1 when `len` is 0, an argument is NULL, or the blob was set with
+ lws_system_blob_direct_set (lws asserts there; we log and refuse).
+ */
 int lws_system_blob_heap_append(struct lws_system_blob *b, const uint8_t *buf, size_t len);
 
+/*
+ Returns the number of bytes the blob holds (0 for NULL or an empty blob).
+ */
 size_t lws_system_blob_get_size(struct lws_system_blob *b);
 
+/*
+ Copies the blob's bytes from offset `ofs` into `buf`, at most `*len` of them, and sets
+ `*len` to the count copied.
+ Returns 0 on success, 1 when `ofs` is at or past the end of a direct blob (`*len` is then
+ 0), -1 on a NULL argument.
+ */
 int lws_system_blob_get(struct lws_system_blob *b, uint8_t *buf, size_t *len, size_t ofs);
 
+/*
+ Stores in `*ptr` a pointer to the blob's bytes when they are in one piece (a direct blob,
+ or a heap blob built from a single append).
+ Returns 0, or -1 when the bytes are in several pieces or an argument is NULL.
+ */
 int lws_system_blob_get_single_ptr(struct lws_system_blob *b, const uint8_t **ptr);
 
+/*
+ Frees the copies a heap blob holds and leaves it empty; a direct blob is left as it is
+ (its memory is the caller's). NULL is ignored.
+ */
 void lws_system_blob_destroy(struct lws_system_blob *b);
 
+/*
+ Returns the context's system state manager (the one driving the context from
+ `LWS_SYSTATE_CONTEXT_CREATED` to `LWS_SYSTATE_OPERATIONAL`), or NULL for a NULL context.
+ We step it to OPERATIONAL on the first service turn; lws does it from a timer set at
+ creation: the order the notifiers see is the same.
+ */
 struct lws_state_manager *lws_system_get_state_manager(struct lws_context *context);
 
+/*
+ Returns the context a state manager belongs to (its `context` member), NULL for NULL.
+ */
 struct lws_context *lws_system_context_from_system_mgr(struct lws_state_manager *mgr);
 
+/*
+ Adds `notify_link` to the manager's notifiers; its callback is asked about every
+ transition from then on (the newest registered is asked first, as in lws). The link must
+ stay valid until deregistered.
+ */
 void lws_state_reg_notifier(struct lws_state_manager *mgr, lws_state_notify_link_t *notify_link);
 
+/*
+ Registers each link of the NULL-terminated array `notify_link_array` in turn, as
+ lws_state_reg_notifier; a NULL array does nothing.
+ */
 void lws_state_reg_notifier_list(struct lws_state_manager *mgr,
                                  lws_state_notify_link_t *const *notify_link_array);
 
+/*
+ Removes the notifier link `nl` from its manager's list; a link on no list is left alone.
+ */
 void lws_state_reg_deregister(lws_state_notify_link_t *nl);
 
+/*
+ Moves the manager straight to state `target` unless it is already there. Every notifier is
+ first asked about the change and any may refuse it (the state then stays); after a change
+ they are told again with both states equal, and the manager's smd class, if set, gets a
+ message naming the new state.
+ Returns 0 (lws too returns 0 whether or not a notifier refused).
+ */
 int lws_state_transition(struct lws_state_manager *mgr, int target);
 
+/*
+ Moves the manager one state at a time up to `target` (never backwards), asking the
+ notifiers at each step as lws_state_transition does and stopping at the first step one
+ refuses. Returns 0.
+ */
 int lws_state_transition_steps(struct lws_state_manager *mgr, int target);
 
+/*
+ Arms the caller's timer `sul` to call `cb(sul)` from the service loop `us` microseconds from
+ now (rescheduling it if already armed). `sul` must stay valid until it fires or is
+ cancelled; embed it in the struct the callback needs and find that with lws_container_of.
+ NULL arguments, or `tsi` other than 0 (one service thread here), are logged and ignored.
+ */
 void lws_sul_schedule(struct lws_context *ctx,
                       int tsi,
                       lws_sorted_usec_list_t *sul,
                       sul_cb_t cb,
                       lws_usec_t us);
 
+/*
+ Disarms the timer `sul` if it is armed; an unarmed timer or NULL is left alone.
+ */
 void lws_sul_cancel(lws_sorted_usec_list_t *sul);
 
 /*
@@ -2952,19 +3388,45 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
  */
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+/*
+ Makes an empty certificate object in `*x509`, to be filled by lws_x509_parse_from_pem.
+ Returns 0, or 1 for a NULL `x509`.
+ */
 int lws_x509_create(struct lws_x509_cert **x509);
 
+/*
+ Parses the PEM text (`len` bytes at `pem`, one certificate or a chain) into `x509`,
+ replacing what it held. Parsing is done in Rust (no OpenSSL/mbedTLS behind it).
+ Returns 0, or -1 when the text holds no valid certificate or an argument is NULL.
+ */
 int lws_x509_parse_from_pem(struct lws_x509_cert *x509, const void *pem, size_t len);
 
+/*
+ Checks that the first certificate of `x509` is signed by the first of `trusted` and, when
+ `common_name` is not NULL, that it was issued for that name.
+ Returns 0 when it verifies, -1 otherwise (the reason is logged) or when either object has
+ no certificate.
+ */
 int lws_x509_verify(struct lws_x509_cert *x509,
                     struct lws_x509_cert *trusted,
                     const char *common_name);
 
+/*
+ Answers one question `type_` (LWS_TLS_CERT_INFO_*: validity dates, common name, issuer,
+ usage, key, serial...) about the first certificate of `x509` into `buf`, whose `ns.name`
+ has `len` bytes of room for text and binary answers.
+ Returns 0 when answered, 1 when the certificate lacks that extension, -1 when the object
+ is empty, the room is too small or the question is not supported.
+ */
 int lws_x509_info(struct lws_x509_cert *x509,
                   enum lws_tls_cert_info type_,
                   union lws_tls_cert_info_results *buf,
                   size_t len);
 
+/*
+ Frees the certificate object in `*x509` and sets `*x509` to NULL; a NULL `*x509` is left
+ alone.
+ */
 void lws_x509_destroy(struct lws_x509_cert **x509);
 
 /*
@@ -2986,6 +3448,12 @@ lws_tokenize_elem lws_tokenize(struct lws_tokenize *ts);
  */
 int lws_tokenize_cstr(struct lws_tokenize *ts, char *str, size_t max);
 
+/*
+ Prepares `exp` to expand `${name}` references in text fed to lws_strexp_expand: each name
+ is passed to `cb(priv, name, out, pos, olen, exp_ofs)`, which writes its value, and the
+ expansion goes into `out` (`olen` bytes). Also resets a used `exp` for a new run.
+ A NULL `exp` is logged and ignored.
+ */
 void lws_strexp_init(struct lws_strexp *exp,
                      void *priv,
                      lws_strexp_expand_cb cb,
@@ -3111,11 +3579,20 @@ int _lws_plat_file_close(lws_fop_fd_t *fop_fd);
  */
 lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
 
+/*
+ The platform (plain POSIX file) read of the VFS layer: reads up to `len` bytes into `buf`
+ from the file behind `fop_fd` and stores the count in `*amount`, advancing the position.
+ Returns 0, or -1 on a read error or a NULL argument.
+ */
 int _lws_plat_file_read(lws_fop_fd_t fop_fd,
                         lws_filepos_t *amount,
                         uint8_t *buf,
                         lws_filepos_t len);
 
+/*
+ The platform write of the VFS layer: writes `len` bytes of `buf` to the file behind
+ `fop_fd` and stores the count written in `*amount`. Returns 0, or -1 on error or NULL.
+ */
 int _lws_plat_file_write(lws_fop_fd_t fop_fd,
                          lws_filepos_t *amount,
                          uint8_t *buf,
@@ -3129,8 +3606,14 @@ lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *fops,
                                const char *vfs_path,
                                lws_fop_flags_t *flags);
 
+/*
+ Returns the current position in the open VFS file `fop_fd` (0 for NULL).
+ */
 lws_filepos_t lws_vfs_tell(lws_fop_fd_t fop_fd);
 
+/*
+ Returns the length of the open VFS file `fop_fd` as known when it was opened (0 for NULL).
+ */
 lws_filepos_t lws_vfs_get_length(lws_fop_fd_t fop_fd);
 
 /*
@@ -3163,6 +3646,11 @@ int lws_write(struct lws *wsi, uint8_t *buf, size_t len, enum lws_write_protocol
  */
 int lws_send_pipe_choked(struct lws *wsi);
 
+/*
+ Returns 1 while output lws_write accepted is still waiting in our buffer for the socket,
+ else 0 (0 too for NULL). lws_write never refuses data, so a writer checks this (or
+ lws_send_pipe_choked) before writing more.
+ */
 int lws_partial_buffered(struct lws *wsi);
 
 /*
@@ -3171,39 +3659,106 @@ int lws_partial_buffered(struct lws *wsi);
  */
 void lws_close_reason(struct lws *wsi, enum lws_close_status status, uint8_t *buf, size_t len);
 
+/*
+ Returns the length of the payload of the close frame the peer sent (its 2-byte status code
+ and reason text), 0 when no close frame has arrived, the connection is not a WebSocket or
+ `wsi` is NULL. Meant for `LWS_CALLBACK_WS_PEER_INITIATED_CLOSE`.
+ */
 int lws_get_close_length(struct lws *wsi);
 
+/*
+ Returns the payload of the peer's close frame (see lws_get_close_length), owned by the
+ connection; NULL when there is none or `wsi` is NULL.
+ */
 uint8_t *lws_get_close_payload(struct lws *wsi);
 
+/*
+ Returns how many bytes of the WebSocket frame being delivered have not yet been passed to
+ the RECEIVE callback (frames larger than `rx_buffer_size` come in several pieces); 0 at
+ the end of a frame or for NULL.
+ */
 size_t lws_remaining_packet_payload(struct lws *wsi);
 
+/*
+ Returns 1 when the data given to the current RECEIVE callback starts a message, else 0
+ (0 for NULL).
+ */
 int lws_is_first_fragment(struct lws *wsi);
 
+/*
+ Returns 1 when the data given to the current RECEIVE callback ends a message (the last
+ piece of its final frame), else 0 (0 for NULL).
+ */
 int lws_is_final_fragment(struct lws *wsi);
 
+/*
+ Returns 1 when the message being received is binary, 0 when it is text (or for NULL).
+ */
 int lws_frame_is_binary(struct lws *wsi);
 
+/*
+ Stops (`enable` 0) or restarts (non-zero) reading from the connection. With
+ `LWS_RXFLOW_REASON_APPLIES` set in `enable`, only the reason bits given are set or, with
+ `LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT`, cleared; reading resumes once no reason is left.
+ Data already read before the stop is delivered after the restart, not lost.
+ Returns 0, or -1 for a NULL or closed connection.
+ */
 int lws_rx_flow_control(struct lws *wsi, int enable);
 
+/*
+ Restarts reading (as lws_rx_flow_control(wsi, 1)) on every connection of every vhost of
+ `context` bound to `protocol`. NULL arguments are logged and ignored.
+ */
 void lws_rx_flow_allow_all_protocol(const struct lws_context *context,
                                     const struct lws_protocols *protocol);
 
+/*
+ Asks for one `LWS_CALLBACK_SERVER_WRITEABLE` (or `CLIENT_WRITEABLE`, `HTTP_WRITEABLE`) on
+ `wsi` as soon as its socket can take more data; several requests before it comes still
+ give one callback. A client still connecting gets it once established.
+ Returns 1 when the request is taken, 0 when the connection cannot write (closing, or in a
+ state with nothing to write), -1 for NULL.
+ */
 int lws_callback_on_writable(struct lws *wsi);
 
+/*
+ Asks for a writeable callback (as lws_callback_on_writable) on every connection of `vhost`
+ bound to `protocol`.
+ Returns 0, or -1 when an argument is NULL or `protocol` is not one of the vhost's protocols.
+ */
 int lws_callback_on_writable_all_protocol_vhost(const struct lws_vhost *vhost,
                                                 const struct lws_protocols *protocol);
 
+/*
+ Asks for a writeable callback on every connection bound to `protocol` on every vhost of
+ `context` (a protocol of another vhost is matched by its name and callback, as in lws).
+ Returns 0 (also for a NULL context), -1 for a NULL protocol.
+ */
 int lws_callback_on_writable_all_protocol(const struct lws_context *context,
                                           const struct lws_protocols *protocol);
 
+/*
+ Calls `protocol`'s callback now, with `reason` and no data, on each open connection
+ bound to it on every vhost of `context`; what the callbacks return is ignored.
+ Returns 0, or -1 for a NULL argument.
+ */
 int lws_callback_all_protocol(struct lws_context *context,
                               const struct lws_protocols *protocol,
                               int reason);
 
+/*
+ Calls `reason` now (no data) on each connection bound to `protocol` on `vh`, or on every
+ bound connection of `vh` when `protocol` is NULL; return values are ignored.
+ Returns 0, or -1 for a NULL vhost.
+ */
 int lws_callback_all_protocol_vhost(struct lws_vhost *vh,
                                     const struct lws_protocols *protocol,
                                     int reason);
 
+/*
+ As lws_callback_all_protocol_vhost, passing `argp` and `len` as the callback's `in` and
+ `len`. Returns 0, or -1 for a NULL vhost.
+ */
 int lws_callback_all_protocol_vhost_args(struct lws_vhost *vh,
                                          const struct lws_protocols *protocol,
                                          int reason,
@@ -3230,6 +3785,10 @@ int lws_callback_http_dummy(struct lws *wsi,
                             void *in_,
                             size_t len);
 
+/*
+ Returns the connection's socket descriptor (for logging or socket options; reading or
+ writing it directly bypasses the library), or -1 when it has none or `wsi` is NULL.
+ */
 int lws_get_socket_fd(struct lws *wsi);
 
 /*
