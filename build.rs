@@ -15,6 +15,7 @@ fn main() {
     println!("cargo:rerun-if-changed=abi/lws-4.3-macros.tsv");
     println!("cargo:rerun-if-changed=abi/lws-4.3-symbols.tsv");
     println!("cargo:rerun-if-changed=abi/notyet-fail.tsv");
+    println!("cargo:rerun-if-changed=abi/c-docs.tsv");
 
     // The header is written next to the build's other outputs; `make header` copies it
     // into include/ and `make test` fails if the committed copy differs.
@@ -211,6 +212,8 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
         .map(|r| (r[0].clone(), r.get(1).cloned().unwrap_or_default()))
         .collect();
     let varargs = std::fs::read_to_string(dir.join("src/capi/varargs.c")).unwrap();
+    // The header comments of the functions varargs.c defines (cbindgen never sees them).
+    let c_docs: Vec<Vec<String>> = tsv(&dir.join("abi/c-docs.tsv"));
     let (idents, _) = identifiers(text);
     // functions already declared: names before `(` outside the preprocessor's lines
     let mut code = String::new();
@@ -280,6 +283,8 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
                         "/** {name}(): not implemented yet in this library (MATRIX.md): logs \
                          once at error level and returns {fail}, lws's failure value. */"
                     );
+                } else if let Some(d) = c_docs.iter().find(|d| d[0] == name) {
+                    let _ = writeln!(frag, "/** {} */", d[1]);
                 }
                 let _ = writeln!(frag, "{decl}");
             }

@@ -124,9 +124,18 @@ typedef struct engine_st ENGINE;
 typedef struct hmac_ctx_st HMAC_CTX;
 
 /* The variadic functions (Rust cannot define these; see src/capi/varargs.c). */
+/* Formats a log line at level `filter` (one LLL_ bit) when that level is enabled and hands
+ * it to the emit function set by lws_set_log_level (stderr by default), with lws's
+ * timestamp and level prefix.  What the lwsl_*() macros call. */
 void _lws_log(int filter, const char *format, ...) LWS_FORMAT(2);
+/* _lws_log with the arguments as a va_list, for a program's own variadic wrappers. */
 void _lws_logv(int filter, const char *format, va_list vl);
+/* snprintf that always NUL-terminates (when size > 0) and, when the output is cut, returns
+ * `size` rather than the length it wanted, so `p += lws_snprintf(p, end - p, ...)` cannot
+ * run past `end`.  Returns 0 for a NULL or empty buffer or a formatting error. */
 int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
+/* open(2) with the descriptor close-on-exec; the mode argument is read only with O_CREAT
+ * (or O_TMPFILE).  Returns the descriptor, or -1 (errno set, or a NULL path). */
 int lws_open(const char *__file, int __oflag, ...);
 #ifdef __cplusplus
 }
@@ -3967,6 +3976,7 @@ struct lws;
 void lws_log_prepend_context(struct lws_log_cx *, void *, char **, char *);
 /** lws_log_prepend_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_vhost(struct lws_log_cx *, void *, char **, char *);
+/** What the per-object log macros (lwsl_cx_*, lwsl_wsi_*, lwsl_vhost_*...) call: formats the message (at most 255 bytes are kept) when level `filter` is enabled for the log context `cx` (NULL: the process-wide one) and emits it through that context, after the prefixes `prepend` adds for the object `obj` and the function name `fun`. */
 void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
 struct lws_context;
 struct lws_map_item;
@@ -3990,6 +4000,7 @@ typedef struct lws_cache_match lws_cache_match_t;
 struct lws_smd_msg;
 struct lws_smd_peer;
 enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };
+/** Formats a system message of class `cls` (for its JSON payload) and queues it, as lws_smd_msg_alloc + lws_smd_msg_send. Returns 0 when queued or when no peer wants that class, 1 when the text is over lws's payload limit (refused, not cut), the queue is full or `ctx` is NULL. */
 int lws_smd_msg_printf(struct lws_context *, lws_smd_class_t, const char *, ...);
 struct lws_ss_handle;
 int lws_smd_ss_msg_printf(const char *, uint8_t *, size_t *, lws_smd_class_t, const char *, ...);

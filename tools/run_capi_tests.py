@@ -18,6 +18,8 @@ Built-in checks, reported like tests:
            C++, and included twice
   exports  every symbol libwebsockets.so exports is an lws 4.3 function; SONAME
   matrix   MATRIX.md agrees with abi/lws-4.3-symbols.tsv and the library (tools/check_matrix.py)
+  docs     every function the header declares and the library exports has a comment right
+           above its declaration (tools/check_header_docs.py)
   install  `make install` into a temporary prefix: lws 4.3's layout, programs built with
            pkg-config (shared and --static) and with CMake (find_package,
            require_lws_config) load ours, not the system's lws; `make uninstall`
@@ -30,7 +32,7 @@ Environment:
   LWS_INCLUDE     directory holding libwebsockets.h (include/)
   LWS_LIBDIR      directory holding libwebsockets.so (target/release); setting either runs
                   the tests against another libwebsockets (a differential run): exports,
-                  matrix, install and deb, which are about this project's build, are skipped
+                  matrix, docs, install and deb, which are about this project's build, are skipped
   LWS_BUILD       build directory (build/)
                   (tests get LWS_HEADER_VERSION, MAJOR.MINOR of the header they are built
                   against, so drivers check 4.3-only behaviour against 4.3 only)
@@ -61,7 +63,7 @@ VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
 WRAP = VALGRIND if os.environ.get("VALGRIND") not in (None, "", "0") else []
 CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE]
 LIBS = ["-L" + LIBDIR, "-lwebsockets", "-lpthread"]
-BUILTINS = ["abi", "exports", "matrix", "install", "deb"]
+BUILTINS = ["abi", "exports", "matrix", "docs", "install", "deb"]
 KNOWN_ISSUES = os.path.join(TESTS, "known-issues.txt")
 
 
@@ -382,6 +384,26 @@ def check_matrix():
     return res
 
 
+def check_docs():
+    """Every function the header declares and the library exports has a comment above
+    its declaration (tools/check_header_docs.py)."""
+    res = Result("docs")
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import check_header_docs
+    lib = os.path.join(LIBDIR, "libwebsockets.so")
+    try:
+        missing, n = check_header_docs.check(os.path.join(INCLUDE, "libwebsockets.h"), lib)
+    except (OSError, RuntimeError) as e:
+        return res.fail(f"cannot check the header's comments: {e}")
+    res.transcript = [f"exported functions declared in the header: {n}; "
+                      f"with a comment: {n - len(missing)}"]
+    if missing:
+        res.fail(f"no comment above the declaration of {len(missing)} exported function(s) "
+                 "(write a /// doc comment on the Rust fn, or the C comment for varargs.c's): "
+                 + " ".join(missing))
+    return res
+
+
 def check_install():
     res = Result("install")
     res.transcript, err = install_check.check_install(CC, BUILD)
@@ -423,7 +445,7 @@ def main(argv):
     if clash:
         print(f"capi-tests/ may not use the built-in check names: {' '.join(clash)}")
         return 2
-    everything = BUILTINS[:3] + sorted(c_tests + lone) + BUILTINS[3:]
+    everything = BUILTINS[:4] + sorted(c_tests + lone) + BUILTINS[4:]
     wanted = argv or everything
     unknown = [n for n in wanted if n not in everything and not n.startswith("example-build/")]
     if unknown:
@@ -456,7 +478,7 @@ def main(argv):
                 skipped += 1
                 continue
             res = {"abi": check_abi, "exports": check_exports, "matrix": check_matrix,
-                   "install": check_install, "deb": check_deb}[name]()
+                   "docs": check_docs, "install": check_install, "deb": check_deb}[name]()
             apply_known_issues(res)
             report(res, verbose_ok=True)
         elif name.startswith("example-build/"):
