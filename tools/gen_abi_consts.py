@@ -3,7 +3,7 @@
 
 The values come from abi/lws-4.3-constants.tsv (read off a real lws 4.3.10 build) and
 the enum each enumerator belongs to from abi/enum-groups.tsv, so no number is typed by
-hand.  Rules, chosen so cbindgen emits what C code written for lws expects:
+hand; the doc comments of the callback reasons from abi/callback-docs.tsv.  Rules, chosen so cbindgen emits what C code written for lws expects:
   * an enumerator of a tagged enum becomes a variant of a #[repr(C)] Rust enum of that
     tag name (cbindgen emits `enum tag { ... }`); a later enumerator with a value the enum
     already has cannot be a Rust variant, so it becomes a `pub const` (a #define alias);
@@ -11,7 +11,7 @@ hand.  Rules, chosen so cbindgen emits what C code written for lws expects:
     c_int when the value fits, i64 otherwise (the 64-bit LWS_SERVER_OPTION_* bits).
 Run `make abi-consts` after changing the tables; the output is committed.
 """
-import csv, os, sys
+import csv, os, sys, textwrap
 from collections import OrderedDict
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +22,16 @@ def table(name):
 
 rows = table("lws-4.3-constants.tsv") + table("extra-constants.tsv")
 groups = {r["name"]: r for r in table("enum-groups.tsv")}
+# Doc comments for enums and their variants (abi/callback-docs.tsv: the callback reasons).
+docs = {r["name"]: r["doc"] for r in table("callback-docs.tsv")}
+
+
+def doc(name, indent):
+    """The `///` lines of `name`'s doc comment, if it has one."""
+    if name not in docs:
+        return []
+    return [indent + "/// " + l for l in textwrap.wrap(docs[name], 92 - len(indent) - 4)]
+
 
 enums = OrderedDict()   # tag -> [(name, value)]
 consts = OrderedDict()  # name -> value
@@ -46,10 +56,12 @@ for tag, members in enums.items():
     for name, value in members:
         (aliases if value in seen else variants).append((name, value))
         seen.add(value)
+    out += doc(tag, "")
     out.append("#[repr(C)]")
     out.append("#[derive(Clone, Copy, Debug, PartialEq, Eq)]")
     out.append(f"pub enum {tag} {{")
     for name, value in variants:
+        out += doc(name, "    ")
         out.append(f"    {name} = {value},")
     out.append("}")
     # Rust code names the enumerators unqualified, as C does.

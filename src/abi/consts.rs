@@ -20,124 +20,303 @@ pub enum lws_cert_update_state {
 }
 pub use lws_cert_update_state::*;
 
+/// Why a protocol's callback is being called: the `reason` argument of
+/// `lws_callback_function`. For each one, `in` and `len` carry what the reason says (often
+/// nothing), and the callback returns 0 to carry on or non-zero to close the connection
+/// (for the filter reasons: to refuse). Reasons of a feature this build lacks (MATRIX.md
+/// and README say which) are simply never sent.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_callback_reasons {
+    /// Once per vhost and protocol, before any connection: set up the protocol's per-vhost
+    /// state (lws_protocol_vh_priv_zalloc). `in` is the vhost's per-vhost options (`pvo`)
+    /// for this protocol. For the vhosts made with the context it comes on the first
+    /// service turn, for later ones from lws_create_vhost.
     LWS_CALLBACK_PROTOCOL_INIT = 27,
+    /// Once per vhost and protocol as the vhost goes away: free what PROTOCOL_INIT set up.
     LWS_CALLBACK_PROTOCOL_DESTROY = 28,
+    /// A connection object was just made (to the vhost's first protocol), before any
+    /// protocol is bound to it.
     LWS_CALLBACK_WSI_CREATE = 29,
+    /// A connection object is about to be freed; the last callback it gets.
     LWS_CALLBACK_WSI_DESTROY = 30,
+    /// Asks a protocol for the tx credit of a connection whose transport has flow control
+    /// (HTTP/2 streams).
     LWS_CALLBACK_WSI_TX_CREDIT_GET = 103,
+    /// TLS client setup: a chance to add trusted CA certificates to the vhost's client TLS
+    /// context (`user` is the library's TLS context).
     LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS = 21,
+    /// TLS server setup: a chance to add the CA certificates used to verify client
+    /// certificates.
     LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS = 22,
+    /// A TLS server checking a client's certificate: the callback may accept or reject it
+    /// (non-zero rejects).
     LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION = 23,
+    /// A TLS state change the vhost asked to hear about (`ssl_info_event_mask`); `in` is a
+    /// `struct lws_ssl_info`.
     LWS_CALLBACK_SSL_INFO = 67,
+    /// A TLS client checking the server's certificate: the callback may override the
+    /// verdict.
     LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION = 58,
+    /// A new connection was accepted on a listen socket, before anything was read from it.
     LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = 19,
+    /// An HTTP request arrived for this protocol (no mount served it); `in` is the URI path
+    /// (after the mount's prefix for a callback mount). Answer with the header builders and
+    /// lws_write, or with lws_return_http_status; return non-zero to close.
     LWS_CALLBACK_HTTP = 12,
+    /// A piece of the request body (`in`, `len`), e.g. for lws_spa_process. A chunked body
+    /// arrives decoded: lws 4.3 hands over the raw chunk framing and never completes it, we
+    /// decode it (README).
     LWS_CALLBACK_HTTP_BODY = 13,
+    /// The whole request body has been delivered; answer the request now.
     LWS_CALLBACK_HTTP_BODY_COMPLETION = 14,
+    /// A file served with lws_serve_http_file (or by a mount) has been sent completely.
+    /// Return non-zero to close the connection instead of keeping it alive.
     LWS_CALLBACK_HTTP_FILE_COMPLETION = 15,
+    /// An HTTP connection can take more output (after lws_callback_on_writable): send the
+    /// next part of a dynamic answer.
     LWS_CALLBACK_HTTP_WRITEABLE = 16,
+    /// An HTTP connection (not upgraded) is closing.
     LWS_CALLBACK_CLOSED_HTTP = 5,
+    /// The request's headers are in, before it is served: the headers can be read and the
+    /// request refused by returning non-zero (the connection is closed).
     LWS_CALLBACK_FILTER_HTTP_CONNECTION = 18,
+    /// Headers are being written for an answer the library makes (files, redirects, status
+    /// pages): add more with lws_add_http_header_by_name; `in` is a `struct
+    /// lws_process_html_args` whose `p` and `max_len` say where and how much.
     LWS_CALLBACK_ADD_HEADERS = 53,
+    /// A mount with basic auth got credentials and no password file says yes or no: `in` is
+    /// "user:password" (`len` bytes); return 1 to allow, 0 to refuse.
     LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION = 102,
+    /// A mount whose access rules need the application: return non-zero to refuse the
+    /// request.
     LWS_CALLBACK_CHECK_ACCESS_RIGHTS = 51,
+    /// Output of a file being served can be rewritten on the way out (lws's server-side
+    /// variable substitution); `in` is a `struct lws_process_html_args`.
     LWS_CALLBACK_PROCESS_HTML = 52,
+    /// An HTTP connection is being bound to this protocol; its per-session data is
+    /// allocated at this point.
     LWS_CALLBACK_HTTP_BIND_PROTOCOL = 49,
+    /// An HTTP connection is leaving this protocol (closing, or moving to another protocol
+    /// on upgrade): free what its per-session data points to; the block itself is freed by
+    /// the library.
     LWS_CALLBACK_HTTP_DROP_PROTOCOL = 50,
+    /// A request asks to upgrade (`in` is the protocol name, e.g. "websocket"): return non-
+    /// zero to refuse the upgrade and answer it as plain HTTP instead.
     LWS_CALLBACK_HTTP_CONFIRM_UPGRADE = 86,
+    /// An HTTP client connection got its answer's status line and headers (read them with
+    /// lws_http_client_http_response and lws_hdr_copy).
     LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP = 44,
+    /// An HTTP client connection is closing.
     LWS_CALLBACK_CLOSED_CLIENT_HTTP = 45,
+    /// A piece of an HTTP client answer's body (`in`, `len`), given from inside
+    /// lws_http_client_read.
     LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ = 48,
+    /// Body data waits for an HTTP client: call lws_http_client_read to get it as
+    /// RECEIVE_CLIENT_HTTP_READ.
     LWS_CALLBACK_RECEIVE_CLIENT_HTTP = 46,
+    /// An HTTP client's answer body has been received completely.
     LWS_CALLBACK_COMPLETED_CLIENT_HTTP = 47,
+    /// An HTTP client connection can send (e.g. a request body) after
+    /// lws_callback_on_writable.
     LWS_CALLBACK_CLIENT_HTTP_WRITEABLE = 57,
+    /// An HTTP client got a redirect (`in` is the new location, `len` the status): return
+    /// non-zero to not follow it.
     LWS_CALLBACK_CLIENT_HTTP_REDIRECT = 104,
+    /// An HTTP client connection is being bound to this protocol.
     LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL = 85,
+    /// An HTTP client connection is leaving this protocol: free what its per-session data
+    /// points to.
     LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL = 76,
+    /// A WebSocket connection to this server protocol completed its handshake; the per-
+    /// session data is ready for use.
     LWS_CALLBACK_ESTABLISHED = 0,
+    /// A server WebSocket connection is closing (after or without a close handshake); its
+    /// per-session data is still valid during the call.
     LWS_CALLBACK_CLOSED = 4,
+    /// A server WebSocket connection can send one message (or fragment) with lws_write,
+    /// after lws_callback_on_writable.
     LWS_CALLBACK_SERVER_WRITEABLE = 11,
+    /// Message data on a server WebSocket (`in`, `len`): a message may come in several
+    /// calls (lws_is_first_fragment, lws_is_final_fragment, lws_remaining_packet_payload);
+    /// text is valid UTF-8.
     LWS_CALLBACK_RECEIVE = 6,
+    /// A PONG arrived on a server WebSocket; `in`, `len` are its payload.
     LWS_CALLBACK_RECEIVE_PONG = 7,
+    /// The peer sent a close frame (`in`, `len`: its status code and reason). Return 0 to
+    /// echo it and close; non-zero closes without echoing.
     LWS_CALLBACK_WS_PEER_INITIATED_CLOSE = 38,
+    /// A WebSocket upgrade request is about to be accepted for this protocol; `in` is the
+    /// `struct lws_tokens` of the headers. Return non-zero to refuse it (the connection is
+    /// closed).
     LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = 20,
+    /// A WebSocket extension the client offered may be used: return non-zero to decline it
+    /// (`in` is its name).
     LWS_CALLBACK_CONFIRM_EXTENSION_OKAY = 25,
+    /// A server connection is being bound to this protocol as a WebSocket.
     LWS_CALLBACK_WS_SERVER_BIND_PROTOCOL = 77,
+    /// A server WebSocket connection is leaving this protocol: free what its per-session
+    /// data points to.
     LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL = 78,
+    /// A client connection failed before it was established (DNS, connect, handshake,
+    /// refused upgrade): `in` is a text saying why (may be NULL), `len` its length. The
+    /// connection is gone after this; lws_client_connect_via_info's `pwsi` is set to NULL
+    /// first.
     LWS_CALLBACK_CLIENT_CONNECTION_ERROR = 1,
+    /// A WebSocket client got the server's handshake answer, before it is accepted: its
+    /// headers can be read; non-zero refuses it.
     LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH = 2,
+    /// A WebSocket client connection completed its handshake and can send and receive.
     LWS_CALLBACK_CLIENT_ESTABLISHED = 3,
+    /// A WebSocket client connection is closing.
     LWS_CALLBACK_CLIENT_CLOSED = 75,
+    /// A client's handshake request is being written: `in` points to a `char *` cursor and
+    /// `len` is the room left; append headers there and advance the cursor.
     LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = 24,
+    /// Message data on a client WebSocket (`in`, `len`); as RECEIVE.
     LWS_CALLBACK_CLIENT_RECEIVE = 8,
+    /// A PONG arrived on a client WebSocket; `in`, `len` are its payload.
     LWS_CALLBACK_CLIENT_RECEIVE_PONG = 9,
+    /// A client connection can send (lws_write) after lws_callback_on_writable.
     LWS_CALLBACK_CLIENT_WRITEABLE = 10,
+    /// A client is about to offer an extension (`in` is its name): return non-zero to not
+    /// offer it.
     LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = 26,
+    /// Asks for an extension's default options.
     LWS_CALLBACK_WS_EXT_DEFAULTS = 39,
+    /// A connection was accepted, before anything is read: `in` is the socket descriptor;
+    /// return non-zero to drop it at once (e.g. by peer address).
     LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
+    /// A client connection is being bound to this protocol as a WebSocket.
     LWS_CALLBACK_WS_CLIENT_BIND_PROTOCOL = 79,
+    /// A client WebSocket connection is leaving this protocol: free what its per-session
+    /// data points to.
     LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL = 80,
+    /// Asks for the calling thread's id, for programs driving lws from several threads.
     LWS_CALLBACK_GET_THREAD_ID = 31,
+    /// For a program running its own poll loop: a descriptor should be added to it (`in` is
+    /// a `struct lws_pollargs`).
     LWS_CALLBACK_ADD_POLL_FD = 32,
+    /// For a program running its own poll loop: a descriptor should be removed from it.
     LWS_CALLBACK_DEL_POLL_FD = 33,
+    /// For a program running its own poll loop: the events wanted on a descriptor changed.
     LWS_CALLBACK_CHANGE_MODE_POLL_FD = 34,
+    /// For a program running its own poll loop from several threads: take its lock around a
+    /// poll change.
     LWS_CALLBACK_LOCK_POLL = 35,
+    /// Release the lock LOCK_POLL took.
     LWS_CALLBACK_UNLOCK_POLL = 36,
+    /// Output of a CGI child process is ready.
     LWS_CALLBACK_CGI = 40,
+    /// A CGI child process has exited.
     LWS_CALLBACK_CGI_TERMINATED = 41,
+    /// The request body is being passed on to a CGI child's input.
     LWS_CALLBACK_CGI_STDIN_DATA = 42,
+    /// A CGI child's input has been closed after the whole body.
     LWS_CALLBACK_CGI_STDIN_COMPLETED = 43,
+    /// A CGI child process was started (`len` is its pid).
     LWS_CALLBACK_CGI_PROCESS_ATTACH = 70,
+    /// Asks the protocol about the logged-in session of a request (for lws's generic
+    /// sessions plugin).
     LWS_CALLBACK_SESSION_INFO = 54,
+    /// An event of lws's generic sessions plugin.
     LWS_CALLBACK_GS_EVENT = 55,
+    /// Per-mount options of a callback mount, given to its protocol.
     LWS_CALLBACK_HTTP_PMO = 56,
+    /// Raw proxy: data from the onward connection (`in`, `len`).
     LWS_CALLBACK_RAW_PROXY_CLI_RX = 89,
+    /// Raw proxy: data from the accepted connection (`in`, `len`).
     LWS_CALLBACK_RAW_PROXY_SRV_RX = 90,
+    /// Raw proxy: the onward connection closed.
     LWS_CALLBACK_RAW_PROXY_CLI_CLOSE = 91,
+    /// Raw proxy: the accepted connection closed.
     LWS_CALLBACK_RAW_PROXY_SRV_CLOSE = 92,
+    /// Raw proxy: the onward connection can take data.
     LWS_CALLBACK_RAW_PROXY_CLI_WRITEABLE = 93,
+    /// Raw proxy: the accepted connection can take data.
     LWS_CALLBACK_RAW_PROXY_SRV_WRITEABLE = 94,
+    /// Raw proxy: the onward connection was made.
     LWS_CALLBACK_RAW_PROXY_CLI_ADOPT = 95,
+    /// Raw proxy: a connection was accepted.
     LWS_CALLBACK_RAW_PROXY_SRV_ADOPT = 96,
+    /// Raw proxy: the onward connection is being bound to this protocol.
     LWS_CALLBACK_RAW_PROXY_CLI_BIND_PROTOCOL = 97,
+    /// Raw proxy: the accepted connection is being bound to this protocol.
     LWS_CALLBACK_RAW_PROXY_SRV_BIND_PROTOCOL = 98,
+    /// Raw proxy: the onward connection is leaving this protocol.
     LWS_CALLBACK_RAW_PROXY_CLI_DROP_PROTOCOL = 99,
+    /// Raw proxy: the accepted connection is leaving this protocol.
     LWS_CALLBACK_RAW_PROXY_SRV_DROP_PROTOCOL = 100,
+    /// Bytes arrived on a raw socket connection (no protocol framing): `in`, `len`.
     LWS_CALLBACK_RAW_RX = 59,
+    /// A raw socket connection is closing.
     LWS_CALLBACK_RAW_CLOSE = 60,
+    /// A raw socket connection can take data (lws_write with LWS_WRITE_RAW) after
+    /// lws_callback_on_writable.
     LWS_CALLBACK_RAW_WRITEABLE = 61,
+    /// A socket was adopted as a raw connection (lws_adopt_socket..., or accepted on a raw
+    /// vhost).
     LWS_CALLBACK_RAW_ADOPT = 62,
+    /// A raw client connection finished connecting.
     LWS_CALLBACK_RAW_CONNECTED = 101,
+    /// A raw socket connection is being bound to this protocol.
     LWS_CALLBACK_RAW_SKT_BIND_PROTOCOL = 81,
+    /// A raw socket connection is leaving this protocol.
     LWS_CALLBACK_RAW_SKT_DROP_PROTOCOL = 82,
+    /// A file descriptor (not a socket) was adopted as a raw connection.
     LWS_CALLBACK_RAW_ADOPT_FILE = 63,
+    /// An adopted file descriptor is readable: read it yourself (nothing is read for you).
     LWS_CALLBACK_RAW_RX_FILE = 64,
+    /// An adopted file descriptor can be written.
     LWS_CALLBACK_RAW_WRITEABLE_FILE = 65,
+    /// An adopted file descriptor is being closed.
     LWS_CALLBACK_RAW_CLOSE_FILE = 66,
+    /// An adopted file descriptor is being bound to this protocol.
     LWS_CALLBACK_RAW_FILE_BIND_PROTOCOL = 83,
+    /// An adopted file descriptor is leaving this protocol.
     LWS_CALLBACK_RAW_FILE_DROP_PROTOCOL = 84,
+    /// The connection's timer set with lws_set_timer_usecs has fired.
     LWS_CALLBACK_TIMER = 73,
+    /// lws_cancel_service woke the service loop (from any thread): each protocol of each
+    /// vhost gets this once, on the service thread, with a connection that is not a real
+    /// one.
     LWS_CALLBACK_EVENT_WAIT_CANCELLED = 71,
+    /// A child connection (an HTTP/2 stream, a proxied connection) of this one is closing.
     LWS_CALLBACK_CHILD_CLOSING = 69,
+    /// A client connection is starting to connect (`in` is the socket descriptor).
     LWS_CALLBACK_CONNECTING = 105,
+    /// Sent daily with the days left on the vhost's TLS certificate.
     LWS_CALLBACK_VHOST_CERT_AGING = 72,
+    /// Progress of an automatic (ACME) certificate update of the vhost.
     LWS_CALLBACK_VHOST_CERT_UPDATE = 74,
+    /// MQTT: a client connection object was made.
     LWS_CALLBACK_MQTT_NEW_CLIENT_INSTANTIATED = 200,
+    /// MQTT: the connection is idle.
     LWS_CALLBACK_MQTT_IDLE = 201,
+    /// MQTT: the client's CONNECT was accepted.
     LWS_CALLBACK_MQTT_CLIENT_ESTABLISHED = 202,
+    /// MQTT: a subscription was acknowledged.
     LWS_CALLBACK_MQTT_SUBSCRIBED = 203,
+    /// MQTT: the client can publish.
     LWS_CALLBACK_MQTT_CLIENT_WRITEABLE = 204,
+    /// MQTT: a published message arrived (`in` is a `lws_mqtt_publish_param_t`).
     LWS_CALLBACK_MQTT_CLIENT_RX = 205,
+    /// MQTT: an unsubscription was acknowledged.
     LWS_CALLBACK_MQTT_UNSUBSCRIBED = 206,
+    /// MQTT: the connection is leaving this protocol.
     LWS_CALLBACK_MQTT_DROP_PROTOCOL = 207,
+    /// MQTT: the client connection closed.
     LWS_CALLBACK_MQTT_CLIENT_CLOSED = 208,
+    /// MQTT: a QoS 1 publish was acknowledged.
     LWS_CALLBACK_MQTT_ACK = 209,
+    /// MQTT: a publish is being sent again after no acknowledgement.
     LWS_CALLBACK_MQTT_RESEND = 210,
+    /// MQTT: an unsubscription got no acknowledgement in time.
     LWS_CALLBACK_MQTT_UNSUBSCRIBE_TIMEOUT = 211,
+    /// MQTT: a shadow request got no answer in time.
     LWS_CALLBACK_MQTT_SHADOW_TIMEOUT = 212,
+    /// The first value free for a program's own reasons: lws_callback_all_protocol and
+    /// friends can send reasons from here up, and the library never uses them.
     LWS_CALLBACK_USER = 1000,
 }
 pub use lws_callback_reasons::*;
