@@ -12,8 +12,11 @@ use core::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ushort, c_void};
 pub const CONTEXT_PORT_NO_LISTEN: c_int = -1;
 pub const CONTEXT_PORT_NO_LISTEN_SERVER: c_int = -2;
 
+/// A time or a duration in microseconds (the timers' unit).
 pub type lws_usec_t = i64;
+/// A signed file offset or size.
 pub type lws_fileofs_t = core::ffi::c_longlong;
+/// An unsigned file position or length (the VFS layer's unit).
 pub type lws_filepos_t = core::ffi::c_ulonglong;
 
 /// Enum arguments arrive from C as plain ints: flags may be OR'ed in (LWS_WRITE_NO_FIN)
@@ -27,6 +30,7 @@ pub type enum_pending_timeout = c_int;
 pub type enum_lws_callback_reasons = c_int;
 pub type enum_lws_token_indexes = c_int;
 pub type cap_value_t = c_int;
+/// A bitmap of system-message classes (LWSSMDCL_*): a message has one, a peer's filter any.
 pub type lws_smd_class_t = u32;
 /// OpenSSL's context type, opaque here (TLS is not built in yet); declared in the header
 /// as `typedef struct ssl_ctx_st SSL_CTX`, which is compatible with OpenSSL's own.
@@ -34,10 +38,17 @@ pub type SSL_CTX = ssl_ctx_st;
 pub struct ssl_ctx_st {
     _opaque: [u8; 0],
 }
+/// A socket descriptor as lws passes it around (an `int` on POSIX).
 pub type lws_sockfd_type = c_int;
+/// A file descriptor as lws passes it around (an `int` on POSIX).
 pub type lws_filefd_type = c_int;
+/// What a scheduled timer calls when it fires: its own `lws_sorted_usec_list_t`, from which
+/// the callback finds its state with lws_container_of.
 pub type sul_cb_t = Option<unsafe extern "C" fn(sul: *mut lws_sorted_usec_list)>;
+/// A log sink for lws_set_log_level: gets the level and the finished, NUL-terminated line.
 pub type lws_log_emit_t = Option<unsafe extern "C" fn(level: c_int, line: *const c_char)>;
+/// What a system-message peer (lws_smd_register) is called with for each message it wants:
+/// its `opaque`, the class, the send time, the payload and its length. Return 0.
 pub type lws_smd_notification_cb_t = Option<
     unsafe extern "C" fn(
         opaque: *mut c_void,
@@ -47,15 +58,24 @@ pub type lws_smd_notification_cb_t = Option<
         len: usize,
     ) -> c_int,
 >;
+/// A timer the caller owns (usually a member of its own struct), armed with
+/// lws_sul_schedule and disarmed with lws_sul_cancel. Zero it before first use.
 pub type lws_sorted_usec_list_t = lws_sorted_usec_list;
+/// A retry and idle policy: delays between attempts, how many attempts, and when an idle
+/// connection is pinged or dropped. See `struct lws_retry_bo`.
 pub type lws_retry_bo_t = lws_retry_bo;
+/// An element of an `lws_dll2` list, embedded in the caller's struct.
 pub type lws_dll2_t = lws_dll2;
+/// The head of an `lws_dll2` list: both ends and the element count.
 pub type lws_dll2_owner_t = lws_dll2_owner;
 /// `lws_dll2_foreach_safe()`'s visitor: nonzero stops the walk.
 pub type lws_dll2_foreach_cb_t =
     Option<unsafe extern "C" fn(d: *mut lws_dll2, user: *mut c_void) -> c_int>;
+/// See `struct lws_system_ops`.
 pub type lws_system_ops_t = lws_system_ops;
+/// See `struct lws_state_notify_link`.
 pub type lws_state_notify_link_t = lws_state_notify_link;
+/// See `struct lws_log_cx`.
 pub type lws_log_cx_t = lws_log_cx;
 
 /// Opaque here: the features that fill these in are not implemented yet.
@@ -75,6 +95,8 @@ pub struct lws_sequencer {
     _opaque: [u8; 0],
 }
 
+/// A descriptor and its wanted and previous poll events, for programs running their own
+/// poll loop (the ADD/DEL/CHANGE_MODE_POLL_FD callback reasons).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_pollargs {
@@ -83,6 +105,9 @@ pub struct lws_pollargs {
     pub prev_events: c_int,
 }
 
+/// The link of a doubly linked list element, embedded in the caller's struct; the list
+/// functions (lws_dll2_add_head, lws_dll2_remove...) only touch these three members. Zero it
+/// (or lws_dll2_clear) before first use.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_dll2 {
@@ -91,6 +116,8 @@ pub struct lws_dll2 {
     pub owner: *mut lws_dll2_owner,
 }
 
+/// A doubly linked list: its first and last elements and how many it holds. Zero it (or
+/// lws_dll2_owner_clear) before first use.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_dll2_owner {
@@ -99,6 +126,8 @@ pub struct lws_dll2_owner {
     pub count: u32,
 }
 
+/// A timer owned by the caller; the library links it into the context's timer list while it
+/// is armed, so it must not move or be freed until it fires or is cancelled.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_sorted_usec_list {
@@ -108,17 +137,27 @@ pub struct lws_sorted_usec_list {
     pub latency_us: u32,
 }
 
+/// A retry and idle policy, used by clients (the connect info's `retry_and_idle_policy`) and
+/// by lws_retry_sul_schedule. Kept by pointer: it must outlive its users.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_retry_bo {
+    /// Delays in milliseconds before each retry; the last one repeats once the table runs out.
     pub retry_ms_table: *const u32,
+    /// How many delays `retry_ms_table` holds.
     pub retry_ms_table_count: u16,
+    /// How many retries happen before giving up.
     pub conceal_count: u16,
+    /// Seconds without input after which an idle connection is sent a PING (0: never).
     pub secs_since_valid_ping: u16,
+    /// Seconds without input after which an idle connection is closed (0: never).
     pub secs_since_valid_hangup: u16,
+    /// Up to this percentage is added at random to each delay, so clients do not retry in step.
     pub jitter_percent: u8,
 }
 
+/// A WebSocket extension (such as permessage-deflate) offered to or accepted from peers. This
+/// build has no extensions: a context given any is refused at creation.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_extension {
@@ -137,10 +176,19 @@ pub struct lws_extension {
     pub client_offer: *const c_char,
 }
 
+/// One protocol a vhost speaks: its name (the WebSocket subprotocol, or just a label for
+/// HTTP), its callback, and the sizes the library uses for its connections. A vhost is given
+/// an array of them ended by an all-zero element; the array must outlive the vhost.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_protocols {
+    /// The protocol's name: the subprotocol matched against a WebSocket client's
+    /// Sec-WebSocket-Protocol, and what lws_vhost_name_to_protocol looks for. The first protocol
+    /// of the array also gets the HTTP requests no mount claims.
     pub name: *const c_char,
+    /// Called for every event on the protocol's connections (see `enum lws_callback_reasons`):
+    /// the connection, the reason, its per-session data, and the reason's `in` and `len`.
+    /// Returns 0 to carry on, non-zero to close the connection (or to refuse, for filters).
     pub callback: Option<
         unsafe extern "C" fn(
             wsi: *mut lws,
@@ -150,34 +198,62 @@ pub struct lws_protocols {
             len: usize,
         ) -> c_int,
     >,
+    /// Bytes of zeroed per-connection state the library allocates when a connection binds to
+    /// the protocol and frees when it closes; the callback's `user` argument points to it.
     pub per_session_data_size: usize,
+    /// The largest piece of a received message given to one RECEIVE callback; bigger frames
+    /// come in several calls (lws_remaining_packet_payload). 0: the library's default.
     pub rx_buffer_size: usize,
+    /// A number for the application's own use (e.g. a protocol version); never looked at.
     pub id: c_uint,
+    /// A pointer for the application's own use; never looked at.
     pub user: *mut c_void,
+    /// The largest frame lws_write sends at once (0: no limit beyond the buffers).
     pub tx_packet_size: usize,
 }
 
+/// What lws_create_context (and lws_create_vhost, for the vhost members) is asked to build.
+/// Zero the whole struct first (memset) and set what you need: every member left 0 means
+/// the default. Pointers in it must stay valid for the life of the context, except the
+/// struct itself, which is read during the call only. Members asking for something this
+/// build lacks make creation fail with an error naming them (src/core/options.rs), where
+/// lws would sometimes run without; members of features lws's default build lacks are kept
+/// for the layout and ignored.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_context_creation_info {
+    /// The interface name or address to listen on (NULL: all); for a vhost.
     pub iface: *const c_char,
+    /// The vhost's protocols, an array ended by an all-zero element.
     pub protocols: *const lws_protocols,
+    /// WebSocket extensions to offer and accept (none in this build: must be NULL).
     pub extensions: *const lws_extension,
     pub token_limits: *const lws_token_limits,
     pub http_proxy_address: *const c_char,
+    /// Extra headers (name/value list) added to every HTTP answer of the vhost.
     pub headers: *const lws_protocol_vhost_options,
     pub reject_service_keywords: *const lws_protocol_vhost_options,
+    /// Per-vhost options handed to the protocols (LWS_CALLBACK_PROTOCOL_INIT's `in`,
+    /// lws_pvo_search).
     pub pvo: *const lws_protocol_vhost_options,
     pub log_filepath: *const c_char,
+    /// The vhost's list of URL mounts (files, callbacks, redirects), chained by `mount_next`.
     pub mounts: *const lws_http_mount,
+    /// The Server header value of HTTP answers (NULL: none is sent).
     pub server_string: *const c_char,
+    /// A URL of the vhost served (with status 404) for requests that match nothing.
     pub error_document_404: *const c_char,
+    /// The TCP port to listen on: 0 lets the kernel choose (see lws_get_vhost_listen_port),
+    /// CONTEXT_PORT_NO_LISTEN for no listening socket (a client-only context).
     pub port: c_int,
     pub http_proxy_port: c_uint,
     pub max_http_header_data2: c_uint,
     pub max_http_header_pool2: c_uint,
+    /// Seconds an idle HTTP keep-alive connection is kept before it is closed (0: default).
     pub keepalive_timeout: c_int,
     pub http2_settings: [u32; 7],
+    /// Bytes kept for one request's headers (0: the default); a request whose head is larger
+    /// is answered 431 (lws closes silently).
     pub max_http_header_data: c_ushort,
     pub max_http_header_pool: c_ushort,
     pub ssl_private_key_password: *const c_char,
@@ -217,6 +293,7 @@ pub struct lws_context_creation_info {
     pub ka_time: c_int,
     pub ka_probes: c_int,
     pub ka_interval: c_int,
+    /// Seconds allowed for the steps that have a timeout (handshakes, waiting for a request...).
     pub timeout_secs: c_uint,
     pub connect_timeout_secs: c_uint,
     pub bind_iface: c_int,
@@ -225,12 +302,18 @@ pub struct lws_context_creation_info {
     pub tls_session_cache_max: u32,
     pub gid: libc::gid_t,
     pub uid: libc::uid_t,
+    /// LWS_SERVER_OPTION_* bits for the context and the vhost.
     pub options: u64,
+    /// A pointer for the application, returned by lws_context_user (for the context) and
+    /// lws_get_vhost_user (for the vhost).
     pub user: *mut c_void,
+    /// Service threads (0 or 1 here: this build has one).
     pub count_threads: c_uint,
     pub fd_limit_per_thread: c_uint,
+    /// The vhost's name, matched against the Host header when several vhosts share a port.
     pub vhost_name: *const c_char,
     pub external_baggage_free_on_destroy: *mut c_void,
+    /// Size of the buffer connections are read into and files served from (0: the default).
     pub pt_serv_buf_size: c_uint,
     pub fops: *const lws_plat_file_ops,
     pub caps: [cap_value_t; 4],
@@ -246,17 +329,26 @@ pub struct lws_context_creation_info {
     pub username: *const c_char,
     pub groupname: *const c_char,
     pub unix_socket_perms: *const c_char,
+    /// Callbacks the library can use for system services (time, reboot...); see lws_system_get_ops.
     pub system_ops: *const lws_system_ops_t,
     pub retry_and_idle_policy: *const lws_retry_bo_t,
+    /// A NULL-terminated array of state notifiers registered on the system state manager
+    /// before the context starts, so they see every state from the first.
     pub register_notifier_list: *const *mut lws_state_notify_link_t,
     pub rlimit_nofile: c_int,
+    /// A system-message peer registered as the context is made, so it also gets the messages
+    /// sent during creation; `early_smd_opaque` and `early_smd_class_filter` go with it.
     pub early_smd_cb: lws_smd_notification_cb_t,
     pub early_smd_opaque: *mut c_void,
     pub early_smd_class_filter: lws_smd_class_t,
+    /// How long a queued system message may wait for slow peers before it is dropped (0: default).
     pub smd_ttl_us: lws_usec_t,
+    /// How many system messages may be queued at once (0: the default).
     pub smd_queue_depth: u16,
     pub fo_listen_queue: c_int,
     pub event_lib_custom: *const lws_plugin_evlib,
+    /// The log context lws sends the context's own lines to. Not kept by this library yet:
+    /// every object logs through the process-wide log context (src/capi/logcx.rs).
     pub log_cx: *mut lws_log_cx_t,
     pub http_nsc_filepath: *const c_char,
     pub http_nsc_heap_max_footprint: usize,
@@ -265,12 +357,15 @@ pub struct lws_context_creation_info {
     pub _unused: [*mut c_void; 2],
 }
 
+/// Per-header size limits (indexed by `enum lws_token_indexes`) for a vhost's requests.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_token_limits {
     pub token_limit: [c_ushort; 96],
 }
 
+/// A name/value pair in a singly linked list (per-vhost options, extra headers, MIME types
+/// of a mount...); `options` can hold a nested list.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_protocol_vhost_options {
@@ -280,52 +375,92 @@ pub struct lws_protocol_vhost_options {
     pub value: *const c_char,
 }
 
+/// One URL mount of a vhost: requests whose path starts with `mountpoint` are served from
+/// `origin` as `origin_protocol` says (a directory, a callback protocol, a redirect). Mounts
+/// are chained by `mount_next`; the longest matching mountpoint wins.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_http_mount {
+    /// The next mount of the vhost, or NULL.
     pub mount_next: *const lws_http_mount,
+    /// The URL prefix served, e.g. "/" or "/files".
     pub mountpoint: *const c_char,
+    /// Where it is served from: a directory for file mounts, a protocol name for callback
+    /// mounts, a URL for redirects.
     pub origin: *const c_char,
+    /// The file served for the mountpoint itself (e.g. "index.html").
     pub def: *const c_char,
+    /// The protocol whose callback gets this mount's dynamic requests (NULL: the vhost's first).
     pub protocol: *const c_char,
     pub cgienv: *const lws_protocol_vhost_options,
+    /// Extra file-suffix to MIME type pairs (e.g. ".zip" -> "application/zip") for this mount.
     pub extra_mimetypes: *const lws_protocol_vhost_options,
     pub interpret: *const lws_protocol_vhost_options,
     pub cgi_timeout: c_int,
+    /// Seconds answers may be cached (sent in Cache-Control when `cache_reusable` is set).
     pub cache_max_age: c_int,
+    /// Bits the user must have (LWS_CALLBACK_CHECK_ACCESS_RIGHTS), 0 for none.
     pub auth_mask: c_uint,
     /// C: `unsigned int cache_reusable:1, cache_revalidate:1, cache_intermediaries:1` (bits 0..2)
     pub cache_bits: c_uchar,
+    /// What `origin` is: LWSMPRO_FILE, LWSMPRO_CALLBACK, LWSMPRO_REDIR_HTTP(S), ...
     pub origin_protocol: c_uchar,
+    /// strlen(mountpoint): must be set.
     pub mountpoint_len: c_uchar,
+    /// A file of "user:password" lines that protects the mount with HTTP basic auth. A login
+    /// must match a whole line (lws accepts a line that ends with it).
     pub basic_auth_login_file: *const c_char,
 }
 
+/// What lws_client_connect_via_info is asked to connect to, and how. Zero it first; the
+/// struct is read during the call only, the strings must stay valid until the connection
+/// is established or has failed.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_client_connect_info {
+    /// The context the connection belongs to (required).
     pub context: *mut lws_context,
+    /// The host name or address to connect to.
     pub address: *const c_char,
+    /// The TCP port to connect to.
     pub port: c_int,
+    /// LCCSCF_* flags; LCCSCF_USE_SSL asks for TLS. A build that cannot do what a flag asks
+    /// refuses the connection rather than, say, connecting in the clear.
     pub ssl_connection: c_int,
+    /// The URI path to request, e.g. "/" or "/chat?room=1".
     pub path: *const c_char,
+    /// The Host header value (NULL: `address`).
     pub host: *const c_char,
+    /// The Origin header value (NULL: none sent).
     pub origin: *const c_char,
+    /// The WebSocket subprotocol(s) to ask for (comma-separated); NULL for none.
     pub protocol: *const c_char,
+    /// The WebSocket version (-1: the latest, 13).
     pub ietf_version_or_minus_one: c_int,
+    /// Per-session data to use instead of an allocated block (NULL: allocate the protocol's
+    /// `per_session_data_size`).
     pub userdata: *mut c_void,
     pub client_exts: *const c_void,
+    /// An HTTP method (e.g. "GET", "POST") for a plain HTTP client connection; NULL for a
+    /// WebSocket.
     pub method: *const c_char,
     pub parent_wsi: *mut lws,
     pub uri_replace_from: *const c_char,
     pub uri_replace_to: *const c_char,
+    /// The vhost whose protocols the connection uses (NULL: the context's first).
     pub vhost: *mut lws_vhost,
+    /// If not NULL, set to the new connection before any callback runs, and back to NULL if the
+    /// connection fails, so the program never holds a dangling pointer.
     pub pwsi: *mut *mut lws,
     pub iface: *const c_char,
+    /// The name of the vhost protocol whose callback gets this connection's events (NULL: the
+    /// vhost's first protocol).
     pub local_protocol_name: *const c_char,
     pub alpn: *const c_char,
     pub seq: *mut lws_sequencer,
+    /// Stored on the connection for lws_get_opaque_user_data.
     pub opaque_user_data: *mut c_void,
+    /// Retry and idle policy of this connection (NULL: the vhost's).
     pub retry_and_idle_policy: *const lws_retry_bo_t,
     pub manual_initial_tx_credit: c_int,
     pub sys_tls_client_cert: u8,
@@ -337,6 +472,7 @@ pub struct lws_client_connect_info {
     pub _unused: [*mut c_void; 4],
 }
 
+/// A header value as given to LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: pointer and length.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_tokens {
@@ -408,6 +544,7 @@ pub struct lws_spa_create_info {
     pub ac: *mut *mut lwsac,
     pub ac_chunk_size: usize,
 }
+/// See `struct lws_spa_create_info`.
 pub type lws_spa_create_info_t = lws_spa_create_info;
 
 /// lws-adopt.h's descriptor: a socket or a file descriptor (both ints on this
