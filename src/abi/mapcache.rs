@@ -8,16 +8,22 @@ use core::ffi::{c_char, c_int, c_void};
 pub struct lws_map {
     _opaque: [u8; 0],
 }
+/// A hash map (lws_map_create); opaque.
 pub type lws_map_t = lws_map;
 /// One key/value pair of a map, in memory from the map's allocator.
 pub struct lws_map_item {
     _opaque: [u8; 0],
 }
+/// A key of a map item: the caller's bytes, copied into the item.
 pub type lws_map_key_t = *mut c_void;
+/// A value of a map item: the caller's bytes, copied into the item.
 pub type lws_map_value_t = *mut c_void;
+/// A 32-bit hash of a key, choosing its bucket.
 pub type lws_map_hash_t = u32;
+/// Hashes a key of `kl` bytes (NULL in the map info: the built-in hash).
 pub type lws_map_hash_from_key_t =
     Option<unsafe extern "C" fn(key: lws_map_key_t, kl: usize) -> lws_map_hash_t>;
+/// Compares two keys; 0 means equal (NULL in the map info: byte comparison).
 pub type lws_map_compare_key_t = Option<
     unsafe extern "C" fn(
         key1: lws_map_key_t,
@@ -26,7 +32,9 @@ pub type lws_map_compare_key_t = Option<
         kl2: usize,
     ) -> c_int,
 >;
+/// Allocates `x` bytes for an item of map `mo` (NULL in the map info: malloc).
 pub type lws_map_alloc_t = Option<unsafe extern "C" fn(mo: *mut lws_map, x: usize) -> *mut c_void>;
+/// Frees what the map's allocator gave (NULL in the map info: free).
 pub type lws_map_free_t = Option<unsafe extern "C" fn(p: *mut c_void)>;
 
 /// How `lws_map_create` builds a map: NULL callbacks take the defaults.
@@ -41,6 +49,7 @@ pub struct lws_map_info {
     pub aux: *mut c_void,
     pub modulo: usize,
 }
+/// See `struct lws_map_info`.
 pub type lws_map_info_t = lws_map_info;
 
 /// A cache level: opaque to C, `crate::capi::cache::Level` behind it.
@@ -56,6 +65,7 @@ pub struct lws_cache_match {
     pub payload_size: usize,
     pub tag_size: usize,
 }
+/// See `struct lws_cache_match`.
 pub type lws_cache_match_t = lws_cache_match;
 
 /// The cursor `lws_cache_results_walk` advances over a lookup's serialized results.
@@ -67,8 +77,10 @@ pub struct lws_cache_results {
     pub tag_len: usize,
     pub tag: *const u8,
 }
+/// See `struct lws_cache_results`.
 pub type lws_cache_results_t = lws_cache_results;
 
+/// Called on an item's payload (and its size) as the item leaves a heap cache level.
 pub type lws_cache_item_destroy_cb = Option<unsafe extern "C" fn(item: *mut c_void, size: usize)>;
 
 /// The nscookiejar member of lws's anonymous union `u` (its only member, so a struct
@@ -84,6 +96,9 @@ pub struct lws_cache_creation_info_u {
     pub nscookiejar: lws_cache_creation_info_nscookiejar,
 }
 
+/// How lws_cache_create makes one cache level: its context, a name for logs, the level
+/// behind it (`parent`), the implementation (`ops`: lws_cache_ops_heap or
+/// lws_cache_ops_nscookiejar) with its settings in `u`, and the limits that make it evict.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_cache_creation_info {

@@ -38,6 +38,8 @@ pub struct lws_tls_cert_info_results_ns {
     pub name: [c_char; 64],
 }
 
+/// The answer of lws_x509_info: which member holds it depends on the question asked (a
+/// verdict, a time, usage bits, or text/binary in `ns` with its length).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union lws_tls_cert_info_results {

@@ -40,6 +40,7 @@ pub struct lws_tokenize {
     pub delim: u8,
     pub e: i8,
 }
+/// See `struct lws_tokenize`.
 pub type lws_tokenize_t = lws_tokenize;
 
 /// Asked to write the value of `${name}` at `out[*pos..olen]`, resuming at byte `*exp_ofs`
@@ -68,6 +69,7 @@ pub struct lws_strexp {
     pub name_pos: u8,
     pub state: c_char,
 }
+/// See `struct lws_strexp`.
 pub type lws_strexp_t = lws_strexp;
 
 /// One unit of a `lws_humanize()` schema; a schema ends with a NULL name.
@@ -76,6 +78,7 @@ pub struct lws_humanize_unit {
     pub name: *const c_char,
     pub factor: u64,
 }
+/// See `struct lws_humanize_unit`.
 pub type lws_humanize_unit_t = lws_humanize_unit;
 
 // SAFETY: the exported schemas are immutable and point only at 'static string literals,

@@ -6,7 +6,9 @@ use super::consts::lws_dir_obj_type_t;
 use super::types::{lws_filefd_type, lws_fileofs_t, lws_filepos_t};
 use core::ffi::{c_char, c_int, c_void};
 
+/// LWS_FOP_FLAG_* bits and the open(2) flags of a VFS open.
 pub type lws_fop_flags_t = u32;
+/// An open VFS file, as the fops functions take it.
 pub type lws_fop_fd_t = *mut lws_fop_fd;
 
 /// One open file as a fops table sees it.
@@ -75,6 +77,7 @@ pub struct lws_dir_entry {
     pub r#type: lws_dir_obj_type_t,
 }
 
+/// Called with each path lws_dir_glob_cb matched (the `data` of `struct lws_dir_glob`).
 pub type lws_dir_glob_cb_t =
     Option<unsafe extern "C" fn(data: *mut c_void, path: *const c_char) -> c_int>;
 
@@ -85,4 +88,5 @@ pub struct lws_dir_glob {
     pub cb: lws_dir_glob_cb_t,
     pub user: *mut c_void,
 }
+/// See `struct lws_dir_glob`.
 pub type lws_dir_glob_t = lws_dir_glob;
