@@ -206,7 +206,8 @@ pub unsafe extern "C" fn lws_spa_finalize(spa: *mut lws_spa) -> c_int {
 }
 
 /// Returns the length of the value of the `n`th name given at creation, 0 when that field
-/// was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n` (lws would read out of bounds).
+/// was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n`
+/// (lws would read out of bounds).
 #[no_mangle]
 pub unsafe extern "C" fn lws_spa_get_length(spa: *mut lws_spa, n: c_int) -> c_int {
     entry!({
