@@ -31,8 +31,6 @@
 #define LWS_PLAT_UNIX
 #define LWS_ROLE_H1
 #define LWS_ROLE_WS
-#define LWS_ROLE_RAW
-#define LWS_ROLE_RAW_FILE
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
 #define LWS_WITH_CLIENT
@@ -158,11 +156,6 @@ int lws_open(const char *__file, int __oflag, ...);
 typedef union {
 	struct sockaddr_in sa4;
 } lws_sockaddr46;
-/* lws-adopt.h's descriptor union (both members are ints here). */
-typedef union {
-	int sockfd;
-	int filefd;
-} lws_sock_file_fd_type;
 #define sa46_sockaddr(_sa46) ((struct sockaddr *)(_sa46))
 #define sa46_socklen(_sa46) (socklen_t)sizeof(struct sockaddr_in)
 #define sa46_sockport(_sa46, _sp) (_sa46)->sa4.sin_port = (_sp)
@@ -572,122 +565,535 @@ typedef union {
  */
 #define STREXP_NAME_MAX 31
 
+/*
+ Why a protocol's callback is being called: the `reason` argument of
+ `lws_callback_function`. For each one, `in` and `len` carry what the reason says (often
+ nothing), and the callback returns 0 to carry on or non-zero to close the connection
+ (for the filter reasons: to refuse). Reasons of a feature this build lacks (MATRIX.md
+ and README say which) are simply never sent.
+ */
 enum lws_callback_reasons {
+        /*
+         Once per vhost and protocol, before any connection: set up the protocol's per-vhost
+         state (lws_protocol_vh_priv_zalloc). `in` is the vhost's per-vhost options (`pvo`)
+         for this protocol. For the vhosts made with the context it comes on the first
+         service turn, for later ones from lws_create_vhost.
+         */
         LWS_CALLBACK_PROTOCOL_INIT = 27,
+        /*
+         Once per vhost and protocol as the vhost goes away: free what PROTOCOL_INIT set up.
+         */
         LWS_CALLBACK_PROTOCOL_DESTROY = 28,
+        /*
+         A connection object was just made (to the vhost's first protocol), before any
+         protocol is bound to it.
+         */
         LWS_CALLBACK_WSI_CREATE = 29,
+        /*
+         A connection object is about to be freed; the last callback it gets.
+         */
         LWS_CALLBACK_WSI_DESTROY = 30,
+        /*
+         Asks a protocol for the tx credit of a connection whose transport has flow control
+         (HTTP/2 streams).
+         */
         LWS_CALLBACK_WSI_TX_CREDIT_GET = 103,
+        /*
+         TLS client setup: a chance to add trusted CA certificates to the vhost's client TLS
+         context (`user` is the library's TLS context).
+         */
         LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS = 21,
+        /*
+         TLS server setup: a chance to add the CA certificates used to verify client
+         certificates.
+         */
         LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS = 22,
+        /*
+         A TLS server checking a client's certificate: the callback may accept or reject it
+         (non-zero rejects).
+         */
         LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION = 23,
+        /*
+         A TLS state change the vhost asked to hear about (`ssl_info_event_mask`); `in` is a
+         `struct lws_ssl_info`.
+         */
         LWS_CALLBACK_SSL_INFO = 67,
+        /*
+         A TLS client checking the server's certificate: the callback may override the
+         verdict.
+         */
         LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION = 58,
+        /*
+         A new connection was accepted on a listen socket, before anything was read from it.
+         */
         LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = 19,
+        /*
+         An HTTP request arrived for this protocol (no mount served it); `in` is the URI path
+         (after the mount's prefix for a callback mount). Answer with the header builders and
+         lws_write, or with lws_return_http_status; return non-zero to close.
+         */
         LWS_CALLBACK_HTTP = 12,
+        /*
+         A piece of the request body (`in`, `len`), e.g. for lws_spa_process. A chunked body
+         arrives decoded: lws 4.3 hands over the raw chunk framing and never completes it, we
+         decode it (README).
+         */
         LWS_CALLBACK_HTTP_BODY = 13,
+        /*
+         The whole request body has been delivered; answer the request now.
+         */
         LWS_CALLBACK_HTTP_BODY_COMPLETION = 14,
+        /*
+         A file served with lws_serve_http_file (or by a mount) has been sent completely.
+         Return non-zero to close the connection instead of keeping it alive.
+         */
         LWS_CALLBACK_HTTP_FILE_COMPLETION = 15,
+        /*
+         An HTTP connection can take more output (after lws_callback_on_writable): send the
+         next part of a dynamic answer.
+         */
         LWS_CALLBACK_HTTP_WRITEABLE = 16,
+        /*
+         An HTTP connection (not upgraded) is closing.
+         */
         LWS_CALLBACK_CLOSED_HTTP = 5,
+        /*
+         The request's headers are in, before it is served: the headers can be read and the
+         request refused by returning non-zero (the connection is closed).
+         */
         LWS_CALLBACK_FILTER_HTTP_CONNECTION = 18,
+        /*
+         Headers are being written for an answer the library makes (files, redirects, status
+         pages): add more with lws_add_http_header_by_name; `in` is a `struct
+         lws_process_html_args` whose `p` and `max_len` say where and how much.
+         */
         LWS_CALLBACK_ADD_HEADERS = 53,
+        /*
+         A mount with basic auth got credentials and no password file says yes or no: `in` is
+         "user:password" (`len` bytes); return 1 to allow, 0 to refuse.
+         */
         LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION = 102,
+        /*
+         A mount whose access rules need the application: return non-zero to refuse the
+         request.
+         */
         LWS_CALLBACK_CHECK_ACCESS_RIGHTS = 51,
+        /*
+         Output of a file being served can be rewritten on the way out (lws's server-side
+         variable substitution); `in` is a `struct lws_process_html_args`.
+         */
         LWS_CALLBACK_PROCESS_HTML = 52,
+        /*
+         An HTTP connection is being bound to this protocol; its per-session data is
+         allocated at this point.
+         */
         LWS_CALLBACK_HTTP_BIND_PROTOCOL = 49,
+        /*
+         An HTTP connection is leaving this protocol (closing, or moving to another protocol
+         on upgrade): free what its per-session data points to; the block itself is freed by
+         the library.
+         */
         LWS_CALLBACK_HTTP_DROP_PROTOCOL = 50,
+        /*
+         A request asks to upgrade (`in` is the protocol name, e.g. "websocket"): return non-
+         zero to refuse the upgrade and answer it as plain HTTP instead.
+         */
         LWS_CALLBACK_HTTP_CONFIRM_UPGRADE = 86,
+        /*
+         An HTTP client connection got its answer's status line and headers (read them with
+         lws_http_client_http_response and lws_hdr_copy).
+         */
         LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP = 44,
+        /*
+         An HTTP client connection is closing.
+         */
         LWS_CALLBACK_CLOSED_CLIENT_HTTP = 45,
+        /*
+         A piece of an HTTP client answer's body (`in`, `len`), given from inside
+         lws_http_client_read.
+         */
         LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ = 48,
+        /*
+         Body data waits for an HTTP client: call lws_http_client_read to get it as
+         RECEIVE_CLIENT_HTTP_READ.
+         */
         LWS_CALLBACK_RECEIVE_CLIENT_HTTP = 46,
+        /*
+         An HTTP client's answer body has been received completely.
+         */
         LWS_CALLBACK_COMPLETED_CLIENT_HTTP = 47,
+        /*
+         An HTTP client connection can send (e.g. a request body) after
+         lws_callback_on_writable.
+         */
         LWS_CALLBACK_CLIENT_HTTP_WRITEABLE = 57,
+        /*
+         An HTTP client got a redirect (`in` is the new location, `len` the status): return
+         non-zero to not follow it.
+         */
         LWS_CALLBACK_CLIENT_HTTP_REDIRECT = 104,
+        /*
+         An HTTP client connection is being bound to this protocol.
+         */
         LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL = 85,
+        /*
+         An HTTP client connection is leaving this protocol: free what its per-session data
+         points to.
+         */
         LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL = 76,
+        /*
+         A WebSocket connection to this server protocol completed its handshake; the per-
+         session data is ready for use.
+         */
         LWS_CALLBACK_ESTABLISHED = 0,
+        /*
+         A server WebSocket connection is closing (after or without a close handshake); its
+         per-session data is still valid during the call.
+         */
         LWS_CALLBACK_CLOSED = 4,
+        /*
+         A server WebSocket connection can send one message (or fragment) with lws_write,
+         after lws_callback_on_writable.
+         */
         LWS_CALLBACK_SERVER_WRITEABLE = 11,
+        /*
+         Message data on a server WebSocket (`in`, `len`): a message may come in several
+         calls (lws_is_first_fragment, lws_is_final_fragment, lws_remaining_packet_payload);
+         text is valid UTF-8.
+         */
         LWS_CALLBACK_RECEIVE = 6,
+        /*
+         A PONG arrived on a server WebSocket; `in`, `len` are its payload.
+         */
         LWS_CALLBACK_RECEIVE_PONG = 7,
+        /*
+         The peer sent a close frame (`in`, `len`: its status code and reason). Return 0 to
+         echo it and close; non-zero closes without echoing.
+         */
         LWS_CALLBACK_WS_PEER_INITIATED_CLOSE = 38,
+        /*
+         A WebSocket upgrade request is about to be accepted for this protocol; `in` is the
+         `struct lws_tokens` of the headers. Return non-zero to refuse it (the connection is
+         closed).
+         */
         LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = 20,
+        /*
+         A WebSocket extension the client offered may be used: return non-zero to decline it
+         (`in` is its name).
+         */
         LWS_CALLBACK_CONFIRM_EXTENSION_OKAY = 25,
+        /*
+         A server connection is being bound to this protocol as a WebSocket.
+         */
         LWS_CALLBACK_WS_SERVER_BIND_PROTOCOL = 77,
+        /*
+         A server WebSocket connection is leaving this protocol: free what its per-session
+         data points to.
+         */
         LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL = 78,
+        /*
+         A client connection failed before it was established (DNS, connect, handshake,
+         refused upgrade): `in` is a text saying why (may be NULL), `len` its length. The
+         connection is gone after this; lws_client_connect_via_info's `pwsi` is set to NULL
+         first.
+         */
         LWS_CALLBACK_CLIENT_CONNECTION_ERROR = 1,
+        /*
+         A WebSocket client got the server's handshake answer, before it is accepted: its
+         headers can be read; non-zero refuses it.
+         */
         LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH = 2,
+        /*
+         A WebSocket client connection completed its handshake and can send and receive.
+         */
         LWS_CALLBACK_CLIENT_ESTABLISHED = 3,
+        /*
+         A WebSocket client connection is closing.
+         */
         LWS_CALLBACK_CLIENT_CLOSED = 75,
+        /*
+         A client's handshake request is being written: `in` points to a `char *` cursor and
+         `len` is the room left; append headers there and advance the cursor.
+         */
         LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = 24,
+        /*
+         Message data on a client WebSocket (`in`, `len`); as RECEIVE.
+         */
         LWS_CALLBACK_CLIENT_RECEIVE = 8,
+        /*
+         A PONG arrived on a client WebSocket; `in`, `len` are its payload.
+         */
         LWS_CALLBACK_CLIENT_RECEIVE_PONG = 9,
+        /*
+         A client connection can send (lws_write) after lws_callback_on_writable.
+         */
         LWS_CALLBACK_CLIENT_WRITEABLE = 10,
+        /*
+         A client is about to offer an extension (`in` is its name): return non-zero to not
+         offer it.
+         */
         LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = 26,
+        /*
+         Asks for an extension's default options.
+         */
         LWS_CALLBACK_WS_EXT_DEFAULTS = 39,
+        /*
+         A connection was accepted, before anything is read: `in` is the socket descriptor;
+         return non-zero to drop it at once (e.g. by peer address).
+         */
         LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
+        /*
+         A client connection is being bound to this protocol as a WebSocket.
+         */
         LWS_CALLBACK_WS_CLIENT_BIND_PROTOCOL = 79,
+        /*
+         A client WebSocket connection is leaving this protocol: free what its per-session
+         data points to.
+         */
         LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL = 80,
+        /*
+         Asks for the calling thread's id, for programs driving lws from several threads.
+         */
         LWS_CALLBACK_GET_THREAD_ID = 31,
+        /*
+         For a program running its own poll loop: a descriptor should be added to it (`in` is
+         a `struct lws_pollargs`).
+         */
         LWS_CALLBACK_ADD_POLL_FD = 32,
+        /*
+         For a program running its own poll loop: a descriptor should be removed from it.
+         */
         LWS_CALLBACK_DEL_POLL_FD = 33,
+        /*
+         For a program running its own poll loop: the events wanted on a descriptor changed.
+         */
         LWS_CALLBACK_CHANGE_MODE_POLL_FD = 34,
+        /*
+         For a program running its own poll loop from several threads: take its lock around a
+         poll change.
+         */
         LWS_CALLBACK_LOCK_POLL = 35,
+        /*
+         Release the lock LOCK_POLL took.
+         */
         LWS_CALLBACK_UNLOCK_POLL = 36,
+        /*
+         Output of a CGI child process is ready.
+         */
         LWS_CALLBACK_CGI = 40,
+        /*
+         A CGI child process has exited.
+         */
         LWS_CALLBACK_CGI_TERMINATED = 41,
+        /*
+         The request body is being passed on to a CGI child's input.
+         */
         LWS_CALLBACK_CGI_STDIN_DATA = 42,
+        /*
+         A CGI child's input has been closed after the whole body.
+         */
         LWS_CALLBACK_CGI_STDIN_COMPLETED = 43,
+        /*
+         A CGI child process was started (`len` is its pid).
+         */
         LWS_CALLBACK_CGI_PROCESS_ATTACH = 70,
+        /*
+         Asks the protocol about the logged-in session of a request (for lws's generic
+         sessions plugin).
+         */
         LWS_CALLBACK_SESSION_INFO = 54,
+        /*
+         An event of lws's generic sessions plugin.
+         */
         LWS_CALLBACK_GS_EVENT = 55,
+        /*
+         Per-mount options of a callback mount, given to its protocol.
+         */
         LWS_CALLBACK_HTTP_PMO = 56,
+        /*
+         Raw proxy: data from the onward connection (`in`, `len`).
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_RX = 89,
+        /*
+         Raw proxy: data from the accepted connection (`in`, `len`).
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_RX = 90,
+        /*
+         Raw proxy: the onward connection closed.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_CLOSE = 91,
+        /*
+         Raw proxy: the accepted connection closed.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_CLOSE = 92,
+        /*
+         Raw proxy: the onward connection can take data.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_WRITEABLE = 93,
+        /*
+         Raw proxy: the accepted connection can take data.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_WRITEABLE = 94,
+        /*
+         Raw proxy: the onward connection was made.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_ADOPT = 95,
+        /*
+         Raw proxy: a connection was accepted.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_ADOPT = 96,
+        /*
+         Raw proxy: the onward connection is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_BIND_PROTOCOL = 97,
+        /*
+         Raw proxy: the accepted connection is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_BIND_PROTOCOL = 98,
+        /*
+         Raw proxy: the onward connection is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_DROP_PROTOCOL = 99,
+        /*
+         Raw proxy: the accepted connection is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_DROP_PROTOCOL = 100,
+        /*
+         Bytes arrived on a raw socket connection (no protocol framing): `in`, `len`.
+         */
         LWS_CALLBACK_RAW_RX = 59,
+        /*
+         A raw socket connection is closing.
+         */
         LWS_CALLBACK_RAW_CLOSE = 60,
+        /*
+         A raw socket connection can take data (lws_write with LWS_WRITE_RAW) after
+         lws_callback_on_writable.
+         */
         LWS_CALLBACK_RAW_WRITEABLE = 61,
+        /*
+         A socket was adopted as a raw connection (lws_adopt_socket..., or accepted on a raw
+         vhost).
+         */
         LWS_CALLBACK_RAW_ADOPT = 62,
+        /*
+         A raw client connection finished connecting.
+         */
         LWS_CALLBACK_RAW_CONNECTED = 101,
+        /*
+         A raw socket connection is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_SKT_BIND_PROTOCOL = 81,
+        /*
+         A raw socket connection is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_SKT_DROP_PROTOCOL = 82,
+        /*
+         A file descriptor (not a socket) was adopted as a raw connection.
+         */
         LWS_CALLBACK_RAW_ADOPT_FILE = 63,
+        /*
+         An adopted file descriptor is readable: read it yourself (nothing is read for you).
+         */
         LWS_CALLBACK_RAW_RX_FILE = 64,
+        /*
+         An adopted file descriptor can be written.
+         */
         LWS_CALLBACK_RAW_WRITEABLE_FILE = 65,
+        /*
+         An adopted file descriptor is being closed.
+         */
         LWS_CALLBACK_RAW_CLOSE_FILE = 66,
+        /*
+         An adopted file descriptor is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_FILE_BIND_PROTOCOL = 83,
+        /*
+         An adopted file descriptor is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_FILE_DROP_PROTOCOL = 84,
+        /*
+         The connection's timer set with lws_set_timer_usecs has fired.
+         */
         LWS_CALLBACK_TIMER = 73,
+        /*
+         lws_cancel_service woke the service loop (from any thread): each protocol of each
+         vhost gets this once, on the service thread, with a connection that is not a real
+         one.
+         */
         LWS_CALLBACK_EVENT_WAIT_CANCELLED = 71,
+        /*
+         A child connection (an HTTP/2 stream, a proxied connection) of this one is closing.
+         */
         LWS_CALLBACK_CHILD_CLOSING = 69,
+        /*
+         A client connection is starting to connect (`in` is the socket descriptor).
+         */
         LWS_CALLBACK_CONNECTING = 105,
+        /*
+         Sent daily with the days left on the vhost's TLS certificate.
+         */
         LWS_CALLBACK_VHOST_CERT_AGING = 72,
+        /*
+         Progress of an automatic (ACME) certificate update of the vhost.
+         */
         LWS_CALLBACK_VHOST_CERT_UPDATE = 74,
+        /*
+         MQTT: a client connection object was made.
+         */
         LWS_CALLBACK_MQTT_NEW_CLIENT_INSTANTIATED = 200,
+        /*
+         MQTT: the connection is idle.
+         */
         LWS_CALLBACK_MQTT_IDLE = 201,
+        /*
+         MQTT: the client's CONNECT was accepted.
+         */
         LWS_CALLBACK_MQTT_CLIENT_ESTABLISHED = 202,
+        /*
+         MQTT: a subscription was acknowledged.
+         */
         LWS_CALLBACK_MQTT_SUBSCRIBED = 203,
+        /*
+         MQTT: the client can publish.
+         */
         LWS_CALLBACK_MQTT_CLIENT_WRITEABLE = 204,
+        /*
+         MQTT: a published message arrived (`in` is a `lws_mqtt_publish_param_t`).
+         */
         LWS_CALLBACK_MQTT_CLIENT_RX = 205,
+        /*
+         MQTT: an unsubscription was acknowledged.
+         */
         LWS_CALLBACK_MQTT_UNSUBSCRIBED = 206,
+        /*
+         MQTT: the connection is leaving this protocol.
+         */
         LWS_CALLBACK_MQTT_DROP_PROTOCOL = 207,
+        /*
+         MQTT: the client connection closed.
+         */
         LWS_CALLBACK_MQTT_CLIENT_CLOSED = 208,
+        /*
+         MQTT: a QoS 1 publish was acknowledged.
+         */
         LWS_CALLBACK_MQTT_ACK = 209,
+        /*
+         MQTT: a publish is being sent again after no acknowledgement.
+         */
         LWS_CALLBACK_MQTT_RESEND = 210,
+        /*
+         MQTT: an unsubscription got no acknowledgement in time.
+         */
         LWS_CALLBACK_MQTT_UNSUBSCRIBE_TIMEOUT = 211,
+        /*
+         MQTT: a shadow request got no answer in time.
+         */
         LWS_CALLBACK_MQTT_SHADOW_TIMEOUT = 212,
+        /*
+         The first value free for a program's own reasons: lws_callback_all_protocol and
+         friends can send reasons from here up, and the library never uses them.
+         */
         LWS_CALLBACK_USER = 1000,
 };
 
@@ -1120,38 +1526,39 @@ struct lwsac;
 struct sockaddr_in;
 
 /*
- `lws_adopt_descriptor_vhost_via_info`'s arguments.
+ Called on an item's payload (and its size) as the item leaves a heap cache level.
  */
-struct lws_adopt_desc {
-        struct lws_vhost *vh;
-        enum lws_adoption_type type;
-        lws_sock_file_fd_type fd;
-        const char *vh_prot_name;
-        struct lws *parent;
-        void *opaque;
-        const char *fi_wsi_name;
-};
-
-typedef struct lws_adopt_desc lws_adopt_desc_t;
-
-typedef int lws_sockfd_type;
-
 typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
 
+/*
+ A time or a duration in microseconds (the timers' unit).
+ */
 typedef int64_t lws_usec_t;
 
+/*
+ The link of a doubly linked list element, embedded in the caller's struct; the list
+ functions (lws_dll2_add_head, lws_dll2_remove...) only touch these three members. Zero it
+ (or lws_dll2_clear) before first use.
+ */
 struct lws_dll2 {
         struct lws_dll2 *prev;
         struct lws_dll2 *next;
         struct lws_dll2_owner *owner;
 };
 
+/*
+ A doubly linked list: its first and last elements and how many it holds. Zero it (or
+ lws_dll2_owner_clear) before first use.
+ */
 struct lws_dll2_owner {
         struct lws_dll2 *tail;
         struct lws_dll2 *head;
         uint32_t count;
 };
 
+/*
+ The head of an `lws_dll2` list: both ends and the element count.
+ */
 typedef struct lws_dll2_owner lws_dll2_owner_t;
 
 /*
@@ -1194,6 +1601,11 @@ struct lws_cache_creation_info_u {
         struct lws_cache_creation_info_nscookiejar nscookiejar;
 };
 
+/*
+ How lws_cache_create makes one cache level: its context, a name for logs, the level
+ behind it (`parent`), the implementation (`ops`: lws_cache_ops_heap or
+ lws_cache_ops_nscookiejar) with its settings in `u`, and the limits that make it evict.
+ */
 struct lws_cache_creation_info {
         struct lws_context *cx;
         const char *name;
@@ -1218,44 +1630,134 @@ struct lws_cache_results {
         const uint8_t *tag;
 };
 
+/*
+ See `struct lws_cache_results`.
+ */
 typedef struct lws_cache_results lws_cache_results_t;
 
+/*
+ A retry and idle policy, used by clients (the connect info's `retry_and_idle_policy`) and
+ by lws_retry_sul_schedule. Kept by pointer: it must outlive its users.
+ */
 struct lws_retry_bo {
+        /*
+         Delays in milliseconds before each retry; the last one repeats once the table runs out.
+         */
         const uint32_t *retry_ms_table;
+        /*
+         How many delays `retry_ms_table` holds.
+         */
         uint16_t retry_ms_table_count;
+        /*
+         How many retries happen before giving up.
+         */
         uint16_t conceal_count;
+        /*
+         Seconds without input after which an idle connection is sent a PING (0: never).
+         */
         uint16_t secs_since_valid_ping;
+        /*
+         Seconds without input after which an idle connection is closed (0: never).
+         */
         uint16_t secs_since_valid_hangup;
+        /*
+         Up to this percentage is added at random to each delay, so clients do not retry in step.
+         */
         uint8_t jitter_percent;
 };
 
+/*
+ A retry and idle policy: delays between attempts, how many attempts, and when an idle
+ connection is pinged or dropped. See `struct lws_retry_bo`.
+ */
 typedef struct lws_retry_bo lws_retry_bo_t;
 
+/*
+ See `struct lws_log_cx`.
+ */
 typedef struct lws_log_cx lws_log_cx_t;
 
+/*
+ What lws_client_connect_via_info is asked to connect to, and how. Zero it first; the
+ struct is read during the call only, the strings must stay valid until the connection
+ is established or has failed.
+ */
 struct lws_client_connect_info {
+        /*
+         The context the connection belongs to (required).
+         */
         struct lws_context *context;
+        /*
+         The host name or address to connect to.
+         */
         const char *address;
+        /*
+         The TCP port to connect to.
+         */
         int port;
+        /*
+         LCCSCF_* flags; LCCSCF_USE_SSL asks for TLS. A build that cannot do what a flag asks
+         refuses the connection rather than, say, connecting in the clear.
+         */
         int ssl_connection;
+        /*
+         The URI path to request, e.g. "/" or "/chat?room=1".
+         */
         const char *path;
+        /*
+         The Host header value (NULL: `address`).
+         */
         const char *host;
+        /*
+         The Origin header value (NULL: none sent).
+         */
         const char *origin;
+        /*
+         The WebSocket subprotocol(s) to ask for (comma-separated); NULL for none.
+         */
         const char *protocol;
+        /*
+         The WebSocket version (-1: the latest, 13).
+         */
         int ietf_version_or_minus_one;
+        /*
+         Per-session data to use instead of an allocated block (NULL: allocate the protocol's
+         `per_session_data_size`).
+         */
         void *userdata;
         const void *client_exts;
+        /*
+         An HTTP method (e.g. "GET", "POST") for a plain HTTP client connection; NULL for a
+         WebSocket.
+         */
         const char *method;
         struct lws *parent_wsi;
         const char *uri_replace_from;
         const char *uri_replace_to;
+        /*
+         The vhost whose protocols the connection uses (NULL: the context's first).
+         */
         struct lws_vhost *vhost;
+        /*
+         If not NULL, set to the new connection before any callback runs, and back to NULL if the
+         connection fails, so the program never holds a dangling pointer.
+         */
         struct lws **pwsi;
         const char *iface;
+        /*
+         The name of the vhost protocol whose callback gets this connection's events (NULL: the
+         vhost's first protocol).
+         */
         const char *local_protocol_name;
         const char *alpn;
         struct lws_sequencer *seq;
+        /*
+         Stored on the connection for lws_get_opaque_user_data.
+         */
         void *opaque_user_data;
+        /*
+         Retry and idle policy of this connection (NULL: the vhost's).
+         */
         const lws_retry_bo_t *retry_and_idle_policy;
         int manual_initial_tx_credit;
         uint8_t sys_tls_client_cert;
@@ -1267,8 +1769,16 @@ struct lws_client_connect_info {
         void *_unused[4];
 };
 
+/*
+ What a scheduled timer calls when it fires: its own `lws_sorted_usec_list_t`, from which
+ the callback finds its state with lws_container_of.
+ */
 typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
 
+/*
+ A timer owned by the caller; the library links it into the context's timer list while it
+ is armed, so it must not move or be freed until it fires or is cancelled.
+ */
 struct lws_sorted_usec_list {
         struct lws_dll2 list;
         lws_usec_t us;
@@ -1276,22 +1786,62 @@ struct lws_sorted_usec_list {
         uint32_t latency_us;
 };
 
+/*
+ A timer the caller owns (usually a member of its own struct), armed with
+ lws_sul_schedule and disarmed with lws_sul_cancel. Zero it before first use.
+ */
 typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
 
+/*
+ One protocol a vhost speaks: its name (the WebSocket subprotocol, or just a label for
+ HTTP), its callback, and the sizes the library uses for its connections. A vhost is given
+ an array of them ended by an all-zero element; the array must outlive the vhost.
+ */
 struct lws_protocols {
+        /*
+         The protocol's name: the subprotocol matched against a WebSocket client's
+         Sec-WebSocket-Protocol, and what lws_vhost_name_to_protocol looks for. The first protocol
+         of the array also gets the HTTP requests no mount claims.
+         */
         const char *name;
+        /*
+         Called for every event on the protocol's connections (see `enum lws_callback_reasons`):
+         the connection, the reason, its per-session data, and the reason's `in` and `len`.
+         Returns 0 to carry on, non-zero to close the connection (or to refuse, for filters).
+         */
         int (*callback)(struct lws *wsi,
                         enum lws_callback_reasons reason,
                         void *user,
                         void *in,
                         size_t len);
+        /*
+         Bytes of zeroed per-connection state the library allocates when a connection binds to
+         the protocol and frees when it closes; the callback's `user` argument points to it.
+         */
         size_t per_session_data_size;
+        /*
+         The largest piece of a received message given to one RECEIVE callback; bigger frames
+         come in several calls (lws_remaining_packet_payload). 0: the library's default.
+         */
         size_t rx_buffer_size;
+        /*
+         A number for the application's own use (e.g. a protocol version); never looked at.
+         */
         unsigned int id;
+        /*
+         A pointer for the application's own use; never looked at.
+         */
         void *user;
+        /*
+         The largest frame lws_write sends at once (0: no limit beyond the buffers).
+         */
         size_t tx_packet_size;
 };
 
+/*
+ A WebSocket extension (such as permessage-deflate) offered to or accepted from peers. This
+ build has no extensions: a context given any is refused at creation.
+ */
 struct lws_extension {
         const char *name;
         int (*callback)(struct lws_context *context,
@@ -1304,10 +1854,17 @@ struct lws_extension {
         const char *client_offer;
 };
 
+/*
+ Per-header size limits (indexed by `enum lws_token_indexes`) for a vhost's requests.
+ */
 struct lws_token_limits {
         unsigned short token_limit[96];
 };
 
+/*
+ A name/value pair in a singly linked list (per-vhost options, extra headers, MIME types
+ of a mount...); `options` can hold a nested list.
+ */
 struct lws_protocol_vhost_options {
         const struct lws_protocol_vhost_options *next;
         const struct lws_protocol_vhost_options *options;
@@ -1315,10 +1872,19 @@ struct lws_protocol_vhost_options {
         const char *value;
 };
 
+/*
+ A file descriptor as lws passes it around (an `int` on POSIX).
+ */
 typedef int lws_filefd_type;
 
+/*
+ An unsigned file position or length (the VFS layer's unit).
+ */
 typedef unsigned long long lws_filepos_t;
 
+/*
+ LWS_FOP_FLAG_* bits and the open(2) flags of a VFS open.
+ */
 typedef uint32_t lws_fop_flags_t;
 
 /*
@@ -1334,8 +1900,14 @@ struct lws_fop_fd {
         uint32_t mod_time;
 };
 
+/*
+ An open VFS file, as the fops functions take it.
+ */
 typedef struct lws_fop_fd *lws_fop_fd_t;
 
+/*
+ A signed file offset or size.
+ */
 typedef long long lws_fileofs_t;
 
 /*
@@ -1364,37 +1936,95 @@ struct lws_plat_file_ops {
 
 typedef int cap_value_t;
 
+/*
+ See `struct lws_system_ops`.
+ */
 typedef struct lws_system_ops lws_system_ops_t;
 
+/*
+ See `struct lws_state_notify_link`.
+ */
 typedef struct lws_state_notify_link lws_state_notify_link_t;
 
+/*
+ What a system-message peer (lws_smd_register) is called with for each message it wants:
+ its `opaque`, the class, the send time, the payload and its length. Return 0.
+ */
 typedef int (*lws_smd_notification_cb_t)(void *opaque,
                                          uint32_t _class,
                                          lws_usec_t timestamp,
                                          void *buf,
                                          size_t len);
 
+/*
+ A bitmap of system-message classes (LWSSMDCL_*): a message has one, a peer's filter any.
+ */
 typedef uint32_t lws_smd_class_t;
 
+/*
+ What lws_create_context (and lws_create_vhost, for the vhost members) is asked to build.
+ Zero the whole struct first (memset) and set what you need: every member left 0 means
+ the default. Pointers in it must stay valid for the life of the context, except the
+ struct itself, which is read during the call only. Members asking for something this
+ build lacks make creation fail with an error naming them (src/core/options.rs), where
+ lws would sometimes run without; members of features lws's default build lacks are kept
+ for the layout and ignored.
+ */
 struct lws_context_creation_info {
+        /*
+         The interface name or address to listen on (NULL: all); for a vhost.
+         */
         const char *iface;
+        /*
+         The vhost's protocols, an array ended by an all-zero element.
+         */
         const struct lws_protocols *protocols;
+        /*
+         WebSocket extensions to offer and accept (none in this build: must be NULL).
+         */
         const struct lws_extension *extensions;
         const struct lws_token_limits *token_limits;
         const char *http_proxy_address;
+        /*
+         Extra headers (name/value list) added to every HTTP answer of the vhost.
+         */
         const struct lws_protocol_vhost_options *headers;
         const struct lws_protocol_vhost_options *reject_service_keywords;
+        /*
+         Per-vhost options handed to the protocols (LWS_CALLBACK_PROTOCOL_INIT's `in`,
+         lws_pvo_search).
+         */
         const struct lws_protocol_vhost_options *pvo;
         const char *log_filepath;
+        /*
+         The vhost's list of URL mounts (files, callbacks, redirects), chained by `mount_next`.
+         */
         const struct lws_http_mount *mounts;
+        /*
+         The Server header value of HTTP answers (NULL: none is sent).
+         */
         const char *server_string;
+        /*
+         A URL of the vhost served (with status 404) for requests that match nothing.
+         */
         const char *error_document_404;
+        /*
+         The TCP port to listen on: 0 lets the kernel choose (see lws_get_vhost_listen_port),
+         CONTEXT_PORT_NO_LISTEN for no listening socket (a client-only context).
+         */
         int port;
         unsigned int http_proxy_port;
         unsigned int max_http_header_data2;
         unsigned int max_http_header_pool2;
+        /*
+         Seconds an idle HTTP keep-alive connection is kept before it is closed (0: default).
+         */
         int keepalive_timeout;
         uint32_t http2_settings[7];
+        /*
+         Bytes kept for one request's headers (0: the default); a request whose head is larger
+         is answered 431 (lws closes silently).
+         */
         unsigned short max_http_header_data;
         unsigned short max_http_header_pool;
         const char *ssl_private_key_password;
@@ -1434,6 +2064,9 @@ struct lws_context_creation_info {
         int ka_time;
         int ka_probes;
         int ka_interval;
+        /*
+         Seconds allowed for the steps that have a timeout (handshakes, waiting for a request...).
+         */
         unsigned int timeout_secs;
         unsigned int connect_timeout_secs;
         int bind_iface;
@@ -1442,12 +2075,28 @@ struct lws_context_creation_info {
         uint32_t tls_session_cache_max;
         gid_t gid;
         uid_t uid;
+        /*
+         LWS_SERVER_OPTION_* bits for the context and the vhost.
+         */
         uint64_t options;
+        /*
+         A pointer for the application, returned by lws_context_user (for the context) and
+         lws_get_vhost_user (for the vhost).
+         */
         void *user;
+        /*
+         Service threads (0 or 1 here: this build has one).
+         */
         unsigned int count_threads;
         unsigned int fd_limit_per_thread;
+        /*
+         The vhost's name, matched against the Host header when several vhosts share a port.
+         */
         const char *vhost_name;
         void *external_baggage_free_on_destroy;
+        /*
+         Size of the buffer connections are read into and files served from (0: the default).
+         */
         unsigned int pt_serv_buf_size;
         const struct lws_plat_file_ops *fops;
         cap_value_t caps[4];
@@ -1463,17 +2112,38 @@ struct lws_context_creation_info {
         const char *username;
         const char *groupname;
         const char *unix_socket_perms;
+        /*
+         Callbacks the library can use for system services (time, reboot...); see lws_system_get_ops.
+         */
         const lws_system_ops_t *system_ops;
         const lws_retry_bo_t *retry_and_idle_policy;
+        /*
+         A NULL-terminated array of state notifiers registered on the system state manager
+         before the context starts, so they see every state from the first.
+         */
         lws_state_notify_link_t *const *register_notifier_list;
         int rlimit_nofile;
+        /*
+         A system-message peer registered as the context is made, so it also gets the messages
+         sent during creation; `early_smd_opaque` and `early_smd_class_filter` go with it.
+         */
         lws_smd_notification_cb_t early_smd_cb;
         void *early_smd_opaque;
         lws_smd_class_t early_smd_class_filter;
+        /*
+         How long a queued system message may wait for slow peers before it is dropped (0: default).
+         */
         lws_usec_t smd_ttl_us;
+        /*
+         How many system messages may be queued at once (0: the default).
+         */
         uint16_t smd_queue_depth;
         int fo_listen_queue;
         const struct lws_plugin_evlib *event_lib_custom;
+        /*
+         The log context lws sends the context's own lines to. Not kept by this library yet:
+         every object logs through the process-wide log context (src/capi/logcx.rs).
+         */
         lws_log_cx_t *log_cx;
         const char *http_nsc_filepath;
         size_t http_nsc_heap_max_footprint;
@@ -1570,6 +2240,9 @@ struct lejp_ctx {
  */
 typedef void (*lws_log_prepend_cx_t)(struct lws_log_cx*, void*, char**, char*);
 
+/*
+ A log sink for lws_set_log_level: gets the level and the finished, NUL-terminated line.
+ */
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
 /*
@@ -1587,23 +2260,47 @@ typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
  */
 typedef unsigned char *lwsac_cached_file_t;
 
+/*
+ A hash map (lws_map_create); opaque.
+ */
 typedef struct lws_map lws_map_t;
 
+/*
+ A 32-bit hash of a key, choosing its bucket.
+ */
 typedef uint32_t lws_map_hash_t;
 
+/*
+ A key of a map item: the caller's bytes, copied into the item.
+ */
 typedef void *lws_map_key_t;
 
+/*
+ Hashes a key of `kl` bytes (NULL in the map info: the built-in hash).
+ */
 typedef lws_map_hash_t (*lws_map_hash_from_key_t)(lws_map_key_t key, size_t kl);
 
+/*
+ A value of a map item: the caller's bytes, copied into the item.
+ */
 typedef void *lws_map_value_t;
 
+/*
+ Compares two keys; 0 means equal (NULL in the map info: byte comparison).
+ */
 typedef int (*lws_map_compare_key_t)(lws_map_key_t key1,
                                      size_t kl1,
                                      lws_map_value_t key2,
                                      size_t kl2);
 
+/*
+ Allocates `x` bytes for an item of map `mo` (NULL in the map info: malloc).
+ */
 typedef void *(*lws_map_alloc_t)(struct lws_map *mo, size_t x);
 
+/*
+ Frees what the map's allocator gave (NULL in the map info: free).
+ */
 typedef void (*lws_map_free_t)(void *p);
 
 /*
@@ -1619,7 +2316,15 @@ struct lws_map_info {
         size_t modulo;
 };
 
+/*
+ See `struct lws_map_info`.
+ */
 typedef struct lws_map_info lws_map_info_t;
+
+/*
+ A socket descriptor as lws passes it around (an `int` on POSIX).
+ */
+typedef int lws_sockfd_type;
 
 /*
  The xoshiro256** state `lws_xos_init()` seeds and `lws_xos()` advances.
@@ -1664,6 +2369,9 @@ struct lws_spa_create_info {
         size_t ac_chunk_size;
 };
 
+/*
+ See `struct lws_spa_create_info`.
+ */
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
 /*
@@ -1675,6 +2383,10 @@ struct lws_tls_cert_info_results_ns {
         char name[64];
 };
 
+/*
+ The answer of lws_x509_info: which member holds it depends on the question asked (a
+ verdict, a time, usage bits, or text/binary in `ns` with its length).
+ */
 union lws_tls_cert_info_results {
         unsigned int verified;
         time_t time;
@@ -1736,13 +2448,23 @@ struct lws_humanize_unit {
         uint64_t factor;
 };
 
+/*
+ An element of an `lws_dll2` list, embedded in the caller's struct.
+ */
 typedef struct lws_dll2 lws_dll2_t;
 
+/*
+ A header value as given to LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: pointer and length.
+ */
 struct lws_tokens {
         unsigned char *token;
         int len;
 };
 
+/*
+ A descriptor and its wanted and previous poll events, for programs running their own
+ poll loop (the ADD/DEL/CHANGE_MODE_POLL_FD callback reasons).
+ */
 struct lws_pollargs {
         lws_sockfd_type fd;
         int events;
@@ -1780,28 +2502,6 @@ extern const struct lws_humanize_unit humanize_schema_si[7];
 extern const struct lws_humanize_unit humanize_schema_si_bytes[7];
 
 extern const struct lws_humanize_unit humanize_schema_us[8];
-
-struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *vh,
-                                       enum lws_adoption_type type_,
-                                       lws_sock_file_fd_type fd,
-                                       const char *vh_prot_name,
-                                       struct lws *parent);
-
-struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *info);
-
-struct lws *lws_adopt_socket_vhost(struct lws_vhost *vh, lws_sockfd_type accept_fd);
-
-struct lws *lws_adopt_socket(struct lws_context *context, lws_sockfd_type accept_fd);
-
-struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *vhost,
-                                           lws_sockfd_type accept_fd,
-                                           const char *readbuf_,
-                                           size_t len);
-
-struct lws *lws_adopt_socket_readbuf(struct lws_context *context,
-                                     lws_sockfd_type accept_fd,
-                                     const char *readbuf_,
-                                     size_t len);
 
 /*
  Appends a copy of `len` bytes at the tail: 1 when this made the first segment, 0 when
@@ -3247,10 +3947,10 @@ int lws_spa_finalize(struct lws_spa *spa);
 
 /*
  Returns the length of the value of the `n`th name given at creation, 0 when that field
- was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n` (lws would read out of bounds).
+ was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n`
+ (lws would read out of bounds).
  */
-int lws_spa_get_length(struct lws_spa *spa,
-                       int n);
+int lws_spa_get_length(struct lws_spa *spa, int n);
 
 /*
  Returns the NUL-terminated value of the `n`th name given at creation, owned by the parser
@@ -4012,7 +4712,22 @@ typedef int (*lws_state_notify_t)(struct lws_state_manager *, struct lws_state_n
 struct lws_state_notify_link { lws_dll2_t list; lws_state_notify_t notify_cb; const char *name; };
 struct lws_state_manager { lws_dll2_owner_t notify_list; struct lws_context *context; void *parent; lws_smd_class_t smd_class; const char **state_names; const char *name; int state; };
 typedef struct lws_state_manager lws_state_manager_t;
+/** lws_adopt_socket(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_adopt_socket(struct lws_context *, lws_sockfd_type);
+/** lws_adopt_socket_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_adopt_socket_vhost(struct lws_vhost *, lws_sockfd_type);
+typedef union { lws_sockfd_type sockfd; lws_filefd_type filefd; } lws_sock_file_fd_type;
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
+/** lws_adopt_descriptor_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *, lws_adoption_type, lws_sock_file_fd_type, const char *, struct lws *);
+struct lws_adopt_desc { struct lws_vhost *vh; lws_adoption_type type; lws_sock_file_fd_type fd; const char *vh_prot_name; struct lws *parent; void *opaque; const char *fi_wsi_name; };
+typedef struct lws_adopt_desc lws_adopt_desc_t;
+/** lws_adopt_descriptor_vhost_via_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *);
+/** lws_adopt_socket_readbuf(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_adopt_socket_readbuf(struct lws_context *, lws_sockfd_type, const char *, size_t);
+/** lws_adopt_socket_vhost_readbuf(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *, lws_sockfd_type, const char *, size_t);
 /** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
 typedef uint16_t lws_route_uidx_t;
