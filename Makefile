@@ -68,6 +68,7 @@ install: dist
 	$(PYTHON) tools/install_files.py --out $(DIST)/files --prefix $(PREFIX) \
 	  --libdir $(INSTALL_LIBDIR) --includedir $(INSTALL_INCLUDEDIR) \
 	  --version $(VERSION) --soversion $(SOVERSION)
+	$(PYTHON) tools/header_docs_html.py --out $(DIST)/files/api-reference.html
 	install -d $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig $(DESTDIR)$(INSTALL_CMAKEDIR) \
 	  $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_DOCDIR)
 	install -m 755 $(DIST)/libwebsockets.so.$(SOVERSION) $(DESTDIR)$(INSTALL_LIBDIR)/
@@ -78,7 +79,7 @@ install: dist
 	install -m 644 $(DIST)/files/include/libwebsockets/*.h $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets/
 	install -m 644 $(DIST)/files/pkgconfig/*.pc $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/
 	install -m 644 $(DIST)/files/cmake/*.cmake $(DESTDIR)$(INSTALL_CMAKEDIR)/
-	install -m 644 README.md MATRIX.md $(DESTDIR)$(INSTALL_DOCDIR)/
+	install -m 644 README.md MATRIX.md $(DIST)/files/api-reference.html $(DESTDIR)$(INSTALL_DOCDIR)/
 
 install-debug: dist
 	install -d $(DESTDIR)$(INSTALL_LIBDIR)/.debug
@@ -94,7 +95,8 @@ uninstall:
 	  $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/libwebsockets_static.pc \
 	  $(addprefix $(DESTDIR)$(INSTALL_CMAKEDIR)/,libwebsockets-config.cmake \
 	    libwebsockets-config-version.cmake LibwebsocketsTargets.cmake LwsCheckRequirements.cmake) \
-	  $(DESTDIR)$(INSTALL_DOCDIR)/README.md $(DESTDIR)$(INSTALL_DOCDIR)/MATRIX.md
+	  $(DESTDIR)$(INSTALL_DOCDIR)/README.md $(DESTDIR)$(INSTALL_DOCDIR)/MATRIX.md \
+	  $(DESTDIR)$(INSTALL_DOCDIR)/api-reference.html
 	-rmdir $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_CMAKEDIR) \
 	  $(DESTDIR)$(INSTALL_DOCDIR) $(DESTDIR)$(INSTALL_LIBDIR)/.debug 2>/dev/null || true
 

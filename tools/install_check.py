@@ -37,6 +37,7 @@ INSTALLED = [
     "lib/cmake/libwebsockets/LibwebsocketsTargets.cmake",
     "lib/cmake/libwebsockets/LwsCheckRequirements.cmake",
     "share/doc/libwebsockets/README.md", "share/doc/libwebsockets/MATRIX.md",
+    "share/doc/libwebsockets/api-reference.html",
 ]
 
 
