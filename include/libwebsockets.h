@@ -31,6 +31,8 @@
 #define LWS_PLAT_UNIX
 #define LWS_ROLE_H1
 #define LWS_ROLE_WS
+#define LWS_ROLE_RAW
+#define LWS_ROLE_RAW_FILE
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
 #define LWS_WITH_CLIENT
@@ -156,6 +158,11 @@ int lws_open(const char *__file, int __oflag, ...);
 typedef union {
 	struct sockaddr_in sa4;
 } lws_sockaddr46;
+/* lws-adopt.h's descriptor union (both members are ints here). */
+typedef union {
+	int sockfd;
+	int filefd;
+} lws_sock_file_fd_type;
 #define sa46_sockaddr(_sa46) ((struct sockaddr *)(_sa46))
 #define sa46_socklen(_sa46) (socklen_t)sizeof(struct sockaddr_in)
 #define sa46_sockport(_sa46, _sp) (_sa46)->sa4.sin_port = (_sp)
@@ -1526,6 +1533,26 @@ struct lwsac;
 struct sockaddr_in;
 
 /*
+ `lws_adopt_descriptor_vhost_via_info`'s arguments.
+ */
+struct lws_adopt_desc {
+        struct lws_vhost *vh;
+        enum lws_adoption_type type;
+        lws_sock_file_fd_type fd;
+        const char *vh_prot_name;
+        struct lws *parent;
+        void *opaque;
+        const char *fi_wsi_name;
+};
+
+typedef struct lws_adopt_desc lws_adopt_desc_t;
+
+/*
+ A socket descriptor as lws passes it around (an `int` on POSIX).
+ */
+typedef int lws_sockfd_type;
+
+/*
  Called on an item's payload (and its size) as the item leaves a heap cache level.
  */
 typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
@@ -2322,11 +2349,6 @@ struct lws_map_info {
 typedef struct lws_map_info lws_map_info_t;
 
 /*
- A socket descriptor as lws passes it around (an `int` on POSIX).
- */
-typedef int lws_sockfd_type;
-
-/*
  The xoshiro256** state `lws_xos_init()` seeds and `lws_xos()` advances.
  */
 struct lws_xos {
@@ -2502,6 +2524,28 @@ extern const struct lws_humanize_unit humanize_schema_si[7];
 extern const struct lws_humanize_unit humanize_schema_si_bytes[7];
 
 extern const struct lws_humanize_unit humanize_schema_us[8];
+
+struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *vh,
+                                       enum lws_adoption_type type_,
+                                       lws_sock_file_fd_type fd,
+                                       const char *vh_prot_name,
+                                       struct lws *parent);
+
+struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *info);
+
+struct lws *lws_adopt_socket_vhost(struct lws_vhost *vh, lws_sockfd_type accept_fd);
+
+struct lws *lws_adopt_socket(struct lws_context *context, lws_sockfd_type accept_fd);
+
+struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *vhost,
+                                           lws_sockfd_type accept_fd,
+                                           const char *readbuf_,
+                                           size_t len);
+
+struct lws *lws_adopt_socket_readbuf(struct lws_context *context,
+                                     lws_sockfd_type accept_fd,
+                                     const char *readbuf_,
+                                     size_t len);
 
 /*
  Appends a copy of `len` bytes at the tail: 1 when this made the first segment, 0 when
@@ -4712,22 +4756,7 @@ typedef int (*lws_state_notify_t)(struct lws_state_manager *, struct lws_state_n
 struct lws_state_notify_link { lws_dll2_t list; lws_state_notify_t notify_cb; const char *name; };
 struct lws_state_manager { lws_dll2_owner_t notify_list; struct lws_context *context; void *parent; lws_smd_class_t smd_class; const char **state_names; const char *name; int state; };
 typedef struct lws_state_manager lws_state_manager_t;
-/** lws_adopt_socket(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_adopt_socket(struct lws_context *, lws_sockfd_type);
-/** lws_adopt_socket_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_adopt_socket_vhost(struct lws_vhost *, lws_sockfd_type);
-typedef union { lws_sockfd_type sockfd; lws_filefd_type filefd; } lws_sock_file_fd_type;
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
-/** lws_adopt_descriptor_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *, lws_adoption_type, lws_sock_file_fd_type, const char *, struct lws *);
-struct lws_adopt_desc { struct lws_vhost *vh; lws_adoption_type type; lws_sock_file_fd_type fd; const char *vh_prot_name; struct lws *parent; void *opaque; const char *fi_wsi_name; };
-typedef struct lws_adopt_desc lws_adopt_desc_t;
-/** lws_adopt_descriptor_vhost_via_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *);
-/** lws_adopt_socket_readbuf(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_adopt_socket_readbuf(struct lws_context *, lws_sockfd_type, const char *, size_t);
-/** lws_adopt_socket_vhost_readbuf(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *, lws_sockfd_type, const char *, size_t);
 /** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
 typedef uint16_t lws_route_uidx_t;

@@ -79,6 +79,16 @@ fn first_vhost(ctx: *mut lws_context) -> *mut lws_vhost {
     cx!(ctx).vhosts.first().copied().unwrap_or(null_mut())
 }
 
+/// Makes a descriptor the application opened into a connection of `vh`, served by the
+/// service loop from then on. `type_` says what it is: LWS_ADOPT_SOCKET for a socket (else a
+/// plain file descriptor, adopted raw), with LWS_ADOPT_HTTP to serve HTTP on it (otherwise,
+/// or with LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG on the vhost, it is a raw
+/// socket). `vh_prot_name` names the vhost protocol that gets its callbacks (NULL: the
+/// default one); `parent` is accepted and not used.
+/// Returns the connection, or NULL when `vh` is NULL or the descriptor cannot be adopted (a
+/// socket is then closed, as lws does). UDP and
+/// raw-proxy adoption are refused with an error (not in this build); LWS_ADOPT_ALLOW_SSL is
+/// ignored on a vhost without TLS, as in lws.
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_descriptor_vhost(
     vh: *mut lws_vhost,
@@ -96,6 +106,9 @@ pub unsafe extern "C" fn lws_adopt_descriptor_vhost(
     })
 }
 
+/// As lws_adopt_descriptor_vhost with its arguments in `info` (vhost, type, descriptor,
+/// protocol name), plus `info->opaque`, stored as the connection's opaque user data.
+/// Returns the connection, or NULL on failure or a NULL `info` or vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_descriptor_vhost_via_info(
     info: *const lws_adopt_desc_t,
@@ -111,6 +124,9 @@ pub unsafe extern "C" fn lws_adopt_descriptor_vhost_via_info(
     })
 }
 
+/// Adopts an accepted socket into `vh` as an HTTP server connection (as if the vhost had
+/// accepted it itself). Returns the connection, or NULL when `vh` is NULL or the socket
+/// cannot be adopted (it is then closed).
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_socket_vhost(
     vh: *mut lws_vhost,
@@ -129,6 +145,8 @@ pub unsafe extern "C" fn lws_adopt_socket_vhost(
     })
 }
 
+/// As lws_adopt_socket_vhost on the context's first vhost. Returns the connection, or NULL
+/// on failure or when the context has no vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_socket(
     context: *mut lws_context,
@@ -158,6 +176,10 @@ fn readbuf<'a>(p: *const c_char, len: usize) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(p.cast(), len) }
 }
 
+/// As lws_adopt_socket_vhost, for a socket the caller already read `len` bytes from: those
+/// bytes (`readbuf_`) are processed first, as if they had just been read from it.
+/// Returns the connection, or NULL when `vhost` is NULL or the socket cannot be adopted (it
+/// is then closed).
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_socket_vhost_readbuf(
     vhost: *mut lws_vhost,
@@ -179,6 +201,7 @@ pub unsafe extern "C" fn lws_adopt_socket_vhost_readbuf(
     })
 }
 
+/// As lws_adopt_socket_vhost_readbuf on the context's first vhost.
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_socket_readbuf(
     context: *mut lws_context,
