@@ -2525,23 +2525,58 @@ extern const struct lws_humanize_unit humanize_schema_si_bytes[7];
 
 extern const struct lws_humanize_unit humanize_schema_us[8];
 
+/*
+ Makes a descriptor the application opened into a connection of `vh`, served by the
+ service loop from then on. `type_` says what it is: LWS_ADOPT_SOCKET for a socket (else a
+ plain file descriptor, adopted raw), with LWS_ADOPT_HTTP to serve HTTP on it (otherwise,
+ or with LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG on the vhost, it is a raw
+ socket). `vh_prot_name` names the vhost protocol that gets its callbacks (NULL: the
+ default one); `parent` is accepted and not used.
+ Returns the connection, or NULL when `vh` is NULL or the descriptor cannot be adopted (a
+ socket is then closed, as lws does). UDP and
+ raw-proxy adoption are refused with an error (not in this build); LWS_ADOPT_ALLOW_SSL is
+ ignored on a vhost without TLS, as in lws.
+ */
 struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *vh,
                                        enum lws_adoption_type type_,
                                        lws_sock_file_fd_type fd,
                                        const char *vh_prot_name,
                                        struct lws *parent);
 
+/*
+ As lws_adopt_descriptor_vhost with its arguments in `info` (vhost, type, descriptor,
+ protocol name), plus `info->opaque`, stored as the connection's opaque user data.
+ Returns the connection, or NULL on failure or a NULL `info` or vhost.
+ */
 struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *info);
 
+/*
+ Adopts an accepted socket into `vh` as an HTTP server connection (as if the vhost had
+ accepted it itself). Returns the connection, or NULL when `vh` is NULL or the socket
+ cannot be adopted (it is then closed).
+ */
 struct lws *lws_adopt_socket_vhost(struct lws_vhost *vh, lws_sockfd_type accept_fd);
 
+/*
+ As lws_adopt_socket_vhost on the context's first vhost. Returns the connection, or NULL
+ on failure or when the context has no vhost.
+ */
 struct lws *lws_adopt_socket(struct lws_context *context, lws_sockfd_type accept_fd);
 
+/*
+ As lws_adopt_socket_vhost, for a socket the caller already read `len` bytes from: those
+ bytes (`readbuf_`) are processed first, as if they had just been read from it.
+ Returns the connection, or NULL when `vhost` is NULL or the socket cannot be adopted (it
+ is then closed).
+ */
 struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *vhost,
                                            lws_sockfd_type accept_fd,
                                            const char *readbuf_,
                                            size_t len);
 
+/*
+ As lws_adopt_socket_vhost_readbuf on the context's first vhost.
+ */
 struct lws *lws_adopt_socket_readbuf(struct lws_context *context,
                                      lws_sockfd_type accept_fd,
                                      const char *readbuf_,
