@@ -149,3 +149,101 @@ pub unsafe extern "C" fn lws_http_basic_auth_gen(
         0
     })
 }
+
+/// Inside RECEIVE_CLIENT_HTTP: hands the waiting body bytes (chunked framing removed)
+/// to RECEIVE_CLIENT_HTTP_READ, at most `*len` raw bytes when `*buf` is given.  0, or
+/// -1 when the body ended with the connection or is malformed.
+#[no_mangle]
+pub unsafe extern "C" fn lws_http_client_read(
+    wsi: *mut lws,
+    buf: *mut *mut c_char,
+    len: *mut c_int,
+) -> c_int {
+    entry!(fail = -1, {
+        need!(wsi);
+        need!(buf);
+        need!(len);
+        // SAFETY: checked above; the caller's cursor and room.
+        let (b, l) = unsafe { (*buf, *len) };
+        let limit = if b.is_null() || l <= 0 {
+            usize::MAX
+        } else {
+            l as usize
+        };
+        let r = crate::roles::http::client::read(wsi, limit);
+        // SAFETY: as above.
+        unsafe { *len = 0 };
+        r
+    })
+}
+
+/// The status code of the answer's head, 0 before it arrived.
+#[no_mangle]
+pub unsafe extern "C" fn lws_http_client_http_response(wsi: *mut lws) -> c_uint {
+    entry!({
+        need!(wsi);
+        crate::roles::http::client::hc(wsi).map_or(0, |h| h.status)
+    })
+}
+
+/// Whether the program still has request body to send (CLIENT_HTTP_WRITEABLE goes on
+/// until it says 0).
+#[no_mangle]
+pub unsafe extern "C" fn lws_client_http_body_pending(
+    wsi: *mut lws,
+    something_left_to_send: c_int,
+) {
+    entry!({
+        if wsi.is_null() {
+            lwsl_err!("lws_client_http_body_pending: NULL wsi");
+            return;
+        }
+        match crate::roles::http::client::hc(wsi) {
+            Some(h) => h.body_pending = something_left_to_send != 0,
+            None => lwsl_err!("lws_client_http_body_pending: not an HTTP client"),
+        }
+    })
+}
+
+/// 1 once a 303 turned the request into a GET.
+#[no_mangle]
+pub unsafe extern "C" fn lws_http_is_redirected_to_get(wsi: *mut lws) -> c_int {
+    entry!(fail = 0, {
+        need!(wsi);
+        crate::roles::http::client::hc(wsi).is_some_and(|h| h.redirected_to_get) as c_int
+    })
+}
+
+/// A multipart/form-data part header at *p (or, with NULL name, the closing boundary),
+/// for a connection made with LCCSCF_HTTP_MULTIPART_MIME.
+#[no_mangle]
+pub unsafe extern "C" fn lws_client_http_multipart(
+    wsi: *mut lws,
+    name: *const c_char,
+    filename: *const c_char,
+    content_type: *const c_char,
+    p: *mut *mut c_char,
+    end: *mut c_char,
+) -> c_int {
+    entry!(fail = 1, {
+        need!(wsi);
+        need!(p);
+        need!(end);
+        // SAFETY: the caller's cursor.
+        if unsafe { *p }.is_null() {
+            lwsl_err!("lws_client_http_multipart: NULL cursor");
+            return 1;
+        }
+        // SAFETY: NULL or NUL-terminated strings, per lws's contract.
+        let (n, f, t) = unsafe {
+            (
+                super::cstr(name),
+                super::cstr(filename),
+                super::cstr(content_type),
+            )
+        };
+        // SAFETY: p is the caller's cursor into a buffer ending at end.
+        let cur = unsafe { &mut *(p as *mut *mut u8) };
+        crate::roles::http::client::multipart(wsi, n, f, t, cur, end as *mut u8)
+    })
+}

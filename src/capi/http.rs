@@ -510,3 +510,18 @@ pub unsafe extern "C" fn lws_http_headers_detach(wsi: *mut lws) -> c_int {
         0
     })
 }
+
+/// Lengthens `*us_interval_in_out` to what the answer's Retry-After asks: 0 when it
+/// changed it, 1 when the header is absent, unreadable or shorter.
+#[no_mangle]
+pub unsafe extern "C" fn lws_http_check_retry_after(
+    wsi: *mut lws,
+    us_interval_in_out: *mut lws_usec_t,
+) -> c_int {
+    entry!(fail = 1, {
+        need!(wsi);
+        need!(us_interval_in_out);
+        // SAFETY: checked above; the caller's interval.
+        crate::roles::http::client::retry_after(wsi, unsafe { &mut *us_interval_in_out })
+    })
+}

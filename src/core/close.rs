@@ -122,7 +122,10 @@ pub(crate) fn finish_close(w: *mut lws) {
         // As lws: a raw connection's DROP_PROTOCOL comes only with session data.
         drop_reason = None;
     }
-    let closed_reason = Reasons::pick(reasons.closed, client);
+    let mut closed_reason = Reasons::pick(reasons.closed, client);
+    if client && h1 && crate::roles::http::client::owes_closed(w) {
+        closed_reason = Some(LWS_CALLBACK_CLOSED_CLIENT_HTTP as u32);
+    }
     if let Some(r) = drop_reason {
         callback(w, r as c_int, null_mut(), 0);
     }

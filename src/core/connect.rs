@@ -1,6 +1,7 @@
 //! Client connections (lws_client_connect_via_info): name resolution, a non-blocking
 //! connect trying each address, CLIENT_CONNECTION_ERROR with lws's reasons, mask keys.
 use crate::abi::*;
+use crate::core::wsi::set_timeout;
 use crate::core::*;
 use crate::roles::ws::client::send_request;
 use core::ffi::{c_int, c_void};
@@ -21,6 +22,11 @@ pub(crate) struct ClientInfo {
     pub cce_done: bool,
     /// method "RAW": the raw-skt role once connected, no HTTP.
     pub raw: bool,
+    /// The HTTP client's state: set when the info has a `method` (else a ws upgrade).
+    pub http: Option<Box<crate::roles::http::client::HttpClient>>,
+    /// The address and port asked for (a relative redirect goes back to them).
+    pub address: String,
+    pub port: u16,
 }
 
 /// lws_client_connect_via_info().  NULL when the connection fails before it starts (the
@@ -101,6 +107,12 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         retry: i.retry_and_idle_policy,
         cce_done: false,
         raw,
+        // Any method but RAW makes an HTTP client (lws sends whatever token it is given).
+        http: c_string_of(i.method)
+            .filter(|m| !m.is_empty() && !raw)
+            .map(|m| crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32)),
+        address: address.clone(),
+        port: i.port as u16,
     }));
     {
         // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the
@@ -152,7 +164,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     if let Some(c) = wref!(w).client.as_mut() {
         c.addrs = addrs;
     }
-    crate::core::wsi::set_timeout(
+    set_timeout(
         w,
         PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE as c_int,
         timeout_secs as i64 * 1_000_000,
@@ -162,6 +174,52 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         return null_on_fail(i);
     }
     w
+}
+
+/// Points a client that has not been upgraded at a new address, port and path (a
+/// redirect): the socket is dropped without callbacks and the connect starts over from
+/// name resolution.  False when the name does not resolve or nothing connects.
+pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bool {
+    let addrs: Vec<SocketAddr> = match (address, port).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(_) => Vec::new(),
+    };
+    if addrs.is_empty() {
+        return false;
+    }
+    let timeout_secs = {
+        let s = wref!(w);
+        if !s.transport.is_none() {
+            let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
+            s.transport.close();
+        }
+        s.life = Life::Connecting;
+        s.set_h1(crate::roles::H1::Client);
+        s.hdr = Vec::new();
+        s.req = None;
+        s.out = Vec::new();
+        s.out_pos = 0;
+        s.rx_stash = Vec::new();
+        s.peer_hup = false;
+        s.writable = false;
+        s.want_writeable = false;
+        let Some(c) = s.client.as_mut() else {
+            return false;
+        };
+        c.addrs = addrs;
+        c.next_addr = 0;
+        c.host = address.to_string();
+        c.address = address.to_string();
+        c.port = port;
+        c.path = path;
+        cx!(s.ctx).timeout_secs
+    };
+    set_timeout(
+        w,
+        PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE as c_int,
+        timeout_secs as i64 * 1_000_000,
+    );
+    start_next(w)
 }
 
 fn null_on_fail(i: &lws_client_connect_info) -> *mut lws {
@@ -254,6 +312,9 @@ pub(crate) fn connect_ready(w: *mut lws) {
         }
         Ok(true) if wref!(w).client.as_ref().is_some_and(|c| c.raw) => {
             crate::roles::raw::client_connected(w)
+        }
+        Ok(true) if wref!(w).client.as_ref().is_some_and(|c| c.http.is_some()) => {
+            crate::roles::http::client::send_request(w)
         }
         Ok(true) => send_request(w),
     }

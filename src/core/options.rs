@@ -168,29 +168,12 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
             "LCCSCF_PIPELINE (HTTP client)",
         ),
         (
-            f & LCCSCF_HTTP_MULTIPART_MIME as i32 != 0,
-            "LCCSCF_HTTP_MULTIPART_MIME (HTTP client)",
-        ),
-        (
-            f & LCCSCF_HTTP_X_WWW_FORM_URLENCODED as i32 != 0,
-            "LCCSCF_HTTP_X_WWW_FORM_URLENCODED (HTTP client)",
-        ),
-        (
             f & LCCSCF_CACHE_COOKIES as i32 != 0,
             "LCCSCF_CACHE_COOKIES (HTTP client)",
         ),
         (!i.parent_wsi.is_null(), "parent_wsi"),
         (!i.seq.is_null(), "seq (sequencers)"),
         (!i.mqtt_cp.is_null(), "mqtt_cp (MQTT)"),
-        (
-            method_not_ws(i.method),
-            "method other than RAW (the HTTP client role)",
-        ),
     ];
     rows.iter().find(|r| r.0).map(|r| r.1)
-}
-
-fn method_not_ws(m: *const c_char) -> bool {
-    // SAFETY: NULL or NUL-terminated, per lws's contract.
-    set_str(m) && (unsafe { crate::misc::cstr(m) }) != Some(b"RAW")
 }

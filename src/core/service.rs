@@ -269,7 +269,9 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
     loop {
         let (buf_ptr, cap) = {
             let s = wref!(w);
+            // Connecting again: an HTTP client followed a redirect while reading.
             if s.life == Life::Dead
+                || s.life == Life::Connecting
                 || s.rx_flow_reasons != 0
                 || s.life == Life::FlushThenClose
                 || s.transport.is_none()

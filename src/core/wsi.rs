@@ -167,7 +167,10 @@ pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     let s = wref!(w);
     match (s.life, &s.role) {
-        (Life::Open, Role::Ws(WsPhase::Open, _) | Role::H1(H1::Txn) | Role::Raw(_)) => {}
+        (
+            Life::Open,
+            Role::Ws(WsPhase::Open, _) | Role::H1(H1::Txn | H1::ClientHttp) | Role::Raw(_),
+        ) => {}
         (Life::Connecting, _) | (Life::Open, Role::H1(H1::Client)) => {
             // Served once the client is established.
             s.want_writeable = true;
@@ -211,6 +214,7 @@ pub(crate) fn timeout_fired(w: *mut lws) {
         State::ClientHandshake => {
             return crate::core::connect::fail(w, "Timed out waiting server reply")
         }
+        State::ClientHttp => return crate::roles::http::client::timed_out(w),
         _ => {}
     }
     if let Some((code, why)) = wref!(w).ws().and_then(|ws| ws.fail_pending.take()) {

@@ -46,6 +46,9 @@ pub(crate) enum H1 {
     Txn,
     /// Client: connecting, then the upgrade request is out and the answer awaited.
     Client,
+    /// HTTP client (a `method` was given): the request is out; its body, the answer's
+    /// head and body follow (roles/http/client.rs).
+    ClientHttp,
 }
 
 /// Where a connection stands, role and lifecycle together: what the dispatch and most
@@ -72,6 +75,8 @@ pub(crate) enum State {
     Linger,
     /// Open, Raw(_).
     Raw,
+    /// Open, H1(ClientHttp).
+    ClientHttp,
 }
 
 impl lws {
@@ -85,6 +90,7 @@ impl lws {
                 Role::H1(H1::Txn) => State::HttpTxn,
                 Role::H1(H1::Client) => State::ClientHandshake,
                 Role::Raw(_) => State::Raw,
+                Role::H1(H1::ClientHttp) => State::ClientHttp,
             },
             Life::Connecting => State::Connecting,
             Life::FlushThenClose => State::FlushThenClose,
@@ -192,6 +198,10 @@ pub(crate) fn writeable(w: *mut lws) {
     let s = wref!(w);
     match s.role {
         Role::H1(H1::Txn) => crate::roles::http::server::writeable(w),
+        Role::H1(H1::ClientHttp) if s.want_writeable => {
+            s.want_writeable = false;
+            crate::roles::http::client::writeable(w);
+        }
         Role::Ws(WsPhase::Open, _) if s.want_writeable => {
             s.want_writeable = false;
             crate::roles::ws::writeable_cb(w);
@@ -206,6 +216,9 @@ pub(crate) fn writeable(w: *mut lws) {
 /// going out is flushed first, bounded by a timeout); false to close at once.
 pub(crate) fn close(w: *mut lws, why: crate::core::close::Why) -> bool {
     if why != crate::core::close::Why::User {
+        if wref!(w).state() == State::ClientHttp {
+            crate::roles::http::client::peer_gone(w);
+        }
         return false;
     }
     match wref!(w).state() {
@@ -229,6 +242,7 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
         Role::Ws(WsPhase::Open | WsPhase::AwaitingCloseAck, _) => ws_input(w, ptr, len),
         Role::H1(H1::Head) | Role::Ws(WsPhase::Upgrading, _) => http_input(w, ptr, len),
         Role::H1(H1::Client) => crate::roles::ws::client::handshake_input(w, ptr, len),
+        Role::H1(H1::ClientHttp) => crate::roles::http::client::input(w, ptr, len),
         // SAFETY: ptr[..len] is readable (the read buffer or a stash).
         Role::H1(H1::Txn) => crate::roles::http::server::txn_input(w, unsafe {
             core::slice::from_raw_parts(ptr, len)

@@ -143,6 +143,22 @@ pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
             return vec![u.clone()];
         }
     }
+    if s.client.as_ref().is_some_and(|c| c.http.is_some()) {
+        // An HTTP client's answer: the status line's code and reason are kept under the
+        // token of its version, as lws's parser does.
+        let tok = if req.version == 1 {
+            WSI_TOKEN_HTTP as u32
+        } else {
+            WSI_TOKEN_HTTP1_0 as u32
+        };
+        if h == WSI_TOKEN_HTTP as u32 || h == WSI_TOKEN_HTTP1_0 as u32 {
+            return if h == tok {
+                vec![s.hdr[req.path.clone()].to_vec()]
+            } else {
+                Vec::new()
+            };
+        }
+    }
     if h == (WSI_TOKEN_HTTP as u32) {
         let v = if req.version == 1 {
             "HTTP/1.1"

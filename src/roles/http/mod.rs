@@ -1,4 +1,7 @@
-//! The HTTP server role (lws's lib/roles/http): request handling, headers, files.
+//! The HTTP roles (lws's lib/roles/http): the server (request handling, headers, files)
+//! and the client.
+/// cbindgen:ignore
+pub mod client;
 /// cbindgen:ignore
 pub mod file;
 /// cbindgen:ignore

@@ -1,0 +1,822 @@
+//! The HTTP/1.1 client role (lws's roles/http/client): a connection made by
+//! `lws_client_connect_via_info` with a `method`.  The request head goes out when the
+//! connect completes (APPEND_HANDSHAKE_HEADER lets the program add headers), an optional
+//! body follows from CLIENT_HTTP_WRITEABLE, then the answer's head is parsed (redirects
+//! followed), and its body is handed out by `lws_http_client_read` from inside
+//! RECEIVE_CLIENT_HTTP, as lws does.
+//!
+//! ```text
+//!  H1(Client) --connected, head sent--> H1(ClientHttp) [Sending body]* --> Head
+//!      --answer's head--> ESTABLISHED_CLIENT_HTTP --> Body --end--> COMPLETED --> Done
+//!      --3xx + Location (and not LCCSCF_HTTP_NO_FOLLOW_REDIRECT)--> H1(Client) again
+//! ```
+use crate::abi::*;
+use crate::core::close::Why;
+use crate::core::connect::fail;
+use crate::core::wsi::{callback, set_timeout};
+use crate::core::*;
+use crate::http::chunked::Decoder;
+use crate::http::request::Request;
+use crate::roles::H1;
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr::null_mut;
+use std::io::Write;
+
+/// lws follows at most this many redirects (lws_client_reset refuses the fifth).
+const MAX_REDIRECTS: u8 = 4;
+/// How long a connection whose transaction completed waits for the server's close.
+const IDLE_AFTER_COMPLETION_SECS: i64 = 5;
+
+/// Where the answer stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Phase {
+    /// Waiting for (the rest of) the answer's head.
+    Head,
+    /// The head was accepted: body bytes go out through `lws_http_client_read`.
+    Body,
+    /// COMPLETED_CLIENT_HTTP was given; anything more is dropped.
+    Done,
+}
+
+/// How the answer's body ends.
+pub(crate) enum BodyEnd {
+    /// Content-Length: this many bytes remain.
+    Length(u64),
+    /// Transfer-Encoding: chunked.
+    Chunked(Decoder),
+    /// Neither: the body runs until the server closes.
+    Close,
+}
+
+/// An HTTP client connection's own state (inside `ClientInfo`).
+pub(crate) struct HttpClient {
+    pub method: String,
+    /// LCCSCF_* flags of the connect info.
+    pub flags: u32,
+    pub phase: Phase,
+    /// lws_client_http_body_pending: the program still has request body to send.
+    pub body_pending: bool,
+    /// The request head is out and its body is being sent (lws's LRS_ISSUE_HTTP_BODY).
+    pub sending_body: bool,
+    /// The answer's status code (0 until its head arrived).
+    pub status: u32,
+    pub redirects: u8,
+    pub redirected_to_get: bool,
+    /// LCCSCF_HTTP_MULTIPART_MIME: the boundary, and whether a part was already begun.
+    pub boundary: Option<String>,
+    pub subsequent_part: bool,
+    pub body: BodyEnd,
+    /// The bytes RECEIVE_CLIENT_HTTP is about (valid only during that callback), and how
+    /// far `lws_http_client_read` has consumed them.
+    rx: *const u8,
+    rx_len: usize,
+    rx_pos: usize,
+    /// Body bytes a RECEIVE_CLIENT_HTTP left unread, given first next time.
+    held: Vec<u8>,
+    /// The server closed: `lws_http_client_read` reports the end.
+    eof: bool,
+}
+
+impl HttpClient {
+    pub(crate) fn new(method: String, flags: u32) -> Box<Self> {
+        Box::new(HttpClient {
+            method,
+            flags,
+            phase: Phase::Head,
+            body_pending: false,
+            sending_body: false,
+            status: 0,
+            redirects: 0,
+            redirected_to_get: false,
+            boundary: None,
+            subsequent_part: false,
+            body: BodyEnd::Close,
+            rx: core::ptr::null(),
+            rx_len: 0,
+            rx_pos: 0,
+            held: Vec::new(),
+            eof: false,
+        })
+    }
+
+    /// Back to the start of a transaction (a redirect), keeping what carries over.
+    fn reset(&mut self) {
+        self.phase = Phase::Head;
+        self.body_pending = false;
+        self.sending_body = false;
+        self.status = 0;
+        self.boundary = None;
+        self.subsequent_part = false;
+        self.body = BodyEnd::Close;
+        self.held = Vec::new();
+        self.eof = false;
+    }
+}
+
+/// The HTTP client state of `w`, if it is one.
+pub(crate) fn hc<'a>(w: *mut lws) -> Option<&'a mut HttpClient> {
+    wref!(w).client.as_mut().and_then(|c| c.http.as_deref_mut())
+}
+
+/// The connect completed: the request head goes out (lws_generate_client_handshake's
+/// order), then the body, if any, from CLIENT_HTTP_WRITEABLE.
+pub(crate) fn send_request(w: *mut lws) {
+    let (timeout_secs, ctx) = {
+        let s = wref!(w);
+        s.life = Life::Open;
+        s.writable = true;
+        s.set_h1(H1::ClientHttp);
+        (cx!(s.ctx).timeout_secs, s.ctx)
+    };
+    if callback(w, LWS_CALLBACK_WSI_CREATE as c_int, null_mut(), 0) != 0 {
+        fail(w, "HS: disallowed by client filter");
+        return;
+    }
+    let mut req: Vec<u8> = Vec::with_capacity(4096);
+    let flags = {
+        let s = wref!(w);
+        let Some(c) = s.client.as_ref() else { return };
+        let Some(h) = c.http.as_ref() else { return };
+        let _ = write!(
+            req,
+            "{} {} HTTP/1.1\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nHost: {}\r\n",
+            h.method, c.path, c.host
+        );
+        if let Some(o) = &c.origin {
+            let _ = write!(req, "Origin: http://{o}\r\n");
+        }
+        h.flags
+    };
+    if flags & LCCSCF_HTTP_MULTIPART_MIME as u32 != 0 {
+        // lws's boundary: ten random bytes in base64.
+        let mut raw = [0u8; 10];
+        crate::core::connect::random_bytes(ctx, &mut raw);
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::STANDARD.encode(raw);
+        let _ = write!(
+            req,
+            "content-type: multipart/form-data; boundary=\"{b}\"\r\n"
+        );
+        if let Some(h) = hc(w) {
+            h.boundary = Some(b);
+            h.body_pending = true;
+        }
+    }
+    // Not pipelined: the server may close after its answer.
+    req.extend_from_slice(b"connection: close\r\n");
+    let start = req.len();
+    let room = 4096usize;
+    req.resize(start + room, 0);
+    let base = req.as_mut_ptr();
+    // SAFETY: start < req.len(); the pointer stays inside req, which is not touched
+    // until the callback returns.
+    let mut p = unsafe { base.add(start) } as *mut c_char;
+    let pp: *mut *mut c_char = &mut p;
+    if callback(
+        w,
+        LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER as c_int,
+        pp as *mut c_void,
+        room - 12,
+    ) != 0
+    {
+        fail(w, "HS: disallowed by client filter");
+        return;
+    }
+    if wref!(w).life != Life::Open {
+        return;
+    }
+    let used = (p as usize)
+        .saturating_sub(base as usize)
+        .clamp(start, start + room - 12);
+    req.truncate(used);
+    if flags & LCCSCF_HTTP_X_WWW_FORM_URLENCODED as u32 != 0 {
+        req.extend_from_slice(b"Content-Type: application/x-www-form-urlencoded\r\n");
+        // lws writes a Content-Length from a length only secure streams can set (so 0
+        // here); one the program appended itself is kept instead of a second, wrong one.
+        let appended = String::from_utf8_lossy(&req[start..used]).to_ascii_lowercase();
+        if !appended.contains("content-length:") {
+            req.extend_from_slice(b"Content-Length: 0\r\n");
+        }
+        if let Some(h) = hc(w) {
+            h.body_pending = true;
+        }
+    }
+    req.extend_from_slice(b"\r\n");
+    let pending = hc(w).is_some_and(|h| h.body_pending);
+    if let Some(h) = hc(w) {
+        h.sending_body = pending;
+    }
+    set_timeout(
+        w,
+        if pending {
+            PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD
+        } else {
+            PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE
+        } as c_int,
+        timeout_secs as i64 * 1_000_000,
+    );
+    crate::core::output::send_raw(w, &req);
+    let s = wref!(w);
+    if s.out_pos >= s.out.len() {
+        crate::core::output::write_interest(w, false);
+    }
+    // A WRITEABLE asked for while connecting is due now; a body always wants one.
+    if pending || s.want_writeable {
+        s.want_writeable = false;
+        crate::core::wsi::request_writeable(w);
+    }
+}
+
+/// CLIENT_HTTP_WRITEABLE; once the program says the body is done, the answer is awaited.
+pub(crate) fn writeable(w: *mut lws) {
+    if callback(
+        w,
+        LWS_CALLBACK_CLIENT_HTTP_WRITEABLE as c_int,
+        null_mut(),
+        0,
+    ) != 0
+    {
+        crate::core::close::close(w, Why::User);
+        return;
+    }
+    if wref!(w).state() != State::ClientHttp {
+        return;
+    }
+    let done_sending = match hc(w) {
+        Some(h) if h.sending_body && !h.body_pending => {
+            h.sending_body = false;
+            true
+        }
+        _ => false,
+    };
+    if done_sending && hc(w).is_some_and(|h| h.phase == Phase::Head) {
+        let ctx = wref!(w).ctx;
+        let secs = cx!(ctx).timeout_secs;
+        set_timeout(
+            w,
+            PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE as c_int,
+            secs as i64 * 1_000_000,
+        );
+    }
+}
+
+/// Bytes from the server: the answer's head, then its body.
+pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
+    let Some(phase) = hc(w).map(|h| h.phase) else {
+        return;
+    };
+    // SAFETY: ptr[..len] is readable (see crate::roles::input).
+    let data = unsafe { core::slice::from_raw_parts(ptr as *const u8, len) };
+    match phase {
+        Phase::Head => head_input(w, data),
+        Phase::Body => body_input(w, data),
+        Phase::Done => {}
+    }
+}
+
+fn head_input(w: *mut lws, data: &[u8]) {
+    let max = {
+        let s = wref!(w);
+        s.hdr.extend_from_slice(data);
+        cx!(s.ctx).max_http_header_data.max(4096)
+    };
+    let parsed = {
+        let s = wref!(w);
+        let mut headers = [httparse::EMPTY_HEADER; crate::http::request::MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut headers);
+        match resp.parse(&s.hdr) {
+            Ok(httparse::Status::Partial) if s.hdr.len() > max => Err(true),
+            Ok(httparse::Status::Partial) => Err(false),
+            Err(_) => Err(true),
+            Ok(httparse::Status::Complete(n)) => {
+                let base = s.hdr.as_ptr() as usize;
+                let range = |b: &[u8]| {
+                    let o = b.as_ptr() as usize - base;
+                    o..o + b.len()
+                };
+                let hdrs: Vec<_> = resp
+                    .headers
+                    .iter()
+                    .map(|h| (range(h.name.as_bytes()), range(h.value)))
+                    .collect();
+                // The status as lws keeps it: what follows "HTTP/1.x " on its line.
+                let line_end = s.hdr.iter().position(|&b| b == b'\r' || b == b'\n');
+                let status_text = 9.min(n)..line_end.unwrap_or(9).max(9.min(n));
+                Ok((
+                    Request {
+                        method: 0..0,
+                        path: status_text,
+                        version: resp.version.unwrap_or(1),
+                        headers: hdrs,
+                        len: n,
+                    },
+                    resp.code.unwrap_or(0) as u32,
+                ))
+            }
+        }
+    };
+    let (req, code) = match parsed {
+        Ok(p) => p,
+        Err(false) => return,
+        Err(true) => return fail(w, "problems parsing header"),
+    };
+    let consumed = req.len;
+    let rest = {
+        let s = wref!(w);
+        let rest = s.hdr.split_off(consumed.min(s.hdr.len()));
+        s.req = Some(req);
+        rest
+    };
+    if let Some(h) = hc(w) {
+        h.status = code;
+    }
+    if !head_complete(w, code) {
+        return;
+    }
+    if !rest.is_empty() && hc(w).is_some_and(|h| h.phase == Phase::Body) {
+        body_input(w, &rest);
+    }
+}
+
+/// The value of response header `name` (lower case, no colon).
+fn header(w: *mut lws, name: &str) -> Option<Vec<u8>> {
+    let s = wref!(w);
+    let req = s.req.as_ref()?;
+    req.headers
+        .iter()
+        .find(|(n, _)| s.hdr[n.clone()].eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| s.hdr[v.clone()].to_vec())
+}
+
+/// Acts on a complete head, in lws's order.  True when the connection goes on to the
+/// body (or is done with it), false when it ended or was redirected.
+fn head_complete(w: *mut lws, code: u32) -> bool {
+    let (flags, head_req) = match hc(w) {
+        Some(h) => (h.flags, h.method.eq_ignore_ascii_case("HEAD")),
+        None => return false,
+    };
+    if flags & LCCSCF_HTTP_NO_FOLLOW_REDIRECT as u32 == 0
+        && matches!(code, 301 | 302 | 303 | 307 | 308)
+    {
+        redirect(w, code);
+        return false;
+    }
+    let chunked = header(w, "transfer-encoding").is_some_and(|v| v == b"chunked");
+    let length = header(w, "content-length").map(|v| atoll(&v));
+    // No body follows a HEAD, a 1xx, 204 or 304, whatever their headers say (RFC 9112
+    // 6.3; lws would wait for one).
+    let bodiless = head_req || code < 200 || code == 204 || code == 304;
+    if let Some(h) = hc(w) {
+        h.body = match (chunked, length) {
+            (true, _) => BodyEnd::Chunked(Decoder::new()),
+            (false, Some(n)) => BodyEnd::Length(n),
+            (false, None) => BodyEnd::Close,
+        };
+    }
+    if callback(
+        w,
+        LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH as c_int,
+        null_mut(),
+        0,
+    ) != 0
+    {
+        fail(w, "HS: disallowed by client filter");
+        return false;
+    }
+    if wref!(w).state() != State::ClientHttp {
+        return false;
+    }
+    set_timeout(w, 0, 0);
+    if let Some(h) = hc(w) {
+        h.phase = Phase::Body;
+    }
+    if callback(
+        w,
+        LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP as c_int,
+        null_mut(),
+        0,
+    ) != 0
+    {
+        fail(w, "HS: disallowed at ESTABLISHED");
+        return false;
+    }
+    if wref!(w).state() != State::ClientHttp {
+        return false;
+    }
+    if bodiless || (!chunked && length == Some(0)) {
+        if completed(w) != 0 {
+            crate::core::close::close(w, Why::User);
+        }
+        return false;
+    }
+    true
+}
+
+/// C's atoll: leading digits, 0 for none.
+fn atoll(v: &[u8]) -> u64 {
+    let t = v.trim_ascii();
+    t.iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0u64, |a, &b| {
+            a.saturating_mul(10).saturating_add((b - b'0') as u64)
+        })
+}
+
+/// 3xx with a Location: CLIENT_HTTP_REDIRECT, then the same request (GET after a 303)
+/// to the new place on a new connection, as lws_client_reset does.
+fn redirect(w: *mut lws, code: u32) {
+    let Some(mut loc) = header(w, "location") else {
+        return fail(w, "HS: Redirect code but no Location");
+    };
+    loc.push(0);
+    if callback(
+        w,
+        LWS_CALLBACK_CLIENT_HTTP_REDIRECT as c_int,
+        loc.as_mut_ptr() as *mut c_void,
+        code as usize,
+    ) != 0
+    {
+        return fail(w, "HS: user code rejected redirect");
+    }
+    if wref!(w).state() != State::ClientHttp {
+        return;
+    }
+    loc.pop();
+    let loc = String::from_utf8_lossy(&loc).into_owned();
+    let (address, port) = match wref!(w).client.as_ref() {
+        Some(c) => (c.address.clone(), c.port),
+        None => return,
+    };
+    let target = if loc.starts_with('/') || !loc.contains(':') {
+        // Same server; lws takes a relative reference as a path from the root.
+        Some((
+            address,
+            port,
+            loc.strip_prefix('/').unwrap_or(&loc).to_string(),
+        ))
+    } else {
+        parse_uri(&loc)
+    };
+    let Some((address, port, path)) = target else {
+        return fail(w, "HS: URI did not parse");
+    };
+    let Some(h) = hc(w) else { return };
+    if h.redirects >= MAX_REDIRECTS {
+        lwsl_err!("lws_client_reset: too many redirects");
+        return fail(w, "HS: Redirect failed");
+    }
+    h.redirects += 1;
+    if code == 303 && h.method.len() >= 3 {
+        h.method = "GET".into();
+        h.redirected_to_get = true;
+    }
+    h.reset();
+    if !crate::core::connect::restart(w, &address, port, format!("/{path}")) {
+        fail(w, "HS: Redirect failed");
+    }
+}
+
+/// An absolute "http://host[:port]/path" (https cannot be followed: no TLS here).
+fn parse_uri(u: &str) -> Option<(String, u16, String)> {
+    let (proto, rest) = u.split_once("://")?;
+    if !proto.eq_ignore_ascii_case("http") && !proto.eq_ignore_ascii_case("ws") {
+        return None;
+    }
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
+    };
+    let (host, port) = if let Some(h6) = hostport.strip_prefix('[') {
+        let (h, after) = h6.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().ok()?,
+            None => 80,
+        };
+        (h, port)
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().ok()?),
+            None => (hostport, 80),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some((host.to_string(), port, path.to_string()))
+}
+
+/// Body bytes: RECEIVE_CLIENT_HTTP until the program has read them all with
+/// `lws_http_client_read` (or stops reading; the rest waits for the next input).
+fn body_input(w: *mut lws, data: &[u8]) {
+    let mut joined;
+    let data = match hc(w) {
+        Some(h) if !h.held.is_empty() => {
+            joined = core::mem::take(&mut h.held);
+            joined.extend_from_slice(data);
+            &joined[..]
+        }
+        Some(_) => data,
+        None => return,
+    };
+    if let Some(h) = hc(w) {
+        h.rx = data.as_ptr();
+        h.rx_len = data.len();
+        h.rx_pos = 0;
+    }
+    loop {
+        let before = hc(w).map_or(0, |h| h.rx_pos);
+        let r = callback(w, LWS_CALLBACK_RECEIVE_CLIENT_HTTP as c_int, null_mut(), 0);
+        if wref!(w).state() != State::ClientHttp {
+            return;
+        }
+        if r != 0 {
+            clear_rx(w);
+            crate::core::close::close(w, Why::User);
+            return;
+        }
+        let Some(h) = hc(w) else { return };
+        if h.rx.is_null() || h.rx_pos >= h.rx_len || h.rx_pos == before {
+            break;
+        }
+    }
+    let Some(h) = hc(w) else { return };
+    if !h.rx.is_null() && h.rx_pos < h.rx_len && h.phase == Phase::Body {
+        h.held = data[h.rx_pos..].to_vec();
+    }
+    clear_rx(w);
+}
+
+fn clear_rx(w: *mut lws) {
+    if let Some(h) = hc(w) {
+        h.rx = core::ptr::null();
+        h.rx_len = 0;
+        h.rx_pos = 0;
+    }
+}
+
+/// COMPLETED_CLIENT_HTTP; then the connection waits a while for the server's close.
+fn completed(w: *mut lws) -> c_int {
+    if let Some(h) = hc(w) {
+        h.phase = Phase::Done;
+    }
+    let r = callback(
+        w,
+        LWS_CALLBACK_COMPLETED_CLIENT_HTTP as c_int,
+        null_mut(),
+        0,
+    );
+    if r == 0 && wref!(w).state() == State::ClientHttp {
+        set_timeout(
+            w,
+            PENDING_TIMEOUT_CLIENT_CONN_IDLE as c_int,
+            IDLE_AFTER_COMPLETION_SECS * 1_000_000,
+        );
+    }
+    r
+}
+
+/// lws_http_client_read(): hands the body bytes of the current RECEIVE_CLIENT_HTTP to
+/// RECEIVE_CLIENT_HTTP_READ, without the chunked framing, at most `limit` raw bytes (the
+/// caller's buffer size) per call.  0, or -1 at the end of the connection or a
+/// malformed body, or what a callback returned.
+pub(crate) fn read(w: *mut lws, limit: usize) -> c_int {
+    let Some(h) = hc(w) else { return -1 };
+    if h.phase != Phase::Body {
+        return if h.phase == Phase::Done { 0 } else { -1 };
+    }
+    if h.rx.is_null() || h.rx_pos >= h.rx_len {
+        if h.eof {
+            // A body that runs to the close is complete now; any other is cut short.
+            if matches!(h.body, BodyEnd::Close) {
+                completed(w);
+            }
+            return -1;
+        }
+        return 0;
+    }
+    let end = h.rx_len.min(h.rx_pos.saturating_add(limit.max(1)));
+    // SAFETY: rx[..rx_len] is the input of the RECEIVE_CLIENT_HTTP we are inside.
+    let avail = unsafe { core::slice::from_raw_parts(h.rx.add(h.rx_pos), end - h.rx_pos) };
+    let mut used = 0;
+    while used < avail.len() {
+        let Some(h) = hc(w) else { return -1 };
+        let (n, data, done) = match &mut h.body {
+            BodyEnd::Length(rem) => {
+                let n = (*rem).min((avail.len() - used) as u64) as usize;
+                *rem -= n as u64;
+                (n, Some(used..used + n), *rem == 0)
+            }
+            BodyEnd::Close => {
+                let n = avail.len() - used;
+                (n, Some(used..used + n), false)
+            }
+            BodyEnd::Chunked(d) => match d.step(&avail[used..]) {
+                Ok((n, data, done)) => (n, data.map(|r| used + r.start..used + r.end), done),
+                Err(_) => {
+                    lwsl_err!("lws_http_client_read: chunking failure");
+                    h.rx_pos = h.rx_len;
+                    return -1;
+                }
+            },
+        };
+        used += n;
+        h.rx_pos += n;
+        if let Some(r) = data.filter(|r| !r.is_empty()) {
+            let q = callback(
+                w,
+                LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ as c_int,
+                avail[r.clone()].as_ptr() as *mut c_void,
+                r.len(),
+            );
+            if q != 0 {
+                return q;
+            }
+            if wref!(w).state() != State::ClientHttp {
+                return -1;
+            }
+        }
+        if done {
+            if let Some(h) = hc(w) {
+                // Whatever follows the body is not ours to give (no pipelining).
+                h.rx_pos = h.rx_len;
+            }
+            return if completed(w) != 0 { -1 } else { 0 };
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    0
+}
+
+/// The server closed (or the socket failed) on an HTTP client: before the head that is
+/// a connection error; in the body, the program hears it through `lws_http_client_read`
+/// in one more RECEIVE_CLIENT_HTTP.
+pub(crate) fn peer_gone(w: *mut lws) {
+    let Some(phase) = hc(w).map(|h| h.phase) else {
+        return;
+    };
+    match phase {
+        Phase::Head => crate::core::connect::connection_error(w, "read failed"),
+        Phase::Body => {
+            if let Some(h) = hc(w) {
+                h.eof = true;
+            }
+            let held = hc(w)
+                .map(|h| core::mem::take(&mut h.held))
+                .unwrap_or_default();
+            body_input(w, &held);
+        }
+        Phase::Done => {}
+    }
+}
+
+/// A timeout on an HTTP client: waiting for the answer's head is a connection error.
+pub(crate) fn timed_out(w: *mut lws) {
+    if hc(w).is_some_and(|h| h.phase == Phase::Head) {
+        return fail(w, "Timed out waiting server reply");
+    }
+    crate::core::close::close(w, Why::User);
+}
+
+/// Whether the close owes CLOSED_CLIENT_HTTP: an HTTP client that got as far as sending
+/// its request and had no CLIENT_CONNECTION_ERROR (the two exclude each other in lws).
+pub(crate) fn owes_closed(w: *mut lws) -> bool {
+    let s = wref!(w);
+    matches!(s.role, crate::roles::Role::H1(H1::ClientHttp))
+        && s.client
+            .as_ref()
+            .is_some_and(|c| c.http.is_some() && !c.cce_done)
+}
+
+/// lws_client_http_multipart(): a part's header, or with no name the closing boundary,
+/// written at *p (truncated at `end` as lws_snprintf would).  1 when it filled the
+/// buffer to `end`.
+pub(crate) fn multipart(
+    w: *mut lws,
+    name: Option<&[u8]>,
+    filename: Option<&[u8]>,
+    content_type: Option<&[u8]>,
+    p: &mut *mut u8,
+    end: *mut u8,
+) -> c_int {
+    let Some(h) = hc(w) else {
+        lwsl_err!("lws_client_http_multipart: not an HTTP client");
+        return 1;
+    };
+    let Some(b) = h.boundary.clone() else {
+        lwsl_err!("lws_client_http_multipart: the connection lacks LCCSCF_HTTP_MULTIPART_MIME");
+        return 1;
+    };
+    let mut out = Vec::new();
+    match name {
+        None => {
+            let _ = write!(out, "\r\n--{b}--\r\n");
+        }
+        Some(n) => {
+            if h.subsequent_part {
+                out.extend_from_slice(b"\r\n");
+            }
+            h.subsequent_part = true;
+            let _ = write!(out, "--{b}\r\nContent-Disposition: form-data; name=\"");
+            out.extend_from_slice(n);
+            out.push(b'"');
+            if let Some(f) = filename {
+                out.extend_from_slice(b"; filename=\"");
+                out.extend_from_slice(f);
+                out.push(b'"');
+            }
+            if let Some(t) = content_type {
+                out.extend_from_slice(b"\r\nContent-Type: ");
+                out.extend_from_slice(t);
+            }
+            out.extend_from_slice(b"\r\n\r\n");
+        }
+    }
+    let room = (end as usize).saturating_sub(*p as usize);
+    // lws_snprintf keeps a byte for its NUL.
+    let n = out.len().min(room.saturating_sub(1));
+    // SAFETY: *p..end is the caller's writable buffer; n < room bytes are written, plus
+    // the NUL inside it.
+    unsafe {
+        core::ptr::copy_nonoverlapping(out.as_ptr(), *p, n);
+        if room > 0 {
+            *(*p).add(n) = 0;
+        }
+        *p = (*p).add(n);
+    }
+    (*p == end) as c_int
+}
+
+/// lws_http_check_retry_after(): the answer's Retry-After (seconds, or a date measured
+/// against the answer's own Date to avoid clock skew) may only lengthen `interval_us`.
+/// 0 when it did, 1 when it is kept.
+pub(crate) fn retry_after(w: *mut lws, interval_us: &mut i64) -> c_int {
+    use crate::roles::http::headers::joined;
+    let v = joined(w, WSI_TOKEN_HTTP_RETRY_AFTER as c_int);
+    if v.is_empty() {
+        return 1;
+    }
+    let u = if v.len() < 9 {
+        // C's atoi: an optional sign, then digits.
+        let t = v.trim_ascii_start();
+        let (neg, digits) = match t.first() {
+            Some(b'-') => (true, &t[1..]),
+            Some(b'+') => (false, &t[1..]),
+            _ => (false, t),
+        };
+        let n = atoll(digits) as i64;
+        (if neg { -n } else { n }) * 1_000_000
+    } else {
+        let Some(t) = crate::tokenize::http_date_parse(&v) else {
+            return 1;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let d = joined(w, WSI_TOKEN_HTTP_DATE as c_int);
+        let td = if d.is_empty() {
+            now
+        } else {
+            crate::tokenize::http_date_parse(&d).unwrap_or(now)
+        };
+        if td >= t {
+            return 1;
+        }
+        (t - td) * 1_000_000
+    };
+    if u < *interval_us {
+        return 1;
+    }
+    *interval_us = u;
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_locations() {
+        assert_eq!(
+            parse_uri("http://example.com:8080/a/b?c"),
+            Some(("example.com".into(), 8080, "a/b?c".into()))
+        );
+        assert_eq!(parse_uri("http://h"), Some(("h".into(), 80, "".into())));
+        assert_eq!(
+            parse_uri("http://[::1]:81/x"),
+            Some(("::1".into(), 81, "x".into()))
+        );
+        assert_eq!(parse_uri("https://h/x"), None);
+        assert_eq!(parse_uri("http://:80/x"), None);
+        assert_eq!(parse_uri("http://h:port/x"), None);
+    }
+
+    #[test]
+    fn content_length_as_atoll() {
+        assert_eq!(atoll(b" 123 "), 123);
+        assert_eq!(atoll(b"12abc"), 12);
+        assert_eq!(atoll(b"abc"), 0);
+        assert_eq!(atoll(b"99999999999999999999999"), u64::MAX);
+    }
+}
