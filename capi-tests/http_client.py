@@ -1,8 +1,6 @@
 """Driver of http_client.c: a small HTTP/1.1 server (stdlib socketserver, so it can
 also answer badly on purpose) routes by path; each case runs the client once and prints
 what the client saw and what the server received.
-
-lws-diff: ours-only: the HTTP client follows lws 4.3.10 (see http_client.c)
 """
 import os, re, socket, socketserver, subprocess, sys, threading, time
 import _lwstest as t
@@ -66,7 +64,12 @@ class Handler(socketserver.StreamRequestHandler):
         elif path == "/head":
             w(b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n")
             self.wfile.flush()
-            self.rfile.read(1)  # the client closes
+            # lws itself waits for the 1234 bytes announced: close after a while.
+            self.connection.settimeout(1)
+            try:
+                self.rfile.read(1)
+            except OSError:
+                pass
         elif path.startswith("/large/"):
             n = int(path.split("/")[2])
             w(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n)
@@ -116,7 +119,7 @@ def run(title, method, path, *opts, show_head=False, show_body=False, to=None):
     print(f"== {title}: {method} {path} {' '.join(opts)}".rstrip())
     del seen[:]
     p = subprocess.run(WRAP + [BIN, to or str(port), method, path] + list(opts),
-                       stdout=subprocess.PIPE, text=True, errors="replace", timeout=100)
+                       stdout=subprocess.PIPE, text=True, errors="replace", timeout=40)
     for l in p.stdout.splitlines():
         if l.startswith("peak RSS"):
             if "above" in l:

@@ -148,8 +148,9 @@ pub(crate) fn send_request(w: *mut lws) {
         h.flags
     };
     if flags & LCCSCF_HTTP_MULTIPART_MIME as u32 != 0 {
-        // lws's boundary: ten random bytes in base64.
-        let mut raw = [0u8; 10];
+        // lws's boundary: random bytes in base64, as much as its 16-byte field holds
+        // with the NUL (whole groups of 4: 12 characters).
+        let mut raw = [0u8; 9];
         crate::core::connect::random_bytes(ctx, &mut raw);
         use base64::Engine as _;
         let b = base64::engine::general_purpose::STANDARD.encode(raw);
