@@ -116,7 +116,8 @@ threading.Thread(target=srv.serve_forever, daemon=True).start()
 
 
 def run(title, method, path, *opts, show_head=False, show_body=False, to=None):
-    print(f"== {title}: {method} {path} {' '.join(opts)}".rstrip())
+    shown = [o for o in opts if not o.startswith("rss=")]  # not checked under valgrind
+    print(f"== {title}: {method} {path} {' '.join(shown)}".rstrip())
     del seen[:]
     p = subprocess.run(WRAP + [BIN, to or str(port), method, path] + list(opts),
                        stdout=subprocess.PIPE, text=True, errors="replace", timeout=40)
