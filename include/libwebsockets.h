@@ -124,9 +124,18 @@ typedef struct engine_st ENGINE;
 typedef struct hmac_ctx_st HMAC_CTX;
 
 /* The variadic functions (Rust cannot define these; see src/capi/varargs.c). */
+/* Formats a log line at level `filter` (one LLL_ bit) when that level is enabled and hands
+ * it to the emit function set by lws_set_log_level (stderr by default), with lws's
+ * timestamp and level prefix.  What the lwsl_*() macros call. */
 void _lws_log(int filter, const char *format, ...) LWS_FORMAT(2);
+/* _lws_log with the arguments as a va_list, for a program's own variadic wrappers. */
 void _lws_logv(int filter, const char *format, va_list vl);
+/* snprintf that always NUL-terminates (when size > 0) and, when the output is cut, returns
+ * `size` rather than the length it wanted, so `p += lws_snprintf(p, end - p, ...)` cannot
+ * run past `end`.  Returns 0 for a NULL or empty buffer or a formatting error. */
 int lws_snprintf(char *str, size_t size, const char *format, ...) LWS_FORMAT(3);
+/* open(2) with the descriptor close-on-exec; the mode argument is read only with O_CREAT
+ * (or O_TMPFILE).  Returns the descriptor, or -1 (errno set, or a NULL path). */
 int lws_open(const char *__file, int __oflag, ...);
 #ifdef __cplusplus
 }
@@ -563,122 +572,535 @@ typedef union {
  */
 #define STREXP_NAME_MAX 31
 
+/*
+ Why a protocol's callback is being called: the `reason` argument of
+ `lws_callback_function`. For each one, `in` and `len` carry what the reason says (often
+ nothing), and the callback returns 0 to carry on or non-zero to close the connection
+ (for the filter reasons: to refuse). Reasons of a feature this build lacks (MATRIX.md
+ and README say which) are simply never sent.
+ */
 enum lws_callback_reasons {
+        /*
+         Once per vhost and protocol, before any connection: set up the protocol's per-vhost
+         state (lws_protocol_vh_priv_zalloc). `in` is the vhost's per-vhost options (`pvo`)
+         for this protocol. For the vhosts made with the context it comes on the first
+         service turn, for later ones from lws_create_vhost.
+         */
         LWS_CALLBACK_PROTOCOL_INIT = 27,
+        /*
+         Once per vhost and protocol as the vhost goes away: free what PROTOCOL_INIT set up.
+         */
         LWS_CALLBACK_PROTOCOL_DESTROY = 28,
+        /*
+         A connection object was just made (to the vhost's first protocol), before any
+         protocol is bound to it.
+         */
         LWS_CALLBACK_WSI_CREATE = 29,
+        /*
+         A connection object is about to be freed; the last callback it gets.
+         */
         LWS_CALLBACK_WSI_DESTROY = 30,
+        /*
+         Asks a protocol for the tx credit of a connection whose transport has flow control
+         (HTTP/2 streams).
+         */
         LWS_CALLBACK_WSI_TX_CREDIT_GET = 103,
+        /*
+         TLS client setup: a chance to add trusted CA certificates to the vhost's client TLS
+         context (`user` is the library's TLS context).
+         */
         LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS = 21,
+        /*
+         TLS server setup: a chance to add the CA certificates used to verify client
+         certificates.
+         */
         LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS = 22,
+        /*
+         A TLS server checking a client's certificate: the callback may accept or reject it
+         (non-zero rejects).
+         */
         LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION = 23,
+        /*
+         A TLS state change the vhost asked to hear about (`ssl_info_event_mask`); `in` is a
+         `struct lws_ssl_info`.
+         */
         LWS_CALLBACK_SSL_INFO = 67,
+        /*
+         A TLS client checking the server's certificate: the callback may override the
+         verdict.
+         */
         LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION = 58,
+        /*
+         A new connection was accepted on a listen socket, before anything was read from it.
+         */
         LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED = 19,
+        /*
+         An HTTP request arrived for this protocol (no mount served it); `in` is the URI path
+         (after the mount's prefix for a callback mount). Answer with the header builders and
+         lws_write, or with lws_return_http_status; return non-zero to close.
+         */
         LWS_CALLBACK_HTTP = 12,
+        /*
+         A piece of the request body (`in`, `len`), e.g. for lws_spa_process. A chunked body
+         arrives decoded: lws 4.3 hands over the raw chunk framing and never completes it, we
+         decode it (README).
+         */
         LWS_CALLBACK_HTTP_BODY = 13,
+        /*
+         The whole request body has been delivered; answer the request now.
+         */
         LWS_CALLBACK_HTTP_BODY_COMPLETION = 14,
+        /*
+         A file served with lws_serve_http_file (or by a mount) has been sent completely.
+         Return non-zero to close the connection instead of keeping it alive.
+         */
         LWS_CALLBACK_HTTP_FILE_COMPLETION = 15,
+        /*
+         An HTTP connection can take more output (after lws_callback_on_writable): send the
+         next part of a dynamic answer.
+         */
         LWS_CALLBACK_HTTP_WRITEABLE = 16,
+        /*
+         An HTTP connection (not upgraded) is closing.
+         */
         LWS_CALLBACK_CLOSED_HTTP = 5,
+        /*
+         The request's headers are in, before it is served: the headers can be read and the
+         request refused by returning non-zero (the connection is closed).
+         */
         LWS_CALLBACK_FILTER_HTTP_CONNECTION = 18,
+        /*
+         Headers are being written for an answer the library makes (files, redirects, status
+         pages): add more with lws_add_http_header_by_name; `in` is a `struct
+         lws_process_html_args` whose `p` and `max_len` say where and how much.
+         */
         LWS_CALLBACK_ADD_HEADERS = 53,
+        /*
+         A mount with basic auth got credentials and no password file says yes or no: `in` is
+         "user:password" (`len` bytes); return 1 to allow, 0 to refuse.
+         */
         LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION = 102,
+        /*
+         A mount whose access rules need the application: return non-zero to refuse the
+         request.
+         */
         LWS_CALLBACK_CHECK_ACCESS_RIGHTS = 51,
+        /*
+         Output of a file being served can be rewritten on the way out (lws's server-side
+         variable substitution); `in` is a `struct lws_process_html_args`.
+         */
         LWS_CALLBACK_PROCESS_HTML = 52,
+        /*
+         An HTTP connection is being bound to this protocol; its per-session data is
+         allocated at this point.
+         */
         LWS_CALLBACK_HTTP_BIND_PROTOCOL = 49,
+        /*
+         An HTTP connection is leaving this protocol (closing, or moving to another protocol
+         on upgrade): free what its per-session data points to; the block itself is freed by
+         the library.
+         */
         LWS_CALLBACK_HTTP_DROP_PROTOCOL = 50,
+        /*
+         A request asks to upgrade (`in` is the protocol name, e.g. "websocket"): return non-
+         zero to refuse the upgrade and answer it as plain HTTP instead.
+         */
         LWS_CALLBACK_HTTP_CONFIRM_UPGRADE = 86,
+        /*
+         An HTTP client connection got its answer's status line and headers (read them with
+         lws_http_client_http_response and lws_hdr_copy).
+         */
         LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP = 44,
+        /*
+         An HTTP client connection is closing.
+         */
         LWS_CALLBACK_CLOSED_CLIENT_HTTP = 45,
+        /*
+         A piece of an HTTP client answer's body (`in`, `len`), given from inside
+         lws_http_client_read.
+         */
         LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ = 48,
+        /*
+         Body data waits for an HTTP client: call lws_http_client_read to get it as
+         RECEIVE_CLIENT_HTTP_READ.
+         */
         LWS_CALLBACK_RECEIVE_CLIENT_HTTP = 46,
+        /*
+         An HTTP client's answer body has been received completely.
+         */
         LWS_CALLBACK_COMPLETED_CLIENT_HTTP = 47,
+        /*
+         An HTTP client connection can send (e.g. a request body) after
+         lws_callback_on_writable.
+         */
         LWS_CALLBACK_CLIENT_HTTP_WRITEABLE = 57,
+        /*
+         An HTTP client got a redirect (`in` is the new location, `len` the status): return
+         non-zero to not follow it.
+         */
         LWS_CALLBACK_CLIENT_HTTP_REDIRECT = 104,
+        /*
+         An HTTP client connection is being bound to this protocol.
+         */
         LWS_CALLBACK_CLIENT_HTTP_BIND_PROTOCOL = 85,
+        /*
+         An HTTP client connection is leaving this protocol: free what its per-session data
+         points to.
+         */
         LWS_CALLBACK_CLIENT_HTTP_DROP_PROTOCOL = 76,
+        /*
+         A WebSocket connection to this server protocol completed its handshake; the per-
+         session data is ready for use.
+         */
         LWS_CALLBACK_ESTABLISHED = 0,
+        /*
+         A server WebSocket connection is closing (after or without a close handshake); its
+         per-session data is still valid during the call.
+         */
         LWS_CALLBACK_CLOSED = 4,
+        /*
+         A server WebSocket connection can send one message (or fragment) with lws_write,
+         after lws_callback_on_writable.
+         */
         LWS_CALLBACK_SERVER_WRITEABLE = 11,
+        /*
+         Message data on a server WebSocket (`in`, `len`): a message may come in several
+         calls (lws_is_first_fragment, lws_is_final_fragment, lws_remaining_packet_payload);
+         text is valid UTF-8.
+         */
         LWS_CALLBACK_RECEIVE = 6,
+        /*
+         A PONG arrived on a server WebSocket; `in`, `len` are its payload.
+         */
         LWS_CALLBACK_RECEIVE_PONG = 7,
+        /*
+         The peer sent a close frame (`in`, `len`: its status code and reason). Return 0 to
+         echo it and close; non-zero closes without echoing.
+         */
         LWS_CALLBACK_WS_PEER_INITIATED_CLOSE = 38,
+        /*
+         A WebSocket upgrade request is about to be accepted for this protocol; `in` is the
+         `struct lws_tokens` of the headers. Return non-zero to refuse it (the connection is
+         closed).
+         */
         LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION = 20,
+        /*
+         A WebSocket extension the client offered may be used: return non-zero to decline it
+         (`in` is its name).
+         */
         LWS_CALLBACK_CONFIRM_EXTENSION_OKAY = 25,
+        /*
+         A server connection is being bound to this protocol as a WebSocket.
+         */
         LWS_CALLBACK_WS_SERVER_BIND_PROTOCOL = 77,
+        /*
+         A server WebSocket connection is leaving this protocol: free what its per-session
+         data points to.
+         */
         LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL = 78,
+        /*
+         A client connection failed before it was established (DNS, connect, handshake,
+         refused upgrade): `in` is a text saying why (may be NULL), `len` its length. The
+         connection is gone after this; lws_client_connect_via_info's `pwsi` is set to NULL
+         first.
+         */
         LWS_CALLBACK_CLIENT_CONNECTION_ERROR = 1,
+        /*
+         A WebSocket client got the server's handshake answer, before it is accepted: its
+         headers can be read; non-zero refuses it.
+         */
         LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH = 2,
+        /*
+         A WebSocket client connection completed its handshake and can send and receive.
+         */
         LWS_CALLBACK_CLIENT_ESTABLISHED = 3,
+        /*
+         A WebSocket client connection is closing.
+         */
         LWS_CALLBACK_CLIENT_CLOSED = 75,
+        /*
+         A client's handshake request is being written: `in` points to a `char *` cursor and
+         `len` is the room left; append headers there and advance the cursor.
+         */
         LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER = 24,
+        /*
+         Message data on a client WebSocket (`in`, `len`); as RECEIVE.
+         */
         LWS_CALLBACK_CLIENT_RECEIVE = 8,
+        /*
+         A PONG arrived on a client WebSocket; `in`, `len` are its payload.
+         */
         LWS_CALLBACK_CLIENT_RECEIVE_PONG = 9,
+        /*
+         A client connection can send (lws_write) after lws_callback_on_writable.
+         */
         LWS_CALLBACK_CLIENT_WRITEABLE = 10,
+        /*
+         A client is about to offer an extension (`in` is its name): return non-zero to not
+         offer it.
+         */
         LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = 26,
+        /*
+         Asks for an extension's default options.
+         */
         LWS_CALLBACK_WS_EXT_DEFAULTS = 39,
+        /*
+         A connection was accepted, before anything is read: `in` is the socket descriptor;
+         return non-zero to drop it at once (e.g. by peer address).
+         */
         LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
+        /*
+         A client connection is being bound to this protocol as a WebSocket.
+         */
         LWS_CALLBACK_WS_CLIENT_BIND_PROTOCOL = 79,
+        /*
+         A client WebSocket connection is leaving this protocol: free what its per-session
+         data points to.
+         */
         LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL = 80,
+        /*
+         Asks for the calling thread's id, for programs driving lws from several threads.
+         */
         LWS_CALLBACK_GET_THREAD_ID = 31,
+        /*
+         For a program running its own poll loop: a descriptor should be added to it (`in` is
+         a `struct lws_pollargs`).
+         */
         LWS_CALLBACK_ADD_POLL_FD = 32,
+        /*
+         For a program running its own poll loop: a descriptor should be removed from it.
+         */
         LWS_CALLBACK_DEL_POLL_FD = 33,
+        /*
+         For a program running its own poll loop: the events wanted on a descriptor changed.
+         */
         LWS_CALLBACK_CHANGE_MODE_POLL_FD = 34,
+        /*
+         For a program running its own poll loop from several threads: take its lock around a
+         poll change.
+         */
         LWS_CALLBACK_LOCK_POLL = 35,
+        /*
+         Release the lock LOCK_POLL took.
+         */
         LWS_CALLBACK_UNLOCK_POLL = 36,
+        /*
+         Output of a CGI child process is ready.
+         */
         LWS_CALLBACK_CGI = 40,
+        /*
+         A CGI child process has exited.
+         */
         LWS_CALLBACK_CGI_TERMINATED = 41,
+        /*
+         The request body is being passed on to a CGI child's input.
+         */
         LWS_CALLBACK_CGI_STDIN_DATA = 42,
+        /*
+         A CGI child's input has been closed after the whole body.
+         */
         LWS_CALLBACK_CGI_STDIN_COMPLETED = 43,
+        /*
+         A CGI child process was started (`len` is its pid).
+         */
         LWS_CALLBACK_CGI_PROCESS_ATTACH = 70,
+        /*
+         Asks the protocol about the logged-in session of a request (for lws's generic
+         sessions plugin).
+         */
         LWS_CALLBACK_SESSION_INFO = 54,
+        /*
+         An event of lws's generic sessions plugin.
+         */
         LWS_CALLBACK_GS_EVENT = 55,
+        /*
+         Per-mount options of a callback mount, given to its protocol.
+         */
         LWS_CALLBACK_HTTP_PMO = 56,
+        /*
+         Raw proxy: data from the onward connection (`in`, `len`).
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_RX = 89,
+        /*
+         Raw proxy: data from the accepted connection (`in`, `len`).
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_RX = 90,
+        /*
+         Raw proxy: the onward connection closed.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_CLOSE = 91,
+        /*
+         Raw proxy: the accepted connection closed.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_CLOSE = 92,
+        /*
+         Raw proxy: the onward connection can take data.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_WRITEABLE = 93,
+        /*
+         Raw proxy: the accepted connection can take data.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_WRITEABLE = 94,
+        /*
+         Raw proxy: the onward connection was made.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_ADOPT = 95,
+        /*
+         Raw proxy: a connection was accepted.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_ADOPT = 96,
+        /*
+         Raw proxy: the onward connection is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_BIND_PROTOCOL = 97,
+        /*
+         Raw proxy: the accepted connection is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_BIND_PROTOCOL = 98,
+        /*
+         Raw proxy: the onward connection is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_CLI_DROP_PROTOCOL = 99,
+        /*
+         Raw proxy: the accepted connection is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_PROXY_SRV_DROP_PROTOCOL = 100,
+        /*
+         Bytes arrived on a raw socket connection (no protocol framing): `in`, `len`.
+         */
         LWS_CALLBACK_RAW_RX = 59,
+        /*
+         A raw socket connection is closing.
+         */
         LWS_CALLBACK_RAW_CLOSE = 60,
+        /*
+         A raw socket connection can take data (lws_write with LWS_WRITE_RAW) after
+         lws_callback_on_writable.
+         */
         LWS_CALLBACK_RAW_WRITEABLE = 61,
+        /*
+         A socket was adopted as a raw connection (lws_adopt_socket..., or accepted on a raw
+         vhost).
+         */
         LWS_CALLBACK_RAW_ADOPT = 62,
+        /*
+         A raw client connection finished connecting.
+         */
         LWS_CALLBACK_RAW_CONNECTED = 101,
+        /*
+         A raw socket connection is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_SKT_BIND_PROTOCOL = 81,
+        /*
+         A raw socket connection is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_SKT_DROP_PROTOCOL = 82,
+        /*
+         A file descriptor (not a socket) was adopted as a raw connection.
+         */
         LWS_CALLBACK_RAW_ADOPT_FILE = 63,
+        /*
+         An adopted file descriptor is readable: read it yourself (nothing is read for you).
+         */
         LWS_CALLBACK_RAW_RX_FILE = 64,
+        /*
+         An adopted file descriptor can be written.
+         */
         LWS_CALLBACK_RAW_WRITEABLE_FILE = 65,
+        /*
+         An adopted file descriptor is being closed.
+         */
         LWS_CALLBACK_RAW_CLOSE_FILE = 66,
+        /*
+         An adopted file descriptor is being bound to this protocol.
+         */
         LWS_CALLBACK_RAW_FILE_BIND_PROTOCOL = 83,
+        /*
+         An adopted file descriptor is leaving this protocol.
+         */
         LWS_CALLBACK_RAW_FILE_DROP_PROTOCOL = 84,
+        /*
+         The connection's timer set with lws_set_timer_usecs has fired.
+         */
         LWS_CALLBACK_TIMER = 73,
+        /*
+         lws_cancel_service woke the service loop (from any thread): each protocol of each
+         vhost gets this once, on the service thread, with a connection that is not a real
+         one.
+         */
         LWS_CALLBACK_EVENT_WAIT_CANCELLED = 71,
+        /*
+         A child connection (an HTTP/2 stream, a proxied connection) of this one is closing.
+         */
         LWS_CALLBACK_CHILD_CLOSING = 69,
+        /*
+         A client connection is starting to connect (`in` is the socket descriptor).
+         */
         LWS_CALLBACK_CONNECTING = 105,
+        /*
+         Sent daily with the days left on the vhost's TLS certificate.
+         */
         LWS_CALLBACK_VHOST_CERT_AGING = 72,
+        /*
+         Progress of an automatic (ACME) certificate update of the vhost.
+         */
         LWS_CALLBACK_VHOST_CERT_UPDATE = 74,
+        /*
+         MQTT: a client connection object was made.
+         */
         LWS_CALLBACK_MQTT_NEW_CLIENT_INSTANTIATED = 200,
+        /*
+         MQTT: the connection is idle.
+         */
         LWS_CALLBACK_MQTT_IDLE = 201,
+        /*
+         MQTT: the client's CONNECT was accepted.
+         */
         LWS_CALLBACK_MQTT_CLIENT_ESTABLISHED = 202,
+        /*
+         MQTT: a subscription was acknowledged.
+         */
         LWS_CALLBACK_MQTT_SUBSCRIBED = 203,
+        /*
+         MQTT: the client can publish.
+         */
         LWS_CALLBACK_MQTT_CLIENT_WRITEABLE = 204,
+        /*
+         MQTT: a published message arrived (`in` is a `lws_mqtt_publish_param_t`).
+         */
         LWS_CALLBACK_MQTT_CLIENT_RX = 205,
+        /*
+         MQTT: an unsubscription was acknowledged.
+         */
         LWS_CALLBACK_MQTT_UNSUBSCRIBED = 206,
+        /*
+         MQTT: the connection is leaving this protocol.
+         */
         LWS_CALLBACK_MQTT_DROP_PROTOCOL = 207,
+        /*
+         MQTT: the client connection closed.
+         */
         LWS_CALLBACK_MQTT_CLIENT_CLOSED = 208,
+        /*
+         MQTT: a QoS 1 publish was acknowledged.
+         */
         LWS_CALLBACK_MQTT_ACK = 209,
+        /*
+         MQTT: a publish is being sent again after no acknowledgement.
+         */
         LWS_CALLBACK_MQTT_RESEND = 210,
+        /*
+         MQTT: an unsubscription got no acknowledgement in time.
+         */
         LWS_CALLBACK_MQTT_UNSUBSCRIBE_TIMEOUT = 211,
+        /*
+         MQTT: a shadow request got no answer in time.
+         */
         LWS_CALLBACK_MQTT_SHADOW_TIMEOUT = 212,
+        /*
+         The first value free for a program's own reasons: lws_callback_all_protocol and
+         friends can send reasons from here up, and the library never uses them.
+         */
         LWS_CALLBACK_USER = 1000,
 };
 
@@ -1125,24 +1547,45 @@ struct lws_adopt_desc {
 
 typedef struct lws_adopt_desc lws_adopt_desc_t;
 
+/*
+ A socket descriptor as lws passes it around (an `int` on POSIX).
+ */
 typedef int lws_sockfd_type;
 
+/*
+ Called on an item's payload (and its size) as the item leaves a heap cache level.
+ */
 typedef void (*lws_cache_item_destroy_cb)(void *item, size_t size);
 
+/*
+ A time or a duration in microseconds (the timers' unit).
+ */
 typedef int64_t lws_usec_t;
 
+/*
+ The link of a doubly linked list element, embedded in the caller's struct; the list
+ functions (lws_dll2_add_head, lws_dll2_remove...) only touch these three members. Zero it
+ (or lws_dll2_clear) before first use.
+ */
 struct lws_dll2 {
         struct lws_dll2 *prev;
         struct lws_dll2 *next;
         struct lws_dll2_owner *owner;
 };
 
+/*
+ A doubly linked list: its first and last elements and how many it holds. Zero it (or
+ lws_dll2_owner_clear) before first use.
+ */
 struct lws_dll2_owner {
         struct lws_dll2 *tail;
         struct lws_dll2 *head;
         uint32_t count;
 };
 
+/*
+ The head of an `lws_dll2` list: both ends and the element count.
+ */
 typedef struct lws_dll2_owner lws_dll2_owner_t;
 
 /*
@@ -1185,6 +1628,11 @@ struct lws_cache_creation_info_u {
         struct lws_cache_creation_info_nscookiejar nscookiejar;
 };
 
+/*
+ How lws_cache_create makes one cache level: its context, a name for logs, the level
+ behind it (`parent`), the implementation (`ops`: lws_cache_ops_heap or
+ lws_cache_ops_nscookiejar) with its settings in `u`, and the limits that make it evict.
+ */
 struct lws_cache_creation_info {
         struct lws_context *cx;
         const char *name;
@@ -1209,44 +1657,134 @@ struct lws_cache_results {
         const uint8_t *tag;
 };
 
+/*
+ See `struct lws_cache_results`.
+ */
 typedef struct lws_cache_results lws_cache_results_t;
 
+/*
+ A retry and idle policy, used by clients (the connect info's `retry_and_idle_policy`) and
+ by lws_retry_sul_schedule. Kept by pointer: it must outlive its users.
+ */
 struct lws_retry_bo {
+        /*
+         Delays in milliseconds before each retry; the last one repeats once the table runs out.
+         */
         const uint32_t *retry_ms_table;
+        /*
+         How many delays `retry_ms_table` holds.
+         */
         uint16_t retry_ms_table_count;
+        /*
+         How many retries happen before giving up.
+         */
         uint16_t conceal_count;
+        /*
+         Seconds without input after which an idle connection is sent a PING (0: never).
+         */
         uint16_t secs_since_valid_ping;
+        /*
+         Seconds without input after which an idle connection is closed (0: never).
+         */
         uint16_t secs_since_valid_hangup;
+        /*
+         Up to this percentage is added at random to each delay, so clients do not retry in step.
+         */
         uint8_t jitter_percent;
 };
 
+/*
+ A retry and idle policy: delays between attempts, how many attempts, and when an idle
+ connection is pinged or dropped. See `struct lws_retry_bo`.
+ */
 typedef struct lws_retry_bo lws_retry_bo_t;
 
+/*
+ See `struct lws_log_cx`.
+ */
 typedef struct lws_log_cx lws_log_cx_t;
 
+/*
+ What lws_client_connect_via_info is asked to connect to, and how. Zero it first; the
+ struct is read during the call only, the strings must stay valid until the connection
+ is established or has failed.
+ */
 struct lws_client_connect_info {
+        /*
+         The context the connection belongs to (required).
+         */
         struct lws_context *context;
+        /*
+         The host name or address to connect to.
+         */
         const char *address;
+        /*
+         The TCP port to connect to.
+         */
         int port;
+        /*
+         LCCSCF_* flags; LCCSCF_USE_SSL asks for TLS. A build that cannot do what a flag asks
+         refuses the connection rather than, say, connecting in the clear.
+         */
         int ssl_connection;
+        /*
+         The URI path to request, e.g. "/" or "/chat?room=1".
+         */
         const char *path;
+        /*
+         The Host header value (NULL: `address`).
+         */
         const char *host;
+        /*
+         The Origin header value (NULL: none sent).
+         */
         const char *origin;
+        /*
+         The WebSocket subprotocol(s) to ask for (comma-separated); NULL for none.
+         */
         const char *protocol;
+        /*
+         The WebSocket version (-1: the latest, 13).
+         */
         int ietf_version_or_minus_one;
+        /*
+         Per-session data to use instead of an allocated block (NULL: allocate the protocol's
+         `per_session_data_size`).
+         */
         void *userdata;
         const void *client_exts;
+        /*
+         An HTTP method (e.g. "GET", "POST") for a plain HTTP client connection; NULL for a
+         WebSocket.
+         */
         const char *method;
         struct lws *parent_wsi;
         const char *uri_replace_from;
         const char *uri_replace_to;
+        /*
+         The vhost whose protocols the connection uses (NULL: the context's first).
+         */
         struct lws_vhost *vhost;
+        /*
+         If not NULL, set to the new connection before any callback runs, and back to NULL if the
+         connection fails, so the program never holds a dangling pointer.
+         */
         struct lws **pwsi;
         const char *iface;
+        /*
+         The name of the vhost protocol whose callback gets this connection's events (NULL: the
+         vhost's first protocol).
+         */
         const char *local_protocol_name;
         const char *alpn;
         struct lws_sequencer *seq;
+        /*
+         Stored on the connection for lws_get_opaque_user_data.
+         */
         void *opaque_user_data;
+        /*
+         Retry and idle policy of this connection (NULL: the vhost's).
+         */
         const lws_retry_bo_t *retry_and_idle_policy;
         int manual_initial_tx_credit;
         uint8_t sys_tls_client_cert;
@@ -1258,8 +1796,16 @@ struct lws_client_connect_info {
         void *_unused[4];
 };
 
+/*
+ What a scheduled timer calls when it fires: its own `lws_sorted_usec_list_t`, from which
+ the callback finds its state with lws_container_of.
+ */
 typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
 
+/*
+ A timer owned by the caller; the library links it into the context's timer list while it
+ is armed, so it must not move or be freed until it fires or is cancelled.
+ */
 struct lws_sorted_usec_list {
         struct lws_dll2 list;
         lws_usec_t us;
@@ -1267,22 +1813,62 @@ struct lws_sorted_usec_list {
         uint32_t latency_us;
 };
 
+/*
+ A timer the caller owns (usually a member of its own struct), armed with
+ lws_sul_schedule and disarmed with lws_sul_cancel. Zero it before first use.
+ */
 typedef struct lws_sorted_usec_list lws_sorted_usec_list_t;
 
+/*
+ One protocol a vhost speaks: its name (the WebSocket subprotocol, or just a label for
+ HTTP), its callback, and the sizes the library uses for its connections. A vhost is given
+ an array of them ended by an all-zero element; the array must outlive the vhost.
+ */
 struct lws_protocols {
+        /*
+         The protocol's name: the subprotocol matched against a WebSocket client's
+         Sec-WebSocket-Protocol, and what lws_vhost_name_to_protocol looks for. The first protocol
+         of the array also gets the HTTP requests no mount claims.
+         */
         const char *name;
+        /*
+         Called for every event on the protocol's connections (see `enum lws_callback_reasons`):
+         the connection, the reason, its per-session data, and the reason's `in` and `len`.
+         Returns 0 to carry on, non-zero to close the connection (or to refuse, for filters).
+         */
         int (*callback)(struct lws *wsi,
                         enum lws_callback_reasons reason,
                         void *user,
                         void *in,
                         size_t len);
+        /*
+         Bytes of zeroed per-connection state the library allocates when a connection binds to
+         the protocol and frees when it closes; the callback's `user` argument points to it.
+         */
         size_t per_session_data_size;
+        /*
+         The largest piece of a received message given to one RECEIVE callback; bigger frames
+         come in several calls (lws_remaining_packet_payload). 0: the library's default.
+         */
         size_t rx_buffer_size;
+        /*
+         A number for the application's own use (e.g. a protocol version); never looked at.
+         */
         unsigned int id;
+        /*
+         A pointer for the application's own use; never looked at.
+         */
         void *user;
+        /*
+         The largest frame lws_write sends at once (0: no limit beyond the buffers).
+         */
         size_t tx_packet_size;
 };
 
+/*
+ A WebSocket extension (such as permessage-deflate) offered to or accepted from peers. This
+ build has no extensions: a context given any is refused at creation.
+ */
 struct lws_extension {
         const char *name;
         int (*callback)(struct lws_context *context,
@@ -1295,10 +1881,17 @@ struct lws_extension {
         const char *client_offer;
 };
 
+/*
+ Per-header size limits (indexed by `enum lws_token_indexes`) for a vhost's requests.
+ */
 struct lws_token_limits {
         unsigned short token_limit[96];
 };
 
+/*
+ A name/value pair in a singly linked list (per-vhost options, extra headers, MIME types
+ of a mount...); `options` can hold a nested list.
+ */
 struct lws_protocol_vhost_options {
         const struct lws_protocol_vhost_options *next;
         const struct lws_protocol_vhost_options *options;
@@ -1306,10 +1899,19 @@ struct lws_protocol_vhost_options {
         const char *value;
 };
 
+/*
+ A file descriptor as lws passes it around (an `int` on POSIX).
+ */
 typedef int lws_filefd_type;
 
+/*
+ An unsigned file position or length (the VFS layer's unit).
+ */
 typedef unsigned long long lws_filepos_t;
 
+/*
+ LWS_FOP_FLAG_* bits and the open(2) flags of a VFS open.
+ */
 typedef uint32_t lws_fop_flags_t;
 
 /*
@@ -1325,8 +1927,14 @@ struct lws_fop_fd {
         uint32_t mod_time;
 };
 
+/*
+ An open VFS file, as the fops functions take it.
+ */
 typedef struct lws_fop_fd *lws_fop_fd_t;
 
+/*
+ A signed file offset or size.
+ */
 typedef long long lws_fileofs_t;
 
 /*
@@ -1355,37 +1963,95 @@ struct lws_plat_file_ops {
 
 typedef int cap_value_t;
 
+/*
+ See `struct lws_system_ops`.
+ */
 typedef struct lws_system_ops lws_system_ops_t;
 
+/*
+ See `struct lws_state_notify_link`.
+ */
 typedef struct lws_state_notify_link lws_state_notify_link_t;
 
+/*
+ What a system-message peer (lws_smd_register) is called with for each message it wants:
+ its `opaque`, the class, the send time, the payload and its length. Return 0.
+ */
 typedef int (*lws_smd_notification_cb_t)(void *opaque,
                                          uint32_t _class,
                                          lws_usec_t timestamp,
                                          void *buf,
                                          size_t len);
 
+/*
+ A bitmap of system-message classes (LWSSMDCL_*): a message has one, a peer's filter any.
+ */
 typedef uint32_t lws_smd_class_t;
 
+/*
+ What lws_create_context (and lws_create_vhost, for the vhost members) is asked to build.
+ Zero the whole struct first (memset) and set what you need: every member left 0 means
+ the default. Pointers in it must stay valid for the life of the context, except the
+ struct itself, which is read during the call only. Members asking for something this
+ build lacks make creation fail with an error naming them (src/core/options.rs), where
+ lws would sometimes run without; members of features lws's default build lacks are kept
+ for the layout and ignored.
+ */
 struct lws_context_creation_info {
+        /*
+         The interface name or address to listen on (NULL: all); for a vhost.
+         */
         const char *iface;
+        /*
+         The vhost's protocols, an array ended by an all-zero element.
+         */
         const struct lws_protocols *protocols;
+        /*
+         WebSocket extensions to offer and accept (none in this build: must be NULL).
+         */
         const struct lws_extension *extensions;
         const struct lws_token_limits *token_limits;
         const char *http_proxy_address;
+        /*
+         Extra headers (name/value list) added to every HTTP answer of the vhost.
+         */
         const struct lws_protocol_vhost_options *headers;
         const struct lws_protocol_vhost_options *reject_service_keywords;
+        /*
+         Per-vhost options handed to the protocols (LWS_CALLBACK_PROTOCOL_INIT's `in`,
+         lws_pvo_search).
+         */
         const struct lws_protocol_vhost_options *pvo;
         const char *log_filepath;
+        /*
+         The vhost's list of URL mounts (files, callbacks, redirects), chained by `mount_next`.
+         */
         const struct lws_http_mount *mounts;
+        /*
+         The Server header value of HTTP answers (NULL: none is sent).
+         */
         const char *server_string;
+        /*
+         A URL of the vhost served (with status 404) for requests that match nothing.
+         */
         const char *error_document_404;
+        /*
+         The TCP port to listen on: 0 lets the kernel choose (see lws_get_vhost_listen_port),
+         CONTEXT_PORT_NO_LISTEN for no listening socket (a client-only context).
+         */
         int port;
         unsigned int http_proxy_port;
         unsigned int max_http_header_data2;
         unsigned int max_http_header_pool2;
+        /*
+         Seconds an idle HTTP keep-alive connection is kept before it is closed (0: default).
+         */
         int keepalive_timeout;
         uint32_t http2_settings[7];
+        /*
+         Bytes kept for one request's headers (0: the default); a request whose head is larger
+         is answered 431 (lws closes silently).
+         */
         unsigned short max_http_header_data;
         unsigned short max_http_header_pool;
         const char *ssl_private_key_password;
@@ -1425,6 +2091,9 @@ struct lws_context_creation_info {
         int ka_time;
         int ka_probes;
         int ka_interval;
+        /*
+         Seconds allowed for the steps that have a timeout (handshakes, waiting for a request...).
+         */
         unsigned int timeout_secs;
         unsigned int connect_timeout_secs;
         int bind_iface;
@@ -1433,12 +2102,28 @@ struct lws_context_creation_info {
         uint32_t tls_session_cache_max;
         gid_t gid;
         uid_t uid;
+        /*
+         LWS_SERVER_OPTION_* bits for the context and the vhost.
+         */
         uint64_t options;
+        /*
+         A pointer for the application, returned by lws_context_user (for the context) and
+         lws_get_vhost_user (for the vhost).
+         */
         void *user;
+        /*
+         Service threads (0 or 1 here: this build has one).
+         */
         unsigned int count_threads;
         unsigned int fd_limit_per_thread;
+        /*
+         The vhost's name, matched against the Host header when several vhosts share a port.
+         */
         const char *vhost_name;
         void *external_baggage_free_on_destroy;
+        /*
+         Size of the buffer connections are read into and files served from (0: the default).
+         */
         unsigned int pt_serv_buf_size;
         const struct lws_plat_file_ops *fops;
         cap_value_t caps[4];
@@ -1454,17 +2139,38 @@ struct lws_context_creation_info {
         const char *username;
         const char *groupname;
         const char *unix_socket_perms;
+        /*
+         Callbacks the library can use for system services (time, reboot...); see lws_system_get_ops.
+         */
         const lws_system_ops_t *system_ops;
         const lws_retry_bo_t *retry_and_idle_policy;
+        /*
+         A NULL-terminated array of state notifiers registered on the system state manager
+         before the context starts, so they see every state from the first.
+         */
         lws_state_notify_link_t *const *register_notifier_list;
         int rlimit_nofile;
+        /*
+         A system-message peer registered as the context is made, so it also gets the messages
+         sent during creation; `early_smd_opaque` and `early_smd_class_filter` go with it.
+         */
         lws_smd_notification_cb_t early_smd_cb;
         void *early_smd_opaque;
         lws_smd_class_t early_smd_class_filter;
+        /*
+         How long a queued system message may wait for slow peers before it is dropped (0: default).
+         */
         lws_usec_t smd_ttl_us;
+        /*
+         How many system messages may be queued at once (0: the default).
+         */
         uint16_t smd_queue_depth;
         int fo_listen_queue;
         const struct lws_plugin_evlib *event_lib_custom;
+        /*
+         The log context lws sends the context's own lines to. Not kept by this library yet:
+         every object logs through the process-wide log context (src/capi/logcx.rs).
+         */
         lws_log_cx_t *log_cx;
         const char *http_nsc_filepath;
         size_t http_nsc_heap_max_footprint;
@@ -1561,6 +2267,9 @@ struct lejp_ctx {
  */
 typedef void (*lws_log_prepend_cx_t)(struct lws_log_cx*, void*, char**, char*);
 
+/*
+ A log sink for lws_set_log_level: gets the level and the finished, NUL-terminated line.
+ */
 typedef void (*lws_log_emit_t)(int level, const char *line);
 
 /*
@@ -1578,23 +2287,47 @@ typedef int (*lws_list_ptr_sort_func_t)(lws_list_ptr a, lws_list_ptr b);
  */
 typedef unsigned char *lwsac_cached_file_t;
 
+/*
+ A hash map (lws_map_create); opaque.
+ */
 typedef struct lws_map lws_map_t;
 
+/*
+ A 32-bit hash of a key, choosing its bucket.
+ */
 typedef uint32_t lws_map_hash_t;
 
+/*
+ A key of a map item: the caller's bytes, copied into the item.
+ */
 typedef void *lws_map_key_t;
 
+/*
+ Hashes a key of `kl` bytes (NULL in the map info: the built-in hash).
+ */
 typedef lws_map_hash_t (*lws_map_hash_from_key_t)(lws_map_key_t key, size_t kl);
 
+/*
+ A value of a map item: the caller's bytes, copied into the item.
+ */
 typedef void *lws_map_value_t;
 
+/*
+ Compares two keys; 0 means equal (NULL in the map info: byte comparison).
+ */
 typedef int (*lws_map_compare_key_t)(lws_map_key_t key1,
                                      size_t kl1,
                                      lws_map_value_t key2,
                                      size_t kl2);
 
+/*
+ Allocates `x` bytes for an item of map `mo` (NULL in the map info: malloc).
+ */
 typedef void *(*lws_map_alloc_t)(struct lws_map *mo, size_t x);
 
+/*
+ Frees what the map's allocator gave (NULL in the map info: free).
+ */
 typedef void (*lws_map_free_t)(void *p);
 
 /*
@@ -1610,6 +2343,9 @@ struct lws_map_info {
         size_t modulo;
 };
 
+/*
+ See `struct lws_map_info`.
+ */
 typedef struct lws_map_info lws_map_info_t;
 
 /*
@@ -1655,6 +2391,9 @@ struct lws_spa_create_info {
         size_t ac_chunk_size;
 };
 
+/*
+ See `struct lws_spa_create_info`.
+ */
 typedef struct lws_spa_create_info lws_spa_create_info_t;
 
 /*
@@ -1666,6 +2405,10 @@ struct lws_tls_cert_info_results_ns {
         char name[64];
 };
 
+/*
+ The answer of lws_x509_info: which member holds it depends on the question asked (a
+ verdict, a time, usage bits, or text/binary in `ns` with its length).
+ */
 union lws_tls_cert_info_results {
         unsigned int verified;
         time_t time;
@@ -1727,13 +2470,23 @@ struct lws_humanize_unit {
         uint64_t factor;
 };
 
+/*
+ An element of an `lws_dll2` list, embedded in the caller's struct.
+ */
 typedef struct lws_dll2 lws_dll2_t;
 
+/*
+ A header value as given to LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: pointer and length.
+ */
 struct lws_tokens {
         unsigned char *token;
         int len;
 };
 
+/*
+ A descriptor and its wanted and previous poll events, for programs running their own
+ poll loop (the ADD/DEL/CHANGE_MODE_POLL_FD callback reasons).
+ */
 struct lws_pollargs {
         lws_sockfd_type fd;
         int events;
@@ -1772,23 +2525,58 @@ extern const struct lws_humanize_unit humanize_schema_si_bytes[7];
 
 extern const struct lws_humanize_unit humanize_schema_us[8];
 
+/*
+ Makes a descriptor the application opened into a connection of `vh`, served by the
+ service loop from then on. `type_` says what it is: LWS_ADOPT_SOCKET for a socket (else a
+ plain file descriptor, adopted raw), with LWS_ADOPT_HTTP to serve HTTP on it (otherwise,
+ or with LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG on the vhost, it is a raw
+ socket). `vh_prot_name` names the vhost protocol that gets its callbacks (NULL: the
+ default one); `parent` is accepted and not used.
+ Returns the connection, or NULL when `vh` is NULL or the descriptor cannot be adopted (a
+ socket is then closed, as lws does). UDP and
+ raw-proxy adoption are refused with an error (not in this build); LWS_ADOPT_ALLOW_SSL is
+ ignored on a vhost without TLS, as in lws.
+ */
 struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *vh,
                                        enum lws_adoption_type type_,
                                        lws_sock_file_fd_type fd,
                                        const char *vh_prot_name,
                                        struct lws *parent);
 
+/*
+ As lws_adopt_descriptor_vhost with its arguments in `info` (vhost, type, descriptor,
+ protocol name), plus `info->opaque`, stored as the connection's opaque user data.
+ Returns the connection, or NULL on failure or a NULL `info` or vhost.
+ */
 struct lws *lws_adopt_descriptor_vhost_via_info(const lws_adopt_desc_t *info);
 
+/*
+ Adopts an accepted socket into `vh` as an HTTP server connection (as if the vhost had
+ accepted it itself). Returns the connection, or NULL when `vh` is NULL or the socket
+ cannot be adopted (it is then closed).
+ */
 struct lws *lws_adopt_socket_vhost(struct lws_vhost *vh, lws_sockfd_type accept_fd);
 
+/*
+ As lws_adopt_socket_vhost on the context's first vhost. Returns the connection, or NULL
+ on failure or when the context has no vhost.
+ */
 struct lws *lws_adopt_socket(struct lws_context *context, lws_sockfd_type accept_fd);
 
+/*
+ As lws_adopt_socket_vhost, for a socket the caller already read `len` bytes from: those
+ bytes (`readbuf_`) are processed first, as if they had just been read from it.
+ Returns the connection, or NULL when `vhost` is NULL or the socket cannot be adopted (it
+ is then closed).
+ */
 struct lws *lws_adopt_socket_vhost_readbuf(struct lws_vhost *vhost,
                                            lws_sockfd_type accept_fd,
                                            const char *readbuf_,
                                            size_t len);
 
+/*
+ As lws_adopt_socket_vhost_readbuf on the context's first vhost.
+ */
 struct lws *lws_adopt_socket_readbuf(struct lws_context *context,
                                      lws_sockfd_type accept_fd,
                                      const char *readbuf_,
@@ -1924,6 +2712,12 @@ unsigned int lws_retry_get_delay_ms(struct lws_context *context,
                                     uint16_t *ctry,
                                     char *conceal);
 
+/*
+ Schedules `cb` on the timer `sul` after the next delay of the retry policy `retry` (NULL: a
+ default policy) for the attempt count `*ctry`, which is incremented.
+ Returns 0 when scheduled, 1 when the policy says to give up (its retry count is exhausted),
+ `tid` is not 0 (this build has one service thread) or an argument is NULL.
+ */
 int lws_retry_sul_schedule(struct lws_context *context,
                            int tid,
                            lws_sorted_usec_list_t *sul,
@@ -1931,6 +2725,10 @@ int lws_retry_sul_schedule(struct lws_context *context,
                            sul_cb_t cb,
                            uint16_t *ctry);
 
+/*
+ As lws_retry_sul_schedule for the client connection `wsi`, using its context and the retry
+ policy from its connect info. Returns 0 when scheduled, 1 to give up or on NULL.
+ */
 int lws_retry_sul_schedule_retry_wsi(struct lws *wsi,
                                      lws_sorted_usec_list_t *sul,
                                      sul_cb_t cb,
@@ -1977,56 +2775,170 @@ int lws_client_http_multipart(struct lws *wsi,
                               char **p,
                               char *end);
 
+/*
+ Creates a context, the root every other object hangs from, from `info`; unless `info`
+ has `LWS_SERVER_OPTION_EXPLICIT_VHOSTS`, a first vhost is made from the same `info`
+ (listening on `info->port` unless it is `CONTEXT_PORT_NO_LISTEN`). `info` is read during
+ the call only, but the protocols array, mounts and strings it points to must outlive the
+ context, as with lws.
+ Returns the new context, or NULL when `info` is NULL, the listen socket cannot be opened,
+ or `info` asks for something this build cannot do yet (TLS, extensions, HTTP/2...): lws
+ silently ignores many such options, we refuse them at creation with an error log naming
+ the option (src/core/options.rs) so a program does not run without what it asked for.
+ */
 struct lws_context *lws_create_context(const struct lws_context_creation_info *info);
 
+/*
+ Closes every connection (their protocols see the close callbacks), destroys every vhost
+ (`LWS_CALLBACK_PROTOCOL_DESTROY` per protocol) and frees the context. NULL is ignored.
+ Called from inside a callback it completes when the service loop next returns, as with
+ lws; the context must not be used afterwards.
+ */
 void lws_context_destroy(struct lws_context *context);
 
+/*
+ Adds a vhost to `context` from `info` (its name from `info->vhost_name`, its port, its
+ protocols, mounts and options), opening its listen socket unless the port is
+ `CONTEXT_PORT_NO_LISTEN` (or a port already listened on by another vhost, which then
+ shares it, vhosts being told apart by the Host header).
+ Returns the vhost, or NULL on failure (NULL arguments, the port cannot be bound, or an
+ option this build refuses; see lws_create_context).
+ */
 struct lws_vhost *lws_create_vhost(struct lws_context *context,
                                    const struct lws_context_creation_info *info);
 
+/*
+ Closes the vhost's connections and listen socket, tells its protocols with
+ `LWS_CALLBACK_PROTOCOL_DESTROY` and frees it. NULL is ignored.
+ */
 void lws_vhost_destroy(struct lws_vhost *vh);
 
+/*
+ Returns the `user` pointer given in the creation info of `context`, or NULL for a NULL
+ context.
+ */
 void *lws_context_user(struct lws_context *context);
 
+/*
+ Returns 1 while `context` is being destroyed (lws_context_destroy has started), else 0;
+ 0 too for a NULL context.
+ */
 int lws_context_is_being_destroyed(struct lws_context *context);
 
+/*
+ Returns the context the connection `wsi` belongs to, or NULL for a NULL `wsi`.
+ */
 struct lws_context *lws_get_context(const struct lws *wsi);
 
+/*
+ Returns the vhost the connection `wsi` belongs to, or NULL for a NULL `wsi`.
+ */
 struct lws_vhost *lws_get_vhost(struct lws *wsi);
 
+/*
+ Returns the protocol (an element of the vhost's protocols array) bound to `wsi`, or NULL
+ when none is bound yet or `wsi` is NULL.
+ */
 const struct lws_protocols *lws_get_protocol(struct lws *wsi);
 
+/*
+ Returns the vhost's name (NUL-terminated, owned by the vhost), or NULL for a NULL vhost.
+ */
 const char *lws_get_vhost_name(struct lws_vhost *vhost);
 
+/*
+ Returns the port the vhost listens on (the bound port when it was created with port 0),
+ or -1 for a NULL vhost. Same as lws_get_vhost_listen_port.
+ */
 int lws_get_vhost_port(struct lws_vhost *vhost);
 
+/*
+ Returns the port the vhost actually listens on (the kernel's choice when created with
+ port 0), or -1 for a NULL vhost.
+ */
 int lws_get_vhost_listen_port(struct lws_vhost *vhost);
 
+/*
+ Returns the `user` pointer from the vhost's creation info, or NULL for a NULL vhost.
+ */
 void *lws_get_vhost_user(struct lws_vhost *vhost);
 
+/*
+ Looks a vhost of `context` up by its name (exact, case-sensitive match).
+ Returns it, or NULL when none has that name or an argument is NULL.
+ */
 struct lws_vhost *lws_get_vhost_by_name(struct lws_context *context, const char *name);
 
+/*
+ Finds the protocol called `name` among the vhost's protocols.
+ Returns a pointer to that element of the protocols array, or NULL when there is none or
+ an argument is NULL.
+ */
 const struct lws_protocols *lws_vhost_name_to_protocol(struct lws_vhost *vh, const char *name);
 
+/*
+ Gives the protocol `prot` of `vhost` a zeroed block of `size` bytes for its per-vhost
+ state (usually from `LWS_CALLBACK_PROTOCOL_INIT`); the block is freed with the vhost.
+ Asked again, it returns the block already allocated (its size unchanged).
+ Returns the block, or NULL when `prot` is not one of the vhost's protocols, `size` is
+ negative or an argument is NULL.
+ */
 void *lws_protocol_vh_priv_zalloc(struct lws_vhost *vhost,
                                   const struct lws_protocols *prot,
                                   int size);
 
+/*
+ Returns the per-vhost block lws_protocol_vh_priv_zalloc gave `prot` on `vhost`, or NULL
+ when there is none yet, `prot` is not one of the vhost's protocols, or an argument is NULL.
+ */
 void *lws_protocol_vh_priv_get(struct lws_vhost *vhost, const struct lws_protocols *prot);
 
+/*
+ Walks the per-vhost option list `pvo` (linked by `next`) for the entry called `name`.
+ Returns that entry, or NULL when there is none or `name` is NULL.
+ */
 const struct lws_protocol_vhost_options *lws_pvo_search(const struct lws_protocol_vhost_options *pvo,
                                                         const char *name);
 
+/*
+ Looks `name` up in the option list `in_` (as lws_pvo_search) and stores its value string
+ in `*result`.
+ Returns 0 when found, 1 when not found or `result` is NULL (`*result` is then untouched).
+ */
 int lws_pvo_get_str(void *in_, const char *name, const char **result);
 
+/*
+ Returns the connection's per-session data: the block of the protocol's
+ `per_session_data_size` bytes we allocated, or what lws_set_wsi_user put there. NULL for a
+ NULL `wsi` or when there is none.
+ */
 void *lws_wsi_user(struct lws *wsi);
 
+/*
+ Replaces the connection's per-session data pointer with `user`. A block we allocated is
+ freed first; `user` stays the caller's and is never freed by us. NULL `wsi` is ignored.
+ */
 void lws_set_wsi_user(struct lws *wsi, void *user);
 
+/*
+ Returns the pointer last stored with lws_set_opaque_user_data (or the connect info's
+ `opaque_user_data` for a client), NULL if none or `wsi` is NULL. We never look at it.
+ */
 void *lws_get_opaque_user_data(const struct lws *wsi);
 
+/*
+ Stores an application pointer on `wsi` that we keep but never use or free; read it back
+ with lws_get_opaque_user_data. NULL `wsi` is ignored.
+ */
 void lws_set_opaque_user_data(struct lws *wsi, void *data);
 
+/*
+ Writes the peer's IP address as text into `name` (at most `namelen` bytes, always
+ NUL-terminated, truncated if short). An IPv4 peer reached over an IPv6 socket is written
+ in dotted IPv4 form, as lws does.
+ Returns `name`, or NULL when the connection has no peer address (not connected), `namelen`
+ is 0 or an argument is NULL.
+ */
 const char *lws_get_peer_simple(struct lws *wsi, char *name, size_t namelen);
 
 /*
@@ -2050,26 +2962,69 @@ int lws_dir_rm_rf_cb(const char *dirpath, void *user, struct lws_dir_entry *lde)
  */
 int lws_dir_glob_cb(const char *dirpath, void *user, struct lws_dir_entry *lde);
 
+/*
+ Returns 1 when `d` is on no list (no owner), 0 when it is on one. An element with no owner
+ but with neighbours is reported (logged) as a corrupt list. 1 for a NULL `d`.
+ */
 int lws_dll2_is_detached(const struct lws_dll2 *d);
 
+/*
+ Puts the detached element `d` first on `owner`'s list and counts it. lws corrupts both
+ lists when `d` is already on one; we log an error and leave everything unchanged.
+ */
 void lws_dll2_add_head(struct lws_dll2 *d, struct lws_dll2_owner *owner);
 
+/*
+ Puts the detached element `d` last on `owner`'s list and counts it. An element already on
+ a list is refused with an error log (lws would corrupt the lists).
+ */
 void lws_dll2_add_tail(struct lws_dll2 *d, struct lws_dll2_owner *owner);
 
+/*
+ Inserts the detached element `d` just before `after`, on `after`'s list. Refused with an
+ error log when `d` is already on a list or `after` is on none.
+ */
 void lws_dll2_add_before(struct lws_dll2 *d, struct lws_dll2 *after);
 
+/*
+ Takes `d` off its list (fixing the owner's head, tail and count) and leaves it detached.
+ A detached element is left alone, so removing twice is harmless, as in lws.
+ */
 void lws_dll2_remove(struct lws_dll2 *d);
 
+/*
+ Marks `d` detached (no owner, no neighbours) without touching any list: for initialising
+ an element, not for removing one.
+ */
 void lws_dll2_clear(struct lws_dll2 *d);
 
+/*
+ Empties the list head `d` (no head, no tail, count 0) without touching the elements: for
+ initialising an owner.
+ */
 void lws_dll2_owner_clear(struct lws_dll2_owner *d);
 
+/*
+ Calls `cb(element, user)` on each element of `owner`'s list, head first. The next element
+ is read before the call, so `cb` may remove (or free) the element it is given.
+ Returns 0 when every call returned 0, or 1 as soon as one returned non-zero (the walk stops
+ there); 1 too for a NULL owner or cb.
+ */
 int lws_dll2_foreach_safe(struct lws_dll2_owner *owner, void *user, lws_dll2_foreach_cb_t cb);
 
+/*
+ Inserts the detached `d` into `own`'s list before the first element `i` for which
+ `compare(i, d)` is >= 0, or at the tail, keeping a list sorted by `compare`. Refused with an
+ error log when `d` is already on a list or `compare` is NULL.
+ */
 void lws_dll2_add_sorted(struct lws_dll2 *d,
                          struct lws_dll2_owner *own,
                          int (*compare)(const struct lws_dll2 *d, const struct lws_dll2 *i));
 
+/*
+ As lws_dll2_add_sorted, with a `priv_` pointer passed through to `compare3` as its first
+ argument.
+ */
 void lws_dll2_add_sorted_priv(struct lws_dll2 *d,
                               struct lws_dll2_owner *own,
                               void *priv_,
@@ -2375,6 +3330,9 @@ void lwsl_hexdump_level_cx(struct lws_log_cx *cx,
  */
 void lws_set_log_level(int level, lws_log_emit_t log_emit_function);
 
+/*
+ Returns 1 when the level `level` (one LLL_ bit) is enabled by lws_set_log_level, else 0.
+ */
 int lwsl_visible(int level);
 
 /*
@@ -2592,8 +3550,14 @@ const void *lws_map_item_key(struct lws_map_item *item);
  */
 const void *lws_map_item_value(struct lws_map_item *item);
 
+/*
+ Returns the length in bytes of the key of `item` (0 for NULL).
+ */
 size_t lws_map_item_key_len(struct lws_map_item *item);
 
+/*
+ Returns the length in bytes of the value of `item` (0 for NULL).
+ */
 size_t lws_map_item_value_len(struct lws_map_item *item);
 
 /*
@@ -2607,6 +3571,14 @@ void *lws_map_alloc_lwsac(struct lws_map *map, size_t x);
  */
 void lws_map_free_lwsac(void *_v);
 
+/*
+ Looks for the option `val` (e.g. "-d") among the `argc` arguments in `argv` and returns
+ its value: the next argument for "-d 15", the text after '=' for "-d=15", the text right
+ after the option for "-d15" (an empty string when the option ends the command line).
+ The result points into the program's own argument strings.
+ Returns NULL when the option is absent, its separate value is over 1024 bytes, or `argv`
+ or `val` is NULL.
+ */
 const char *lws_cmdline_option(int argc, const char **argv, const char *val);
 
 /*
@@ -2642,10 +3614,25 @@ unsigned long lws_now_secs(void);
  */
 size_t lws_get_random(struct lws_context *context, void *buf, size_t len);
 
+/*
+ Returns this library's version string, "4.3.10-rs" (static; lws's has its git hash where
+ ours says "rs"), so a program can tell which implementation it runs on.
+ */
 const char *lws_get_library_version(void);
 
+/*
+ Decodes the hex string `h` (pairs of digits, either case) into `dest`, at most `max` bytes.
+ Returns the number of bytes written, or -1 for a non-hex digit, an odd number of digits
+ or too little room. Kept from lws: `max` must be larger than the decoded length (exactly
+ enough room also gives -1), and the bytes decoded before a failure are still written.
+ */
 int lws_hex_to_byte_array(const char *h, uint8_t *dest, int max);
 
+/*
+ Writes the `slen` bytes at `src` as lower-case hex into `dest`, a buffer of `len` bytes,
+ always NUL-terminated: output that does not fit is cut at a whole byte. `len` 0 or a
+ NULL `dest` is logged and nothing is written.
+ */
 void lws_hex_from_byte_array(const uint8_t *src, size_t slen, char *dest, size_t len);
 
 /*
@@ -2653,10 +3640,25 @@ void lws_hex_from_byte_array(const uint8_t *src, size_t slen, char *dest, size_t
  */
 int lws_hex_random(struct lws_context *context, char *dest, size_t len);
 
+/*
+ Encodes `in_len` bytes of `in_` as standard base64 (with '=' padding) into `out`, a buffer
+ of `out_size` bytes, NUL-terminated.
+ Returns the length of the encoded text (without the NUL), or -1 when it does not fit or an
+ argument is bad (negative length, NULL buffer).
+ */
 int lws_b64_encode_string(const char *in_, int in_len, char *out, int out_size);
 
+/*
+ As lws_b64_encode_string with the URL-safe alphabet ('-' and '_' instead of '+' and '/').
+ */
 int lws_b64_encode_string_url(const char *in_, int in_len, char *out, int out_size);
 
+/*
+ Decodes the NUL-terminated base64 text `in_` (standard or URL-safe alphabet, padding
+ optional) into `out`, a buffer of `out_size` bytes, NUL-terminated when there is room
+ after the data; decoding stops at the first character that is not base64.
+ Returns the number of bytes decoded, 0 when nothing could be decoded or an argument is bad.
+ */
 int lws_b64_decode_string(const char *in_, char *out, int out_size);
 
 /*
@@ -2687,6 +3689,14 @@ void lws_filename_purify_inplace(char *filename);
  */
 int lws_parse_uri(char *p, const char **prot, const char **ads, int *port, const char **path);
 
+/*
+ A light search in `len` bytes of JSON at `buf` for `name`, which carries its own quotes and
+ colon (e.g. "\"key\":"); no parsing, the first occurrence wins.
+ Returns a pointer to the value that follows inside `buf` (a string without its quotes,
+ escapes left as they are, or a bare token up to ',', ']' or '}') and stores its length in
+ `*alen`; NULL when `name` is absent or an argument is NULL. Unlike lws, a value ending in a
+ backslash at the end of the buffer cannot make the length run past it.
+ */
 const char *lws_json_simple_find(const char *buf, size_t len, const char *name, size_t *alen);
 
 /*
@@ -2833,30 +3843,92 @@ const char *lws_get_mimetype(const char *file, const struct lws_http_mount *m);
  */
 int lws_http_cookie_get(struct lws *wsi, const char *name, char *buf, size_t *max_len);
 
+/*
+ Creates a ring of `count` elements of `element_len` bytes each. One element's worth of
+ space always stays free, so at most `count - 1` elements wait at once, as in lws.
+ `destroy_element`, if not NULL, is called on each element as the oldest tail moves past it
+ and on every element still waiting when the ring is destroyed.
+ Returns the ring, or NULL when either size is 0 or the buffer would not fit lws's 32-bit
+ offsets.
+ */
 struct lws_ring *lws_ring_create(size_t element_len,
                                  size_t count,
                                  void (*destroy_element)(void *element));
 
+/*
+ Retires every element still waiting (destroy_element sees each) and frees the ring. The
+ callback may still read the ring while this runs. NULL is logged and ignored.
+ */
 void lws_ring_destroy(struct lws_ring *ring);
 
+/*
+ Returns how many more elements can be inserted before the head would reach the oldest
+ tail (as in lws, a ring of 1-byte elements reports 0 with one byte free), or 0 for NULL.
+ */
 size_t lws_ring_get_count_free_elements(struct lws_ring *ring);
 
+/*
+ Returns how many elements the consumer at `*tail` has not consumed yet; a NULL `tail`
+ means the ring's own oldest tail. 0 for a NULL ring.
+ */
 size_t lws_ring_get_count_waiting_elements(struct lws_ring *ring, uint32_t *tail);
 
+/*
+ Copies up to `max_count` elements from `src` into the ring, stopping when it is full: the
+ ring never overwrites what the oldest tail has not passed.
+ Returns the number of whole elements inserted (0 when full or on a NULL argument).
+ */
 size_t lws_ring_insert(struct lws_ring *ring, const void *src, size_t max_count);
 
+/*
+ Takes up to `max_count` elements for the consumer at `*tail` (NULL: the ring's oldest tail)
+ and copies them to `dest` unless `dest` is NULL (then they are just skipped). With a
+ `tail`, `*tail` is advanced and the oldest tail is left for the caller to move with
+ lws_ring_update_oldest_tail; without one the oldest tail moves and retires what it passed.
+ Returns the number of elements consumed, 0 when none wait or on a NULL ring.
+ */
 size_t lws_ring_consume(struct lws_ring *ring, uint32_t *tail, void *dest, size_t max_count);
 
+/*
+ Returns a pointer to the element the consumer at `*tail` (NULL: the oldest tail) would
+ consume next, inside the ring's buffer, so it can be used without copying; NULL when
+ nothing waits or the ring is NULL. The pointer is valid until that element is retired.
+ */
 const void *lws_ring_get_element(struct lws_ring *ring, uint32_t *tail);
 
+/*
+ Moves the oldest tail to `tail` (normally the slowest consumer's tail), calling
+ destroy_element on each element it passes. `tail` must be reachable by whole elements
+ without passing the head; lws does not check this, we refuse a tail that is not, logging
+ it, instead of retiring memory that holds no element.
+ */
 void lws_ring_update_oldest_tail(struct lws_ring *ring, uint32_t tail);
 
+/*
+ Returns the oldest tail's byte offset, the value a new consumer starts its tail at (0 for
+ a NULL ring).
+ */
 uint32_t lws_ring_get_oldest_tail(struct lws_ring *ring);
 
+/*
+ For writing into the ring in place (e.g. straight from read()): stores in `*start` and
+ `*bytes` the free span from the head up to where it wraps or meets the oldest tail.
+ Follow with lws_ring_bump_head for what was written.
+ Returns 0 on success, 1 when the ring is full or an argument is NULL.
+ */
 int lws_ring_next_linear_insert_range(struct lws_ring *ring, void **start, size_t *bytes);
 
+/*
+ Advances the head over `bytes` written in place after lws_ring_next_linear_insert_range.
+ lws trusts `bytes`; we clip it to the free space so the head cannot overrun the oldest
+ tail. NULL is ignored.
+ */
 void lws_ring_bump_head(struct lws_ring *ring, size_t bytes);
 
+/*
+ Logs the ring's head, oldest tail, sizes and the position of `*tail` (NULL: the oldest)
+ at notice level, for debugging.
+ */
 void lws_ring_dump(struct lws_ring *ring, uint32_t *tail);
 
 /*
@@ -2894,8 +3966,20 @@ int lws_sa46_compare_ads(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46
  */
 int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net, int net_len);
 
+/*
+ Runs one turn of the event loop: waits for socket activity or the next due timer, then
+ makes every callback that follows (accepts, reads, writeable callbacks, timers, closes).
+ Called in a loop by the program. As in lws 4, `timeout_ms` >= 0 does not bound the wait
+ (timers do); a negative value polls without waiting. Unlike lws, an idle wait never lasts
+ more than a second, so a program whose signal handler only sets a flag stops promptly.
+ Returns 0, 1 for a NULL context (as lws), or -1 when polling fails.
+ */
 int lws_service(struct lws_context *context, int timeout_ms);
 
+/*
+ As lws_service for service thread `tsi`. This build has a single service thread, so only
+ `tsi` 0 is accepted; any other is logged and returns -1.
+ */
 int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
 /*
@@ -2904,22 +3988,61 @@ int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
  */
 void lws_cancel_service(struct lws_context *context);
 
+/*
+ Allocates a system message of class `_class` with room for `len` payload bytes, for the
+ caller to fill and hand to lws_smd_msg_send (or give back with lws_smd_msg_free).
+ Returns the payload pointer, or NULL when no registered peer wants that class (nothing to
+ send), `len` is over lws's payload limit, or `ctx` is NULL.
+ */
 void *lws_smd_msg_alloc(struct lws_context *ctx, lws_smd_class_t _class, size_t len);
 
+/*
+ Frees a message from lws_smd_msg_alloc that was not sent, and sets `*payload` to NULL.
+ NULL (or a NULL `*payload`) is logged and ignored.
+ */
 void lws_smd_msg_free(void **payload);
 
+/*
+ Queues the message `payload` (from lws_smd_msg_alloc) for every peer whose class filter
+ matches; they get it from the service loop, which is woken for it. The queue owns the
+ message after a successful send.
+ Returns 0 when queued, 1 when the queue is full (the caller still owns the message) or an
+ argument is NULL.
+ */
 int lws_smd_msg_send(struct lws_context *ctx, void *payload);
 
+/*
+ Registers a peer that wants the message classes in `_class_filter`: `cb(opaque, class,
+ timestamp, buf, len)` is called from the service loop for each such message.
+ Returns the peer handle for lws_smd_unregister, or NULL for a NULL context or non-zero
+ `flags` (the secure-streams proxy flag needs lws's SS proxy, not built here).
+ */
 struct lws_smd_peer *lws_smd_register(struct lws_context *ctx,
                                       void *opaque,
                                       int flags,
                                       lws_smd_class_t _class_filter,
                                       lws_smd_notification_cb_t cb);
 
+/*
+ Removes the peer `pr`; it gets no more messages and the handle is freed.
+ */
 void lws_smd_unregister(struct lws_smd_peer *pr);
 
+/*
+ Creates a parser for the body of the form request on `wsi` (urlencoded or
+ multipart/form-data, chosen from its Content-Type), collecting the fields named in
+ `info->param_names` (`count_params` of them, `param_names_stride` bytes apart when they
+ sit inside an array of structs) in up to `max_storage` bytes. File parts go to
+ `info->opt_cb` in pieces instead of being stored.
+ Returns the parser, or NULL for a NULL `info`, negative counts or NULL names. Unlike lws
+ (which would crash): a NULL `wsi` parses as urlencoded, and with `info->ac` the values
+ are still owned by the parser (freed by lws_spa_destroy), not moved to the caller's lwsac.
+ */
 struct lws_spa *lws_spa_create_via_info(struct lws *wsi, const lws_spa_create_info_t *info);
 
+/*
+ As lws_spa_create_via_info with those arguments and no lwsac.
+ */
 struct lws_spa *lws_spa_create(struct lws *wsi,
                                const char *const *param_names,
                                int count_params,
@@ -2927,16 +4050,44 @@ struct lws_spa *lws_spa_create(struct lws *wsi,
                                lws_spa_fileupload_cb opt_cb,
                                void *opt_data);
 
+/*
+ Feeds `len` bytes of the request body (from `LWS_CALLBACK_HTTP_BODY`) to the parser;
+ complete values are stored, file parts passed to the upload callback as they arrive.
+ Returns 0, or -1 when the body is malformed, a value does not fit the storage, the upload
+ callback failed or the parser is NULL. Input after lws_spa_finalize is ignored.
+ */
 int lws_spa_process(struct lws_spa *spa, const char *in, int len);
 
+/*
+ Ends the body (call at `LWS_CALLBACK_HTTP_BODY_COMPLETION`): the last value is completed
+ and an open file upload gets its final piece. Returns 0 (also for NULL, as lws).
+ */
 int lws_spa_finalize(struct lws_spa *spa);
 
+/*
+ Returns the length of the value of the `n`th name given at creation, 0 when that field
+ was not in the form or `n` is out of range; -1 for a NULL parser or a negative `n`
+ (lws would read out of bounds).
+ */
 int lws_spa_get_length(struct lws_spa *spa, int n);
 
+/*
+ Returns the NUL-terminated value of the `n`th name given at creation, owned by the parser
+ until lws_spa_destroy; NULL when the field was not sent, `n` is out of range or negative,
+ or the parser is NULL.
+ */
 const char *lws_spa_get_string(struct lws_spa *spa, int n);
 
+/*
+ Frees the parser and every value it holds; a parser never finalized first completes its
+ last value and closes an open upload, as lws does. Returns 0, -1 for NULL.
+ */
 int lws_spa_destroy(struct lws_spa *spa);
 
+/*
+ Returns the `system_ops` table given in the context's creation info, or NULL when none was
+ given or `context` is NULL.
+ */
 const lws_system_ops_t *lws_system_get_ops(struct lws_context *context);
 
 /*
@@ -2944,41 +4095,114 @@ const lws_system_ops_t *lws_system_get_ops(struct lws_context *context);
  */
 struct lws_system_blob *lws_system_get_blob(struct lws_context *context, uint32_t type_, int idx);
 
+/*
+ Makes the blob `b` point at the caller's `len` bytes at `ptr` (nothing is copied; the
+ memory must stay valid while the blob is used), dropping whatever it held.
+ */
 void lws_system_blob_direct_set(struct lws_system_blob *b, const uint8_t *ptr, size_t len);
 
+/*
+ Empties the blob `b` so it can be filled with lws_system_blob_heap_append (it then holds
+ its own copies of the pieces).
+ */
 void lws_system_blob_heap_empty(struct lws_system_blob *b);
 
+/*
+ Appends a copy of `len` bytes from `buf` to the blob `b`.
+ Returns 0, or -1 when `len` is 0, an argument is NULL, or the blob was set with
+ lws_system_blob_direct_set (lws asserts there; we log and refuse).
+ */
 int lws_system_blob_heap_append(struct lws_system_blob *b, const uint8_t *buf, size_t len);
 
+/*
+ Returns the number of bytes the blob holds (0 for NULL or an empty blob).
+ */
 size_t lws_system_blob_get_size(struct lws_system_blob *b);
 
+/*
+ Copies the blob's bytes from offset `ofs` into `buf`, at most `*len` of them, and sets
+ `*len` to the count copied.
+ Returns 0 on success, 1 when `ofs` is at or past the end of a direct blob (`*len` is then
+ 0), -1 on a NULL argument.
+ */
 int lws_system_blob_get(struct lws_system_blob *b, uint8_t *buf, size_t *len, size_t ofs);
 
+/*
+ Stores in `*ptr` a pointer to the blob's bytes when they are in one piece (a direct blob,
+ or a heap blob built from a single append).
+ Returns 0, or -1 when the bytes are in several pieces or an argument is NULL.
+ */
 int lws_system_blob_get_single_ptr(struct lws_system_blob *b, const uint8_t **ptr);
 
+/*
+ Frees the copies a heap blob holds and leaves it empty; a direct blob is left as it is
+ (its memory is the caller's). NULL is ignored.
+ */
 void lws_system_blob_destroy(struct lws_system_blob *b);
 
+/*
+ Returns the context's system state manager (the one driving the context from
+ `LWS_SYSTATE_CONTEXT_CREATED` to `LWS_SYSTATE_OPERATIONAL`), or NULL for a NULL context.
+ We step it to OPERATIONAL on the first service turn; lws does it from a timer set at
+ creation: the order the notifiers see is the same.
+ */
 struct lws_state_manager *lws_system_get_state_manager(struct lws_context *context);
 
+/*
+ Returns the context a state manager belongs to (its `context` member), NULL for NULL.
+ */
 struct lws_context *lws_system_context_from_system_mgr(struct lws_state_manager *mgr);
 
+/*
+ Adds `notify_link` to the manager's notifiers; its callback is asked about every
+ transition from then on (the newest registered is asked first, as in lws). The link must
+ stay valid until deregistered.
+ */
 void lws_state_reg_notifier(struct lws_state_manager *mgr, lws_state_notify_link_t *notify_link);
 
+/*
+ Registers each link of the NULL-terminated array `notify_link_array` in turn, as
+ lws_state_reg_notifier; a NULL array does nothing.
+ */
 void lws_state_reg_notifier_list(struct lws_state_manager *mgr,
                                  lws_state_notify_link_t *const *notify_link_array);
 
+/*
+ Removes the notifier link `nl` from its manager's list; a link on no list is left alone.
+ */
 void lws_state_reg_deregister(lws_state_notify_link_t *nl);
 
+/*
+ Moves the manager straight to state `target` unless it is already there. Every notifier is
+ first asked about the change and any may refuse it (the state then stays); after a change
+ they are told again with both states equal, and the manager's smd class, if set, gets a
+ message naming the new state.
+ Returns 0 (lws too returns 0 whether or not a notifier refused).
+ */
 int lws_state_transition(struct lws_state_manager *mgr, int target);
 
+/*
+ Moves the manager one state at a time up to `target` (never backwards), asking the
+ notifiers at each step as lws_state_transition does and stopping at the first step one
+ refuses. Returns 0.
+ */
 int lws_state_transition_steps(struct lws_state_manager *mgr, int target);
 
+/*
+ Arms the caller's timer `sul` to call `cb(sul)` from the service loop `us` microseconds from
+ now (rescheduling it if already armed). `sul` must stay valid until it fires or is
+ cancelled; embed it in the struct the callback needs and find that with lws_container_of.
+ NULL arguments, or `tsi` other than 0 (one service thread here), are logged and ignored.
+ */
 void lws_sul_schedule(struct lws_context *ctx,
                       int tsi,
                       lws_sorted_usec_list_t *sul,
                       sul_cb_t cb,
                       lws_usec_t us);
 
+/*
+ Disarms the timer `sul` if it is armed; an unarmed timer or NULL is left alone.
+ */
 void lws_sul_cancel(lws_sorted_usec_list_t *sul);
 
 /*
@@ -2992,19 +4216,45 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
  */
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
+/*
+ Makes an empty certificate object in `*x509`, to be filled by lws_x509_parse_from_pem.
+ Returns 0, or 1 for a NULL `x509`.
+ */
 int lws_x509_create(struct lws_x509_cert **x509);
 
+/*
+ Parses the PEM text (`len` bytes at `pem`, one certificate or a chain) into `x509`,
+ replacing what it held. Parsing is done in Rust (no OpenSSL/mbedTLS behind it).
+ Returns 0, or -1 when the text holds no valid certificate or an argument is NULL.
+ */
 int lws_x509_parse_from_pem(struct lws_x509_cert *x509, const void *pem, size_t len);
 
+/*
+ Checks that the first certificate of `x509` is signed by the first of `trusted` and, when
+ `common_name` is not NULL, that it was issued for that name.
+ Returns 0 when it verifies, -1 otherwise (the reason is logged) or when either object has
+ no certificate.
+ */
 int lws_x509_verify(struct lws_x509_cert *x509,
                     struct lws_x509_cert *trusted,
                     const char *common_name);
 
+/*
+ Answers one question `type_` (LWS_TLS_CERT_INFO_*: validity dates, common name, issuer,
+ usage, key, serial...) about the first certificate of `x509` into `buf`, whose `ns.name`
+ has `len` bytes of room for text and binary answers.
+ Returns 0 when answered, 1 when the certificate lacks that extension, -1 when the object
+ is empty, the room is too small or the question is not supported.
+ */
 int lws_x509_info(struct lws_x509_cert *x509,
                   enum lws_tls_cert_info type_,
                   union lws_tls_cert_info_results *buf,
                   size_t len);
 
+/*
+ Frees the certificate object in `*x509` and sets `*x509` to NULL; a NULL `*x509` is left
+ alone.
+ */
 void lws_x509_destroy(struct lws_x509_cert **x509);
 
 /*
@@ -3026,6 +4276,12 @@ lws_tokenize_elem lws_tokenize(struct lws_tokenize *ts);
  */
 int lws_tokenize_cstr(struct lws_tokenize *ts, char *str, size_t max);
 
+/*
+ Prepares `exp` to expand `${name}` references in text fed to lws_strexp_expand: each name
+ is passed to `cb(priv, name, out, pos, olen, exp_ofs)`, which writes its value, and the
+ expansion goes into `out` (`olen` bytes). Also resets a used `exp` for a new run.
+ A NULL `exp` is logged and ignored.
+ */
 void lws_strexp_init(struct lws_strexp *exp,
                      void *priv,
                      lws_strexp_expand_cb cb,
@@ -3151,11 +4407,20 @@ int _lws_plat_file_close(lws_fop_fd_t *fop_fd);
  */
 lws_fileofs_t _lws_plat_file_seek_cur(lws_fop_fd_t fop_fd, lws_fileofs_t offset);
 
+/*
+ The platform (plain POSIX file) read of the VFS layer: reads up to `len` bytes into `buf`
+ from the file behind `fop_fd` and stores the count in `*amount`, advancing the position.
+ Returns 0, or -1 on a read error or a NULL argument.
+ */
 int _lws_plat_file_read(lws_fop_fd_t fop_fd,
                         lws_filepos_t *amount,
                         uint8_t *buf,
                         lws_filepos_t len);
 
+/*
+ The platform write of the VFS layer: writes `len` bytes of `buf` to the file behind
+ `fop_fd` and stores the count written in `*amount`. Returns 0, or -1 on error or NULL.
+ */
 int _lws_plat_file_write(lws_fop_fd_t fop_fd,
                          lws_filepos_t *amount,
                          uint8_t *buf,
@@ -3169,8 +4434,14 @@ lws_fop_fd_t lws_vfs_file_open(const struct lws_plat_file_ops *fops,
                                const char *vfs_path,
                                lws_fop_flags_t *flags);
 
+/*
+ Returns the current position in the open VFS file `fop_fd` (0 for NULL).
+ */
 lws_filepos_t lws_vfs_tell(lws_fop_fd_t fop_fd);
 
+/*
+ Returns the length of the open VFS file `fop_fd` as known when it was opened (0 for NULL).
+ */
 lws_filepos_t lws_vfs_get_length(lws_fop_fd_t fop_fd);
 
 /*
@@ -3203,6 +4474,11 @@ int lws_write(struct lws *wsi, uint8_t *buf, size_t len, enum lws_write_protocol
  */
 int lws_send_pipe_choked(struct lws *wsi);
 
+/*
+ Returns 1 while output lws_write accepted is still waiting in our buffer for the socket,
+ else 0 (0 too for NULL). lws_write never refuses data, so a writer checks this (or
+ lws_send_pipe_choked) before writing more.
+ */
 int lws_partial_buffered(struct lws *wsi);
 
 /*
@@ -3211,39 +4487,106 @@ int lws_partial_buffered(struct lws *wsi);
  */
 void lws_close_reason(struct lws *wsi, enum lws_close_status status, uint8_t *buf, size_t len);
 
+/*
+ Returns the length of the payload of the close frame the peer sent (its 2-byte status code
+ and reason text), 0 when no close frame has arrived, the connection is not a WebSocket or
+ `wsi` is NULL. Meant for `LWS_CALLBACK_WS_PEER_INITIATED_CLOSE`.
+ */
 int lws_get_close_length(struct lws *wsi);
 
+/*
+ Returns the payload of the peer's close frame (see lws_get_close_length), owned by the
+ connection; NULL when there is none or `wsi` is NULL.
+ */
 uint8_t *lws_get_close_payload(struct lws *wsi);
 
+/*
+ Returns how many bytes of the WebSocket frame being delivered have not yet been passed to
+ the RECEIVE callback (frames larger than `rx_buffer_size` come in several pieces); 0 at
+ the end of a frame or for NULL.
+ */
 size_t lws_remaining_packet_payload(struct lws *wsi);
 
+/*
+ Returns 1 when the data given to the current RECEIVE callback starts a message, else 0
+ (0 for NULL).
+ */
 int lws_is_first_fragment(struct lws *wsi);
 
+/*
+ Returns 1 when the data given to the current RECEIVE callback ends a message (the last
+ piece of its final frame), else 0 (0 for NULL).
+ */
 int lws_is_final_fragment(struct lws *wsi);
 
+/*
+ Returns 1 when the message being received is binary, 0 when it is text (or for NULL).
+ */
 int lws_frame_is_binary(struct lws *wsi);
 
+/*
+ Stops (`enable` 0) or restarts (non-zero) reading from the connection. With
+ `LWS_RXFLOW_REASON_APPLIES` set in `enable`, only the reason bits given are set or, with
+ `LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT`, cleared; reading resumes once no reason is left.
+ Data already read before the stop is delivered after the restart, not lost.
+ Returns 0, or -1 for a NULL or closed connection.
+ */
 int lws_rx_flow_control(struct lws *wsi, int enable);
 
+/*
+ Restarts reading (as lws_rx_flow_control(wsi, 1)) on every connection of every vhost of
+ `context` bound to `protocol`. NULL arguments are logged and ignored.
+ */
 void lws_rx_flow_allow_all_protocol(const struct lws_context *context,
                                     const struct lws_protocols *protocol);
 
+/*
+ Asks for one `LWS_CALLBACK_SERVER_WRITEABLE` (or `CLIENT_WRITEABLE`, `HTTP_WRITEABLE`) on
+ `wsi` as soon as its socket can take more data; several requests before it comes still
+ give one callback. A client still connecting gets it once established.
+ Returns 1 when the request is taken, 0 when the connection cannot write (closing, or in a
+ state with nothing to write), -1 for NULL.
+ */
 int lws_callback_on_writable(struct lws *wsi);
 
+/*
+ Asks for a writeable callback (as lws_callback_on_writable) on every connection of `vhost`
+ bound to `protocol`.
+ Returns 0, or -1 when an argument is NULL or `protocol` is not one of the vhost's protocols.
+ */
 int lws_callback_on_writable_all_protocol_vhost(const struct lws_vhost *vhost,
                                                 const struct lws_protocols *protocol);
 
+/*
+ Asks for a writeable callback on every connection bound to `protocol` on every vhost of
+ `context` (a protocol of another vhost is matched by its name and callback, as in lws).
+ Returns 0 (also for a NULL context), -1 for a NULL protocol.
+ */
 int lws_callback_on_writable_all_protocol(const struct lws_context *context,
                                           const struct lws_protocols *protocol);
 
+/*
+ Calls `protocol`'s callback now, with `reason` and no data, on each open connection
+ bound to it on every vhost of `context`; what the callbacks return is ignored.
+ Returns 0, or -1 for a NULL argument.
+ */
 int lws_callback_all_protocol(struct lws_context *context,
                               const struct lws_protocols *protocol,
                               int reason);
 
+/*
+ Calls `reason` now (no data) on each connection bound to `protocol` on `vh`, or on every
+ bound connection of `vh` when `protocol` is NULL; return values are ignored.
+ Returns 0, or -1 for a NULL vhost.
+ */
 int lws_callback_all_protocol_vhost(struct lws_vhost *vh,
                                     const struct lws_protocols *protocol,
                                     int reason);
 
+/*
+ As lws_callback_all_protocol_vhost, passing `argp` and `len` as the callback's `in` and
+ `len`. Returns 0, or -1 for a NULL vhost.
+ */
 int lws_callback_all_protocol_vhost_args(struct lws_vhost *vh,
                                          const struct lws_protocols *protocol,
                                          int reason,
@@ -3270,6 +4613,10 @@ int lws_callback_http_dummy(struct lws *wsi,
                             void *in_,
                             size_t len);
 
+/*
+ Returns the connection's socket descriptor (for logging or socket options; reading or
+ writing it directly bypasses the library), or -1 when it has none or `wsi` is NULL.
+ */
 int lws_get_socket_fd(struct lws *wsi);
 
 /*
@@ -3448,6 +4795,7 @@ struct lws;
 void lws_log_prepend_context(struct lws_log_cx *, void *, char **, char *);
 /** lws_log_prepend_vhost(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_log_prepend_vhost(struct lws_log_cx *, void *, char **, char *);
+/** What the per-object log macros (lwsl_cx_*, lwsl_wsi_*, lwsl_vhost_*...) call: formats the message (at most 255 bytes are kept) when level `filter` is enabled for the log context `cx` (NULL: the process-wide one) and emits it through that context, after the prefixes `prepend` adds for the object `obj` and the function name `fun`. */
 void _lws_log_cx(lws_log_cx_t *, lws_log_prepend_cx_t, void *, int, const char *, const char *, ...);
 struct lws_context;
 struct lws_map_item;
@@ -3471,6 +4819,7 @@ typedef struct lws_cache_match lws_cache_match_t;
 struct lws_smd_msg;
 struct lws_smd_peer;
 enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };
+/** Formats a system message of class `cls` (for its JSON payload) and queues it, as lws_smd_msg_alloc + lws_smd_msg_send. Returns 0 when queued or when no peer wants that class, 1 when the text is over lws's payload limit (refused, not cut), the queue is full or `ctx` is NULL. */
 int lws_smd_msg_printf(struct lws_context *, lws_smd_class_t, const char *, ...);
 struct lws_ss_handle;
 int lws_smd_ss_msg_printf(const char *, uint8_t *, size_t *, lws_smd_class_t, const char *, ...);
