@@ -141,6 +141,10 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		}
 		break;
 
+	case LWS_CALLBACK_WSI_CREATE:
+		printf("WSI_CREATE\n");
+		break;
+
 	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
 		printf("REDIRECT %u to %s\n", (unsigned int)len, (const char *)in);
 		break;
