@@ -153,6 +153,8 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		printf("ESTABLISHED_CLIENT_HTTP status %u\n", lws_http_client_http_response(wsi));
 		if (lws_http_is_redirected_to_get(wsi))
 			printf("redirected to GET\n");
+		if (hdrs && lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP) > 0)
+			printf("status line token: '%s'\n", v);
 		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0)
 			printf("content-type: %s\n", v);
 		n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
