@@ -13,7 +13,8 @@
  * a urlencoded form, LCCSCF_HTTP_X_WWW_FORM_URLENCODED), multipart (posts two parts,
  * LCCSCF_HTTP_MULTIPART_MIME), body=N (writes an N-byte body in pieces with
  * LWS_WRITE_HTTP / LWS_WRITE_HTTP_FINAL), nofollow (LCCSCF_HTTP_NO_FOLLOW_REDIRECT),
- * smallbuf (reads with a 100-byte buffer), rss=KB (fails if the peak RSS exceeds KB).
+ * smallbuf (reads with a 100-byte buffer), rss=KB (fails if the peak RSS exceeds KB),
+ * pipeline=N (N connections with LCCSCF_PIPELINE, their lines prefixed "[i] ").
  */
 /*
  * Checked against a build of lws 4.3.10 (LWS_INCLUDE/LWS_LIBDIR at it): the same
@@ -32,6 +33,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <stdarg.h>
+#include <stdint.h>
 
 static int done, hdrs, urlenc, multipart, smallbuf, read_failed;
 static long body_len = -1, body_sent, rss_limit;
@@ -41,6 +44,21 @@ static char shown[256];
 static size_t shown_len;
 
 static const char form[] = "name=lws+rs&value=a%26b";
+static int pipeline, finished;
+static struct lws *cur;
+
+/* printf, with "[N] " before it for connection N when several are made */
+static void
+out(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pipeline && cur)
+		printf("[%d] ", (int)(intptr_t)lws_get_opaque_user_data(cur));
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
 
 static void
 show_body(void)
@@ -48,8 +66,8 @@ show_body(void)
 	if (!rx_total)
 		return;
 	if (rx_total <= 200)
-		printf("body: \"%.*s\"\n", (int)shown_len, shown);
-	printf("body length %llu fnv %08x\n", rx_total, fnv);
+		out("body: \"%.*s\"\n", (int)shown_len, shown);
+	out("body length %llu fnv %08x\n", rx_total, fnv);
 }
 
 static int
@@ -59,6 +77,7 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 	int n, lenx;
 
 	(void)user;
+	cur = wsi;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		pp = (char **)in;
@@ -95,7 +114,7 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		end = buf + sizeof(buf) - 1;
 		if (urlenc) {
 			memcpy(px, form, strlen(form));
-			printf("WRITEABLE: form\n");
+			out("WRITEABLE: form\n");
 			lws_client_http_body_pending(wsi, 0);
 			if (lws_write(wsi, (unsigned char *)px, strlen(form),
 				      LWS_WRITE_HTTP_FINAL) != (int)strlen(form))
@@ -105,7 +124,7 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		if (multipart) {
 			char *p = px;
 
-			printf("WRITEABLE: multipart\n");
+			out("WRITEABLE: multipart\n");
 			if (lws_client_http_multipart(wsi, "text", NULL, NULL, &p, end))
 				return -1;
 			p += lws_snprintf(p, (size_t)(end - p), "some text");
@@ -137,47 +156,50 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 			if (!final)
 				lws_callback_on_writable(wsi);
 			else
-				printf("WRITEABLE: body of %ld sent\n", body_sent);
+				out("WRITEABLE: body of %ld sent\n", body_sent);
 		}
 		break;
 
 	case LWS_CALLBACK_WSI_CREATE:
-		printf("WSI_CREATE\n");
+		out("WSI_CREATE\n");
 		break;
 
 	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
-		printf("REDIRECT %u to %s\n", (unsigned int)len, (const char *)in);
+		out("REDIRECT %u to %s\n", (unsigned int)len, (const char *)in);
 		break;
 
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-		printf("ESTABLISHED_CLIENT_HTTP status %u\n", lws_http_client_http_response(wsi));
+		rx_total = 0;
+		fnv = 2166136261u;
+		shown_len = 0;
+		out("ESTABLISHED_CLIENT_HTTP status %u\n", lws_http_client_http_response(wsi));
 		if (lws_http_is_redirected_to_get(wsi))
-			printf("redirected to GET\n");
+			out("redirected to GET\n");
 		if (hdrs && lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP) > 0)
-			printf("status line token: '%s'\n", v);
+			out("status line token: '%s'\n", v);
 		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0)
-			printf("content-type: %s\n", v);
+			out("content-type: %s\n", v);
 		n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
 		if (n > 0 && lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-			printf("content-length (%d): %s\n", n, v);
+			out("content-length (%d): %s\n", n, v);
 		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-			printf("transfer-encoding: %s\n", v);
+			out("transfer-encoding: %s\n", v);
 #if LWS_LIBRARY_VERSION_MAJOR > 4 || LWS_LIBRARY_VERSION_MINOR >= 3
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_RETRY_AFTER)) {
 			lws_usec_t us = 5 * LWS_US_PER_SEC;
 
 			n = lws_http_check_retry_after(wsi, &us);
-			printf("lws_http_check_retry_after: %d, %llds\n", n,
+			out("lws_http_check_retry_after: %d, %llds\n", n,
 			       (long long)(us / LWS_US_PER_SEC));
 			us = 500 * LWS_US_PER_SEC;
 			n = lws_http_check_retry_after(wsi, &us);
-			printf("lws_http_check_retry_after: %d, %llds\n", n,
+			out("lws_http_check_retry_after: %d, %llds\n", n,
 			       (long long)(us / LWS_US_PER_SEC));
 		}
 #endif
 		n = lws_hdr_custom_length(wsi, "x-answer:", 9);
 		if (n > 0 && lws_hdr_custom_copy(wsi, v, sizeof(v), "x-answer:", 9) > 0)
-			printf("x-answer (%d): %s\n", n, v);
+			out("x-answer (%d): %s\n", n, v);
 		break;
 
 	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
@@ -194,27 +216,29 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		lenx = smallbuf ? 100 : (int)sizeof(buf) - LWS_PRE;
 		if (lws_http_client_read(wsi, &px, &lenx) < 0) {
 			if (!read_failed++)
-				printf("lws_http_client_read: -1\n");
+				out("lws_http_client_read: -1\n");
 			return -1;
 		}
 		return 0;
 
 	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
 		show_body();
-		printf("COMPLETED_CLIENT_HTTP\n");
+		out("COMPLETED_CLIENT_HTTP\n");
 		done = 1;
 		break;
 
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
 		if (!done)
 			show_body();
-		printf("CLOSED_CLIENT_HTTP\n");
+		out("CLOSED_CLIENT_HTTP\n");
 		done = 2;
+		finished++;
 		break;
 
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		printf("CLIENT_CONNECTION_ERROR: %s\n", in ? (const char *)in : "(null)");
+		out("CLIENT_CONNECTION_ERROR: %s\n", in ? (const char *)in : "(null)");
 		done = 2;
+		finished++;
 		break;
 
 	case LWS_CALLBACK_HTTP:
@@ -274,7 +298,10 @@ main(int argc, char **argv)
 			flags |= LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 		else if (!strcmp(argv[n], "smallbuf"))
 			smallbuf = 1;
-		else if (!strncmp(argv[n], "rss=", 4))
+		else if (!strncmp(argv[n], "pipeline=", 9)) {
+			pipeline = atoi(argv[n] + 9);
+			flags |= LCCSCF_PIPELINE;
+		} else if (!strncmp(argv[n], "rss=", 4))
 			rss_limit = atol(argv[n] + 4);
 	}
 
@@ -304,7 +331,24 @@ main(int argc, char **argv)
 	i.method = argv[2];
 	i.protocol = protocols[0].name;
 	i.ssl_connection = flags;
-	if (!lws_client_connect_via_info(&i))
+	if (pipeline) {
+		/* several transactions to one place, queued on one connection */
+		static char paths[8][128];
+
+		/* lws queues on a connection whose Host is the new one's address */
+		i.host = i.address;
+
+		for (n = 0; n < pipeline && n < 8; n++) {
+			lws_snprintf(paths[n], sizeof(paths[n]), "%s?%d", argv[3], n);
+			i.path = paths[n];
+			i.opaque_user_data = (void *)(intptr_t)n;
+			if (!lws_client_connect_via_info(&i))
+				printf("connect %d failed at once\n", n);
+		}
+		while (finished < pipeline && time(NULL) - start < 60)
+			if (lws_service(context, 100) < 0)
+				break;
+	} else if (!lws_client_connect_via_info(&i))
 		printf("connect failed at once\n");
 	else
 		/* bounded by time: lws services one read per call */

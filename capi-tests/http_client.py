@@ -9,6 +9,7 @@ BIN = sys.argv[1]
 WRAP = t.WRAP
 seen = []          # what the server received, per request
 file_lines = {}    # lines that depend on http_client.c's bytes, and what they become
+conns = 0          # connections accepted
 port = 0
 
 
@@ -42,14 +43,30 @@ def read_request(f):
 
 class Handler(socketserver.StreamRequestHandler):
     def handle(self):
+        global conns
+        conns += 1
+        conn = conns
+        while self.one(conn):
+            pass
+
+    def one(self, conn):
+        """Answers one request; True to read another on this connection."""
         r = read_request(self.rfile)
         if r is None:
-            return
+            return False
         line, hdrs, head, body = r
-        seen.append((line, hdrs, head, body))
-        path = line.split(" ")[1]
+        seen.append((line + " (connection %d)" % conn, hdrs, head, body))
+        path = line.split(" ")[1].split("?")[0]
         w = self.wfile.write
-        if path == "/cl":
+        if path == "/ka":
+            # keeps the connection unless the client says close
+            n = line.split("?")[1].split(" ")[0] if "?" in line else "-"
+            w(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\nanswer %s" % (7 + len(n), n.encode()))
+            self.wfile.flush()
+            return hdrs.get("connection", "").lower() != "close"
+        if path == "/ka10":
+            w(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        elif path == "/cl":
             w(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n"
               b"X-Answer: 42\r\nRetry-After: 120\r\n\r\nhello world")
         elif path == "/chunked":
@@ -103,6 +120,7 @@ class Handler(socketserver.StreamRequestHandler):
         elif path == "/short":
             w(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")
         self.wfile.flush()
+        return False
 
 
 class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -118,10 +136,16 @@ threading.Thread(target=srv.serve_forever, daemon=True).start()
 def run(title, method, path, *opts, show_head=False, show_body=False, to=None):
     shown = [o for o in opts if not o.startswith("rss=")]  # not checked under valgrind
     print(f"== {title}: {method} {path} {' '.join(shown)}".rstrip())
+    global conns
     del seen[:]
+    conns = 0
     p = subprocess.run(WRAP + [BIN, to or str(port), method, path] + list(opts),
                        stdout=subprocess.PIPE, text=True, errors="replace", timeout=40)
-    for l in p.stdout.splitlines():
+    lines = p.stdout.splitlines()
+    if any(o.startswith("pipeline=") for o in opts):
+        # connections of their own run side by side: each one's lines in order
+        lines.sort(key=lambda l: l[:4] if l.startswith("[") else "~")
+    for l in lines:
         if l.startswith("peak RSS"):
             if "above" in l:
                 t.fail(f"{title}: {l}")
@@ -130,6 +154,11 @@ def run(title, method, path, *opts, show_head=False, show_body=False, to=None):
         print("client: " + l.replace(":%d/" % port, ":PORT/"))
     if p.returncode != 0:
         t.fail(f"{title}: client exit {p.returncode}")
+    if any(o.startswith("pipeline=") for o in opts):
+        print("server: %d requests on %d connection(s)" % (len(seen), conns))
+        for line in sorted(l.rsplit(" (", 1)[0] for l, _, _, _ in seen):
+            print("server got: " + line)
+        return
     for line, hdrs, head, body in seen:
         print("server got: " + line)
         m = re.search(r'boundary="?([^";]+)"?', hdrs.get("content-type", ""))
@@ -166,6 +195,11 @@ run("server hangs up", "GET", "/hangup")
 run("malformed status line", "GET", "/badstatus")
 run("bad chunk size", "GET", "/badchunk")
 run("closed inside the body", "GET", "/short")
+# LCCSCF_PIPELINE: three transactions, one after the other on one connection; a
+# server answering HTTP/1.0 does not keep it, so each then connects on its own.
+run("pipelined on one connection", "GET", "/ka", "pipeline=3")
+run("pipelining refused by HTTP/1.0", "GET", "/ka10", "pipeline=3")
+
 # Our own server (the same context listens and serves capi-tests/ as files).
 data = open("capi-tests/http_client.c", "rb").read()
 h = 2166136261

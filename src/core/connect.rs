@@ -151,6 +151,15 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         return null_on_fail(i);
     }
 
+    // LCCSCF_PIPELINE: a connection to the same place already exists: wait for its
+    // socket instead of making one.
+    let http = wref!(w).client.as_ref().is_some_and(|c| c.http.is_some());
+    if http && i.ssl_connection & LCCSCF_PIPELINE as i32 != 0 {
+        if let Some(active) = crate::roles::http::client::pipeline_target(w) {
+            crate::roles::http::client::enqueue(active, w);
+            return w;
+        }
+    }
     // Name resolution is the one blocking step (as long as the lookup takes); the
     // connect itself is non-blocking.
     let addrs: Vec<SocketAddr> = match (address.as_str(), i.port as u16).to_socket_addrs() {

@@ -164,10 +164,6 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
             "LCCSCF_H2_PRIOR_KNOWLEDGE (HTTP/2)",
         ),
         (
-            f & LCCSCF_PIPELINE as i32 != 0,
-            "LCCSCF_PIPELINE (HTTP client)",
-        ),
-        (
             f & LCCSCF_CACHE_COOKIES as i32 != 0,
             "LCCSCF_CACHE_COOKIES (HTTP client)",
         ),

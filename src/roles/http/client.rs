@@ -75,6 +75,14 @@ pub(crate) struct HttpClient {
     held: Vec<u8>,
     /// The server closed: `lws_http_client_read` reports the end.
     eof: bool,
+    /// LCCSCF_PIPELINE connections to the same place waiting to use this one's socket
+    /// in turn, as (slot, generation); and whether this one waits on another's.
+    pub queue: std::collections::VecDeque<(usize, u32)>,
+    pub queued: bool,
+    /// The server keeps the connection open after this answer (HTTP/1.1 with a
+    /// length or chunked body); false once it did not.
+    pub keepalive: bool,
+    pub keepalive_rejected: bool,
 }
 
 impl HttpClient {
@@ -96,6 +104,10 @@ impl HttpClient {
             rx_pos: 0,
             held: Vec::new(),
             eof: false,
+            queue: std::collections::VecDeque::new(),
+            queued: false,
+            keepalive: false,
+            keepalive_rejected: false,
         })
     }
 
@@ -164,7 +176,9 @@ pub(crate) fn send_request(w: *mut lws) {
         }
     }
     // Not pipelined: the server may close after its answer.
-    req.extend_from_slice(b"connection: close\r\n");
+    if flags & LCCSCF_PIPELINE as u32 == 0 {
+        req.extend_from_slice(b"connection: close\r\n");
+    }
     let start = req.len();
     let room = 4096usize;
     req.resize(start + room, 0);
@@ -367,6 +381,17 @@ fn head_complete(w: *mut lws, code: u32) -> bool {
     // No body follows a HEAD, a 1xx, 204 or 304, whatever their headers say (RFC 9112
     // 6.3; lws would wait for one).
     let bodiless = head_req || code < 200 || code == 204 || code == 304;
+    // As lws: HTTP/1.1 with a length or chunked body keeps the connection for what is
+    // queued on it; otherwise the queued connections go their own way.
+    let keepalive =
+        wref!(w).req.as_ref().is_some_and(|r| r.version == 1) && (chunked || length.is_some());
+    if let Some(h) = hc(w) {
+        h.keepalive = keepalive;
+        h.keepalive_rejected = !keepalive;
+    }
+    if !keepalive {
+        release_queue(w);
+    }
     if let Some(h) = hc(w) {
         h.body = match (chunked, length) {
             (true, _) => BodyEnd::Chunked(Decoder::new()),
@@ -566,6 +591,9 @@ fn completed(w: *mut lws) -> c_int {
         null_mut(),
         0,
     );
+    if r == 0 && wref!(w).state() == State::ClientHttp && hand_over(w) {
+        return 0;
+    }
     if r == 0 && wref!(w).state() == State::ClientHttp {
         set_timeout(
             w,
@@ -574,6 +602,138 @@ fn completed(w: *mut lws) -> c_int {
         );
     }
     r
+}
+
+/// LCCSCF_PIPELINE: a live HTTP client connection that `w` may queue on (lws's active
+/// client connection).  lws's rules: only GET, POST and PUT queue; `w`'s address must
+/// equal the name the other one connected to (its Host), on the same port and vhost.
+pub(crate) fn pipeline_target(w: *mut lws) -> Option<*mut lws> {
+    let (ctx, vh, addr, port) = {
+        let s = wref!(w);
+        let c = s.client.as_ref()?;
+        let m = c.http.as_ref()?.method.as_str();
+        if !matches!(m, "GET" | "POST" | "PUT") {
+            return None;
+        }
+        (s.ctx, s.vhost, c.address.clone(), c.port)
+    };
+    let n = cx!(ctx).slots.len();
+    for i in 0..n {
+        let Entry::Conn(o) = cx!(ctx).slots[i].entry else {
+            continue;
+        };
+        if o == w {
+            continue;
+        }
+        let s = wref!(o);
+        if s.vhost != vh || !matches!(s.life, Life::Connecting | Life::Open) {
+            continue;
+        }
+        let Some(c) = s.client.as_ref() else { continue };
+        let Some(h) = c.http.as_ref() else { continue };
+        if h.flags & LCCSCF_PIPELINE as u32 != 0
+            && !h.queued
+            && !h.keepalive_rejected
+            && c.host == addr
+            && c.port == port
+        {
+            return Some(o);
+        }
+    }
+    None
+}
+
+/// Queues `w` on `active`: it connects nowhere until `active` hands it the socket.
+pub(crate) fn enqueue(active: *mut lws, w: *mut lws) {
+    let (slot, gen) = {
+        let s = wref!(w);
+        (s.slot, s.gen)
+    };
+    if let Some(h) = hc(w) {
+        h.queued = true;
+    }
+    if let Some(h) = hc(active) {
+        h.queue.push_back((slot, gen));
+    }
+}
+
+/// The server will not keep the connection: what waited on it connects on its own.
+fn release_queue(w: *mut lws) {
+    let Some(q) = hc(w).map(|h| core::mem::take(&mut h.queue)) else {
+        return;
+    };
+    let ctx = wref!(w).ctx;
+    for (slot, gen) in q {
+        let Some(n) = cx!(ctx).conn(slot, gen) else {
+            continue;
+        };
+        let target = match wref!(n).client.as_ref() {
+            Some(c) => (c.address.clone(), c.port, c.path.clone()),
+            None => continue,
+        };
+        if let Some(h) = hc(n) {
+            h.queued = false;
+            // This server does not keep connections: no more queueing on it.
+            h.flags &= !(LCCSCF_PIPELINE as u32);
+        }
+        if !crate::core::connect::restart(n, &target.0, target.1, target.2) {
+            fail(n, "Unable to connect");
+        }
+    }
+}
+
+/// The transaction on `w` completed and the server keeps the connection: the next
+/// queued connection takes its socket and sends its request, and `w` closes (lws moves
+/// the descriptor to the next in the queue the same way).  False when nothing waits.
+fn hand_over(w: *mut lws) -> bool {
+    if !hc(w).is_some_and(|h| h.keepalive) {
+        return false;
+    }
+    let ctx = wref!(w).ctx;
+    let next = loop {
+        let Some((slot, gen)) = hc(w).and_then(|h| h.queue.pop_front()) else {
+            return false;
+        };
+        if let Some(n) = cx!(ctx).conn(slot, gen) {
+            if wref!(n).life == Life::Connecting && hc(n).is_some_and(|h| h.queued) {
+                break n;
+            }
+        }
+    };
+    let rest = hc(w)
+        .map(|h| core::mem::take(&mut h.queue))
+        .unwrap_or_default();
+    let mut t = core::mem::replace(&mut wref!(w).transport, crate::transport::Transport::None);
+    let peer = wref!(w).peer_addr;
+    let _ = cx!(ctx).poller.deregister(&mut t);
+    let (slot, gen) = {
+        let n = wref!(next);
+        (n.slot, n.gen)
+    };
+    if cx!(ctx)
+        .poller
+        .register(&mut t, slot, gen, crate::evloop::Interest::Read)
+        .is_err()
+    {
+        t.close();
+        crate::core::close::close(w, Why::User);
+        fail(next, "Unable to connect");
+        return true;
+    }
+    {
+        let n = wref!(next);
+        n.transport = t;
+        n.peer_addr = peer;
+        n.write_interest = false;
+    }
+    if let Some(h) = hc(next) {
+        h.queued = false;
+        h.queue = rest;
+    }
+    set_timeout(next, 0, 0);
+    crate::core::close::close(w, Why::User);
+    send_request(next);
+    true
 }
 
 /// lws_http_client_read(): hands the body bytes of the current RECEIVE_CLIENT_HTTP to
