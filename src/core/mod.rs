@@ -140,6 +140,12 @@ pub(crate) struct Ctx {
     /// Closed connections, freed at the next safe point.
     pub dead: Vec<*mut lws>,
     pub timeout_secs: u32,
+    /// How much unsent output one connection may hold before we stop reading from it
+    /// (core::output): a peer that does not read cannot make us buffer more.
+    pub out_limit: usize,
+    /// info.fd_limit_per_thread: accepted sockets numbered at or above it are refused, as
+    /// lws does (unlimited without it: the process's own descriptor limit applies).
+    pub max_fds: usize,
     /// Random bytes for client mask keys, refilled from getrandom a block at a time.
     pub rand_pool: [u8; 256],
     pub rand_pos: usize,

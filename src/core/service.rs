@@ -195,6 +195,11 @@ pub(crate) fn run_timers(ctx: *mut lws_context) {
                     crate::core::wsi::validity_check(w);
                 }
             }
+            timer::TimerKey::OutStall(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    crate::core::output::stalled(w);
+                }
+            }
             timer::TimerKey::WsiTimer(slot, gen) => {
                 if let Some(w) = cx!(ctx).conn(slot, gen) {
                     crate::core::wsi::timer_fired(w);
