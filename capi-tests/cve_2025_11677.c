@@ -10,6 +10,7 @@
  * may bind a protocol or answer the upgrade, and the run must be clean under valgrind
  * (VALGRIND=1).
  */
+/* lws-diff: ours-only: lws 4.1.6 has the bug: it dies with SIGSEGV in /kill-sync, the use-after-free this test is about */
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,7 +111,7 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 static const struct lws_protocols protocols[] = {
 	{ "http", server_cb, 0, 0, 0, NULL, 0 },
 	{ "cve", ws_cb, 0, 0, 0, NULL, 0 },
-	LWS_PROTOCOL_LIST_TERM
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
 int

@@ -102,9 +102,9 @@ pub(crate) fn adopt(
     let fd = transport.fd();
     // info.fd_limit_per_thread: lws keeps a table of that many descriptors and refuses one
     // numbered beyond it; dropping the transport closes the socket.
-    if fd as usize >= cx!(ctx).max_fds {
+    if fd >= 0 && fd as usize >= cx!(ctx).max_fds {
         lwsl_warn!("connection refused: fd {} beyond fd_limit_per_thread", fd);
-        return;
+        return null_mut();
     }
     let timeout_secs = cx!(ctx).timeout_secs;
     let mut b = Box::new(lws::new(ctx, vh));
