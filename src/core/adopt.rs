@@ -100,10 +100,13 @@ pub(crate) fn adopt(
     how: &Adopt,
 ) -> *mut lws {
     let fd = transport.fd();
-    // info.fd_limit_per_thread: lws keeps a table of that many descriptors and refuses one
-    // numbered beyond it; dropping the transport closes the socket.
-    if fd >= 0 && fd as usize >= cx!(ctx).max_fds {
-        lwsl_warn!("connection refused: fd {} beyond fd_limit_per_thread", fd);
+    // info.fd_limit_per_thread: lws's poll table holds that many descriptors and refuses
+    // more; dropping the transport closes the socket.
+    if cx!(ctx).slots_used >= cx!(ctx).max_fds {
+        lwsl_warn!(
+            "connection refused: fd_limit_per_thread ({}) reached",
+            cx!(ctx).max_fds
+        );
         return null_mut();
     }
     let timeout_secs = cx!(ctx).timeout_secs;

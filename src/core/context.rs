@@ -77,6 +77,9 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             } else {
                 usize::MAX
             },
+            // The waker's slot.
+            slots_used: 1,
+            accept_paused: false,
             max_http_header_data: if info.max_http_header_data != 0 {
                 info.max_http_header_data as usize
             } else if info.max_http_header_data2 != 0 {

@@ -150,6 +150,9 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     for w in rq {
         rx_resume(w);
     }
+    if cx!(ctx).accept_paused && cx!(ctx).slots_used < cx!(ctx).max_fds {
+        crate::roles::listen::resume_accepting(ctx);
+    }
     0
 }
 
