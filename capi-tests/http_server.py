@@ -779,6 +779,25 @@ check(closed and not slow.buf and 2 <= dt < 6,
       % ("closed" if closed else "open", dt))
 slow.close()
 
+# a body dribbled a byte at a time: lws restarts timeout_secs for every piece and lets it
+# run on; ours wants 1 KiB of progress per timeout_secs (3 s here) and cuts it off
+drip = Conn()
+drip.send(b"POST /post/drip HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+t0 = time.monotonic()
+cut = False
+for i in range(16):
+    try:
+        drip.send(b"d")
+    except OSError:
+        cut = True
+        break
+    if drip.closed(timeout=0.5):
+        cut = True
+        break
+dt = time.monotonic() - t0
+deliberate("a body dribbled a byte every 0.5 s", cut and 2 <= dt < 6, False, True)
+drip.close()
+
 # an idle kept-alive connection is closed after keepalive_timeout
 c = Conn()
 c.send(req("GET", "/plain.txt"))

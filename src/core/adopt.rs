@@ -100,6 +100,15 @@ pub(crate) fn adopt(
     how: &Adopt,
 ) -> *mut lws {
     let fd = transport.fd();
+    // info.fd_limit_per_thread: lws's poll table holds that many descriptors and refuses
+    // more; dropping the transport closes the socket.
+    if cx!(ctx).slots_used >= cx!(ctx).max_fds {
+        lwsl_warn!(
+            "connection refused: fd_limit_per_thread ({}) reached",
+            cx!(ctx).max_fds
+        );
+        return null_mut();
+    }
     let timeout_secs = cx!(ctx).timeout_secs;
     let mut b = Box::new(lws::new(ctx, vh));
     {

@@ -71,6 +71,15 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             } else {
                 20
             },
+            out_limit: crate::core::output::out_limit(bufsize),
+            max_fds: if info.fd_limit_per_thread != 0 {
+                info.fd_limit_per_thread as usize
+            } else {
+                usize::MAX
+            },
+            // The waker's slot.
+            slots_used: 1,
+            accept_paused: false,
             max_http_header_data: if info.max_http_header_data != 0 {
                 info.max_http_header_data as usize
             } else if info.max_http_header_data2 != 0 {

@@ -140,6 +140,17 @@ pub(crate) struct Ctx {
     /// Closed connections, freed at the next safe point.
     pub dead: Vec<*mut lws>,
     pub timeout_secs: u32,
+    /// How much unsent output one connection may hold before we stop reading from it
+    /// (core::output): a peer that does not read cannot make us buffer more.
+    pub out_limit: usize,
+    /// info.fd_limit_per_thread: how many descriptors the poller may watch (the waker,
+    /// listeners, connections); past it a new connection is refused, as lws's poll table
+    /// does (unlimited without it: the process's own descriptor limit applies).
+    pub max_fds: usize,
+    /// Slab entries in use: what `max_fds` is checked against.
+    pub slots_used: usize,
+    /// Accepting stopped at `max_fds`; resumed once a connection is freed.
+    pub accept_paused: bool,
     /// Random bytes for client mask keys, refilled from getrandom a block at a time.
     pub rand_pool: [u8; 256],
     pub rand_pos: usize,
@@ -290,6 +301,7 @@ pub struct lws {
 
 impl Ctx {
     pub fn slot_alloc(&mut self, entry: Entry) -> (usize, u32) {
+        self.slots_used += 1;
         if self.free_head != usize::MAX {
             let i = self.free_head;
             let s = &mut self.slots[i];
@@ -308,6 +320,9 @@ impl Ctx {
 
     pub fn slot_free(&mut self, i: usize) {
         if let Some(s) = self.slots.get_mut(i) {
+            if !matches!(s.entry, Entry::Free(_)) {
+                self.slots_used -= 1;
+            }
             s.entry = Entry::Free(self.free_head);
             self.free_head = i;
         }

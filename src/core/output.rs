@@ -18,7 +18,7 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
         return false;
     }
     if s.out_pos < s.out.len() {
-        s.out.extend_from_slice(data);
+        queue(w, data);
         return true;
     }
     if s.transport.is_none() {
@@ -68,10 +68,82 @@ fn send_rest(w: *mut lws, data: &[u8], mut r: Result<usize, ErrorKind>) -> bool 
     if off < data.len() {
         // Partial: keep the rest; WRITEABLE is held back until it drains.
         s.writable = false;
-        s.out.extend_from_slice(&data[off..]);
+        queue(w, &data[off..]);
         write_interest(w, true);
     }
     true
+}
+
+/// rx flow reason: the connection's unsent output is over `Ctx::out_limit`.
+pub(crate) const RXFLOW_OUT_FULL: c_int = 1 << 23;
+
+/// The default bound of one connection's unsent output: a few reads' worth, never under
+/// 256 KiB.  lws has no such bound (its buflist grows as long as writes come); it scales
+/// here with `pt_serv_buf_size`, the knob that sizes a read.
+pub(crate) fn out_limit(serv_buf: usize) -> usize {
+    (serv_buf * 4).max(256 * 1024)
+}
+
+/// Appends to the unsent output.  Past the limit, reading from the connection stops (its
+/// own replies, pongs and close echoes included, come only from what it sends), and a
+/// timer closes it if the peer then takes nothing for `timeout_secs`.
+fn queue(w: *mut lws, data: &[u8]) {
+    let s = wref!(w);
+    // What the kernel already took is dropped once it is as large as what is left, so a
+    // peer reading slowly while the buffer never quite drains cannot grow it either
+    // (each byte is moved at most once on average).
+    if s.out_pos > 0 && s.out_pos >= s.out.len() - s.out_pos {
+        s.out.drain(..s.out_pos);
+        s.out_pos = 0;
+    }
+    s.out.extend_from_slice(data);
+    if s.out.len() - s.out_pos > cx!(s.ctx).out_limit && s.rx_flow_reasons & RXFLOW_OUT_FULL == 0 {
+        s.rx_flow_reasons |= RXFLOW_OUT_FULL;
+        stall_timer(w);
+    }
+}
+
+/// (Re)arms the timer that closes a connection whose peer stops taking its output.
+#[cold]
+fn stall_timer(w: *mut lws) {
+    let s = wref!(w);
+    let c = cx!(s.ctx);
+    let due = crate::core::timer::now_usecs() + c.timeout_secs as i64 * 1_000_000;
+    c.timers
+        .schedule(crate::core::timer::TimerKey::OutStall(s.slot, s.gen), due);
+}
+
+/// The peer took some output: reading resumes once half the limit is left, else the
+/// stall timer starts again.
+#[cold]
+fn drained_some(w: *mut lws) {
+    let s = wref!(w);
+    let c = cx!(s.ctx);
+    if s.out.len() - s.out_pos > c.out_limit / 2 {
+        stall_timer(w);
+        return;
+    }
+    s.rx_flow_reasons &= !RXFLOW_OUT_FULL;
+    c.timers
+        .cancel(crate::core::timer::TimerKey::OutStall(s.slot, s.gen));
+    if s.rx_flow_reasons == 0 && !s.in_rx_q {
+        s.in_rx_q = true;
+        c.rx_q.push(w);
+    }
+}
+
+/// The stall timer fired: the peer kept the output over the limit and took nothing for
+/// `timeout_secs`.
+pub(crate) fn stalled(w: *mut lws) {
+    let s = wref!(w);
+    if s.life == Life::Dead || s.rx_flow_reasons & RXFLOW_OUT_FULL == 0 {
+        return;
+    }
+    lwsl_info!(
+        "closing a connection whose peer left {} bytes unread",
+        s.out.len() - s.out_pos
+    );
+    close(w, Why::Gone);
 }
 
 /// Writes out what is buffered.  True when nothing is left.
@@ -83,7 +155,12 @@ pub(crate) fn flush(w: *mut lws) -> bool {
         }
         match s.transport.write(&s.out[s.out_pos..]) {
             Ok(0) => return false,
-            Ok(n) => s.out_pos += n,
+            Ok(n) => {
+                s.out_pos += n;
+                if s.rx_flow_reasons & RXFLOW_OUT_FULL != 0 {
+                    drained_some(w);
+                }
+            }
             Err(ErrorKind::Interrupted) => continue,
             Err(ErrorKind::WouldBlock) => {
                 s.writable = false;

@@ -47,6 +47,11 @@ pub(crate) fn free_dead(ctx: *mut lws_context) {
     if cx!(ctx).dead.is_empty() {
         cx!(ctx).dead = dead;
     }
+    // Accepting paused at fd_limit_per_thread resumes once a connection has gone (here,
+    // where one is freed, so a busy loop pays nothing for it).
+    if cx!(ctx).accept_paused && cx!(ctx).slots_used < cx!(ctx).max_fds {
+        crate::roles::listen::resume_accepting(ctx);
+    }
     let mut retired = core::mem::take(&mut cx!(ctx).retired_user);
     for u in retired.drain(..) {
         // SAFETY: calloc'd session data detached from its wsi; no callback runs now.
@@ -193,6 +198,11 @@ pub(crate) fn run_timers(ctx: *mut lws_context) {
             timer::TimerKey::Validity(slot, gen) => {
                 if let Some(w) = cx!(ctx).conn(slot, gen) {
                     crate::core::wsi::validity_check(w);
+                }
+            }
+            timer::TimerKey::OutStall(slot, gen) => {
+                if let Some(w) = cx!(ctx).conn(slot, gen) {
+                    crate::core::output::stalled(w);
                 }
             }
             timer::TimerKey::WsiTimer(slot, gen) => {

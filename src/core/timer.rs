@@ -73,6 +73,9 @@ pub enum TimerKey {
     WsiTimer(usize, u32),
     /// The idle policy of a connection (`retry_and_idle_policy`'s ping/hangup seconds).
     Validity(usize, u32),
+    /// A connection's unsent output has stayed over its limit without the peer taking
+    /// any of it (core::output's backlog bound).
+    OutStall(usize, u32),
 }
 
 /// The object `list.owner` of a scheduled sul points at: a real `lws_dll2_owner` (so a
@@ -136,6 +139,7 @@ impl Timers {
         self.cancel(TimerKey::Timeout(slot, gen));
         self.cancel(TimerKey::WsiTimer(slot, gen));
         self.cancel(TimerKey::Validity(slot, gen));
+        self.cancel(TimerKey::OutStall(slot, gen));
     }
 }
 

@@ -3,6 +3,12 @@ use crate::core::*;
 
 pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
     loop {
+        // fd_limit_per_thread reached: as lws, stop accepting and leave the rest in the
+        // kernel's queue; the service loop comes back when a connection has gone.
+        if cx!(ctx).slots_used >= cx!(ctx).max_fds {
+            cx!(ctx).accept_paused = true;
+            return;
+        }
         let r = match vh!(vh).listener.as_ref() {
             Some(l) => l.accept(),
             None => return,
@@ -15,6 +21,19 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
                 lwsl_warn!("accept failed: {}", e);
                 return;
             }
+        }
+    }
+}
+
+/// Accepting was paused at fd_limit_per_thread and there is room again: the listeners'
+/// readiness edge has passed, so accept what waits on each now.
+#[cold]
+pub(crate) fn resume_accepting(ctx: *mut lws_context) {
+    cx!(ctx).accept_paused = false;
+    let vhosts = cx!(ctx).vhosts.clone();
+    for vh in vhosts {
+        if vh!(vh).listener.is_some() {
+            accept_all(ctx, vh);
         }
     }
 }

@@ -131,9 +131,21 @@ impl mio::event::Source for Plain {
 /// A listening TCP socket.
 pub(crate) struct Listener(mio::net::TcpListener);
 
+/// The accept queue lws asks for: the system's SOMAXCONN (4096 in glibc's headers since
+/// Linux 5.4; the kernel caps it at net.core.somaxconn).  mio and std ask for 128, which
+/// a burst of connects overflows: the kernel then drops SYNs and each costs the client a
+/// one-second retransmission.
+const LISTEN_BACKLOG: c_int = 4096;
+
 impl Listener {
     pub(crate) fn bind(addr: std::net::SocketAddr) -> std::io::Result<Listener> {
-        mio::net::TcpListener::bind(addr).map(Listener)
+        let l = mio::net::TcpListener::bind(addr)?;
+        // A second listen() on a listening socket only resizes its queue.
+        // SAFETY: l owns a listening socket descriptor.
+        if unsafe { libc::listen(l.as_raw_fd(), LISTEN_BACKLOG) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Listener(l))
     }
 
     pub(crate) fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {

@@ -119,6 +119,8 @@ pub(crate) struct Http {
     pub discard: bool,
     /// lws_http_transaction_completed waits for the rest of the body.
     pub complete_after_body: bool,
+    /// Body bytes since the body's timeout last restarted (see [`BODY_PROGRESS`]).
+    pub body_progress: usize,
     /// Between head and lws_http_transaction_completed.
     pub in_txn: bool,
     /// Completion asked for while output was still buffered: done once it drains.
@@ -153,6 +155,7 @@ impl Http {
             body: Body::None,
             discard: false,
             complete_after_body: false,
+            body_progress: 0,
             in_txn: false,
             deferred_completion: false,
             file: None,
@@ -633,6 +636,7 @@ fn action(w: *mut lws) -> bool {
         PENDING_TIMEOUT_HTTP_CONTENT as c_int,
         timeout * 1_000_000,
     );
+    ht(w).body_progress = 0;
 
     let r = match find_mount(w) {
         None => {
@@ -948,14 +952,24 @@ pub(crate) fn txn_input(w: *mut lws, data: &[u8]) {
     }
 }
 
+/// How much of a request body must arrive for its timeout (`timeout_secs`) to start
+/// again.  lws restarts it for every piece, so a body dribbled a byte at a time holds
+/// the connection forever; here a body slower than this per `timeout_secs` is cut off.
+const BODY_PROGRESS: usize = 1024;
+
 /// One HTTP_BODY callback (skipped while discarding).  False if the connection closed.
 fn deliver(w: *mut lws, piece: &[u8]) -> bool {
-    let timeout = cx!(wsi_ctx(w)).timeout_secs as i64;
-    set_timeout(
-        w,
-        PENDING_TIMEOUT_HTTP_CONTENT as c_int,
-        timeout * 1_000_000,
-    );
+    let x = ht(w);
+    x.body_progress += piece.len();
+    if x.body_progress >= BODY_PROGRESS {
+        x.body_progress = 0;
+        let timeout = cx!(wsi_ctx(w)).timeout_secs as i64;
+        set_timeout(
+            w,
+            PENDING_TIMEOUT_HTTP_CONTENT as c_int,
+            timeout * 1_000_000,
+        );
+    }
     if piece.is_empty() || ht(w).discard {
         return true;
     }

@@ -66,7 +66,10 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         what.as_mut_ptr() as *mut c_void,
         0,
     );
-    if n < 0 {
+    // The handler may have closed the connection itself (lws_set_timeout with
+    // LWS_TO_KILL_SYNC): it is over, whatever it returned (lws going on with it here was
+    // CVE-2025-11677's use-after-free).
+    if n < 0 || wref!(w).life == Life::Dead {
         finish_close(w);
         return false;
     }
