@@ -21,6 +21,9 @@ pub(crate) struct ClientInfo {
     pub cce_done: bool,
     /// method "RAW": the raw-skt role once connected, no HTTP.
     pub raw: bool,
+    /// LCCSCF_USE_SSL: the config (trust and the relaxations the flags ask for) and the
+    /// name sent as SNI and verified.
+    pub tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
 }
 
 /// lws_client_connect_via_info().  NULL when the connection fails before it starts (the
@@ -73,6 +76,27 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         return null_mut();
     }
 
+    let tls = if i.ssl_connection & LCCSCF_USE_SSL as i32 != 0 {
+        // lws offers the connect info's ALPN list, else http/1.1 for a ws client.
+        let alpn = c_string_of(i.alpn).unwrap_or_else(|| "http/1.1".into());
+        let cfg = vh!(vh)
+            .tls
+            .client()
+            .and_then(|c| c.config(i.ssl_connection as u32, Some(&alpn)));
+        match cfg {
+            Ok(c) => {
+                let host = c_string_of(i.host).unwrap_or_else(|| address.clone());
+                Some((c, sni_name(&host)))
+            }
+            Err(e) => {
+                lwsl_err!("lws_client_connect_via_info: {}", e);
+                return null_mut();
+            }
+        }
+    } else {
+        None
+    };
+
     let mut key_raw = [0u8; 16];
     random_bytes(ctx, &mut key_raw);
     let mut key = [0u8; 24];
@@ -101,6 +125,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         retry: i.retry_and_idle_policy,
         cce_done: false,
         raw,
+        tls,
     }));
     {
         // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the
@@ -252,10 +277,39 @@ pub(crate) fn connect_ready(w: *mut lws) {
                 fail(w, "Unable to connect");
             }
         }
-        Ok(true) if wref!(w).client.as_ref().is_some_and(|c| c.raw) => {
-            crate::roles::raw::client_connected(w)
+        Ok(true) => {
+            if let Some((cfg, name)) = wref!(w).client.as_ref().and_then(|c| c.tls.clone()) {
+                match crate::tls::session::TlsSession::client(cfg, &name) {
+                    Ok(t) => {
+                        wref!(w).transport.start_tls(t);
+                    }
+                    Err(e) => return fail(w, &e.0),
+                }
+            }
+            // Over TLS what is written first waits in the session until the handshake
+            // is done.
+            if wref!(w).client.as_ref().is_some_and(|c| c.raw) {
+                crate::roles::raw::client_connected(w)
+            } else {
+                send_request(w)
+            }
         }
-        Ok(true) => send_request(w),
+    }
+}
+
+/// The name a TLS client sends as SNI and verifies: the Host without its port.
+fn sni_name(host: &str) -> String {
+    if host.starts_with('[') {
+        return host
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h.to_owned(),
+        _ => host.to_owned(),
     }
 }
 

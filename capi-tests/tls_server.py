@@ -1,0 +1,159 @@
+"""Drives capi-tests/tls_server.c: https and wss with real TLS peers (Python's ssl and
+websockets, curl, openssl s_client), SNI among three vhosts on one port, plain text on
+the TLS port, a peer that stops mid-handshake, a client certificate required."""
+# lws-diff: ours-only: see tls_server.c
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+import _lwstest as t
+from _tlspki import Pki
+
+try:
+    from websockets.sync.client import connect as ws_connect
+except ImportError:
+    t.fail("the Python websockets package is missing (pip install websockets)")
+
+tmp = tempfile.mkdtemp(prefix="lws-tls-")
+pki = Pki(tmp)
+pki.leaf("a.test", algo="rsa")
+pki.leaf("b.test", algo="ec")
+pki.leaf("c.test", algo="ed25519")
+pki.leaf("cc.test")
+pki.leaf("user", client=True)
+os.makedirs(os.path.join(tmp, "www"))
+with open(os.path.join(tmp, "www", "index.html"), "w") as f:
+    f.write("hello over tls\n")
+
+port, port_cc = t.free_port(), t.free_port()
+srv = t.start(sys.argv[1], tmp, port, port_cc)
+t.wait_line(srv, r"^listening$")
+
+
+def check(ok, what):
+    print(("ok: " if ok else "FAIL: ") + what, flush=True)
+    if not ok:
+        t.stop(srv, expect=srv.poll() if srv.poll() is not None else 0)
+        sys.exit(1)
+
+
+def ctx(cert=None):
+    c = ssl.create_default_context(cafile=pki.ca)
+    if cert:
+        c.load_cert_chain(os.path.join(tmp, cert + ".pem"), os.path.join(tmp, cert + ".key"))
+    return c
+
+
+def tls_sock(name, p=port, cert=None):
+    s = socket.create_connection(("127.0.0.1", p), timeout=5)
+    return ctx(cert).wrap_socket(s, server_hostname=name)
+
+
+def cn(der_subject):
+    for rdn in der_subject:
+        for k, v in rdn:
+            if k == "commonName":
+                return v
+
+
+def wss_echo(name, p=port, cert=None):
+    s = socket.create_connection(("127.0.0.1", p), timeout=5)
+    with ws_connect(f"wss://{name}:{p}/", sock=s, subprotocols=["echo"],
+                    server_hostname=name, ssl=ctx(cert), open_timeout=5) as ws:
+        ws.send("hello " + name)
+        got = ws.recv(timeout=5)
+        big = "x" * 200
+        ws.send(big)
+        got2 = ws.recv(timeout=5)
+    return got, got2 == big
+
+
+# SNI: each name gets its vhost's certificate.
+for name in ("a.test", "b.test", "c.test"):
+    with tls_sock(name) as s:
+        check(cn(s.getpeercert()["subject"]) == name, f"SNI {name}: certificate CN={name}")
+        alpn = s.selected_alpn_protocol()
+print(f"alpn offered none: {alpn}")
+c = ctx()
+c.set_alpn_protocols(["h2", "http/1.1"])
+with c.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="b.test") as s:
+    check(s.selected_alpn_protocol() == "http/1.1", "ALPN h2,http/1.1 -> http/1.1")
+
+# wss echo (Python ssl + websockets).
+for name in ("b.test", "c.test"):
+    got, big_ok = wss_echo(name)
+    check(got == "hello " + name and big_ok, f"wss echo on {name}")
+
+# https GET of the mount with curl.
+curl = shutil.which("curl") or t.fail("curl is missing (Debian package: curl)")
+for name in ("a.test", "c.test"):
+    r = subprocess.run([curl, "-sS", "--max-time", "10", "--cacert", pki.ca, "--resolve",
+                        f"{name}:{port}:127.0.0.1", f"https://{name}:{port}/"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and r.stdout == "hello over tls\n",
+          f"curl https://{name}/ -> index.html ({r.returncode} {r.stderr.strip()})")
+
+# openssl s_client: handshake verified; without SNI the first vhost answers.
+for sni in (["-servername", "b.test"], ["-noservername"]):
+    r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                        "-CAfile", pki.ca, *sni], input="", capture_output=True,
+                       text=True, timeout=20)
+    subj = [l for l in r.stdout.splitlines() if l.startswith("subject=")]
+    code = [l.strip() for l in r.stdout.splitlines() if "Verify return code" in l]
+    print(f"s_client {' '.join(sni)}: {subj[0] if subj else '?'}; {code[0] if code else '?'}")
+
+# Plain text on the TLS port: closed, the server keeps serving.
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+data = b""
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        data += d
+except OSError:
+    pass
+s.close()
+check(b"HTTP/" not in data, "plain text on the TLS port: no HTTP answer, closed"
+      + (" after a TLS alert" if data[:1] == b"\x15" else ""))
+got, _ = wss_echo("a.test")
+check(got == "hello a.test", "server still serves after the plain-text peer")
+
+# A peer that stops mid-handshake: closed by the timeout (timeout_secs 2).
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"\x16\x03\x01\x00\x80\x01\x00")   # the start of a ClientHello, then nothing
+t0 = time.monotonic()
+try:
+    closed = False
+    while s.recv(100):
+        pass
+    closed = True
+except ConnectionResetError:
+    closed = True
+except socket.timeout:
+    closed = False
+el = time.monotonic() - t0
+s.close()
+check(closed and 1.0 <= el <= 6.0, f"stalled handshake closed by the timeout ({'%.0f' % el} s)")
+
+# A client certificate required: missing -> refused; present -> served, CN seen.
+try:
+    got, _ = wss_echo("cc.test", port_cc)
+    refused = False
+except (ssl.SSLError, OSError, Exception) as e:  # noqa: BLE001 (any failure counts)
+    refused = True
+    print(f"client certificate missing: refused ({type(e).__name__})")
+check(refused, "cc.test without a client certificate is refused")
+got, _ = wss_echo("cc.test", port_cc, cert="user")
+check(got == "hello cc.test", "cc.test with the client certificate: wss echo")
+
+t.stop(srv)
+shutil.rmtree(tmp, ignore_errors=True)
+for line in iter(srv.lines.get, None):
+    print("S " + line)
