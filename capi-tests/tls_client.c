@@ -122,7 +122,8 @@ main(int argc, char **argv)
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = protocols;
 	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.client_ssl_ca_filepath = argv[4];
+	if (argc >= 8)
+		info.client_ssl_ca_filepath = argv[4];
 	info.timeout_secs = 5;
 	if (argc >= 8) {
 		info.port = port;
@@ -137,6 +138,25 @@ main(int argc, char **argv)
 		return 1;
 	}
 	vh = lws_get_vhost_by_name(cx, argc >= 8 ? host : "default");
+	if (argc < 8) {
+		/* the client side set up on the existing vhost, as lws programs may do */
+		memset(&info, 0, sizeof(info));
+		info.client_ssl_ca_filepath = argv[4];
+		if (lws_init_vhost_client_ssl(&info, vh)) {
+			printf("lws_init_vhost_client_ssl: failed\n");
+			return 1;
+		}
+	}
+	if (getenv("EXTRA_CA_DER")) {
+		FILE *f = fopen(getenv("EXTRA_CA_DER"), "rb");
+		uint8_t der[4096];
+		size_t dl = f ? fread(der, 1, sizeof(der), f) : 0;
+
+		if (f)
+			fclose(f);
+		printf("lws_tls_client_vhost_extra_cert_mem: %d\n",
+		       lws_tls_client_vhost_extra_cert_mem(vh, der, dl));
+	}
 	if (connect_one())
 		done = 1;
 	end = time(NULL) + 20;

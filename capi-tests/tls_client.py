@@ -26,9 +26,10 @@ other.leaf("unk.test")
 failures = 0
 
 
-def client(port, host, flags, *server, count=1):
+def client(port, host, flags, *server, count=1, env=None):
     r = subprocess.run(t.WRAP + [sys.argv[1], str(port), host, str(flags), pki.ca, str(count),
-                                 *server], capture_output=True, text=True, timeout=60)
+                                 *server], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, **(env or {})))
     sys.stderr.write(r.stderr)
     if r.returncode != 0:
         t.fail(f"tls_client exit {r.returncode}")
@@ -72,6 +73,15 @@ for what, name, d, host, reason, waiver in cases:
     try:
         refused = client(sport, host, USE_SSL)
         allowed = client(sport, host, USE_SSL | waiver)
+        if what == "unknown CA":
+            # Trusted once its CA is added to the vhost's client side.
+            der = os.path.join(tmp, "other-ca.der")
+            run("x509", "-in", other.ca, "-outform", "DER", "-out", der)
+            added = client(sport, host, USE_SSL, env={"EXTRA_CA_DER": der})
+            print(f"unknown CA, added: {added[:2]}")
+            check(added[0] == "lws_tls_client_vhost_extra_cert_mem: 0"
+                  and "tls" not in added[1] and "cert" not in added[1],
+                  "lws_tls_client_vhost_extra_cert_mem: the added CA is trusted")
     finally:
         srv.terminate()
         srv.wait()

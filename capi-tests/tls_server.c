@@ -18,6 +18,53 @@
 #include <string.h>
 
 static int interrupted;
+static struct lws_context *gcx;
+static const char *certdir;
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* "reload": b.test's certificate file was replaced by b2.test's: tell lws */
+static int
+reload(void)
+{
+	char path[512], kpath[512];
+	size_t clen, klen;
+	char *c, *k;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/b2.test.pem", certdir);
+	snprintf(kpath, sizeof(kpath), "%s/b2.test.key", certdir);
+	c = slurp(path, &clen);
+	k = slurp(kpath, &klen);
+	if (!c || !k)
+		return -1;
+	snprintf(path, sizeof(path), "%s/b.test.pem", certdir);
+	snprintf(kpath, sizeof(kpath), "%s/b.test.key", certdir);
+	rc = lws_tls_cert_updated(gcx, path, kpath, c, clen, k, klen);
+	free(c);
+	free(k);
+	return rc;
+}
 
 struct pss {
 	char buf[LWS_PRE + 256];
@@ -47,6 +94,10 @@ echo_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			len = sizeof(p->buf) - LWS_PRE;
 		memcpy(p->buf + LWS_PRE, in, len);
 		p->len = len;
+		if (len == 6 && !memcmp(in, "reload", 6)) {
+			printf("lws_tls_cert_updated: %d\n", reload());
+			p->len = (size_t)snprintf(p->buf + LWS_PRE, sizeof(p->buf) - LWS_PRE, "reloaded");
+		}
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -106,6 +157,8 @@ main(int argc, char **argv)
 	cx = lws_create_context(&info);
 	if (!cx)
 		return 1;
+	gcx = cx;
+	certdir = argv[1];
 
 	snprintf(origin, sizeof(origin), "%s/www", argv[1]);
 	for (i = 0; i < 3; i++) {

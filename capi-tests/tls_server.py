@@ -23,6 +23,7 @@ tmp = tempfile.mkdtemp(prefix="lws-tls-")
 pki = Pki(tmp)
 pki.leaf("a.test", algo="rsa")
 pki.leaf("b.test", algo="ec")
+pki.leaf("b2.test", algo="ec", san="b.test")
 pki.leaf("c.test", algo="ed25519")
 pki.leaf("cc.test")
 pki.leaf("user", client=True)
@@ -152,6 +153,19 @@ except (ssl.SSLError, OSError, Exception) as e:  # noqa: BLE001 (any failure cou
 check(refused, "cc.test without a client certificate is refused")
 got, _ = wss_echo("cc.test", port_cc, cert="user")
 check(got == "hello cc.test", "cc.test with the client certificate: wss echo")
+
+# Certificate reload without restart: new handshakes get b.test's new certificate.
+with tls_sock("b.test") as s:
+    before = s.getpeercert(binary_form=True)
+with ws_connect(f"wss://b.test:{port}/", sock=socket.create_connection(("127.0.0.1", port)),
+                subprotocols=["echo"], server_hostname="b.test", ssl=ctx(),
+                open_timeout=5) as ws:
+    ws.send("reload")
+    check(ws.recv(timeout=5) == "reloaded", "reload asked")
+with tls_sock("b.test") as s:
+    after = s.getpeercert(binary_form=True)
+    check(after != before and cn(s.getpeercert()["subject"]) == "b2.test",
+          "lws_tls_cert_updated: the next handshake gets the new certificate")
 
 t.stop(srv)
 shutil.rmtree(tmp, ignore_errors=True)
