@@ -18,8 +18,8 @@ pub(crate) mod tls;
 
 pub(crate) use file::FileFd;
 pub(crate) use plain::{Listener, Plain};
-pub(crate) use tls::Tls;
 use std::io::ErrorKind;
+pub(crate) use tls::Tls;
 
 /// The descriptor a connection reads and writes.
 pub(crate) enum Transport {
