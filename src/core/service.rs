@@ -289,9 +289,9 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                 return;
             }
             Ok(n) => {
-                if wref!(w).transport.wants_write() {
-                    crate::core::output::records_queued(w);
-                }
+                // (Handshake records a full socket would not take are caught on the
+                // WouldBlock below: a read that completes a handshake yields no
+                // plaintext; later records go out with the next write.)
                 input(w, buf_ptr, n);
                 if n < cap && !hup {
                     let s = wref!(w);
