@@ -3,7 +3,6 @@ a resumed session) and against `openssl s_server` presenting expired, self-signe
 wrong-host and unknown-CA certificates: each refused with its reason, and allowed
 through the TLS handshake by the one LCCSCF_* flag that waives it (s_server then answers
 the upgrade with a plain page, which fails later, for another reason)."""
-# lws-diff: ours-only: see tls_client.c
 import os
 import shutil
 import subprocess

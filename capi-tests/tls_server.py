@@ -1,7 +1,6 @@
 """Drives capi-tests/tls_server.c: https and wss with real TLS peers (Python's ssl and
 websockets, curl, openssl s_client), SNI among three vhosts on one port, plain text on
 the TLS port, a peer that stops mid-handshake, a client certificate required."""
-# lws-diff: ours-only: see tls_server.c
 import os
 import shutil
 import socket
