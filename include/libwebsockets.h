@@ -4220,6 +4220,10 @@ int lws_x509_info(struct lws_x509_cert *x509,
  */
 void lws_x509_destroy(struct lws_x509_cert **x509);
 
+/*
+ 1 when the connection runs over TLS (a TLS vhost's listener, or a client with
+ `LCCSCF_USE_SSL`), else 0.
+ */
 int lws_is_ssl(struct lws *wsi);
 
 /*
@@ -4227,16 +4231,28 @@ int lws_is_ssl(struct lws *wsi);
  */
 SSL *lws_get_ssl(struct lws *wsi);
 
+/*
+ One field of the certificate the peer presented (the server's, or a client
+ certificate): 0 and the answer in `buf`, or nonzero when there is none.  `len` is the
+ size of `buf->ns.name` when it is larger than lws's 64 bytes.
+ */
 int lws_tls_peer_cert_info(struct lws *wsi,
                            enum lws_tls_cert_info type_,
                            union lws_tls_cert_info_results *buf,
                            size_t len);
 
+/*
+ One field of the vhost's own server certificate (the current one, after a reload);
+ nonzero when the vhost has none.
+ */
 int lws_tls_vhost_cert_info(struct lws_vhost *vhost,
                             enum lws_tls_cert_info type_,
                             union lws_tls_cert_info_results *buf,
                             size_t len);
 
+/*
+ 1 when the client's TLS session was resumed from the vhost's session cache.
+ */
 int lws_tls_session_is_reused(struct lws *wsi);
 
 /*

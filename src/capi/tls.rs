@@ -204,6 +204,8 @@ fn leaf(certs: Option<&[rustls::pki_types::CertificateDer<'_>]>) -> Option<Cert>
     certs?.first().and_then(|d| Cert::from_der(d).ok())
 }
 
+/// 1 when the connection runs over TLS (a TLS vhost's listener, or a client with
+/// `LCCSCF_USE_SSL`), else 0.
 #[no_mangle]
 pub unsafe extern "C" fn lws_is_ssl(wsi: *mut crate::core::lws) -> c_int {
     entry!(fail = 0, {
@@ -221,6 +223,9 @@ pub unsafe extern "C" fn lws_get_ssl(wsi: *mut crate::core::lws) -> *mut SSL {
     })
 }
 
+/// One field of the certificate the peer presented (the server's, or a client
+/// certificate): 0 and the answer in `buf`, or nonzero when there is none.  `len` is the
+/// size of `buf->ns.name` when it is larger than lws's 64 bytes.
 #[no_mangle]
 pub unsafe extern "C" fn lws_tls_peer_cert_info(
     wsi: *mut crate::core::lws,
@@ -244,6 +249,8 @@ pub unsafe extern "C" fn lws_tls_peer_cert_info(
     })
 }
 
+/// One field of the vhost's own server certificate (the current one, after a reload);
+/// nonzero when the vhost has none.
 #[no_mangle]
 pub unsafe extern "C" fn lws_tls_vhost_cert_info(
     vhost: *mut crate::core::lws_vhost,
@@ -266,6 +273,7 @@ pub unsafe extern "C" fn lws_tls_vhost_cert_info(
     })
 }
 
+/// 1 when the client's TLS session was resumed from the vhost's session cache.
 #[no_mangle]
 pub unsafe extern "C" fn lws_tls_session_is_reused(wsi: *mut crate::core::lws) -> c_int {
     entry!(fail = 0, {
