@@ -346,3 +346,17 @@ pub(crate) fn fill_random(buf: &mut [u8]) {
         off += n as usize;
     }
 }
+
+#[cfg(test)]
+mod tls_name_tests {
+    use super::sni_name;
+
+    #[test]
+    fn sni_is_the_host_without_its_port() {
+        assert_eq!(sni_name("example.test"), "example.test");
+        assert_eq!(sni_name("example.test:8443"), "example.test");
+        assert_eq!(sni_name("127.0.0.1:443"), "127.0.0.1");
+        assert_eq!(sni_name("[::1]:443"), "::1");
+        assert_eq!(sni_name("::1"), "::1");
+    }
+}
