@@ -69,7 +69,11 @@ reload(void)
 struct pss {
 	char buf[LWS_PRE + 256];
 	size_t len;
+	int after_big;
 };
+
+#define BIG (1024 * 1024)
+static unsigned char *bigbuf;
 
 static int
 echo_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -94,6 +98,22 @@ echo_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			len = sizeof(p->buf) - LWS_PRE;
 		memcpy(p->buf + LWS_PRE, in, len);
 		p->len = len;
+		if (len == 3 && !memcmp(in, "big", 3)) {
+			/* more than the socket takes at once: the rest stays buffered (TLS
+			 * records or our own buffer) and WRITEABLE waits until it is out */
+			bigbuf = realloc(bigbuf, LWS_PRE + BIG);
+			if (!bigbuf)
+				return -1;
+			memset(bigbuf + LWS_PRE, 'b', BIG);
+			if (lws_write(wsi, bigbuf + LWS_PRE, BIG, LWS_WRITE_BINARY) < BIG)
+				return -1;
+			printf("big: partial=%d choked=%d\n", lws_partial_buffered(wsi),
+			       lws_send_pipe_choked(wsi));
+			p->after_big = 1;
+			p->len = 0;
+			lws_callback_on_writable(wsi);
+			break;
+		}
 		if (len == 6 && !memcmp(in, "reload", 6)) {
 			printf("lws_tls_cert_updated: %d\n", reload());
 			p->len = (size_t)snprintf(p->buf + LWS_PRE, sizeof(p->buf) - LWS_PRE, "reloaded");
@@ -101,6 +121,12 @@ echo_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (p->after_big) {
+			printf("WRITEABLE after big: partial=%d\n", lws_partial_buffered(wsi));
+			p->after_big = 0;
+			memcpy(p->buf + LWS_PRE, "done", 4);
+			p->len = 4;
+		}
 		if (lws_write(wsi, (unsigned char *)p->buf + LWS_PRE, p->len, LWS_WRITE_TEXT) < (int)p->len)
 			return -1;
 		break;
@@ -224,6 +250,7 @@ main(int argc, char **argv)
 		if (lws_service(cx, 0) < 0)
 			break;
 	lws_context_destroy(cx);
+	free(bigbuf);
 	printf("bye\n");
 	return 0;
 }

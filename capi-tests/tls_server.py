@@ -107,6 +107,55 @@ for sni in (["-servername", "b.test"], ["-noservername"]):
     code = [l.strip() for l in r.stdout.splitlines() if "Verify return code" in l]
     print(f"s_client {' '.join(sni)}: {subj[0] if subj else '?'}; {code[0] if code else '?'}")
 
+# A message larger than the socket takes: buffered, WRITEABLE only once it is all out.
+# A raw ws client with a small receive buffer that stops reading for a while.
+raw = socket.socket()
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+raw.settimeout(10)
+raw.connect(("127.0.0.1", port))
+raw = ctx().wrap_socket(raw, server_hostname="b.test")
+raw.sendall(b"GET / HTTP/1.1\r\nHost: b.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Protocol: echo\r\n\r\n")
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += raw.recv(4096)
+buf = buf[buf.index(b"\r\n\r\n") + 4:]
+raw.sendall(bytes([0x81, 0x83, 1, 2, 3, 4]) + bytes(c ^ k for c, k in zip(b"big", b"\x01\x02\x03\x04")))
+time.sleep(1)
+
+
+def need(n):
+    global buf
+    while len(buf) < n:
+        d = raw.recv(65536)
+        if not d:
+            t.fail("connection closed during the big message")
+        buf += d
+
+
+def frame():
+    global buf
+    need(2)
+    ln = buf[1] & 127
+    off = 2
+    if ln == 126:
+        need(4)
+        ln, off = int.from_bytes(buf[2:4], "big"), 4
+    elif ln == 127:
+        need(10)
+        ln, off = int.from_bytes(buf[2:10], "big"), 10
+    need(off + ln)
+    op, data, buf = buf[0] & 15, buf[off:off + ln], buf[off + ln:]
+    return op, data
+
+
+op, m = frame()
+op2, after = frame()
+raw.close()
+check(op == 2 and len(m) == 1024 * 1024 and m == b"b" * len(m) and after == b"done",
+      "1 MiB message to a slow reader arrives whole, WRITEABLE came after it")
+
 # Plain text on the TLS port: closed, the server keeps serving.
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
