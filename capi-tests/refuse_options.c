@@ -82,6 +82,20 @@ main(void)
 	expect("LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT", &info, 0);
 	base(&info); info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
 	expect("LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS", &info, 0);
+#else
+	/* TLS is built in; what it does not do is still refused */
+	base(&info); info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	expect("LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT", &info, 1);
+	base(&info); info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+	expect("LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS", &info, 0);
+	base(&info); info.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT;
+	expect("LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT", &info, 0);
+	base(&info); info.options |= LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
+	expect("LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER", &info, 0);
+	/* a certificate that cannot be read fails the vhost (and so the context) */
+	base(&info); info.ssl_cert_filepath = "/nonexistent/cert.pem";
+	info.ssl_private_key_filepath = "/nonexistent/key.pem";
+	expect("unreadable ssl_cert_filepath", &info, 0);
 #endif
 	/* an empty string is "not set", as lws treats it */
 	base(&info); info.ssl_cert_filepath = "";

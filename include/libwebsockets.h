@@ -54,6 +54,9 @@
 #define LWS_WITH_CACHE_NSCOOKIEJAR
 #define LWS_WITH_HTTP_BASIC_AUTH
 #define LWS_WITH_HTTP_UNCOMMON_HEADERS
+#define LWS_WITH_TLS
+/* Programs test this for TLS; there is no OpenSSL object behind it (lws_get_ssl: NULL). */
+#define LWS_OPENSSL_SUPPORT
 /* What the platform has, as lws's build finds it on Linux (programs test some of these). */
 #define LWS_HAS_GETOPT_LONG
 #define LWS_HAVE_ATOLL
@@ -4258,6 +4261,64 @@ int lws_x509_info(struct lws_x509_cert *x509,
 void lws_x509_destroy(struct lws_x509_cert **x509);
 
 /*
+ 1 when the connection runs over TLS (a TLS vhost's listener, or a client with
+ `LCCSCF_USE_SSL`), else 0.
+ */
+int lws_is_ssl(struct lws *wsi);
+
+/*
+ Always NULL: TLS is rustls, there is no OpenSSL `SSL` to hand out (MATRIX.md says so).
+ */
+SSL *lws_get_ssl(struct lws *wsi);
+
+/*
+ One field of the certificate the peer presented (the server's, or a client
+ certificate): 0 and the answer in `buf`, or nonzero when there is none.  `len` is the
+ size of `buf->ns.name` when it is larger than lws's 64 bytes.
+ */
+int lws_tls_peer_cert_info(struct lws *wsi,
+                           enum lws_tls_cert_info type_,
+                           union lws_tls_cert_info_results *buf,
+                           size_t len);
+
+/*
+ One field of the vhost's own server certificate (the current one, after a reload);
+ nonzero when the vhost has none.
+ */
+int lws_tls_vhost_cert_info(struct lws_vhost *vhost,
+                            enum lws_tls_cert_info type_,
+                            union lws_tls_cert_info_results *buf,
+                            size_t len);
+
+/*
+ 1 when the client's TLS session was resumed from the vhost's session cache.
+ */
+int lws_tls_session_is_reused(struct lws *wsi);
+
+/*
+ Every vhost whose certificate was read from `certpath` takes the new certificate and
+ key (PEM or DER in memory); handshakes from now on use it.
+ */
+int lws_tls_cert_updated(struct lws_context *context,
+                         const char *certpath,
+                         const char *keypath,
+                         const char *mem_cert,
+                         size_t len_mem_cert,
+                         const char *mem_privkey,
+                         size_t len_mem_privkey);
+
+/*
+ Sets up (again) the client side of `vhost` from `info`'s client TLS members.
+ */
+int lws_init_vhost_client_ssl(const struct lws_context_creation_info *info,
+                              struct lws_vhost *vhost);
+
+/*
+ Adds a trusted CA (DER) to `vhost`'s client side.
+ */
+int lws_tls_client_vhost_extra_cert_mem(struct lws_vhost *vh, const uint8_t *der, size_t der_len);
+
+/*
  Prepares `ts` to tokenize the NUL-terminated string `start` with LWS_TOKENIZE_F_*
  `flags`.  (To tokenize a buffer of known length instead, set `ts->len` after this.)
  */
@@ -4954,12 +5015,6 @@ struct lws_conmon { lws_sockaddr46 peer46; union { struct { int response; } http
 void lws_conmon_wsi_take(struct lws *, struct lws_conmon *);
 /** lws_conmon_release(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_conmon_release(struct lws_conmon *);
-/** lws_init_vhost_client_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_init_vhost_client_ssl(const struct lws_context_creation_info *, struct lws_vhost *);
-/** lws_tls_client_vhost_extra_cert_mem(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_tls_client_vhost_extra_cert_mem(struct lws_vhost *, const uint8_t *, size_t);
-/** lws_tls_session_is_reused(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_tls_session_is_reused(struct lws *);
 /** lws_serve_http_file_fragment(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_serve_http_file_fragment(struct lws *);
 typedef const char *(*lws_process_html_state_cb)(void *, int);
@@ -5011,14 +5066,10 @@ typedef struct lws_dir_glob lws_dir_glob_t;
 size_t lws_get_allocated_heap(void);
 /** lws_get_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_get_tsi(struct lws *);
-/** lws_is_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_is_ssl(struct lws *);
 /** lws_is_cgi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_is_cgi(struct lws *);
 int lws_tls_jit_trust_blob_queury_skid(const void *, size_t, const uint8_t *, size_t, const uint8_t **, size_t *);
 struct lws_wifi_scan { struct lws_wifi_scan *next; char ssid[32]; int32_t rssi; uint8_t bssid[6]; uint8_t count; uint8_t channel; uint8_t authmode; };
-/** lws_get_ssl(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-SSL *lws_get_ssl(struct lws *);
 typedef struct lws_humanize_unit lws_humanize_unit_t;
 struct lws_fsmount { const char *layers_path; const char *overlay_path; char mp[256]; char ovname[64]; char distro[64]; const char *layers[4]; };
 int lws_fsmount_mount(struct lws_fsmount *);
@@ -5050,14 +5101,8 @@ struct lws_x509_cert;
 struct lws_jwk;
 int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
 int lws_x509_jwk_privkey_pem(struct lws_context *, struct lws_jwk *, void *, size_t, const char *);
-/** lws_tls_peer_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_tls_peer_cert_info(struct lws *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
-/** lws_tls_vhost_cert_info(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_tls_vhost_cert_info(struct lws_vhost *, enum lws_tls_cert_info, union lws_tls_cert_info_results *, size_t);
 int lws_tls_acme_sni_cert_create(struct lws_vhost *, const char *, const char *);
 int lws_tls_acme_sni_csr_create(struct lws_context *, const char **, uint8_t *, size_t, char **, size_t *);
-/** lws_tls_cert_updated(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_tls_cert_updated(struct lws_context *, const char *, const char *, const char *, size_t, const char *, size_t);
 enum lws_enum_stdinouterr { LWS_STDIN = 0, LWS_STDOUT = 1, LWS_STDERR = 2 };
 enum lws_cgi_hdr_state { LCHS_HEADER = 0, LCHS_CR1 = 1, LCHS_LF1 = 2, LCHS_CR2 = 3, LCHS_LF2 = 4, LHCS_RESPONSE = 5, LHCS_DUMP_HEADERS = 6, LHCS_PAYLOAD = 7, LCHS_SINGLE_0A = 8 };
 struct lws_cgi_args { struct lws **stdwsi; enum lws_enum_stdinouterr ch; unsigned char *data; enum lws_cgi_hdr_state hdr_state; int len; };

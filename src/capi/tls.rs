@@ -6,6 +6,7 @@
 use core::ffi::{c_char, c_int, c_void};
 
 use crate::abi::{enum_lws_tls_cert_info, lws_tls_cert_info_results, lws_x509_cert};
+use crate::core::{cx, vh, wref};
 use crate::tls::x509::{self, Cert, Chain, Info};
 
 /// What an `lws_x509_cert *` points at: empty until a PEM is parsed into it.
@@ -186,6 +187,190 @@ pub unsafe extern "C" fn lws_x509_destroy(x509: *mut *mut lws_x509_cert) {
             // SAFETY: made by Box::into_raw in lws_x509_create, freed once: set NULL.
             drop(unsafe { Box::from_raw(p as *mut X509) });
             unsafe { *x509 = core::ptr::null_mut() };
+        }
+    })
+}
+
+/// OpenSSL's connection type, opaque: there is no OpenSSL object behind a connection
+/// here (the header names it `typedef struct ssl_st SSL`, compatible with OpenSSL's).
+pub type SSL = ssl_st;
+#[allow(non_camel_case_types)]
+pub struct ssl_st {
+    _opaque: [u8; 0],
+}
+
+/// The leaf certificate of `certs`, parsed.
+fn leaf(certs: Option<&[rustls::pki_types::CertificateDer<'_>]>) -> Option<Cert> {
+    certs?.first().and_then(|d| Cert::from_der(d).ok())
+}
+
+/// 1 when the connection runs over TLS (a TLS vhost's listener, or a client with
+/// `LCCSCF_USE_SSL`), else 0.
+#[no_mangle]
+pub unsafe extern "C" fn lws_is_ssl(wsi: *mut crate::core::lws) -> c_int {
+    entry!(fail = 0, {
+        need!(wsi);
+        wref!(wsi).transport.tls().is_some() as c_int
+    })
+}
+
+/// Always NULL: TLS is rustls, there is no OpenSSL `SSL` to hand out (MATRIX.md says so).
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_ssl(wsi: *mut crate::core::lws) -> *mut SSL {
+    entry!({
+        need!(wsi);
+        core::ptr::null_mut()
+    })
+}
+
+/// One field of the certificate the peer presented (the server's, or a client
+/// certificate): 0 and the answer in `buf`, or nonzero when there is none.  `len` is the
+/// size of `buf->ns.name` when it is larger than lws's 64 bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lws_tls_peer_cert_info(
+    wsi: *mut crate::core::lws,
+    type_: enum_lws_tls_cert_info,
+    buf: *mut lws_tls_cert_info_results,
+    len: usize,
+) -> c_int {
+    entry!({
+        need!(wsi);
+        need!(buf);
+        let Some(c) = leaf(
+            wref!(wsi)
+                .transport
+                .tls()
+                .and_then(|t| t.peer_certificates()),
+        ) else {
+            return -1;
+        };
+        // SAFETY: the caller sized `buf` per lws's `len` convention.
+        unsafe { cert_info(&c, type_, buf, len) }
+    })
+}
+
+/// One field of the vhost's own server certificate (the current one, after a reload);
+/// nonzero when the vhost has none.
+#[no_mangle]
+pub unsafe extern "C" fn lws_tls_vhost_cert_info(
+    vhost: *mut crate::core::lws_vhost,
+    type_: enum_lws_tls_cert_info,
+    buf: *mut lws_tls_cert_info_results,
+    len: usize,
+) -> c_int {
+    entry!({
+        need!(vhost);
+        need!(buf);
+        let Some(slot) = vh!(vhost).tls.slot.clone() else {
+            return -1;
+        };
+        let ck = slot.get();
+        let Some(c) = leaf(Some(&ck.cert)) else {
+            return -1;
+        };
+        // SAFETY: as lws_tls_peer_cert_info.
+        unsafe { cert_info(&c, type_, buf, len) }
+    })
+}
+
+/// 1 when the client's TLS session was resumed from the vhost's session cache.
+#[no_mangle]
+pub unsafe extern "C" fn lws_tls_session_is_reused(wsi: *mut crate::core::lws) -> c_int {
+    entry!(fail = 0, {
+        need!(wsi);
+        wref!(wsi).transport.tls().is_some_and(|t| t.is_resumed()) as c_int
+    })
+}
+
+/// Every vhost whose certificate was read from `certpath` takes the new certificate and
+/// key (PEM or DER in memory); handshakes from now on use it.
+#[no_mangle]
+pub unsafe extern "C" fn lws_tls_cert_updated(
+    context: *mut crate::core::lws_context,
+    certpath: *const c_char,
+    keypath: *const c_char,
+    mem_cert: *const c_char,
+    len_mem_cert: usize,
+    mem_privkey: *const c_char,
+    len_mem_privkey: usize,
+) -> c_int {
+    entry!({
+        need!(context);
+        need!(certpath);
+        need!(mem_cert);
+        need!(mem_privkey);
+        let _ = keypath;
+        // SAFETY: a C string, checked non-NULL.
+        let path = unsafe { super::cstr(certpath) }.unwrap_or_default();
+        // SAFETY: the caller passes the stated lengths.
+        let (cert, key) = unsafe {
+            (
+                std::slice::from_raw_parts(mem_cert as *const u8, len_mem_cert),
+                std::slice::from_raw_parts(mem_privkey as *const u8, len_mem_privkey),
+            )
+        };
+        let mut rc = 0;
+        for vh in cx!(context).vhosts.clone() {
+            let t = &vh!(vh).tls;
+            let (Some(spec), Some(slot)) = (&t.spec, &t.slot) else {
+                continue;
+            };
+            let same = matches!(&spec.cert, Some(crate::tls::certs::Source::File(p))
+                if std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()) == path);
+            if !same {
+                continue;
+            }
+            if let Err(e) = slot.reload(cert, key, spec.password.as_deref()) {
+                lwsl_err!("lws_tls_cert_updated: {}", e);
+                rc = 1;
+            }
+        }
+        rc
+    })
+}
+
+/// Sets up (again) the client side of `vhost` from `info`'s client TLS members.
+#[no_mangle]
+pub unsafe extern "C" fn lws_init_vhost_client_ssl(
+    info: *const crate::abi::lws_context_creation_info,
+    vhost: *mut crate::core::lws_vhost,
+) -> c_int {
+    entry!({
+        need!(info);
+        need!(vhost);
+        // SAFETY: lws's contract for the creation info.
+        let spec = unsafe { crate::tls::client::ClientSpec::from_info(&*info) };
+        let t = &mut vh!(vhost).tls;
+        t.client_spec = Some(spec);
+        t.client = None;
+        match t.client() {
+            Ok(_) => 0,
+            Err(e) => {
+                lwsl_err!("lws_init_vhost_client_ssl: {}", e);
+                1
+            }
+        }
+    })
+}
+
+/// Adds a trusted CA (DER) to `vhost`'s client side.
+#[no_mangle]
+pub unsafe extern "C" fn lws_tls_client_vhost_extra_cert_mem(
+    vh: *mut crate::core::lws_vhost,
+    der: *const u8,
+    der_len: usize,
+) -> c_int {
+    entry!({
+        need!(vh);
+        need!(der);
+        // SAFETY: `der_len` readable bytes, per the caller.
+        let b = unsafe { std::slice::from_raw_parts(der, der_len) };
+        match vh!(vh).tls.client().and_then(|c| c.add_ca_der(b)) {
+            Ok(()) => 0,
+            Err(e) => {
+                lwsl_err!("lws_tls_client_vhost_extra_cert_mem: {}", e);
+                1
+            }
         }
     })
 }

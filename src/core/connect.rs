@@ -27,6 +27,9 @@ pub(crate) struct ClientInfo {
     /// The address and port asked for (a relative redirect goes back to them).
     pub address: String,
     pub port: u16,
+    /// LCCSCF_USE_SSL: the config (trust and the relaxations the flags ask for) and the
+    /// name sent as SNI and verified.
+    pub tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
 }
 
 /// lws_client_connect_via_info().  NULL when the connection fails before it starts (the
@@ -79,6 +82,27 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         return null_mut();
     }
 
+    let tls = if i.ssl_connection & LCCSCF_USE_SSL as i32 != 0 {
+        // lws offers the connect info's ALPN list, else http/1.1 for a ws client.
+        let alpn = c_string_of(i.alpn).unwrap_or_else(|| "http/1.1".into());
+        let cfg = vh!(vh)
+            .tls
+            .client()
+            .and_then(|c| c.config(i.ssl_connection as u32, Some(&alpn)));
+        match cfg {
+            Ok(c) => {
+                let host = c_string_of(i.host).unwrap_or_else(|| address.clone());
+                Some((c, sni_name(&host)))
+            }
+            Err(e) => {
+                lwsl_err!("lws_client_connect_via_info: {}", e);
+                return null_mut();
+            }
+        }
+    } else {
+        None
+    };
+
     let mut key_raw = [0u8; 16];
     random_bytes(ctx, &mut key_raw);
     let mut key = [0u8; 24];
@@ -113,6 +137,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
             .map(|m| crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32)),
         address: address.clone(),
         port: i.port as u16,
+        tls,
     }));
     {
         // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the
@@ -319,13 +344,41 @@ pub(crate) fn connect_ready(w: *mut lws) {
                 fail(w, "Unable to connect");
             }
         }
-        Ok(true) if wref!(w).client.as_ref().is_some_and(|c| c.raw) => {
-            crate::roles::raw::client_connected(w)
+        Ok(true) => {
+            if let Some((cfg, name)) = wref!(w).client.as_ref().and_then(|c| c.tls.clone()) {
+                match crate::tls::session::TlsSession::client(cfg, &name) {
+                    Ok(t) => {
+                        wref!(w).transport.start_tls(t);
+                    }
+                    Err(e) => return fail(w, &e.0),
+                }
+            }
+            // Over TLS what is written first waits in the session until the handshake
+            // is done.
+            if wref!(w).client.as_ref().is_some_and(|c| c.raw) {
+                crate::roles::raw::client_connected(w)
+            } else if wref!(w).client.as_ref().is_some_and(|c| c.http.is_some()) {
+                crate::roles::http::client::send_request(w)
+            } else {
+                send_request(w)
+            }
         }
-        Ok(true) if wref!(w).client.as_ref().is_some_and(|c| c.http.is_some()) => {
-            crate::roles::http::client::send_request(w)
-        }
-        Ok(true) => send_request(w),
+    }
+}
+
+/// The name a TLS client sends as SNI and verifies: the Host without its port.
+fn sni_name(host: &str) -> String {
+    if host.starts_with('[') {
+        return host
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h.to_owned(),
+        _ => host.to_owned(),
     }
 }
 
@@ -360,5 +413,19 @@ pub(crate) fn fill_random(buf: &mut [u8]) {
             return;
         }
         off += n as usize;
+    }
+}
+
+#[cfg(test)]
+mod tls_name_tests {
+    use super::sni_name;
+
+    #[test]
+    fn sni_is_the_host_without_its_port() {
+        assert_eq!(sni_name("example.test"), "example.test");
+        assert_eq!(sni_name("example.test:8443"), "example.test");
+        assert_eq!(sni_name("127.0.0.1:443"), "127.0.0.1");
+        assert_eq!(sni_name("[::1]:443"), "::1");
+        assert_eq!(sni_name("::1"), "::1");
     }
 }

@@ -216,6 +216,14 @@ pub(crate) unsafe fn create_vhost(
         owned.as_ptr()
     };
     let name = c_string_of(info.vhost_name).unwrap_or_else(|| "default".to_string());
+    // SAFETY: lws's contract for the creation info's TLS members.
+    let tls = match unsafe { crate::tls::vhost::VhostTls::from_info(info) } {
+        Ok(t) => t,
+        Err(e) => {
+            lwsl_err!("lws_create_vhost: vhost {}: {}", name, e);
+            return None;
+        }
+    };
     let vh = Box::into_raw(Box::new(lws_vhost {
         ctx,
         name: std::ffi::CString::new(name.clone()).unwrap_or_default(),
@@ -251,6 +259,7 @@ pub(crate) unsafe fn create_vhost(
             10
         },
         listen_accept_protocol: info.listen_accept_protocol,
+        tls,
     }));
 
     if info.port >= 0 {
@@ -320,6 +329,11 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
         for other in vhosts {
             let o = vh!(other);
             if o.listen_addr == Some(addr) {
+                let name = vh!(vh).name.to_string_lossy().into_owned();
+                if let Err(e) = vh!(vh).tls.join(&o.tls, &name) {
+                    lwsl_err!("lws_create_vhost: vhost {}: {}", name, e);
+                    return false;
+                }
                 vh!(vh).listen_port = o.listen_port;
                 vh!(vh).listen_addr = Some(addr);
                 lwsl_notice!(
@@ -329,6 +343,14 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
                 );
                 return true;
             }
+        }
+    }
+    {
+        let v = vh!(vh);
+        let name = v.name.to_string_lossy().into_owned();
+        if let Err(e) = v.tls.own_listener(&name) {
+            lwsl_err!("lws_create_vhost: vhost {}: {}", name, e);
+            return false;
         }
     }
     match crate::transport::Listener::bind(addr) {

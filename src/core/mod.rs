@@ -212,6 +212,8 @@ pub struct lws_vhost {
     /// info.listen_accept_protocol: the protocol raw connections bind (lws keeps the
     /// caller's pointer too).
     pub(crate) listen_accept_protocol: *const c_char,
+    /// TLS: the server certificate and listener config, the client side.
+    pub(crate) tls: crate::tls::vhost::VhostTls,
 }
 
 /// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).

@@ -6,25 +6,17 @@
 //! Each check is one row: what lws would read, and the name the error gives.  A feature
 //! that lands removes its rows here.
 use crate::abi::*;
-use core::ffi::{c_char, c_void};
+use core::ffi::c_char;
 
 fn set_str(p: *const c_char) -> bool {
     // SAFETY: lws's contract: NULL or a NUL-terminated string.
     !p.is_null() && unsafe { *p } != 0
 }
 
-fn set_ptr(p: *const c_void) -> bool {
-    !p.is_null()
-}
-
 /// The options of a creation info that a context (not a vhost) acts on.
 pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'static str> {
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
-        (
-            o & LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT != 0,
-            "LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT (TLS)",
-        ),
         (
             o & LWS_SERVER_OPTION_LIBUV != 0,
             "LWS_SERVER_OPTION_LIBUV (event library)",
@@ -65,53 +57,20 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
 pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static str> {
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
-        (set_str(info.ssl_cert_filepath), "ssl_cert_filepath (TLS)"),
-        (
-            set_str(info.ssl_private_key_filepath),
-            "ssl_private_key_filepath (TLS)",
-        ),
-        (
-            set_ptr(info.server_ssl_cert_mem),
-            "server_ssl_cert_mem (TLS)",
-        ),
-        (
-            set_ptr(info.server_ssl_private_key_mem),
-            "server_ssl_private_key_mem (TLS)",
-        ),
-        (set_str(info.ssl_ca_filepath), "ssl_ca_filepath (TLS)"),
-        (set_ptr(info.server_ssl_ca_mem), "server_ssl_ca_mem (TLS)"),
-        (
-            o & LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX != 0,
-            "LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX (TLS)",
-        ),
-        (
-            o & LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT
-                == LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT,
-            "LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT (TLS)",
-        ),
         (
             o & LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS
                 == LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS,
-            "LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS (TLS)",
+            "LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS (TLS: a plain listener redirecting to https)",
         ),
         (
-            set_str(info.client_ssl_cert_filepath),
-            "client_ssl_cert_filepath (TLS)",
+            o & LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT
+                == LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT,
+            "LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT (TLS: plain text on a TLS port)",
         ),
         (
-            set_ptr(info.client_ssl_cert_mem),
-            "client_ssl_cert_mem (TLS)",
+            o & LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER != 0,
+            "LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER (TLS: plain text on a TLS port)",
         ),
-        (
-            set_str(info.client_ssl_private_key_filepath),
-            "client_ssl_private_key_filepath (TLS)",
-        ),
-        (set_ptr(info.client_ssl_key_mem), "client_ssl_key_mem (TLS)"),
-        (
-            set_str(info.client_ssl_ca_filepath),
-            "client_ssl_ca_filepath (TLS)",
-        ),
-        (set_ptr(info.client_ssl_ca_mem), "client_ssl_ca_mem (TLS)"),
         (
             !info.provided_client_ssl_ctx.is_null(),
             "provided_client_ssl_ctx (TLS)",
@@ -158,7 +117,6 @@ fn has_extensions(e: *const lws_extension) -> bool {
 pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str> {
     let f = i.ssl_connection;
     let rows: &[(bool, &'static str)] = &[
-        (f & LCCSCF_USE_SSL as i32 != 0, "LCCSCF_USE_SSL (TLS)"),
         (
             f & LCCSCF_H2_PRIOR_KNOWLEDGE as i32 != 0,
             "LCCSCF_H2_PRIOR_KNOWLEDGE (HTTP/2)",

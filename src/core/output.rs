@@ -31,9 +31,20 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
     }
     let r = s.transport.write(data);
     if r == Ok(data.len()) {
+        if s.transport.wants_write() {
+            records_queued(w);
+        }
         return true;
     }
     send_rest(w, data, r)
+}
+
+/// The transport took the bytes but holds encrypted records the socket would not take:
+/// WRITEABLE waits, and the socket's writability is watched, until they are out.
+#[cold]
+pub(crate) fn records_queued(w: *mut lws) {
+    wref!(w).writable = false;
+    write_interest(w, true);
 }
 
 /// The rest of [`send_raw`] after a first write that returned `r` and did not take
@@ -70,6 +81,8 @@ fn send_rest(w: *mut lws, data: &[u8], mut r: Result<usize, ErrorKind>) -> bool 
         s.writable = false;
         queue(w, &data[off..]);
         write_interest(w, true);
+    } else if s.transport.wants_write() {
+        records_queued(w);
     }
     true
 }

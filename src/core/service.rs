@@ -301,6 +301,9 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                 return;
             }
             Ok(n) => {
+                // (Handshake records a full socket would not take are caught on the
+                // WouldBlock below: a read that completes a handshake yields no
+                // plaintext; later records go out with the next write.)
                 input(w, buf_ptr, n);
                 if n < cap && !hup {
                     let s = wref!(w);
@@ -311,13 +314,41 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                     return;
                 }
             }
-            Err(ErrorKind::WouldBlock) => return,
+            Err(ErrorKind::WouldBlock) => {
+                // A handshake answer the socket would not take whole waits for POLLOUT.
+                if wref!(w).transport.wants_write() {
+                    crate::core::output::records_queued(w);
+                }
+                return;
+            }
             Err(ErrorKind::Interrupted) => {}
-            Err(_) => {
+            Err(kind) => {
+                if kind == ErrorKind::InvalidData {
+                    tls_failed(w);
+                }
                 close(w, Why::Gone);
                 return;
             }
         }
+    }
+}
+
+/// A TLS handshake or record failed: the log says why, and a client's
+/// CLIENT_CONNECTION_ERROR carries the session's reason (a verification failure).
+#[cold]
+fn tls_failed(w: *mut lws) {
+    let Some(why) = wref!(w)
+        .transport
+        .tls()
+        .and_then(|t| t.error())
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    if crate::core::wsi::is_client(w) {
+        crate::core::connect::connection_error(w, &why);
+    } else {
+        lwsl_info!("tls: closing a connection: {}", why);
     }
 }
 
@@ -351,7 +382,7 @@ pub(crate) fn on_writable(w: *mut lws) {
 pub(crate) fn serve_writeable_q(w: *mut lws) {
     let s = wref!(w);
     s.in_writeable_q = false;
-    if s.out_pos < s.out.len() {
+    if s.out_pos < s.out.len() || s.transport.wants_write() {
         return;
     }
     if s.life == Life::Open {

@@ -18,6 +18,7 @@ pub mod certs;
 pub mod client;
 pub mod server;
 pub mod session;
+pub mod vhost;
 pub mod x509;
 
 use std::sync::{Arc, OnceLock};

@@ -239,7 +239,8 @@ pub(crate) unsafe fn src(
     len: core::ffi::c_uint,
 ) -> Option<Source> {
     // SAFETY: forwarded from the caller.
-    if let Some(p) = unsafe { c_bytes(path) } {
+    // An empty path is "not set", as lws treats it.
+    if let Some(p) = unsafe { c_bytes(path) }.filter(|p| !p.is_empty()) {
         use std::os::unix::ffi::OsStringExt;
         return Some(Source::File(std::ffi::OsString::from_vec(p).into()));
     }

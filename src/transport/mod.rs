@@ -13,10 +13,13 @@
 pub(crate) mod file;
 /// cbindgen:ignore
 pub(crate) mod plain;
+/// cbindgen:ignore
+pub(crate) mod tls;
 
 pub(crate) use file::FileFd;
 pub(crate) use plain::{Listener, Plain};
 use std::io::ErrorKind;
+pub(crate) use tls::Tls;
 
 /// The descriptor a connection reads and writes.
 pub(crate) enum Transport {
@@ -26,6 +29,9 @@ pub(crate) enum Transport {
     Plain(Plain),
     /// A pipe, fifo or tty (the raw-file role): read/write rather than recv/send.
     File(FileFd),
+    /// TLS over a TCP socket (boxed: the session is large and most connections of a
+    /// plain server never carry one).
+    Tls(Box<Tls>),
 }
 
 impl Transport {
@@ -39,6 +45,7 @@ impl Transport {
             Transport::None => -1,
             Transport::Plain(p) => p.fd(),
             Transport::File(f) => f.fd(),
+            Transport::Tls(t) => t.fd(),
         }
     }
 
@@ -54,6 +61,8 @@ impl Transport {
             Transport::Plain(p) => unsafe { p.read(buf, cap) },
             // SAFETY: per this function's contract.
             Transport::File(f) => unsafe { f.read(buf, cap) },
+            // SAFETY: per this function's contract.
+            Transport::Tls(t) => unsafe { t.read(buf, cap) },
         }
     }
 
@@ -64,6 +73,7 @@ impl Transport {
             Transport::None => Err(ErrorKind::NotConnected),
             Transport::Plain(p) => p.write(data),
             Transport::File(f) => f.write(data),
+            Transport::Tls(t) => t.write(data),
         }
     }
 
@@ -73,6 +83,10 @@ impl Transport {
     pub(crate) fn flush(&mut self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => true,
+            Transport::Tls(t) => {
+                let _ = t.flush_records();
+                !t.sess.wants_write()
+            }
         }
     }
 
@@ -81,6 +95,7 @@ impl Transport {
     pub(crate) fn has_buffered_input(&self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => false,
+            Transport::Tls(t) => t.has_buffered_input(),
         }
     }
 
@@ -89,19 +104,49 @@ impl Transport {
     pub(crate) fn wants_write(&self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => false,
+            Transport::Tls(t) => t.sess.wants_write(),
         }
     }
 
     /// Ends our sending side; the peer's data can still be read.
     pub(crate) fn shutdown_write(&mut self) {
-        if let Transport::Plain(p) = self {
-            p.shutdown_write();
+        match self {
+            Transport::Plain(p) => p.shutdown_write(),
+            Transport::Tls(t) => t.shutdown_write(),
+            Transport::None | Transport::File(_) => {}
         }
     }
 
-    /// Closes the descriptor (it leaves the poller's set with it).
+    /// Closes the descriptor (it leaves the poller's set with it); a TLS session says
+    /// close_notify first, as far as the socket takes it.
     pub(crate) fn close(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.close_notify();
+        }
         *self = Transport::None;
+    }
+
+    /// The TLS session, if the connection has one.
+    pub(crate) fn tls(&self) -> Option<&crate::tls::session::TlsSession> {
+        match self {
+            Transport::Tls(t) => Some(&t.sess),
+            _ => None,
+        }
+    }
+
+    /// Puts TLS over a plain socket (accept on a TLS listener, a TLS client once
+    /// connected).  The descriptor, and so its poller registration, stays the same.
+    pub(crate) fn start_tls(&mut self, sess: crate::tls::session::TlsSession) -> bool {
+        match core::mem::replace(self, Transport::None) {
+            Transport::Plain(p) => {
+                *self = Transport::Tls(Box::new(Tls::new(p, sess)));
+                true
+            }
+            other => {
+                *self = other;
+                false
+            }
+        }
     }
 
     /// Whether the kernel would take more output now (lws_send_pipe_choked's question
@@ -111,6 +156,7 @@ impl Transport {
             Transport::None => false,
             Transport::Plain(p) => p.poll_writable(),
             Transport::File(f) => f.poll_writable(),
+            Transport::Tls(t) => !t.sess.wants_write() && t.sock().poll_writable(),
         }
     }
 
@@ -133,6 +179,7 @@ impl Transport {
     pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
         match self {
             Transport::Plain(p) => p.peer_addr(),
+            Transport::Tls(t) => t.sock().peer_addr(),
             _ => None,
         }
     }
@@ -149,6 +196,7 @@ impl Transport {
             Transport::None => Err(()),
             Transport::Plain(p) => p.connect_status(),
             Transport::File(_) => Ok(true),
+            Transport::Tls(t) => t.sock().connect_status(),
         }
     }
 }
@@ -164,6 +212,7 @@ impl mio::event::Source for Transport {
             Transport::None => Err(ErrorKind::NotConnected.into()),
             Transport::Plain(p) => p.register(registry, token, interests),
             Transport::File(f) => f.register(registry, token, interests),
+            Transport::Tls(t) => t.sock_mut().register(registry, token, interests),
         }
     }
 
@@ -177,6 +226,7 @@ impl mio::event::Source for Transport {
             Transport::None => Err(ErrorKind::NotConnected.into()),
             Transport::Plain(p) => p.reregister(registry, token, interests),
             Transport::File(f) => f.reregister(registry, token, interests),
+            Transport::Tls(t) => t.sock_mut().reregister(registry, token, interests),
         }
     }
 
@@ -185,6 +235,7 @@ impl mio::event::Source for Transport {
             Transport::None => Err(ErrorKind::NotConnected.into()),
             Transport::Plain(p) => p.deregister(registry),
             Transport::File(f) => f.deregister(registry),
+            Transport::Tls(t) => t.sock_mut().deregister(registry),
         }
     }
 }

@@ -72,8 +72,7 @@ pub(crate) fn send_request(w: *mut lws) {
         timeout_secs as i64 * 1_000_000,
     );
     crate::core::output::send_raw(w, &req);
-    let s = wref!(w);
-    if s.out_pos >= s.out.len() {
+    if !crate::core::output::buffered(w) {
         crate::core::output::write_interest(w, false);
     }
 }

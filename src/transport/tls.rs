@@ -1,0 +1,139 @@
+//! A TLS connection over a plain socket: ciphertext moves between the socket and the
+//! sans-IO [`TlsSession`]; the core reads and writes plaintext as with a plain socket.
+use std::io::ErrorKind;
+
+use super::Plain;
+use crate::tls::session::{Plain as Got, TlsSession};
+
+pub(crate) struct Tls {
+    sock: Plain,
+    pub(crate) sess: TlsSession,
+    /// Ciphertext read from the socket that the session could not take yet (it takes
+    /// more once its decrypted input has been read out).
+    pending: Vec<u8>,
+    /// The last recv filled the buffer: the socket may hold more, and edge-triggered
+    /// polling will not say so again.
+    more: bool,
+}
+
+impl Tls {
+    pub(crate) fn new(sock: Plain, sess: TlsSession) -> Tls {
+        Tls {
+            sock,
+            sess,
+            pending: Vec::new(),
+            more: false,
+        }
+    }
+
+    pub(crate) fn fd(&self) -> core::ffi::c_int {
+        self.sock.fd()
+    }
+
+    /// Writes queued records until all are out or the socket would block.
+    pub(crate) fn flush_records(&mut self) -> Result<(), ErrorKind> {
+        let sock = &mut self.sock;
+        self.sess
+            .write_tls(|b| sock.write(b).map_err(std::io::Error::from))
+            .map(|_| ())
+            .map_err(|e| e.kind())
+    }
+
+    /// A failed handshake or a corrupt record: the alert goes out, then the error.
+    #[cold]
+    fn failed(&mut self) -> ErrorKind {
+        let _ = self.flush_records();
+        ErrorKind::InvalidData
+    }
+
+    /// Reads plaintext into `buf[..cap]`, reading and decrypting socket input as needed
+    /// (and answering the handshake on the way).  Ok(0) is the end of the peer's data.
+    ///
+    /// # Safety
+    /// `buf[..cap]` is writable and nothing else uses it during the call.
+    pub(crate) unsafe fn read(&mut self, buf: *mut u8, cap: usize) -> Result<usize, ErrorKind> {
+        // SAFETY: per this function's contract.
+        let out = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
+        loop {
+            match self.sess.read_plain(out) {
+                Got::Data(n) if n > 0 => return Ok(n),
+                Got::Closed => return Ok(0),
+                _ => {}
+            }
+            if !self.pending.is_empty() {
+                let k = match self.sess.feed(&self.pending) {
+                    Ok(k) => k,
+                    Err(_) => return Err(self.failed()),
+                };
+                self.pending.drain(..k);
+                self.flush_records()?;
+                if k > 0 {
+                    continue;
+                }
+            }
+            self.more = false;
+            // SAFETY: as above; the ciphertext is fed (or copied out) before `out` is
+            // written again.
+            let n = unsafe { self.sock.read(buf, cap) }?;
+            if n == 0 {
+                if self.sess.peer_eof().is_err() {
+                    return Err(self.failed());
+                }
+                return match self.sess.read_plain(out) {
+                    Got::Data(n) => Ok(n),
+                    _ => Ok(0),
+                };
+            }
+            self.more = n == cap;
+            let k = match self.sess.feed(&out[..n]) {
+                Ok(k) => k,
+                Err(_) => return Err(self.failed()),
+            };
+            if k < n {
+                self.pending.extend_from_slice(&out[k..n]);
+            }
+            // Handshake answers (and tickets, key updates) go out as they arise.
+            self.flush_records()?;
+        }
+    }
+
+    /// Encrypts what the session takes of `data` and sends what the socket takes of the
+    /// records; records left over stay queued (`wants_write`).
+    pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
+        if self.sess.wants_write() {
+            self.flush_records()?;
+        }
+        let k = self.sess.write_plain(data);
+        self.flush_records()?;
+        if k == 0 && !data.is_empty() {
+            return Err(ErrorKind::WouldBlock);
+        }
+        Ok(k)
+    }
+
+    pub(crate) fn has_buffered_input(&self) -> bool {
+        self.sess.has_buffered_plaintext() || !self.pending.is_empty() || self.more
+    }
+
+    /// Queues close_notify and sends what the socket takes, then shuts our side.
+    pub(crate) fn shutdown_write(&mut self) {
+        self.close_notify();
+        self.sock.shutdown_write();
+    }
+
+    pub(crate) fn close_notify(&mut self) {
+        // Not mid-handshake: a peer that never finished one gets no alert, just the close.
+        if self.sess.handshake_done() {
+            self.sess.send_close_notify();
+            let _ = self.flush_records();
+        }
+    }
+
+    pub(crate) fn sock(&self) -> &Plain {
+        &self.sock
+    }
+
+    pub(crate) fn sock_mut(&mut self) -> &mut Plain {
+        &mut self.sock
+    }
+}
