@@ -33,18 +33,29 @@ fn key(algo: Algo) -> KeyPair {
         Algo::Ecdsa => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
         Algo::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(),
         Algo::Rsa => {
-            let out = std::process::Command::new("openssl")
-                .args([
-                    "genpkey",
-                    "-algorithm",
-                    "RSA",
-                    "-pkeyopt",
-                    "rsa_keygen_bits:2048",
-                ])
-                .output()
-                .expect("RSA test keys need the openssl CLI (Debian package openssl)");
-            assert!(out.status.success());
-            KeyPair::from_pem(std::str::from_utf8(&out.stdout).unwrap()).unwrap()
+            // ring refuses a small share of the RSA keys openssl generates (seen once in
+            // a few hundred test runs: "failed to parse private key as RSA"); the tests
+            // are about our handling, so such a key is drawn again.  Recorded as a finding
+            // to look into (issue 12 closing note): a user's key could meet the same refusal.
+            for _ in 0..5 {
+                let out = std::process::Command::new("openssl")
+                    .args([
+                        "genpkey",
+                        "-algorithm",
+                        "RSA",
+                        "-pkeyopt",
+                        "rsa_keygen_bits:2048",
+                    ])
+                    .output()
+                    .expect("RSA test keys need the openssl CLI (Debian package openssl)");
+                assert!(out.status.success());
+                let kp = KeyPair::from_pem(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
+                let der = rustls_pki_types::PrivateKeyDer::Pkcs8(kp.serialize_der().into());
+                if super::provider().key_provider.load_private_key(der).is_ok() {
+                    return kp;
+                }
+            }
+            panic!("ring refused five RSA keys in a row");
         }
     }
 }
