@@ -388,6 +388,10 @@ pub struct Rx {
     msg_active: bool,
     msg_binary: bool,
     msg_first: bool,
+    /// permessage-deflate is in use: RSV1 may start a data message.
+    rsv1_allowed: bool,
+    /// The current message has RSV1 (compressed): its payload is not UTF-8 yet.
+    msg_rsv1: bool,
 }
 
 impl Rx {
@@ -410,7 +414,22 @@ impl Rx {
             msg_active: false,
             msg_binary: false,
             msg_first: false,
+            rsv1_allowed: false,
+            msg_rsv1: false,
         }
+    }
+
+    /// permessage-deflate was negotiated: a data message's first frame may carry RSV1
+    /// (RFC 7692 section 6); anywhere else RSV1 stays a protocol error.
+    pub fn allow_rsv1(&mut self) {
+        self.rsv1_allowed = true;
+    }
+
+    /// Whether the message of the last `Data` event came with RSV1 (compressed).  Its
+    /// payload is then not checked as UTF-8 here: the inflated bytes are.
+    #[inline(always)]
+    pub fn message_rsv1(&self) -> bool {
+        self.msg_rsv1
     }
 
     /// The configuration given to `new`.
@@ -458,11 +477,15 @@ impl Rx {
     /// as soon as two bytes are present, so bad frames fail before their extended length
     /// arrives.
     fn check_start(&self, b0: u8, b1: u8) -> Result<usize, Fail> {
-        if b0 & 0x70 != 0 {
-            return Err(Fail::Rsv);
-        }
         let fin = b0 & 0x80 != 0;
         let opcode = b0 & 0x0f;
+        if b0 & 0x70 != 0
+            && !(b0 & 0x70 == 0x40
+                && self.rsv1_allowed
+                && (opcode == OP_TEXT || opcode == OP_BINARY))
+        {
+            return Err(Fail::Rsv);
+        }
         let masked = b1 & 0x80 != 0;
         let len7 = b1 & 0x7f;
         match opcode {
@@ -541,6 +564,7 @@ impl Rx {
             self.msg_binary = opcode == OP_BINARY;
             self.msg_first = true;
             self.msg_len = 0;
+            self.msg_rsv1 = h[0] & 0x40 != 0;
             self.utf8.reset();
         }
         self.msg_len = self.msg_len.saturating_add(len);
@@ -617,6 +641,7 @@ impl Rx {
         *pos = at + hl + len;
         // A control payload reported before is stale from here on.
         self.ctrl_len = 0;
+        self.msg_rsv1 = false;
         let binary = b0 & 0x0f == OP_BINARY;
         if !binary && self.cfg.validate_utf8 {
             let mut v = Utf8Validator::new();
@@ -738,7 +763,7 @@ impl Rx {
         }
         *pos += n;
         self.remaining -= n as u64;
-        let text = !self.msg_binary && self.cfg.validate_utf8;
+        let text = !self.msg_binary && self.cfg.validate_utf8 && !self.msg_rsv1;
         if text && !self.utf8.feed(chunk) {
             return self.fail(Fail::Utf8);
         }
@@ -1579,6 +1604,55 @@ mod tests {
             let mut p = cframe(true, OP_PING, b"");
             p[0] |= rsv;
             assert_eq!(err_code(&run(server(), &[&p])), Some(1002));
+        }
+    }
+
+    /// With permessage-deflate, RSV1 may mark a data message's first frame (its bytes are
+    /// then not UTF-8 checked here); on continuations, control frames and for RSV2/RSV3 it
+    /// is still a protocol error.
+    #[test]
+    fn rsv1_with_deflate() {
+        let feed = |frames: &[Vec<u8>]| {
+            let mut rx = Rx::new(server());
+            rx.allow_rsv1();
+            let mut out = Vec::new();
+            let mut rsv1 = Vec::new();
+            for f in frames {
+                let mut b = f.clone();
+                let mut pos = 0;
+                loop {
+                    match rx.next(&mut b, &mut pos) {
+                        RxEvent::NeedMore => break,
+                        RxEvent::Error { code, .. } => {
+                            out.push(code);
+                            return (out, rsv1);
+                        }
+                        RxEvent::Data { .. } => rsv1.push(rx.message_rsv1()),
+                        _ => {}
+                    }
+                }
+            }
+            (out, rsv1)
+        };
+        let mut a = cframe(false, OP_TEXT, &[0xff, 0xfe]);
+        a[0] |= 0x40;
+        let b = cframe(true, OP_CONT, &[0xc0]);
+        assert_eq!(feed(&[a.clone(), b.clone()]), (vec![], vec![true, true]));
+        // A plain message after it is validated again (and not marked).
+        let plain = cframe(true, OP_TEXT, &[0xff]);
+        assert_eq!(feed(&[a.clone(), b.clone(), plain]).0, vec![1007]);
+        let ok = cframe(true, OP_TEXT, b"hi");
+        assert_eq!(feed(&[a.clone(), b, ok]), (vec![], vec![true, true, false]));
+        let mut c = cframe(true, OP_CONT, b"x");
+        c[0] |= 0x40;
+        assert_eq!(feed(&[a.clone(), c]).0, vec![1002]);
+        let mut p = cframe(true, OP_PING, b"");
+        p[0] |= 0x40;
+        assert_eq!(feed(&[p]).0, vec![1002]);
+        for rsv in [0x20u8, 0x10, 0x60] {
+            let mut f = cframe(true, OP_BINARY, b"x");
+            f[0] |= rsv;
+            assert_eq!(feed(&[f]).0, vec![1002]);
         }
     }
 
