@@ -195,7 +195,7 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 remaining,
                 ..
             } => {
-                {
+                let has_pmd = {
                     // Only the parser ran since the check above: no callback can have
                     // changed the connection.  Data after our close frame is dropped.
                     if phase != WsPhase::Open {
@@ -206,8 +206,9 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     ws.rx_final = frame_fin && remaining == 0;
                     ws.rx_binary = binary;
                     ws.rx_remaining = remaining;
-                }
-                if ws(w).pmd.is_some() {
+                    ws.pmd.is_some()
+                };
+                if has_pmd {
                     // SAFETY: start+n <= len (the parser's contract).
                     let at = unsafe { ptr.add(start) };
                     let last = frame_fin && remaining == 0;
@@ -468,6 +469,9 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
 /// A data frame through permessage-deflate: compressed into the connection's reused tx
 /// buffer (header room in front), masked there for clients, sent in one piece.  The
 /// caller's buffer is left as it was; the caller's length is returned, as lws does.
+/// Kept out of line: `write` stays as small as it was for connections without it.
+#[cold]
+#[inline(never)]
 fn write_compressed(w: *mut lws, opcode: u8, data: &[u8], fin: bool) -> c_int {
     const ROOM: usize = 14;
     let Some(p) = ws(w).pmd.as_mut() else {

@@ -193,7 +193,10 @@ fn client_offer_sent(w: *mut lws) -> Option<String> {
 
 /// One data event's payload (`p[..n]`, readable: the frame parser's event) of a message
 /// that may be compressed.  `None`: not compressed, deliver it as usual; `Some(false)`:
-/// the connection was closed (or is closing) and input must stop.
+/// the connection was closed (or is closing) and input must stop.  Out of line, so that
+/// the frame loop of connections without the extension stays as it was.
+#[cold]
+#[inline(never)]
 pub(crate) fn receive(
     w: *mut lws,
     p: *mut u8,
