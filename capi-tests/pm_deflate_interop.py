@@ -5,7 +5,6 @@ came back intact; an inflation bomb (one small frame inflating past the message 
 closes with 1009; window-bits answers outside what RFC 7692 allows fail the client's
 handshake, and an offer we cannot honour is declined (the connection goes on without it).
 """
-# lws-diff: ours-only: needs the extension, which Debian's lws 4.1.6 runs with other limits and texts
 import asyncio
 import base64
 import os
