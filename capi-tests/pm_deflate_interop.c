@@ -4,6 +4,8 @@
  *   pm_deflate_interop count PORT     a server with the extension that counts what it
  *                                     receives (no echo, no copy) and prints each
  *                                     connection's end; for inflation-bomb frames
+ *   pm_deflate_interop count-flow PORT  the same, turning rx flow off after every
+ *                                     RECEIVE and on again from a timer
  *   pm_deflate_interop client PORT    a client with the extension: sends a set of
  *                                     messages (small, large and compressible, binary,
  *                                     fragmented), checks their echoes, prints whether
@@ -32,7 +34,10 @@ static int client_done, client_ok;
 struct count_pss {
 	unsigned long long bytes;
 	unsigned long messages;
+	int flow_off;		/* rx flow is off (count-flow): no RECEIVE may come */
+	unsigned long late;	/* RECEIVEs that came while it was off */
 };
+static int flow_mode;
 
 static int
 cb_count(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -46,12 +51,27 @@ cb_count(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		       "off" : "on");
 		break;
 	case LWS_CALLBACK_RECEIVE:
+		if (pss->flow_off)
+			pss->late++;
 		pss->bytes += len;
 		if (lws_is_final_fragment(wsi))
 			pss->messages++;
+		if (flow_mode) {
+			/* stop input after every chunk; a timer lets it go on */
+			pss->flow_off = 1;
+			lws_rx_flow_control(wsi, 0);
+			lws_set_timer_usecs(wsi, 200);
+		}
+		break;
+	case LWS_CALLBACK_TIMER:
+		pss->flow_off = 0;
+		lws_rx_flow_control(wsi, 1);
 		break;
 	case LWS_CALLBACK_CLOSED:
-		printf("closed after %lu messages, %llu bytes\n", pss->messages, pss->bytes);
+		printf("closed after %lu messages, %llu bytes", pss->messages, pss->bytes);
+		if (flow_mode)
+			printf(", %lu while rx flow was off", pss->late);
+		printf("\n");
 		break;
 	default:
 		break;
@@ -199,6 +219,7 @@ main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	client = !strcmp(argv[1], "client");
+	flow_mode = !strcmp(argv[1], "count-flow");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGINT, on_signal);
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);

@@ -425,6 +425,31 @@ impl Rx {
         self.rsv1_allowed = true;
     }
 
+    /// Gives back the last `n` payload bytes of the `Data` event just returned (which
+    /// ended at `*pos`): they are masked again in `buf` and `*pos` moves back, so the
+    /// same bytes, kept by the caller, are parsed again later as the rest of the frame
+    /// (not as a message or frame start).  For a receiver that must stop in the middle of
+    /// an event: permessage-deflate under rx flow control.
+    pub fn unconsume(&mut self, buf: &mut [u8], pos: &mut usize, n: usize) {
+        if n == 0 || n > *pos {
+            return;
+        }
+        if self.state == State::Header {
+            // The event ended its frame (and with FIN its message): back inside it.
+            self.state = State::Data;
+            if self.fin {
+                self.msg_active = true;
+            }
+        }
+        self.remaining += n as u64;
+        let phase = (usize::from(self.phase) + 4 - n % 4) % 4;
+        if self.masked {
+            unmask(&mut buf[*pos - n..*pos], self.mask, phase);
+        }
+        self.phase = phase as u8;
+        *pos -= n;
+    }
+
     /// Whether the message of the last `Data` event came with RSV1 (compressed).  Its
     /// payload is then not checked as UTF-8 here: the inflated bytes are.
     #[inline(always)]
@@ -1610,6 +1635,47 @@ mod tests {
     /// With permessage-deflate, RSV1 may mark a data message's first frame (its bytes are
     /// then not UTF-8 checked here); on continuations, control frames and for RSV2/RSV3 it
     /// is still a protocol error.
+    /// Bytes given back after a data event are parsed again as the rest of the same frame
+    /// (and message), masked as they came.
+    #[test]
+    fn unconsume_gives_back_the_tail() {
+        for fin in [true, false] {
+            let mut f = cframe(fin, OP_BINARY, b"abcdefghij");
+            f[0] |= 0x40;
+            let orig = f.clone();
+            let mut rx = Rx::new(server());
+            rx.allow_rsv1();
+            let mut pos = 0;
+            let RxEvent::Data { len, .. } = rx.next(&mut f, &mut pos) else {
+                panic!("no data");
+            };
+            assert_eq!(len, 10);
+            rx.unconsume(&mut f, &mut pos, 3);
+            assert_eq!(f[pos..], orig[pos..]);
+            assert_eq!(pos, orig.len() - 3);
+            let mut rest = f[pos..].to_vec();
+            let mut p2 = 0;
+            match rx.next(&mut rest, &mut p2) {
+                RxEvent::Data {
+                    start,
+                    len,
+                    message_first,
+                    frame_first,
+                    frame_fin,
+                    remaining,
+                    ..
+                } => {
+                    assert_eq!(&rest[start..start + len], b"hij");
+                    assert!(!message_first && !frame_first);
+                    assert_eq!((frame_fin, remaining), (fin, 0));
+                }
+                e => panic!("{e:?}"),
+            }
+            assert_eq!(rx.in_message(), !fin);
+            assert!(rx.message_rsv1());
+        }
+    }
+
     #[test]
     fn rsv1_with_deflate() {
         let feed = |frames: &[Vec<u8>]| {

@@ -209,15 +209,18 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     ws.pmd.is_some()
                 };
                 if has_pmd {
-                    // SAFETY: start+n <= len (the parser's contract).
-                    let at = unsafe { ptr.add(start) };
-                    let last = frame_fin && remaining == 0;
-                    let r = pmd::receive(w, at, n, message_first, last, binary);
-                    match r {
-                        Some(true) => continue,
-                        Some(false) => return,
+                    let ev = pmd::Event {
+                        start,
+                        len: n,
+                        message_first,
+                        last: frame_fin && remaining == 0,
+                        binary,
+                    };
+                    match pmd::receive(w, ptr, len, &mut pos, ev) {
+                        pmd::Rx::Done => continue,
+                        pmd::Rx::Stop => return,
                         // Not compressed: delivered as it is, below.
-                        None => {}
+                        pmd::Rx::Plain => {}
                     }
                 }
                 let reason = Reasons::pick(WS_REASONS.receive, is_client(w));

@@ -191,39 +191,67 @@ fn client_offer_sent(w: *mut lws) -> Option<String> {
     wref!(w).client.as_ref().and_then(|c| c.pmd_offer.clone())
 }
 
-/// One data event's payload (`p[..n]`, readable: the frame parser's event) of a message
-/// that may be compressed.  `None`: not compressed, deliver it as usual; `Some(false)`:
-/// the connection was closed (or is closing) and input must stop.  Out of line, so that
-/// the frame loop of connections without the extension stays as it was.
+/// What [`receive`] did with a data event.
+pub(crate) enum Rx {
+    /// Not compressed: deliver it as usual.
+    Plain,
+    /// Done; go on parsing.
+    Done,
+    /// The connection was closed (or is closing): input must stop.
+    Stop,
+}
+
+/// A data event of the frame parser, as [`receive`] needs it.
+pub(crate) struct Event {
+    /// Its payload is `buf[start..start + len]`.
+    pub start: usize,
+    pub len: usize,
+    pub message_first: bool,
+    /// The last bytes of the message.
+    pub last: bool,
+    pub binary: bool,
+}
+
+/// One data event (its payload inside `ptr[..buf_len]`, the input being parsed, up to
+/// `*pos`) of a message that may be compressed.  When a RECEIVE turns rx flow off, the
+/// bytes not inflated yet are given back to the parser (`*pos` moves back) and wait
+/// with the rest of the input.  Out of line, so that the frame loop of connections
+/// without the extension stays as it was.
 #[cold]
 #[inline(never)]
-pub(crate) fn receive(
-    w: *mut lws,
-    p: *mut u8,
-    n: usize,
-    message_first: bool,
-    last: bool,
-    binary: bool,
-) -> Option<bool> {
-    let pmd = ws(w).pmd.as_mut()?;
+pub(crate) fn receive(w: *mut lws, ptr: *mut u8, buf_len: usize, pos: &mut usize, ev: Event) -> Rx {
+    let Event {
+        start,
+        len: n,
+        message_first,
+        last,
+        binary,
+    } = ev;
+    let Some(pmd) = ws(w).pmd.as_mut() else {
+        return Rx::Plain;
+    };
     if message_first {
         let rsv1 = ws(w).rx.message_rsv1();
-        let pmd = ws(w).pmd.as_mut()?;
+        let Some(pmd) = ws(w).pmd.as_mut() else {
+            return Rx::Plain;
+        };
         if !pmd.codec.rx_message_start(rsv1) {
-            return None;
+            return Rx::Plain;
         }
         pmd.text = !binary;
         pmd.first = true;
         pmd.utf8.reset();
     } else if !pmd.codec.rx_in_message() {
-        return None;
+        return Rx::Plain;
     }
-    // SAFETY: p[..n] is the parser's event payload, inside the caller's input buffer.
-    let mut input = unsafe { core::slice::from_raw_parts(p as *const u8, n) };
+    // SAFETY: the event's payload lies inside the caller's input, ptr[..buf_len].
+    let mut input = unsafe { core::slice::from_raw_parts(ptr.add(start) as *const u8, n) };
     let reason = Reasons::pick(WS_REASONS.receive, is_client(w));
     loop {
         let (step, out_ptr) = {
-            let pmd = ws(w).pmd.as_mut()?;
+            let Some(pmd) = ws(w).pmd.as_mut() else {
+                return Rx::Stop;
+            };
             let Pmd {
                 codec,
                 chunk,
@@ -239,27 +267,27 @@ pub(crate) fn receive(
                         let done = s.status == RxStatus::End;
                         if !utf8.feed(out) || (done && !utf8.is_complete()) {
                             close_with(w, 1007, b"invalid UTF-8 in text message");
-                            return Some(false);
+                            return Rx::Stop;
                         }
                     }
                     (s, chunk.as_mut_ptr())
                 }
                 Err(DeflateError::TooBig) => {
                     close_with(w, 1009, b"message too big");
-                    return Some(false);
+                    return Rx::Stop;
                 }
                 Err(_) => {
                     close_with(w, 1007, b"bad compressed data");
-                    return Some(false);
+                    return Rx::Stop;
                 }
             }
         };
         input = &input[step.consumed..];
         let end = step.status == RxStatus::End;
         if step.produced > 0 || end {
-            let first = {
-                let pmd = ws(w).pmd.as_mut()?;
-                core::mem::replace(&mut pmd.first, false)
+            let first = match ws(w).pmd.as_mut() {
+                Some(pmd) => core::mem::replace(&mut pmd.first, false),
+                None => return Rx::Stop,
             };
             {
                 let ws = ws(w);
@@ -270,14 +298,25 @@ pub(crate) fn receive(
             }
             if callback(w, reason as c_int, out_ptr as *mut c_void, step.produced) != 0 {
                 close(w, Why::User);
-                return Some(false);
+                return Rx::Stop;
             }
             if !wref!(w).ws_open() {
-                return Some(false);
+                return Rx::Stop;
+            }
+            // Input stopped by the application: what is not inflated yet waits.  (Output
+            // the decompressor already holds, from input it took, is still delivered.)
+            if wref!(w).rx_flow_reasons != 0 && !input.is_empty() && !end {
+                let k = input.len();
+                // SAFETY: ptr[..buf_len] is the caller's input, ours for this call (the
+                // parser unmasks in place there); `input` no longer borrows it below.
+                let buf = unsafe { core::slice::from_raw_parts_mut(ptr, buf_len) };
+                ws(w).rx.unconsume(buf, pos, k);
+                // The caller's loop keeps the rest while rx flow is off.
+                return Rx::Done;
             }
         }
         match step.status {
-            RxStatus::End | RxStatus::NeedInput => return Some(true),
+            RxStatus::End | RxStatus::NeedInput => return Rx::Done,
             RxStatus::OutputFull => {}
         }
     }
