@@ -37,6 +37,24 @@ static const struct lws_extension exts[] = {
 	{ NULL, NULL, NULL }
 };
 
+/* permessage-deflate is run by the library; any other extension cannot be. */
+static const struct lws_extension other_exts[] = {
+	{ "permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate" },
+	{ "x-webkit-deflate-frame", dummy_ext, "x-webkit-deflate-frame" },
+	{ NULL, NULL, NULL }
+};
+
+/* Whether an error line named the refused extension. */
+static int named_in_log;
+
+static void
+emit(int level, const char *line)
+{
+	if (level == LLL_ERR && strstr(line, "x-webkit-deflate-frame"))
+		named_in_log = 1;
+	fprintf(stderr, "%s", line);
+}
+
 static void
 base(struct lws_context_creation_info *info)
 {
@@ -64,7 +82,7 @@ main(void)
 {
 	struct lws_context_creation_info info;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	lws_set_log_level(LLL_ERR, NULL);
+	lws_set_log_level(LLL_ERR, emit);
 
 	base(&info);
 	expect("plain", &info, 1);
@@ -104,6 +122,14 @@ main(void)
 #if defined(LWS_WITHOUT_EXTENSIONS)
 	base(&info); info.extensions = exts;
 	expect("extensions", &info, 0);
+#else
+	base(&info); info.extensions = exts;
+	expect("permessage-deflate", &info, 1);
+	base(&info); info.extensions = other_exts;
+	expect("an extension other than permessage-deflate", &info, 0);
+	printf("refused extension named in the log: %s\n", named_in_log ? "yes" : "no");
+	if (!named_in_log)
+		failures++;
 #endif
 	base(&info); info.extensions = &exts[1];
 	expect("empty extensions list", &info, 1);

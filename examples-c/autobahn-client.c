@@ -7,7 +7,7 @@
  * cannot take at once): a conformance driver wants the echo of every chunk in order and
  * nothing else, and needs no WRITEABLE bookkeeping for that.
  *
- *   autobahn-client [-a address] [-p port] [--agent name] [--case N]
+ *   autobahn-client [-a address] [-p port] [--agent name] [--case N] [--deflate]
  */
 #include <libwebsockets.h>
 #include <sys/socket.h>
@@ -146,6 +146,13 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }	/* terminator (LWS_PROTOCOL_LIST_TERM is new in 4.3) */
 };
 
+/* --deflate: permessage-deflate offered/accepted, listed the way lws programs list it. */
+static const struct lws_extension extensions[] = {
+	{ "permessage-deflate", lws_extension_callback_pm_deflate,
+	  "permessage-deflate; client_no_context_takeover; client_max_window_bits" },
+	{ NULL, NULL, NULL }
+};
+
 int
 main(int argc, const char **argv)
 {
@@ -166,6 +173,8 @@ main(int argc, const char **argv)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (lws_cmdline_option(argc, argv, "--deflate"))
+		info.extensions = extensions;
 	context = lws_create_context(&info);
 	if (!context)
 		return 1;

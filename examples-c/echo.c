@@ -9,7 +9,7 @@
  * ECHO_MAX_QUEUED bytes waiting to go out.  In the steady state (a message in, its echo
  * out) nothing is allocated.
  *
- *   echo [-p port] [--utf8]      (port 0 picks a free one; the port is printed)
+ *   echo [-p port] [--utf8] [--deflate]   (port 0 picks a free one; the port is printed)
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -160,6 +160,13 @@ static struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }	/* terminator (LWS_PROTOCOL_LIST_TERM is new in 4.3) */
 };
 
+/* --deflate: permessage-deflate offered/accepted, listed the way lws programs list it. */
+static const struct lws_extension extensions[] = {
+	{ "permessage-deflate", lws_extension_callback_pm_deflate,
+	  "permessage-deflate; client_no_context_takeover; client_max_window_bits" },
+	{ NULL, NULL, NULL }
+};
+
 static void
 sigint_handler(int sig)
 {
@@ -185,6 +192,8 @@ main(int argc, const char **argv)
 	if (lws_cmdline_option(argc, argv, "--utf8"))
 		info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.protocols = protocols;
+	if (lws_cmdline_option(argc, argv, "--deflate"))
+		info.extensions = extensions;
 
 	context = lws_create_context(&info);
 	if (!context) {

@@ -38,7 +38,6 @@
 #define LWS_WITH_CLIENT
 #define LWS_WITH_LWSAC
 #define LWS_WITH_POLL
-#define LWS_WITHOUT_EXTENSIONS
 #define LWS_NO_DAEMONIZE
 #define LWS_HAS_INTPTR_T
 #define LWS_HAVE_STDINT_H
@@ -1479,6 +1478,11 @@ struct lws_buflist;
  A cache level: opaque to C, `crate::capi::cache::Level` behind it.
  */
 struct lws_cache_ttl_lru;
+
+/*
+ `struct lws_ext_options`: `{ const char *name; enum lws_ext_options_types type; }`.
+ */
+struct lws_ext_options;
 
 struct lws_log_cx;
 
@@ -3047,6 +3051,22 @@ void *_lws_dll2_search_sz_pl(struct lws_dll2_owner *own,
                              size_t ptr_ofs);
 
 /*
+ `lws_ext_parse_options`: exported as lws exports it in a build with extensions (lws
+ 4.3's default build, `LWS_WITHOUT_EXTENSIONS`, leaves it out though its header
+ declares it).
+
+ # Safety
+ `ext` an extension, `opts` an option table ending with a NULL name, `o` at least `len`
+ readable bytes; `ext_user` whatever `ext`'s callback expects.
+ */
+int lws_ext_parse_options(const struct lws_extension *ext,
+                          struct lws *wsi,
+                          void *ext_user,
+                          const struct lws_ext_options *opts,
+                          const char *o,
+                          int len);
+
+/*
  # Safety
  lws's contract for extension callbacks: `user` is the `void **` slot to fill for the
  CONSTRUCT reasons and the pointer CONSTRUCT stored for the others; `in` what the reason
@@ -3059,6 +3079,21 @@ int lws_extension_callback_pm_deflate(struct lws_context *context,
                                       void *user,
                                       void *in,
                                       size_t len);
+
+/*
+ lws_set_extension_option: changes an option of an extension active on `wsi`
+ (permessage-deflate's `compression_level` before the first message, `rx_buf_size`
+ between messages; the negotiated parameters stay).  -1 when the extension is not
+ active there, 0 otherwise (an unknown option is ignored, as lws does).
+
+ # Safety
+ `wsi` a live connection, the strings NUL-terminated (`opt_val` may be NULL: the
+ option's value is then 1).
+ */
+int lws_set_extension_option(struct lws *wsi,
+                             const char *ext_name,
+                             const char *opt_name,
+                             const char *opt_val);
 
 /*
  The lower-case header name of a token ("host:"), or NULL past the table.
@@ -4961,9 +4996,6 @@ struct lws_filter_network_conn_args { struct sockaddr_storage cli_addr; socklen_
 unsigned char lws_get_reserved_bits(struct lws *);
 struct lws_ext_options { const char *name; enum lws_ext_options_types type; };
 struct lws_ext_option_arg { const char *option_name; int option_index; const char *start; int len; };
-/** lws_set_extension_option(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_set_extension_option(struct lws *, const char *, const char *, const char *);
-int lws_ext_parse_options(const struct lws_extension *, struct lws *, void *, const struct lws_ext_options *, const char *, int);
 /** lws_vhd_find_by_pvo(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
 /** lws_adjust_protocol_psds(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */

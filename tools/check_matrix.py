@@ -103,6 +103,10 @@ def main():
         exp = exported(a.lib)
         state = {r[1]: r[3] for r in rows}
         for s in sorted(exp):
+            # declared by lws's headers, exported by lws only in a build with extensions
+            # (not among lws's default exports, so not a row of the matrix)
+            if s in ("lws_ext_parse_options",):
+                continue
             if s not in state:
                 problems.append(f"{s} is exported but has no row in MATRIX.md")
         for s, st in state.items():

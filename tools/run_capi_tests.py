@@ -336,8 +336,13 @@ def check_exports():
             p = l.split("\t")
             if p[0] == "var":
                 lws_vars.add(p[1].split(":", 1)[1])
+    # functions lws's headers declare that its default build does not export, but a
+    # build with extensions does (we run permessage-deflate)
+    lws_ext_fns = {"lws_ext_parse_options"}
     for s in sorted(syms):
         if s in lws_vars and syms[s] in ("D", "R", "B"):
+            continue
+        if s in lws_ext_fns and syms[s] in ("T", "W", "i"):
             continue
         if s not in known:
             res.problem(f"FAIL {s} is exported but is not an lws 4.3 function: hide it")

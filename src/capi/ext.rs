@@ -103,14 +103,14 @@ fn rx_cap(wsi: *mut lws) -> usize {
     }
 }
 
-/// `lws_ext_parse_options`, with lws's C signature but not exported yet: lws 4.3's
-/// default build (`LWS_WITHOUT_EXTENSIONS`) does not export it, and neither may we until
-/// the ws role runs extensions (then `#[no_mangle]` goes here and the symbol joins the
-/// accepted exports; a program calling it now fails to link, as against lws 4.3).
+/// `lws_ext_parse_options`: exported as lws exports it in a build with extensions (lws
+/// 4.3's default build, `LWS_WITHOUT_EXTENSIONS`, leaves it out though its header
+/// declares it).
 ///
 /// # Safety
 /// `ext` an extension, `opts` an option table ending with a NULL name, `o` at least `len`
 /// readable bytes; `ext_user` whatever `ext`'s callback expects.
+#[no_mangle]
 pub unsafe extern "C" fn lws_ext_parse_options(
     ext: *const lws_extension,
     wsi: *mut lws,
@@ -312,6 +312,42 @@ pub unsafe extern "C" fn lws_extension_callback_pm_deflate(
             }
             LWS_EXT_CB_PACKET_TX_PRESEND => 0,
         }
+    })
+}
+
+/// lws_set_extension_option: changes an option of an extension active on `wsi`
+/// (permessage-deflate's `compression_level` before the first message, `rx_buf_size`
+/// between messages; the negotiated parameters stay).  -1 when the extension is not
+/// active there, 0 otherwise (an unknown option is ignored, as lws does).
+///
+/// # Safety
+/// `wsi` a live connection, the strings NUL-terminated (`opt_val` may be NULL: the
+/// option's value is then 1).
+#[no_mangle]
+pub unsafe extern "C" fn lws_set_extension_option(
+    wsi: *mut lws,
+    ext_name: *const c_char,
+    opt_name: *const c_char,
+    opt_val: *const c_char,
+) -> c_int {
+    entry!({
+        need!(wsi);
+        need!(ext_name);
+        need!(opt_name);
+        // SAFETY: NUL-terminated strings from the caller.
+        let (ext, opt) = unsafe {
+            (
+                CStr::from_ptr(ext_name).to_bytes(),
+                CStr::from_ptr(opt_name).to_bytes(),
+            )
+        };
+        let val = if opt_val.is_null() {
+            None
+        } else {
+            // SAFETY: as above.
+            Some(unsafe { CStr::from_ptr(opt_val) }.to_bytes())
+        };
+        crate::roles::ws::pmd::set_option(wsi, ext, opt, val)
     })
 }
 

@@ -30,6 +30,8 @@ pub(crate) struct ClientInfo {
     /// LCCSCF_USE_SSL: the config (trust and the relaxations the flags ask for) and the
     /// name sent as SNI and verified.
     pub tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
+    /// The permessage-deflate offer we sent, if any.
+    pub pmd_offer: Option<String>,
 }
 
 /// lws_client_connect_via_info().  NULL when the connection fails before it starts (the
@@ -138,6 +140,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         address: address.clone(),
         port: i.port as u16,
         tls,
+        pmd_offer: None,
     }));
     {
         // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the

@@ -260,6 +260,7 @@ pub(crate) unsafe fn create_vhost(
         },
         listen_accept_protocol: info.listen_accept_protocol,
         tls,
+        pmd_offer: super::options::pmd_offer(info.extensions),
     }));
 
     if info.port >= 0 {

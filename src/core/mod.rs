@@ -214,6 +214,9 @@ pub struct lws_vhost {
     pub(crate) listen_accept_protocol: *const c_char,
     /// TLS: the server certificate and listener config, the client side.
     pub(crate) tls: crate::tls::vhost::VhostTls,
+    /// permessage-deflate is in `info.extensions` (the only extension there can be): its
+    /// `client_offer`, what a client on this vhost offers.
+    pub(crate) pmd_offer: Option<String>,
 }
 
 /// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).

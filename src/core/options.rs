@@ -76,8 +76,8 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
             "provided_client_ssl_ctx (TLS)",
         ),
         (
-            has_extensions(info.extensions),
-            "extensions (permessage-deflate and other ws extensions)",
+            unknown_extension(info.extensions),
+            "an extension other than permessage-deflate",
         ),
         (
             o & LWS_SERVER_OPTION_FALLBACK_TO_RAW != 0,
@@ -108,9 +108,57 @@ fn role_is_raw(p: *const c_char) -> bool {
     (unsafe { crate::misc::cstr(p) }) == Some(b"raw-skt")
 }
 
-fn has_extensions(e: *const lws_extension) -> bool {
-    // SAFETY: lws's contract: NULL or an array ending with an entry whose name is NULL.
-    !e.is_null() && !unsafe { (*e).name }.is_null()
+/// The entries of an `extensions` array (lws's contract: NULL, or entries up to one
+/// whose name is NULL).
+fn extension_entries(mut e: *const lws_extension) -> Vec<(Vec<u8>, *const c_char)> {
+    let mut out = Vec::new();
+    while !e.is_null() {
+        // SAFETY: lws's contract for the array, above.
+        let x = unsafe { &*e };
+        if x.name.is_null() {
+            break;
+        }
+        // SAFETY: a NUL-terminated name from the caller.
+        let name = unsafe { core::ffi::CStr::from_ptr(x.name) }
+            .to_bytes()
+            .to_vec();
+        out.push((name, x.client_offer));
+        // SAFETY: not the terminator, so the next entry exists.
+        e = unsafe { e.add(1) };
+    }
+    out
+}
+
+/// An extension this build cannot run (named in the log); permessage-deflate is run by
+/// the ws role itself.
+fn unknown_extension(e: *const lws_extension) -> bool {
+    match extension_entries(e)
+        .into_iter()
+        .find(|(n, _)| n != crate::ws::deflate::NAME.as_bytes())
+    {
+        Some((n, _)) => {
+            lwsl_err!(
+                "extension \"{}\" is not supported",
+                String::from_utf8_lossy(&n)
+            );
+            true
+        }
+        None => false,
+    }
+}
+
+/// The `client_offer` of permessage-deflate when `e` lists it (lws's default offer when
+/// the entry has none).
+pub(crate) fn pmd_offer(e: *const lws_extension) -> Option<String> {
+    let (_, offer) = extension_entries(e)
+        .into_iter()
+        .find(|(n, _)| n == crate::ws::deflate::NAME.as_bytes())?;
+    if offer.is_null() {
+        return Some(crate::ws::deflate::DEFAULT_CLIENT_OFFER.to_string());
+    }
+    // SAFETY: a NUL-terminated string from the caller.
+    let o = unsafe { core::ffi::CStr::from_ptr(offer) };
+    Some(String::from_utf8_lossy(o.to_bytes()).into_owned())
 }
 
 /// The flags and members of a client connect info.

@@ -815,6 +815,16 @@ impl PmDeflate {
         })
     }
 
+    /// An option changed after negotiation (`lws_set_extension_option`): the
+    /// compression level takes effect while the compressor is not made yet (as in lws,
+    /// whose level only matters when it initialises its compressor); the negotiated
+    /// parameters cannot change on a live connection.
+    pub fn set_option(&mut self, args: &Args) {
+        if self.tx.is_none() {
+            self.level = args.level();
+        }
+    }
+
     /// Whether the compressor / decompressor have been allocated (for tests and stats).
     pub fn allocated(&self) -> (bool, bool) {
         (self.tx.is_some(), self.rx.is_some())

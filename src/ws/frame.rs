@@ -388,6 +388,10 @@ pub struct Rx {
     msg_active: bool,
     msg_binary: bool,
     msg_first: bool,
+    /// permessage-deflate is in use: RSV1 may start a data message.
+    rsv1_allowed: bool,
+    /// The current message has RSV1 (compressed): its payload is not UTF-8 yet.
+    msg_rsv1: bool,
 }
 
 impl Rx {
@@ -410,7 +414,47 @@ impl Rx {
             msg_active: false,
             msg_binary: false,
             msg_first: false,
+            rsv1_allowed: false,
+            msg_rsv1: false,
         }
+    }
+
+    /// permessage-deflate was negotiated: a data message's first frame may carry RSV1
+    /// (RFC 7692 section 6); anywhere else RSV1 stays a protocol error.
+    pub fn allow_rsv1(&mut self) {
+        self.rsv1_allowed = true;
+    }
+
+    /// Gives back the last `n` payload bytes of the `Data` event just returned (which
+    /// ended at `*pos`): they are masked again in `buf` and `*pos` moves back, so the
+    /// same bytes, kept by the caller, are parsed again later as the rest of the frame
+    /// (not as a message or frame start).  For a receiver that must stop in the middle of
+    /// an event: permessage-deflate under rx flow control.
+    pub fn unconsume(&mut self, buf: &mut [u8], pos: &mut usize, n: usize) {
+        if n == 0 || n > *pos {
+            return;
+        }
+        if self.state == State::Header {
+            // The event ended its frame (and with FIN its message): back inside it.
+            self.state = State::Data;
+            if self.fin {
+                self.msg_active = true;
+            }
+        }
+        self.remaining += n as u64;
+        let phase = (usize::from(self.phase) + 4 - n % 4) % 4;
+        if self.masked {
+            unmask(&mut buf[*pos - n..*pos], self.mask, phase);
+        }
+        self.phase = phase as u8;
+        *pos -= n;
+    }
+
+    /// Whether the message of the last `Data` event came with RSV1 (compressed).  Its
+    /// payload is then not checked as UTF-8 here: the inflated bytes are.
+    #[inline(always)]
+    pub fn message_rsv1(&self) -> bool {
+        self.msg_rsv1
     }
 
     /// The configuration given to `new`.
@@ -458,11 +502,15 @@ impl Rx {
     /// as soon as two bytes are present, so bad frames fail before their extended length
     /// arrives.
     fn check_start(&self, b0: u8, b1: u8) -> Result<usize, Fail> {
-        if b0 & 0x70 != 0 {
-            return Err(Fail::Rsv);
-        }
         let fin = b0 & 0x80 != 0;
         let opcode = b0 & 0x0f;
+        if b0 & 0x70 != 0
+            && !(b0 & 0x70 == 0x40
+                && self.rsv1_allowed
+                && (opcode == OP_TEXT || opcode == OP_BINARY))
+        {
+            return Err(Fail::Rsv);
+        }
         let masked = b1 & 0x80 != 0;
         let len7 = b1 & 0x7f;
         match opcode {
@@ -541,6 +589,7 @@ impl Rx {
             self.msg_binary = opcode == OP_BINARY;
             self.msg_first = true;
             self.msg_len = 0;
+            self.msg_rsv1 = h[0] & 0x40 != 0;
             self.utf8.reset();
         }
         self.msg_len = self.msg_len.saturating_add(len);
@@ -617,6 +666,7 @@ impl Rx {
         *pos = at + hl + len;
         // A control payload reported before is stale from here on.
         self.ctrl_len = 0;
+        self.msg_rsv1 = false;
         let binary = b0 & 0x0f == OP_BINARY;
         if !binary && self.cfg.validate_utf8 {
             let mut v = Utf8Validator::new();
@@ -738,7 +788,7 @@ impl Rx {
         }
         *pos += n;
         self.remaining -= n as u64;
-        let text = !self.msg_binary && self.cfg.validate_utf8;
+        let text = !self.msg_binary && self.cfg.validate_utf8 && !self.msg_rsv1;
         if text && !self.utf8.feed(chunk) {
             return self.fail(Fail::Utf8);
         }
@@ -1579,6 +1629,96 @@ mod tests {
             let mut p = cframe(true, OP_PING, b"");
             p[0] |= rsv;
             assert_eq!(err_code(&run(server(), &[&p])), Some(1002));
+        }
+    }
+
+    /// With permessage-deflate, RSV1 may mark a data message's first frame (its bytes are
+    /// then not UTF-8 checked here); on continuations, control frames and for RSV2/RSV3 it
+    /// is still a protocol error.
+    /// Bytes given back after a data event are parsed again as the rest of the same frame
+    /// (and message), masked as they came.
+    #[test]
+    fn unconsume_gives_back_the_tail() {
+        for fin in [true, false] {
+            let mut f = cframe(fin, OP_BINARY, b"abcdefghij");
+            f[0] |= 0x40;
+            let orig = f.clone();
+            let mut rx = Rx::new(server());
+            rx.allow_rsv1();
+            let mut pos = 0;
+            let RxEvent::Data { len, .. } = rx.next(&mut f, &mut pos) else {
+                panic!("no data");
+            };
+            assert_eq!(len, 10);
+            rx.unconsume(&mut f, &mut pos, 3);
+            assert_eq!(f[pos..], orig[pos..]);
+            assert_eq!(pos, orig.len() - 3);
+            let mut rest = f[pos..].to_vec();
+            let mut p2 = 0;
+            match rx.next(&mut rest, &mut p2) {
+                RxEvent::Data {
+                    start,
+                    len,
+                    message_first,
+                    frame_first,
+                    frame_fin,
+                    remaining,
+                    ..
+                } => {
+                    assert_eq!(&rest[start..start + len], b"hij");
+                    assert!(!message_first && !frame_first);
+                    assert_eq!((frame_fin, remaining), (fin, 0));
+                }
+                e => panic!("{e:?}"),
+            }
+            assert_eq!(rx.in_message(), !fin);
+            assert!(rx.message_rsv1());
+        }
+    }
+
+    #[test]
+    fn rsv1_with_deflate() {
+        let feed = |frames: &[Vec<u8>]| {
+            let mut rx = Rx::new(server());
+            rx.allow_rsv1();
+            let mut out = Vec::new();
+            let mut rsv1 = Vec::new();
+            for f in frames {
+                let mut b = f.clone();
+                let mut pos = 0;
+                loop {
+                    match rx.next(&mut b, &mut pos) {
+                        RxEvent::NeedMore => break,
+                        RxEvent::Error { code, .. } => {
+                            out.push(code);
+                            return (out, rsv1);
+                        }
+                        RxEvent::Data { .. } => rsv1.push(rx.message_rsv1()),
+                        _ => {}
+                    }
+                }
+            }
+            (out, rsv1)
+        };
+        let mut a = cframe(false, OP_TEXT, &[0xff, 0xfe]);
+        a[0] |= 0x40;
+        let b = cframe(true, OP_CONT, &[0xc0]);
+        assert_eq!(feed(&[a.clone(), b.clone()]), (vec![], vec![true, true]));
+        // A plain message after it is validated again (and not marked).
+        let plain = cframe(true, OP_TEXT, &[0xff]);
+        assert_eq!(feed(&[a.clone(), b.clone(), plain]).0, vec![1007]);
+        let ok = cframe(true, OP_TEXT, b"hi");
+        assert_eq!(feed(&[a.clone(), b, ok]), (vec![], vec![true, true, false]));
+        let mut c = cframe(true, OP_CONT, b"x");
+        c[0] |= 0x40;
+        assert_eq!(feed(&[a.clone(), c]).0, vec![1002]);
+        let mut p = cframe(true, OP_PING, b"");
+        p[0] |= 0x40;
+        assert_eq!(feed(&[p]).0, vec![1002]);
+        for rsv in [0x20u8, 0x10, 0x60] {
+            let mut f = cframe(true, OP_BINARY, b"x");
+            f[0] |= rsv;
+            assert_eq!(feed(&[f]).0, vec![1002]);
         }
     }
 

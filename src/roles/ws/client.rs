@@ -22,6 +22,7 @@ pub(crate) fn send_request(w: *mut lws) {
         fail(w, "HS: disallowed by client filter");
         return;
     }
+    let pmd_offer = crate::roles::ws::pmd::client_offer(w);
     let mut req: Vec<u8> = Vec::with_capacity(4096);
     {
         let s = wref!(w);
@@ -40,7 +41,13 @@ pub(crate) fn send_request(w: *mut lws) {
         if let Some(p) = &c.protocols {
             let _ = write!(req, "Sec-WebSocket-Protocol: {p}\r\n");
         }
+        if let Some(o) = &pmd_offer {
+            let _ = write!(req, "Sec-WebSocket-Extensions: {o}\r\n");
+        }
         req.extend_from_slice(b"Sec-WebSocket-Version: 13\r\n");
+    }
+    if let Some(c) = wref!(w).client.as_mut() {
+        c.pmd_offer = pmd_offer;
     }
     // APPEND_HANDSHAKE_HEADER: `in` is a char ** the user advances, `len` the room.
     let start = req.len();
@@ -104,17 +111,26 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
                         .find(|h| h.name.eq_ignore_ascii_case(name))
                         .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
                 };
+                // Several Sec-WebSocket-Extensions lines make one list.
+                let ext: Vec<String> = resp
+                    .headers
+                    .iter()
+                    .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+                    .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+                    .collect();
+                let ext = (!ext.is_empty()).then(|| ext.join(","));
                 Ok((
                     resp.code.unwrap_or(0),
                     n,
                     find("upgrade"),
                     find("sec-websocket-accept"),
                     find("sec-websocket-protocol"),
+                    ext,
                 ))
             }
         }
     };
-    let (code, consumed, upgrade, accept, protocol) = match parsed {
+    let (code, consumed, upgrade, accept, protocol, extensions) = match parsed {
         Ok(p) => p,
         Err(None) => return,
         Err(Some(why)) => return fail(w, why),
@@ -168,6 +184,13 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         fail(w, p);
         return;
     }
+    let pmd = match crate::roles::ws::pmd::client_accept(w, extensions.as_deref()) {
+        Ok(p) => p,
+        Err(why) => {
+            fail(w, why);
+            return;
+        }
+    };
     // As lws, a client keeps the protocol it was bound to when it was created.
     if crate::core::wsi::callback(
         w,
@@ -190,6 +213,9 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         }
         rest
     };
+    if let Some(p) = pmd {
+        crate::roles::ws::pmd::install(w, p);
+    }
     crate::core::wsi::validity_start(w);
     if crate::core::wsi::callback(w, LWS_CALLBACK_CLIENT_ESTABLISHED as c_int, null_mut(), 0) != 0 {
         crate::core::close::close(w, Why::User);

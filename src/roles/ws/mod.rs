@@ -3,6 +3,8 @@
 /// cbindgen:ignore
 pub mod client;
 /// cbindgen:ignore
+pub mod pmd;
+/// cbindgen:ignore
 pub mod server;
 
 use crate::abi::*;
@@ -40,6 +42,8 @@ pub(crate) struct Ws {
     pub rx_seen: bool,
     /// The idle policy's PING went out and is unanswered.
     pub validity_pinged: bool,
+    /// permessage-deflate, when negotiated.
+    pub pmd: Option<Box<pmd::Pmd>>,
 }
 
 /// The ws role's phases (RFC 6455's states after CONNECTING, as lws keeps them).
@@ -72,6 +76,7 @@ impl Ws {
             fail_pending: None,
             rx_seen: false,
             validity_pinged: false,
+            pmd: None,
         })
     }
 }
@@ -190,7 +195,7 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 remaining,
                 ..
             } => {
-                {
+                let has_pmd = {
                     // Only the parser ran since the check above: no callback can have
                     // changed the connection.  Data after our close frame is dropped.
                     if phase != WsPhase::Open {
@@ -201,6 +206,22 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     ws.rx_final = frame_fin && remaining == 0;
                     ws.rx_binary = binary;
                     ws.rx_remaining = remaining;
+                    ws.pmd.is_some()
+                };
+                if has_pmd {
+                    let ev = pmd::Event {
+                        start,
+                        len: n,
+                        message_first,
+                        last: frame_fin && remaining == 0,
+                        binary,
+                    };
+                    match pmd::receive(w, ptr, len, &mut pos, ev) {
+                        pmd::Rx::Done => continue,
+                        pmd::Rx::Stop => return,
+                        // Not compressed: delivered as it is, below.
+                        pmd::Rx::Plain => {}
+                    }
                 }
                 let reason = Reasons::pick(WS_REASONS.receive, is_client(w));
                 // SAFETY: start+n <= len (the parser's contract).
@@ -409,6 +430,11 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
         return -1;
     }
     let fin = wp & LWS_WRITE_NO_FIN as c_int == 0;
+    if opcode < frame::OP_CLOSE && ws(w).pmd.is_some() {
+        // SAFETY: buf[..len] readable per the caller.
+        let data = unsafe { core::slice::from_raw_parts(buf, len) };
+        return write_compressed(w, opcode, data, fin);
+    }
     // Clients mask every frame with a fresh key (RFC 6455 5.3), in place in the caller's
     // buffer as lws does.
     let mask = if is_client(w) {
@@ -438,6 +464,53 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
     };
     if send_raw(w, frame) {
         len as c_int
+    } else {
+        -1
+    }
+}
+
+/// A data frame through permessage-deflate: compressed into the connection's reused tx
+/// buffer (header room in front), masked there for clients, sent in one piece.  The
+/// caller's buffer is left as it was; the caller's length is returned, as lws does.
+/// Kept out of line: `write` stays as small as it was for connections without it.
+#[cold]
+#[inline(never)]
+fn write_compressed(w: *mut lws, opcode: u8, data: &[u8], fin: bool) -> c_int {
+    const ROOM: usize = 14;
+    let Some(p) = ws(w).pmd.as_mut() else {
+        return -1;
+    };
+    let mut tx = core::mem::take(&mut p.tx);
+    tx.clear();
+    tx.resize(ROOM, 0);
+    let rsv = match p.codec.compress(opcode, data, fin, &mut tx) {
+        Ok(Some(r)) => r,
+        Ok(None) | Err(_) => {
+            lwsl_err!("lws_write: compression failed");
+            return -1;
+        }
+    };
+    let plen = tx.len() - ROOM;
+    let mask = if is_client(w) {
+        let mut m = [0u8; 4];
+        crate::core::connect::random_bytes(wref!(w).ctx, &mut m);
+        frame::unmask(&mut tx[ROOM..], m, 0);
+        Some(m)
+    } else {
+        None
+    };
+    let hlen = frame::header_len(plen as u64, mask.is_some());
+    frame::write_header(&mut tx[ROOM - hlen..ROOM], fin, opcode, plen as u64, mask);
+    tx[ROOM - hlen] |= rsv;
+    let ok = send_raw(w, &tx[ROOM - hlen..]);
+    if let Some(p) = wref!(w).ws().and_then(|ws| ws.pmd.as_mut()) {
+        // Kept for the next write unless one message made it large.
+        if tx.capacity() <= 64 * 1024 {
+            p.tx = tx;
+        }
+    }
+    if ok {
+        data.len() as c_int
     } else {
         -1
     }

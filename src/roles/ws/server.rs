@@ -133,6 +133,9 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         return false;
     }
 
+    // Extensions are settled before ADD_HEADERS, as in lws.
+    let ext_answer = crate::roles::ws::pmd::server_negotiate(w);
+
     // ADD_HEADERS lets the user append header lines to the 101 (on the stack: zeroing
     // 1 KiB there costs a few dozen stores, a heap buffer a malloc/calloc and a free).
     let mut extra = [0u8; 1024];
@@ -140,7 +143,19 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         close(w, Why::User);
         return false;
     };
-    let extra = &extra[..used];
+    let with_ext;
+    let extra = match &ext_answer {
+        None => &extra[..used],
+        Some(a) => {
+            let mut v = Vec::with_capacity(used + a.len() + 32);
+            v.extend_from_slice(b"Sec-WebSocket-Extensions: ");
+            v.extend_from_slice(a.as_bytes());
+            v.extend_from_slice(b"\r\n");
+            v.extend_from_slice(&extra[..used]);
+            with_ext = v;
+            &with_ext[..]
+        }
+    };
 
     let chosen = if protocols_hdr.is_empty() {
         None
@@ -158,6 +173,9 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
             Role::Ws(phase, ws) => {
                 *phase = WsPhase::Open;
                 ws.rx = frame::Rx::new(cfg);
+                if ws.pmd.is_some() {
+                    ws.rx.allow_rsv1();
+                }
             }
             // The role was dropped by a callback on the way (a transaction completed):
             // taken again.
