@@ -91,10 +91,13 @@ fn send_rest(w: *mut lws, data: &[u8], mut r: Result<usize, ErrorKind>) -> bool 
 pub(crate) const RXFLOW_OUT_FULL: c_int = 1 << 23;
 
 /// The default bound of one connection's unsent output: a few reads' worth, never under
-/// 256 KiB.  lws has no such bound (its buflist grows as long as writes come); it scales
-/// here with `pt_serv_buf_size`, the knob that sizes a read.
+/// 32 MiB.  lws has no such bound (its buflist grows as long as writes come); it scales
+/// here with `pt_serv_buf_size`, the knob that sizes a read.  The floor is as large as it
+/// is because a peer may not read while it sends a large message: an echo of a 16 MiB
+/// message (Autobahn 9.1.6/9.2.6) must be able to queue whole while reading goes on, or
+/// both sides wait on each other until the stall timer closes the connection.
 pub(crate) fn out_limit(serv_buf: usize) -> usize {
-    (serv_buf * 4).max(256 * 1024)
+    (serv_buf * 4).max(32 * 1024 * 1024)
 }
 
 /// Appends to the unsent output.  Past the limit, reading from the connection stops (its
