@@ -403,7 +403,15 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
             "int" => "int",
             _ => "void",
         };
-        let _ = stub(&mut stubs, &r[0], &format!("{ret} {}(void);", r[0]), &fails);
+        let fail = stub(&mut stubs, &r[0], &format!("{ret} {}(void);", r[0]), &fails);
+        if let Some(decl) = r.get(3).filter(|d| !d.is_empty()) {
+            let _ = writeln!(
+                frag,
+                "/** {}(): not implemented yet in this library (MATRIX.md): logs once at \
+                 error level and returns {fail}, lws's failure value. */\n{decl}",
+                r[0]
+            );
+        }
     }
     // Object-like macros with a value that nothing above defines yet.
     let mut defs = String::new();

@@ -5719,6 +5719,12 @@ int lws_netdev_wifi_connect_plat(lws_netdev_instance_t *, const char *, const ch
 lws_netdev_instance_t *lws_netdev_find(lws_netdevs_t *, const char *);
 int lws_netdev_plat_init(void);
 int lws_netdev_plat_wifi_init(void);
+/** _lws_plat_service_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
+int _lws_plat_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
+/** lws_client_reset(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
+struct lws *lws_client_reset(struct lws **wsi, int ssl, const char *address, int port, const char *path, const char *host, char weak);
+/** lws_ssl_remove_wsi_from_buffered_list(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
+void lws_ssl_remove_wsi_from_buffered_list(struct lws *wsi);
 
 
 /* lws-vfs.h's inline helpers: each goes through the file's own operations table. */
