@@ -158,11 +158,14 @@ int lws_open(const char *__file, int __oflag, ...);
 /* lws-adopt.h's address union as lws 4.3.10's default build (IPv6 off) has it, and its
  * helpers. */
 typedef union {
+	/* The IPv4 address and port (sin_family AF_INET); the only member while IPv6 is off. */
 	struct sockaddr_in sa4;
 } lws_sockaddr46;
 /* lws-adopt.h's descriptor union (both members are ints here). */
 typedef union {
+	/* A socket descriptor (LWS_ADOPT_SOCKET). */
 	int sockfd;
+	/* A file descriptor (LWS_ADOPT_RAW_FILE_DESC). */
 	int filefd;
 } lws_sock_file_fd_type;
 #define sa46_sockaddr(_sa46) ((struct sockaddr *)(_sa46))
@@ -192,292 +195,776 @@ typedef union {
 #define lws_end_foreach_dll_safe(it, tmp) it = tmp; } }
 
 
+/*
+ Index of the country (C) of a certificate request's subject
+ (lws_tls_acme_sni_csr_create).
+ */
 #define LWS_TLS_REQ_ELEMENT_COUNTRY 0
 
+/*
+ Index of the state or province (ST) of a certificate request's subject.
+ */
 #define LWS_TLS_REQ_ELEMENT_STATE 1
 
+/*
+ Index of the locality (L) of a certificate request's subject.
+ */
 #define LWS_TLS_REQ_ELEMENT_LOCALITY 2
 
+/*
+ Index of the organization (O) of a certificate request's subject.
+ */
 #define LWS_TLS_REQ_ELEMENT_ORGANIZATION 3
 
+/*
+ Index of the common name (CN) of a certificate request's subject.
+ */
 #define LWS_TLS_REQ_ELEMENT_COMMON_NAME 4
 
+/*
+ Index of the subject alternative name of a certificate request.
+ */
 #define LWS_TLS_REQ_ELEMENT_SUBJECT_ALT_NAME 5
 
+/*
+ Index of the e-mail address of a certificate request's subject.
+ */
 #define LWS_TLS_REQ_ELEMENT_EMAIL 6
 
+/*
+ How many certificate request elements there are.
+ */
 #define LWS_TLS_REQ_ELEMENT_COUNT 7
 
+/*
+ Index of the ACME directory URL among the certificate-update elements.
+ */
 #define LWS_TLS_SET_DIR_URL 7
 
+/*
+ Index of the ACME authorization path among the certificate-update elements.
+ */
 #define LWS_TLS_SET_AUTH_PATH 8
 
+/*
+ Index of where the certificate is written among the certificate-update elements.
+ */
 #define LWS_TLS_SET_CERT_PATH 9
 
+/*
+ Index of where the key is written among the certificate-update elements.
+ */
 #define LWS_TLS_SET_KEY_PATH 10
 
+/*
+ Bit of a connection's reason flags: a CGI child is attached (CGI is not implemented).
+ */
 #define LWS_CB_REASON_AUX_BF__CGI 1
 
+/*
+ Bit of a connection's reason flags: a proxied connection is attached (proxies are not
+ implemented).
+ */
 #define LWS_CB_REASON_AUX_BF__PROXY 2
 
+/*
+ Bit of a connection's reason flags: a CGI chunked answer must be ended.
+ */
 #define LWS_CB_REASON_AUX_BF__CGI_CHUNK_END 4
 
+/*
+ Bit of a connection's reason flags: CGI headers are pending.
+ */
 #define LWS_CB_REASON_AUX_BF__CGI_HEADERS 8
 
+/*
+ Bit of a connection's reason flags: a proxied transaction ended.
+ */
 #define LWS_CB_REASON_AUX_BF__PROXY_TRANS_END 16
 
+/*
+ Bit of a connection's reason flags: proxied headers are pending.
+ */
 #define LWS_CB_REASON_AUX_BF__PROXY_HEADERS 32
 
+/*
+ Bytes lws_write needs after the payload: none (kept for old programs).
+ */
 #define LWS_SEND_BUFFER_POST_PADDING 0
 
+/*
+ lws: do not look up the machine's canonical host name at startup. This library never
+ looks it up, so the option changes nothing.
+ */
 #define LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME 4
 
+/*
+ Run the context on libev's event loop. Event libraries are not implemented yet: refused
+ at context creation.
+ */
 #define LWS_SERVER_OPTION_LIBEV 16
 
+/*
+ Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address, so this changes
+ nothing yet.
+ */
 #define LWS_SERVER_OPTION_DISABLE_IPV6 32
 
+/*
+ TLS client: do not trust the system's CA store, only the CAs given. Not acted on yet:
+ the system store is used when no CA is given.
+ */
 #define LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS 64
 
+/*
+ TLS server, with REQUIRE_VALID_OPENSSL_CLIENT_CERT: a client certificate is checked when
+ one is sent, but a client may send none.
+ */
 #define LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED 128
 
+/*
+ Check that received WebSocket text messages (and close reasons) are UTF-8, closing with
+ 1007 otherwise.
+ */
 #define LWS_SERVER_OPTION_VALIDATE_UTF8 256
 
+/*
+ Run the context on libuv's event loop. Event libraries are not implemented yet: refused
+ at context creation.
+ */
 #define LWS_SERVER_OPTION_LIBUV 1024
 
+/*
+ Initialise the TLS library when the context is made (OpenSSL needs it once per process).
+ rustls needs no global setup, so this changes nothing.
+ */
 #define LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT 4096
 
+/*
+ lws_create_context makes no vhost from its `info`: the program adds every vhost with
+ lws_create_vhost.
+ */
 #define LWS_SERVER_OPTION_EXPLICIT_VHOSTS 8192
 
+/*
+ Listen on a unix domain socket whose path is `iface`. Not implemented yet: refused at
+ vhost creation.
+ */
 #define LWS_SERVER_OPTION_UNIX_SOCK 16384
 
+/*
+ Send Strict-Transport-Security on the vhost's HTTPS answers. Not acted on yet (the
+ header can be added through `headers`).
+ */
 #define LWS_SERVER_OPTION_STS 32768
 
+/*
+ Set the IPV6_V6ONLY socket option of IPv6 listeners to
+ LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE. Not acted on yet.
+ */
 #define LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY 65536
 
+/*
+ With IPV6_V6ONLY_MODIFY: the value to set (present: IPv6 only). Not acted on yet.
+ */
 #define LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE 131072
 
+/*
+ libuv: do not install lws's crash-signal handlers. Event libraries are not implemented
+ yet: changes nothing.
+ */
 #define LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN 262144
 
+/*
+ Do not prefix `http://` to the Origin the client sends. Not acted on yet.
+ */
 #define LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN 524288
 
+/*
+ Old name of LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG.
+ */
 #define LWS_SERVER_OPTION_FALLBACK_TO_RAW 1048576
 
+/*
+ A connection whose first bytes are not HTTP (or TLS) is handed to
+ `listen_accept_role`/`listen_accept_protocol` instead. Not implemented yet: refused at
+ vhost creation.
+ */
 #define LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG 1048576
 
+/*
+ Run the context on libevent's event loop. Event libraries are not implemented yet:
+ refused at context creation.
+ */
 #define LWS_SERVER_OPTION_LIBEVENT 2097152
 
+/*
+ Old name of LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG.
+ */
 #define LWS_SERVER_OPTION_ONLY_RAW 4194304
 
+/*
+ Connections accepted by the vhost's listener take `listen_accept_role` (raw) and
+ `listen_accept_protocol` at once, without HTTP.
+ */
 #define LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG 4194304
 
+/*
+ Let several processes listen on the same port (SO_REUSEPORT). Not acted on yet.
+ */
 #define LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE 8388608
 
+/*
+ Give a vhost a TLS context even with no certificate yet (for a certificate added later).
+ Not acted on yet: a vhost has TLS when it is given a certificate.
+ */
 #define LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX 16777216
 
+/*
+ Do not send LWS_CALLBACK_PROTOCOL_INIT to the vhost's protocols when it is made.
+ */
 #define LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT 33554432
 
+/*
+ Make the vhost even when its certificate files do not exist yet. Not acted on yet: a
+ certificate that cannot be loaded fails the vhost.
+ */
 #define LWS_SERVER_OPTION_IGNORE_MISSING_CERT 67108864
 
+/*
+ Refuse a WebSocket upgrade whose Host header does not name this vhost (with its port
+ when it is not the default one).
+ */
 #define LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK 134217728
 
+/*
+ Add lws's set of security headers (Content-Security-Policy, X-Frame-Options, X-Content-
+ Type-Options, Referrer-Policy, ...) to the vhost's HTTP answers.
+ */
 #define LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE 268435456
 
+/*
+ Serve plain HTTP on a TLS listener too. Refused at vhost creation (a vhost with a
+ certificate never serves plain text).
+ */
 #define LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER 536870912
 
+/*
+ Fail the vhost's creation when its interface or port cannot be bound, instead of keeping
+ it without a listener.
+ */
 #define LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND 1073741824
 
+/*
+ HTTP/2: clamp an overflowing WINDOW_UPDATE instead of failing the connection. HTTP/2 is
+ not implemented yet: changes nothing.
+ */
 #define LWS_SERVER_OPTION_H2_JUST_FIX_WINDOW_UPDATE_OVERFLOW 2147483648
 
+/*
+ HTTP/2: allow half-closed streams used as long polls. HTTP/2 is not implemented yet:
+ changes nothing.
+ */
 #define LWS_SERVER_OPTION_VH_H2_HALF_CLOSED_LONG_POLL 4294967296
 
+/*
+ Run the context on GLib's main loop. Event libraries are not implemented yet: refused at
+ context creation.
+ */
 #define LWS_SERVER_OPTION_GLIB 8589934592
 
+/*
+ Speak HTTP/2 to plain-text clients from the first byte. Not implemented yet: refused at
+ vhost creation.
+ */
 #define LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE 17179869184
 
+/*
+ Do not run the context through lws's system states (time, policy...) at startup. Not
+ acted on yet.
+ */
 #define LWS_SERVER_OPTION_NO_LWS_SYSTEM_STATES 34359738368
 
+/*
+ Run a Secure Streams proxy. Secure Streams are not implemented: refused at context
+ creation.
+ */
 #define LWS_SERVER_OPTION_SS_PROXY 68719476736
 
+/*
+ Run the context on systemd's sd-event loop. Event libraries are not implemented yet:
+ refused at context creation.
+ */
 #define LWS_SERVER_OPTION_SDEVENT 137438953472
 
+/*
+ Run the context on OpenWrt's uloop. Event libraries are not implemented yet: refused at
+ context creation.
+ */
 #define LWS_SERVER_OPTION_ULOOP 274877906944
 
+/*
+ TLS client: do not cache sessions for resumption. Not acted on yet: sessions are cached
+ per vhost.
+ */
 #define LWS_SERVER_OPTION_DISABLE_TLS_SESSION_CACHE 549755813888
 
+/*
+ The bits of `lws_http_mount.auth_mask` that hold the lws_authentication_mode.
+ */
 #define AUTH_MODE_MASK 4026531840
 
+/*
+ Index of GET among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_GET 0
 
+/*
+ Index of POST among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_POST 1
 
+/*
+ Index of OPTIONS among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_OPTIONS 2
 
+/*
+ Index of PUT among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_PUT 3
 
+/*
+ Index of PATCH among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_PATCH 4
 
+/*
+ Index of DELETE among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_DELETE 5
 
+/*
+ Index of CONNECT among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_CONNECT 6
 
+/*
+ Index of HEAD among the methods lws_http_get_uri_and_method reports.
+ */
 #define LWSHUMETH_HEAD 7
 
+/*
+ Index of HTTP/2's :path among the methods lws_http_get_uri_and_method reports (HTTP/2 is
+ not implemented yet).
+ */
 #define LWSHUMETH_COLON_PATH 8
 
+/*
+ A buffer size large enough for a typical answer's headers built with
+ lws_add_http_header_*.
+ */
 #define LWS_RECOMMENDED_MIN_HEADER_SPACE 2048
 
+/*
+ The bits of lws_add_http_header_status's `code` that hold the status code.
+ */
 #define LWSAHH_CODE_MASK 65535
 
+/*
+ Flag for lws_add_http_header_status's `code`: do not add the Server header.
+ */
 #define LWSAHH_FLAG_NO_SERVER_NAME 1073741824
 
+/*
+ The stream id meaning "the connection itself" in HTTP/2 calls (HTTP/2 is not implemented
+ yet).
+ */
 #define LWS_H2_STREAM_SID -1
 
+/*
+ Log level bit: errors (on by default).
+ */
 #define LLL_ERR 1
 
+/*
+ Log level bit: warnings (on by default).
+ */
 #define LLL_WARN 2
 
+/*
+ Log level bit: notices, such as what is listening (on by default).
+ */
 #define LLL_NOTICE 4
 
+/*
+ Log level bit: information about connections and their steps.
+ */
 #define LLL_INFO 8
 
+/*
+ Log level bit: detailed debugging output.
+ */
 #define LLL_DEBUG 16
 
+/*
+ Log level bit: protocol parsing details.
+ */
 #define LLL_PARSER 32
 
+/*
+ Log level bit: HTTP headers.
+ */
 #define LLL_HEADER 64
 
+/*
+ Log level bit: extensions (permessage-deflate).
+ */
 #define LLL_EXT 128
 
+/*
+ Log level bit: client connections.
+ */
 #define LLL_CLIENT 256
 
+/*
+ Log level bit: latency measurements.
+ */
 #define LLL_LATENCY 512
 
+/*
+ Log level bit: the program's own lines (lwsl_user); on by default.
+ */
 #define LLL_USER 1024
 
+/*
+ Log level bit: threading.
+ */
 #define LLL_THREAD 2048
 
+/*
+ How many log level bits there are; not a level.
+ */
 #define LLL_COUNT 12
 
+/*
+ Log context flag: the sink may receive personally identifying information. Not acted on:
+ no log line is filtered by it.
+ */
 #define LLLF_SECRECY_PII 65536
 
+/*
+ Log context flag: the sink may receive bearer tokens. Not acted on: no log line is
+ filtered by it.
+ */
 #define LLLF_SECRECY_BEARER 131072
 
+/*
+ Log context flag: prefix lines with a timestamp.
+ */
 #define LLLF_LOG_TIMESTAMP 262144
 
+/*
+ Log context flag: the emit function is the context-aware kind (`emit_cx`, given the log
+ context).
+ */
 #define LLLF_LOG_CONTEXT_AWARE 1073741824
 
+/*
+ lws_set_timeout seconds value: close the connection on the next service turn.
+ */
 #define LWS_TO_KILL_ASYNC -1
 
+/*
+ lws_set_timeout seconds value: close the connection now, inside the call.
+ */
 #define LWS_TO_KILL_SYNC -2
 
+/*
+ How many timer lists a service thread has (normal and wake-from-suspend).
+ */
 #define LWS_COUNT_PT_SUL_OWNERS 2
 
+/*
+ lws_sul_schedule list: an ordinary timer, which does not wake a suspended device.
+ */
 #define LWSSULLI_MISS_IF_SUSPENDED 0
 
+/*
+ lws_sul_schedule list: a timer that would wake a suspended device (no suspend here: the
+ same as the other).
+ */
 #define LWSSULLI_WAKE_IF_SUSPENDED 1
 
+/*
+ lws_wsi_tx_credit's `peer_to_us`: the credit for what we send (HTTP/2 only; not
+ implemented yet).
+ */
 #define LWSTXCR_US_TO_PEER 0
 
+/*
+ lws_wsi_tx_credit's `peer_to_us`: the credit for what the peer sends (HTTP/2 only; not
+ implemented yet).
+ */
 #define LWSTXCR_PEER_TO_US 1
 
+/*
+ The plugin API version a plugin's header must carry. Plugins are not implemented.
+ */
 #define LWS_PLUGIN_API_MAGIC 191
 
+/*
+ lws_create_adopt_udp flag: bind to the port. UDP is not implemented yet.
+ */
 #define LWS_CAUDP_BIND 1
 
+/*
+ lws_create_adopt_udp flag: allow broadcast. UDP is not implemented yet.
+ */
 #define LWS_CAUDP_BROADCAST 2
 
+/*
+ lws_create_adopt_udp flag: a packet socket. UDP is not implemented yet.
+ */
 #define LWS_CAUDP_PF_PACKET 4
 
+/*
+ lws_rx_flow_control reason bit owned by the program (what the plain 0/1 form uses).
+ */
 #define LWS_RXFLOW_REASON_USER_BOOL 1
 
+/*
+ lws_rx_flow_control reason bit lws uses for its HTTP receive buffer.
+ */
 #define LWS_RXFLOW_REASON_HTTP_RXBUFFER 64
 
+/*
+ lws_rx_flow_control reason bit lws uses while HTTP/2 control frames wait.
+ */
 #define LWS_RXFLOW_REASON_H2_PPS_PENDING 128
 
+/*
+ lws_rx_flow_control: the argument names reason bits to set or clear, rather than a plain
+ 0/1.
+ */
 #define LWS_RXFLOW_REASON_APPLIES 16384
 
+/*
+ lws_rx_flow_control: with APPLIES, clear the named reasons (input resumes when none is
+ left).
+ */
 #define LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT 8192
 
+/*
+ lws_rx_flow_control: set the named reasons (input stops).
+ */
 #define LWS_RXFLOW_REASON_APPLIES_DISABLE 16384
 
+/*
+ lws_rx_flow_control: act on the change at once rather than on the next service turn.
+ */
 #define LWS_RXFLOW_REASON_FLAG_PROCESS_NOW 4096
 
+/*
+ lws_interface_to_sa: the interface exists and has an address.
+ */
 #define LWS_ITOSA_USABLE 0
 
+/*
+ lws_interface_to_sa: no such interface.
+ */
 #define LWS_ITOSA_NOT_EXIST -1
 
+/*
+ lws_interface_to_sa: the interface exists but has no address of the family asked.
+ */
 #define LWS_ITOSA_NOT_USABLE -2
 
+/*
+ lws_interface_to_sa: the address is in use.
+ */
 #define LWS_ITOSA_BUSY -3
 
+/*
+ `lws_retry_bo.conceal_count` value: retry for ever.
+ */
 #define LWS_RETRY_CONCEAL_ALWAYS 65535
 
+/*
+ The bits of a file operation's flags that the caller's open flags use.
+ */
 #define LWS_FOP_FLAGS_MASK 8388607
 
+/*
+ File open flag: the client accepts a gzip-compressed copy of the file.
+ */
 #define LWS_FOP_FLAG_COMPR_ACCEPTABLE_GZIP 16777216
 
+/*
+ File open flag, set by the open: the file is served gzip-compressed.
+ */
 #define LWS_FOP_FLAG_COMPR_IS_GZIP 33554432
 
+/*
+ File open flag, set by the open: the file's modification time is known.
+ */
 #define LWS_FOP_FLAG_MOD_TIME_VALID 67108864
 
+/*
+ File open flag: the path is inside a virtual file system.
+ */
 #define LWS_FOP_FLAG_VIRTUAL 134217728
 
+/*
+ Bytes a buffer must have free before the payload given to lws_write: the library writes
+ the frame or chunk header there.
+ */
 #define LWS_PRE 16
 
+/*
+ Old name of LWS_PRE.
+ */
 #define LWS_SEND_BUFFER_PRE_PADDING 16
 
+/*
+ The lws API version this library implements: 4.
+ */
 #define LWS_LIBRARY_VERSION_MAJOR 4
 
+/*
+ The lws API version this library implements: 3.
+ */
 #define LWS_LIBRARY_VERSION_MINOR 3
 
+/*
+ The lws release whose API and ABI this library matches: 10.
+ */
 #define LWS_LIBRARY_VERSION_PATCH 10
 
+/*
+ major * 1000000 + minor * 1000 + patch, for #if comparisons.
+ */
 #define LWS_LIBRARY_VERSION_NUMBER 4003010
 
+/*
+ Microseconds in a second (lws_usec_t).
+ */
 #define LWS_US_PER_SEC 1000000
 
+/*
+ Milliseconds in a second.
+ */
 #define LWS_MS_PER_SEC 1000
 
+/*
+ Microseconds in a millisecond.
+ */
 #define LWS_US_PER_MS 1000
 
+/*
+ Nanoseconds in a microsecond.
+ */
 #define LWS_NS_PER_US 1000
 
+/*
+ 1024 (a kibi).
+ */
 #define LWS_KI 1024
 
+/*
+ 1024 * 1024 (a mebi).
+ */
 #define LWS_MI 1048576
 
+/*
+ A socket descriptor that is no socket.
+ */
 #define LWS_SOCK_INVALID -1
 
+/*
+ The content length meaning "unknown".
+ */
 #define LWS_ILLEGAL_HTTP_CONTENT_LEN -1
 
+/*
+ sizeof(void *) on this platform.
+ */
 #define LWS_SIZEOFPTR 8
 
+/*
+ lws_set_timer_usecs value that cancels the connection's timer.
+ */
 #define LWS_SET_TIMER_USEC_CANCEL -1
 
+/*
+ TLS server: ask every client for a certificate and refuse those without a valid one
+ (checked against `ssl_ca_filepath` / `server_ssl_ca_mem`). Includes
+ LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.
+ */
 #define LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT 4098
 
+/*
+ TLS server: also accept plain-text connections on the TLS port. Refused at vhost
+ creation (not implemented: a vhost with a certificate never serves plain text).
+ */
 #define LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT 4104
 
+/*
+ TLS server: enable ECDH key exchange with `ecdh_curve` (OpenSSL's knob). rustls always
+ offers ECDHE, so this changes nothing. Includes LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.
+ */
 #define LWS_SERVER_OPTION_SSL_ECDH 4608
 
+/*
+ TLS vhost: answer plain-HTTP requests on the port with a redirect to https. Not
+ implemented yet: refused at vhost creation.
+ */
 #define LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS 6144
 
+/*
+ On a client connection: the subprotocols it asked for (from the connect info).
+ */
 #define _WSI_TOKEN_CLIENT_SENT_PROTOCOLS 88
 
+/*
+ On a client connection: the address it connects to.
+ */
 #define _WSI_TOKEN_CLIENT_PEER_ADDRESS 89
 
+/*
+ On a client connection: the path it asks for.
+ */
 #define _WSI_TOKEN_CLIENT_URI 90
 
+/*
+ On a client connection: the Host it sends.
+ */
 #define _WSI_TOKEN_CLIENT_HOST 91
 
+/*
+ On a client connection: the Origin it sends.
+ */
 #define _WSI_TOKEN_CLIENT_ORIGIN 92
 
+/*
+ On a client connection: its HTTP method (absent for a WebSocket).
+ */
 #define _WSI_TOKEN_CLIENT_METHOD 93
 
+/*
+ On a client connection: the interface it binds to.
+ */
 #define _WSI_TOKEN_CLIENT_IFACE 94
 
+/*
+ On a client connection: the ALPN list it offers.
+ */
 #define _WSI_TOKEN_CLIENT_ALPN 95
 
+/*
+ lws_write flag for client tests: send the frame without masking it. Not acted on: a
+ client always masks, as RFC 6455 requires.
+ */
 #define LWS_WRITE_CLIENT_IGNORE_XOR_MASK 128
 
 /*
@@ -1106,33 +1593,109 @@ enum lws_callback_reasons {
         LWS_CALLBACK_USER = 1000,
 };
 
+/*
+ Why an extension's callback (`lws_extension.callback`) is called. In this library only
+ the built-in permessage-deflate runs; the reasons are declared for programs that name
+ them, and an extension callback of the program's own is never called.
+ */
 enum lws_extension_callback_reasons {
+        /*
+         A server connection negotiated the extension: set up its state.
+         */
         LWS_EXT_CB_CONSTRUCT = 4,
+        /*
+         A client connection negotiated the extension: set up its state.
+         */
         LWS_EXT_CB_CLIENT_CONSTRUCT = 5,
+        /*
+         The connection closes: free the extension's state.
+         */
         LWS_EXT_CB_DESTROY = 8,
+        /*
+         A frame is about to be sent.
+         */
         LWS_EXT_CB_PACKET_TX_PRESEND = 12,
+        /*
+         Transform a payload being sent (e.g. compress it).
+         */
         LWS_EXT_CB_PAYLOAD_TX = 21,
+        /*
+         Transform a payload received (e.g. inflate it).
+         */
         LWS_EXT_CB_PAYLOAD_RX = 22,
+        /*
+         Set the extension's options to their defaults.
+         */
         LWS_EXT_CB_OPTION_DEFAULT = 23,
+        /*
+         Set one option (from the negotiation or lws_set_extension_option).
+         */
         LWS_EXT_CB_OPTION_SET = 24,
+        /*
+         Check the options agreed are acceptable.
+         */
         LWS_EXT_CB_OPTION_CONFIRM = 25,
+        /*
+         Set an option given by name (lws_set_extension_option).
+         */
         LWS_EXT_CB_NAMED_OPTION_SET = 26,
 };
 
+/*
+ What a directory entry is (`struct lws_dir_entry.type`, as lws_dir hands it to its
+ callback).
+ */
 enum lws_dir_obj_type_t {
+        /*
+         Something else, or the type could not be told.
+         */
         LDOT_UNKNOWN = 0,
+        /*
+         A regular file.
+         */
         LDOT_FILE = 1,
+        /*
+         A directory.
+         */
         LDOT_DIR = 2,
+        /*
+         A symbolic link (not followed).
+         */
         LDOT_LINK = 3,
+        /*
+         A named pipe.
+         */
         LDOT_FIFO = 4,
+        /*
+         A unix domain socket (lws spells it with two Ts).
+         */
         LDOTT_SOCKET = 5,
+        /*
+         A character device.
+         */
         LDOT_CHAR = 6,
 };
 
+/*
+ What an lws_spa file callback is told about a file part of a multipart form.
+ */
 enum lws_spa_fileupload_states {
+        /*
+         More of the file's content: `buf`/`len` hold the next piece.
+         */
         LWS_UFS_CONTENT = 0,
+        /*
+         The last piece of the file's content (possibly empty).
+         */
         LWS_UFS_FINAL_CONTENT = 1,
+        /*
+         A new file part starts: `name` and `filename` say which; open where it will be
+         stored.
+         */
         LWS_UFS_OPEN = 2,
+        /*
+         The form is being destroyed while a file is open: close it.
+         */
         LWS_UFS_CLOSE = 3,
 };
 
@@ -1142,311 +1705,1215 @@ enum lws_spa_fileupload_states {
  header takes that one from the facts table.
  */
 enum lws_tokenize_elem_values {
+        /*
+         Error: the input is not valid UTF-8.
+         */
         LWS_TOKZE_ERR_BROKEN_UTF8 = -5,
+        /*
+         Error: a quoted string has no closing quote.
+         */
         LWS_TOKZE_ERR_UNTERM_STRING = -4,
+        /*
+         Error: a number with more than one decimal point.
+         */
         LWS_TOKZE_ERR_MALFORMED_FLOAT = -3,
+        /*
+         Error: a number where a name was expected (before `=` or `:`).
+         */
         LWS_TOKZE_ERR_NUM_ON_LHS = -2,
+        /*
+         Error: a comma out of place (LWS_TOKENIZE_F_COMMA_SEP_LIST).
+         */
         LWS_TOKZE_ERR_COMMA_LIST = -1,
+        /*
+         The input is used up.
+         */
         LWS_TOKZE_ENDED = 0,
+        /*
+         A delimiter character (the token is that one byte).
+         */
         LWS_TOKZE_DELIMITER = 1,
+        /*
+         A token (a word).
+         */
         LWS_TOKZE_TOKEN = 2,
+        /*
+         An integer.
+         */
         LWS_TOKZE_INTEGER = 3,
+        /*
+         A decimal number with a point.
+         */
         LWS_TOKZE_FLOAT = 4,
+        /*
+         A token followed by `=` (the `=` is consumed).
+         */
         LWS_TOKZE_TOKEN_NAME_EQUALS = 5,
+        /*
+         A token followed by `:` (LWS_TOKENIZE_F_AGG_COLON; the `:` is consumed).
+         */
         LWS_TOKZE_TOKEN_NAME_COLON = 6,
+        /*
+         A quoted string (the token is its inside, quotes removed).
+         */
         LWS_TOKZE_QUOTED_STRING = 7,
 };
 
+/*
+ Where an ACME certificate renewal has got to (lws's acme-client plugin reports it to the
+ program). This library has no ACME client, so no renewal ever starts and none of these
+ states is reported.
+ */
 enum lws_cert_update_state {
+        /*
+         No renewal under way.
+         */
         LWS_CUS_IDLE = 0,
+        /*
+         A renewal is starting.
+         */
         LWS_CUS_STARTING = 1,
+        /*
+         The renewal finished and the new certificate is in use.
+         */
         LWS_CUS_SUCCESS = 2,
+        /*
+         The renewal failed.
+         */
         LWS_CUS_FAILED = 3,
+        /*
+         Making the account and certificate keys.
+         */
         LWS_CUS_CREATE_KEYS = 4,
+        /*
+         Registering the account with the ACME server.
+         */
         LWS_CUS_REG = 5,
+        /*
+         Asking the ACME server for an authorization.
+         */
         LWS_CUS_AUTH = 6,
+        /*
+         Answering the server's challenge.
+         */
         LWS_CUS_CHALLENGE = 7,
+        /*
+         Making the certificate signing request.
+         */
         LWS_CUS_CREATE_REQ = 8,
+        /*
+         Sending the certificate signing request.
+         */
         LWS_CUS_REQ = 9,
+        /*
+         Waiting for the server to confirm the order.
+         */
         LWS_CUS_CONFIRM = 10,
+        /*
+         Fetching the issued certificate.
+         */
         LWS_CUS_ISSUE = 11,
 };
 
+/*
+ What `lws_write` is sending: the low bits pick the kind of data, the high bits
+ (LWS_WRITE_NO_FIN, LWS_WRITE_H2_STREAM_END, ...) are flags OR-ed onto it.
+ */
 enum lws_write_protocol {
+        /*
+         A WebSocket text message (or its first fragment); the payload must be UTF-8.
+         */
         LWS_WRITE_TEXT = 0,
+        /*
+         A WebSocket binary message (or its first fragment).
+         */
         LWS_WRITE_BINARY = 1,
+        /*
+         The next fragment of the WebSocket message the previous write (sent with
+         LWS_WRITE_NO_FIN) started.
+         */
         LWS_WRITE_CONTINUATION = 2,
+        /*
+         Part of an HTTP body; the connection stays open for more (Content-Length or chunked,
+         as the headers said).
+         */
         LWS_WRITE_HTTP = 3,
+        /*
+         A WebSocket PING control frame (payload at most 125 bytes).
+         */
         LWS_WRITE_PING = 5,
+        /*
+         A WebSocket PONG control frame (payload at most 125 bytes); the library answers
+         PINGs by itself, so programs rarely send one.
+         */
         LWS_WRITE_PONG = 6,
+        /*
+         The last part of an HTTP body: after it the transaction is complete (ends the
+         chunked encoding when one is in use).
+         */
         LWS_WRITE_HTTP_FINAL = 7,
+        /*
+         An HTTP header block built with lws_add_http_header_* (the status line and headers);
+         the body follows with LWS_WRITE_HTTP.
+         */
         LWS_WRITE_HTTP_HEADERS = 8,
+        /*
+         More header bytes following an earlier LWS_WRITE_HTTP_HEADERS (HTTP/2 CONTINUATION
+         in lws; sent as plain bytes over HTTP/1.1).
+         */
         LWS_WRITE_HTTP_HEADERS_CONTINUATION = 9,
+        /*
+         lws's internal mode that only stores the data for later sending; not used by this
+         library (pass the data to lws_write when writeable instead).
+         */
         LWS_WRITE_BUFLIST = 32,
+        /*
+         Flag: this WebSocket frame is not the last of its message; finish the message with
+         LWS_WRITE_CONTINUATION writes, the last without this flag.
+         */
         LWS_WRITE_NO_FIN = 64,
+        /*
+         Flag for HTTP/2: the write ends the stream. HTTP/2 is not implemented yet, so it has
+         no effect here.
+         */
         LWS_WRITE_H2_STREAM_END = 128,
 };
 
+/*
+ What a mount's `origin` names (`lws_http_mount.origin_protocol`).
+ */
 enum lws_mount_protocols {
+        /*
+         `origin` is a plain http:// URL the mount's requests are proxied to. Proxy mounts
+         are not implemented yet: the mount forwards nothing.
+         */
         LWSMPRO_HTTP = 0,
+        /*
+         `origin` is an https:// URL the mount's requests are proxied to. Proxy mounts are
+         not implemented yet: the mount forwards nothing.
+         */
         LWSMPRO_HTTPS = 1,
+        /*
+         `origin` is a directory: files under it are served (ETag/304, ranges, lws's MIME
+         table plus `extra_mimetypes`).
+         */
         LWSMPRO_FILE = 2,
+        /*
+         `origin` is a CGI program to run for the mount's requests. CGI is not implemented
+         yet: no program is run.
+         */
         LWSMPRO_CGI = 3,
+        /*
+         `origin` is a host/path to redirect requests to, as http://.
+         */
         LWSMPRO_REDIR_HTTP = 4,
+        /*
+         `origin` is a host/path to redirect requests to, as https://.
+         */
         LWSMPRO_REDIR_HTTPS = 5,
+        /*
+         `origin` is the name of a protocol of the vhost: its callback answers the mount's
+         requests (LWS_CALLBACK_HTTP and what follows).
+         */
         LWSMPRO_CALLBACK = 6,
 };
 
+/*
+ How a mount with `basic_auth_login_file` checks credentials; the mode sits in the top
+ bits of `lws_http_mount.auth_mask` (AUTH_MODE_MASK).
+ */
 enum lws_authentication_mode {
+        /*
+         Basic authentication checked against the login file (whole `user:password` lines).
+         */
         LWSAUTHM_DEFAULT = 0,
+        /*
+         Basic authentication checked by the protocol's callback:
+         LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION gets the credentials and returns non-zero to
+         accept them.
+         */
         LWSAUTHM_BASIC_AUTH_CALLBACK = 268435456,
 };
 
+/*
+ The LCCSCF_* flags of `lws_client_connect_info.ssl_connection`: TLS and its relaxations,
+ and how an HTTP client connection behaves. A flag this build cannot honour is refused
+ when the connection is asked for, never silently dropped, when it matters to the result.
+ */
 enum lws_client_connect_ssl_connection_flags {
+        /*
+         Connect with TLS (wss:// or https://), verifying the server's certificate and name.
+         */
         LCCSCF_USE_SSL = 1,
+        /*
+         Accept a self-signed server certificate (only that check is waived).
+         */
         LCCSCF_ALLOW_SELFSIGNED = 2,
+        /*
+         Accept a server certificate whose names do not match the host asked for (only that
+         check is waived).
+         */
         LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK = 4,
+        /*
+         Accept an expired or not yet valid server certificate (only that check is waived).
+         */
         LCCSCF_ALLOW_EXPIRED = 8,
+        /*
+         Accept a server certificate that does not verify for any other reason (unknown
+         issuer, ...).
+         */
         LCCSCF_ALLOW_INSECURE = 16,
+        /*
+         HTTP/2 workaround for nghttp2's stream ending. HTTP/2 is not implemented yet: no
+         effect.
+         */
         LCCSCF_H2_QUIRK_NGHTTP2_END_STREAM = 32,
+        /*
+         HTTP/2 workaround for peers that overflow the transmit credit. HTTP/2 is not
+         implemented yet: no effect.
+         */
         LCCSCF_H2_QUIRK_OVERFLOWS_TXCR = 64,
+        /*
+         HTTP/2: send the auth token as a bearer Authorization header. HTTP/2 is not
+         implemented yet: no effect.
+         */
         LCCSCF_H2_AUTH_BEARER = 128,
+        /*
+         HTTP/2: send the auth token hex-encoded. HTTP/2 is not implemented yet: no effect.
+         */
         LCCSCF_H2_HEXIFY_AUTH_TOKEN = 256,
+        /*
+         HTTP/2: the program grants receive credit itself (lws_wsi_tx_credit). HTTP/2 is not
+         implemented yet: no effect.
+         */
         LCCSCF_H2_MANUAL_RXFLOW = 512,
+        /*
+         The HTTP client's body is multipart/form-data: the library adds the Content-Type
+         with a boundary, and the program writes the parts with lws_client_http_multipart.
+         */
         LCCSCF_HTTP_MULTIPART_MIME = 1024,
+        /*
+         The HTTP client's body is application/x-www-form-urlencoded: the library adds that
+         Content-Type.
+         */
         LCCSCF_HTTP_X_WWW_FORM_URLENCODED = 2048,
+        /*
+         Do not follow 3xx redirects: the answer is given to the program as it is.
+         */
         LCCSCF_HTTP_NO_FOLLOW_REDIRECT = 4096,
+        /*
+         Allow this HTTP/1.1 request to wait for, and then reuse, the socket of another
+         pipelining connection of the vhost to the same host and port.
+         */
         LCCSCF_PIPELINE = 65536,
+        /*
+         Allow the connection to be a stream of a multiplexed (HTTP/2) connection. HTTP/2 is
+         not implemented yet: no effect.
+         */
         LCCSCF_MUXABLE_STREAM = 131072,
+        /*
+         Speak HTTP/2 from the start without negotiating it. Not implemented yet: refused.
+         */
         LCCSCF_H2_PRIOR_KNOWLEDGE = 262144,
+        /*
+         lws's suspend-aware validity timers: wake a suspended device for this connection's
+         keepalive. There is no suspend support here: no effect.
+         */
         LCCSCF_WAKE_SUSPEND__VALIDITY = 524288,
+        /*
+         Serve this connection's input before other work. Not acted on yet (each connection's
+         input is read once per turn).
+         */
         LCCSCF_PRIORITIZE_READS = 1048576,
+        /*
+         Internal to lws's Secure Streams: the connection carries a stream. Secure Streams
+         are not implemented.
+         */
         LCCSCF_SECSTREAM_CLIENT = 2097152,
+        /*
+         Internal to lws's Secure Streams proxy. Secure Streams are not implemented.
+         */
         LCCSCF_SECSTREAM_PROXY_LINK = 4194304,
+        /*
+         Internal to lws's Secure Streams proxy. Secure Streams are not implemented.
+         */
         LCCSCF_SECSTREAM_PROXY_ONWARD = 8388608,
+        /*
+         Ask for the low-latency IP type of service on the socket. Not acted on yet.
+         */
         LCCSCF_IP_LOW_LATENCY = 16777216,
+        /*
+         Ask for the high-throughput IP type of service on the socket. Not acted on yet.
+         */
         LCCSCF_IP_HIGH_THROUGHPUT = 33554432,
+        /*
+         Ask for the high-reliability IP type of service on the socket. Not acted on yet.
+         */
         LCCSCF_IP_HIGH_RELIABILITY = 67108864,
+        /*
+         Ask for the low-cost IP type of service on the socket. Not acted on yet.
+         */
         LCCSCF_IP_LOW_COST = 134217728,
+        /*
+         Collect connection timing figures (lws_conmon). Not implemented yet (LWS_WITH_CONMON
+         is not defined): no figures are kept.
+         */
         LCCSCF_CONMON = 268435456,
+        /*
+         Follow a redirect from https:// to http://, which lws refuses by default. Not acted
+         on yet.
+         */
         LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
+        /*
+         Keep the cookies the server sets and send them back (lws's cookie jar). Not
+         implemented yet: refused.
+         */
         LCCSCF_CACHE_COOKIES = 1073741824,
 };
 
+/*
+ HTTP status codes by name, for lws_return_http_status, lws_add_http_header_status and
+ the like; any other number may be passed too.
+ */
 enum http_status {
+        /*
+         100 Continue.
+         */
         HTTP_STATUS_CONTINUE = 100,
+        /*
+         200 OK.
+         */
         HTTP_STATUS_OK = 200,
+        /*
+         204 No Content: the answer has no body.
+         */
         HTTP_STATUS_NO_CONTENT = 204,
+        /*
+         206 Partial Content: the answer to a Range request.
+         */
         HTTP_STATUS_PARTIAL_CONTENT = 206,
+        /*
+         301 Moved Permanently (a redirect the client may remember).
+         */
         HTTP_STATUS_MOVED_PERMANENTLY = 301,
+        /*
+         302 Found (a temporary redirect).
+         */
         HTTP_STATUS_FOUND = 302,
+        /*
+         303 See Other: fetch the Location with GET.
+         */
         HTTP_STATUS_SEE_OTHER = 303,
+        /*
+         304 Not Modified: the client's cached copy (If-None-Match) is still good.
+         */
         HTTP_STATUS_NOT_MODIFIED = 304,
+        /*
+         400 Bad Request.
+         */
         HTTP_STATUS_BAD_REQUEST = 400,
+        /*
+         401 Unauthorized: credentials are needed (sent with WWW-Authenticate).
+         */
         HTTP_STATUS_UNAUTHORIZED = 401,
+        /*
+         402 Payment Required.
+         */
         HTTP_STATUS_PAYMENT_REQUIRED = 402,
+        /*
+         403 Forbidden.
+         */
         HTTP_STATUS_FORBIDDEN = 403,
+        /*
+         404 Not Found.
+         */
         HTTP_STATUS_NOT_FOUND = 404,
+        /*
+         405 Method Not Allowed.
+         */
         HTTP_STATUS_METHOD_NOT_ALLOWED = 405,
+        /*
+         406 Not Acceptable.
+         */
         HTTP_STATUS_NOT_ACCEPTABLE = 406,
+        /*
+         407 Proxy Authentication Required.
+         */
         HTTP_STATUS_PROXY_AUTH_REQUIRED = 407,
+        /*
+         408 Request Timeout.
+         */
         HTTP_STATUS_REQUEST_TIMEOUT = 408,
+        /*
+         409 Conflict.
+         */
         HTTP_STATUS_CONFLICT = 409,
+        /*
+         410 Gone.
+         */
         HTTP_STATUS_GONE = 410,
+        /*
+         411 Length Required.
+         */
         HTTP_STATUS_LENGTH_REQUIRED = 411,
+        /*
+         412 Precondition Failed.
+         */
         HTTP_STATUS_PRECONDITION_FAILED = 412,
+        /*
+         413 Content Too Large.
+         */
         HTTP_STATUS_REQ_ENTITY_TOO_LARGE = 413,
+        /*
+         414 URI Too Long.
+         */
         HTTP_STATUS_REQ_URI_TOO_LONG = 414,
+        /*
+         415 Unsupported Media Type.
+         */
         HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE = 415,
+        /*
+         416 Range Not Satisfiable.
+         */
         HTTP_STATUS_REQ_RANGE_NOT_SATISFIABLE = 416,
+        /*
+         417 Expectation Failed.
+         */
         HTTP_STATUS_EXPECTATION_FAILED = 417,
+        /*
+         500 Internal Server Error.
+         */
         HTTP_STATUS_INTERNAL_SERVER_ERROR = 500,
+        /*
+         501 Not Implemented.
+         */
         HTTP_STATUS_NOT_IMPLEMENTED = 501,
+        /*
+         502 Bad Gateway.
+         */
         HTTP_STATUS_BAD_GATEWAY = 502,
+        /*
+         503 Service Unavailable.
+         */
         HTTP_STATUS_SERVICE_UNAVAILABLE = 503,
+        /*
+         504 Gateway Timeout.
+         */
         HTTP_STATUS_GATEWAY_TIMEOUT = 504,
+        /*
+         505 HTTP Version Not Supported.
+         */
         HTTP_STATUS_HTTP_VERSION_NOT_SUPPORTED = 505,
 };
 
+/*
+ Names of the request (and, on a client, answer) parts the library keeps, for
+ lws_hdr_total_length, lws_hdr_copy, lws_hdr_copy_fragment and lws_token_to_string. The
+ method tokens hold the request's URL path; a header token holds that header's value.
+ */
 enum lws_token_indexes {
+        /*
+         The path of a GET request.
+         */
         WSI_TOKEN_GET_URI = 0,
+        /*
+         The path of a POST request.
+         */
         WSI_TOKEN_POST_URI = 1,
+        /*
+         The path of an OPTIONS request.
+         */
         WSI_TOKEN_OPTIONS_URI = 2,
+        /*
+         The Host header.
+         */
         WSI_TOKEN_HOST = 3,
+        /*
+         The Connection header.
+         */
         WSI_TOKEN_CONNECTION = 4,
+        /*
+         The Upgrade header (e.g. "websocket").
+         */
         WSI_TOKEN_UPGRADE = 5,
+        /*
+         The Origin header.
+         */
         WSI_TOKEN_ORIGIN = 6,
+        /*
+         The Sec-WebSocket-Draft header of pre-RFC WebSocket drafts (kept for the numbering).
+         */
         WSI_TOKEN_DRAFT = 7,
+        /*
+         The challenge of pre-RFC WebSocket drafts (kept for the numbering).
+         */
         WSI_TOKEN_CHALLENGE = 8,
+        /*
+         The Sec-WebSocket-Extensions header.
+         */
         WSI_TOKEN_EXTENSIONS = 9,
+        /*
+         Sec-WebSocket-Key1 of an old WebSocket draft (kept for the numbering).
+         */
         WSI_TOKEN_KEY1 = 10,
+        /*
+         Sec-WebSocket-Key2 of an old WebSocket draft (kept for the numbering).
+         */
         WSI_TOKEN_KEY2 = 11,
+        /*
+         The Sec-WebSocket-Protocol header (the subprotocols asked for, or the one chosen).
+         */
         WSI_TOKEN_PROTOCOL = 12,
+        /*
+         The Sec-WebSocket-Accept header of a server's 101 answer.
+         */
         WSI_TOKEN_ACCEPT = 13,
+        /*
+         The Sec-WebSocket-Nonce header of an old draft (kept for the numbering).
+         */
         WSI_TOKEN_NONCE = 14,
+        /*
+         The HTTP status line's version and code (on a client, the answer's status).
+         */
         WSI_TOKEN_HTTP = 15,
+        /*
+         The HTTP2-Settings header of an h2c upgrade request.
+         */
         WSI_TOKEN_HTTP2_SETTINGS = 16,
+        /*
+         The Accept header.
+         */
         WSI_TOKEN_HTTP_ACCEPT = 17,
+        /*
+         The Access-Control-Request-Headers header (CORS preflight).
+         */
         WSI_TOKEN_HTTP_AC_REQUEST_HEADERS = 18,
+        /*
+         The If-Modified-Since header.
+         */
         WSI_TOKEN_HTTP_IF_MODIFIED_SINCE = 19,
+        /*
+         The If-None-Match header (ETags the client has cached).
+         */
         WSI_TOKEN_HTTP_IF_NONE_MATCH = 20,
+        /*
+         The Accept-Encoding header.
+         */
         WSI_TOKEN_HTTP_ACCEPT_ENCODING = 21,
+        /*
+         The Accept-Language header.
+         */
         WSI_TOKEN_HTTP_ACCEPT_LANGUAGE = 22,
+        /*
+         The Pragma header.
+         */
         WSI_TOKEN_HTTP_PRAGMA = 23,
+        /*
+         The Cache-Control header.
+         */
         WSI_TOKEN_HTTP_CACHE_CONTROL = 24,
+        /*
+         The Authorization header.
+         */
         WSI_TOKEN_HTTP_AUTHORIZATION = 25,
+        /*
+         The Cookie header.
+         */
         WSI_TOKEN_HTTP_COOKIE = 26,
+        /*
+         The Content-Length header.
+         */
         WSI_TOKEN_HTTP_CONTENT_LENGTH = 27,
+        /*
+         The Content-Type header.
+         */
         WSI_TOKEN_HTTP_CONTENT_TYPE = 28,
+        /*
+         The Date header.
+         */
         WSI_TOKEN_HTTP_DATE = 29,
+        /*
+         The Range header.
+         */
         WSI_TOKEN_HTTP_RANGE = 30,
+        /*
+         The Referer header.
+         */
         WSI_TOKEN_HTTP_REFERER = 31,
+        /*
+         The Sec-WebSocket-Key header of a WebSocket upgrade request.
+         */
         WSI_TOKEN_KEY = 32,
+        /*
+         The Sec-WebSocket-Version header.
+         */
         WSI_TOKEN_VERSION = 33,
+        /*
+         The Sec-WebSocket-Origin header of an old draft.
+         */
         WSI_TOKEN_SWORIGIN = 34,
+        /*
+         HTTP/2's :authority pseudo-header. HTTP/2 is not implemented yet: never set.
+         */
         WSI_TOKEN_HTTP_COLON_AUTHORITY = 35,
+        /*
+         HTTP/2's :method pseudo-header. HTTP/2 is not implemented yet: never set.
+         */
         WSI_TOKEN_HTTP_COLON_METHOD = 36,
+        /*
+         HTTP/2's :path pseudo-header. HTTP/2 is not implemented yet: never set.
+         */
         WSI_TOKEN_HTTP_COLON_PATH = 37,
+        /*
+         HTTP/2's :scheme pseudo-header. HTTP/2 is not implemented yet: never set.
+         */
         WSI_TOKEN_HTTP_COLON_SCHEME = 38,
+        /*
+         HTTP/2's :status pseudo-header. HTTP/2 is not implemented yet: never set.
+         */
         WSI_TOKEN_HTTP_COLON_STATUS = 39,
+        /*
+         The Accept-Charset header.
+         */
         WSI_TOKEN_HTTP_ACCEPT_CHARSET = 40,
+        /*
+         The Accept-Ranges header.
+         */
         WSI_TOKEN_HTTP_ACCEPT_RANGES = 41,
+        /*
+         The Access-Control-Allow-Origin header.
+         */
         WSI_TOKEN_HTTP_ACCESS_CONTROL_ALLOW_ORIGIN = 42,
+        /*
+         The Age header.
+         */
         WSI_TOKEN_HTTP_AGE = 43,
+        /*
+         The Allow header.
+         */
         WSI_TOKEN_HTTP_ALLOW = 44,
+        /*
+         The Content-Disposition header.
+         */
         WSI_TOKEN_HTTP_CONTENT_DISPOSITION = 45,
+        /*
+         The Content-Encoding header.
+         */
         WSI_TOKEN_HTTP_CONTENT_ENCODING = 46,
+        /*
+         The Content-Language header.
+         */
         WSI_TOKEN_HTTP_CONTENT_LANGUAGE = 47,
+        /*
+         The Content-Location header.
+         */
         WSI_TOKEN_HTTP_CONTENT_LOCATION = 48,
+        /*
+         The Content-Range header.
+         */
         WSI_TOKEN_HTTP_CONTENT_RANGE = 49,
+        /*
+         The ETag header.
+         */
         WSI_TOKEN_HTTP_ETAG = 50,
+        /*
+         The Expect header.
+         */
         WSI_TOKEN_HTTP_EXPECT = 51,
+        /*
+         The Expires header.
+         */
         WSI_TOKEN_HTTP_EXPIRES = 52,
+        /*
+         The From header.
+         */
         WSI_TOKEN_HTTP_FROM = 53,
+        /*
+         The If-Match header.
+         */
         WSI_TOKEN_HTTP_IF_MATCH = 54,
+        /*
+         The If-Range header.
+         */
         WSI_TOKEN_HTTP_IF_RANGE = 55,
+        /*
+         The If-Unmodified-Since header.
+         */
         WSI_TOKEN_HTTP_IF_UNMODIFIED_SINCE = 56,
+        /*
+         The Last-Modified header.
+         */
         WSI_TOKEN_HTTP_LAST_MODIFIED = 57,
+        /*
+         The Link header.
+         */
         WSI_TOKEN_HTTP_LINK = 58,
+        /*
+         The Location header (on a client, where a redirect points).
+         */
         WSI_TOKEN_HTTP_LOCATION = 59,
+        /*
+         The Max-Forwards header.
+         */
         WSI_TOKEN_HTTP_MAX_FORWARDS = 60,
+        /*
+         The Proxy-Authenticate header.
+         */
         WSI_TOKEN_HTTP_PROXY_AUTHENTICATE = 61,
+        /*
+         The Proxy-Authorization header.
+         */
         WSI_TOKEN_HTTP_PROXY_AUTHORIZATION = 62,
+        /*
+         The Refresh header.
+         */
         WSI_TOKEN_HTTP_REFRESH = 63,
+        /*
+         The Retry-After header (see lws_http_check_retry_after).
+         */
         WSI_TOKEN_HTTP_RETRY_AFTER = 64,
+        /*
+         The Server header.
+         */
         WSI_TOKEN_HTTP_SERVER = 65,
+        /*
+         The Set-Cookie header.
+         */
         WSI_TOKEN_HTTP_SET_COOKIE = 66,
+        /*
+         The Strict-Transport-Security header.
+         */
         WSI_TOKEN_HTTP_STRICT_TRANSPORT_SECURITY = 67,
+        /*
+         The Transfer-Encoding header.
+         */
         WSI_TOKEN_HTTP_TRANSFER_ENCODING = 68,
+        /*
+         The User-Agent header.
+         */
         WSI_TOKEN_HTTP_USER_AGENT = 69,
+        /*
+         The Vary header.
+         */
         WSI_TOKEN_HTTP_VARY = 70,
+        /*
+         The Via header.
+         */
         WSI_TOKEN_HTTP_VIA = 71,
+        /*
+         The WWW-Authenticate header.
+         */
         WSI_TOKEN_HTTP_WWW_AUTHENTICATE = 72,
+        /*
+         The path of a PATCH request.
+         */
         WSI_TOKEN_PATCH_URI = 73,
+        /*
+         The path of a PUT request.
+         */
         WSI_TOKEN_PUT_URI = 74,
+        /*
+         The path of a DELETE request.
+         */
         WSI_TOKEN_DELETE_URI = 75,
+        /*
+         The request URL's query string (after `?`), one fragment per `&`-separated argument,
+         already URL-decoded (lws_get_urlarg_by_name reads them).
+         */
         WSI_TOKEN_HTTP_URI_ARGS = 76,
+        /*
+         The Proxy header.
+         */
         WSI_TOKEN_PROXY = 77,
+        /*
+         The X-Real-IP header.
+         */
         WSI_TOKEN_HTTP_X_REAL_IP = 78,
+        /*
+         Set (to the path) when the request line says HTTP/1.0.
+         */
         WSI_TOKEN_HTTP1_0 = 79,
+        /*
+         The X-Forwarded-For header.
+         */
         WSI_TOKEN_X_FORWARDED_FOR = 80,
+        /*
+         The target of a CONNECT request.
+         */
         WSI_TOKEN_CONNECT = 81,
+        /*
+         The path of a HEAD request.
+         */
         WSI_TOKEN_HEAD_URI = 82,
+        /*
+         The TE header.
+         */
         WSI_TOKEN_TE = 83,
+        /*
+         The Replay-Nonce header (ACME).
+         */
         WSI_TOKEN_REPLAY_NONCE = 84,
+        /*
+         HTTP/2's :protocol pseudo-header (WebSockets over HTTP/2). HTTP/2 is not implemented
+         yet: never set.
+         */
         WSI_TOKEN_COLON_PROTOCOL = 85,
+        /*
+         The X-Auth-Token header.
+         */
         WSI_TOKEN_X_AUTH_TOKEN = 86,
+        /*
+         The x-dss-signature header.
+         */
         WSI_TOKEN_DSS_SIGNATURE = 87,
+        /*
+         How many tokens there are: not a token itself (the size of lws_token_limits' array).
+         */
         WSI_TOKEN_COUNT = 96,
+        /*
+         lws's parser state: reading a header name. Not a token; never useful to programs.
+         */
         WSI_TOKEN_NAME_PART = 97,
+        /*
+         lws's parser state: reading the value of a header it does not know. Not a token.
+         */
         WSI_TOKEN_UNKNOWN_VALUE_PART = 98,
+        /*
+         lws's parser state: skipping a value. Not a token.
+         */
         WSI_TOKEN_SKIPPING = 99,
+        /*
+         lws's parser state: skipping, a CR seen. Not a token.
+         */
         WSI_TOKEN_SKIPPING_SAW_CR = 100,
+        /*
+         lws's parser state: the head is complete. Not a token.
+         */
         WSI_PARSING_COMPLETE = 101,
+        /*
+         lws's parser state of old multiplexing drafts. Not a token.
+         */
         WSI_INIT_TOKEN_MUXURL = 102,
 };
 
+/*
+ Indexes of HTTP/2 SETTINGS values (RFC 9113), as used by
+ `lws_context_creation_info.http2_settings`. HTTP/2 is not implemented yet, so none is
+ used.
+ */
 enum lws_h2_settings {
+        /*
+         SETTINGS_HEADER_TABLE_SIZE: the HPACK dynamic table size.
+         */
         H2SET_HEADER_TABLE_SIZE = 1,
+        /*
+         SETTINGS_ENABLE_PUSH: whether server push is allowed.
+         */
         H2SET_ENABLE_PUSH = 2,
+        /*
+         SETTINGS_MAX_CONCURRENT_STREAMS: streams open at once.
+         */
         H2SET_MAX_CONCURRENT_STREAMS = 3,
+        /*
+         SETTINGS_INITIAL_WINDOW_SIZE: a new stream's flow-control window.
+         */
         H2SET_INITIAL_WINDOW_SIZE = 4,
+        /*
+         SETTINGS_MAX_FRAME_SIZE: the largest frame payload accepted.
+         */
         H2SET_MAX_FRAME_SIZE = 5,
+        /*
+         SETTINGS_MAX_HEADER_LIST_SIZE: the largest header list accepted.
+         */
         H2SET_MAX_HEADER_LIST_SIZE = 6,
+        /*
+         A setting number RFC 9113 leaves unassigned.
+         */
         H2SET_RESERVED7 = 7,
+        /*
+         SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441): WebSockets over HTTP/2.
+         */
         H2SET_ENABLE_CONNECT_PROTOCOL = 8,
+        /*
+         How many settings there are; not a setting.
+         */
         H2SET_COUNT = 9,
 };
 
+/*
+ WebSocket close codes (RFC 6455 section 7.4), for lws_close_reason and as received in
+ LWS_CALLBACK_WS_PEER_INITIATED_CLOSE.
+ */
 enum lws_close_status {
+        /*
+         No code: the close frame carries no status.
+         */
         LWS_CLOSE_STATUS_NOSTATUS = 0,
+        /*
+         1000: a normal close, the purpose is fulfilled.
+         */
         LWS_CLOSE_STATUS_NORMAL = 1000,
+        /*
+         1001: the endpoint is going away (server shutdown, page left).
+         */
         LWS_CLOSE_STATUS_GOINGAWAY = 1001,
+        /*
+         1002: the peer broke the WebSocket protocol (sent by the library for bad framing).
+         */
         LWS_CLOSE_STATUS_PROTOCOL_ERR = 1002,
+        /*
+         1003: a data type the endpoint cannot accept.
+         */
         LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE = 1003,
+        /*
+         1004: reserved by RFC 6455; never sent.
+         */
         LWS_CLOSE_STATUS_RESERVED = 1004,
+        /*
+         1005: stands for "no code was given"; must not be sent in a close frame.
+         */
         LWS_CLOSE_STATUS_NO_STATUS = 1005,
+        /*
+         1006: stands for "the connection dropped without a close frame"; must not be sent.
+         */
         LWS_CLOSE_STATUS_ABNORMAL_CLOSE = 1006,
+        /*
+         1007: data inconsistent with its type, such as a text message that is not UTF-8
+         (sent by the library).
+         */
         LWS_CLOSE_STATUS_INVALID_PAYLOAD = 1007,
+        /*
+         1008: a message against the endpoint's policy.
+         */
         LWS_CLOSE_STATUS_POLICY_VIOLATION = 1008,
+        /*
+         1009: a message too big to process (sent by the library beyond its message limit).
+         */
         LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE = 1009,
+        /*
+         1010: the client needed an extension the server did not agree to.
+         */
         LWS_CLOSE_STATUS_EXTENSION_REQUIRED = 1010,
+        /*
+         1011: the server met an unexpected condition.
+         */
         LWS_CLOSE_STATUS_UNEXPECTED_CONDITION = 1011,
+        /*
+         1015: stands for "the TLS handshake failed"; must not be sent.
+         */
         LWS_CLOSE_STATUS_TLS_FAILURE = 1015,
+        /*
+         lws's code (not on the wire) for an HTTP client connection closed because its
+         transaction completed.
+         */
         LWS_CLOSE_STATUS_CLIENT_TRANSACTION_DONE = 2000,
+        /*
+         lws's code (not on the wire) for connections closed because their context is being
+         destroyed.
+         */
         LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = 9999,
 };
 
+/*
+ Why a connection's timeout (lws_set_timeout) is running. The reason is only a label:
+ whatever the reason, the connection is closed when the time is up, unless it is
+ cancelled or replaced first. The library sets some of them itself; programs use
+ PENDING_TIMEOUT_USER_OK or PENDING_TIMEOUT_USER_REASON_BASE + n.
+ */
 enum pending_timeout {
+        /*
+         No timeout: lws_set_timeout with it (or with 0 seconds) cancels the running one.
+         */
         NO_PENDING_TIMEOUT = 0,
+        /*
+         A client waits for its HTTP proxy's answer (proxies are not implemented yet).
+         */
         PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE = 1,
+        /*
+         A client waits for its TCP connect to complete.
+         */
         PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE = 2,
+        /*
+         A client waits for the connection to the server to be established.
+         */
         PENDING_TIMEOUT_ESTABLISH_WITH_SERVER = 3,
+        /*
+         A client waits for the server's answer to its request or upgrade.
+         */
         PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE = 4,
+        /*
+         Waiting for a PING.
+         */
         PENDING_TIMEOUT_AWAITING_PING = 5,
+        /*
+         A close frame was sent; waiting for the peer's.
+         */
         PENDING_TIMEOUT_CLOSE_ACK = 6,
+        /*
+         Unused (kept for the numbering).
+         */
         PENDING_TIMEOUT_UNUSED1 = 7,
+        /*
+         A client sent its handshake and waits for the answer.
+         */
         PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE = 8,
+        /*
+         A TLS handshake with an accepted connection is under way.
+         */
         PENDING_TIMEOUT_SSL_ACCEPT = 9,
+        /*
+         Waiting for the rest of an HTTP request body.
+         */
         PENDING_TIMEOUT_HTTP_CONTENT = 10,
+        /*
+         A client waits to send its handshake.
+         */
         PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND = 11,
+        /*
+         Output is being flushed before the connection closes.
+         */
         PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = 12,
+        /*
+         The socket was shut down for writing; waiting for the peer to close.
+         */
         PENDING_TIMEOUT_SHUTDOWN_FLUSH = 13,
+        /*
+         A CGI program runs (CGI is not implemented yet).
+         */
         PENDING_TIMEOUT_CGI = 14,
+        /*
+         A kept-alive HTTP connection waits for its next request.
+         */
         PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = 15,
+        /*
+         Time to send a PING to check an idle WebSocket.
+         */
         PENDING_TIMEOUT_WS_PONG_CHECK_SEND_PING = 16,
+        /*
+         A PING was sent; waiting for the PONG.
+         */
         PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = 17,
+        /*
+         A client has a request body to send.
+         */
         PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD = 18,
+        /*
+         Waiting for a SOCKS5 proxy's greeting (SOCKS5 is not implemented).
+         */
         PENDING_TIMEOUT_AWAITING_SOCKS_GREETING_REPLY = 19,
+        /*
+         Waiting for a SOCKS5 proxy's connect answer (SOCKS5 is not implemented).
+         */
         PENDING_TIMEOUT_AWAITING_SOCKS_CONNECT_REPLY = 20,
+        /*
+         Waiting for a SOCKS5 proxy's authentication answer (SOCKS5 is not implemented).
+         */
         PENDING_TIMEOUT_AWAITING_SOCKS_AUTH_REPLY = 21,
+        /*
+         Closed from the TLS info callback.
+         */
         PENDING_TIMEOUT_KILLED_BY_SSL_INFO = 22,
+        /*
+         Closed because its parent connection closed.
+         */
         PENDING_TIMEOUT_KILLED_BY_PARENT = 23,
+        /*
+         Waiting to send a close frame.
+         */
         PENDING_TIMEOUT_CLOSE_SEND = 24,
+        /*
+         A connection holds a header table while waiting.
+         */
         PENDING_TIMEOUT_HOLDING_AH = 25,
+        /*
+         A UDP connection was idle too long.
+         */
         PENDING_TIMEOUT_UDP_IDLE = 26,
+        /*
+         A client connection kept for reuse was idle too long.
+         */
         PENDING_TIMEOUT_CLIENT_CONN_IDLE = 27,
+        /*
+         The peer does not take its data fast enough.
+         */
         PENDING_TIMEOUT_LAGGING = 28,
+        /*
+         Waiting for a thread pool (not implemented).
+         */
         PENDING_TIMEOUT_THREADPOOL = 29,
+        /*
+         Waiting for a thread pool task (not implemented).
+         */
         PENDING_TIMEOUT_THREADPOOL_TASK = 30,
+        /*
+         Closed because the client side of a proxied connection closed.
+         */
         PENDING_TIMEOUT_KILLED_BY_PROXY_CLIENT_CLOSE = 31,
+        /*
+         A timeout of the program's own that is an expected end, not an error.
+         */
         PENDING_TIMEOUT_USER_OK = 32,
+        /*
+         The first reason number free for programs: use PENDING_TIMEOUT_USER_REASON_BASE + n
+         for timeouts of their own.
+         */
         PENDING_TIMEOUT_USER_REASON_BASE = 1000,
 };
 
+/*
+ What lws_adopt_descriptor_vhost and lws_adopt_descriptor_vhost_via_info are given: the
+ low bits say what kind of descriptor, the high ones are flags.
+ */
 enum lws_adoption_type {
+        /*
+         A file descriptor (not a socket) watched for readability, served by the raw-file
+         role.
+         */
         LWS_ADOPT_RAW_FILE_DESC = 0,
+        /*
+         The socket speaks HTTP (and may upgrade to WebSocket); without it, a raw socket.
+         */
         LWS_ADOPT_HTTP = 1,
+        /*
+         The descriptor is a connected socket.
+         */
         LWS_ADOPT_SOCKET = 2,
+        /*
+         Start TLS on the adopted socket with the vhost's server certificate. Not acted on
+         yet: adopted sockets are served in plain text (lws, too, ignores the flag on a vhost
+         without a certificate).
+         */
         LWS_ADOPT_ALLOW_SSL = 4,
+        /*
+         The socket is a UDP socket. UDP is not implemented yet: refused.
+         */
         LWS_ADOPT_FLAG_UDP = 16,
+        /*
+         The socket is the accepted side of a raw proxy. Not implemented yet: refused.
+         */
         LWS_ADOPT_FLAG_RAW_PROXY = 32,
+        /*
+         A raw UDP socket (LWS_ADOPT_SOCKET with LWS_ADOPT_FLAG_UDP). UDP is not implemented
+         yet: refused.
+         */
         LWS_ADOPT_RAW_SOCKET_UDP = 18,
 };
 
+/*
+ The kind of value an extension option takes (`struct lws_ext_options.type`).
+ */
 enum lws_ext_options_types {
+        /*
+         The option takes no value.
+         */
         EXTARG_NONE = 0,
+        /*
+         The option takes a decimal value.
+         */
         EXTARG_DEC = 1,
+        /*
+         The option takes an optional decimal value.
+         */
         EXTARG_OPT_DEC = 2,
 };
 
@@ -1455,17 +2922,53 @@ enum lws_ext_options_types {
  prototypes below can name it; Rust receives it as [`enum_lws_tls_cert_info`].
  */
 enum lws_tls_cert_info {
+        /*
+         When the certificate becomes valid (`time`).
+         */
         LWS_TLS_CERT_INFO_VALIDITY_FROM = 0,
+        /*
+         When the certificate expires (`time`).
+         */
         LWS_TLS_CERT_INFO_VALIDITY_TO = 1,
+        /*
+         The subject's common name (`ns`).
+         */
         LWS_TLS_CERT_INFO_COMMON_NAME = 2,
+        /*
+         The issuer's name (`ns`).
+         */
         LWS_TLS_CERT_INFO_ISSUER_NAME = 3,
+        /*
+         The key usage bits (`usage`).
+         */
         LWS_TLS_CERT_INFO_USAGE = 4,
+        /*
+         Whether the peer's certificate verified (`verified`).
+         */
         LWS_TLS_CERT_INFO_VERIFIED = 5,
+        /*
+         The public key, DER-encoded (`ns`).
+         */
         LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6,
+        /*
+         The whole certificate, DER-encoded (`ns`).
+         */
         LWS_TLS_CERT_INFO_DER_RAW = 7,
+        /*
+         The authority key identifier (`ns`).
+         */
         LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8,
+        /*
+         The authority key identifier's issuer (`ns`).
+         */
         LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9,
+        /*
+         The authority key identifier's serial number (`ns`).
+         */
         LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10,
+        /*
+         The subject key identifier (`ns`).
+         */
         LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11,
 };
 
@@ -1543,12 +3046,33 @@ struct sockaddr_in;
  `lws_adopt_descriptor_vhost_via_info`'s arguments.
  */
 struct lws_adopt_desc {
+        /*
+         The vhost the descriptor is adopted into.
+         */
         struct lws_vhost *vh;
+        /*
+         What the descriptor is (LWS_ADOPT_* of `enum lws_adoption_type`).
+         */
         enum lws_adoption_type type;
+        /*
+         The descriptor: `fd.sockfd` for a socket, `fd.filefd` for a file.
+         */
         lws_sock_file_fd_type fd;
+        /*
+         The vhost protocol (by name) to bind the connection to, or NULL for the vhost's default.
+         */
         const char *vh_prot_name;
+        /*
+         A connection the new one is a child of, or NULL.
+         */
         struct lws *parent;
+        /*
+         Stored on the connection for lws_get_opaque_user_data.
+         */
         void *opaque;
+        /*
+         The connection's name for lws's fault injection. Not acted on.
+         */
         const char *fi_wsi_name;
 };
 
@@ -1575,8 +3099,17 @@ typedef int64_t lws_usec_t;
  (or lws_dll2_clear) before first use.
  */
 struct lws_dll2 {
+        /*
+         The element before this one, or NULL at the head.
+         */
         struct lws_dll2 *prev;
+        /*
+         The element after this one, or NULL at the tail.
+         */
         struct lws_dll2 *next;
+        /*
+         The list the element is on, or NULL when it is on none.
+         */
         struct lws_dll2_owner *owner;
 };
 
@@ -1585,8 +3118,17 @@ struct lws_dll2 {
  lws_dll2_owner_clear) before first use.
  */
 struct lws_dll2_owner {
+        /*
+         The last element, or NULL when the list is empty.
+         */
         struct lws_dll2 *tail;
+        /*
+         The first element, or NULL when the list is empty.
+         */
         struct lws_dll2 *head;
+        /*
+         How many elements the list holds.
+         */
         uint32_t count;
 };
 
@@ -1599,27 +3141,56 @@ typedef struct lws_dll2_owner lws_dll2_owner_t;
  A cache level's implementation (lws's vtable).
  */
 struct lws_cache_ops {
+        /*
+         Makes a level from its creation info; returns it or NULL.
+         */
         struct lws_cache_ttl_lru *(*create)(const struct lws_cache_creation_info *info);
+        /*
+         Destroys the level `*_cache` points to and sets it to NULL.
+         */
         void (*destroy)(struct lws_cache_ttl_lru **_cache);
+        /*
+         Drops every item of the level (and of its backing store); returns 0 on success.
+         */
         int (*expunge)(struct lws_cache_ttl_lru *cache);
+        /*
+         Stores `size` bytes of `source` under `specific_key` until `expiry` (microseconds, 0: no
+         expiry); `ppvoid`, if not NULL, gets where the payload was stored. Returns 0 on success.
+         */
         int (*write)(struct lws_cache_ttl_lru *cache,
                      const char *specific_key,
                      const uint8_t *source,
                      size_t size,
                      lws_usec_t expiry,
                      void **ppvoid);
+        /*
+         Whether `tag` matches the wildcard key `wc` (with `lookup_rules`): 0 when it matches.
+         */
         int (*tag_match)(struct lws_cache_ttl_lru *cache,
                          const char *wc,
                          const char *tag,
                          char lookup_rules);
+        /*
+         Adds the items whose keys match `wildcard_key` to `results_owner` (as struct
+         lws_cache_match); returns 0 on success.
+         */
         int (*lookup)(struct lws_cache_ttl_lru *cache,
                       const char *wildcard_key,
                       lws_dll2_owner_t *results_owner);
+        /*
+         Removes the items matching `wildcard_key`; returns 0 on success.
+         */
         int (*invalidate)(struct lws_cache_ttl_lru *cache, const char *wildcard_key);
+        /*
+         Finds `specific_key`: `*pdata` and `*psize` get its payload; returns 0 when found.
+         */
         int (*get)(struct lws_cache_ttl_lru *cache,
                    const char *specific_key,
                    const void **pdata,
                    size_t *psize);
+        /*
+         Logs the level's contents (for debugging).
+         */
         void (*debug_dump)(struct lws_cache_ttl_lru *cache);
 };
 
@@ -1628,10 +3199,16 @@ struct lws_cache_ops {
  with it has the union's layout and the same `u.nscookiejar.filepath` spelling).
  */
 struct lws_cache_creation_info_nscookiejar {
+        /*
+         The Netscape-format cookie file the level reads and writes.
+         */
         const char *filepath;
 };
 
 struct lws_cache_creation_info_u {
+        /*
+         The cookie-jar implementation's settings.
+         */
         struct lws_cache_creation_info_nscookiejar nscookiejar;
 };
 
@@ -1641,15 +3218,47 @@ struct lws_cache_creation_info_u {
  lws_cache_ops_nscookiejar) with its settings in `u`, and the limits that make it evict.
  */
 struct lws_cache_creation_info {
+        /*
+         The context the cache level belongs to (its timers run on it).
+         */
         struct lws_context *cx;
+        /*
+         The level's name, for logs.
+         */
         const char *name;
+        /*
+         Called with an item's payload as a heap level drops it (evicted, expired or replaced),
+         or NULL.
+         */
         lws_cache_item_destroy_cb cb;
+        /*
+         The level behind this one (looked up on a miss, written through), or NULL.
+         */
         struct lws_cache_ttl_lru *parent;
+        /*
+         The level's implementation: &lws_cache_ops_heap (memory) or &lws_cache_ops_nscookiejar
+         (a cookie-jar file).
+         */
         const struct lws_cache_ops *ops;
+        /*
+         Settings of the implementation: `u.nscookiejar.filepath` for the cookie-jar one.
+         */
         struct lws_cache_creation_info_u u;
+        /*
+         Evict the oldest items when the level holds more bytes than this (0: no limit).
+         */
         size_t max_footprint;
+        /*
+         Evict the oldest items when the level holds more items than this (0: no limit).
+         */
         size_t max_items;
+        /*
+         Refuse items whose payload is larger than this (0: no limit).
+         */
         size_t max_payload;
+        /*
+         The service thread whose timers the level uses (0 here: one thread).
+         */
         int tsi;
 };
 
@@ -1657,10 +3266,26 @@ struct lws_cache_creation_info {
  The cursor `lws_cache_results_walk` advances over a lookup's serialized results.
  */
 struct lws_cache_results {
+        /*
+         Where the walk is in the lookup's serialized results (advanced by
+         lws_cache_results_walk).
+         */
         const uint8_t *ptr;
+        /*
+         Bytes of results left from `ptr`.
+         */
         size_t size;
+        /*
+         The current result's payload length.
+         */
         size_t payload_len;
+        /*
+         The current result's tag (key) length.
+         */
         size_t tag_len;
+        /*
+         The current result's tag (key), `tag_len` bytes plus a NUL.
+         */
         const uint8_t *tag;
 };
 
@@ -1759,14 +3384,28 @@ struct lws_client_connect_info {
          `per_session_data_size`).
          */
         void *userdata;
+        /*
+         WebSocket extensions to offer (lws 4.3 reads the vhost's `extensions` instead, and so
+         does this library).
+         */
         const void *client_exts;
         /*
          An HTTP method (e.g. "GET", "POST") for a plain HTTP client connection; NULL for a
          WebSocket.
          */
         const char *method;
+        /*
+         A connection this one is a child of (closed with it). Not implemented yet: refused.
+         */
         struct lws *parent_wsi;
+        /*
+         With `uri_replace_to`: a prefix of URLs in HTML answers to rewrite (lws's proxy). Not
+         acted on.
+         */
         const char *uri_replace_from;
+        /*
+         The replacement of `uri_replace_from`. Not acted on.
+         */
         const char *uri_replace_to;
         /*
          The vhost whose protocols the connection uses (NULL: the context's first).
@@ -1777,13 +3416,23 @@ struct lws_client_connect_info {
          connection fails, so the program never holds a dangling pointer.
          */
         struct lws **pwsi;
+        /*
+         The local interface or address to connect from. Not acted on yet.
+         */
         const char *iface;
         /*
          The name of the vhost protocol whose callback gets this connection's events (NULL: the
          vhost's first protocol).
          */
         const char *local_protocol_name;
+        /*
+         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: the vhost's).
+         */
         const char *alpn;
+        /*
+         A sequencer to notify of the connection's events. Sequencers are not implemented:
+         refused.
+         */
         struct lws_sequencer *seq;
         /*
          Stored on the connection for lws_get_opaque_user_data.
@@ -1793,13 +3442,39 @@ struct lws_client_connect_info {
          Retry and idle policy of this connection (NULL: the vhost's).
          */
         const lws_retry_bo_t *retry_and_idle_policy;
+        /*
+         HTTP/2: the initial receive window the program manages. HTTP/2 is not implemented yet.
+         */
         int manual_initial_tx_credit;
+        /*
+         Which of lws_system's stored client certificates to use (0: none). Not acted on.
+         */
         uint8_t sys_tls_client_cert;
+        /*
+         The socket priority (SO_PRIORITY) of the connection. Not acted on yet.
+         */
         uint8_t priority;
+        /*
+         MQTT connect parameters. MQTT is not implemented: refused.
+         */
         void *mqtt_cp;
+        /*
+         The connection's name for lws's fault injection. Not acted on.
+         */
         const char *fi_wsi_name;
+        /*
+         Seconds an idle client connection is kept for reuse after its transaction (0: lws's
+         default). Not acted on yet.
+         */
         uint16_t keep_warm_secs;
+        /*
+         The log context the connection logs through. Not acted on yet: the process-wide one is
+         used.
+         */
         lws_log_cx_t *log_cx;
+        /*
+         Padding lws keeps for future members: leave it zero.
+         */
         void *_unused[4];
 };
 
@@ -1814,9 +3489,21 @@ typedef void (*sul_cb_t)(struct lws_sorted_usec_list *sul);
  is armed, so it must not move or be freed until it fires or is cancelled.
  */
 struct lws_sorted_usec_list {
+        /*
+         Links the timer into the context's list of armed timers, in expiry order.
+         */
         struct lws_dll2 list;
+        /*
+         When the timer fires (lws_now_usecs time); 0 when not armed.
+         */
         lws_usec_t us;
+        /*
+         Called when the timer fires, with this struct (find yours with lws_container_of).
+         */
         sul_cb_t cb;
+        /*
+         How late the last firing was, for latency reports.
+         */
         uint32_t latency_us;
 };
 
@@ -1873,11 +3560,20 @@ struct lws_protocols {
 };
 
 /*
- A WebSocket extension (such as permessage-deflate) offered to or accepted from peers. This
- build has no extensions: a context given any is refused at creation.
+ A WebSocket extension offered to or accepted from peers; a vhost's `extensions` is an
+ array of them ended by an entry with a NULL name. Only permessage-deflate (RFC 7692) is
+ supported, run by the library itself: a vhost listing any other is refused at creation.
  */
 struct lws_extension {
+        /*
+         The extension's name as negotiated (only "permessage-deflate" is supported; an array
+         ends with a NULL name).
+         */
         const char *name;
+        /*
+         The extension's implementation. This library runs permessage-deflate itself and never
+         calls it; programs pass lws_extension_callback_pm_deflate, as for lws.
+         */
         int (*callback)(struct lws_context *context,
                         const struct lws_extension *ext,
                         struct lws *wsi,
@@ -1885,6 +3581,10 @@ struct lws_extension {
                         void *user,
                         void *in,
                         size_t len);
+        /*
+         What a client offers in Sec-WebSocket-Extensions for it (NULL: lws's default offer),
+         e.g. "permessage-deflate; client_max_window_bits".
+         */
         const char *client_offer;
 };
 
@@ -1892,6 +3592,10 @@ struct lws_extension {
  Per-header size limits (indexed by `enum lws_token_indexes`) for a vhost's requests.
  */
 struct lws_token_limits {
+        /*
+         The most bytes kept for each header, indexed by `enum lws_token_indexes`. Not acted on
+         yet: the whole request head is limited instead (`max_http_header_data`).
+         */
         unsigned short token_limit[96];
 };
 
@@ -1900,9 +3604,22 @@ struct lws_token_limits {
  of a mount...); `options` can hold a nested list.
  */
 struct lws_protocol_vhost_options {
+        /*
+         The next pair of the list, or NULL.
+         */
         const struct lws_protocol_vhost_options *next;
+        /*
+         A nested list belonging to this entry (a protocol's own options, in a pvo list), or
+         NULL.
+         */
         const struct lws_protocol_vhost_options *options;
+        /*
+         The entry's name (a protocol name, a header name with its colon, a file suffix...).
+         */
         const char *name;
+        /*
+         The entry's value.
+         */
         const char *value;
 };
 
@@ -1925,12 +3642,33 @@ typedef uint32_t lws_fop_flags_t;
  One open file as a fops table sees it.
  */
 struct lws_fop_fd {
+        /*
+         The platform descriptor of the open file.
+         */
         lws_filefd_type fd;
+        /*
+         The file-operations table that opened it.
+         */
         const struct lws_plat_file_ops *fops;
+        /*
+         For the file-operations table's own state.
+         */
         void *filesystem_priv;
+        /*
+         The current read/write position.
+         */
         lws_filepos_t pos;
+        /*
+         The file's length.
+         */
         lws_filepos_t len;
+        /*
+         LWS_FOP_FLAG_* bits set by the open.
+         */
         lws_fop_flags_t flags;
+        /*
+         The file's modification time (with LWS_FOP_FLAG_MOD_TIME_VALID).
+         */
         uint32_t mod_time;
 };
 
@@ -1948,7 +3686,13 @@ typedef long long lws_fileofs_t;
  A path signature (".zip/") that sends a virtual path to the fops holding it.
  */
 struct lws_fops_index {
+        /*
+         A path part (such as ".zip/") that sends the rest of a path to this table.
+         */
         const char *sig;
+        /*
+         The length of `sig`.
+         */
         uint8_t len;
 };
 
@@ -1956,15 +3700,39 @@ struct lws_fops_index {
  A file-operations table; tables are chained through `next`, the platform's first.
  */
 struct lws_plat_file_ops {
+        /*
+         Opens `filename` (`vpath`: the part inside a virtual file system); `*flags` in: O_* and
+         LWS_FOP_FLAG_*, out: what the file is. Returns the open file or NULL.
+         */
         lws_fop_fd_t (*open)(const struct lws_plat_file_ops *fops,
                              const char *filename,
                              const char *vpath,
                              lws_fop_flags_t *flags);
+        /*
+         Closes `*fop_fd` and sets it to NULL; returns 0 on success.
+         */
         int (*close)(lws_fop_fd_t *fop_fd);
+        /*
+         Moves the position by `offset_from_cur_pos`; returns the new position, or -1.
+         */
         lws_fileofs_t (*seek_cur)(lws_fop_fd_t fop_fd, lws_fileofs_t offset_from_cur_pos);
+        /*
+         Reads up to `len` bytes into `buf`, the count read going to `*amount`; returns 0 on
+         success.
+         */
         int (*read)(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len);
+        /*
+         Writes `len` bytes of `buf`, the count written going to `*amount`; returns 0 on success.
+         */
         int (*write)(lws_fop_fd_t fop_fd, lws_filepos_t *amount, uint8_t *buf, lws_filepos_t len);
+        /*
+         The path signatures this table handles (a virtual file system's ".zip/"...), empty ones
+         unused.
+         */
         struct lws_fops_index fi[3];
+        /*
+         The next table of the chain, or NULL.
+         */
         const struct lws_plat_file_ops *next;
 };
 
@@ -2014,21 +3782,38 @@ struct lws_context_creation_info {
          */
         const struct lws_protocols *protocols;
         /*
-         WebSocket extensions to offer and accept (none in this build: must be NULL).
+         WebSocket extensions to offer (client) and accept (server), ended by an entry with a
+         NULL name; NULL for none. Only permessage-deflate is supported: others are refused.
          */
         const struct lws_extension *extensions;
+        /*
+         Per-header size limits for the vhost's requests. Not acted on yet: the limit is on the
+         whole request head (`max_http_header_data`).
+         */
         const struct lws_token_limits *token_limits;
+        /*
+         An HTTP proxy the vhost's client connections go through. Proxies are not implemented
+         yet: a vhost given one is refused.
+         */
         const char *http_proxy_address;
         /*
          Extra headers (name/value list) added to every HTTP answer of the vhost.
          */
         const struct lws_protocol_vhost_options *headers;
+        /*
+         Name/value pairs: a request whose User-Agent contains a name is answered with the value
+         as its status. Not acted on yet.
+         */
         const struct lws_protocol_vhost_options *reject_service_keywords;
         /*
          Per-vhost options handed to the protocols (LWS_CALLBACK_PROTOCOL_INIT's `in`,
          lws_pvo_search).
          */
         const struct lws_protocol_vhost_options *pvo;
+        /*
+         A file the process's log goes to (lws opens it at context creation). Not acted on yet:
+         use lws_set_log_level's emit function.
+         */
         const char *log_filepath;
         /*
          The vhost's list of URL mounts (files, callbacks, redirects), chained by `mount_next`.
@@ -2047,67 +3832,236 @@ struct lws_context_creation_info {
          CONTEXT_PORT_NO_LISTEN for no listening socket (a client-only context).
          */
         int port;
+        /*
+         The port of `http_proxy_address`. Proxies are not implemented yet.
+         */
         unsigned int http_proxy_port;
+        /*
+         The request head size limit when larger than 65535 (`max_http_header_data` is 16-bit);
+         0: use that.
+         */
         unsigned int max_http_header_data2;
+        /*
+         The number of header tables when larger than 65535 (`max_http_header_pool` is 16-bit);
+         0: use that. Not acted on yet.
+         */
         unsigned int max_http_header_pool2;
         /*
          Seconds an idle HTTP keep-alive connection is kept before it is closed (0: default).
          */
         int keepalive_timeout;
+        /*
+         The HTTP/2 SETTINGS the vhost announces, indexed by `enum lws_h2_settings`. HTTP/2 is
+         not implemented yet: unused.
+         */
         uint32_t http2_settings[7];
         /*
          Bytes kept for one request's headers (0: the default); a request whose head is larger
          is answered 431 (lws closes silently).
          */
         unsigned short max_http_header_data;
+        /*
+         How many connections may hold a request head at once (0: unlimited here, lws's default
+         elsewhere); the others wait unread.
+         */
         unsigned short max_http_header_pool;
+        /*
+         The password of an encrypted `ssl_private_key_filepath` (PKCS#8), or NULL.
+         */
         const char *ssl_private_key_password;
+        /*
+         The vhost's TLS certificate (chain), a PEM or DER file. Setting it (or
+         `server_ssl_cert_mem`) makes the vhost serve TLS only.
+         */
         const char *ssl_cert_filepath;
+        /*
+         The private key of `ssl_cert_filepath`, a PEM or DER file (RSA, ECDSA or Ed25519).
+         */
         const char *ssl_private_key_filepath;
+        /*
+         CA certificates that client certificates are checked against (with
+         LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT).
+         */
         const char *ssl_ca_filepath;
+        /*
+         OpenSSL's TLS 1.2 cipher list. There is no OpenSSL here: logged once and ignored
+         (rustls's safe defaults are used).
+         */
         const char *ssl_cipher_list;
+        /*
+         OpenSSL's ECDH curve name. Logged once and ignored (rustls chooses among its safe
+         groups).
+         */
         const char *ecdh_curve;
+        /*
+         OpenSSL's TLS 1.3 cipher suites. Logged once and ignored (rustls's defaults).
+         */
         const char *tls1_3_plus_cipher_list;
+        /*
+         The vhost's certificate in memory (PEM or DER) instead of `ssl_cert_filepath`;
+         `server_ssl_cert_mem_len` bytes.
+         */
         const void *server_ssl_cert_mem;
+        /*
+         The certificate's private key in memory instead of `ssl_private_key_filepath`;
+         `server_ssl_private_key_mem_len` bytes.
+         */
         const void *server_ssl_private_key_mem;
+        /*
+         Client-certificate CAs in memory instead of `ssl_ca_filepath`; `server_ssl_ca_mem_len`
+         bytes.
+         */
         const void *server_ssl_ca_mem;
+        /*
+         OpenSSL SSL_OP_* bits to set on the server context. Logged once and ignored.
+         */
         long ssl_options_set;
+        /*
+         OpenSSL SSL_OP_* bits to clear on the server context. Logged once and ignored.
+         */
         long ssl_options_clear;
+        /*
+         The most TLS connections open at once (0: no limit). Not acted on yet.
+         */
         int simultaneous_ssl_restriction;
+        /*
+         The most TLS handshakes under way at once (0: no limit). Not acted on yet.
+         */
         int simultaneous_ssl_handshake_restriction;
+        /*
+         OpenSSL info-callback events to report as LWS_CALLBACK_SSL_INFO. Not acted on: no such
+         callback is made.
+         */
         int ssl_info_event_mask;
+        /*
+         Bytes at `server_ssl_cert_mem`.
+         */
         unsigned int server_ssl_cert_mem_len;
+        /*
+         Bytes at `server_ssl_private_key_mem`.
+         */
         unsigned int server_ssl_private_key_mem_len;
+        /*
+         Bytes at `server_ssl_ca_mem`.
+         */
         unsigned int server_ssl_ca_mem_len;
+        /*
+         The ALPN protocols the vhost offers, comma-separated (NULL: lws's "h2,http/1.1"; only
+         http/1.1 is spoken until HTTP/2 exists).
+         */
         const char *alpn;
+        /*
+         The password of an encrypted `client_ssl_private_key_filepath`.
+         */
         const char *client_ssl_private_key_password;
+        /*
+         A certificate the vhost's TLS client connections present to servers that ask for one.
+         */
         const char *client_ssl_cert_filepath;
+        /*
+         The client certificate in memory instead of `client_ssl_cert_filepath`;
+         `client_ssl_cert_mem_len` bytes.
+         */
         const void *client_ssl_cert_mem;
+        /*
+         Bytes at `client_ssl_cert_mem`.
+         */
         unsigned int client_ssl_cert_mem_len;
+        /*
+         The private key of the client certificate.
+         */
         const char *client_ssl_private_key_filepath;
+        /*
+         The client certificate's key in memory; `client_ssl_key_mem_len` bytes.
+         */
         const void *client_ssl_key_mem;
+        /*
+         CA certificates the vhost's TLS clients trust (instead of the system's store).
+         */
         const char *client_ssl_ca_filepath;
+        /*
+         Trusted CAs in memory instead of `client_ssl_ca_filepath`; `client_ssl_ca_mem_len`
+         bytes.
+         */
         const void *client_ssl_ca_mem;
+        /*
+         OpenSSL's TLS 1.2 cipher list for clients. Logged once and ignored.
+         */
         const char *client_ssl_cipher_list;
+        /*
+         OpenSSL's TLS 1.3 cipher suites for clients. Logged once and ignored.
+         */
         const char *client_tls_1_3_plus_cipher_list;
+        /*
+         OpenSSL SSL_OP_* bits to set on the client context. Logged once and ignored.
+         */
         long ssl_client_options_set;
+        /*
+         OpenSSL SSL_OP_* bits to clear on the client context. Logged once and ignored.
+         */
         long ssl_client_options_clear;
+        /*
+         Bytes at `client_ssl_ca_mem`.
+         */
         unsigned int client_ssl_ca_mem_len;
+        /*
+         Bytes at `client_ssl_key_mem`.
+         */
         unsigned int client_ssl_key_mem_len;
+        /*
+         An OpenSSL SSL_CTX for the vhost's clients, made by the program. There is no OpenSSL
+         here: refused.
+         */
         SSL_CTX *provided_client_ssl_ctx;
+        /*
+         Seconds of idleness before TCP keepalive probes start (0: no TCP keepalive). Not acted
+         on yet.
+         */
         int ka_time;
+        /*
+         How many TCP keepalive probes are sent before giving up. Not acted on yet.
+         */
         int ka_probes;
+        /*
+         Seconds between TCP keepalive probes. Not acted on yet.
+         */
         int ka_interval;
         /*
          Seconds allowed for the steps that have a timeout (handshakes, waiting for a request...).
          */
         unsigned int timeout_secs;
+        /*
+         Seconds a client's TCP connect may take (0: `timeout_secs`). Not acted on yet:
+         `timeout_secs` applies.
+         */
         unsigned int connect_timeout_secs;
+        /*
+         Bind listening sockets to the `iface` device (SO_BINDTODEVICE) rather than to its
+         address. Not acted on yet.
+         */
         int bind_iface;
+        /*
+         Seconds a connection may take to send its request head (0: 10).
+         */
         unsigned int timeout_secs_ah_idle;
+        /*
+         Seconds a cached TLS client session stays usable. Not acted on yet (rustls's own
+         lifetime).
+         */
         uint32_t tls_session_timeout;
+        /*
+         How many TLS client sessions are cached per vhost (0: rustls's default).
+         */
         uint32_t tls_session_cache_max;
+        /*
+         The group id to switch to after the listening sockets are open (0 or -1: stay). Not
+         acted on yet.
+         */
         gid_t gid;
+        /*
+         The user id to switch to after the listening sockets are open (0 or -1: stay). Not acted
+         on yet.
+         */
         uid_t uid;
         /*
          LWS_SERVER_OPTION_* bits for the context and the vhost.
@@ -2119,50 +4073,122 @@ struct lws_context_creation_info {
          */
         void *user;
         /*
-         Service threads (0 or 1 here: this build has one).
+         Service threads (0 or 1 here: this build has one; more is refused at creation).
          */
         unsigned int count_threads;
+        /*
+         How many descriptors the service loop watches at most (0: the process's RLIMIT_NOFILE);
+         beyond it, accepting pauses.
+         */
         unsigned int fd_limit_per_thread;
         /*
          The vhost's name, matched against the Host header when several vhosts share a port.
          */
         const char *vhost_name;
+        /*
+         A pointer freed with free() when the context is destroyed. Not acted on yet.
+         */
         void *external_baggage_free_on_destroy;
         /*
          Size of the buffer connections are read into and files served from (0: the default).
          */
         unsigned int pt_serv_buf_size;
+        /*
+         A custom file-operations table for the context. Not implemented yet: refused at context
+         creation.
+         */
         const struct lws_plat_file_ops *fops;
+        /*
+         Linux capabilities to keep after dropping privileges. Not acted on yet.
+         */
         cap_value_t caps[4];
+        /*
+         How many entries `caps` has.
+         */
         char count_caps;
+        /*
+         Event loops of an event library to run on. Not implemented yet: refused at context
+         creation.
+         */
         void **foreign_loops;
+        /*
+         A signal handler for event-library contexts. Not acted on (no event library yet).
+         */
         void (*signal_cb)(void*, int);
+        /*
+         If not NULL, set to the new context before any callback runs, so callbacks during
+         creation can use it. Not acted on yet.
+         */
         struct lws_context **pcontext;
+        /*
+         Called when the vhost is destroyed, with `finalize_arg`.
+         */
         void (*finalize)(struct lws_vhost*, void*);
+        /*
+         The argument `finalize` is called with.
+         */
         void *finalize_arg;
+        /*
+         The role connections accepted by the vhost take with
+         LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG: only "raw-skt" is supported (others
+         are refused).
+         */
         const char *listen_accept_role;
+        /*
+         The protocol (by name) those connections are bound to.
+         */
         const char *listen_accept_protocol;
+        /*
+         The vhost's protocols as a NULL-terminated array of pointers, used when `protocols` is
+         NULL.
+         */
         const struct lws_protocols **pprotocols;
+        /*
+         A user name to switch to after opening the listeners (instead of `uid`). Not acted on
+         yet.
+         */
         const char *username;
+        /*
+         A group name to switch to after opening the listeners (instead of `gid`). Not acted on
+         yet.
+         */
         const char *groupname;
+        /*
+         "user:group" to own a unix domain listening socket. Unix sockets are not implemented
+         yet.
+         */
         const char *unix_socket_perms;
         /*
          Callbacks the library can use for system services (time, reboot...); see lws_system_get_ops.
          */
         const lws_system_ops_t *system_ops;
+        /*
+         The default retry and idle policy of the vhost's connections (client connections can
+         give their own).
+         */
         const lws_retry_bo_t *retry_and_idle_policy;
         /*
          A NULL-terminated array of state notifiers registered on the system state manager
          before the context starts, so they see every state from the first.
          */
         lws_state_notify_link_t *const *register_notifier_list;
+        /*
+         Raise the process's open-file limit to this at context creation (0: leave it). Not acted
+         on yet.
+         */
         int rlimit_nofile;
         /*
          A system-message peer registered as the context is made, so it also gets the messages
          sent during creation; `early_smd_opaque` and `early_smd_class_filter` go with it.
          */
         lws_smd_notification_cb_t early_smd_cb;
+        /*
+         The `opaque` the `early_smd_cb` peer is called with.
+         */
         void *early_smd_opaque;
+        /*
+         The LWSSMDCL_* classes the `early_smd_cb` peer wants.
+         */
         lws_smd_class_t early_smd_class_filter;
         /*
          How long a queued system message may wait for slow peers before it is dropped (0: default).
@@ -2172,17 +4198,39 @@ struct lws_context_creation_info {
          How many system messages may be queued at once (0: the default).
          */
         uint16_t smd_queue_depth;
+        /*
+         The TCP Fast Open queue length for listeners (0: off). Not acted on yet.
+         */
         int fo_listen_queue;
+        /*
+         A custom event-library plugin. Not implemented yet: refused at context creation.
+         */
         const struct lws_plugin_evlib *event_lib_custom;
         /*
          The log context lws sends the context's own lines to. Not kept by this library yet:
          every object logs through the process-wide log context (src/capi/logcx.rs).
          */
         lws_log_cx_t *log_cx;
+        /*
+         A Netscape cookie-jar file for the client cookie cache. Client cookies are not
+         implemented yet (LCCSCF_CACHE_COOKIES is refused).
+         */
         const char *http_nsc_filepath;
+        /*
+         Byte limit of the in-memory client cookie cache. Not acted on yet.
+         */
         size_t http_nsc_heap_max_footprint;
+        /*
+         Item limit of the in-memory client cookie cache. Not acted on yet.
+         */
         size_t http_nsc_heap_max_items;
+        /*
+         Per-item size limit of the in-memory client cookie cache. Not acted on yet.
+         */
         size_t http_nsc_heap_max_payload;
+        /*
+         Padding lws keeps for future members: leave it zero.
+         */
         void *_unused[2];
 };
 
@@ -2191,7 +4239,13 @@ struct lws_context_creation_info {
  int: a program may pass any value in it.
  */
 struct lws_dir_entry {
+        /*
+         The entry's name within its directory.
+         */
         const char *name;
+        /*
+         What the entry is (`enum lws_dir_obj_type_t`).
+         */
         enum lws_dir_obj_type_t type;
 };
 
@@ -2212,11 +4266,29 @@ typedef signed char (*lejp_callback)(struct lejp_ctx *ctx, char reason);
  One level of the stack of (callback, paths) sets, for `lejp_parser_push`.
  */
 struct _lejp_parsing_stack {
+        /*
+         The `user` of the parser this level belongs to (lejp_parser_push).
+         */
         void *user;
+        /*
+         The callback of this level.
+         */
         lejp_callback callback;
+        /*
+         The paths this level matches.
+         */
         const char *const *paths;
+        /*
+         How many `paths` there are.
+         */
         uint8_t count_paths;
+        /*
+         Where the path of this level starts in `path`.
+         */
         uint8_t ppos;
+        /*
+         The path match of the level below, restored when this level is popped.
+         */
         uint8_t path_match;
 };
 
@@ -2246,26 +4318,91 @@ struct _lejp_stack {
  The parser's whole state, owned by the C program.
  */
 struct lejp_ctx {
+        /*
+         The `user` given to lejp_construct, for the callback.
+         */
         void *user;
+        /*
+         The stack of parsers pushed with lejp_parser_push (`pst_sp` the top).
+         */
         struct _lejp_parsing_stack pst[5];
+        /*
+         The nesting stack of objects and arrays (`sp` the top).
+         */
         struct _lejp_stack st[12];
+        /*
+         The index in each enclosing array (use lejp_get_wildcard and the array indexes for the
+         path's `[]` parts).
+         */
         uint16_t i[8];
+        /*
+         Where each `*` of the matched path begins in `path`.
+         */
         uint16_t wild[8];
+        /*
+         The dotted path of the current element, such as "a.b[].c" (NUL-terminated).
+         */
         char path[128];
+        /*
+         The current string or number chunk given to the callback (`npos` bytes, NUL-terminated).
+         */
         char buf[255];
+        /*
+         The distance between entries of `paths` when they are in an array of structs (0: an
+         array of pointers).
+         */
         size_t path_stride;
+        /*
+         The input line being parsed (for error messages).
+         */
         uint32_t line;
+        /*
+         The \u escape being decoded.
+         */
         uint16_t uni;
+        /*
+         How many bytes `buf` holds.
+         */
         uint8_t npos;
+        /*
+         Digits seen in the current number.
+         */
         uint8_t dcount;
+        /*
+         Parser flags (the current number's form...).
+         */
         uint8_t f;
+        /*
+         The top of `st`.
+         */
         uint8_t sp;
+        /*
+         How many array indexes `i` holds.
+         */
         uint8_t ipos;
+        /*
+         How many paths the current level matches.
+         */
         uint8_t count_paths;
+        /*
+         1 + the index of the path the current element matches, 0 for none.
+         */
         uint8_t path_match;
+        /*
+         The length of the matched path.
+         */
         uint8_t path_match_len;
+        /*
+         How many `*` the matched path has (entries of `wild`).
+         */
         uint8_t wildcount;
+        /*
+         The top of `pst`.
+         */
         uint8_t pst_sp;
+        /*
+         Whether the document's top level is an array.
+         */
         uint8_t outer_array;
 };
 
@@ -2341,12 +4478,33 @@ typedef void (*lws_map_free_t)(void *p);
  How `lws_map_create` builds a map: NULL callbacks take the defaults.
  */
 struct lws_map_info {
+        /*
+         Hashes a key (NULL: lws's default hash of the bytes).
+         */
         lws_map_hash_from_key_t _hash;
+        /*
+         Compares two keys, 0 when equal (NULL: byte comparison).
+         */
         lws_map_compare_key_t _compare;
+        /*
+         Allocates an item (NULL: malloc).
+         */
         lws_map_alloc_t _alloc;
+        /*
+         Frees an item (NULL: free).
+         */
         lws_map_free_t _free;
+        /*
+         For the callbacks' own use.
+         */
         void *opaque;
+        /*
+         For the callbacks' own use.
+         */
         void *aux;
+        /*
+         How many hash buckets (0: lws's default of 8).
+         */
         size_t modulo;
 };
 
@@ -2359,6 +4517,9 @@ typedef struct lws_map_info lws_map_info_t;
  The xoshiro256** state `lws_xos_init()` seeds and `lws_xos()` advances.
  */
 struct lws_xos {
+        /*
+         The generator's 256-bit state.
+         */
         uint64_t s[4];
 };
 
@@ -2367,10 +4528,25 @@ struct lws_xos {
  many of its characters were seen (`i`, `len`), the last character and a running count.
  */
 struct lws_b64state {
+        /*
+         The characters of the group being decoded.
+         */
         unsigned char quad[4];
+        /*
+         Bytes written so far.
+         */
         size_t done;
+        /*
+         Characters of the group seen.
+         */
         size_t len;
+        /*
+         The position in `quad`.
+         */
         int i;
+        /*
+         The last character read.
+         */
         int c;
 };
 
@@ -2388,13 +4564,39 @@ typedef int (*lws_spa_fileupload_cb)(void *data,
  `lws_spa_create_via_info`'s arguments.
  */
 struct lws_spa_create_info {
+        /*
+         The names of the form fields to keep (an array of `count_params` strings).
+         */
         const char *const *param_names;
+        /*
+         How many `param_names` there are.
+         */
         int count_params;
+        /*
+         Bytes kept for all the fields' values together; values beyond it are cut.
+         */
         int max_storage;
+        /*
+         Called with the content of file parts (`enum lws_spa_fileupload_states`), or NULL to
+         drop them.
+         */
         lws_spa_fileupload_cb opt_cb;
+        /*
+         Passed to `opt_cb`.
+         */
         void *opt_data;
+        /*
+         The distance between names when `param_names` points into an array of structs (0: an
+         array of pointers).
+         */
         size_t param_names_stride;
+        /*
+         An lwsac to allocate the spa from (NULL: the heap).
+         */
         struct lwsac **ac;
+        /*
+         The chunk size of allocations from `ac` (0: its default).
+         */
         size_t ac_chunk_size;
 };
 
@@ -2408,7 +4610,13 @@ typedef struct lws_spa_create_info lws_spa_create_info_t;
  the caller's `len` says (the union is the head of a larger buffer).
  */
 struct lws_tls_cert_info_results_ns {
+        /*
+         How many bytes `name` holds (for binary answers such as DER_RAW).
+         */
         int len;
+        /*
+         The answer's text or bytes; the buffer really runs as far as the caller's length says.
+         */
         char name[64];
 };
 
@@ -2417,9 +4625,21 @@ struct lws_tls_cert_info_results_ns {
  verdict, a time, usage bits, or text/binary in `ns` with its length).
  */
 union lws_tls_cert_info_results {
+        /*
+         For LWS_TLS_CERT_INFO_VERIFIED: non-zero when the certificate verified.
+         */
         unsigned int verified;
+        /*
+         For VALIDITY_FROM / VALIDITY_TO: the time.
+         */
         time_t time;
+        /*
+         For LWS_TLS_CERT_INFO_USAGE: the key usage bits.
+         */
         unsigned int usage;
+        /*
+         For names, keys and raw data: the bytes and their length.
+         */
         struct lws_tls_cert_info_results_ns ns;
 };
 
@@ -2427,12 +4647,33 @@ union lws_tls_cert_info_results {
  A tokenizer's whole state, kept by the caller between calls.
  */
 struct lws_tokenize {
+        /*
+         The next byte to read; set it (and `len`) before the first call.
+         */
         const char *start;
+        /*
+         The token found by the last call (not NUL-terminated).
+         */
         const char *token;
+        /*
+         Bytes left from `start`.
+         */
         size_t len;
+        /*
+         The length of `token`.
+         */
         size_t token_len;
+        /*
+         LWS_TOKENIZE_F_* rules (which characters make tokens, comments, ...).
+         */
         uint16_t flags;
+        /*
+         The tokenizer's delimiter state (what it expects next).
+         */
         uint8_t delim;
+        /*
+         The last result (`lws_tokenize_elem`).
+         */
         int8_t e;
 };
 
@@ -2458,14 +4699,41 @@ typedef int (*lws_strexp_expand_cb)(void *priv,
  A `${name}` expander's state, kept by the caller between calls.
  */
 struct lws_strexp {
+        /*
+         The `${name}` being read.
+         */
         char name[32];
+        /*
+         Writes the value of a name (see lws_strexp_expand_cb).
+         */
         lws_strexp_expand_cb cb;
+        /*
+         Passed to `cb`.
+         */
         void *priv;
+        /*
+         Where the expanded text goes.
+         */
         char *out;
+        /*
+         The size of `out`.
+         */
         size_t olen;
+        /*
+         Bytes written to `out` so far.
+         */
         size_t pos;
+        /*
+         How much of a value was written when `out` filled up, to resume there.
+         */
         size_t exp_ofs;
+        /*
+         The length of `name` so far.
+         */
         uint8_t name_pos;
+        /*
+         The expander's state.
+         */
         char state;
 };
 
@@ -2473,7 +4741,13 @@ struct lws_strexp {
  One unit of a `lws_humanize()` schema; a schema ends with a NULL name.
  */
 struct lws_humanize_unit {
+        /*
+         The unit's suffix (such as "KiB"); NULL ends the schema.
+         */
         const char *name;
+        /*
+         How many of the base unit one of this unit is.
+         */
         uint64_t factor;
 };
 
@@ -2486,7 +4760,13 @@ typedef struct lws_dll2 lws_dll2_t;
  A header value as given to LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: pointer and length.
  */
 struct lws_tokens {
+        /*
+         The value's bytes (not NUL-terminated).
+         */
         unsigned char *token;
+        /*
+         The value's length.
+         */
         int len;
 };
 
@@ -2495,8 +4775,17 @@ struct lws_tokens {
  poll loop (the ADD/DEL/CHANGE_MODE_POLL_FD callback reasons).
  */
 struct lws_pollargs {
+        /*
+         The descriptor.
+         */
         lws_sockfd_type fd;
+        /*
+         The poll events (POLLIN, POLLOUT) now wanted.
+         */
         int events;
+        /*
+         The poll events wanted before this change.
+         */
         int prev_events;
 };
 
@@ -2505,10 +4794,25 @@ struct lws_pollargs {
  append header lines and how much room there is.
  */
 struct lws_process_html_args {
+        /*
+         Where to write: the callback appends its header lines here and advances it.
+         */
         char *p;
+        /*
+         Bytes already in the buffer.
+         */
         int len;
+        /*
+         How many bytes may be written at `p`.
+         */
         int max_len;
+        /*
+         Whether this is the last piece (HTML processing).
+         */
         int final;
+        /*
+         Whether the answer is chunked (HTML processing).
+         */
         int chunked;
 };
 
@@ -4741,22 +7045,43 @@ typedef enum lws_callback_reasons lws_callback_reasons_t;
 /* Bitfields cannot come from Rust: same members and layout as src/abi's lws_http_mount
  * (cache_* share the byte at offset 76). */
 struct lws_http_mount {
+	/* The next mount of the vhost, or NULL. */
 	const struct lws_http_mount *mount_next;
+	/* The URL prefix served, e.g. "/" or "/files"; the longest matching one wins. */
 	const char *mountpoint;
+	/* Where it is served from: a directory (LWSMPRO_FILE), a protocol name
+	 * (LWSMPRO_CALLBACK), a host/path (LWSMPRO_REDIR_HTTP(S)). */
 	const char *origin;
+	/* The file served for the mountpoint itself (e.g. "index.html"). */
 	const char *def;
+	/* The protocol (by name) whose callback gets this mount's dynamic requests (NULL: the
+	 * vhost's first). */
 	const char *protocol;
+	/* Environment variables for a CGI mount. CGI is not implemented yet: unused. */
 	const struct lws_protocol_vhost_options *cgienv;
+	/* Extra file-suffix to MIME type pairs (".zip" -> "application/zip") for this mount. */
 	const struct lws_protocol_vhost_options *extra_mimetypes;
+	/* File suffixes whose content a protocol rewrites as it is served. Not acted on yet. */
 	const struct lws_protocol_vhost_options *interpret;
+	/* Seconds a CGI program may run. CGI is not implemented yet: unused. */
 	int cgi_timeout;
+	/* Seconds answers may be cached (Cache-Control's max-age, with cache_reusable). */
 	int cache_max_age;
+	/* Rights a user must have (LWS_CALLBACK_CHECK_ACCESS_RIGHTS), 0 for none; the top
+	 * bits (AUTH_MODE_MASK) hold the lws_authentication_mode. */
 	unsigned int auth_mask;
+	/* The client may keep and reuse answers (else Cache-Control: no-store). */
 	unsigned int cache_reusable:1;
+	/* The client must check with the server before reusing an answer. */
 	unsigned int cache_revalidate:1;
+	/* Shared caches (proxies) may keep answers too (public rather than private). */
 	unsigned int cache_intermediaries:1;
+	/* What `origin` is: LWSMPRO_FILE, LWSMPRO_CALLBACK, LWSMPRO_REDIR_HTTP(S), ... */
 	unsigned char origin_protocol;
+	/* strlen(mountpoint): must be set. */
 	unsigned char mountpoint_len;
+	/* A file of "user:password" lines protecting the mount with HTTP basic auth; a login
+	 * must match a whole line (lws accepts a line that ends with it). */
 	const char *basic_auth_login_file;
 };
 
@@ -5090,7 +7415,6 @@ void lws_clear_child_pending_on_writable(struct lws *);
 /** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_network_wsi(struct lws *);
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
-enum { LDOT_BLOCK = 7 };
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
 typedef int (*lws_dir_glob_cb_t)(void *, const char *);
 struct lws_dir_glob { const char *filter; lws_dir_glob_cb_t cb; void *user; };
@@ -5266,7 +7590,6 @@ void lws_threadpool_task_sync(struct lws_threadpool_task *, int);
 void lws_threadpool_dump(struct lws_threadpool *);
 struct lws_threadpool_task *lws_threadpool_get_task_wsi(struct lws *);
 int lws_threadpool_foreach_task_wsi(struct lws *, void *, int (*)(struct lws_threadpool_task *, void *));
-enum { LWS_TOKZE_ERRS = 5 };
 enum lws_tokenize_delimiter_tracking { LWSTZ_DT_NEED_FIRST_CONTENT = 0, LWSTZ_DT_NEED_DELIM = 1, LWSTZ_DT_NEED_NEXT_CONTENT = 2 };
 typedef struct lws_tokenize lws_tokenize_t;
 typedef struct lws_strexp lws_strexp_t;

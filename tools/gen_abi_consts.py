@@ -3,7 +3,8 @@
 
 The values come from abi/lws-4.3-constants.tsv (read off a real lws 4.3.10 build) and
 the enum each enumerator belongs to from abi/enum-groups.tsv, so no number is typed by
-hand; the doc comments of the callback reasons from abi/callback-docs.tsv.  Rules, chosen so cbindgen emits what C code written for lws expects:
+hand; the doc comments from abi/callback-docs.tsv (callback reasons) and abi/enum-docs.tsv
+(the other enums and constants).  Rules, chosen so cbindgen emits what C code written for lws expects:
   * an enumerator of a tagged enum becomes a variant of a #[repr(C)] Rust enum of that
     tag name (cbindgen emits `enum tag { ... }`); a later enumerator with a value the enum
     already has cannot be a Rust variant, so it becomes a `pub const` (a #define alias);
@@ -22,8 +23,9 @@ def table(name):
 
 rows = table("lws-4.3-constants.tsv") + table("extra-constants.tsv")
 groups = {r["name"]: r for r in table("enum-groups.tsv")}
-# Doc comments for enums and their variants (abi/callback-docs.tsv: the callback reasons).
-docs = {r["name"]: r["doc"] for r in table("callback-docs.tsv")}
+# Doc comments for enums, their variants and the constants (abi/callback-docs.tsv: the
+# callback reasons; abi/enum-docs.tsv: the rest).
+docs = {r["name"]: r["doc"] for r in table("callback-docs.tsv") + table("enum-docs.tsv")}
 
 
 def doc(name, indent):
@@ -75,6 +77,7 @@ for name, value in consts.items():
         ty = "u64"
     else:
         ty = "c_int" if -2**31 <= value < 2**31 else "i64"
+    out += doc(name, "")
     out.append(f"pub const {name}: {ty} = {value};")
 open(os.path.join(top, "src/abi/consts.rs"), "w").write("\n".join(out) + "\n")
 print("enum types:", ", ".join(f'"{t}"' for t in enums))

@@ -18,8 +18,9 @@ Built-in checks, reported like tests:
            C++, and included twice
   exports  every symbol libwebsockets.so exports is an lws 4.3 function; SONAME
   matrix   MATRIX.md agrees with abi/lws-4.3-symbols.tsv and the library (tools/check_matrix.py)
-  docs     every function the header declares and the library exports has a comment right
-           above its declaration (tools/check_header_docs.py)
+  docs     every function the header declares and the library exports, every enum value,
+           struct member and src/abi/consts.rs constant has a comment right above its
+           declaration (tools/check_header_docs.py)
   install  `make install` into a temporary prefix: lws 4.3's layout, programs built with
            pkg-config (shared and --static) and with CMake (find_package,
            require_lws_config) load ours, not the system's lws; `make uninstall`
@@ -392,22 +393,34 @@ def check_matrix():
 
 
 def check_docs():
-    """Every function the header declares and the library exports has a comment above
-    its declaration (tools/check_header_docs.py)."""
+    """Every function the header declares and the library exports, every value of its
+    enums, every member of its structs and every constant of src/abi/consts.rs has a
+    comment above it (tools/check_header_docs.py)."""
     res = Result("docs")
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import check_header_docs
     lib = os.path.join(LIBDIR, "libwebsockets.so")
+    header = os.path.join(INCLUDE, "libwebsockets.h")
+    err = check_header_docs.selftest()
+    if err:
+        return res.fail(err)
     try:
-        missing, n = check_header_docs.check(os.path.join(INCLUDE, "libwebsockets.h"), lib)
+        missing, n = check_header_docs.check(header, lib)
+        vmissing, vn = check_header_docs.check_values(header)
     except (OSError, RuntimeError) as e:
         return res.fail(f"cannot check the header's comments: {e}")
     res.transcript = [f"exported functions declared in the header: {n}; "
-                      f"with a comment: {n - len(missing)}"]
+                      f"with a comment: {n - len(missing)}",
+                      f"enum values, struct members and constants: {vn}; "
+                      f"with a comment: {vn - len(vmissing)}"]
     if missing:
         res.fail(f"no comment above the declaration of {len(missing)} exported function(s) "
                  "(write a /// doc comment on the Rust fn, or the C comment for varargs.c's): "
                  + " ".join(missing))
+    if vmissing:
+        res.fail(f"no comment above {len(vmissing)} enum value(s), struct member(s) or "
+                 "constant(s) (a /// doc comment on the Rust member; for src/abi/consts.rs, "
+                 "a line in abi/enum-docs.tsv, then make abi-consts): " + "; ".join(vmissing))
     return res
 
 

@@ -2,20 +2,35 @@
 #![allow(non_camel_case_types, clippy::enum_variant_names)]
 use core::ffi::c_int;
 
+/// Where an ACME certificate renewal has got to (lws's acme-client plugin reports it to the
+/// program). This library has no ACME client, so no renewal ever starts and none of these
+/// states is reported.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_cert_update_state {
+    /// No renewal under way.
     LWS_CUS_IDLE = 0,
+    /// A renewal is starting.
     LWS_CUS_STARTING = 1,
+    /// The renewal finished and the new certificate is in use.
     LWS_CUS_SUCCESS = 2,
+    /// The renewal failed.
     LWS_CUS_FAILED = 3,
+    /// Making the account and certificate keys.
     LWS_CUS_CREATE_KEYS = 4,
+    /// Registering the account with the ACME server.
     LWS_CUS_REG = 5,
+    /// Asking the ACME server for an authorization.
     LWS_CUS_AUTH = 6,
+    /// Answering the server's challenge.
     LWS_CUS_CHALLENGE = 7,
+    /// Making the certificate signing request.
     LWS_CUS_CREATE_REQ = 8,
+    /// Sending the certificate signing request.
     LWS_CUS_REQ = 9,
+    /// Waiting for the server to confirm the order.
     LWS_CUS_CONFIRM = 10,
+    /// Fetching the issued certificate.
     LWS_CUS_ISSUE = 11,
 }
 pub use lws_cert_update_state::*;
@@ -321,497 +336,1033 @@ pub enum lws_callback_reasons {
 }
 pub use lws_callback_reasons::*;
 
+/// What `lws_write` is sending: the low bits pick the kind of data, the high bits
+/// (LWS_WRITE_NO_FIN, LWS_WRITE_H2_STREAM_END, ...) are flags OR-ed onto it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_write_protocol {
+    /// A WebSocket text message (or its first fragment); the payload must be UTF-8.
     LWS_WRITE_TEXT = 0,
+    /// A WebSocket binary message (or its first fragment).
     LWS_WRITE_BINARY = 1,
+    /// The next fragment of the WebSocket message the previous write (sent with
+    /// LWS_WRITE_NO_FIN) started.
     LWS_WRITE_CONTINUATION = 2,
+    /// Part of an HTTP body; the connection stays open for more (Content-Length or chunked,
+    /// as the headers said).
     LWS_WRITE_HTTP = 3,
+    /// A WebSocket PING control frame (payload at most 125 bytes).
     LWS_WRITE_PING = 5,
+    /// A WebSocket PONG control frame (payload at most 125 bytes); the library answers
+    /// PINGs by itself, so programs rarely send one.
     LWS_WRITE_PONG = 6,
+    /// The last part of an HTTP body: after it the transaction is complete (ends the
+    /// chunked encoding when one is in use).
     LWS_WRITE_HTTP_FINAL = 7,
+    /// An HTTP header block built with lws_add_http_header_* (the status line and headers);
+    /// the body follows with LWS_WRITE_HTTP.
     LWS_WRITE_HTTP_HEADERS = 8,
+    /// More header bytes following an earlier LWS_WRITE_HTTP_HEADERS (HTTP/2 CONTINUATION
+    /// in lws; sent as plain bytes over HTTP/1.1).
     LWS_WRITE_HTTP_HEADERS_CONTINUATION = 9,
+    /// lws's internal mode that only stores the data for later sending; not used by this
+    /// library (pass the data to lws_write when writeable instead).
     LWS_WRITE_BUFLIST = 32,
+    /// Flag: this WebSocket frame is not the last of its message; finish the message with
+    /// LWS_WRITE_CONTINUATION writes, the last without this flag.
     LWS_WRITE_NO_FIN = 64,
+    /// Flag for HTTP/2: the write ends the stream. HTTP/2 is not implemented yet, so it has
+    /// no effect here.
     LWS_WRITE_H2_STREAM_END = 128,
 }
 pub use lws_write_protocol::*;
 
+/// What a mount's `origin` names (`lws_http_mount.origin_protocol`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_mount_protocols {
+    /// `origin` is a plain http:// URL the mount's requests are proxied to. Proxy mounts
+    /// are not implemented yet: the mount forwards nothing.
     LWSMPRO_HTTP = 0,
+    /// `origin` is an https:// URL the mount's requests are proxied to. Proxy mounts are
+    /// not implemented yet: the mount forwards nothing.
     LWSMPRO_HTTPS = 1,
+    /// `origin` is a directory: files under it are served (ETag/304, ranges, lws's MIME
+    /// table plus `extra_mimetypes`).
     LWSMPRO_FILE = 2,
+    /// `origin` is a CGI program to run for the mount's requests. CGI is not implemented
+    /// yet: no program is run.
     LWSMPRO_CGI = 3,
+    /// `origin` is a host/path to redirect requests to, as http://.
     LWSMPRO_REDIR_HTTP = 4,
+    /// `origin` is a host/path to redirect requests to, as https://.
     LWSMPRO_REDIR_HTTPS = 5,
+    /// `origin` is the name of a protocol of the vhost: its callback answers the mount's
+    /// requests (LWS_CALLBACK_HTTP and what follows).
     LWSMPRO_CALLBACK = 6,
 }
 pub use lws_mount_protocols::*;
 
+/// How a mount with `basic_auth_login_file` checks credentials; the mode sits in the top
+/// bits of `lws_http_mount.auth_mask` (AUTH_MODE_MASK).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_authentication_mode {
+    /// Basic authentication checked against the login file (whole `user:password` lines).
     LWSAUTHM_DEFAULT = 0,
+    /// Basic authentication checked by the protocol's callback:
+    /// LWS_CALLBACK_VERIFY_BASIC_AUTHORIZATION gets the credentials and returns non-zero to
+    /// accept them.
     LWSAUTHM_BASIC_AUTH_CALLBACK = 268435456,
 }
 pub use lws_authentication_mode::*;
 
+/// The LCCSCF_* flags of `lws_client_connect_info.ssl_connection`: TLS and its relaxations,
+/// and how an HTTP client connection behaves. A flag this build cannot honour is refused
+/// when the connection is asked for, never silently dropped, when it matters to the result.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_client_connect_ssl_connection_flags {
+    /// Connect with TLS (wss:// or https://), verifying the server's certificate and name.
     LCCSCF_USE_SSL = 1,
+    /// Accept a self-signed server certificate (only that check is waived).
     LCCSCF_ALLOW_SELFSIGNED = 2,
+    /// Accept a server certificate whose names do not match the host asked for (only that
+    /// check is waived).
     LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK = 4,
+    /// Accept an expired or not yet valid server certificate (only that check is waived).
     LCCSCF_ALLOW_EXPIRED = 8,
+    /// Accept a server certificate that does not verify for any other reason (unknown
+    /// issuer, ...).
     LCCSCF_ALLOW_INSECURE = 16,
+    /// HTTP/2 workaround for nghttp2's stream ending. HTTP/2 is not implemented yet: no
+    /// effect.
     LCCSCF_H2_QUIRK_NGHTTP2_END_STREAM = 32,
+    /// HTTP/2 workaround for peers that overflow the transmit credit. HTTP/2 is not
+    /// implemented yet: no effect.
     LCCSCF_H2_QUIRK_OVERFLOWS_TXCR = 64,
+    /// HTTP/2: send the auth token as a bearer Authorization header. HTTP/2 is not
+    /// implemented yet: no effect.
     LCCSCF_H2_AUTH_BEARER = 128,
+    /// HTTP/2: send the auth token hex-encoded. HTTP/2 is not implemented yet: no effect.
     LCCSCF_H2_HEXIFY_AUTH_TOKEN = 256,
+    /// HTTP/2: the program grants receive credit itself (lws_wsi_tx_credit). HTTP/2 is not
+    /// implemented yet: no effect.
     LCCSCF_H2_MANUAL_RXFLOW = 512,
+    /// The HTTP client's body is multipart/form-data: the library adds the Content-Type
+    /// with a boundary, and the program writes the parts with lws_client_http_multipart.
     LCCSCF_HTTP_MULTIPART_MIME = 1024,
+    /// The HTTP client's body is application/x-www-form-urlencoded: the library adds that
+    /// Content-Type.
     LCCSCF_HTTP_X_WWW_FORM_URLENCODED = 2048,
+    /// Do not follow 3xx redirects: the answer is given to the program as it is.
     LCCSCF_HTTP_NO_FOLLOW_REDIRECT = 4096,
+    /// Allow this HTTP/1.1 request to wait for, and then reuse, the socket of another
+    /// pipelining connection of the vhost to the same host and port.
     LCCSCF_PIPELINE = 65536,
+    /// Allow the connection to be a stream of a multiplexed (HTTP/2) connection. HTTP/2 is
+    /// not implemented yet: no effect.
     LCCSCF_MUXABLE_STREAM = 131072,
+    /// Speak HTTP/2 from the start without negotiating it. Not implemented yet: refused.
     LCCSCF_H2_PRIOR_KNOWLEDGE = 262144,
+    /// lws's suspend-aware validity timers: wake a suspended device for this connection's
+    /// keepalive. There is no suspend support here: no effect.
     LCCSCF_WAKE_SUSPEND__VALIDITY = 524288,
+    /// Serve this connection's input before other work. Not acted on yet (each connection's
+    /// input is read once per turn).
     LCCSCF_PRIORITIZE_READS = 1048576,
+    /// Internal to lws's Secure Streams: the connection carries a stream. Secure Streams
+    /// are not implemented.
     LCCSCF_SECSTREAM_CLIENT = 2097152,
+    /// Internal to lws's Secure Streams proxy. Secure Streams are not implemented.
     LCCSCF_SECSTREAM_PROXY_LINK = 4194304,
+    /// Internal to lws's Secure Streams proxy. Secure Streams are not implemented.
     LCCSCF_SECSTREAM_PROXY_ONWARD = 8388608,
+    /// Ask for the low-latency IP type of service on the socket. Not acted on yet.
     LCCSCF_IP_LOW_LATENCY = 16777216,
+    /// Ask for the high-throughput IP type of service on the socket. Not acted on yet.
     LCCSCF_IP_HIGH_THROUGHPUT = 33554432,
+    /// Ask for the high-reliability IP type of service on the socket. Not acted on yet.
     LCCSCF_IP_HIGH_RELIABILITY = 67108864,
+    /// Ask for the low-cost IP type of service on the socket. Not acted on yet.
     LCCSCF_IP_LOW_COST = 134217728,
+    /// Collect connection timing figures (lws_conmon). Not implemented yet (LWS_WITH_CONMON
+    /// is not defined): no figures are kept.
     LCCSCF_CONMON = 268435456,
+    /// Follow a redirect from https:// to http://, which lws refuses by default. Not acted
+    /// on yet.
     LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
+    /// Keep the cookies the server sets and send them back (lws's cookie jar). Not
+    /// implemented yet: refused.
     LCCSCF_CACHE_COOKIES = 1073741824,
 }
 pub use lws_client_connect_ssl_connection_flags::*;
 
+/// HTTP status codes by name, for lws_return_http_status, lws_add_http_header_status and
+/// the like; any other number may be passed too.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum http_status {
+    /// 100 Continue.
     HTTP_STATUS_CONTINUE = 100,
+    /// 200 OK.
     HTTP_STATUS_OK = 200,
+    /// 204 No Content: the answer has no body.
     HTTP_STATUS_NO_CONTENT = 204,
+    /// 206 Partial Content: the answer to a Range request.
     HTTP_STATUS_PARTIAL_CONTENT = 206,
+    /// 301 Moved Permanently (a redirect the client may remember).
     HTTP_STATUS_MOVED_PERMANENTLY = 301,
+    /// 302 Found (a temporary redirect).
     HTTP_STATUS_FOUND = 302,
+    /// 303 See Other: fetch the Location with GET.
     HTTP_STATUS_SEE_OTHER = 303,
+    /// 304 Not Modified: the client's cached copy (If-None-Match) is still good.
     HTTP_STATUS_NOT_MODIFIED = 304,
+    /// 400 Bad Request.
     HTTP_STATUS_BAD_REQUEST = 400,
+    /// 401 Unauthorized: credentials are needed (sent with WWW-Authenticate).
     HTTP_STATUS_UNAUTHORIZED = 401,
+    /// 402 Payment Required.
     HTTP_STATUS_PAYMENT_REQUIRED = 402,
+    /// 403 Forbidden.
     HTTP_STATUS_FORBIDDEN = 403,
+    /// 404 Not Found.
     HTTP_STATUS_NOT_FOUND = 404,
+    /// 405 Method Not Allowed.
     HTTP_STATUS_METHOD_NOT_ALLOWED = 405,
+    /// 406 Not Acceptable.
     HTTP_STATUS_NOT_ACCEPTABLE = 406,
+    /// 407 Proxy Authentication Required.
     HTTP_STATUS_PROXY_AUTH_REQUIRED = 407,
+    /// 408 Request Timeout.
     HTTP_STATUS_REQUEST_TIMEOUT = 408,
+    /// 409 Conflict.
     HTTP_STATUS_CONFLICT = 409,
+    /// 410 Gone.
     HTTP_STATUS_GONE = 410,
+    /// 411 Length Required.
     HTTP_STATUS_LENGTH_REQUIRED = 411,
+    /// 412 Precondition Failed.
     HTTP_STATUS_PRECONDITION_FAILED = 412,
+    /// 413 Content Too Large.
     HTTP_STATUS_REQ_ENTITY_TOO_LARGE = 413,
+    /// 414 URI Too Long.
     HTTP_STATUS_REQ_URI_TOO_LONG = 414,
+    /// 415 Unsupported Media Type.
     HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE = 415,
+    /// 416 Range Not Satisfiable.
     HTTP_STATUS_REQ_RANGE_NOT_SATISFIABLE = 416,
+    /// 417 Expectation Failed.
     HTTP_STATUS_EXPECTATION_FAILED = 417,
+    /// 500 Internal Server Error.
     HTTP_STATUS_INTERNAL_SERVER_ERROR = 500,
+    /// 501 Not Implemented.
     HTTP_STATUS_NOT_IMPLEMENTED = 501,
+    /// 502 Bad Gateway.
     HTTP_STATUS_BAD_GATEWAY = 502,
+    /// 503 Service Unavailable.
     HTTP_STATUS_SERVICE_UNAVAILABLE = 503,
+    /// 504 Gateway Timeout.
     HTTP_STATUS_GATEWAY_TIMEOUT = 504,
+    /// 505 HTTP Version Not Supported.
     HTTP_STATUS_HTTP_VERSION_NOT_SUPPORTED = 505,
 }
 pub use http_status::*;
 
+/// Names of the request (and, on a client, answer) parts the library keeps, for
+/// lws_hdr_total_length, lws_hdr_copy, lws_hdr_copy_fragment and lws_token_to_string. The
+/// method tokens hold the request's URL path; a header token holds that header's value.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_token_indexes {
+    /// The path of a GET request.
     WSI_TOKEN_GET_URI = 0,
+    /// The path of a POST request.
     WSI_TOKEN_POST_URI = 1,
+    /// The path of an OPTIONS request.
     WSI_TOKEN_OPTIONS_URI = 2,
+    /// The Host header.
     WSI_TOKEN_HOST = 3,
+    /// The Connection header.
     WSI_TOKEN_CONNECTION = 4,
+    /// The Upgrade header (e.g. "websocket").
     WSI_TOKEN_UPGRADE = 5,
+    /// The Origin header.
     WSI_TOKEN_ORIGIN = 6,
+    /// The Sec-WebSocket-Draft header of pre-RFC WebSocket drafts (kept for the numbering).
     WSI_TOKEN_DRAFT = 7,
+    /// The challenge of pre-RFC WebSocket drafts (kept for the numbering).
     WSI_TOKEN_CHALLENGE = 8,
+    /// The Sec-WebSocket-Extensions header.
     WSI_TOKEN_EXTENSIONS = 9,
+    /// Sec-WebSocket-Key1 of an old WebSocket draft (kept for the numbering).
     WSI_TOKEN_KEY1 = 10,
+    /// Sec-WebSocket-Key2 of an old WebSocket draft (kept for the numbering).
     WSI_TOKEN_KEY2 = 11,
+    /// The Sec-WebSocket-Protocol header (the subprotocols asked for, or the one chosen).
     WSI_TOKEN_PROTOCOL = 12,
+    /// The Sec-WebSocket-Accept header of a server's 101 answer.
     WSI_TOKEN_ACCEPT = 13,
+    /// The Sec-WebSocket-Nonce header of an old draft (kept for the numbering).
     WSI_TOKEN_NONCE = 14,
+    /// The HTTP status line's version and code (on a client, the answer's status).
     WSI_TOKEN_HTTP = 15,
+    /// The HTTP2-Settings header of an h2c upgrade request.
     WSI_TOKEN_HTTP2_SETTINGS = 16,
+    /// The Accept header.
     WSI_TOKEN_HTTP_ACCEPT = 17,
+    /// The Access-Control-Request-Headers header (CORS preflight).
     WSI_TOKEN_HTTP_AC_REQUEST_HEADERS = 18,
+    /// The If-Modified-Since header.
     WSI_TOKEN_HTTP_IF_MODIFIED_SINCE = 19,
+    /// The If-None-Match header (ETags the client has cached).
     WSI_TOKEN_HTTP_IF_NONE_MATCH = 20,
+    /// The Accept-Encoding header.
     WSI_TOKEN_HTTP_ACCEPT_ENCODING = 21,
+    /// The Accept-Language header.
     WSI_TOKEN_HTTP_ACCEPT_LANGUAGE = 22,
+    /// The Pragma header.
     WSI_TOKEN_HTTP_PRAGMA = 23,
+    /// The Cache-Control header.
     WSI_TOKEN_HTTP_CACHE_CONTROL = 24,
+    /// The Authorization header.
     WSI_TOKEN_HTTP_AUTHORIZATION = 25,
+    /// The Cookie header.
     WSI_TOKEN_HTTP_COOKIE = 26,
+    /// The Content-Length header.
     WSI_TOKEN_HTTP_CONTENT_LENGTH = 27,
+    /// The Content-Type header.
     WSI_TOKEN_HTTP_CONTENT_TYPE = 28,
+    /// The Date header.
     WSI_TOKEN_HTTP_DATE = 29,
+    /// The Range header.
     WSI_TOKEN_HTTP_RANGE = 30,
+    /// The Referer header.
     WSI_TOKEN_HTTP_REFERER = 31,
+    /// The Sec-WebSocket-Key header of a WebSocket upgrade request.
     WSI_TOKEN_KEY = 32,
+    /// The Sec-WebSocket-Version header.
     WSI_TOKEN_VERSION = 33,
+    /// The Sec-WebSocket-Origin header of an old draft.
     WSI_TOKEN_SWORIGIN = 34,
+    /// HTTP/2's :authority pseudo-header. HTTP/2 is not implemented yet: never set.
     WSI_TOKEN_HTTP_COLON_AUTHORITY = 35,
+    /// HTTP/2's :method pseudo-header. HTTP/2 is not implemented yet: never set.
     WSI_TOKEN_HTTP_COLON_METHOD = 36,
+    /// HTTP/2's :path pseudo-header. HTTP/2 is not implemented yet: never set.
     WSI_TOKEN_HTTP_COLON_PATH = 37,
+    /// HTTP/2's :scheme pseudo-header. HTTP/2 is not implemented yet: never set.
     WSI_TOKEN_HTTP_COLON_SCHEME = 38,
+    /// HTTP/2's :status pseudo-header. HTTP/2 is not implemented yet: never set.
     WSI_TOKEN_HTTP_COLON_STATUS = 39,
+    /// The Accept-Charset header.
     WSI_TOKEN_HTTP_ACCEPT_CHARSET = 40,
+    /// The Accept-Ranges header.
     WSI_TOKEN_HTTP_ACCEPT_RANGES = 41,
+    /// The Access-Control-Allow-Origin header.
     WSI_TOKEN_HTTP_ACCESS_CONTROL_ALLOW_ORIGIN = 42,
+    /// The Age header.
     WSI_TOKEN_HTTP_AGE = 43,
+    /// The Allow header.
     WSI_TOKEN_HTTP_ALLOW = 44,
+    /// The Content-Disposition header.
     WSI_TOKEN_HTTP_CONTENT_DISPOSITION = 45,
+    /// The Content-Encoding header.
     WSI_TOKEN_HTTP_CONTENT_ENCODING = 46,
+    /// The Content-Language header.
     WSI_TOKEN_HTTP_CONTENT_LANGUAGE = 47,
+    /// The Content-Location header.
     WSI_TOKEN_HTTP_CONTENT_LOCATION = 48,
+    /// The Content-Range header.
     WSI_TOKEN_HTTP_CONTENT_RANGE = 49,
+    /// The ETag header.
     WSI_TOKEN_HTTP_ETAG = 50,
+    /// The Expect header.
     WSI_TOKEN_HTTP_EXPECT = 51,
+    /// The Expires header.
     WSI_TOKEN_HTTP_EXPIRES = 52,
+    /// The From header.
     WSI_TOKEN_HTTP_FROM = 53,
+    /// The If-Match header.
     WSI_TOKEN_HTTP_IF_MATCH = 54,
+    /// The If-Range header.
     WSI_TOKEN_HTTP_IF_RANGE = 55,
+    /// The If-Unmodified-Since header.
     WSI_TOKEN_HTTP_IF_UNMODIFIED_SINCE = 56,
+    /// The Last-Modified header.
     WSI_TOKEN_HTTP_LAST_MODIFIED = 57,
+    /// The Link header.
     WSI_TOKEN_HTTP_LINK = 58,
+    /// The Location header (on a client, where a redirect points).
     WSI_TOKEN_HTTP_LOCATION = 59,
+    /// The Max-Forwards header.
     WSI_TOKEN_HTTP_MAX_FORWARDS = 60,
+    /// The Proxy-Authenticate header.
     WSI_TOKEN_HTTP_PROXY_AUTHENTICATE = 61,
+    /// The Proxy-Authorization header.
     WSI_TOKEN_HTTP_PROXY_AUTHORIZATION = 62,
+    /// The Refresh header.
     WSI_TOKEN_HTTP_REFRESH = 63,
+    /// The Retry-After header (see lws_http_check_retry_after).
     WSI_TOKEN_HTTP_RETRY_AFTER = 64,
+    /// The Server header.
     WSI_TOKEN_HTTP_SERVER = 65,
+    /// The Set-Cookie header.
     WSI_TOKEN_HTTP_SET_COOKIE = 66,
+    /// The Strict-Transport-Security header.
     WSI_TOKEN_HTTP_STRICT_TRANSPORT_SECURITY = 67,
+    /// The Transfer-Encoding header.
     WSI_TOKEN_HTTP_TRANSFER_ENCODING = 68,
+    /// The User-Agent header.
     WSI_TOKEN_HTTP_USER_AGENT = 69,
+    /// The Vary header.
     WSI_TOKEN_HTTP_VARY = 70,
+    /// The Via header.
     WSI_TOKEN_HTTP_VIA = 71,
+    /// The WWW-Authenticate header.
     WSI_TOKEN_HTTP_WWW_AUTHENTICATE = 72,
+    /// The path of a PATCH request.
     WSI_TOKEN_PATCH_URI = 73,
+    /// The path of a PUT request.
     WSI_TOKEN_PUT_URI = 74,
+    /// The path of a DELETE request.
     WSI_TOKEN_DELETE_URI = 75,
+    /// The request URL's query string (after `?`), one fragment per `&`-separated argument,
+    /// already URL-decoded (lws_get_urlarg_by_name reads them).
     WSI_TOKEN_HTTP_URI_ARGS = 76,
+    /// The Proxy header.
     WSI_TOKEN_PROXY = 77,
+    /// The X-Real-IP header.
     WSI_TOKEN_HTTP_X_REAL_IP = 78,
+    /// Set (to the path) when the request line says HTTP/1.0.
     WSI_TOKEN_HTTP1_0 = 79,
+    /// The X-Forwarded-For header.
     WSI_TOKEN_X_FORWARDED_FOR = 80,
+    /// The target of a CONNECT request.
     WSI_TOKEN_CONNECT = 81,
+    /// The path of a HEAD request.
     WSI_TOKEN_HEAD_URI = 82,
+    /// The TE header.
     WSI_TOKEN_TE = 83,
+    /// The Replay-Nonce header (ACME).
     WSI_TOKEN_REPLAY_NONCE = 84,
+    /// HTTP/2's :protocol pseudo-header (WebSockets over HTTP/2). HTTP/2 is not implemented
+    /// yet: never set.
     WSI_TOKEN_COLON_PROTOCOL = 85,
+    /// The X-Auth-Token header.
     WSI_TOKEN_X_AUTH_TOKEN = 86,
+    /// The x-dss-signature header.
     WSI_TOKEN_DSS_SIGNATURE = 87,
+    /// How many tokens there are: not a token itself (the size of lws_token_limits' array).
     WSI_TOKEN_COUNT = 96,
+    /// lws's parser state: reading a header name. Not a token; never useful to programs.
     WSI_TOKEN_NAME_PART = 97,
+    /// lws's parser state: reading the value of a header it does not know. Not a token.
     WSI_TOKEN_UNKNOWN_VALUE_PART = 98,
+    /// lws's parser state: skipping a value. Not a token.
     WSI_TOKEN_SKIPPING = 99,
+    /// lws's parser state: skipping, a CR seen. Not a token.
     WSI_TOKEN_SKIPPING_SAW_CR = 100,
+    /// lws's parser state: the head is complete. Not a token.
     WSI_PARSING_COMPLETE = 101,
+    /// lws's parser state of old multiplexing drafts. Not a token.
     WSI_INIT_TOKEN_MUXURL = 102,
 }
 pub use lws_token_indexes::*;
 
+/// Indexes of HTTP/2 SETTINGS values (RFC 9113), as used by
+/// `lws_context_creation_info.http2_settings`. HTTP/2 is not implemented yet, so none is
+/// used.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_h2_settings {
+    /// SETTINGS_HEADER_TABLE_SIZE: the HPACK dynamic table size.
     H2SET_HEADER_TABLE_SIZE = 1,
+    /// SETTINGS_ENABLE_PUSH: whether server push is allowed.
     H2SET_ENABLE_PUSH = 2,
+    /// SETTINGS_MAX_CONCURRENT_STREAMS: streams open at once.
     H2SET_MAX_CONCURRENT_STREAMS = 3,
+    /// SETTINGS_INITIAL_WINDOW_SIZE: a new stream's flow-control window.
     H2SET_INITIAL_WINDOW_SIZE = 4,
+    /// SETTINGS_MAX_FRAME_SIZE: the largest frame payload accepted.
     H2SET_MAX_FRAME_SIZE = 5,
+    /// SETTINGS_MAX_HEADER_LIST_SIZE: the largest header list accepted.
     H2SET_MAX_HEADER_LIST_SIZE = 6,
+    /// A setting number RFC 9113 leaves unassigned.
     H2SET_RESERVED7 = 7,
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441): WebSockets over HTTP/2.
     H2SET_ENABLE_CONNECT_PROTOCOL = 8,
+    /// How many settings there are; not a setting.
     H2SET_COUNT = 9,
 }
 pub use lws_h2_settings::*;
 
+/// WebSocket close codes (RFC 6455 section 7.4), for lws_close_reason and as received in
+/// LWS_CALLBACK_WS_PEER_INITIATED_CLOSE.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_close_status {
+    /// No code: the close frame carries no status.
     LWS_CLOSE_STATUS_NOSTATUS = 0,
+    /// 1000: a normal close, the purpose is fulfilled.
     LWS_CLOSE_STATUS_NORMAL = 1000,
+    /// 1001: the endpoint is going away (server shutdown, page left).
     LWS_CLOSE_STATUS_GOINGAWAY = 1001,
+    /// 1002: the peer broke the WebSocket protocol (sent by the library for bad framing).
     LWS_CLOSE_STATUS_PROTOCOL_ERR = 1002,
+    /// 1003: a data type the endpoint cannot accept.
     LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE = 1003,
+    /// 1004: reserved by RFC 6455; never sent.
     LWS_CLOSE_STATUS_RESERVED = 1004,
+    /// 1005: stands for "no code was given"; must not be sent in a close frame.
     LWS_CLOSE_STATUS_NO_STATUS = 1005,
+    /// 1006: stands for "the connection dropped without a close frame"; must not be sent.
     LWS_CLOSE_STATUS_ABNORMAL_CLOSE = 1006,
+    /// 1007: data inconsistent with its type, such as a text message that is not UTF-8
+    /// (sent by the library).
     LWS_CLOSE_STATUS_INVALID_PAYLOAD = 1007,
+    /// 1008: a message against the endpoint's policy.
     LWS_CLOSE_STATUS_POLICY_VIOLATION = 1008,
+    /// 1009: a message too big to process (sent by the library beyond its message limit).
     LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE = 1009,
+    /// 1010: the client needed an extension the server did not agree to.
     LWS_CLOSE_STATUS_EXTENSION_REQUIRED = 1010,
+    /// 1011: the server met an unexpected condition.
     LWS_CLOSE_STATUS_UNEXPECTED_CONDITION = 1011,
+    /// 1015: stands for "the TLS handshake failed"; must not be sent.
     LWS_CLOSE_STATUS_TLS_FAILURE = 1015,
+    /// lws's code (not on the wire) for an HTTP client connection closed because its
+    /// transaction completed.
     LWS_CLOSE_STATUS_CLIENT_TRANSACTION_DONE = 2000,
+    /// lws's code (not on the wire) for connections closed because their context is being
+    /// destroyed.
     LWS_CLOSE_STATUS_NOSTATUS_CONTEXT_DESTROY = 9999,
 }
 pub use lws_close_status::*;
 
+/// Why a connection's timeout (lws_set_timeout) is running. The reason is only a label:
+/// whatever the reason, the connection is closed when the time is up, unless it is
+/// cancelled or replaced first. The library sets some of them itself; programs use
+/// PENDING_TIMEOUT_USER_OK or PENDING_TIMEOUT_USER_REASON_BASE + n.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum pending_timeout {
+    /// No timeout: lws_set_timeout with it (or with 0 seconds) cancels the running one.
     NO_PENDING_TIMEOUT = 0,
+    /// A client waits for its HTTP proxy's answer (proxies are not implemented yet).
     PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE = 1,
+    /// A client waits for its TCP connect to complete.
     PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE = 2,
+    /// A client waits for the connection to the server to be established.
     PENDING_TIMEOUT_ESTABLISH_WITH_SERVER = 3,
+    /// A client waits for the server's answer to its request or upgrade.
     PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE = 4,
+    /// Waiting for a PING.
     PENDING_TIMEOUT_AWAITING_PING = 5,
+    /// A close frame was sent; waiting for the peer's.
     PENDING_TIMEOUT_CLOSE_ACK = 6,
+    /// Unused (kept for the numbering).
     PENDING_TIMEOUT_UNUSED1 = 7,
+    /// A client sent its handshake and waits for the answer.
     PENDING_TIMEOUT_SENT_CLIENT_HANDSHAKE = 8,
+    /// A TLS handshake with an accepted connection is under way.
     PENDING_TIMEOUT_SSL_ACCEPT = 9,
+    /// Waiting for the rest of an HTTP request body.
     PENDING_TIMEOUT_HTTP_CONTENT = 10,
+    /// A client waits to send its handshake.
     PENDING_TIMEOUT_AWAITING_CLIENT_HS_SEND = 11,
+    /// Output is being flushed before the connection closes.
     PENDING_FLUSH_STORED_SEND_BEFORE_CLOSE = 12,
+    /// The socket was shut down for writing; waiting for the peer to close.
     PENDING_TIMEOUT_SHUTDOWN_FLUSH = 13,
+    /// A CGI program runs (CGI is not implemented yet).
     PENDING_TIMEOUT_CGI = 14,
+    /// A kept-alive HTTP connection waits for its next request.
     PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE = 15,
+    /// Time to send a PING to check an idle WebSocket.
     PENDING_TIMEOUT_WS_PONG_CHECK_SEND_PING = 16,
+    /// A PING was sent; waiting for the PONG.
     PENDING_TIMEOUT_WS_PONG_CHECK_GET_PONG = 17,
+    /// A client has a request body to send.
     PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD = 18,
+    /// Waiting for a SOCKS5 proxy's greeting (SOCKS5 is not implemented).
     PENDING_TIMEOUT_AWAITING_SOCKS_GREETING_REPLY = 19,
+    /// Waiting for a SOCKS5 proxy's connect answer (SOCKS5 is not implemented).
     PENDING_TIMEOUT_AWAITING_SOCKS_CONNECT_REPLY = 20,
+    /// Waiting for a SOCKS5 proxy's authentication answer (SOCKS5 is not implemented).
     PENDING_TIMEOUT_AWAITING_SOCKS_AUTH_REPLY = 21,
+    /// Closed from the TLS info callback.
     PENDING_TIMEOUT_KILLED_BY_SSL_INFO = 22,
+    /// Closed because its parent connection closed.
     PENDING_TIMEOUT_KILLED_BY_PARENT = 23,
+    /// Waiting to send a close frame.
     PENDING_TIMEOUT_CLOSE_SEND = 24,
+    /// A connection holds a header table while waiting.
     PENDING_TIMEOUT_HOLDING_AH = 25,
+    /// A UDP connection was idle too long.
     PENDING_TIMEOUT_UDP_IDLE = 26,
+    /// A client connection kept for reuse was idle too long.
     PENDING_TIMEOUT_CLIENT_CONN_IDLE = 27,
+    /// The peer does not take its data fast enough.
     PENDING_TIMEOUT_LAGGING = 28,
+    /// Waiting for a thread pool (not implemented).
     PENDING_TIMEOUT_THREADPOOL = 29,
+    /// Waiting for a thread pool task (not implemented).
     PENDING_TIMEOUT_THREADPOOL_TASK = 30,
+    /// Closed because the client side of a proxied connection closed.
     PENDING_TIMEOUT_KILLED_BY_PROXY_CLIENT_CLOSE = 31,
+    /// A timeout of the program's own that is an expected end, not an error.
     PENDING_TIMEOUT_USER_OK = 32,
+    /// The first reason number free for programs: use PENDING_TIMEOUT_USER_REASON_BASE + n
+    /// for timeouts of their own.
     PENDING_TIMEOUT_USER_REASON_BASE = 1000,
 }
 pub use pending_timeout::*;
 
+/// What lws_adopt_descriptor_vhost and lws_adopt_descriptor_vhost_via_info are given: the
+/// low bits say what kind of descriptor, the high ones are flags.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_adoption_type {
+    /// A file descriptor (not a socket) watched for readability, served by the raw-file
+    /// role.
     LWS_ADOPT_RAW_FILE_DESC = 0,
+    /// The socket speaks HTTP (and may upgrade to WebSocket); without it, a raw socket.
     LWS_ADOPT_HTTP = 1,
+    /// The descriptor is a connected socket.
     LWS_ADOPT_SOCKET = 2,
+    /// Start TLS on the adopted socket with the vhost's server certificate. Not acted on
+    /// yet: adopted sockets are served in plain text (lws, too, ignores the flag on a vhost
+    /// without a certificate).
     LWS_ADOPT_ALLOW_SSL = 4,
+    /// The socket is a UDP socket. UDP is not implemented yet: refused.
     LWS_ADOPT_FLAG_UDP = 16,
+    /// The socket is the accepted side of a raw proxy. Not implemented yet: refused.
     LWS_ADOPT_FLAG_RAW_PROXY = 32,
+    /// A raw UDP socket (LWS_ADOPT_SOCKET with LWS_ADOPT_FLAG_UDP). UDP is not implemented
+    /// yet: refused.
     LWS_ADOPT_RAW_SOCKET_UDP = 18,
 }
 pub use lws_adoption_type::*;
 
+/// Why an extension's callback (`lws_extension.callback`) is called. In this library only
+/// the built-in permessage-deflate runs; the reasons are declared for programs that name
+/// them, and an extension callback of the program's own is never called.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_extension_callback_reasons {
+    /// A server connection negotiated the extension: set up its state.
     LWS_EXT_CB_CONSTRUCT = 4,
+    /// A client connection negotiated the extension: set up its state.
     LWS_EXT_CB_CLIENT_CONSTRUCT = 5,
+    /// The connection closes: free the extension's state.
     LWS_EXT_CB_DESTROY = 8,
+    /// A frame is about to be sent.
     LWS_EXT_CB_PACKET_TX_PRESEND = 12,
+    /// Transform a payload being sent (e.g. compress it).
     LWS_EXT_CB_PAYLOAD_TX = 21,
+    /// Transform a payload received (e.g. inflate it).
     LWS_EXT_CB_PAYLOAD_RX = 22,
+    /// Set the extension's options to their defaults.
     LWS_EXT_CB_OPTION_DEFAULT = 23,
+    /// Set one option (from the negotiation or lws_set_extension_option).
     LWS_EXT_CB_OPTION_SET = 24,
+    /// Check the options agreed are acceptable.
     LWS_EXT_CB_OPTION_CONFIRM = 25,
+    /// Set an option given by name (lws_set_extension_option).
     LWS_EXT_CB_NAMED_OPTION_SET = 26,
 }
 pub use lws_extension_callback_reasons::*;
 
+/// The kind of value an extension option takes (`struct lws_ext_options.type`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_ext_options_types {
+    /// The option takes no value.
     EXTARG_NONE = 0,
+    /// The option takes a decimal value.
     EXTARG_DEC = 1,
+    /// The option takes an optional decimal value.
     EXTARG_OPT_DEC = 2,
 }
 pub use lws_ext_options_types::*;
 
+/// What a directory entry is (`struct lws_dir_entry.type`, as lws_dir hands it to its
+/// callback).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_dir_obj_type_t {
+    /// Something else, or the type could not be told.
     LDOT_UNKNOWN = 0,
+    /// A regular file.
     LDOT_FILE = 1,
+    /// A directory.
     LDOT_DIR = 2,
+    /// A symbolic link (not followed).
     LDOT_LINK = 3,
+    /// A named pipe.
     LDOT_FIFO = 4,
+    /// A unix domain socket (lws spells it with two Ts).
     LDOTT_SOCKET = 5,
+    /// A character device.
     LDOT_CHAR = 6,
 }
 pub use lws_dir_obj_type_t::*;
 
+/// What an lws_spa file callback is told about a file part of a multipart form.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_spa_fileupload_states {
+    /// More of the file's content: `buf`/`len` hold the next piece.
     LWS_UFS_CONTENT = 0,
+    /// The last piece of the file's content (possibly empty).
     LWS_UFS_FINAL_CONTENT = 1,
+    /// A new file part starts: `name` and `filename` say which; open where it will be
+    /// stored.
     LWS_UFS_OPEN = 2,
+    /// The form is being destroyed while a file is open: close it.
     LWS_UFS_CLOSE = 3,
 }
 pub use lws_spa_fileupload_states::*;
 
+/// Index of the country (C) of a certificate request's subject
+/// (lws_tls_acme_sni_csr_create).
 pub const LWS_TLS_REQ_ELEMENT_COUNTRY: c_int = 0;
+/// Index of the state or province (ST) of a certificate request's subject.
 pub const LWS_TLS_REQ_ELEMENT_STATE: c_int = 1;
+/// Index of the locality (L) of a certificate request's subject.
 pub const LWS_TLS_REQ_ELEMENT_LOCALITY: c_int = 2;
+/// Index of the organization (O) of a certificate request's subject.
 pub const LWS_TLS_REQ_ELEMENT_ORGANIZATION: c_int = 3;
+/// Index of the common name (CN) of a certificate request's subject.
 pub const LWS_TLS_REQ_ELEMENT_COMMON_NAME: c_int = 4;
+/// Index of the subject alternative name of a certificate request.
 pub const LWS_TLS_REQ_ELEMENT_SUBJECT_ALT_NAME: c_int = 5;
+/// Index of the e-mail address of a certificate request's subject.
 pub const LWS_TLS_REQ_ELEMENT_EMAIL: c_int = 6;
+/// How many certificate request elements there are.
 pub const LWS_TLS_REQ_ELEMENT_COUNT: c_int = 7;
+/// Index of the ACME directory URL among the certificate-update elements.
 pub const LWS_TLS_SET_DIR_URL: c_int = 7;
+/// Index of the ACME authorization path among the certificate-update elements.
 pub const LWS_TLS_SET_AUTH_PATH: c_int = 8;
+/// Index of where the certificate is written among the certificate-update elements.
 pub const LWS_TLS_SET_CERT_PATH: c_int = 9;
+/// Index of where the key is written among the certificate-update elements.
 pub const LWS_TLS_SET_KEY_PATH: c_int = 10;
+/// Bit of a connection's reason flags: a CGI child is attached (CGI is not implemented).
 pub const LWS_CB_REASON_AUX_BF__CGI: c_int = 1;
+/// Bit of a connection's reason flags: a proxied connection is attached (proxies are not
+/// implemented).
 pub const LWS_CB_REASON_AUX_BF__PROXY: c_int = 2;
+/// Bit of a connection's reason flags: a CGI chunked answer must be ended.
 pub const LWS_CB_REASON_AUX_BF__CGI_CHUNK_END: c_int = 4;
+/// Bit of a connection's reason flags: CGI headers are pending.
 pub const LWS_CB_REASON_AUX_BF__CGI_HEADERS: c_int = 8;
+/// Bit of a connection's reason flags: a proxied transaction ended.
 pub const LWS_CB_REASON_AUX_BF__PROXY_TRANS_END: c_int = 16;
+/// Bit of a connection's reason flags: proxied headers are pending.
 pub const LWS_CB_REASON_AUX_BF__PROXY_HEADERS: c_int = 32;
+/// Bytes lws_write needs after the payload: none (kept for old programs).
 pub const LWS_SEND_BUFFER_POST_PADDING: c_int = 0;
+/// lws: do not look up the machine's canonical host name at startup. This library never
+/// looks it up, so the option changes nothing.
 pub const LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME: u64 = 4;
+/// Run the context on libev's event loop. Event libraries are not implemented yet: refused
+/// at context creation.
 pub const LWS_SERVER_OPTION_LIBEV: u64 = 16;
+/// Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address, so this changes
+/// nothing yet.
 pub const LWS_SERVER_OPTION_DISABLE_IPV6: u64 = 32;
+/// TLS client: do not trust the system's CA store, only the CAs given. Not acted on yet:
+/// the system store is used when no CA is given.
 pub const LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS: u64 = 64;
+/// TLS server, with REQUIRE_VALID_OPENSSL_CLIENT_CERT: a client certificate is checked when
+/// one is sent, but a client may send none.
 pub const LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED: u64 = 128;
+/// Check that received WebSocket text messages (and close reasons) are UTF-8, closing with
+/// 1007 otherwise.
 pub const LWS_SERVER_OPTION_VALIDATE_UTF8: u64 = 256;
+/// Run the context on libuv's event loop. Event libraries are not implemented yet: refused
+/// at context creation.
 pub const LWS_SERVER_OPTION_LIBUV: u64 = 1024;
+/// Initialise the TLS library when the context is made (OpenSSL needs it once per process).
+/// rustls needs no global setup, so this changes nothing.
 pub const LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT: u64 = 4096;
+/// lws_create_context makes no vhost from its `info`: the program adds every vhost with
+/// lws_create_vhost.
 pub const LWS_SERVER_OPTION_EXPLICIT_VHOSTS: u64 = 8192;
+/// Listen on a unix domain socket whose path is `iface`. Not implemented yet: refused at
+/// vhost creation.
 pub const LWS_SERVER_OPTION_UNIX_SOCK: u64 = 16384;
+/// Send Strict-Transport-Security on the vhost's HTTPS answers. Not acted on yet (the
+/// header can be added through `headers`).
 pub const LWS_SERVER_OPTION_STS: u64 = 32768;
+/// Set the IPV6_V6ONLY socket option of IPv6 listeners to
+/// LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE. Not acted on yet.
 pub const LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY: u64 = 65536;
+/// With IPV6_V6ONLY_MODIFY: the value to set (present: IPv6 only). Not acted on yet.
 pub const LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE: u64 = 131072;
+/// libuv: do not install lws's crash-signal handlers. Event libraries are not implemented
+/// yet: changes nothing.
 pub const LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN: u64 = 262144;
+/// Do not prefix `http://` to the Origin the client sends. Not acted on yet.
 pub const LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN: u64 = 524288;
+/// Old name of LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG.
 pub const LWS_SERVER_OPTION_FALLBACK_TO_RAW: u64 = 1048576;
+/// A connection whose first bytes are not HTTP (or TLS) is handed to
+/// `listen_accept_role`/`listen_accept_protocol` instead. Not implemented yet: refused at
+/// vhost creation.
 pub const LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG: u64 = 1048576;
+/// Run the context on libevent's event loop. Event libraries are not implemented yet:
+/// refused at context creation.
 pub const LWS_SERVER_OPTION_LIBEVENT: u64 = 2097152;
+/// Old name of LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG.
 pub const LWS_SERVER_OPTION_ONLY_RAW: u64 = 4194304;
+/// Connections accepted by the vhost's listener take `listen_accept_role` (raw) and
+/// `listen_accept_protocol` at once, without HTTP.
 pub const LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG: u64 = 4194304;
+/// Let several processes listen on the same port (SO_REUSEPORT). Not acted on yet.
 pub const LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE: u64 = 8388608;
+/// Give a vhost a TLS context even with no certificate yet (for a certificate added later).
+/// Not acted on yet: a vhost has TLS when it is given a certificate.
 pub const LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX: u64 = 16777216;
+/// Do not send LWS_CALLBACK_PROTOCOL_INIT to the vhost's protocols when it is made.
 pub const LWS_SERVER_OPTION_SKIP_PROTOCOL_INIT: u64 = 33554432;
+/// Make the vhost even when its certificate files do not exist yet. Not acted on yet: a
+/// certificate that cannot be loaded fails the vhost.
 pub const LWS_SERVER_OPTION_IGNORE_MISSING_CERT: u64 = 67108864;
+/// Refuse a WebSocket upgrade whose Host header does not name this vhost (with its port
+/// when it is not the default one).
 pub const LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK: u64 = 134217728;
+/// Add lws's set of security headers (Content-Security-Policy, X-Frame-Options, X-Content-
+/// Type-Options, Referrer-Policy, ...) to the vhost's HTTP answers.
 pub const LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE: u64 = 268435456;
+/// Serve plain HTTP on a TLS listener too. Refused at vhost creation (a vhost with a
+/// certificate never serves plain text).
 pub const LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER: u64 = 536870912;
+/// Fail the vhost's creation when its interface or port cannot be bound, instead of keeping
+/// it without a listener.
 pub const LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND: u64 = 1073741824;
+/// HTTP/2: clamp an overflowing WINDOW_UPDATE instead of failing the connection. HTTP/2 is
+/// not implemented yet: changes nothing.
 pub const LWS_SERVER_OPTION_H2_JUST_FIX_WINDOW_UPDATE_OVERFLOW: u64 = 2147483648;
+/// HTTP/2: allow half-closed streams used as long polls. HTTP/2 is not implemented yet:
+/// changes nothing.
 pub const LWS_SERVER_OPTION_VH_H2_HALF_CLOSED_LONG_POLL: u64 = 4294967296;
+/// Run the context on GLib's main loop. Event libraries are not implemented yet: refused at
+/// context creation.
 pub const LWS_SERVER_OPTION_GLIB: u64 = 8589934592;
+/// Speak HTTP/2 to plain-text clients from the first byte. Not implemented yet: refused at
+/// vhost creation.
 pub const LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE: u64 = 17179869184;
+/// Do not run the context through lws's system states (time, policy...) at startup. Not
+/// acted on yet.
 pub const LWS_SERVER_OPTION_NO_LWS_SYSTEM_STATES: u64 = 34359738368;
+/// Run a Secure Streams proxy. Secure Streams are not implemented: refused at context
+/// creation.
 pub const LWS_SERVER_OPTION_SS_PROXY: u64 = 68719476736;
+/// Run the context on systemd's sd-event loop. Event libraries are not implemented yet:
+/// refused at context creation.
 pub const LWS_SERVER_OPTION_SDEVENT: u64 = 137438953472;
+/// Run the context on OpenWrt's uloop. Event libraries are not implemented yet: refused at
+/// context creation.
 pub const LWS_SERVER_OPTION_ULOOP: u64 = 274877906944;
+/// TLS client: do not cache sessions for resumption. Not acted on yet: sessions are cached
+/// per vhost.
 pub const LWS_SERVER_OPTION_DISABLE_TLS_SESSION_CACHE: u64 = 549755813888;
+/// The bits of `lws_http_mount.auth_mask` that hold the lws_authentication_mode.
 pub const AUTH_MODE_MASK: i64 = 4026531840;
+/// Index of GET among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_GET: c_int = 0;
+/// Index of POST among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_POST: c_int = 1;
+/// Index of OPTIONS among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_OPTIONS: c_int = 2;
+/// Index of PUT among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_PUT: c_int = 3;
+/// Index of PATCH among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_PATCH: c_int = 4;
+/// Index of DELETE among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_DELETE: c_int = 5;
+/// Index of CONNECT among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_CONNECT: c_int = 6;
+/// Index of HEAD among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_HEAD: c_int = 7;
+/// Index of HTTP/2's :path among the methods lws_http_get_uri_and_method reports (HTTP/2 is
+/// not implemented yet).
 pub const LWSHUMETH_COLON_PATH: c_int = 8;
+/// A buffer size large enough for a typical answer's headers built with
+/// lws_add_http_header_*.
 pub const LWS_RECOMMENDED_MIN_HEADER_SPACE: c_int = 2048;
+/// The bits of lws_add_http_header_status's `code` that hold the status code.
 pub const LWSAHH_CODE_MASK: c_int = 65535;
+/// Flag for lws_add_http_header_status's `code`: do not add the Server header.
 pub const LWSAHH_FLAG_NO_SERVER_NAME: c_int = 1073741824;
+/// The stream id meaning "the connection itself" in HTTP/2 calls (HTTP/2 is not implemented
+/// yet).
 pub const LWS_H2_STREAM_SID: c_int = -1;
+/// Log level bit: errors (on by default).
 pub const LLL_ERR: c_int = 1;
+/// Log level bit: warnings (on by default).
 pub const LLL_WARN: c_int = 2;
+/// Log level bit: notices, such as what is listening (on by default).
 pub const LLL_NOTICE: c_int = 4;
+/// Log level bit: information about connections and their steps.
 pub const LLL_INFO: c_int = 8;
+/// Log level bit: detailed debugging output.
 pub const LLL_DEBUG: c_int = 16;
+/// Log level bit: protocol parsing details.
 pub const LLL_PARSER: c_int = 32;
+/// Log level bit: HTTP headers.
 pub const LLL_HEADER: c_int = 64;
+/// Log level bit: extensions (permessage-deflate).
 pub const LLL_EXT: c_int = 128;
+/// Log level bit: client connections.
 pub const LLL_CLIENT: c_int = 256;
+/// Log level bit: latency measurements.
 pub const LLL_LATENCY: c_int = 512;
+/// Log level bit: the program's own lines (lwsl_user); on by default.
 pub const LLL_USER: c_int = 1024;
+/// Log level bit: threading.
 pub const LLL_THREAD: c_int = 2048;
+/// How many log level bits there are; not a level.
 pub const LLL_COUNT: c_int = 12;
+/// Log context flag: the sink may receive personally identifying information. Not acted on:
+/// no log line is filtered by it.
 pub const LLLF_SECRECY_PII: c_int = 65536;
+/// Log context flag: the sink may receive bearer tokens. Not acted on: no log line is
+/// filtered by it.
 pub const LLLF_SECRECY_BEARER: c_int = 131072;
+/// Log context flag: prefix lines with a timestamp.
 pub const LLLF_LOG_TIMESTAMP: c_int = 262144;
+/// Log context flag: the emit function is the context-aware kind (`emit_cx`, given the log
+/// context).
 pub const LLLF_LOG_CONTEXT_AWARE: c_int = 1073741824;
+/// lws_set_timeout seconds value: close the connection on the next service turn.
 pub const LWS_TO_KILL_ASYNC: c_int = -1;
+/// lws_set_timeout seconds value: close the connection now, inside the call.
 pub const LWS_TO_KILL_SYNC: c_int = -2;
+/// How many timer lists a service thread has (normal and wake-from-suspend).
 pub const LWS_COUNT_PT_SUL_OWNERS: c_int = 2;
+/// lws_sul_schedule list: an ordinary timer, which does not wake a suspended device.
 pub const LWSSULLI_MISS_IF_SUSPENDED: c_int = 0;
+/// lws_sul_schedule list: a timer that would wake a suspended device (no suspend here: the
+/// same as the other).
 pub const LWSSULLI_WAKE_IF_SUSPENDED: c_int = 1;
+/// lws_wsi_tx_credit's `peer_to_us`: the credit for what we send (HTTP/2 only; not
+/// implemented yet).
 pub const LWSTXCR_US_TO_PEER: c_int = 0;
+/// lws_wsi_tx_credit's `peer_to_us`: the credit for what the peer sends (HTTP/2 only; not
+/// implemented yet).
 pub const LWSTXCR_PEER_TO_US: c_int = 1;
+/// The plugin API version a plugin's header must carry. Plugins are not implemented.
 pub const LWS_PLUGIN_API_MAGIC: c_int = 191;
+/// lws_create_adopt_udp flag: bind to the port. UDP is not implemented yet.
 pub const LWS_CAUDP_BIND: c_int = 1;
+/// lws_create_adopt_udp flag: allow broadcast. UDP is not implemented yet.
 pub const LWS_CAUDP_BROADCAST: c_int = 2;
+/// lws_create_adopt_udp flag: a packet socket. UDP is not implemented yet.
 pub const LWS_CAUDP_PF_PACKET: c_int = 4;
+/// lws_rx_flow_control reason bit owned by the program (what the plain 0/1 form uses).
 pub const LWS_RXFLOW_REASON_USER_BOOL: c_int = 1;
+/// lws_rx_flow_control reason bit lws uses for its HTTP receive buffer.
 pub const LWS_RXFLOW_REASON_HTTP_RXBUFFER: c_int = 64;
+/// lws_rx_flow_control reason bit lws uses while HTTP/2 control frames wait.
 pub const LWS_RXFLOW_REASON_H2_PPS_PENDING: c_int = 128;
+/// lws_rx_flow_control: the argument names reason bits to set or clear, rather than a plain
+/// 0/1.
 pub const LWS_RXFLOW_REASON_APPLIES: c_int = 16384;
+/// lws_rx_flow_control: with APPLIES, clear the named reasons (input resumes when none is
+/// left).
 pub const LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT: c_int = 8192;
+/// lws_rx_flow_control: set the named reasons (input stops).
 pub const LWS_RXFLOW_REASON_APPLIES_DISABLE: c_int = 16384;
+/// lws_rx_flow_control: act on the change at once rather than on the next service turn.
 pub const LWS_RXFLOW_REASON_FLAG_PROCESS_NOW: c_int = 4096;
+/// lws_interface_to_sa: the interface exists and has an address.
 pub const LWS_ITOSA_USABLE: c_int = 0;
+/// lws_interface_to_sa: no such interface.
 pub const LWS_ITOSA_NOT_EXIST: c_int = -1;
+/// lws_interface_to_sa: the interface exists but has no address of the family asked.
 pub const LWS_ITOSA_NOT_USABLE: c_int = -2;
+/// lws_interface_to_sa: the address is in use.
 pub const LWS_ITOSA_BUSY: c_int = -3;
+/// `lws_retry_bo.conceal_count` value: retry for ever.
 pub const LWS_RETRY_CONCEAL_ALWAYS: c_int = 65535;
+/// The bits of a file operation's flags that the caller's open flags use.
 pub const LWS_FOP_FLAGS_MASK: c_int = 8388607;
+/// File open flag: the client accepts a gzip-compressed copy of the file.
 pub const LWS_FOP_FLAG_COMPR_ACCEPTABLE_GZIP: c_int = 16777216;
+/// File open flag, set by the open: the file is served gzip-compressed.
 pub const LWS_FOP_FLAG_COMPR_IS_GZIP: c_int = 33554432;
+/// File open flag, set by the open: the file's modification time is known.
 pub const LWS_FOP_FLAG_MOD_TIME_VALID: c_int = 67108864;
+/// File open flag: the path is inside a virtual file system.
 pub const LWS_FOP_FLAG_VIRTUAL: c_int = 134217728;
+/// Bytes a buffer must have free before the payload given to lws_write: the library writes
+/// the frame or chunk header there.
 pub const LWS_PRE: c_int = 16;
+/// Old name of LWS_PRE.
 pub const LWS_SEND_BUFFER_PRE_PADDING: c_int = 16;
+/// The lws API version this library implements: 4.
 pub const LWS_LIBRARY_VERSION_MAJOR: c_int = 4;
+/// The lws API version this library implements: 3.
 pub const LWS_LIBRARY_VERSION_MINOR: c_int = 3;
+/// The lws release whose API and ABI this library matches: 10.
 pub const LWS_LIBRARY_VERSION_PATCH: c_int = 10;
+/// major * 1000000 + minor * 1000 + patch, for #if comparisons.
 pub const LWS_LIBRARY_VERSION_NUMBER: c_int = 4003010;
+/// Microseconds in a second (lws_usec_t).
 pub const LWS_US_PER_SEC: c_int = 1000000;
+/// Milliseconds in a second.
 pub const LWS_MS_PER_SEC: c_int = 1000;
+/// Microseconds in a millisecond.
 pub const LWS_US_PER_MS: c_int = 1000;
+/// Nanoseconds in a microsecond.
 pub const LWS_NS_PER_US: c_int = 1000;
+/// 1024 (a kibi).
 pub const LWS_KI: c_int = 1024;
+/// 1024 * 1024 (a mebi).
 pub const LWS_MI: c_int = 1048576;
+/// A socket descriptor that is no socket.
 pub const LWS_SOCK_INVALID: c_int = -1;
+/// The content length meaning "unknown".
 pub const LWS_ILLEGAL_HTTP_CONTENT_LEN: c_int = -1;
+/// sizeof(void *) on this platform.
 pub const LWS_SIZEOFPTR: c_int = 8;
+/// lws_set_timer_usecs value that cancels the connection's timer.
 pub const LWS_SET_TIMER_USEC_CANCEL: c_int = -1;
+/// TLS server: ask every client for a certificate and refuse those without a valid one
+/// (checked against `ssl_ca_filepath` / `server_ssl_ca_mem`). Includes
+/// LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.
 pub const LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT: u64 = 4098;
+/// TLS server: also accept plain-text connections on the TLS port. Refused at vhost
+/// creation (not implemented: a vhost with a certificate never serves plain text).
 pub const LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT: u64 = 4104;
+/// TLS server: enable ECDH key exchange with `ecdh_curve` (OpenSSL's knob). rustls always
+/// offers ECDHE, so this changes nothing. Includes LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.
 pub const LWS_SERVER_OPTION_SSL_ECDH: u64 = 4608;
+/// TLS vhost: answer plain-HTTP requests on the port with a redirect to https. Not
+/// implemented yet: refused at vhost creation.
 pub const LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS: u64 = 6144;
+/// On a client connection: the subprotocols it asked for (from the connect info).
 pub const _WSI_TOKEN_CLIENT_SENT_PROTOCOLS: c_int = 88;
+/// On a client connection: the address it connects to.
 pub const _WSI_TOKEN_CLIENT_PEER_ADDRESS: c_int = 89;
+/// On a client connection: the path it asks for.
 pub const _WSI_TOKEN_CLIENT_URI: c_int = 90;
+/// On a client connection: the Host it sends.
 pub const _WSI_TOKEN_CLIENT_HOST: c_int = 91;
+/// On a client connection: the Origin it sends.
 pub const _WSI_TOKEN_CLIENT_ORIGIN: c_int = 92;
+/// On a client connection: its HTTP method (absent for a WebSocket).
 pub const _WSI_TOKEN_CLIENT_METHOD: c_int = 93;
+/// On a client connection: the interface it binds to.
 pub const _WSI_TOKEN_CLIENT_IFACE: c_int = 94;
+/// On a client connection: the ALPN list it offers.
 pub const _WSI_TOKEN_CLIENT_ALPN: c_int = 95;
+/// lws_write flag for client tests: send the frame without masking it. Not acted on: a
+/// client always masks, as RFC 6455 requires.
 pub const LWS_WRITE_CLIENT_IGNORE_XOR_MASK: c_int = 128;

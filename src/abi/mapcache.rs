@@ -41,12 +41,19 @@ pub type lws_map_free_t = Option<unsafe extern "C" fn(p: *mut c_void)>;
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_map_info {
+    /// Hashes a key (NULL: lws's default hash of the bytes).
     pub _hash: lws_map_hash_from_key_t,
+    /// Compares two keys, 0 when equal (NULL: byte comparison).
     pub _compare: lws_map_compare_key_t,
+    /// Allocates an item (NULL: malloc).
     pub _alloc: lws_map_alloc_t,
+    /// Frees an item (NULL: free).
     pub _free: lws_map_free_t,
+    /// For the callbacks' own use.
     pub opaque: *mut c_void,
+    /// For the callbacks' own use.
     pub aux: *mut c_void,
+    /// How many hash buckets (0: lws's default of 8).
     pub modulo: usize,
 }
 /// See `struct lws_map_info`.
@@ -71,10 +78,16 @@ pub type lws_cache_match_t = lws_cache_match;
 /// The cursor `lws_cache_results_walk` advances over a lookup's serialized results.
 #[repr(C)]
 pub struct lws_cache_results {
+    /// Where the walk is in the lookup's serialized results (advanced by
+    /// lws_cache_results_walk).
     pub ptr: *const u8,
+    /// Bytes of results left from `ptr`.
     pub size: usize,
+    /// The current result's payload length.
     pub payload_len: usize,
+    /// The current result's tag (key) length.
     pub tag_len: usize,
+    /// The current result's tag (key), `tag_len` bytes plus a NUL.
     pub tag: *const u8,
 }
 /// See `struct lws_cache_results`.
@@ -88,11 +101,13 @@ pub type lws_cache_item_destroy_cb = Option<unsafe extern "C" fn(item: *mut c_vo
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_cache_creation_info_nscookiejar {
+    /// The Netscape-format cookie file the level reads and writes.
     pub filepath: *const c_char,
 }
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_cache_creation_info_u {
+    /// The cookie-jar implementation's settings.
     pub nscookiejar: lws_cache_creation_info_nscookiejar,
 }
 
@@ -102,26 +117,43 @@ pub struct lws_cache_creation_info_u {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_cache_creation_info {
+    /// The context the cache level belongs to (its timers run on it).
     pub cx: *mut lws_context,
+    /// The level's name, for logs.
     pub name: *const c_char,
+    /// Called with an item's payload as a heap level drops it (evicted, expired or replaced),
+    /// or NULL.
     pub cb: lws_cache_item_destroy_cb,
+    /// The level behind this one (looked up on a miss, written through), or NULL.
     pub parent: *mut lws_cache_ttl_lru,
+    /// The level's implementation: &lws_cache_ops_heap (memory) or &lws_cache_ops_nscookiejar
+    /// (a cookie-jar file).
     pub ops: *const lws_cache_ops,
+    /// Settings of the implementation: `u.nscookiejar.filepath` for the cookie-jar one.
     pub u: lws_cache_creation_info_u,
+    /// Evict the oldest items when the level holds more bytes than this (0: no limit).
     pub max_footprint: usize,
+    /// Evict the oldest items when the level holds more items than this (0: no limit).
     pub max_items: usize,
+    /// Refuse items whose payload is larger than this (0: no limit).
     pub max_payload: usize,
+    /// The service thread whose timers the level uses (0 here: one thread).
     pub tsi: c_int,
 }
 
 /// A cache level's implementation (lws's vtable).
 #[repr(C)]
 pub struct lws_cache_ops {
+    /// Makes a level from its creation info; returns it or NULL.
     pub create: Option<
         unsafe extern "C" fn(info: *const lws_cache_creation_info) -> *mut lws_cache_ttl_lru,
     >,
+    /// Destroys the level `*_cache` points to and sets it to NULL.
     pub destroy: Option<unsafe extern "C" fn(_cache: *mut *mut lws_cache_ttl_lru)>,
+    /// Drops every item of the level (and of its backing store); returns 0 on success.
     pub expunge: Option<unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru) -> c_int>,
+    /// Stores `size` bytes of `source` under `specific_key` until `expiry` (microseconds, 0: no
+    /// expiry); `ppvoid`, if not NULL, gets where the payload was stored. Returns 0 on success.
     pub write: Option<
         unsafe extern "C" fn(
             cache: *mut lws_cache_ttl_lru,
@@ -132,6 +164,7 @@ pub struct lws_cache_ops {
             ppvoid: *mut *mut c_void,
         ) -> c_int,
     >,
+    /// Whether `tag` matches the wildcard key `wc` (with `lookup_rules`): 0 when it matches.
     pub tag_match: Option<
         unsafe extern "C" fn(
             cache: *mut lws_cache_ttl_lru,
@@ -140,6 +173,8 @@ pub struct lws_cache_ops {
             lookup_rules: c_char,
         ) -> c_int,
     >,
+    /// Adds the items whose keys match `wildcard_key` to `results_owner` (as struct
+    /// lws_cache_match); returns 0 on success.
     pub lookup: Option<
         unsafe extern "C" fn(
             cache: *mut lws_cache_ttl_lru,
@@ -147,9 +182,11 @@ pub struct lws_cache_ops {
             results_owner: *mut lws_dll2_owner_t,
         ) -> c_int,
     >,
+    /// Removes the items matching `wildcard_key`; returns 0 on success.
     pub invalidate: Option<
         unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru, wildcard_key: *const c_char) -> c_int,
     >,
+    /// Finds `specific_key`: `*pdata` and `*psize` get its payload; returns 0 when found.
     pub get: Option<
         unsafe extern "C" fn(
             cache: *mut lws_cache_ttl_lru,
@@ -158,6 +195,7 @@ pub struct lws_cache_ops {
             psize: *mut usize,
         ) -> c_int,
     >,
+    /// Logs the level's contents (for debugging).
     pub debug_dump: Option<unsafe extern "C" fn(cache: *mut lws_cache_ttl_lru)>,
 }
 // SAFETY: the ops tables are immutable function-pointer tables shared by all threads.

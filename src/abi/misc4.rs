@@ -7,6 +7,7 @@ use core::ffi::{c_int, c_uchar};
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_xos {
+    /// The generator's 256-bit state.
     pub s: [u64; 4],
 }
 
@@ -15,10 +16,15 @@ pub struct lws_xos {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_b64state {
+    /// The characters of the group being decoded.
     pub quad: [c_uchar; 4],
+    /// Bytes written so far.
     pub done: usize,
+    /// Characters of the group seen.
     pub len: usize,
+    /// The position in `quad`.
     pub i: c_int,
+    /// The last character read.
     pub c: c_int,
 }
 

@@ -7,17 +7,29 @@ use core::ffi::{c_char, c_int, c_uint};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_tls_cert_info {
+    /// When the certificate becomes valid (`time`).
     LWS_TLS_CERT_INFO_VALIDITY_FROM = 0,
+    /// When the certificate expires (`time`).
     LWS_TLS_CERT_INFO_VALIDITY_TO = 1,
+    /// The subject's common name (`ns`).
     LWS_TLS_CERT_INFO_COMMON_NAME = 2,
+    /// The issuer's name (`ns`).
     LWS_TLS_CERT_INFO_ISSUER_NAME = 3,
+    /// The key usage bits (`usage`).
     LWS_TLS_CERT_INFO_USAGE = 4,
+    /// Whether the peer's certificate verified (`verified`).
     LWS_TLS_CERT_INFO_VERIFIED = 5,
+    /// The public key, DER-encoded (`ns`).
     LWS_TLS_CERT_INFO_OPAQUE_PUBLIC_KEY = 6,
+    /// The whole certificate, DER-encoded (`ns`).
     LWS_TLS_CERT_INFO_DER_RAW = 7,
+    /// The authority key identifier (`ns`).
     LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID = 8,
+    /// The authority key identifier's issuer (`ns`).
     LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_ISSUER = 9,
+    /// The authority key identifier's serial number (`ns`).
     LWS_TLS_CERT_INFO_AUTHORITY_KEY_ID_SERIAL = 10,
+    /// The subject key identifier (`ns`).
     LWS_TLS_CERT_INFO_SUBJECT_KEY_ID = 11,
 }
 
@@ -34,7 +46,9 @@ pub struct lws_x509_cert {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_tls_cert_info_results_ns {
+    /// How many bytes `name` holds (for binary answers such as DER_RAW).
     pub len: c_int,
+    /// The answer's text or bytes; the buffer really runs as far as the caller's length says.
     pub name: [c_char; 64],
 }
 
@@ -43,8 +57,12 @@ pub struct lws_tls_cert_info_results_ns {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union lws_tls_cert_info_results {
+    /// For LWS_TLS_CERT_INFO_VERIFIED: non-zero when the certificate verified.
     pub verified: c_uint,
+    /// For VALIDITY_FROM / VALIDITY_TO: the time.
     pub time: libc::time_t,
+    /// For LWS_TLS_CERT_INFO_USAGE: the key usage bits.
     pub usage: c_uint,
+    /// For names, keys and raw data: the bytes and their length.
     pub ns: lws_tls_cert_info_results_ns,
 }

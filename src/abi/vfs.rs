@@ -14,12 +14,19 @@ pub type lws_fop_fd_t = *mut lws_fop_fd;
 /// One open file as a fops table sees it.
 #[repr(C)]
 pub struct lws_fop_fd {
+    /// The platform descriptor of the open file.
     pub fd: lws_filefd_type,
+    /// The file-operations table that opened it.
     pub fops: *const lws_plat_file_ops,
+    /// For the file-operations table's own state.
     pub filesystem_priv: *mut c_void,
+    /// The current read/write position.
     pub pos: lws_filepos_t,
+    /// The file's length.
     pub len: lws_filepos_t,
+    /// LWS_FOP_FLAG_* bits set by the open.
     pub flags: lws_fop_flags_t,
+    /// The file's modification time (with LWS_FOP_FLAG_MOD_TIME_VALID).
     pub mod_time: u32,
 }
 
@@ -27,13 +34,17 @@ pub struct lws_fop_fd {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lws_fops_index {
+    /// A path part (such as ".zip/") that sends the rest of a path to this table.
     pub sig: *const c_char,
+    /// The length of `sig`.
     pub len: u8,
 }
 
 /// A file-operations table; tables are chained through `next`, the platform's first.
 #[repr(C)]
 pub struct lws_plat_file_ops {
+    /// Opens `filename` (`vpath`: the part inside a virtual file system); `*flags` in: O_* and
+    /// LWS_FOP_FLAG_*, out: what the file is. Returns the open file or NULL.
     pub open: Option<
         unsafe extern "C" fn(
             fops: *const lws_plat_file_ops,
@@ -42,13 +53,17 @@ pub struct lws_plat_file_ops {
             flags: *mut lws_fop_flags_t,
         ) -> lws_fop_fd_t,
     >,
+    /// Closes `*fop_fd` and sets it to NULL; returns 0 on success.
     pub close: Option<unsafe extern "C" fn(fop_fd: *mut lws_fop_fd_t) -> c_int>,
+    /// Moves the position by `offset_from_cur_pos`; returns the new position, or -1.
     pub seek_cur: Option<
         unsafe extern "C" fn(
             fop_fd: lws_fop_fd_t,
             offset_from_cur_pos: lws_fileofs_t,
         ) -> lws_fileofs_t,
     >,
+    /// Reads up to `len` bytes into `buf`, the count read going to `*amount`; returns 0 on
+    /// success.
     pub read: Option<
         unsafe extern "C" fn(
             fop_fd: lws_fop_fd_t,
@@ -57,6 +72,7 @@ pub struct lws_plat_file_ops {
             len: lws_filepos_t,
         ) -> c_int,
     >,
+    /// Writes `len` bytes of `buf`, the count written going to `*amount`; returns 0 on success.
     pub write: Option<
         unsafe extern "C" fn(
             fop_fd: lws_fop_fd_t,
@@ -65,7 +81,10 @@ pub struct lws_plat_file_ops {
             len: lws_filepos_t,
         ) -> c_int,
     >,
+    /// The path signatures this table handles (a virtual file system's ".zip/"...), empty ones
+    /// unused.
     pub fi: [lws_fops_index; 3],
+    /// The next table of the chain, or NULL.
     pub next: *const lws_plat_file_ops,
 }
 
@@ -73,7 +92,9 @@ pub struct lws_plat_file_ops {
 /// int: a program may pass any value in it.
 #[repr(C)]
 pub struct lws_dir_entry {
+    /// The entry's name within its directory.
     pub name: *const c_char,
+    /// What the entry is (`enum lws_dir_obj_type_t`).
     pub r#type: lws_dir_obj_type_t,
 }
 
