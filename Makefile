@@ -6,6 +6,7 @@ DESTDIR ?=
 INSTALL_LIBDIR ?= $(PREFIX)/lib
 INSTALL_INCLUDEDIR ?= $(PREFIX)/include
 INSTALL_DOCDIR ?= $(PREFIX)/share/doc/libwebsockets
+INSTALL_MANDIR ?= $(PREFIX)/share/man
 INSTALL_CMAKEDIR = $(INSTALL_LIBDIR)/cmake/libwebsockets
 CARGO ?= cargo
 CC ?= cc
@@ -69,8 +70,10 @@ install: dist
 	  --libdir $(INSTALL_LIBDIR) --includedir $(INSTALL_INCLUDEDIR) \
 	  --version $(VERSION) --soversion $(SOVERSION)
 	$(PYTHON) tools/header_docs_html.py --out $(DIST)/files/api-reference.html
+	$(PYTHON) tools/gen_man_pages.py --out $(DIST)/files/man3
 	install -d $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig $(DESTDIR)$(INSTALL_CMAKEDIR) \
-	  $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_DOCDIR)
+	  $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_DOCDIR) \
+	  $(DESTDIR)$(INSTALL_MANDIR)/man3
 	install -m 755 $(DIST)/libwebsockets.so.$(SOVERSION) $(DESTDIR)$(INSTALL_LIBDIR)/
 	ln -sf libwebsockets.so.$(SOVERSION) $(DESTDIR)$(INSTALL_LIBDIR)/libwebsockets.so
 	install -m 644 $(DIST)/libwebsockets.a $(DESTDIR)$(INSTALL_LIBDIR)/
@@ -80,6 +83,7 @@ install: dist
 	install -m 644 $(DIST)/files/pkgconfig/*.pc $(DESTDIR)$(INSTALL_LIBDIR)/pkgconfig/
 	install -m 644 $(DIST)/files/cmake/*.cmake $(DESTDIR)$(INSTALL_CMAKEDIR)/
 	install -m 644 README.md MATRIX.md $(DIST)/files/api-reference.html $(DESTDIR)$(INSTALL_DOCDIR)/
+	install -m 644 $(DIST)/files/man3/*.3 $(DESTDIR)$(INSTALL_MANDIR)/man3/
 
 install-debug: dist
 	install -d $(DESTDIR)$(INSTALL_LIBDIR)/.debug
@@ -97,6 +101,7 @@ uninstall:
 	    libwebsockets-config-version.cmake LibwebsocketsTargets.cmake LwsCheckRequirements.cmake) \
 	  $(DESTDIR)$(INSTALL_DOCDIR)/README.md $(DESTDIR)$(INSTALL_DOCDIR)/MATRIX.md \
 	  $(DESTDIR)$(INSTALL_DOCDIR)/api-reference.html
+	rm -f $(addprefix $(DESTDIR)$(INSTALL_MANDIR)/man3/,$(shell $(PYTHON) tools/gen_man_pages.py --list))
 	-rmdir $(DESTDIR)$(INSTALL_INCLUDEDIR)/libwebsockets $(DESTDIR)$(INSTALL_CMAKEDIR) \
 	  $(DESTDIR)$(INSTALL_DOCDIR) $(DESTDIR)$(INSTALL_LIBDIR)/.debug 2>/dev/null || true
 

@@ -7042,8 +7042,11 @@ typedef enum lws_adoption_type lws_adoption_type;
 typedef enum lws_dir_obj_type_t lws_dir_obj_type_t;
 typedef enum lws_callback_reasons lws_callback_reasons_t;
 
-/* Bitfields cannot come from Rust: same members and layout as src/abi's lws_http_mount
- * (cache_* share the byte at offset 76). */
+/* One URL mount of a vhost (`lws_context_creation_info.mounts`): requests under
+ * `mountpoint` are served from `origin` as `origin_protocol` says (a directory, a callback
+ * protocol, a redirect). Mounts are chained by `mount_next`; the longest matching
+ * mountpoint wins. (Written here in C because Rust has no bitfields: the same members and
+ * layout as src/abi's lws_http_mount, the cache_* bits sharing the byte at offset 76.) */
 struct lws_http_mount {
 	/* The next mount of the vhost, or NULL. */
 	const struct lws_http_mount *mount_next;

@@ -38,6 +38,9 @@ INSTALLED = [
     "lib/cmake/libwebsockets/LwsCheckRequirements.cmake",
     "share/doc/libwebsockets/README.md", "share/doc/libwebsockets/MATRIX.md",
     "share/doc/libwebsockets/api-reference.html",
+    # the man pages (tools/gen_man_pages.py): the overview and a function and a struct page
+    "share/man/man3/libwebsockets.3", "share/man/man3/lws_create_context.3",
+    "share/man/man3/lws_context_creation_info.3",
 ]
 
 
@@ -321,6 +324,10 @@ def check_deb(cc, build):
         for d in (lib, dev):
             f = sh(["dpkg-deb", "-f", d, "Package", "Version", "Provides", "Conflicts", "Replaces"])[1]
             lines.append(os.path.basename(d) + ": " + "; ".join(f.strip().splitlines()))
+        listing = sh(["dpkg-deb", "-c", dev])[1]
+        if "./usr/share/man/man3/libwebsockets.3.gz" not in listing:
+            raise Fail("libwebsockets-rs-dev has no usr/share/man/man3/libwebsockets.3.gz")
+        lines.append("libwebsockets-rs-dev: %d man pages" % listing.count("/man3/"))
         fields = sh(["dpkg-deb", "-f", dev, "Provides", "Conflicts", "Replaces"])[1]
         for k in ("Provides", "Conflicts", "Replaces"):
             if not re.search(rf"^{k}: .*\blibwebsockets-dev\b", fields, re.M):

@@ -5,7 +5,8 @@ what `make install` installs:
 
   libwebsockets-rsSOVERSION   the shared library, libwebsockets.so.SOVERSION
   libwebsockets-rs-dev        headers, lws_config.h, libwebsockets/ sub-headers, the static
-                              library, the .so link, pkg-config files, the CMake package, docs
+                              library, the .so link, pkg-config files, the CMake package, docs,
+                              the man pages (gzip-compressed, as Debian wants them)
 
 They take the place of Debian's lws packages of the same ABI: libwebsockets-rs-dev
 Provides, Conflicts with and Replaces libwebsockets-dev (so apt swaps one for the other,
@@ -23,8 +24,9 @@ MAINTAINER = "libwebsockets-rs maintainers <libwebsockets-rs@localhost>"
 DESCRIPTION = """\
  A memory-safe, drop-in replacement for libwebsockets 4.3, written in Rust: the
  same C API (names, values, struct layouts, callback order) and the same
- libwebsockets.so.19.  WebSocket server and client roles and the HTTP/1.1 server
- role; no TLS, extensions or HTTP/2 yet (see MATRIX.md in the -dev package)."""
+ libwebsockets.so.19.  WebSocket and HTTP/1.1 servers and clients, TLS
+ (rustls) and permessage-deflate; no HTTP/2 yet (see MATRIX.md in the -dev
+ package)."""
 
 
 def sh(cmd, **kw):
@@ -144,6 +146,12 @@ def main():
     os.rename(stage, devroot)
     copyright_file(libroot, libpkg)
     copyright_file(devroot, devpkg)
+    # Debian policy: man pages are compressed, with no timestamp in the gzip header.
+    mandir = os.path.join(devroot, "usr", "share", "man", "man3")
+    if os.path.isdir(mandir):
+        pages = sorted(os.path.join(mandir, p) for p in os.listdir(mandir) if p.endswith(".3"))
+        if pages:
+            sh(["gzip", "-9n"] + pages)
     # The library package: ldconfig runs after it is unpacked (the trigger libc-bin
     # handles), and packages built against it depend on it through its shlibs entry.
     os.makedirs(os.path.join(libroot, "DEBIAN"), exist_ok=True)
@@ -168,7 +176,8 @@ def main():
                           Description="WebSocket and HTTP library with lws 4.3's C ABI, in Rust "
                           "(development files)\n" + DESCRIPTION + "\n .\n This package has "
                           "the headers (libwebsockets.h, lws_config.h), the static\n library, "
-                          "pkg-config files and the CMake package (find_package(libwebsockets))."))
+                          "pkg-config files, the CMake package (find_package(libwebsockets))\n "
+                          "and the API's man pages (man 3 libwebsockets)."))
     debs = []
     for pkg, root in ((libpkg, libroot), (devpkg, devroot)):
         deb = os.path.join(out, f"{pkg}_{debver}_{arch}.deb")

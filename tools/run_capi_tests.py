@@ -21,6 +21,9 @@ Built-in checks, reported like tests:
   docs     every function the header declares and the library exports, every enum value,
            struct member and src/abi/consts.rs constant has a comment right above its
            declaration (tools/check_header_docs.py)
+  man      the man pages tools/gen_man_pages.py makes from the header (what `make install`
+           puts in share/man/man3) render with `groff -man -ww` and `man -l` without a
+           warning; every documented, implemented exported function has its page
   install  `make install` into a temporary prefix: lws 4.3's layout, programs built with
            pkg-config (shared and --static) and with CMake (find_package,
            require_lws_config) load ours, not the system's lws; `make uninstall`
@@ -33,7 +36,8 @@ Environment:
   LWS_INCLUDE     directory holding libwebsockets.h (include/)
   LWS_LIBDIR      directory holding libwebsockets.so (target/release); setting either runs
                   the tests against another libwebsockets (a differential run): exports,
-                  matrix, docs, install and deb, which are about this project's build, are skipped
+                  matrix, docs, man, install and deb, which are about this project's build, are
+                  skipped
   LWS_BUILD       build directory (build/)
                   (tests get LWS_HEADER_VERSION, MAJOR.MINOR of the header they are built
                   against, so drivers check 4.3-only behaviour against 4.3 only)
@@ -66,7 +70,7 @@ VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
 WRAP = VALGRIND if os.environ.get("VALGRIND") not in (None, "", "0") else []
 CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + INCLUDE]
 LIBS = ["-L" + LIBDIR, "-lwebsockets", "-lpthread"]
-BUILTINS = ["abi", "exports", "matrix", "docs", "install", "deb"]
+BUILTINS = ["abi", "exports", "matrix", "docs", "man", "install", "deb"]
 KNOWN_ISSUES = os.path.join(TESTS, "known-issues.txt")
 
 
@@ -424,6 +428,61 @@ def check_docs():
     return res
 
 
+def check_man():
+    """The section-3 pages made from the header's comments: each renders without a single
+    warning (groff -man -ww, and man -l where man-db is installed), has the sections a
+    man page needs, and every exported function the docs check covers (implemented, not
+    a not-yet stub) has a page of its own."""
+    res = Result("man")
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import check_header_docs
+    import gen_man_pages
+    if not shutil.which("groff"):
+        return res.fail("groff not found: install it (apt-get install groff-base); .ci/run does")
+    out = os.path.join(BUILD, "man3")
+    header = os.path.join(INCLUDE, "libwebsockets.h")
+    rc, o, e, _ = run([PYTHON, os.path.join(ROOT, "tools", "gen_man_pages.py"),
+                       "--header", header, "--out", out])
+    if rc != 0:
+        return res.fail("gen_man_pages.py failed:\n" + tail(text(o + e)))
+    pages = sorted(p for p in os.listdir(out) if p.endswith(".3"))
+    bad = []
+    # one groff run for all pages (its warnings name the file and line)
+    g = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8"] + pages, cwd=out,
+                       capture_output=True, text=True)
+    if g.returncode != 0 or g.stderr.strip():
+        bad.append(f"groff -man -ww: {g.stderr.strip() or g.returncode}")
+    for p in pages:
+        src = open(os.path.join(out, p)).read()
+        if not all(s in src for s in (".TH ", ".SH NAME", ".SH SYNOPSIS", ".SH SEE ALSO")):
+            bad.append(f"{p}: lacks .TH, NAME, SYNOPSIS or SEE ALSO")
+    if shutil.which("man"):
+        for p in ("libwebsockets.3", "lws_write.3", "lws_context_creation_info.3"):
+            m = subprocess.run(["man", "-l", "-Tutf8", "--warnings=w", os.path.join(out, p)],
+                               capture_output=True, text=True,
+                               env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="0"))
+            if m.returncode != 0 or m.stderr.strip():
+                bad.append(f"{p}: man -l: {m.stderr.strip() or m.returncode}")
+    with open(header) as f:
+        decls = check_header_docs.declarations(f.read())
+    try:
+        exported = check_header_docs.exported_functions(os.path.join(LIBDIR, "libwebsockets.so"))
+    except (OSError, RuntimeError) as ex:
+        return res.fail(f"cannot list the library's exports: {ex}")
+    items = gen_man_pages.parse(open(header).read())
+    not_yet = {it[1] for it in items
+               if it[0] == "function" and gen_man_pages.NOT_YET.match(it[2])}
+    want = sorted(n for n in decls if n in exported and decls[n] and n not in not_yet)
+    missing = [n for n in want if n + ".3" not in pages]
+    if missing:
+        bad.append(f"{len(missing)} implemented function(s) without a page: " + " ".join(missing))
+    res.transcript = [f"{len(pages)} pages ({len(want)} functions, the rest types and the "
+                      "overview); groff -man -ww: no warnings"]
+    if bad:
+        res.fail("\n".join(bad[:40]))
+    return res
+
+
 def check_install():
     res = Result("install")
     res.transcript, err = install_check.check_install(CC, BUILD)
@@ -465,7 +524,7 @@ def main(argv):
     if clash:
         print(f"capi-tests/ may not use the built-in check names: {' '.join(clash)}")
         return 2
-    everything = BUILTINS[:4] + sorted(c_tests + lone) + BUILTINS[4:]
+    everything = BUILTINS[:5] + sorted(c_tests + lone) + BUILTINS[5:]
     wanted = argv or everything
     unknown = [n for n in wanted if n not in everything and not n.startswith("example-build/")]
     if unknown:
@@ -498,7 +557,8 @@ def main(argv):
                 skipped += 1
                 continue
             res = {"abi": check_abi, "exports": check_exports, "matrix": check_matrix,
-                   "docs": check_docs, "install": check_install, "deb": check_deb}[name]()
+                   "docs": check_docs, "man": check_man, "install": check_install,
+                   "deb": check_deb}[name]()
             apply_known_issues(res)
             report(res, verbose_ok=True)
         elif name.startswith("example-build/"):
