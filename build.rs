@@ -2,7 +2,7 @@
 //! public headers that the Rust sources do not define (from abi/lws-4.3-decls.tsv),
 //! compiles the C varargs shim and the not-yet entry points, and gives the shared object
 //! lws's soname.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ fn main() {
     println!("cargo:rerun-if-changed=abi/lws-4.3-symbols.tsv");
     println!("cargo:rerun-if-changed=abi/notyet-fail.tsv");
     println!("cargo:rerun-if-changed=abi/c-docs.tsv");
+    println!("cargo:rerun-if-changed=abi/decl-docs.tsv");
 
     // The header is written next to the build's other outputs; `make header` copies it
     // into include/ and `make test` fails if the committed copy differs.
@@ -214,6 +215,11 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
     let varargs = std::fs::read_to_string(dir.join("src/capi/varargs.c")).unwrap();
     // The header comments of the functions varargs.c defines (cbindgen never sees them).
     let c_docs: Vec<Vec<String>> = tsv(&dir.join("abi/c-docs.tsv"));
+    // The comments of the table's enums and structs, their values and members.
+    let d_docs: HashMap<String, String> = tsv(&dir.join("abi/decl-docs.tsv"))
+        .into_iter()
+        .map(|r| (r[0].clone(), r.get(1).cloned().unwrap_or_default()))
+        .collect();
     let (idents, _) = identifiers(text);
     // functions already declared: names before `(` outside the preprocessor's lines
     let mut code = String::new();
@@ -324,15 +330,20 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
                         // a typedef'd anonymous enum, whole: the typedef names the enum
                         if !typedefs.contains(td) {
                             typedefs.insert(td.to_owned());
-                            let _ = writeln!(frag, "typedef enum {{ {} }} {td};", items.join(", "));
+                            let head = documented_head(&d_docs, td);
+                            let body = enum_body(&d_docs, &items);
+                            let _ = writeln!(frag, "{head}typedef enum {{{body}}} {td};");
                         }
                         continue;
                     }
                     if let Some(t) = tag {
                         tags.insert(format!("enum{t}"));
-                        let _ = writeln!(frag, "enum {t} {{ {} }};", items.join(", "));
+                        let head = documented_head(&d_docs, t);
+                        let body = enum_body(&d_docs, &items);
+                        let _ = writeln!(frag, "{head}enum {t} {{{body}}};");
                     } else if !items.is_empty() {
-                        let _ = writeln!(frag, "enum {{ {} }};", items.join(", "));
+                        let body = enum_body(&d_docs, &items);
+                        let _ = writeln!(frag, "enum {{{body}}};");
                     }
                 }
                 if let (Some(td), false) = (tdef, tdef.is_some_and(|t| typedefs.contains(t))) {
@@ -360,7 +371,9 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
                     (Some(t), Some(b)) => {
                         if !have_tag {
                             tags.insert(format!("{kw}{t}"));
-                            let _ = writeln!(frag, "{kw} {t} {b};");
+                            let head = documented_head(&d_docs, t);
+                            let b = struct_body(&d_docs, t, b);
+                            let _ = writeln!(frag, "{head}{kw} {t} {b};");
                         }
                         if let (Some(td), false) = (tdef, have_td) {
                             typedefs.insert(td.to_owned());
@@ -433,6 +446,96 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
     );
     let text = text.replacen("/* @LWS_DECLS@ */", &frag, 1);
     (text, stubs)
+}
+
+/// `text` as a C comment in cbindgen's style (`/*`, the text wrapped, ` */`), indented.
+fn c_comment(text: &str, indent: &str) -> String {
+    let mut out = format!("{indent}/*\n");
+    let mut line = String::new();
+    for w in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + 1 + line.len() + 1 + w.len() > 92 {
+            let _ = writeln!(out, "{indent} {line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent} {line}");
+    }
+    let _ = writeln!(out, "{indent} */");
+    out
+}
+
+/// The comment above a table declaration: its text in abi/decl-docs.tsv, if any.
+fn documented_head(docs: &HashMap<String, String>, name: &str) -> String {
+    docs.get(name).map(|d| c_comment(d, "")).unwrap_or_default()
+}
+
+/// An enum's body: on one line as the table has it, or, when abi/decl-docs.tsv describes
+/// any of its values, one value per line under its comment (a value it leaves out then
+/// has none, which the header docs check reports).
+fn enum_body(docs: &HashMap<String, String>, items: &[&str]) -> String {
+    let name = |i: &str| i.split('=').next().unwrap().trim().to_owned();
+    if !items.iter().any(|i| docs.contains_key(&name(i))) {
+        return format!(" {} ", items.join(", "));
+    }
+    let mut out = String::from("\n");
+    for i in items {
+        if let Some(d) = docs.get(&name(i)) {
+            out.push_str(&c_comment(d, "        "));
+        }
+        let _ = writeln!(out, "        {i},");
+    }
+    out
+}
+
+/// A struct's or union's `{ ... }`: as the table has it, or, when abi/decl-docs.tsv
+/// describes any of its members (`tag.member`), one member per line under its comment.
+fn struct_body(docs: &HashMap<String, String>, tag: &str, body: &str) -> String {
+    let inner = &body[1..body.len() - 1];
+    // the members: split at `;` outside nested braces and parentheses
+    let (mut members, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' | '(' => depth += 1,
+            '}' | ')' => depth -= 1,
+            ';' if depth == 0 => {
+                members.push(inner[start..=i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let member_name = |m: &str| -> String {
+        // a function pointer's name is inside `(*name)`; otherwise the last identifier
+        // outside a nested body, array bounds and bit widths
+        if let Some(p) = m.find("(*") {
+            return m[p + 2..].chars().take_while(|&c| is_ident(c)).collect();
+        }
+        let m = match m.rfind('}') {
+            Some(p) => &m[p + 1..],
+            None => m,
+        };
+        let m = m.split(['[', ':', ';']).next().unwrap().trim_end();
+        let n: String = m.chars().rev().take_while(|&c| is_ident(c)).collect();
+        n.chars().rev().collect()
+    };
+    let key = |m: &str| format!("{tag}.{}", member_name(m));
+    if !members.iter().any(|m| docs.contains_key(&key(m))) {
+        return body.to_owned();
+    }
+    let mut out = String::from("{\n");
+    for m in members {
+        if let Some(d) = docs.get(&key(m)) {
+            out.push_str(&c_comment(d, "        "));
+        }
+        let _ = writeln!(out, "        {m}");
+    }
+    out.push('}');
+    out
 }
 
 /// Writes the stub and returns what it returns, for the header's comment.

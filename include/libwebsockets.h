@@ -1334,8 +1334,12 @@ enum lws_callback_reasons {
          */
         LWS_CALLBACK_WS_EXT_DEFAULTS = 39,
         /*
-         A connection was accepted, before anything is read: `in` is the socket descriptor;
-         return non-zero to drop it at once (e.g. by peer address).
+         A connection was accepted, before anything is read; return non-zero to drop it at
+         once (e.g. by peer address, lws_get_peer_simple). Sent to the vhost's first
+         protocol. lws 4.3 passes a struct lws_filter_network_conn_args (the peer's address
+         and the socket) as `user` and the socket descriptor as `in`; this library passes the
+         socket descriptor (cast to a pointer) as `user` and NULL as `in`, a difference still
+         to be fixed.
          */
         LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
         /*
@@ -3021,7 +3025,8 @@ struct lws_state_notify_link;
 struct lws_system_blob;
 
 /*
- Opaque here: the features that fill these in are not implemented yet.
+ Declared here so the prototypes before it can name it; its members follow further
+ down, with the rest of lws-system.h's declarations.
  */
 struct lws_system_ops;
 
@@ -7212,7 +7217,46 @@ struct lws_dsh;
 struct lws_log_cx;
 typedef void (*lws_log_emit_cx_t)(struct lws_log_cx *, int, const char *, size_t);
 typedef void (*lws_log_use_cx_t)(struct lws_log_cx *, int);
-struct lws_log_cx { union { lws_log_emit_t emit; lws_log_emit_cx_t emit_cx; } u; lws_log_use_cx_t refcount_cb; lws_log_prepend_cx_t prepend; struct lws_log_cx *parent; void *opaque; void *stg; uint32_t lll_flags; int32_t refcount; };
+/*
+ A log context (lws_log_use_cx_file, lws_log_emit_cx_file, lwsl_cx_*): where lines of a
+ given level go, with prefixes and a parent to inherit from.
+ */
+struct lws_log_cx {
+        /*
+         The sink: `u.emit` (a plain line emitter) or, with LLLF_LOG_CONTEXT_AWARE in
+         `lll_flags`, `u.emit_cx` (one that is given the log context).
+         */
+        union { lws_log_emit_t emit; lws_log_emit_cx_t emit_cx; } u;
+        /*
+         Called as the context gains and loses users (the file sink opens and closes its
+         file here).
+         */
+        lws_log_use_cx_t refcount_cb;
+        /*
+         Adds the context's own prefix to each line, or NULL.
+         */
+        lws_log_prepend_cx_t prepend;
+        /*
+         A log context this one inherits from, or NULL.
+         */
+        struct lws_log_cx *parent;
+        /*
+         For the sink's own use (the file sink: the file name).
+         */
+        void *opaque;
+        /*
+         For the sink's own state (the file sink: its open file).
+         */
+        void *stg;
+        /*
+         The LLL_* levels that are emitted, with the LLLF_* flags.
+         */
+        uint32_t lll_flags;
+        /*
+         How many users the context has.
+         */
+        int32_t refcount;
+};
 struct lws_vhost;
 struct lws;
 /** lws_log_prepend_context(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
@@ -7238,11 +7282,53 @@ int __lws_sul_insert(lws_dll2_owner_t *, lws_sorted_usec_list_t *);
 /** __lws_sul_service_ripe(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 lws_usec_t __lws_sul_service_ripe(lws_dll2_owner_t *, int, lws_usec_t);
 struct lws_cache_ttl_lru;
-struct lws_cache_match { lws_dll2_t list; lws_usec_t expiry; size_t payload_size; size_t tag_size; };
+/*
+ One result of a cache level's lookup, listed on the `results_owner` given to its lookup op.
+ */
+struct lws_cache_match {
+        /*
+         Links the result into the results list.
+         */
+        lws_dll2_t list;
+        /*
+         When the item expires (microseconds, 0: never).
+         */
+        lws_usec_t expiry;
+        /*
+         The item's payload size.
+         */
+        size_t payload_size;
+        /*
+         The length of the item's tag (key), which follows the struct in memory.
+         */
+        size_t tag_size;
+};
 typedef struct lws_cache_match lws_cache_match_t;
 struct lws_smd_msg;
 struct lws_smd_peer;
-enum { LWSSMDCL_INTERACTION = 1, LWSSMDCL_SYSTEM_STATE = 2, LWSSMDCL_NETWORK = 4, LWSSMDCL_METRICS = 8, LWSSMDCL_USER_BASE_BITNUM = 24 };
+enum {
+        /*
+         System message class: user interaction (buttons, touches).
+         */
+        LWSSMDCL_INTERACTION = 1,
+        /*
+         System message class: system state changes (the library sends these as the context
+         changes state).
+         */
+        LWSSMDCL_SYSTEM_STATE = 2,
+        /*
+         System message class: network events.
+         */
+        LWSSMDCL_NETWORK = 4,
+        /*
+         System message class: metrics reports.
+         */
+        LWSSMDCL_METRICS = 8,
+        /*
+         The first bit number free for a program's own message classes.
+         */
+        LWSSMDCL_USER_BASE_BITNUM = 24,
+};
 /** Formats a system message of class `cls` (for its JSON payload) and queues it, as lws_smd_msg_alloc + lws_smd_msg_send. Returns 0 when queued or when no peer wants that class, 1 when the text is over lws's payload limit (refused, not cut), the queue is full or `ctx` is NULL. */
 int lws_smd_msg_printf(struct lws_context *, lws_smd_class_t, const char *, ...);
 struct lws_ss_handle;
@@ -7252,8 +7338,60 @@ int lws_smd_sspc_rx_forward(void *, const uint8_t *, size_t);
 struct lws_state_notify_link;
 struct lws_state_manager;
 typedef int (*lws_state_notify_t)(struct lws_state_manager *, struct lws_state_notify_link *, int, int);
-struct lws_state_notify_link { lws_dll2_t list; lws_state_notify_t notify_cb; const char *name; };
-struct lws_state_manager { lws_dll2_owner_t notify_list; struct lws_context *context; void *parent; lws_smd_class_t smd_class; const char **state_names; const char *name; int state; };
+/*
+ A state notifier: registered on a state manager with lws_state_reg_notifier (or the
+ creation info's `register_notifier_list`), it is told of each state change and may veto
+ one.
+ */
+struct lws_state_notify_link {
+        /*
+         Links the notifier into the manager's `notify_list`.
+         */
+        lws_dll2_t list;
+        /*
+         Called for each change: first to ask (it may return non-zero to veto, then
+         lws_state_transition_steps stops), then to tell the new state.
+         */
+        lws_state_notify_t notify_cb;
+        /*
+         The notifier's name, for logs.
+         */
+        const char *name;
+};
+/*
+ A state machine that notifiers can follow: the context's system state manager, or one of a
+ program's own (lws_state_transition, lws_state_transition_steps).
+ */
+struct lws_state_manager {
+        /*
+         The registered notifiers.
+         */
+        lws_dll2_owner_t notify_list;
+        /*
+         The context the manager belongs to.
+         */
+        struct lws_context *context;
+        /*
+         For the manager's owner.
+         */
+        void *parent;
+        /*
+         The system message class state changes are also sent as (0: none).
+         */
+        lws_smd_class_t smd_class;
+        /*
+         The states' names, indexed by state, for logs.
+         */
+        const char **state_names;
+        /*
+         The manager's name, for logs.
+         */
+        const char *name;
+        /*
+         The current state.
+         */
+        int state;
+};
 typedef struct lws_state_manager lws_state_manager_t;
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
 /** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
@@ -7293,12 +7431,118 @@ enum lws_metric_rpt { LMR_PERIODIC = 0, LMR_OUTLIER = 1 };
 typedef enum lws_metric_rpt lws_metric_rpt_kind_t;
 typedef enum { LWS_SYSBLOB_TYPE_AUTH = 0, LWS_SYSBLOB_TYPE_CLIENT_CERT_DER = 2, LWS_SYSBLOB_TYPE_CLIENT_KEY_DER = 3, LWS_SYSBLOB_TYPE_DEVICE_SERIAL = 4, LWS_SYSBLOB_TYPE_DEVICE_FW_VERSION = 5, LWS_SYSBLOB_TYPE_DEVICE_TYPE = 6, LWS_SYSBLOB_TYPE_NTP_SERVER = 7, LWS_SYSBLOB_TYPE_MQTT_CLIENT_ID = 8, LWS_SYSBLOB_TYPE_MQTT_USERNAME = 9, LWS_SYSBLOB_TYPE_MQTT_PASSWORD = 10, LWS_SYSBLOB_TYPE_COUNT = 11 } lws_system_blob_item_t;
 typedef struct lws_system_blob lws_system_blob_t;
-typedef enum { LWS_SYSTATE_UNKNOWN = 0, LWS_SYSTATE_CONTEXT_CREATED = 1, LWS_SYSTATE_INITIALIZED = 2, LWS_SYSTATE_IFACE_COLDPLUG = 3, LWS_SYSTATE_DHCP = 4, LWS_SYSTATE_CPD_PRE_TIME = 5, LWS_SYSTATE_TIME_VALID = 6, LWS_SYSTATE_CPD_POST_TIME = 7, LWS_SYSTATE_POLICY_VALID = 8, LWS_SYSTATE_REGISTERED = 9, LWS_SYSTATE_AUTH1 = 10, LWS_SYSTATE_AUTH2 = 11, LWS_SYSTATE_OPERATIONAL = 12, LWS_SYSTATE_POLICY_INVALID = 13, LWS_SYSTATE_CONTEXT_DESTROYING = 14 } lws_system_states_t;
+/*
+ The states the context's system state manager (lws_system_get_state_manager) goes through,
+ in order. This library has none of lws's start-up work (DHCP, time, captive portal, policy,
+ registration, authentication): on the first service turn the context steps from
+ CONTEXT_CREATED through each state to OPERATIONAL, telling the notifiers of each step, so
+ programs waiting for a state see it in the same order.
+ */
+typedef enum {
+        /*
+         Not started.
+         */
+        LWS_SYSTATE_UNKNOWN = 0,
+        /*
+         The context exists; nothing has started yet.
+         */
+        LWS_SYSTATE_CONTEXT_CREATED = 1,
+        /*
+         The context's own set-up is done.
+         */
+        LWS_SYSTATE_INITIALIZED = 2,
+        /*
+         Network interfaces present at start are being brought up (lws's netdev; passed
+         through here).
+         */
+        LWS_SYSTATE_IFACE_COLDPLUG = 3,
+        /*
+         Waiting for network addresses (lws's DHCP client; passed through here).
+         */
+        LWS_SYSTATE_DHCP = 4,
+        /*
+         Captive portal detection before the time is known (passed through here).
+         */
+        LWS_SYSTATE_CPD_PRE_TIME = 5,
+        /*
+         The system time is trusted (lws may run NTP first; passed through here).
+         */
+        LWS_SYSTATE_TIME_VALID = 6,
+        /*
+         Captive portal detection once the time is known (passed through here).
+         */
+        LWS_SYSTATE_CPD_POST_TIME = 7,
+        /*
+         The Secure Streams policy is loaded (passed through here).
+         */
+        LWS_SYSTATE_POLICY_VALID = 8,
+        /*
+         The device is registered with its server (passed through here).
+         */
+        LWS_SYSTATE_REGISTERED = 9,
+        /*
+         The first authentication step is done (passed through here).
+         */
+        LWS_SYSTATE_AUTH1 = 10,
+        /*
+         The second authentication step is done (passed through here).
+         */
+        LWS_SYSTATE_AUTH2 = 11,
+        /*
+         Up and running: the state the context stays in.
+         */
+        LWS_SYSTATE_OPERATIONAL = 12,
+        /*
+         The policy is being replaced: the system goes back through the policy states.
+         */
+        LWS_SYSTATE_POLICY_INVALID = 13,
+        /*
+         The context is being destroyed.
+         */
+        LWS_SYSTATE_CONTEXT_DESTROYING = 14,
+} lws_system_states_t;
 typedef enum { LWS_CPD_UNKNOWN = 0, LWS_CPD_INTERNET_OK = 1, LWS_CPD_CAPTIVE_PORTAL = 2, LWS_CPD_NO_INTERNET = 3 } lws_cpd_result_t;
 typedef void (*lws_attach_cb_t)(struct lws_context *, int, void *);
 struct lws_attach_item;
 int lws_tls_jit_trust_got_cert_cb(struct lws_context *, void *, const uint8_t *, size_t, const uint8_t *, size_t);
-struct lws_system_ops { int (*reboot)(void); int (*set_clock)(lws_usec_t); int (*attach)(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **); int (*captive_portal_detect_request)(struct lws_context *); int (*metric_report)(lws_metric_pub_t *); int (*jit_trust_query)(struct lws_context *, const uint8_t *, size_t, void *); uint32_t wake_latency_us; };
+/*
+ Callbacks a program gives (the creation info's `system_ops`) for what lws asks of the
+ platform. This library stores the table for lws_system_get_ops but calls none of them
+ itself: it has none of the features (captive portal detection, metrics, attach requests,
+ clock setting) that would.
+ */
+struct lws_system_ops {
+        /*
+         Restart the device.
+         */
+        int (*reboot)(void);
+        /*
+         Set the system clock (microseconds since the epoch), as after NTP.
+         */
+        int (*set_clock)(lws_usec_t);
+        /*
+         Run a callback on the service thread once the system reaches a state
+         (lws_system_attach). Not used here.
+         */
+        int (*attach)(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **);
+        /*
+         Start captive portal detection; the result is given with lws_system_cpd_set. Not
+         used here.
+         */
+        int (*captive_portal_detect_request)(struct lws_context *);
+        /*
+         Report a metric. Not used here (no metrics).
+         */
+        int (*metric_report)(lws_metric_pub_t *);
+        /*
+         Look up a CA certificate for just-in-time trust. Not used here.
+         */
+        int (*jit_trust_query)(struct lws_context *, const uint8_t *, size_t, void *);
+        /*
+         How long the platform takes to wake from suspend, in microseconds.
+         */
+        uint32_t wake_latency_us;
+};
 /** __lws_system_attach(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int __lws_system_attach(struct lws_context *, int, lws_attach_cb_t, lws_system_states_t, void *, struct lws_attach_item **);
 enum { LWSDH_IPV4_SUBNET_MASK = 0, LWSDH_IPV4_BROADCAST = 1, LWSDH_LEASE_SECS = 2, LWSDH_REBINDING_SECS = 3, LWSDH_RENEWAL_SECS = 4, _LWSDH_NUMS_COUNT = 5, LWSDH_SA46_IP = 0, LWSDH_SA46_DNS_SRV_1 = 1, LWSDH_SA46_DNS_SRV_2 = 2, LWSDH_SA46_DNS_SRV_3 = 3, LWSDH_SA46_DNS_SRV_4 = 4, LWSDH_SA46_IPV4_ROUTER = 5, LWSDH_SA46_NTP_SERVER = 6, LWSDH_SA46_DHCP_SERVER = 7, _LWSDH_SA46_COUNT = 8 };
@@ -7319,11 +7563,62 @@ lws_cpd_result_t lws_system_cpd_state_get(struct lws_context *);
 struct lws_ssl_info { int where; int ret; };
 enum { LWS_TLS_TOTAL_COUNT = 11 };
 struct lws_acme_cert_aging_args { struct lws_vhost *vh; const char *element_overrides[11]; };
-struct lws_filter_network_conn_args { struct sockaddr_storage cli_addr; socklen_t clilen; lws_sockfd_type accept_fd; };
+/*
+ What lws 4.3 passes as `user` with LWS_CALLBACK_FILTER_NETWORK_CONNECTION: the peer's
+ address and the accepted socket, to refuse a connection before any protocol sees it. This
+ library does not pass it yet (see that callback reason).
+ */
+struct lws_filter_network_conn_args {
+        /*
+         The peer's address.
+         */
+        struct sockaddr_storage cli_addr;
+        /*
+         The length of `cli_addr`.
+         */
+        socklen_t clilen;
+        /*
+         The accepted socket.
+         */
+        lws_sockfd_type accept_fd;
+};
 /** lws_get_reserved_bits(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
 unsigned char lws_get_reserved_bits(struct lws *);
-struct lws_ext_options { const char *name; enum lws_ext_options_types type; };
-struct lws_ext_option_arg { const char *option_name; int option_index; const char *start; int len; };
+/*
+ One option an extension understands, for lws_ext_parse_options; an array of them ends with
+ a NULL name.
+ */
+struct lws_ext_options {
+        /*
+         The option's name, such as "client_max_window_bits".
+         */
+        const char *name;
+        /*
+         What value it takes (EXTARG_*).
+         */
+        enum lws_ext_options_types type;
+};
+/*
+ An option value handed to an extension (lws_set_extension_option, LWS_EXT_CB_OPTION_SET).
+ */
+struct lws_ext_option_arg {
+        /*
+         The option by name (with option_index -1), or NULL.
+         */
+        const char *option_name;
+        /*
+         The option by its index in the extension's option table.
+         */
+        int option_index;
+        /*
+         The value's text (not NUL-terminated), or NULL for none.
+         */
+        const char *start;
+        /*
+         The value's length.
+         */
+        int len;
+};
 /** lws_vhd_find_by_pvo(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_vhd_find_by_pvo(struct lws_context *, const char *, const char *, const char *);
 /** lws_adjust_protocol_psds(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
@@ -7420,7 +7715,24 @@ struct lws *lws_get_network_wsi(struct lws *);
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
 typedef int (*lws_dir_glob_cb_t)(void *, const char *);
-struct lws_dir_glob { const char *filter; lws_dir_glob_cb_t cb; void *user; };
+/*
+ What lws_dir_glob_cb, the lws_dir callback that matches names, is given as its user
+ pointer.
+ */
+struct lws_dir_glob {
+        /*
+         A pattern such as "*.txt" (one `*`).
+         */
+        const char *filter;
+        /*
+         Called with the path of each matching entry.
+         */
+        lws_dir_glob_cb_t cb;
+        /*
+         Passed to `cb`.
+         */
+        void *user;
+};
 typedef struct lws_dir_glob lws_dir_glob_t;
 size_t lws_get_allocated_heap(void);
 /** lws_get_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
@@ -7480,8 +7792,185 @@ int lws_gencrypto_bits_to_bytes(int);
 int lws_base64_size(int);
 size_t lws_gencrypto_padded_length(size_t, size_t);
 enum lejp_states { LEJP_IDLE = 0, LEJP_MEMBERS = 1, LEJP_M_P = 2, LEJP_MP_STRING = 67, LEJP_MP_STRING_ESC = 68, LEJP_MP_STRING_ESC_U1 = 69, LEJP_MP_STRING_ESC_U2 = 70, LEJP_MP_STRING_ESC_U3 = 71, LEJP_MP_STRING_ESC_U4 = 72, LEJP_MP_DELIM = 9, LEJP_MP_VALUE = 10, LEJP_MP_VALUE_NUM_INT = 75, LEJP_MP_VALUE_NUM_EXP = 76, LEJP_MP_VALUE_TOK = 77, LEJP_MP_COMMA_OR_END = 14, LEJP_MP_ARRAY_END = 15 };
-enum lejp_reasons { LEJP_CONTINUE = -1, LEJP_REJECT_IDLE_NO_BRACE = -2, LEJP_REJECT_MEMBERS_NO_CLOSE = -3, LEJP_REJECT_MP_NO_OPEN_QUOTE = -4, LEJP_REJECT_MP_STRING_UNDERRUN = -5, LEJP_REJECT_MP_ILLEGAL_CTRL = -6, LEJP_REJECT_MP_STRING_ESC_ILLEGAL_ESC = -7, LEJP_REJECT_ILLEGAL_HEX = -8, LEJP_REJECT_MP_DELIM_MISSING_COLON = -9, LEJP_REJECT_MP_DELIM_BAD_VALUE_START = -10, LEJP_REJECT_MP_VAL_NUM_INT_NO_FRAC = -11, LEJP_REJECT_MP_VAL_NUM_FORMAT = -12, LEJP_REJECT_MP_VAL_NUM_EXP_BAD_EXP = -13, LEJP_REJECT_MP_VAL_TOK_UNKNOWN = -14, LEJP_REJECT_MP_C_OR_E_UNDERF = -15, LEJP_REJECT_MP_C_OR_E_NOTARRAY = -16, LEJP_REJECT_MP_ARRAY_END_MISSING = -17, LEJP_REJECT_STACK_OVERFLOW = -18, LEJP_REJECT_MP_DELIM_ISTACK = -19, LEJP_REJECT_NUM_TOO_LONG = -20, LEJP_REJECT_MP_C_OR_E_NEITHER = -21, LEJP_REJECT_UNKNOWN = -22, LEJP_REJECT_CALLBACK = -23 };
-enum lejp_callbacks { LEJPCB_CONSTRUCTED = 0, LEJPCB_DESTRUCTED = 1, LEJPCB_START = 2, LEJPCB_COMPLETE = 3, LEJPCB_FAILED = 4, LEJPCB_PAIR_NAME = 5, LEJPCB_VAL_TRUE = 70, LEJPCB_VAL_FALSE = 71, LEJPCB_VAL_NULL = 72, LEJPCB_VAL_NUM_INT = 73, LEJPCB_VAL_NUM_FLOAT = 74, LEJPCB_VAL_STR_START = 11, LEJPCB_VAL_STR_CHUNK = 76, LEJPCB_VAL_STR_END = 77, LEJPCB_ARRAY_START = 14, LEJPCB_ARRAY_END = 15, LEJPCB_OBJECT_START = 16, LEJPCB_OBJECT_END = 17 };
+/*
+ What lejp_parse returns: LEJP_CONTINUE when it wants more input, a positive count of unused
+ bytes when the document ended before the input did, or one of the negative LEJP_REJECT_*
+ reasons (lejp_error_to_string names them).
+ */
+enum lejp_reasons {
+        /*
+         More input is needed.
+         */
+        LEJP_CONTINUE = -1,
+        /*
+         The document does not start with `{` or `[`.
+         */
+        LEJP_REJECT_IDLE_NO_BRACE = -2,
+        /*
+         An object was not closed where it should have been.
+         */
+        LEJP_REJECT_MEMBERS_NO_CLOSE = -3,
+        /*
+         A member name does not start with `"`.
+         */
+        LEJP_REJECT_MP_NO_OPEN_QUOTE = -4,
+        /*
+         A string ended too early.
+         */
+        LEJP_REJECT_MP_STRING_UNDERRUN = -5,
+        /*
+         A control character inside a string.
+         */
+        LEJP_REJECT_MP_ILLEGAL_CTRL = -6,
+        /*
+         An unknown escape (`\` followed by something JSON does not allow).
+         */
+        LEJP_REJECT_MP_STRING_ESC_ILLEGAL_ESC = -7,
+        /*
+         A bad hex digit in a `\u` escape.
+         */
+        LEJP_REJECT_ILLEGAL_HEX = -8,
+        /*
+         A member name not followed by `:`.
+         */
+        LEJP_REJECT_MP_DELIM_MISSING_COLON = -9,
+        /*
+         Something that cannot start a value.
+         */
+        LEJP_REJECT_MP_DELIM_BAD_VALUE_START = -10,
+        /*
+         A decimal point without digits after it.
+         */
+        LEJP_REJECT_MP_VAL_NUM_INT_NO_FRAC = -11,
+        /*
+         A malformed number.
+         */
+        LEJP_REJECT_MP_VAL_NUM_FORMAT = -12,
+        /*
+         A malformed exponent.
+         */
+        LEJP_REJECT_MP_VAL_NUM_EXP_BAD_EXP = -13,
+        /*
+         A bare word other than true, false or null.
+         */
+        LEJP_REJECT_MP_VAL_TOK_UNKNOWN = -14,
+        /*
+         More closing brackets than opening ones.
+         */
+        LEJP_REJECT_MP_C_OR_E_UNDERF = -15,
+        /*
+         A `]` closing something that is not an array.
+         */
+        LEJP_REJECT_MP_C_OR_E_NOTARRAY = -16,
+        /*
+         An array not closed where it should have been.
+         */
+        LEJP_REJECT_MP_ARRAY_END_MISSING = -17,
+        /*
+         Nested deeper than the parser's stack allows.
+         */
+        LEJP_REJECT_STACK_OVERFLOW = -18,
+        /*
+         Nested arrays deeper than the index stack allows.
+         */
+        LEJP_REJECT_MP_DELIM_ISTACK = -19,
+        /*
+         A number longer than the value buffer.
+         */
+        LEJP_REJECT_NUM_TOO_LONG = -20,
+        /*
+         Neither `,` nor a closing bracket after a value.
+         */
+        LEJP_REJECT_MP_C_OR_E_NEITHER = -21,
+        /*
+         Some other error.
+         */
+        LEJP_REJECT_UNKNOWN = -22,
+        /*
+         The callback returned non-zero: parsing stopped at its request.
+         */
+        LEJP_REJECT_CALLBACK = -23,
+};
+/*
+ What lejp_parse tells a lejp callback (its `reason`). Values of 64 and more
+ (LEJP_FLAG_CB_IS_VALUE set) come with a complete value in `ctx->buf`; the path of the
+ element is in `ctx->path`, and `ctx->path_match` says which of the given paths it matched
+ (0: none).
+ */
+enum lejp_callbacks {
+        /*
+         The context was just made (lejp_construct).
+         */
+        LEJPCB_CONSTRUCTED = 0,
+        /*
+         The context is being destroyed (lejp_destruct).
+         */
+        LEJPCB_DESTRUCTED = 1,
+        /*
+         Parsing of the document started (the first byte arrived).
+         */
+        LEJPCB_START = 2,
+        /*
+         The document is complete and valid.
+         */
+        LEJPCB_COMPLETE = 3,
+        /*
+         Parsing failed: the document is not valid JSON, or the callback refused it.
+         */
+        LEJPCB_FAILED = 4,
+        /*
+         A member name was read (the path now ends with it).
+         */
+        LEJPCB_PAIR_NAME = 5,
+        /*
+         The value `true`.
+         */
+        LEJPCB_VAL_TRUE = 70,
+        /*
+         The value `false`.
+         */
+        LEJPCB_VAL_FALSE = 71,
+        /*
+         The value `null`.
+         */
+        LEJPCB_VAL_NULL = 72,
+        /*
+         An integer, as text in `ctx->buf`.
+         */
+        LEJPCB_VAL_NUM_INT = 73,
+        /*
+         A number with a fraction or exponent, as text in `ctx->buf`.
+         */
+        LEJPCB_VAL_NUM_FLOAT = 74,
+        /*
+         A string value starts.
+         */
+        LEJPCB_VAL_STR_START = 11,
+        /*
+         A piece of a long string value: `ctx->buf` is full and more follows.
+         */
+        LEJPCB_VAL_STR_CHUNK = 76,
+        /*
+         The (last piece of the) string value is in `ctx->buf`.
+         */
+        LEJPCB_VAL_STR_END = 77,
+        /*
+         An array starts (`[`).
+         */
+        LEJPCB_ARRAY_START = 14,
+        /*
+         An array ends (`]`).
+         */
+        LEJPCB_ARRAY_END = 15,
+        /*
+         An object starts (`{`).
+         */
+        LEJPCB_OBJECT_START = 16,
+        /*
+         An object ends (`}`).
+         */
+        LEJPCB_OBJECT_END = 17,
+};
 signed char _lejp_callback(struct lejp_ctx *, char);
 enum num_flags { LEJP_SEEN_MINUS = 1, LEJP_SEEN_POINT = 2, LEJP_SEEN_POST_POINT = 4, LEJP_SEEN_EXP = 8 };
 enum { LWS_CBOR_MAJTYP_UINT = 0, LWS_CBOR_MAJTYP_INT_NEG = 32, LWS_CBOR_MAJTYP_BSTR = 64, LWS_CBOR_MAJTYP_TSTR = 96, LWS_CBOR_MAJTYP_ARRAY = 128, LWS_CBOR_MAJTYP_MAP = 160, LWS_CBOR_MAJTYP_TAG = 192, LWS_CBOR_MAJTYP_FLOAT = 224, LWS_CBOR_MAJTYP_MASK = 224, LWS_CBOR_1 = 24, LWS_CBOR_2 = 25, LWS_CBOR_4 = 26, LWS_CBOR_8 = 27, LWS_CBOR_RESERVED = 28, LWS_CBOR_SUBMASK = 31, LWS_CBOR_SWK_FALSE = 20, LWS_CBOR_SWK_TRUE = 21, LWS_CBOR_SWK_NULL = 22, LWS_CBOR_SWK_UNDEFINED = 23, LWS_CBOR_M7_SUBTYP_SIMPLE_X8 = 24, LWS_CBOR_M7_SUBTYP_FLOAT16 = 25, LWS_CBOR_M7_SUBTYP_FLOAT32 = 26, LWS_CBOR_M7_SUBTYP_FLOAT64 = 27, LWS_CBOR_M7_BREAK = 31, LWS_CBOR_INDETERMINITE = 31, LWS_CBOR_WKTAG_DATETIME_STD = 0, LWS_CBOR_WKTAG_DATETIME_EPOCH = 1, LWS_CBOR_WKTAG_BIGNUM_UNSIGNED = 2, LWS_CBOR_WKTAG_BIGNUM_NEGATIVE = 3, LWS_CBOR_WKTAG_DECIMAL_FRAC = 4, LWS_CBOR_WKTAG_BIGFLOAT = 5, LWS_CBOR_WKTAG_COSE_ENC0 = 16, LWS_CBOR_WKTAG_COSE_MAC0 = 17, LWS_CBOR_WKTAG_COSE_SIGN1 = 18, LWS_CBOR_WKTAG_TO_B64U = 21, LWS_CBOR_WKTAG_TO_B64 = 22, LWS_CBOR_WKTAG_TO_B16 = 23, LWS_CBOR_WKTAG_CBOR = 24, LWS_CBOR_WKTAG_URI = 32, LWS_CBOR_WKTAG_B64U = 33, LWS_CBOR_WKTAG_B64 = 34, LWS_CBOR_WKTAG_MIME = 36, LWS_CBOR_WKTAG_COSE_ENC = 96, LWS_CBOR_WKTAG_COSE_MAC = 97, LWS_CBOR_WKTAG_COSE_SIGN = 98, LWS_CBOR_WKTAG_SELFDESCCBOR = 55799 };
@@ -7635,16 +8124,89 @@ lws_usec_t lws_seq_us_since_creation(struct lws_sequencer *);
 const char *lws_seq_name(struct lws_sequencer *);
 struct lws_context *lws_seq_get_context(struct lws_sequencer *);
 typedef uint32_t lws_ss_tx_ordinal_t;
+/*
+ The states a Secure Stream reports to its state callback. Secure Streams are not
+ implemented in this library: the type is declared so programs compile.
+ */
 typedef enum { LWSSSCS_CREATING = 1, LWSSSCS_DISCONNECTED = 2, LWSSSCS_UNREACHABLE = 3, LWSSSCS_AUTH_FAILED = 4, LWSSSCS_CONNECTED = 5, LWSSSCS_CONNECTING = 6, LWSSSCS_DESTROYING = 7, LWSSSCS_POLL = 8, LWSSSCS_ALL_RETRIES_FAILED = 9, LWSSSCS_QOS_ACK_REMOTE = 10, LWSSSCS_QOS_NACK_REMOTE = 11, LWSSSCS_QOS_ACK_LOCAL = 12, LWSSSCS_QOS_NACK_LOCAL = 13, LWSSSCS_TIMEOUT = 14, LWSSSCS_SERVER_TXN = 15, LWSSSCS_SERVER_UPGRADE = 16, LWSSSCS_EVENT_WAIT_CANCELLED = 17, LWSSSCS_UPSTREAM_LINK_RETRY = 18, LWSSSCS_SINK_JOIN = 19, LWSSSCS_SINK_PART = 20, LWSSSCS_USER_BASE = 1000 } lws_ss_constate_t;
 enum { LWSSS_FLAG_SOM = 1, LWSSS_FLAG_EOM = 2, LWSSS_FLAG_POLL = 4, LWSSS_FLAG_RELATED_START = 8, LWSSS_FLAG_RELATED_END = 16, LWSSS_FLAG_RIDESHARE = 32, LWSSS_FLAG_PERF_JSON = 64, LWSSS_SER_RXPRE_RX_PAYLOAD = 85, LWSSS_SER_RXPRE_CREATE_RESULT = 86, LWSSS_SER_RXPRE_CONNSTATE = 87, LWSSS_SER_RXPRE_TXCR_UPDATE = 88, LWSSS_SER_RXPRE_METADATA = 89, LWSSS_SER_RXPRE_TLSNEG_ENCLAVE_SIGN = 90, LWSSS_SER_RXPRE_PERF = 91, LWSSS_SER_TXPRE_STREAMTYPE = 170, LWSSS_SER_TXPRE_ONWARD_CONNECT = 171, LWSSS_SER_TXPRE_DESTROYING = 172, LWSSS_SER_TXPRE_TX_PAYLOAD = 173, LWSSS_SER_TXPRE_METADATA = 174, LWSSS_SER_TXPRE_TXCR_UPDATE = 175, LWSSS_SER_TXPRE_TIMEOUT_UPDATE = 176, LWSSS_SER_TXPRE_PAYLOAD_LENGTH_HINT = 177, LWSSS_SER_TXPRE_TLSNEG_ENCLAVE_SIGNED = 178 };
 typedef enum { LPCSPROX_WAIT_INITIAL_TX = 1, LPCSPROX_REPORTING_FAIL = 2, LPCSPROX_REPORTING_OK = 3, LPCSPROX_OPERATIONAL = 4, LPCSPROX_DESTROYED = 5, LPCSCLI_SENDING_INITIAL_TX = 6, LPCSCLI_WAITING_CREATE_RESULT = 7, LPCSCLI_LOCAL_CONNECTED = 8, LPCSCLI_ONWARD_CONNECT = 9, LPCSCLI_OPERATIONAL = 10 } lws_ss_conn_states_t;
-enum lws_ss_state_return { LWSSSSRET_TX_DONT_SEND = 1, LWSSSSRET_OK = 0, LWSSSSRET_DISCONNECT_ME = -1, LWSSSSRET_DESTROY_ME = -2 };
+/*
+ What a Secure Stream callback returns. Secure Streams are not implemented in this library.
+ */
+enum lws_ss_state_return {
+        /*
+         tx callback: nothing to send now.
+         */
+        LWSSSSRET_TX_DONT_SEND = 1,
+        /*
+         Carry on.
+         */
+        LWSSSSRET_OK = 0,
+        /*
+         Disconnect the stream.
+         */
+        LWSSSSRET_DISCONNECT_ME = -1,
+        /*
+         Destroy the stream.
+         */
+        LWSSSSRET_DESTROY_ME = -2,
+};
 typedef enum lws_ss_state_return lws_ss_state_return_t;
 enum { LWSSSINFLAGS_REGISTER_SINK = 1, LWSSSINFLAGS_PROXIED = 2, LWSSSINFLAGS_SERVER = 4, LWSSSINFLAGS_ACCEPTED = 8 };
 typedef lws_ss_state_return_t (*lws_sscb_rx)(void *, const uint8_t *, size_t, int);
 typedef lws_ss_state_return_t (*lws_sscb_tx)(void *, lws_ss_tx_ordinal_t, uint8_t *, size_t *, int *);
 typedef lws_ss_state_return_t (*lws_sscb_state)(void *, void *, lws_ss_constate_t, lws_ss_tx_ordinal_t);
-struct lws_ss_info { const char *streamtype; size_t user_alloc; size_t handle_offset; size_t opaque_user_data_offset; lws_sscb_rx rx; lws_sscb_tx tx; lws_sscb_state state; int manual_initial_tx_credit; uint32_t client_pid; uint8_t flags; uint8_t sss_protocol_version; };
+/*
+ How lws_ss_create makes a Secure Stream. Secure Streams are not implemented in this library
+ (lws's default build leaves them out too): the type is declared so programs compile.
+ */
+struct lws_ss_info {
+        /*
+         The stream type, by its name in the policy.
+         */
+        const char *streamtype;
+        /*
+         Bytes of the program's per-stream object.
+         */
+        size_t user_alloc;
+        /*
+         Where the stream handle goes in that object.
+         */
+        size_t handle_offset;
+        /*
+         Where the opaque user pointer goes in that object.
+         */
+        size_t opaque_user_data_offset;
+        /*
+         Called with received data.
+         */
+        lws_sscb_rx rx;
+        /*
+         Called when data may be sent.
+         */
+        lws_sscb_tx tx;
+        /*
+         Called on each state change (lws_ss_constate_t).
+         */
+        lws_sscb_state state;
+        /*
+         Initial transmit credit the program manages itself (0: automatic).
+         */
+        int manual_initial_tx_credit;
+        /*
+         The client's process id, for the proxy.
+         */
+        uint32_t client_pid;
+        /*
+         LWSSSINFLAGS_* flags.
+         */
+        uint8_t flags;
+        /*
+         The serialization protocol version, for the proxy.
+         */
+        uint8_t sss_protocol_version;
+};
 typedef struct lws_ss_info lws_ss_info_t;
 int lws_ss_create(struct lws_context *, int, const lws_ss_info_t *, void *, struct lws_ss_handle **, struct lws_sequencer *, const char **);
 void lws_ss_destroy(struct lws_ss_handle **);

@@ -164,7 +164,9 @@ def members(header_text):
                 while s.count("(") > s.count(")") and i < len(lines):
                     s += " " + lines[i].strip()
                     i += 1
-                mm = FNPTR.search(s) or MEMBER.search(s)
+                # a nested body on one line (`union { ... } u;`) is named after it
+                flat = re.sub(r"\{.*\}", "", s)
+                mm = FNPTR.search(flat) or MEMBER.search(flat)
             out.append([container, mm.group(1) if mm else s, prev_comment, depth])
             prev_comment = False
     return [(c, n, d) for c, n, d, _ in out]

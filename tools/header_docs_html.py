@@ -76,7 +76,9 @@ def parse(text):
                     continue
                 depth += ml.count("{") - ml.count("}")
                 if depth >= 1 and ms and mcomment:
-                    mm = re.search(r"(\w+)\s*(?:=|,|;|\[|\)\s*\()", ms)
+                    # a nested body on one line (`union { ... } u;`) is named after it
+                    flat = re.sub(r"\{.*\}", "", ms)
+                    mm = re.search(r"(\w+)\s*(?:=|,|;|\[|:\s*\d|\)\s*\()", flat)
                     members.append((mm.group(1) if mm else ms, mcomment))
                 mcomment = None
             if pending or members:

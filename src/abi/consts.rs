@@ -199,8 +199,12 @@ pub enum lws_callback_reasons {
     LWS_CALLBACK_CLIENT_CONFIRM_EXTENSION_SUPPORTED = 26,
     /// Asks for an extension's default options.
     LWS_CALLBACK_WS_EXT_DEFAULTS = 39,
-    /// A connection was accepted, before anything is read: `in` is the socket descriptor;
-    /// return non-zero to drop it at once (e.g. by peer address).
+    /// A connection was accepted, before anything is read; return non-zero to drop it at
+    /// once (e.g. by peer address, lws_get_peer_simple). Sent to the vhost's first
+    /// protocol. lws 4.3 passes a struct lws_filter_network_conn_args (the peer's address
+    /// and the socket) as `user` and the socket descriptor as `in`; this library passes the
+    /// socket descriptor (cast to a pointer) as `user` and NULL as `in`, a difference still
+    /// to be fixed.
     LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
     /// A client connection is being bound to this protocol as a WebSocket.
     LWS_CALLBACK_WS_CLIENT_BIND_PROTOCOL = 79,

@@ -78,7 +78,8 @@ pub type lws_state_notify_link_t = lws_state_notify_link;
 /// See `struct lws_log_cx`.
 pub type lws_log_cx_t = lws_log_cx;
 
-/// Opaque here: the features that fill these in are not implemented yet.
+/// Declared here so the prototypes before it can name it; its members follow further
+/// down, with the rest of lws-system.h's declarations.
 pub struct lws_system_ops {
     _opaque: [u8; 0],
 }
