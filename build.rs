@@ -442,7 +442,7 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
     let frag = format!(
         "/* The rest of lws v4.3's public declarations, from abi/lws-4.3-decls.tsv (build.rs):\n \
          * the types this library does not use yet and the functions it does not export or\n \
-         * does not implement yet (MATRIX.md says which). */\n{defs}{frag}"
+         * does not implement yet (MATRIX.md says which). */\n\n{defs}{frag}"
     );
     let text = text.replacen("/* @LWS_DECLS@ */", &frag, 1);
     (text, stubs)

@@ -968,10 +968,14 @@ typedef union {
 #define LWS_WRITE_CLIENT_IGNORE_XOR_MASK 128
 
 /*
- `info.port` values: no listening socket at all / none for this vhost.
+ `info.port` value: the vhost has no listening socket (a client-only context or vhost).
  */
 #define CONTEXT_PORT_NO_LISTEN -1
 
+/*
+ `info.port` value: as CONTEXT_PORT_NO_LISTEN; lws uses it for a server vhost that
+ only adopts sockets it is given.
+ */
 #define CONTEXT_PORT_NO_LISTEN_SERVER -2
 
 #define F_MINUS_NONTERM (1 << 0)
@@ -7096,6 +7100,7 @@ struct lws_http_mount {
 /* The rest of lws v4.3's public declarations, from abi/lws-4.3-decls.tsv (build.rs):
  * the types this library does not use yet and the functions it does not export or
  * does not implement yet (MATRIX.md says which). */
+
 #define LWS_GI (LWS_MI * 1024)
 #define LWS_TI ((uint64_t)LWS_GI * 1024)
 #define LWS_PI ((uint64_t)LWS_TI * 1024)

@@ -7,8 +7,8 @@ include/libwebsockets.h:
     header: the enums the Rust sources define), and every member of every struct or
     union written out over several lines (the Rust-defined structs and the hand-written
     ones of cbindgen.toml, such as lws_http_mount);
-  - every constant src/abi/consts.rs defines (the LWS_SERVER_OPTION_* and LLL_* bits,
-    lws's anonymous enums, ...), which the header has as `#define`s.
+  - every constant src/abi/*.rs defines (the LWS_SERVER_OPTION_* and LLL_* bits, lws's
+    anonymous enums, ...), which the header has as `#define`s.
 
 The comments come from the Rust `///` doc comments (cbindgen, `documentation = true`):
 on the functions, structs and members in src/, on the enums and constants through
@@ -24,6 +24,7 @@ tools/run_capi_tests.py and on its own:
 Exit status 0 when all of them are documented, 1 otherwise.
 """
 import argparse
+import glob
 import os
 import re
 import subprocess
@@ -187,10 +188,13 @@ def defines(header_text, names):
 
 
 def consts_names():
-    """The constants src/abi/consts.rs (tools/gen_abi_consts.py) defines."""
-    path = os.path.join(ROOT, "src", "abi", "consts.rs")
-    with open(path) as f:
-        return set(re.findall(r"^pub const (\w+):", f.read(), re.M))
+    """The constants src/abi/*.rs define (src/abi/consts.rs, from tools/gen_abi_consts.py,
+    and the hand-written ones): the lws constants cbindgen writes as #defines."""
+    out = set()
+    for path in glob.glob(os.path.join(ROOT, "src", "abi", "*.rs")):
+        with open(path) as f:
+            out |= set(re.findall(r"^pub const (\w+):", f.read(), re.M))
+    return out
 
 
 def check_values(header):

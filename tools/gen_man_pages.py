@@ -23,7 +23,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from header_docs_html import parse  # noqa: E402  (one reading of the header's comments)
+from header_docs_html import defines, parse  # noqa: E402  (one reading of the header's comments)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOT_YET = re.compile(r"^(\w+)\(\): not implemented yet")
@@ -85,8 +85,8 @@ def bodies(text):
     out = {}
     lines = text.splitlines()
     for i, l in enumerate(lines):
-        m = re.match(r"^(?:typedef\s+)?(?:struct|union|enum)\s+(\w+)\s*\{\s*$", l)
-        if not m or m.group(1) in out:
+        m = re.match(r"^(?:typedef\s+)?(?:struct|union|enum)\s*(\w+)?\s*\{\s*$", l)
+        if not m:
             continue
         depth, body = 0, []
         for l2 in lines[i:]:
@@ -94,7 +94,12 @@ def bodies(text):
             depth += l2.count("{") - l2.count("}")
             if depth <= 0 and len(body) > 1:
                 break
-        out[m.group(1)] = "\n".join(body)
+        name = m.group(1)
+        if not name:
+            mt = re.match(r"\s*\}\s*(\w+)\s*;", body[-1])
+            name = mt.group(1) if mt else None
+        if name and name not in out:
+            out[name] = "\n".join(body)
     return out
 
 
@@ -106,31 +111,6 @@ def groups():
         parts = l.rstrip("\n").split("\t")
         if len(parts) >= 3 and parts[0] == "fn" and parts[1].startswith("fn:"):
             out[parts[1][3:]] = parts[2]
-    return out
-
-
-def defines(text):
-    """[(name, comment)] of the documented `#define NAME value` lines."""
-    out, pending = [], None
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        s = lines[i].strip()
-        if s.startswith("/*"):
-            block = [s]
-            while "*/" not in block[-1][2 if len(block) == 1 else 0:] and i + 1 < len(lines):
-                i += 1
-                block.append(lines[i].strip())
-            body = "\n".join(block)
-            body = re.sub(r"^/\*+|\*/$", "", body.strip())
-            pending = "\n".join(re.sub(r"^\* ?", "", l.strip()) for l in body.splitlines()).strip()
-            i += 1
-            continue
-        m = re.match(r"#define\s+(\w+)\s+\S", s)
-        if m and pending:
-            out.append((m.group(1), pending))
-        pending = None
-        i += 1
     return out
 
 
@@ -160,7 +140,7 @@ def render_all(text):
     fns = [it for it in items if it[0] == "function" and not NOT_YET.match(it[2])]
     not_yet = sorted({it[1] for it in items if it[0] == "function" and NOT_YET.match(it[2])})
     fn_names = {it[1] for it in fns}
-    types = [it for it in items if it[0] in ("struct", "union", "enum")]
+    types = [it for it in items if it[0] in ("struct", "union", "enum") and it[1]]
     # page name of each type: its own name unless a function has it
     pages, raw = {}, bodies(text)
     for kind, name, comment, decl, members in types:

@@ -4,7 +4,7 @@
 The header's comments are the Rust sources' `///` doc comments (cbindgen) and build.rs's
 notes, so this page says exactly what the header says, laid out for reading: an index,
 then every documented function with its prototype, every documented struct, union and
-enum with its members.  `make install` puts it in share/doc/libwebsockets/.
+enum with its members, and the documented constants.  `make install` puts it in share/doc/libwebsockets/.
 
     python3 tools/header_docs_html.py [--header include/libwebsockets.h] --out FILE.html
 """
@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_header_docs import PROTO  # noqa: E402  (one definition of "a prototype")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BLOCK = re.compile(r"(?:typedef\s+)?(struct|union|enum)\s+(\w+)\s*\{")
+BLOCK = re.compile(r"(?:typedef\s+)?(struct|union|enum)\s*(\w+)?\s*\{")
 
 
 def comment_text(lines):
@@ -81,6 +81,11 @@ def parse(text):
                     mm = re.search(r"(\w+)\s*(?:=|,|;|\[|:\s*\d|\)\s*\()", flat)
                     members.append((mm.group(1) if mm else ms, mcomment))
                 mcomment = None
+            if name is None:
+                # `typedef enum { ... } name;` is named at its end; an anonymous enum's
+                # values are constants (name "")
+                mt = re.match(r"\s*\}\s*(\w+)\s*;", body[-1])
+                name = mt.group(1) if mt and line.startswith("typedef") else ""
             if pending or members:
                 decl = "\n".join(l for l in body if not l.strip().startswith(("/*", "*")))
                 items.append((kind, name, pending or "", decl, members))
@@ -98,7 +103,32 @@ def parse(text):
     return items
 
 
-def render(items, version):
+def defines(text):
+    """[(name, comment)] of the documented `#define NAME value` lines, and the values of
+    documented anonymous enums, in header order: the constants."""
+    out, pending = [], None
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        s = lines[i].strip()
+        if s.startswith("/*"):
+            block = [lines[i]]
+            while "*/" not in block[-1][block[-1].find("/*") + 2:] and i + 1 < len(lines):
+                i += 1
+                block.append(lines[i])
+            pending = comment_text(block)
+            i += 1
+            continue
+        m = re.match(r"#define\s+(\w+)\s+\S", s)
+        if m and pending:
+            out.append((m.group(1), pending))
+        pending = None
+        i += 1
+    out += [(n, c) for it in parse(text) if it[0] == "enum" and not it[1] for n, c in it[4]]
+    return out
+
+
+def render(items, version, consts=()):
     esc = html.escape
 
     def prose(t):
@@ -120,6 +150,7 @@ def render(items, version):
            "<p>Generated from the comments of <code>libwebsockets.h</code>"
            " (tools/header_docs_html.py). The names, values and layouts are lws v4.3's;"
            " the text says what this library does, and where it differs from lws.</p>"]
+    items = [it for it in items if it[1]]
     for kind, title in kinds:
         names = [it[1] for it in items if it[0] == kind]
         if names:
@@ -140,6 +171,10 @@ def render(items, version):
             if members:
                 out.append("<dl>" + "".join(f"<dt>{esc(m)}</dt><dd>{prose(c)}</dd>"
                                            for m, c in members) + "</dl>")
+    if consts:
+        out.append(f"<h2 id=\"constants\">Constants ({len(consts)})</h2><dl>"
+                   + "".join(f"<dt id=\"const-{esc(n)}\">{esc(n)}</dt><dd>{prose(c)}</dd>"
+                             for n, c in consts) + "</dl>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -153,7 +188,7 @@ def main(argv):
     m = re.search(r'#define LWS_LIBRARY_VERSION "([^"]+)"', text)
     items = parse(text)
     with open(a.out, "w") as f:
-        f.write(render(items, m.group(1) if m else ""))
+        f.write(render(items, m.group(1) if m else "", defines(text)))
     counts = {k: sum(1 for it in items if it[0] == k) for k in ("function", "struct", "enum")}
     print(f"{a.out}: {counts['function']} functions, {counts['struct']} structs, "
           f"{counts['enum']} enums")

@@ -8,8 +8,10 @@ use super::vfs::lws_plat_file_ops;
 use crate::core::{lws, lws_context, lws_vhost};
 use core::ffi::{c_char, c_int, c_long, c_uchar, c_uint, c_ushort, c_void};
 
-/// `info.port` values: no listening socket at all / none for this vhost.
+/// `info.port` value: the vhost has no listening socket (a client-only context or vhost).
 pub const CONTEXT_PORT_NO_LISTEN: c_int = -1;
+/// `info.port` value: as CONTEXT_PORT_NO_LISTEN; lws uses it for a server vhost that
+/// only adopts sockets it is given.
 pub const CONTEXT_PORT_NO_LISTEN_SERVER: c_int = -2;
 
 /// A time or a duration in microseconds (the timers' unit).
