@@ -376,7 +376,8 @@ typedef union {
 #define LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN 262144
 
 /*
- Do not prefix `http://` to the Origin the client sends. Not acted on yet.
+ Clients send their connect info's `origin` as given, without the `http://` lws puts
+ before it by default. Not acted on yet: the prefix is always added.
  */
 #define LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN 524288
 
@@ -1871,8 +1872,8 @@ enum lws_write_protocol {
          */
         LWS_WRITE_HTTP_HEADERS_CONTINUATION = 9,
         /*
-         lws's internal mode that only stores the data for later sending; not used by this
-         library (pass the data to lws_write when writeable instead).
+         lws's internal mode that only stores the data for later sending. Not implemented:
+         lws_write refuses it (-1); write from the WRITEABLE callback instead.
          */
         LWS_WRITE_BUFLIST = 32,
         /*
@@ -2029,8 +2030,7 @@ enum lws_client_connect_ssl_connection_flags {
          */
         LCCSCF_WAKE_SUSPEND__VALIDITY = 524288,
         /*
-         Serve this connection's input before other work. Not acted on yet (each connection's
-         input is read once per turn).
+         Serve this connection's input before other work. Not acted on yet.
          */
         LCCSCF_PRIORITIZE_READS = 1048576,
         /*
@@ -2986,7 +2986,8 @@ enum lws_tls_cert_info {
 struct lws_buflist;
 
 /*
- A cache level: opaque to C, `crate::capi::cache::Level` behind it.
+ A cache level made by lws_cache_create: opaque, used only through the lws_cache_*
+ functions.
  */
 struct lws_cache_ttl_lru;
 
@@ -2998,7 +2999,7 @@ struct lws_ext_options;
 struct lws_log_cx;
 
 /*
- A map: opaque to C, `crate::capi::map::Map` behind it.
+ A hash map made by lws_map_create: opaque, used only through the lws_map_* functions.
  */
 struct lws_map;
 
@@ -3017,7 +3018,8 @@ struct lws_sequencer;
 struct lws_smd_peer;
 
 /*
- `lws_state_manager_t` (C allocates these; see `crate::system::StateManager`).
+ Declared here so the prototypes before it can name it; its members follow further
+ down, with the rest of lws-state.h's declarations (programs allocate their own managers).
  */
 struct lws_state_manager;
 
@@ -3035,13 +3037,15 @@ struct lws_system_blob;
 struct lws_system_ops;
 
 /*
- A parsed certificate (chain): opaque to C, `crate::capi::tls::X509` behind it.
+ A parsed certificate (chain) made by lws_x509_create and lws_x509_parse_from_pem:
+ opaque, used only through the lws_x509_* functions.
  */
 struct lws_x509_cert;
 
 /*
- lws's chunk allocator (lws-lwsac.h): opaque to C, a chunk of it in
- `crate::capi::lwsac`.
+ lws's chunk allocator (lws-lwsac.h): a list of chunks that lwsac_use and friends
+ allocate from and lwsac_free frees at once; opaque, used only through the lwsac_*
+ functions.
  */
 struct lwsac;
 
@@ -3435,7 +3439,7 @@ struct lws_client_connect_info {
          */
         const char *local_protocol_name;
         /*
-         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: the vhost's).
+         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: "http/1.1").
          */
         const char *alpn;
         /*
@@ -3448,7 +3452,8 @@ struct lws_client_connect_info {
          */
         void *opaque_user_data;
         /*
-         Retry and idle policy of this connection (NULL: the vhost's).
+         Retry and idle policy of this connection: an idle one is pinged and then closed after
+         its seconds (NULL: none; lws would fall back to the vhost's, which is not used here).
          */
         const lws_retry_bo_t *retry_and_idle_policy;
         /*
@@ -3846,13 +3851,13 @@ struct lws_context_creation_info {
          */
         unsigned int http_proxy_port;
         /*
-         The request head size limit when larger than 65535 (`max_http_header_data` is 16-bit);
-         0: use that.
+         The request head size limit, read when `max_http_header_data` (16-bit) is 0: for
+         limits above 65535 bytes.
          */
         unsigned int max_http_header_data2;
         /*
-         The number of header tables when larger than 65535 (`max_http_header_pool` is 16-bit);
-         0: use that. Not acted on yet.
+         How many connections may hold a request head at once, read when
+         `max_http_header_pool` (16-bit) is 0: for counts above 65535.
          */
         unsigned int max_http_header_pool2;
         /*
@@ -3870,8 +3875,9 @@ struct lws_context_creation_info {
          */
         unsigned short max_http_header_data;
         /*
-         How many connections may hold a request head at once (0: unlimited here, lws's default
-         elsewhere); the others wait unread.
+         How many connections may hold a request head at once; the others wait unread. 0:
+         `max_http_header_pool2`, and when that is 0 too, no limit (lws sizes the pool to the
+         descriptor limit, which comes to the same).
          */
         unsigned short max_http_header_pool;
         /*
@@ -4172,8 +4178,9 @@ struct lws_context_creation_info {
          */
         const lws_system_ops_t *system_ops;
         /*
-         The default retry and idle policy of the vhost's connections (client connections can
-         give their own).
+         The default retry and idle policy of the vhost's connections. Not acted on yet: only a
+         client connection's own policy (its connect info's) is used, and server connections
+         are not pinged when idle.
          */
         const lws_retry_bo_t *retry_and_idle_policy;
         /*

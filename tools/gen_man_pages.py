@@ -54,11 +54,18 @@ def prose(text):
 
 
 def first_sentence(text):
+    """Up to the first `.`, `:` or `;` that ends a clause outside parentheses."""
     t = " ".join(text.split())
-    m = re.match(r"(.+?[.:;])(\s|$)", t)
-    s = m.group(1) if m else t
-    s = s.rstrip(".:;")
-    return s.replace("`", "")
+    depth, end = 0, len(t)
+    for i, c in enumerate(t):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        elif c in ".:;" and depth == 0 and (i + 1 == len(t) or t[i + 1] == " "):
+            end = i
+            break
+    return t[:end].replace("`", "")
 
 
 def strip_comments(decl):

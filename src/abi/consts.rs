@@ -369,8 +369,8 @@ pub enum lws_write_protocol {
     /// More header bytes following an earlier LWS_WRITE_HTTP_HEADERS (HTTP/2 CONTINUATION
     /// in lws; sent as plain bytes over HTTP/1.1).
     LWS_WRITE_HTTP_HEADERS_CONTINUATION = 9,
-    /// lws's internal mode that only stores the data for later sending; not used by this
-    /// library (pass the data to lws_write when writeable instead).
+    /// lws's internal mode that only stores the data for later sending. Not implemented:
+    /// lws_write refuses it (-1); write from the WRITEABLE callback instead.
     LWS_WRITE_BUFLIST = 32,
     /// Flag: this WebSocket frame is not the last of its message; finish the message with
     /// LWS_WRITE_CONTINUATION writes, the last without this flag.
@@ -472,8 +472,7 @@ pub enum lws_client_connect_ssl_connection_flags {
     /// lws's suspend-aware validity timers: wake a suspended device for this connection's
     /// keepalive. There is no suspend support here: no effect.
     LCCSCF_WAKE_SUSPEND__VALIDITY = 524288,
-    /// Serve this connection's input before other work. Not acted on yet (each connection's
-    /// input is read once per turn).
+    /// Serve this connection's input before other work. Not acted on yet.
     LCCSCF_PRIORITIZE_READS = 1048576,
     /// Internal to lws's Secure Streams: the connection carries a stream. Secure Streams
     /// are not implemented.
@@ -1111,7 +1110,8 @@ pub const LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE: u64 = 131072;
 /// libuv: do not install lws's crash-signal handlers. Event libraries are not implemented
 /// yet: changes nothing.
 pub const LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN: u64 = 262144;
-/// Do not prefix `http://` to the Origin the client sends. Not acted on yet.
+/// Clients send their connect info's `origin` as given, without the `http://` lws puts
+/// before it by default. Not acted on yet: the prefix is always added.
 pub const LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN: u64 = 524288;
 /// Old name of LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG.
 pub const LWS_SERVER_OPTION_FALLBACK_TO_RAW: u64 = 1048576;

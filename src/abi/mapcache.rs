@@ -4,7 +4,7 @@ use super::types::{lws_dll2_owner_t, lws_usec_t};
 use crate::core::lws_context;
 use core::ffi::{c_char, c_int, c_void};
 
-/// A map: opaque to C, `crate::capi::map::Map` behind it.
+/// A hash map made by lws_map_create: opaque, used only through the lws_map_* functions.
 pub struct lws_map {
     _opaque: [u8; 0],
 }
@@ -59,7 +59,8 @@ pub struct lws_map_info {
 /// See `struct lws_map_info`.
 pub type lws_map_info_t = lws_map_info;
 
-/// A cache level: opaque to C, `crate::capi::cache::Level` behind it.
+/// A cache level made by lws_cache_create: opaque, used only through the lws_cache_*
+/// functions.
 pub struct lws_cache_ttl_lru {
     _opaque: [u8; 0],
 }

@@ -13,7 +13,8 @@ pub struct lws_system_blob {
     _opaque: [u8; 0],
 }
 
-/// `lws_state_manager_t` (C allocates these; see `crate::system::StateManager`).
+/// Declared here so the prototypes before it can name it; its members follow further
+/// down, with the rest of lws-state.h's declarations (programs allocate their own managers).
 pub struct lws_state_manager {
     _opaque: [u8; 0],
 }

@@ -36,7 +36,8 @@ pub enum lws_tls_cert_info {
 /// `enum lws_tls_cert_info` as C passes it: any int (cbindgen.toml renames it to the enum).
 pub type enum_lws_tls_cert_info = c_int;
 
-/// A parsed certificate (chain): opaque to C, `crate::capi::tls::X509` behind it.
+/// A parsed certificate (chain) made by lws_x509_create and lws_x509_parse_from_pem:
+/// opaque, used only through the lws_x509_* functions.
 pub struct lws_x509_cert {
     _opaque: [u8; 0],
 }

@@ -280,11 +280,11 @@ pub struct lws_context_creation_info {
     pub port: c_int,
     /// The port of `http_proxy_address`. Proxies are not implemented yet.
     pub http_proxy_port: c_uint,
-    /// The request head size limit when larger than 65535 (`max_http_header_data` is 16-bit);
-    /// 0: use that.
+    /// The request head size limit, read when `max_http_header_data` (16-bit) is 0: for
+    /// limits above 65535 bytes.
     pub max_http_header_data2: c_uint,
-    /// The number of header tables when larger than 65535 (`max_http_header_pool` is 16-bit);
-    /// 0: use that. Not acted on yet.
+    /// How many connections may hold a request head at once, read when
+    /// `max_http_header_pool` (16-bit) is 0: for counts above 65535.
     pub max_http_header_pool2: c_uint,
     /// Seconds an idle HTTP keep-alive connection is kept before it is closed (0: default).
     pub keepalive_timeout: c_int,
@@ -294,8 +294,9 @@ pub struct lws_context_creation_info {
     /// Bytes kept for one request's headers (0: the default); a request whose head is larger
     /// is answered 431 (lws closes silently).
     pub max_http_header_data: c_ushort,
-    /// How many connections may hold a request head at once (0: unlimited here, lws's default
-    /// elsewhere); the others wait unread.
+    /// How many connections may hold a request head at once; the others wait unread. 0:
+    /// `max_http_header_pool2`, and when that is 0 too, no limit (lws sizes the pool to the
+    /// descriptor limit, which comes to the same).
     pub max_http_header_pool: c_ushort,
     /// The password of an encrypted `ssl_private_key_filepath` (PKCS#8), or NULL.
     pub ssl_private_key_password: *const c_char,
@@ -460,8 +461,9 @@ pub struct lws_context_creation_info {
     pub unix_socket_perms: *const c_char,
     /// Callbacks the library can use for system services (time, reboot...); see lws_system_get_ops.
     pub system_ops: *const lws_system_ops_t,
-    /// The default retry and idle policy of the vhost's connections (client connections can
-    /// give their own).
+    /// The default retry and idle policy of the vhost's connections. Not acted on yet: only a
+    /// client connection's own policy (its connect info's) is used, and server connections
+    /// are not pinged when idle.
     pub retry_and_idle_policy: *const lws_retry_bo_t,
     /// A NULL-terminated array of state notifiers registered on the system state manager
     /// before the context starts, so they see every state from the first.
@@ -616,14 +618,15 @@ pub struct lws_client_connect_info {
     /// The name of the vhost protocol whose callback gets this connection's events (NULL: the
     /// vhost's first protocol).
     pub local_protocol_name: *const c_char,
-    /// The ALPN protocols to offer on a TLS connection, comma-separated (NULL: the vhost's).
+    /// The ALPN protocols to offer on a TLS connection, comma-separated (NULL: "http/1.1").
     pub alpn: *const c_char,
     /// A sequencer to notify of the connection's events. Sequencers are not implemented:
     /// refused.
     pub seq: *mut lws_sequencer,
     /// Stored on the connection for lws_get_opaque_user_data.
     pub opaque_user_data: *mut c_void,
-    /// Retry and idle policy of this connection (NULL: the vhost's).
+    /// Retry and idle policy of this connection: an idle one is pinged and then closed after
+    /// its seconds (NULL: none; lws would fall back to the vhost's, which is not used here).
     pub retry_and_idle_policy: *const lws_retry_bo_t,
     /// HTTP/2: the initial receive window the program manages. HTTP/2 is not implemented yet.
     pub manual_initial_tx_credit: c_int,
@@ -672,8 +675,9 @@ pub struct lws_process_html_args {
     pub chunked: c_int,
 }
 
-/// lws's chunk allocator (lws-lwsac.h): opaque to C, a chunk of it in
-/// `crate::capi::lwsac`.
+/// lws's chunk allocator (lws-lwsac.h): a list of chunks that lwsac_use and friends
+/// allocate from and lwsac_free frees at once; opaque, used only through the lwsac_*
+/// functions.
 pub struct lwsac {
     _opaque: [u8; 0],
 }
