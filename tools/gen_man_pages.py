@@ -243,14 +243,16 @@ def overview(version, fns, types, pages, not_yet, defs):
               "Declared and exported, but each only logs once and returns lws's failure "
               "value (MATRIX.md says what is planned):"]
         p += [".PP", ", ".join(not_yet)]
-    p += [".SH FILES", ".TP", ".I include/libwebsockets.h",
+    p += [".SH FILES", "Under the installation prefix (/usr/local by default, /usr for the "
+          "Debian packages):", ".TP", ".I include/libwebsockets.h",
           "The whole API, with these pages' text as comments.",
           ".TP", ".I include/lws_config.h",
           "The LWS_ROLE_* and LWS_WITH_* macros of what this build provides.",
           ".TP", ".I share/doc/libwebsockets/api-reference.html",
           "The same reference as one HTML page.",
           ".TP", ".I share/doc/libwebsockets/README.md, MATRIX.md",
-          "What works, the limits, the differences from lws; every function's state."]
+          "What works, the limits, the differences from lws; every function's state. "
+          "(The Debian package keeps these in share/doc/libwebsockets-rs-dev.)"]
     p += see_also(["lws_context_creation_info", "lws_protocols", "lws_callback_reasons",
                    "lws_create_context", "lws_service", "lws_write"], None)
     return "\n".join(p) + "\n"
