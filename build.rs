@@ -257,7 +257,9 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
             enumerators.insert(r.chars().take_while(|&c| is_ident(c)).collect());
         }
     }
-    let mut rest = text;
+    // enum bodies carry their values' doc comments: read the names without them
+    let bare = strip_comments(text);
+    let mut rest = bare.as_str();
     while let Some(p) = rest.find("enum ") {
         let after = &rest[p..];
         let (Some(o), Some(c)) = (after.find('{'), after.find('}')) else {
@@ -446,6 +448,24 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
     );
     let text = text.replacen("/* @LWS_DECLS@ */", &frag, 1);
     (text, stubs)
+}
+
+/// `s` without its `/* ... */` comments.
+fn strip_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(p) = rest.find("/*") {
+        out.push_str(&rest[..p]);
+        match rest[p + 2..].find("*/") {
+            Some(e) => rest = &rest[p + 2 + e + 2..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` as a C comment in cbindgen's style (`/*`, the text wrapped, ` */`), indented.

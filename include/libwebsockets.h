@@ -7725,6 +7725,7 @@ void lws_clear_child_pending_on_writable(struct lws *);
 /** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_network_wsi(struct lws *);
 enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
+enum { LDOT_BLOCK = 7 };
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
 typedef int (*lws_dir_glob_cb_t)(void *, const char *);
 /*
@@ -8094,6 +8095,7 @@ void lws_threadpool_task_sync(struct lws_threadpool_task *, int);
 void lws_threadpool_dump(struct lws_threadpool *);
 struct lws_threadpool_task *lws_threadpool_get_task_wsi(struct lws *);
 int lws_threadpool_foreach_task_wsi(struct lws *, void *, int (*)(struct lws_threadpool_task *, void *));
+enum { LWS_TOKZE_ERRS = 5 };
 enum lws_tokenize_delimiter_tracking { LWSTZ_DT_NEED_FIRST_CONTENT = 0, LWSTZ_DT_NEED_DELIM = 1, LWSTZ_DT_NEED_NEXT_CONTENT = 2 };
 typedef struct lws_tokenize lws_tokenize_t;
 typedef struct lws_strexp lws_strexp_t;
