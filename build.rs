@@ -275,7 +275,24 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
         }
         rest = &after[5..];
     }
+    // The parts of lws's API its default build leaves out (no function of the sub-header
+    // is exported): a note before the first declaration taken from each.
+    let (mut with_fns, mut with_exports): (HashSet<&str>, HashSet<&str>) = Default::default();
+    for r in decls.iter().filter(|r| r[0] == "fn") {
+        with_fns.insert(r[2].as_str());
+        let name = r[1].split_once(':').map_or("", |n| n.1);
+        // exported by lws, or implemented here all the same
+        if exported.contains(name) || called.contains(name) || c_defined.contains(name) {
+            with_exports.insert(r[2].as_str());
+        }
+    }
+    // a sub-header of types only (lws-callbacks.h...) says nothing of what is built
+    let left_out: HashSet<&str> = with_fns.difference(&with_exports).copied().collect();
+    let mut announced: HashSet<String> = HashSet::new();
+    let mut last: Option<(&str, usize)> = None;
     for r in &decls {
+        announce(&mut frag, &mut announced, last, &left_out, &d_docs);
+        last = Some((r[2].as_str(), frag.len()));
         let (kind, names, decl) = (&r[0], &r[1], &r[3]);
         let names: Vec<(&str, &str)> = names.split(',').filter_map(|n| n.split_once(':')).collect();
         match kind.as_str() {
@@ -401,6 +418,7 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
             }
         }
     }
+    announce(&mut frag, &mut announced, last, &left_out, &d_docs);
     // Exported by lws but declared by no public header: a stub of the class given.
     let declared: HashSet<&str> = decls
         .iter()
@@ -448,6 +466,34 @@ fn complete(dir: &Path, text: &str) -> (String, Stubs) {
     );
     let text = text.replacen("/* @LWS_DECLS@ */", &frag, 1);
     (text, stubs)
+}
+
+/// Once the declarations of one lws sub-header have written something at `last.1`, puts
+/// the note on that sub-header before them, the first time: its text in
+/// abi/decl-docs.tsv, else, for a sub-header that declares functions of which lws's
+/// default build exports none, a generated one.  A blank line follows, so the note is no declaration's own.
+fn announce(
+    frag: &mut String,
+    announced: &mut HashSet<String>,
+    last: Option<(&str, usize)>,
+    left_out: &HashSet<&str>,
+    docs: &HashMap<String, String>,
+) {
+    let Some((h, at)) = last else { return };
+    if frag.len() == at || announced.contains(h) || h == "libwebsockets.h" {
+        return;
+    }
+    let text = match docs.get(h) {
+        Some(d) => d.clone(),
+        None if left_out.contains(h) => format!(
+            "From lws 4.3's {h}: a part of the API that lws's default Linux build leaves out \
+             (it exports none of its functions) and that this library does not implement \
+             either. Declared so that programs naming these types and functions compile."
+        ),
+        None => return,
+    };
+    announced.insert(h.to_owned());
+    frag.insert_str(at, &format!("{}\n", c_comment(&text, "")));
 }
 
 /// `s` without its `/* ... */` comments.

@@ -7343,6 +7343,12 @@ enum {
 };
 /** Formats a system message of class `cls` (for its JSON payload) and queues it, as lws_smd_msg_alloc + lws_smd_msg_send. Returns 0 when queued or when no peer wants that class, 1 when the text is over lws's payload limit (refused, not cut), the queue is full or `ctx` is NULL. */
 int lws_smd_msg_printf(struct lws_context *, lws_smd_class_t, const char *, ...);
+/*
+ From lws 4.3's lws-secure-streams.h: a part of the API that lws's default Linux build
+ leaves out (it exports none of its functions) and that this library does not implement
+ either. Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_ss_handle;
 int lws_smd_ss_msg_printf(const char *, uint8_t *, size_t *, lws_smd_class_t, const char *, ...);
 int lws_smd_ss_rx_forward(void *, const uint8_t *, size_t);
@@ -7418,6 +7424,12 @@ typedef lws_route_t lws_dns_sort_t;
 const char *lws_canonical_hostname(struct lws_context *);
 /** lws_get_peer_addresses(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_get_peer_addresses(struct lws *, lws_sockfd_type, char *, int, char *, int);
+/*
+ From lws 4.3's lws-metrics.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 typedef uint64_t u_mt_t;
 enum { LWSMTFL_REPORT_OUTLIERS = 1, LWSMTFL_REPORT_OOB = 2, LWSMTFL_REPORT_INACTIVITY_AT_PERIODIC = 4, LWSMTFL_REPORT_MEAN = 8, LWSMTFL_REPORT_ONLY_GO = 16, LWSMTFL_REPORT_DUTY_WALLCLOCK_US = 32, LWSMTFL_REPORT_HIST = 64 };
 struct lws_metrics_tag { lws_dll2_t list; const char *name; };
@@ -7649,6 +7661,12 @@ typedef struct lws_plugin_evlib lws_plugin_evlib_t;
 typedef int (*each_plugin_cb_t)(struct lws_plugin *, void *);
 int lws_plugins_init(struct lws_plugin **, const char *const *, const char *, const char *, each_plugin_cb_t, void *);
 int lws_plugins_destroy(struct lws_plugin **, each_plugin_cb_t, void *);
+/*
+ From lws 4.3's lws-secure-streams-policy.h: a part of the API that lws's default Linux
+ build leaves out (it exports none of its functions) and that this library does not
+ implement either. Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_ss_policy;
 struct lws_ss_plugin;
 struct lws_metric_policy;
@@ -7758,6 +7776,12 @@ typedef struct lws_humanize_unit lws_humanize_unit_t;
 struct lws_fsmount { const char *layers_path; const char *overlay_path; char mp[256]; char ovname[64]; char distro[64]; const char *layers[4]; };
 int lws_fsmount_mount(struct lws_fsmount *);
 int lws_fsmount_unmount(struct lws_fsmount *);
+/*
+ From lws 4.3's lws-dsh.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_dsh *lws_dsh_create(lws_dll2_owner_t *, size_t, int);
 void lws_dsh_destroy(struct lws_dsh **);
 int lws_dsh_alloc_tail(struct lws_dsh *, int, const void *, size_t, const void *, size_t);
@@ -7782,6 +7806,12 @@ int lws_raw_transaction_completed(struct lws *);
 int lws_wsi_tx_credit(struct lws *, char, int);
 struct lws_ring;
 struct lws_x509_cert;
+/*
+ From lws 4.3's lws-jwk.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_jwk;
 int lws_x509_public_to_jwk(struct lws_jwk *, struct lws_x509_cert *, const char *, int);
 int lws_x509_jwk_privkey_pem(struct lws_context *, struct lws_jwk *, void *, size_t, const char *);
@@ -7794,6 +7824,12 @@ struct lws_cgi_args { struct lws **stdwsi; enum lws_enum_stdinouterr ch; unsigne
 void lws_set_fops(struct lws_context *, const struct lws_plat_file_ops *);
 extern struct lws_plat_file_ops fops_zip;
 int lws_alloc_vfs_file(struct lws_context *, const char *, uint8_t **, lws_filepos_t *);
+/*
+ From lws 4.3's lws-gencrypto.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 enum lws_gencrypto_kty { LWS_GENCRYPTO_KTY_UNKNOWN = 0, LWS_GENCRYPTO_KTY_OCT = 1, LWS_GENCRYPTO_KTY_RSA = 2, LWS_GENCRYPTO_KTY_EC = 3 };
 enum lws_gencrypto_oct_tok { LWS_GENCRYPTO_OCT_KEYEL_K = 0, LWS_GENCRYPTO_OCT_KEYEL_COUNT = 1 };
 enum lws_gencrypto_rsa_tok { LWS_GENCRYPTO_RSA_KEYEL_E = 0, LWS_GENCRYPTO_RSA_KEYEL_N = 1, LWS_GENCRYPTO_RSA_KEYEL_D = 2, LWS_GENCRYPTO_RSA_KEYEL_P = 3, LWS_GENCRYPTO_RSA_KEYEL_Q = 4, LWS_GENCRYPTO_RSA_KEYEL_DP = 5, LWS_GENCRYPTO_RSA_KEYEL_DQ = 6, LWS_GENCRYPTO_RSA_KEYEL_QI = 7, LWS_GENCRYPTO_RSA_KEYEL_OTHER = 8, LWS_GENCRYPTO_RSA_KEYEL_RI = 9, LWS_GENCRYPTO_RSA_KEYEL_DI = 10, LWS_GENCRYPTO_RSA_KEYEL_TI = 11, LWS_GENCRYPTO_RSA_KEYEL_COUNT = 12 };
@@ -7986,6 +8022,12 @@ enum lejp_callbacks {
 };
 signed char _lejp_callback(struct lejp_ctx *, char);
 enum num_flags { LEJP_SEEN_MINUS = 1, LEJP_SEEN_POINT = 2, LEJP_SEEN_POST_POINT = 4, LEJP_SEEN_EXP = 8 };
+/*
+ From lws 4.3's lws-lecp.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 enum { LWS_CBOR_MAJTYP_UINT = 0, LWS_CBOR_MAJTYP_INT_NEG = 32, LWS_CBOR_MAJTYP_BSTR = 64, LWS_CBOR_MAJTYP_TSTR = 96, LWS_CBOR_MAJTYP_ARRAY = 128, LWS_CBOR_MAJTYP_MAP = 160, LWS_CBOR_MAJTYP_TAG = 192, LWS_CBOR_MAJTYP_FLOAT = 224, LWS_CBOR_MAJTYP_MASK = 224, LWS_CBOR_1 = 24, LWS_CBOR_2 = 25, LWS_CBOR_4 = 26, LWS_CBOR_8 = 27, LWS_CBOR_RESERVED = 28, LWS_CBOR_SUBMASK = 31, LWS_CBOR_SWK_FALSE = 20, LWS_CBOR_SWK_TRUE = 21, LWS_CBOR_SWK_NULL = 22, LWS_CBOR_SWK_UNDEFINED = 23, LWS_CBOR_M7_SUBTYP_SIMPLE_X8 = 24, LWS_CBOR_M7_SUBTYP_FLOAT16 = 25, LWS_CBOR_M7_SUBTYP_FLOAT32 = 26, LWS_CBOR_M7_SUBTYP_FLOAT64 = 27, LWS_CBOR_M7_BREAK = 31, LWS_CBOR_INDETERMINITE = 31, LWS_CBOR_WKTAG_DATETIME_STD = 0, LWS_CBOR_WKTAG_DATETIME_EPOCH = 1, LWS_CBOR_WKTAG_BIGNUM_UNSIGNED = 2, LWS_CBOR_WKTAG_BIGNUM_NEGATIVE = 3, LWS_CBOR_WKTAG_DECIMAL_FRAC = 4, LWS_CBOR_WKTAG_BIGFLOAT = 5, LWS_CBOR_WKTAG_COSE_ENC0 = 16, LWS_CBOR_WKTAG_COSE_MAC0 = 17, LWS_CBOR_WKTAG_COSE_SIGN1 = 18, LWS_CBOR_WKTAG_TO_B64U = 21, LWS_CBOR_WKTAG_TO_B64 = 22, LWS_CBOR_WKTAG_TO_B16 = 23, LWS_CBOR_WKTAG_CBOR = 24, LWS_CBOR_WKTAG_URI = 32, LWS_CBOR_WKTAG_B64U = 33, LWS_CBOR_WKTAG_B64 = 34, LWS_CBOR_WKTAG_MIME = 36, LWS_CBOR_WKTAG_COSE_ENC = 96, LWS_CBOR_WKTAG_COSE_MAC = 97, LWS_CBOR_WKTAG_COSE_SIGN = 98, LWS_CBOR_WKTAG_SELFDESCCBOR = 55799 };
 enum lecp_callbacks { LECPCB_CONSTRUCTED = 0, LECPCB_DESTRUCTED = 1, LECPCB_COMPLETE = 3, LECPCB_FAILED = 4, LECPCB_PAIR_NAME = 5, LECPCB_VAL_TRUE = 70, LECPCB_VAL_FALSE = 71, LECPCB_VAL_NULL = 72, LECPCB_VAL_NUM_INT = 73, LECPCB_VAL_RESERVED = 74, LECPCB_VAL_STR_START = 11, LECPCB_VAL_STR_CHUNK = 76, LECPCB_VAL_STR_END = 77, LECPCB_ARRAY_START = 14, LECPCB_ARRAY_END = 15, LECPCB_OBJECT_START = 16, LECPCB_OBJECT_END = 17, LECPCB_TAG_START = 18, LECPCB_TAG_END = 19, LECPCB_VAL_NUM_UINT = 84, LECPCB_VAL_UNDEFINED = 85, LECPCB_VAL_FLOAT16 = 86, LECPCB_VAL_FLOAT32 = 87, LECPCB_VAL_FLOAT64 = 88, LECPCB_VAL_SIMPLE = 89, LECPCB_VAL_BLOB_START = 26, LECPCB_VAL_BLOB_CHUNK = 91, LECPCB_VAL_BLOB_END = 92, LECPCB_ARRAY_ITEM_START = 29, LECPCB_ARRAY_ITEM_END = 30, LECPCB_LITERAL_CBOR = 31 };
 enum lecp_reasons { LECP_CONTINUE = -1, LECP_REJECT_BAD_CODING = -2, LECP_REJECT_UNKNOWN = -3, LECP_REJECT_CALLBACK = -4, LECP_STACK_OVERFLOW = -5 };
@@ -8015,6 +8057,12 @@ int lecp_parse_map_is_key(struct lecp_ctx *);
 int lecp_parse_subtree(struct lecp_ctx *, const uint8_t *, size_t);
 void lws_singles2halfp(uint16_t *, uint32_t);
 void lws_halfp2singles(uint32_t *, uint16_t);
+/*
+ From lws 4.3's lws-cose.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 enum { LWSCOSE_WKL_ALG = 1, LWSCOSE_WKL_CRIT = 2, LWSCOSE_WKL_CONTENT_TYPE = 3, LWSCOSE_WKL_KID = 4, LWSCOSE_WKL_IV = 5, LWSCOSE_WKL_IV_PARTIAL = 6, LWSCOSE_WKL_COUNTERSIG = 7, LWSCOSE_WKL_COUNTERSIG0 = 9, LWSCOSE_WKL_KID_CONTEXT = 10, LWSCOSE_WKL_CUPH_NONCE = 256, LWSCOSE_WKL_CUPH_OWNER_PUBKEY = 257, LWSCOSE_WKK_KTY = 1, LWSCOSE_WKK_KID = 2, LWSCOSE_WKK_ALG = 3, LWSCOSE_WKK_KEY_OPS = 4, LWSCOSE_WKK_BASE_IV = 5, LWSCOSE_WKKO_SIGN = 1, LWSCOSE_WKKO_VERIFY = 2, LWSCOSE_WKKO_ENCRYPT = 3, LWSCOSE_WKKO_DECRYPT = 4, LWSCOSE_WKKO_WRAP_KEY = 5, LWSCOSE_WKKO_UNWRAP_KEY = 6, LWSCOSE_WKKO_DERIVE_KEY = 7, LWSCOSE_WKKO_DERIVE_BITS = 8, LWSCOSE_WKKO_MAC_CREATE = 9, LWSCOSE_WKKO_MAC_VERIFY = 10, LWSCOSE_WKAECDSA_ALG_ES256 = -7, LWSCOSE_WKAECDSA_ALG_ES384 = -35, LWSCOSE_WKAECDSA_ALG_ES512 = -36, LWSCOSE_WKAEDDSA_ALG_EDDSA = -8, LWSCOSE_WKAHMAC_256_64 = 4, LWSCOSE_WKAHMAC_256_256 = 5, LWSCOSE_WKAHMAC_384_384 = 6, LWSCOSE_WKAHMAC_512_512 = 7, LWSCOSE_WKAAES_128_64 = 14, LWSCOSE_WKAAES_256_64 = 15, LWSCOSE_WKAAES_128_128 = 25, LWSCOSE_WKAAES_256_128 = 26, LWSCOSE_WKAAESGCM_128 = 1, LWSCOSE_WKAAESGCM_192 = 2, LWSCOSE_WKAAESGCM_256 = 3, LWSCOSE_WKAAESCCM_16_64_128 = 10, LWSCOSE_WKAAESCCM_16_64_256 = 11, LWSCOSE_WKAAESCCM_64_64_128 = 12, LWSCOSE_WKAAESCCM_64_64_256 = 13, LWSCOSE_WKAAESCCM_16_128_128 = 14, LWSCOSE_WKAAESCCM_16_128_256 = 15, LWSCOSE_WKAAESCCM_64_128_128 = 16, LWSCOSE_WKAAESCCM_64_128_256 = 17, LWSCOSE_WKACHACHA_POLY1305 = 24, LWSCOSE_WKAPHKDF_SALT = -20, LWSCOSE_WKAPCTX_PARTY_U_IDENTITY = -21, LWSCOSE_WKAPCTX_PARTY_U_NONCE = -22, LWSCOSE_WKAPCTX_PARTY_U_OTHER = -23, LWSCOSE_WKAPCTX_PARTY_V_IDENTITY = -24, LWSCOSE_WKAPCTX_PARTY_V_NONCE = -25, LWSCOSE_WKAPCTX_PARTY_V_OTHER = -26, LWSCOSE_WKK_DIRECT_CEK = -6, LWSCOSE_WKK_DIRECT_HKDF_SHA_256 = -10, LWSCOSE_WKK_DIRECT_HKDF_SHA_512 = -11, LWSCOSE_WKK_DIRECT_HKDF_AES_128 = -12, LWSCOSE_WKK_DIRECT_HKDF_AES_256 = -13, LWSCOSE_WKK_DIRECT_HKDFKW_SHA_256 = -3, LWSCOSE_WKK_DIRECT_HKDFKW_SHA_512 = -4, LWSCOSE_WKK_DIRECT_HKDFKW_AES_128 = -5, LWSCOSE_WKAECDH_ALG_ES_HKDF_256 = -25, LWSCOSE_WKAECDH_ALG_ES_HKDF_512 = -26, LWSCOSE_WKAECDH_ALG_SS_HKDF_256 = -27, LWSCOSE_WKAECDH_ALG_SS_HKDF_512 = -28, LWSCOSE_WKAPECDH_EPHEMERAL_KEY = -1, LWSCOSE_WKAPECDH_STATIC_KEY = -2, LWSCOSE_WKAPECDH_STATIC_KEY_ID = -3, LWSCOSE_WKAPECDH_ES_A128KW = -29, LWSCOSE_WKAPECDH_ES_A192KW = -30, LWSCOSE_WKAPECDH_ES_A256KW = -31, LWSCOSE_WKAPECDH_SS_A128KW = -32, LWSCOSE_WKAPECDH_SS_A192KW = -33, LWSCOSE_WKAPECDH_SS_A256KW = -34, LWSCOSE_WKKTV_OKP = 1, LWSCOSE_WKKTV_EC2 = 2, LWSCOSE_WKKTV_RSA = 3, LWSCOSE_WKKTV_SYMMETRIC = 4, LWSCOSE_WKKTV_HSS_LMS = 5, LWSCOSE_WKKTV_WALNUTDSA = 6, LWSCOSE_WKEC_P256 = 1, LWSCOSE_WKEC_P384 = 2, LWSCOSE_WKEC_P521 = 3, LWSCOSE_WKEC_X25519 = 4, LWSCOSE_WKEC_X448 = 5, LWSCOSE_WKEC_ED25519 = 6, LWSCOSE_WKEC_ED448 = 7, LWSCOSE_WKEC_SECP256K1 = 8, LWSCOSE_WKECKP_CRV = -1, LWSCOSE_WKECKP_X = -2, LWSCOSE_WKECKP_Y = -3, LWSCOSE_WKECKP_D = -4, LWSCOSE_WKOKP_CRV = -1, LWSCOSE_WKOKP_X = -2, LWSCOSE_WKOKP_D = -4, LWSCOSE_WKKPRSA_N = -1, LWSCOSE_WKKPRSA_E = -2, LWSCOSE_WKKPRSA_D = -3, LWSCOSE_WKKPRSA_P = -4, LWSCOSE_WKKPRSA_Q = -5, LWSCOSE_WKKPRSA_DP = -6, LWSCOSE_WKKPRSA_DQ = -7, LWSCOSE_WKKPRSA_QINV = -8, LWSCOSE_WKKPRSA_OTHER = -9, LWSCOSE_WKKPRSA_RI = -10, LWSCOSE_WKKPRSA_DI = -11, LWSCOSE_WKKPRSA_TI = -12, LWSCOSE_WKSYMKP_KEY_VALUE = 4, LWSCOAP_CONTENTFORMAT_COSE_SIGN = 98, LWSCOAP_CONTENTFORMAT_COSE_SIGN1 = 18, LWSCOAP_CONTENTFORMAT_COSE_ENCRYPT = 96, LWSCOAP_CONTENTFORMAT_COSE_ENCRYPT0 = 16, LWSCOAP_CONTENTFORMAT_COSE_MAC = 97, LWSCOAP_CONTENTFORMAT_COSE_MAC0 = 17, LWSCOAP_CONTENTFORMAT_COSE_KEY = 101, LWSCOAP_CONTENTFORMAT_COSE_KEY_SET = 102, LWSCOSE_WKL_COUNTERSIGNATURE0 = 9, LWSCOSE_WKARSA_ALG_RS256 = -257, LWSCOSE_WKARSA_ALG_RS384 = -258, LWSCOSE_WKARSA_ALG_RS512 = -259 };
 enum enum_cose_key_meta_tok { COSEKEY_META_KTY = 0, COSEKEY_META_KID = 1, COSEKEY_META_KEY_OPS = 2, COSEKEY_META_BASE_IV = 3, COSEKEY_META_ALG = 4, LWS_COUNT_COSE_KEY_ELEMENTS = 5 };
 typedef int64_t cose_param_t;
@@ -8050,6 +8098,12 @@ struct lws_cose_sign_context *lws_cose_sign_create(const lws_cose_sign_create_in
 int lws_cose_sign_add(struct lws_cose_sign_context *, cose_param_t, const lws_cose_key_t *);
 enum lws_lec_pctx_ret lws_cose_sign_payload_chunk(struct lws_cose_sign_context *, const uint8_t *, size_t);
 void lws_cose_sign_destroy(struct lws_cose_sign_context **);
+/*
+ From lws 4.3's lws-struct.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 typedef enum { LSMT_SIGNED = 0, LSMT_UNSIGNED = 1, LSMT_BOOLEAN = 2, LSMT_STRING_CHAR_ARRAY = 3, LSMT_STRING_PTR = 4, LSMT_LIST = 5, LSMT_CHILD_PTR = 6, LSMT_SCHEMA = 7, LSMT_BLOB_PTR = 8 } lws_struct_map_type_eum;
 struct lejp_collation { struct lws_dll2 chunks; int len; char buf[255]; };
 typedef struct lejp_collation lejp_collation_t;
@@ -8076,6 +8130,12 @@ int lws_struct_sq3_deserialize(sqlite3 *, const char *, const char *, const lws_
 int lws_struct_sq3_create_table(sqlite3 *, const lws_struct_map_t *);
 int lws_struct_sq3_open(struct lws_context *, const char *, char, sqlite3 **);
 int lws_struct_sq3_close(sqlite3 **);
+/*
+ From lws 4.3's lws-threadpool.h: a part of the API that lws's default Linux build leaves
+ out (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_threadpool;
 struct lws_threadpool_task;
 enum lws_threadpool_task_status { LWS_TP_STATUS_QUEUED = 0, LWS_TP_STATUS_RUNNING = 1, LWS_TP_STATUS_SYNCING = 2, LWS_TP_STATUS_STOPPING = 3, LWS_TP_STATUS_FINISHED = 4, LWS_TP_STATUS_STOPPED = 5 };
@@ -8100,6 +8160,12 @@ enum lws_tokenize_delimiter_tracking { LWSTZ_DT_NEED_FIRST_CONTENT = 0, LWSTZ_DT
 typedef struct lws_tokenize lws_tokenize_t;
 typedef struct lws_strexp lws_strexp_t;
 struct lwsac;
+/*
+ From lws 4.3's lws-fts.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_fts;
 struct lws_fts_file;
 struct lws_fts_result_filepath { struct lws_fts_result_filepath *next; int matches; int matches_length; int lines_in_file; int filepath_length; };
@@ -8114,6 +8180,12 @@ struct lws_fts_file *lws_fts_open(const char *);
 struct lws_fts_search_params { const char *needle; const char *only_filepath; struct lwsac *results_head; int flags; int max_autocomplete; int max_files; int max_lines; };
 struct lws_fts_result *lws_fts_search(struct lws_fts_file *, struct lws_fts_search_params *);
 void lws_fts_close(struct lws_fts_file *);
+/*
+ From lws 4.3's lws-diskcache.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_diskcache_scan;
 struct lws_diskcache_scan *lws_diskcache_create(const char *, uint64_t);
 void lws_diskcache_destroy(struct lws_diskcache_scan **);
@@ -8122,6 +8194,12 @@ int lws_diskcache_query(struct lws_diskcache_scan *, int, const char *, int *, c
 int lws_diskcache_finalize_name(char *);
 int lws_diskcache_trim(struct lws_diskcache_scan *);
 int lws_diskcache_secs_to_idle(struct lws_diskcache_scan *);
+/*
+ From lws 4.3's lws-sequencer.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 typedef enum { LWSSEQ_CREATED = 0, LWSSEQ_DESTROYED = 1, LWSSEQ_TIMED_OUT = 2, LWSSEQ_HEARTBEAT = 3, LWSSEQ_WSI_CONNECTED = 4, LWSSEQ_WSI_CONN_FAIL = 5, LWSSEQ_WSI_CONN_CLOSE = 6, LWSSEQ_SS_STATE_BASE = 7, LWSSEQ_USER_BASE = 100 } lws_seq_events_t;
 enum lws_seq_cb_return { LWSSEQ_RET_CONTINUE = 0, LWSSEQ_RET_DESTROY = 1 };
 typedef enum lws_seq_cb_return lws_seq_cb_return_t;
@@ -8268,6 +8346,12 @@ int lws_ss_policy_parse(struct lws_context *, const uint8_t *, size_t);
 int lws_ss_policy_overlay(struct lws_context *, const char *);
 const lws_ss_policy_t *lws_ss_policy_get(struct lws_context *);
 const lws_ss_auth_t *lws_ss_auth_get(struct lws_context *);
+/*
+ From lws 4.3's lws-secure-streams-client.h: a part of the API that lws's default Linux
+ build leaves out (it exports none of its functions) and that this library does not
+ implement either. Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_sspc_handle;
 int lws_sspc_create(struct lws_context *, int, const lws_ss_info_t *, void *, struct lws_sspc_handle **, struct lws_sequencer *, const char **);
 void lws_sspc_destroy(struct lws_sspc_handle **);
@@ -8288,10 +8372,28 @@ void lws_sspc_cancel_timeout(struct lws_sspc_handle *);
 void *lws_sspc_to_user_object(struct lws_sspc_handle *);
 void lws_sspc_change_handlers(struct lws_sspc_handle *, lws_ss_state_return_t (*)(void *, const uint8_t *, size_t, int), lws_ss_state_return_t (*)(void *, lws_ss_tx_ordinal_t, uint8_t *, size_t *, int *), lws_ss_state_return_t (*)(void *, void *, lws_ss_constate_t, lws_ss_tx_ordinal_t));
 const char *lws_sspc_tag(struct lws_sspc_handle *);
+/*
+ From lws 4.3's abstract.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_token_map { union { const char *value; uint8_t *bvalue; unsigned long lvalue; } u; short name_index; short length_or_zero; };
 typedef struct lws_token_map lws_token_map_t;
 enum { LTMI_END_OF_ARRAY = 0, LTMI_PROTOCOL_BASE = 2048, LTMI_TRANSPORT_BASE = 4096 };
+/*
+ From lws 4.3's transports.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_abs_transport;
+/*
+ From lws 4.3's protocols.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_abs_protocol;
 typedef struct lws_abs lws_abs_t;
 const lws_token_map_t *lws_abs_get_token(const lws_token_map_t *, short);
@@ -8309,6 +8411,12 @@ struct lws_abs_transport { const char *name; int alloc; int (*create)(lws_abs_t 
 typedef struct lws_abs_transport lws_abs_transport_t;
 const lws_abs_transport_t *lws_abs_transport_get_by_name(const char *);
 enum { LTMI_PEER_V_DNS_ADDRESS = 4096, LTMI_PEER_LV_PORT = 4097, LTMI_PEER_LV_TLS_FLAGS = 4098 };
+/*
+ From lws 4.3's unit-test.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 enum { LWS_AUT_EXPECT_TEST_END = 1, LWS_AUT_EXPECT_LOCAL_CLOSE = 2, LWS_AUT_EXPECT_DO_REMOTE_CLOSE = 4, LWS_AUT_EXPECT_TX = 8, LWS_AUT_EXPECT_RX = 16, LWS_AUT_EXPECT_SHOULD_FAIL = 32, LWS_AUT_EXPECT_SHOULD_TIMEOUT = 64 };
 typedef enum { LPE_CONTINUE = 0, LPE_SUCCEEDED = 1, LPE_FAILED = 2, LPE_FAILED_UNEXPECTED_TIMEOUT = 3, LPE_FAILED_UNEXPECTED_PASS = 4, LPE_FAILED_UNEXPECTED_CLOSE = 5, LPE_SKIPPED = 6, LPE_CLOSING = 7 } lws_unit_test_packet_disposition;
 typedef int (*lws_unit_test_packet_test_cb)(const void *, int);
@@ -8319,10 +8427,22 @@ struct lws_unit_test { const char *name; lws_unit_test_packet_t *expect_array; i
 typedef struct lws_unit_test lws_unit_test_t;
 enum { LTMI_PEER_V_EXPECT_TEST = 4096, LTMI_PEER_V_EXPECT_RESULT_CB = 4097, LTMI_PEER_V_EXPECT_RESULT_CB_ARG = 4098 };
 const char *lws_unit_test_result_name(int);
+/*
+ From lws 4.3's lws-test-sequencer.h: a part of the API that lws's default Linux build
+ leaves out (it exports none of its functions) and that this library does not implement
+ either. Declared so that programs naming these types and functions compile.
+ */
+
 typedef void (*lws_test_sequence_cb)(const void *);
 struct lws_test_sequencer_args { lws_abs_t *abs; lws_unit_test_t *tests; int *results; int results_max; int *count_tests; int *count_passes; lws_test_sequence_cb cb; void *cb_user; };
 typedef struct lws_test_sequencer_args lws_test_sequencer_args_t;
 int lws_abs_unit_test_sequencer(const lws_test_sequencer_args_t *);
+/*
+ From lws 4.3's lws-async-dns.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 enum dns_query_type { LWS_ADNS_RECORD_A = 1, LWS_ADNS_RECORD_CNAME = 5, LWS_ADNS_RECORD_MX = 15, LWS_ADNS_RECORD_AAAA = 28 };
 typedef enum dns_query_type adns_query_type_t;
 typedef enum { LADNS_RET_FAILED_WSI_CLOSED = -4, LADNS_RET_NXDOMAIN = -3, LADNS_RET_TIMEDOUT = -2, LADNS_RET_FAILED = -1, LADNS_RET_FOUND = 0, LADNS_RET_CONTINUING = 1 } lws_async_dns_retcode_t;
@@ -8336,6 +8456,12 @@ typedef int (*lws_tls_sess_cb_t)(struct lws_context *, struct lws_tls_session_du
 int lws_tls_session_dump_save(struct lws_vhost *, const char *, uint16_t, lws_tls_sess_cb_t, void *);
 /** lws_tls_session_dump_load(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_tls_session_dump_load(struct lws_vhost *, const char *, uint16_t, lws_tls_sess_cb_t, void *);
+/*
+ From lws 4.3's lws-genhash.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 enum lws_genhash_types { LWS_GENHASH_TYPE_UNKNOWN = 0, LWS_GENHASH_TYPE_MD5 = 1, LWS_GENHASH_TYPE_SHA1 = 2, LWS_GENHASH_TYPE_SHA256 = 3, LWS_GENHASH_TYPE_SHA384 = 4, LWS_GENHASH_TYPE_SHA512 = 5 };
 enum lws_genhmac_types { LWS_GENHMAC_TYPE_UNKNOWN = 0, LWS_GENHMAC_TYPE_SHA256 = 1, LWS_GENHMAC_TYPE_SHA384 = 2, LWS_GENHMAC_TYPE_SHA512 = 3 };
 struct lws_genhash_ctx { uint8_t type; const EVP_MD *evp_type; EVP_MD_CTX *mdctx; };
@@ -8348,6 +8474,12 @@ int lws_genhash_destroy(struct lws_genhash_ctx *, void *);
 int lws_genhmac_init(struct lws_genhmac_ctx *, enum lws_genhmac_types, const uint8_t *, size_t);
 int lws_genhmac_update(struct lws_genhmac_ctx *, const void *, size_t);
 int lws_genhmac_destroy(struct lws_genhmac_ctx *, void *);
+/*
+ From lws 4.3's lws-genrsa.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 enum enum_genrsa_mode { LGRSAM_PKCS1_1_5 = 0, LGRSAM_PKCS1_OAEP_PSS = 1, LGRSAM_COUNT = 2 };
 struct lws_genrsa_ctx { BIGNUM *bn[12]; EVP_PKEY_CTX *ctx; RSA *rsa; struct lws_context *context; enum enum_genrsa_mode mode; };
 int lws_genrsa_create(struct lws_genrsa_ctx *, const struct lws_gencrypto_keyelem *, struct lws_context *, enum enum_genrsa_mode, enum lws_genhash_types);
@@ -8361,6 +8493,12 @@ int lws_genrsa_hash_sig_verify(struct lws_genrsa_ctx *, const uint8_t *, enum lw
 int lws_genrsa_hash_sign(struct lws_genrsa_ctx *, const uint8_t *, enum lws_genhash_types, uint8_t *, size_t);
 void lws_genrsa_destroy(struct lws_genrsa_ctx *);
 int lws_genrsa_render_pkey_asn1(struct lws_genrsa_ctx *, int, uint8_t *, size_t);
+/*
+ From lws 4.3's lws-genaes.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 enum enum_aes_modes { LWS_GAESM_CBC = 0, LWS_GAESM_CFB128 = 1, LWS_GAESM_CFB8 = 2, LWS_GAESM_CTR = 3, LWS_GAESM_ECB = 4, LWS_GAESM_OFB = 5, LWS_GAESM_XTS = 6, LWS_GAESM_GCM = 7, LWS_GAESM_KW = 8 };
 enum enum_aes_operation { LWS_GAESO_ENC = 0, LWS_GAESO_DEC = 1 };
 enum enum_aes_padding { LWS_GAESP_NO_PADDING = 0, LWS_GAESP_WITH_PADDING = 1 };
@@ -8368,6 +8506,12 @@ struct lws_genaes_ctx { EVP_CIPHER_CTX *ctx; const EVP_CIPHER *cipher; ENGINE *e
 int lws_genaes_create(struct lws_genaes_ctx *, enum enum_aes_operation, enum enum_aes_modes, struct lws_gencrypto_keyelem *, enum enum_aes_padding, void *);
 int lws_genaes_destroy(struct lws_genaes_ctx *, unsigned char *, size_t);
 int lws_genaes_crypt(struct lws_genaes_ctx *, const uint8_t *, size_t, uint8_t *, uint8_t *, uint8_t *, size_t *, int);
+/*
+ From lws 4.3's lws-genec.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 enum enum_genec_alg { LEGENEC_UNKNOWN = 0, LEGENEC_ECDH = 1, LEGENEC_ECDSA = 2 };
 struct lws_genec_ctx { EVP_PKEY_CTX *ctx[2]; struct lws_context *context; const struct lws_ec_curves *curve_table; enum enum_genec_alg genec_alg; char has_private; };
 enum enum_lws_dh_side { LDHS_OURS = 0, LDHS_THEIRS = 1 };
@@ -8398,6 +8542,12 @@ int lws_jwk_rfc7638_fingerprint(struct lws_jwk *, char *);
 int lws_jwk_strdup_meta(struct lws_jwk *, enum enum_jwk_meta_tok, const char *, int);
 int lws_jwk_dump(struct lws_jwk *);
 int lws_jwk_generate(struct lws_context *, struct lws_jwk *, enum lws_gencrypto_kty, int, const char *);
+/*
+ From lws 4.3's lws-jose.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 enum lws_jws_jose_hdr_indexes { LJJHI_ALG = 0, LJJHI_JKU = 1, LJJHI_JWK = 2, LJJHI_KID = 3, LJJHI_X5U = 4, LJJHI_X5C = 5, LJJHI_X5T = 6, LJJHI_X5T_S256 = 7, LJJHI_TYP = 8, LJJHI_CTY = 9, LJJHI_CRIT = 10, LJJHI_RECIPS_HDR = 11, LJJHI_RECIPS_HDR_ALG = 12, LJJHI_RECIPS_HDR_KID = 13, LJJHI_RECIPS_EKEY = 14, LJJHI_ENC = 15, LJJHI_ZIP = 16, LJJHI_EPK = 17, LJJHI_APU = 18, LJJHI_APV = 19, LJJHI_IV = 20, LJJHI_TAG = 21, LJJHI_P2S = 22, LJJHI_P2C = 23, LWS_COUNT_JOSE_HDR_ELEMENTS = 24 };
 enum lws_jose_algtype { LWS_JOSE_ENCTYPE_NONE = 0, LWS_JOSE_ENCTYPE_RSASSA_PKCS1_1_5 = 1, LWS_JOSE_ENCTYPE_RSASSA_PKCS1_OAEP = 2, LWS_JOSE_ENCTYPE_RSASSA_PKCS1_PSS = 3, LWS_JOSE_ENCTYPE_ECDSA = 4, LWS_JOSE_ENCTYPE_ECDHES = 5, LWS_JOSE_ENCTYPE_AES_CBC = 6, LWS_JOSE_ENCTYPE_AES_CFB128 = 7, LWS_JOSE_ENCTYPE_AES_CFB8 = 8, LWS_JOSE_ENCTYPE_AES_CTR = 9, LWS_JOSE_ENCTYPE_AES_ECB = 10, LWS_JOSE_ENCTYPE_AES_OFB = 11, LWS_JOSE_ENCTYPE_AES_XTS = 12, LWS_JOSE_ENCTYPE_AES_GCM = 13 };
 struct lws_jose_jwe_alg { enum lws_genhash_types hash_type; enum lws_genhmac_types hmac_type; enum lws_jose_algtype algtype_signing; enum lws_jose_algtype algtype_crypto; const char *alg; const char *curve_name; unsigned short keybits_min; unsigned short keybits_fixed; unsigned short ivbits; };
@@ -8410,6 +8560,12 @@ int lws_gencrypto_jwe_alg_to_definition(const char *, const struct lws_jose_jwe_
 int lws_gencrypto_jwe_enc_to_definition(const char *, const struct lws_jose_jwe_alg **);
 int lws_jws_parse_jose(struct lws_jose *, const char *, int, char *, int *);
 int lws_jwe_parse_jose(struct lws_jose *, const char *, int, char *, int *);
+/*
+ From lws 4.3's lws-jws.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 enum enum_jws_sig_elements { LJWS_JOSE = 0, LJWS_PYLD = 1, LJWS_SIG = 2, LJWS_UHDR = 3, LJWE_JOSE = 0, LJWE_EKEY = 1, LJWE_IV = 2, LJWE_CTXT = 3, LJWE_ATAG = 4, LJWE_AAD = 5, LWS_JWS_MAX_COMPACT_BLOCKS = 6 };
 struct lws_jws_map { const char *buf[6]; uint32_t len[6]; };
 struct lws_jws { struct lws_jwk *jwk; struct lws_context *context; struct lws_jws_map map; struct lws_jws_map map_b64; };
@@ -8440,6 +8596,12 @@ int lws_jwt_token_sanity(const char *, size_t, const char *, const char *, const
 struct lws_jwt_sign_set_cookie { struct lws_jwk *jwk; const char *alg; const char *iss; const char *aud; const char *cookie_name; char sub[33]; const char *extra_json; size_t extra_json_len; const char *csrf_in; unsigned long expiry_unix_time; };
 int lws_jwt_sign_token_set_http_cookie(struct lws *, const struct lws_jwt_sign_set_cookie *, uint8_t **, uint8_t *);
 int lws_jwt_get_http_cookie_validate_jwt(struct lws *, struct lws_jwt_sign_set_cookie *, char *, size_t *);
+/*
+ From lws 4.3's lws-jwe.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_jwe { struct lws_jose jose; struct lws_jws jws; struct lws_jwk jwk; uint8_t cek[512]; unsigned int cek_valid : 1; int recip; };
 void lws_jwe_init(struct lws_jwe *, struct lws_context *);
 void lws_jwe_destroy(struct lws_jwe *);
@@ -8477,6 +8639,12 @@ void lws_context_destroy2(struct lws_context *);
 void lws_destroy_event_pipe(struct lws *);
 /** __lws_close_free_wsi_final(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void __lws_close_free_wsi_final(struct lws *);
+/*
+ From lws 4.3's lws-i2c.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_i2c_ops { int (*init)(const struct lws_i2c_ops *); int (*start)(const struct lws_i2c_ops *); void (*stop)(const struct lws_i2c_ops *); int (*write)(const struct lws_i2c_ops *, uint8_t); int (*read)(const struct lws_i2c_ops *); void (*set_ack)(const struct lws_i2c_ops *, int); };
 typedef struct lws_i2c_ops lws_i2c_ops_t;
 int lws_i2c_command(const lws_i2c_ops_t *, uint8_t, uint8_t);
@@ -8493,6 +8661,12 @@ enum { LWSGGPIO_FL_READ = 1, LWSGGPIO_FL_WRITE = 2, LWSGGPIO_FL_PULLUP = 4, LWSG
 typedef void (*lws_gpio_irq_cb_t)(void *);
 struct lws_gpio_ops { void (*mode)(_lws_plat_gpio_t, int); int (*read)(_lws_plat_gpio_t); void (*set)(_lws_plat_gpio_t, int); int (*irq_mode)(_lws_plat_gpio_t, lws_gpio_irq_t, lws_gpio_irq_cb_t, void *); };
 typedef struct lws_gpio_ops lws_gpio_ops_t;
+/*
+ From lws 4.3's lws-bb-i2c.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_bb_i2c { lws_i2c_ops_t bb_ops; _lws_plat_gpio_t scl; _lws_plat_gpio_t sda; const lws_gpio_ops_t *gpio; void (*delay)(void); };
 typedef struct lws_bb_i2c lws_bb_i2c_t;
 int lws_bb_i2c_init(const lws_i2c_ops_t *);
@@ -8501,10 +8675,22 @@ void lws_bb_i2c_stop(const lws_i2c_ops_t *);
 int lws_bb_i2c_write(const lws_i2c_ops_t *, uint8_t);
 int lws_bb_i2c_read(const lws_i2c_ops_t *);
 void lws_bb_i2c_set_ack(const lws_i2c_ops_t *, int);
+/*
+ From lws 4.3's lws-bb-spi.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_bb_spi { lws_spi_ops_t bb_ops; const lws_gpio_ops_t *gpio; _lws_plat_gpio_t clk; _lws_plat_gpio_t ncs[4]; _lws_plat_gpio_t ncmd[4]; _lws_plat_gpio_t mosi; _lws_plat_gpio_t miso; uint8_t flags; };
 typedef struct lws_bb_spi lws_bb_spi_t;
 int lws_bb_spi_init(const lws_spi_ops_t *);
 int lws_bb_spi_queue(const lws_spi_ops_t *, const lws_spi_desc_t *);
+/*
+ From lws 4.3's lws-button.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 typedef uint16_t lws_button_idx_t;
 typedef void (*lws_button_cb_t)(void *, lws_button_idx_t, int);
 enum { LWSBTNRGMFLAG_CLASSIFY_DOUBLECLICK = 1 };
@@ -8519,9 +8705,21 @@ struct lws_button_state *lws_button_controller_create(struct lws_context *, cons
 void lws_button_controller_destroy(struct lws_button_state *);
 lws_button_idx_t lws_button_get_bit(struct lws_button_state *, const char *);
 void lws_button_enable(struct lws_button_state *, lws_button_idx_t, lws_button_idx_t);
+/*
+ From lws 4.3's lws-led.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 typedef uint16_t lws_led_intensity_t;
 typedef uint16_t lws_led_seq_phase_t;
 struct lws_led_state;
+/*
+ From lws 4.3's lws-pwm.h: a part of the API that lws's default Linux build leaves out (it
+ exports none of its functions) and that this library does not implement either. Declared so
+ that programs naming these types and functions compile.
+ */
+
 struct lws_pwm_ops;
 typedef lws_led_intensity_t (*lws_led_lookup_t)(lws_led_seq_phase_t);
 struct lws_led_sequence_def_t { lws_led_lookup_t func; lws_led_seq_phase_t ledphase_offset; int ledphase_total; uint16_t ms; uint8_t flags; };
@@ -8557,6 +8755,12 @@ extern const lws_led_sequence_def_t lws_pwmseq_sine_down;
 extern const lws_led_sequence_def_t lws_pwmseq_static_on;
 extern const lws_led_sequence_def_t lws_pwmseq_static_half;
 extern const lws_led_sequence_def_t lws_pwmseq_static_off;
+/*
+ From lws 4.3's lws-display.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 typedef uint16_t lws_display_scalar;
 struct lws_display { int (*init)(const struct lws_display *); const lws_pwm_ops_t *bl_pwm_ops; int (*contrast)(const struct lws_display *, uint8_t); int (*blit)(const struct lws_display *, const uint8_t *, lws_display_scalar, lws_display_scalar, lws_display_scalar, lws_display_scalar); int (*power)(const struct lws_display *, int); const lws_led_sequence_def_t *bl_active; const lws_led_sequence_def_t *bl_dim; const lws_led_sequence_def_t *bl_transition; void *variant; int bl_index; lws_display_scalar w; lws_display_scalar h; uint8_t latency_wake_ms; };
 typedef struct lws_display lws_display_t;
@@ -8567,17 +8771,35 @@ void lws_display_state_init(lws_display_state_t *, struct lws_context *, int, in
 void lws_display_state_set_brightness(lws_display_state_t *, const lws_led_sequence_def_t *);
 void lws_display_state_active(lws_display_state_t *);
 void lws_display_state_off(lws_display_state_t *);
+/*
+ From lws 4.3's lws-ssd1306-i2c.h: a part of the API that lws's default Linux build leaves
+ out (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_display_ssd1306 { lws_display_t disp; const lws_i2c_ops_t *i2c; const lws_gpio_ops_t *gpio; _lws_plat_gpio_t reset_gpio; uint8_t i2c7_address; };
 typedef struct lws_display_ssd1306 lws_display_ssd1306_t;
 int lws_display_ssd1306_i2c_init(const struct lws_display *);
 int lws_display_ssd1306_i2c_contrast(const struct lws_display *, uint8_t);
 int lws_display_ssd1306_i2c_blit(const struct lws_display *, const uint8_t *, lws_display_scalar, lws_display_scalar, lws_display_scalar, lws_display_scalar);
 int lws_display_ssd1306_i2c_power(const struct lws_display *, int);
+/*
+ From lws 4.3's lws-ili9341-spi.h: a part of the API that lws's default Linux build leaves
+ out (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_display_ili9341 { lws_display_t disp; const lws_spi_ops_t *spi; const lws_gpio_ops_t *gpio; _lws_plat_gpio_t reset_gpio; uint8_t spi_index; };
 typedef struct lws_display_ili9341 lws_display_ili9341_t;
 int lws_display_ili9341_spi_init(const struct lws_display *);
 int lws_display_ili9341_spi_blit(const struct lws_display *, const uint8_t *, lws_display_scalar, lws_display_scalar, lws_display_scalar, lws_display_scalar);
 int lws_display_ili9341_spi_power(const struct lws_display *, int);
+/*
+ From lws 4.3's lws-settings.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 struct lws_settings_ops;
 typedef struct { void *handle_plat; const struct lws_settings_ops *so; uint8_t refcount; void *opaque_plat; } lws_settings_instance_t;
 struct lws_settings_ops { int (*get)(lws_settings_instance_t *, const char *, uint8_t *, size_t *); int (*set)(lws_settings_instance_t *, const char *, const uint8_t *, size_t); };
@@ -8587,6 +8809,12 @@ int lws_settings_plat_set(lws_settings_instance_t *, const char *, const uint8_t
 int lws_settings_plat_printf(lws_settings_instance_t *, const char *, const char *, ...);
 lws_settings_instance_t *lws_settings_init(const lws_settings_ops_t *, void *);
 void lws_settings_deinit(lws_settings_instance_t **);
+/*
+ From lws 4.3's lws-netdev.h: a part of the API that lws's default Linux build leaves out
+ (it exports none of its functions) and that this library does not implement either.
+ Declared so that programs naming these types and functions compile.
+ */
+
 typedef uint8_t lws_wifi_ch_t;
 typedef int8_t lws_wifi_rssi_t;
 struct lws_netdev_instance;
