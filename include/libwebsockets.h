@@ -7411,6 +7411,10 @@ struct lws_state_manager {
         int state;
 };
 typedef struct lws_state_manager lws_state_manager_t;
+/*
+ A UDP connection's addresses in lws (lws_get_udp). UDP is not implemented yet in this
+ library: lws_get_udp returns NULL.
+ */
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
 /** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
@@ -7453,7 +7457,57 @@ int lws_metrics_hist_bump_describe_wsi(struct lws *, lws_metric_pub_t *, const c
 enum { LMT_NORMAL = 0, LMT_OUTLIER = 1, LMT_FAIL = 2, LMT_COUNT = 3 };
 enum lws_metric_rpt { LMR_PERIODIC = 0, LMR_OUTLIER = 1 };
 typedef enum lws_metric_rpt lws_metric_rpt_kind_t;
-typedef enum { LWS_SYSBLOB_TYPE_AUTH = 0, LWS_SYSBLOB_TYPE_CLIENT_CERT_DER = 2, LWS_SYSBLOB_TYPE_CLIENT_KEY_DER = 3, LWS_SYSBLOB_TYPE_DEVICE_SERIAL = 4, LWS_SYSBLOB_TYPE_DEVICE_FW_VERSION = 5, LWS_SYSBLOB_TYPE_DEVICE_TYPE = 6, LWS_SYSBLOB_TYPE_NTP_SERVER = 7, LWS_SYSBLOB_TYPE_MQTT_CLIENT_ID = 8, LWS_SYSBLOB_TYPE_MQTT_USERNAME = 9, LWS_SYSBLOB_TYPE_MQTT_PASSWORD = 10, LWS_SYSBLOB_TYPE_COUNT = 11 } lws_system_blob_item_t;
+/*
+ Which of the context's system blobs lws_system_get_blob returns: named slots a program
+ fills (lws_system_blob_direct_set, lws_system_blob_heap_append) and reads back. The library
+ itself reads none of them (it has no features that would).
+ */
+typedef enum {
+        /*
+         Authentication tokens (several, by index).
+         */
+        LWS_SYSBLOB_TYPE_AUTH = 0,
+        /*
+         A client certificate, DER-encoded.
+         */
+        LWS_SYSBLOB_TYPE_CLIENT_CERT_DER = 2,
+        /*
+         The client certificate's private key, DER-encoded.
+         */
+        LWS_SYSBLOB_TYPE_CLIENT_KEY_DER = 3,
+        /*
+         The device's serial number.
+         */
+        LWS_SYSBLOB_TYPE_DEVICE_SERIAL = 4,
+        /*
+         The device's firmware version.
+         */
+        LWS_SYSBLOB_TYPE_DEVICE_FW_VERSION = 5,
+        /*
+         The device's type.
+         */
+        LWS_SYSBLOB_TYPE_DEVICE_TYPE = 6,
+        /*
+         The NTP server to use.
+         */
+        LWS_SYSBLOB_TYPE_NTP_SERVER = 7,
+        /*
+         The MQTT client id.
+         */
+        LWS_SYSBLOB_TYPE_MQTT_CLIENT_ID = 8,
+        /*
+         The MQTT user name.
+         */
+        LWS_SYSBLOB_TYPE_MQTT_USERNAME = 9,
+        /*
+         The MQTT password.
+         */
+        LWS_SYSBLOB_TYPE_MQTT_PASSWORD = 10,
+        /*
+         How many blob types there are; not a type.
+         */
+        LWS_SYSBLOB_TYPE_COUNT = 11,
+} lws_system_blob_item_t;
 typedef struct lws_system_blob lws_system_blob_t;
 /*
  The states the context's system state manager (lws_system_get_state_manager) goes through,
@@ -7525,6 +7579,10 @@ typedef enum {
          */
         LWS_SYSTATE_CONTEXT_DESTROYING = 14,
 } lws_system_states_t;
+/*
+ The result of captive portal detection (lws_system_cpd_set, lws_system_cpd_state_get).
+ Captive portal detection is not implemented yet in this library.
+ */
 typedef enum { LWS_CPD_UNKNOWN = 0, LWS_CPD_INTERNET_OK = 1, LWS_CPD_CAPTIVE_PORTAL = 2, LWS_CPD_NO_INTERNET = 3 } lws_cpd_result_t;
 typedef void (*lws_attach_cb_t)(struct lws_context *, int, void *);
 struct lws_attach_item;
@@ -7584,8 +7642,22 @@ void lws_system_cpd_start_defer(struct lws_context *, lws_usec_t);
 void lws_system_cpd_set(struct lws_context *, lws_cpd_result_t);
 /** lws_system_cpd_state_get(): not implemented yet in this library (MATRIX.md): logs once at error level and returns 0, lws's failure value. */
 lws_cpd_result_t lws_system_cpd_state_get(struct lws_context *);
+/*
+ What LWS_CALLBACK_SSL_INFO hands the callback in lws (OpenSSL's info callback `where` and
+ `ret`). This library has no OpenSSL and never sends that reason.
+ */
 struct lws_ssl_info { int where; int ret; };
-enum { LWS_TLS_TOTAL_COUNT = 11 };
+enum {
+        /*
+         How many certificate request and update elements there are (LWS_TLS_REQ_ELEMENT_*
+         and LWS_TLS_SET_*).
+         */
+        LWS_TLS_TOTAL_COUNT = 11,
+};
+/*
+ What lws's ACME plugin is told when a certificate nears expiry. There is no ACME client
+ here: never passed.
+ */
 struct lws_acme_cert_aging_args { struct lws_vhost *vh; const char *element_overrides[11]; };
 /*
  What lws 4.3 passes as `user` with LWS_CALLBACK_FILTER_NETWORK_CONNECTION: the peer's
@@ -7651,6 +7723,10 @@ void *lws_adjust_protocol_psds(struct lws *, size_t);
 int lws_finalize_startup(struct lws_context *);
 /** lws_protocol_init(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_protocol_init(struct lws_context *);
+/*
+ The header of an lws plugin (a shared object lws loads at start). Plugins are not loaded by
+ this library: these types are declared so programs compile.
+ */
 struct lws_plugin_header { const char *name; const char *_class; const char *lws_build_hash; unsigned int api_magic; };
 typedef struct lws_plugin_header lws_plugin_header_t;
 struct lws_plugin_protocol { lws_plugin_header_t hdr; const struct lws_protocols *protocols; const struct lws_extension *extensions; int count_protocols; int count_extensions; };
@@ -7695,6 +7771,10 @@ enum lws_conmon_pcol { LWSCONMON_PCOL_NONE = 0, LWSCONMON_PCOL_HTTP = 1 };
 typedef enum lws_conmon_pcol lws_conmon_pcol_t;
 enum lws_conmon_dns_disposition { LWSCONMON_DNS_NONE = 0, LWSCONMON_DNS_OK = 1, LWSCONMON_DNS_SERVER_UNREACHABLE = 2, LWSCONMON_DNS_NO_RESULT = 3 };
 typedef enum lws_conmon_dns_disposition lws_conmon_dns_disposition_t;
+/*
+ Connection timing figures lws_conmon_wsi_take would hand over (LCCSCF_CONMON). Not
+ implemented yet in this library: no figures are kept.
+ */
 struct lws_conmon { lws_sockaddr46 peer46; union { struct { int response; } http; } protocol_specific; struct addrinfo *dns_results_copy; lws_conmon_interval_us_t ciu_dns; lws_conmon_interval_us_t ciu_sockconn; lws_conmon_interval_us_t ciu_tls; lws_conmon_interval_us_t ciu_txn_resp; lws_conmon_pcol_t pcol; lws_conmon_dns_disposition_t dns_disposition; };
 /** lws_conmon_wsi_take(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_conmon_wsi_take(struct lws *, struct lws_conmon *);
@@ -7703,6 +7783,10 @@ void lws_conmon_release(struct lws_conmon *);
 /** lws_serve_http_file_fragment(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_serve_http_file_fragment(struct lws *);
 typedef const char *(*lws_process_html_state_cb)(void *, int);
+/*
+ The state of lws's `${name}` substitution in HTML served in chunks
+ (lws_chunked_html_process). Not implemented yet in this library.
+ */
 struct lws_process_html_state { char *start; char swallow[16]; int pos; void *data; const char *const *vars; int count_vars; lws_process_html_state_cb replace; };
 /** lws_chunked_html_process(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_html_state *);
@@ -7742,8 +7826,19 @@ int lws_get_child_pending_on_writable(const struct lws *);
 void lws_clear_child_pending_on_writable(struct lws *);
 /** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_network_wsi(struct lws *);
-enum { LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576 };
-enum { LDOT_BLOCK = 7 };
+enum {
+        /*
+         lws_rx_flow_control: clear the reason bits given (LWS_RXFLOW_REASON_APPLIES with
+         LWS_RXFLOW_REASON_APPLIES_ENABLE_BIT); input resumes once no reason is left.
+         */
+        LWS_RXFLOW_REASON_APPLIES_ENABLE = 24576,
+};
+enum {
+        /*
+         A block device (an lws_dir entry type; lws declares it apart from the enum).
+         */
+        LDOT_BLOCK = 7,
+};
 typedef int (lws_dir_callback_function)(const char *, void *, struct lws_dir_entry *);
 typedef int (*lws_dir_glob_cb_t)(void *, const char *);
 /*
@@ -7799,6 +7894,10 @@ int lws_service_fd_tsi(struct lws_context *, struct pollfd *, int);
 int lws_service_adjust_timeout(struct lws_context *, int, int);
 /** lws_handle_POLLOUT_event(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
+/*
+ A write described for passing on (connection, buffer, length, write protocol). lws 4.3
+ declares it but uses it nowhere, and neither does this library.
+ */
 struct lws_write_passthru { struct lws *wsi; unsigned char *buf; size_t len; enum lws_write_protocol wp; };
 /** lws_raw_transaction_completed(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_raw_transaction_completed(struct lws *);
@@ -7840,6 +7939,9 @@ typedef struct lws_gencrypto_keyelem lws_gc_elem_t;
 int lws_gencrypto_bits_to_bytes(int);
 int lws_base64_size(int);
 size_t lws_gencrypto_padded_length(size_t, size_t);
+/*
+ The lejp parser's internal states (kept in its context); programs never need them.
+ */
 enum lejp_states { LEJP_IDLE = 0, LEJP_MEMBERS = 1, LEJP_M_P = 2, LEJP_MP_STRING = 67, LEJP_MP_STRING_ESC = 68, LEJP_MP_STRING_ESC_U1 = 69, LEJP_MP_STRING_ESC_U2 = 70, LEJP_MP_STRING_ESC_U3 = 71, LEJP_MP_STRING_ESC_U4 = 72, LEJP_MP_DELIM = 9, LEJP_MP_VALUE = 10, LEJP_MP_VALUE_NUM_INT = 75, LEJP_MP_VALUE_NUM_EXP = 76, LEJP_MP_VALUE_TOK = 77, LEJP_MP_COMMA_OR_END = 14, LEJP_MP_ARRAY_END = 15 };
 /*
  What lejp_parse returns: LEJP_CONTINUE when it wants more input, a positive count of unused
@@ -8021,6 +8123,9 @@ enum lejp_callbacks {
         LEJPCB_OBJECT_END = 17,
 };
 signed char _lejp_callback(struct lejp_ctx *, char);
+/*
+ What the lejp parser has seen of the number it is reading (internal to the parser).
+ */
 enum num_flags { LEJP_SEEN_MINUS = 1, LEJP_SEEN_POINT = 2, LEJP_SEEN_POST_POINT = 4, LEJP_SEEN_EXP = 8 };
 /*
  From lws 4.3's lws-lecp.h: a part of the API that lws's default Linux build leaves out (it
@@ -8155,8 +8260,32 @@ void lws_threadpool_task_sync(struct lws_threadpool_task *, int);
 void lws_threadpool_dump(struct lws_threadpool *);
 struct lws_threadpool_task *lws_threadpool_get_task_wsi(struct lws *);
 int lws_threadpool_foreach_task_wsi(struct lws *, void *, int (*)(struct lws_threadpool_task *, void *));
-enum { LWS_TOKZE_ERRS = 5 };
-enum lws_tokenize_delimiter_tracking { LWSTZ_DT_NEED_FIRST_CONTENT = 0, LWSTZ_DT_NEED_DELIM = 1, LWSTZ_DT_NEED_NEXT_CONTENT = 2 };
+enum {
+        /*
+         How many error values lws_tokenize has (they are -1 to -5): add it to a result to
+         index a table of them.
+         */
+        LWS_TOKZE_ERRS = 5,
+};
+/*
+ The tokenizer's idea of where it is in a comma-separated list (`struct
+ lws_tokenize.delim`), kept between calls; programs only zero it with the rest of the
+ struct.
+ */
+enum lws_tokenize_delimiter_tracking {
+        /*
+         At the start: a token is expected.
+         */
+        LWSTZ_DT_NEED_FIRST_CONTENT = 0,
+        /*
+         After a token: a delimiter is expected.
+         */
+        LWSTZ_DT_NEED_DELIM = 1,
+        /*
+         After a delimiter: another token is expected.
+         */
+        LWSTZ_DT_NEED_NEXT_CONTENT = 2,
+};
 typedef struct lws_tokenize lws_tokenize_t;
 typedef struct lws_strexp lws_strexp_t;
 struct lwsac;
@@ -8450,6 +8579,10 @@ struct addrinfo;
 typedef struct lws *(*lws_async_dns_cb_t)(struct lws *, const char *, const struct addrinfo *, int, void *);
 lws_async_dns_retcode_t lws_async_dns_query(struct lws_context *, int, const char *, adns_query_type_t, lws_async_dns_cb_t, struct lws *, void *);
 void lws_async_dns_freeaddrinfo(const struct addrinfo **);
+/*
+ What lws_tls_session_dump_save / _load exchange with the program to store TLS sessions
+ across runs. Not implemented yet in this library (sessions are kept in memory only).
+ */
 struct lws_tls_session_dump { char tag[96]; void *blob; void *opaque; size_t blob_len; };
 typedef int (*lws_tls_sess_cb_t)(struct lws_context *, struct lws_tls_session_dump *);
 /** lws_tls_session_dump_save(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
@@ -8616,6 +8749,10 @@ int lws_jwe_auth_and_decrypt_cbc_hs(struct lws_jwe *, uint8_t *, uint8_t *, int)
 int lws_jwa_concat_kdf(struct lws_jwe *, int, uint8_t *, const uint8_t *, int);
 enum lws_event_lib_ops_flags { LELOF_ISPOLL = 1, LELOF_DESTROY_FINAL = 0 };
 enum { LWS_EV_READ = 1, LWS_EV_WRITE = 2, LWS_EV_START = 4, LWS_EV_STOP = 8 };
+/*
+ An event library's operations table (lws's libuv, libev, ... plugins). Event libraries are
+ not implemented yet in this library: contexts asking for one are refused.
+ */
 struct lws_event_loop_ops { const char *name; int (*init_context)(struct lws_context *, const struct lws_context_creation_info *); int (*destroy_context1)(struct lws_context *); int (*destroy_context2)(struct lws_context *); int (*init_vhost_listen_wsi)(struct lws *); int (*init_pt)(struct lws_context *, void *, int); int (*wsi_logical_close)(struct lws *); int (*check_client_connect_ok)(struct lws *); void (*close_handle_manually)(struct lws *); int (*sock_accept)(struct lws *); void (*io)(struct lws *, unsigned int); void (*run_pt)(struct lws_context *, int); void (*destroy_pt)(struct lws_context *, int); void (*destroy_wsi)(struct lws *); int (*foreign_thread)(struct lws_context *, int); uint8_t flags; uint16_t evlib_size_ctx; uint16_t evlib_size_pt; uint16_t evlib_size_vh; uint16_t evlib_size_wsi; };
 /** lws_evlib_wsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_evlib_wsi_to_evlib_pt(struct lws *);
