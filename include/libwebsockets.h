@@ -5387,6 +5387,13 @@ int lws_ext_parse_options(const struct lws_extension *ext,
                           int len);
 
 /*
+ The permessage-deflate extension's callback, for a vhost's `extensions` list
+ (`{ "permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate;
+ client_max_window_bits" }`), as with lws. The compression itself is run by the library's
+ WebSocket role; this callback keeps the extension's options: CONSTRUCT makes them (and
+ refuses an rx buffer under 128 bytes), OPTION_DEFAULT / OPTION_SET / NAMED_OPTION_SET
+ (lws_set_extension_option) change them, DESTROY frees them. Returns 0, or -1 to refuse.
+
  # Safety
  lws's contract for extension callbacks: `user` is the `void **` slot to fill for the
  CONSTRUCT reasons and the pointer CONSTRUCT stored for the others; `in` what the reason
@@ -5682,6 +5689,11 @@ void lwsl_hexdump_level_cx(struct lws_log_cx *cx,
                            size_t len);
 
 /*
+ Sets which log levels are emitted (`level`: LLL_* bits, for the process, not per
+ context) and, when `log_emit_function` is not NULL, the function each line goes to
+ instead of lwsl_emit_stderr (NULL keeps the current one). Lines of levels not set are
+ not even formatted.
+
  # Safety
  `log_emit_function` is NULL or a function that stays callable for as long as logging
  may happen.
@@ -5728,6 +5740,11 @@ void lwsl_emit_syslog(int level, const char *line);
 int lwsl_timestamp(int level, char *p, size_t len);
 
 /*
+ Logs `len` bytes at `vbuf` at log level `level` (one LLL_ bit) as lws's hex dump: 16
+ bytes a row, the offset, the bytes in hex and as text ('.' for what does not print).
+ Nothing when the level is not enabled; a NULL `vbuf` with a non-zero `len` is logged
+ as such rather than read.
+
  # Safety
  `vbuf` is NULL or points to `len` readable bytes.
  */

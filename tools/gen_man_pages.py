@@ -45,9 +45,16 @@ def prose(text):
     out = []
     for para in re.split(r"\n\s*\n", text.strip()):
         t = " ".join(l.strip() for l in para.splitlines() if l.strip())
+        # a Rust doc heading ("# Safety") starts a subsection: the caller's contract
+        h = re.match(r"#+ (\w+)\s*(.*)", t)
+        if h:
+            out.append(f'.SS "{h.group(1)}"')
+            t = h.group(2)
+            if not t:
+                continue
         t = esc(t)
         t = re.sub(r"`([^`]+)`", lambda m: "\\fB" + m.group(1) + "\\fR", t)
-        if out:
+        if out and not out[-1].startswith(".SS"):
             out.append(".PP")
         out.append(t if t[:1] not in (".", "'") else "\\&" + t)
     return out
@@ -152,7 +159,35 @@ def render_all(text):
     pages, raw = {}, bodies(text)
     for kind, name, comment, decl, members in types:
         pages[name] = name + "_t" if name in fn_names else name
+    # every documented constant and enum value, for the pages that name a family of them
+    known = list(defines(text))
+    for kind, name, comment, decl, members in types:
+        if kind == "enum":
+            known += members
     out = {}
+
+    def families(texts, own=()):
+        """A section per family of constants the texts name as PREFIX_* (LWS_SERVER_OPTION_*,
+        LCCSCF_*, LLL_*...), listing them with their comments, unless the page itself
+        lists them (an enum's own values)."""
+        sec = []
+        prefixes = []
+        for tx in texts:
+            for pre in re.findall(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_)\*", tx):
+                if pre not in prefixes:
+                    prefixes.append(pre)
+        for pre in prefixes:
+            vals = [(n, c) for n, c in known if n.startswith(pre) and n not in own]
+            seen, uniq = set(), []
+            for n, c in vals:
+                if n not in seen:
+                    seen.add(n)
+                    uniq.append((n, c))
+            if uniq:
+                sec.append(f'.SH "{pre}* VALUES"')
+                for n, c in uniq:
+                    sec += [".TP", f".B {n}"] + prose(c)
+        return sec
 
     for kind, name, comment, decl, members in fns:
         page = th(name, version)
@@ -160,6 +195,7 @@ def render_all(text):
         page += [".SH SYNOPSIS", ".nf", ".B #include <libwebsockets.h>", ".fi"]
         page += code_block(" ".join(l.strip() for l in decl.splitlines()).replace("( ", "("))
         page += [".SH DESCRIPTION"] + prose(comment)
+        page += families([comment])
         page += see_also(type_refs(decl, pages), None)
         out[name + ".3"] = "\n".join(page) + "\n"
 
@@ -176,6 +212,7 @@ def render_all(text):
             page.append(".SH VALUES" if kind == "enum" else ".SH MEMBERS")
             for m, c in members:
                 page += [".TP", f".B {m}"] + prose(c)
+        page += families([comment] + [c for _, c in members], {m for m, _ in members})
         page += see_also(type_refs(decl, pages), pname)
         out[pname + ".3"] = "\n".join(page) + "\n"
 

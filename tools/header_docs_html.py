@@ -132,10 +132,19 @@ def render(items, version, consts=()):
     esc = html.escape
 
     def prose(t):
-        # `code` spans as <code>; paragraphs kept as the comment's lines
-        t = esc(t)
-        t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
-        return "<p>" + t.replace("\n", " ") + "</p>"
+        # `code` spans as <code>; a paragraph per blank-line-separated block; a Rust doc
+        # heading ("# Safety") as a small heading
+        out = []
+        for para in re.split(r"\n\s*\n", t.strip()):
+            p = esc(" ".join(para.split()))
+            p = re.sub(r"`([^`]+)`", r"<code>\1</code>", p)
+            h = re.match(r"#+ (\w+)\s*(.*)", p)
+            if h:
+                out.append(f"<h4>{h.group(1)}</h4>")
+                p = h.group(2)
+            if p:
+                out.append("<p>" + p + "</p>")
+        return "".join(out)
 
     kinds = [("function", "Functions"), ("struct", "Structs"), ("union", "Unions"),
              ("enum", "Enums")]

@@ -217,6 +217,13 @@ unsafe fn option_set(p: &mut PmdPriv, oa: &ExtOptionArg) -> c_int {
     0
 }
 
+/// The permessage-deflate extension's callback, for a vhost's `extensions` list
+/// (`{ "permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate;
+/// client_max_window_bits" }`), as with lws. The compression itself is run by the library's
+/// WebSocket role; this callback keeps the extension's options: CONSTRUCT makes them (and
+/// refuses an rx buffer under 128 bytes), OPTION_DEFAULT / OPTION_SET / NAMED_OPTION_SET
+/// (lws_set_extension_option) change them, DESTROY frees them. Returns 0, or -1 to refuse.
+///
 /// # Safety
 /// lws's contract for extension callbacks: `user` is the `void **` slot to fill for the
 /// CONSTRUCT reasons and the pointer CONSTRUCT stored for the others; `in` what the reason

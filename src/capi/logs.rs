@@ -26,6 +26,11 @@ pub unsafe extern "C" fn lws_rs_log_emit(filter: c_int, line: *const c_char, len
     })
 }
 
+/// Sets which log levels are emitted (`level`: LLL_* bits, for the process, not per
+/// context) and, when `log_emit_function` is not NULL, the function each line goes to
+/// instead of lwsl_emit_stderr (NULL keeps the current one). Lines of levels not set are
+/// not even formatted.
+///
 /// # Safety
 /// `log_emit_function` is NULL or a function that stays callable for as long as logging
 /// may happen.
@@ -119,6 +124,11 @@ pub unsafe extern "C" fn lwsl_timestamp(level: c_int, p: *mut c_char, len: usize
     })
 }
 
+/// Logs `len` bytes at `vbuf` at log level `level` (one LLL_ bit) as lws's hex dump: 16
+/// bytes a row, the offset, the bytes in hex and as text ('.' for what does not print).
+/// Nothing when the level is not enabled; a NULL `vbuf` with a non-zero `len` is logged
+/// as such rather than read.
+///
 /// # Safety
 /// `vbuf` is NULL or points to `len` readable bytes.
 #[no_mangle]
