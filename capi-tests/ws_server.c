@@ -14,7 +14,9 @@
 /* lws-diff: known-difference `RECEIVE len=(8|10|14|16) first=0`: lws reads at most rx_buffer_size + LWS_PRE bytes at a time from a ws connection (ops-ws.c: "restrict the amount of rx to the size the protocol reported"), and RECEIVE chunks end where a read ends: 16+10+14 for the 40-byte message; ours reads pt_serv_buf_size and cuts 16+16+8 */
 /* lws-diff: known-difference `\[destroy\]`: lws_context_destroy closes the connections in another order (here alpha#5, beta, http), without a DROP_PROTOCOL for beta and http, and destroys the listen socket's wsi too (one more WSI_DESTROY) */
 #include <libwebsockets.h>
+#include <arpa/inet.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +157,19 @@ static int
 cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 	size_t len)
 {
-	(void)in;
 	logcb("http", NULL, reason, reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION ? 0 : len);
+	if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION) {
+		/* lws hands the accepted socket as `in` and its details as `user` */
+		const struct lws_filter_network_conn_args *fa = user;
+		const struct sockaddr_in *sin = (const void *)&fa->cli_addr;
+
+		printf("S filter: fd matches %d, family inet %d, clilen %d, loopback %d\n",
+		       fa->accept_fd == (int)(intptr_t)in,
+		       fa->cli_addr.ss_family == AF_INET,
+		       fa->clilen == sizeof(struct sockaddr_in),
+		       sin->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+		return 0;
+	}
 	if (reason == LWS_CALLBACK_RECEIVE)
 		printf("S http got %zu bytes\n", len);
 	return lws_callback_http_dummy(wsi, reason, user, in, len);

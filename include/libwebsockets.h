@@ -1341,10 +1341,8 @@ enum lws_callback_reasons {
         /*
          A connection was accepted, before anything is read; return non-zero to drop it at
          once (e.g. by peer address, lws_get_peer_simple). Sent to the vhost's first
-         protocol. lws 4.3 passes a struct lws_filter_network_conn_args (the peer's address
-         and the socket) as `user` and the socket descriptor as `in`; this library passes the
-         socket descriptor (cast to a pointer) as `user` and NULL as `in`, a difference still
-         to be fixed.
+         protocol. `user` points to a struct lws_filter_network_conn_args (the peer's address
+         and the socket), `in` is the socket descriptor cast to a pointer, as in lws.
          */
         LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
         /*
@@ -7678,8 +7676,7 @@ enum {
 struct lws_acme_cert_aging_args { struct lws_vhost *vh; const char *element_overrides[11]; };
 /*
  What lws 4.3 passes as `user` with LWS_CALLBACK_FILTER_NETWORK_CONNECTION: the peer's
- address and the accepted socket, to refuse a connection before any protocol sees it. This
- library does not pass it yet (see that callback reason).
+ address and the accepted socket, to refuse a connection before any protocol sees it.
  */
 struct lws_filter_network_conn_args {
         /*

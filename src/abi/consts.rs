@@ -201,10 +201,8 @@ pub enum lws_callback_reasons {
     LWS_CALLBACK_WS_EXT_DEFAULTS = 39,
     /// A connection was accepted, before anything is read; return non-zero to drop it at
     /// once (e.g. by peer address, lws_get_peer_simple). Sent to the vhost's first
-    /// protocol. lws 4.3 passes a struct lws_filter_network_conn_args (the peer's address
-    /// and the socket) as `user` and the socket descriptor as `in`; this library passes the
-    /// socket descriptor (cast to a pointer) as `user` and NULL as `in`, a difference still
-    /// to be fixed.
+    /// protocol. `user` points to a struct lws_filter_network_conn_args (the peer's address
+    /// and the socket), `in` is the socket descriptor cast to a pointer, as in lws.
     LWS_CALLBACK_FILTER_NETWORK_CONNECTION = 17,
     /// A client connection is being bound to this protocol as a WebSocket.
     LWS_CALLBACK_WS_CLIENT_BIND_PROTOCOL = 79,

@@ -124,13 +124,15 @@ pub(crate) fn adopt(
         .map_or(core::ptr::null(), |p| p as *const _);
     let w = Box::into_raw(b);
 
-    // lws's network filter: user = the socket fd, nonzero return drops it.
+    // lws's network filter: user = the peer's address and the socket, in = the socket;
+    // a nonzero return drops it.
+    let mut filt = FilterArgs::new(fd, peer);
     if how.from_listener
         && callback_p0(
             w,
             LWS_CALLBACK_FILTER_NETWORK_CONNECTION as c_int,
+            (&mut filt as *mut FilterArgs).cast(),
             fd as isize as *mut c_void,
-            null_mut(),
             0,
         ) != 0
     {
@@ -244,4 +246,59 @@ pub(crate) fn adopt(
         }
     }
     w
+}
+
+/// lws's `struct lws_filter_network_conn_args` (lws-callbacks.h), private so cbindgen does
+/// not emit it a second time: the header's copy comes from the facts table.
+#[repr(C)]
+struct FilterArgs {
+    cli_addr: libc::sockaddr_storage,
+    clilen: libc::socklen_t,
+    accept_fd: c_int,
+}
+
+impl FilterArgs {
+    fn new(fd: c_int, peer: Option<std::net::SocketAddr>) -> FilterArgs {
+        // SAFETY: sockaddr_storage is plain old data; all-zero is a valid (AF_UNSPEC) value.
+        let mut cli_addr: libc::sockaddr_storage = unsafe { core::mem::zeroed() };
+        let clilen = match peer {
+            Some(std::net::SocketAddr::V4(a)) => {
+                let sin = libc::sockaddr_in {
+                    sin_family: libc::AF_INET as libc::sa_family_t,
+                    sin_port: a.port().to_be(),
+                    sin_addr: libc::in_addr {
+                        s_addr: u32::from_ne_bytes(a.ip().octets()),
+                    },
+                    sin_zero: [0; 8],
+                };
+                // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
+                unsafe {
+                    core::ptr::write((&mut cli_addr as *mut libc::sockaddr_storage).cast(), sin)
+                };
+                core::mem::size_of::<libc::sockaddr_in>()
+            }
+            Some(std::net::SocketAddr::V6(a)) => {
+                let sin6 = libc::sockaddr_in6 {
+                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                    sin6_port: a.port().to_be(),
+                    sin6_flowinfo: a.flowinfo().to_be(),
+                    sin6_addr: libc::in6_addr {
+                        s6_addr: a.ip().octets(),
+                    },
+                    sin6_scope_id: a.scope_id(),
+                };
+                // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+                unsafe {
+                    core::ptr::write((&mut cli_addr as *mut libc::sockaddr_storage).cast(), sin6)
+                };
+                core::mem::size_of::<libc::sockaddr_in6>()
+            }
+            None => 0,
+        };
+        FilterArgs {
+            cli_addr,
+            clilen: clilen as libc::socklen_t,
+            accept_fd: fd,
+        }
+    }
 }
