@@ -979,93 +979,6 @@ typedef union {
  */
 #define CONTEXT_PORT_NO_LISTEN_SERVER -2
 
-#define F_MINUS_NONTERM (1 << 0)
-
-#define F_AGG_COLON (1 << 1)
-
-#define F_COMMA_SEP_LIST (1 << 2)
-
-#define F_RFC7230_DELIMS (1 << 3)
-
-#define F_DOT_NONTERM (1 << 4)
-
-#define F_NO_FLOATS (1 << 5)
-
-#define F_NO_INTEGERS (1 << 6)
-
-#define F_HASH_COMMENT (1 << 7)
-
-#define F_SLASH_NONTERM (1 << 8)
-
-#define F_ASTERISK_NONTERM (1 << 9)
-
-#define F_EQUALS_NONTERM (1 << 10)
-
-/*
- `lws_tokenize_elem` values.
- */
-#define E_BROKEN_UTF8 -5
-
-#define E_UNTERM_STRING -4
-
-#define E_MALFORMED_FLOAT -3
-
-#define E_NUM_ON_LHS -2
-
-#define E_COMMA_LIST -1
-
-#define ENDED 0
-
-#define DELIMITER 1
-
-#define TOKEN 2
-
-#define INTEGER 3
-
-#define FLOAT 4
-
-#define NAME_EQUALS 5
-
-#define NAME_COLON 6
-
-#define QUOTED_STRING 7
-
-/*
- `enum lws_tokenize_delimiter_tracking`: where a comma-separated list stands.
- */
-#define DT_NEED_FIRST_CONTENT 0
-
-#define DT_NEED_DELIM 1
-
-#define DT_NEED_NEXT_CONTENT 2
-
-/*
- `lws_strexp_expand()` results (LSTRX_*).
- */
-#define LSTRX_DONE 0
-
-#define LSTRX_FILLED_OUT 1
-
-#define LSTRX_FATAL_NAME_TOO_LONG -1
-
-#define LSTRX_FATAL_NAME_UNKNOWN -2
-
-/*
- Expander states, as kept in `lws_strexp.state`.
- */
-#define EXPS_LITERAL 0
-
-#define EXPS_OPEN_OR_LIT 1
-
-#define EXPS_NAME_OR_CLOSE 2
-
-#define EXPS_DRAIN 3
-
-/*
- The longest name, leaving room for its NUL in `lws_strexp.name`.
- */
-#define STREXP_NAME_MAX 31
-
 /*
  Why a protocol's callback is being called: the `reason` argument of
  `lws_callback_function`. For each one, `in` and `len` carry what the reason says (often
@@ -8302,6 +8215,7 @@ enum lws_tokenize_delimiter_tracking {
 };
 typedef struct lws_tokenize lws_tokenize_t;
 typedef struct lws_strexp lws_strexp_t;
+enum { LSTRX_DONE = 0, LSTRX_FILLED_OUT = 1, LSTRX_FATAL_NAME_TOO_LONG = -1, LSTRX_FATAL_NAME_UNKNOWN = -2 };
 struct lwsac;
 /*
  From lws 4.3's lws-fts.h: a part of the API that lws's default Linux build leaves out (it

@@ -41,6 +41,7 @@ pub mod smd;
 pub mod system;
 /// cbindgen:ignore
 pub mod tls;
+/// cbindgen:ignore
 pub mod tokenize;
 /// cbindgen:ignore
 pub mod transport;
