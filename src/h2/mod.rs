@@ -6,11 +6,13 @@
 //! - [`settings`]: SETTINGS parameters, their validation and defaults.
 //! - [`frame`]: parsing and writing every frame type, with the per-frame checks of
 //!   section 6.
+//! - [`client`]: the client side of a connection, same shape as [`conn`].
 //! - [`conn`]: the server side of a connection as a state machine: bytes in, events and
 //!   bytes out.
 //!
 //! The engine's h2 role drives [`conn::ServerConn`] and maps each stream to a child wsi.
 
+pub mod client;
 pub mod conn;
 pub mod frame;
 pub mod hpack;
