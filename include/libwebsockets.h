@@ -5334,6 +5334,22 @@ int lws_set_extension_option(struct lws *wsi,
                              const char *opt_val);
 
 /*
+ With `add` nonzero, grants the server `add` more bytes on this h2 stream
+ (`peer_to_us` = LWSTXCR_PEER_TO_US: a WINDOW_UPDATE, what a connection made with
+ LCCSCF_H2_MANUAL_RXFLOW uses to pace the server); with 0, returns the window left in
+ that direction (the server's toward us, or ours toward it).  0 for a connection that
+ has no tx credit (anything but an HTTP/2 client stream).
+ */
+int lws_wsi_tx_credit(struct lws *wsi, char peer_to_us, int add);
+
+/*
+ Ends our side of an HTTP/2 client stream (an empty DATA frame with END_STREAM) and
+ exempts it from timeouts, so it can wait as long as it takes for the server's data.
+ 0 when started, nonzero when `wsi` is not an HTTP/2 client stream.
+ */
+int lws_h2_client_stream_long_poll_rxonly(struct lws *wsi);
+
+/*
  The lower-case header name of a token ("host:"), or NULL past the table.
  */
 const unsigned char *lws_token_to_string(enum lws_token_indexes token);
@@ -6964,7 +6980,8 @@ int lws_callback_http_dummy(struct lws *wsi,
 int lws_get_socket_fd(struct lws *wsi);
 
 /*
- Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
+ Only h2 has a peer-advertised window (an HTTP/2 client stream reports the smaller
+ of its window and its connection's); h1/ws connections have no guidance: -1.
  */
 lws_fileofs_t lws_get_peer_write_allowance(struct lws *wsi);
 
@@ -7720,8 +7737,6 @@ int lws_chunked_html_process(struct lws_process_html_args *, struct lws_process_
 typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
 /** lws_hdr_custom_name_foreach(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
-/** lws_h2_client_stream_long_poll_rxonly(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_h2_client_stream_long_poll_rxonly(struct lws *);
 /** lws_http_compression_apply(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
 /** lws_h2_update_peer_txcredit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
@@ -7828,8 +7843,6 @@ int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
 struct lws_write_passthru { struct lws *wsi; unsigned char *buf; size_t len; enum lws_write_protocol wp; };
 /** lws_raw_transaction_completed(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_raw_transaction_completed(struct lws *);
-/** lws_wsi_tx_credit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_wsi_tx_credit(struct lws *, char, int);
 struct lws_ring;
 struct lws_x509_cert;
 /*

@@ -230,11 +230,15 @@ pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
     })
 }
 
-/// Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
+/// Only h2 has a peer-advertised window (an HTTP/2 client stream reports the smaller
+/// of its window and its connection's); h1/ws connections have no guidance: -1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_peer_write_allowance(wsi: *mut lws) -> lws_fileofs_t {
     entry!({
         need!(wsi);
+        if let Some(n) = crate::roles::http::client_h2::peer_write_allowance(wsi) {
+            return n as lws_fileofs_t;
+        }
         -1
     })
 }

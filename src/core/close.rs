@@ -81,6 +81,13 @@ pub(crate) fn finish_close(w: *mut lws) {
             crate::core::connect::connection_error(w, "closed before established");
         }
     }
+    // HTTP/2 client: a network connection takes its streams with it; a stream leaves
+    // its connection.
+    if let Role::H2Client(_) = wref!(w).role {
+        crate::roles::http::client_h2::net_closing(w);
+    } else {
+        crate::roles::http::client_h2::detach(w);
+    }
     let (ctx, reasons, h1, raw) = {
         let s = wref!(w);
         if s.life == Life::Dead && s.closed_cb {
@@ -133,7 +140,10 @@ pub(crate) fn finish_close(w: *mut lws) {
         callback(w, r as c_int, null_mut(), 0);
     }
     let user = wref!(w).user_space;
-    callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
+    // The h2 client's network connection was never the program's: no WSI_DESTROY.
+    if !matches!(wref!(w).role, Role::H2Client(_)) {
+        callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
+    }
     unbind_protocol(w);
     let s = wref!(w);
     s.transport.close();

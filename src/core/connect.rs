@@ -84,9 +84,18 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         return null_mut();
     }
 
+    let http_method = c_string_of(i.method).is_some_and(|m| !m.is_empty() && m != "RAW");
+    // lws offers the connect info's ALPN list, else its default (h2 first) for an HTTP
+    // client and http/1.1 for a ws client.
+    let alpn = c_string_of(i.alpn).unwrap_or_else(|| {
+        if http_method {
+            "h2,http/1.1"
+        } else {
+            "http/1.1"
+        }
+        .into()
+    });
     let tls = if i.ssl_connection & LCCSCF_USE_SSL as i32 != 0 {
-        // lws offers the connect info's ALPN list, else http/1.1 for a ws client.
-        let alpn = c_string_of(i.alpn).unwrap_or_else(|| "http/1.1".into());
         let cfg = vh!(vh)
             .tls
             .client()
@@ -158,6 +167,10 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
             .ok()
             .map(|t| t.into_boxed_c_str());
     }
+    if let Some(h) = b.client.as_mut().and_then(|c| c.http.as_mut()) {
+        h.h2_offer = crate::roles::http::client_h2::offers_h2(&alpn);
+        h.h2_credit = i.manual_initial_tx_credit;
+    }
     let w = Box::into_raw(b);
     let (slot, gen) = cx!(ctx).slot_alloc(Entry::Conn(w));
     {
@@ -183,6 +196,11 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     // socket instead of making one.
     let http = wref!(w).client.as_ref().is_some_and(|c| c.http.is_some());
     if http && i.ssl_connection & LCCSCF_PIPELINE as i32 != 0 {
+        // An HTTP/2 connection there takes it as one more stream.
+        if let Some(net) = crate::roles::http::client_h2::find_net(w) {
+            crate::roles::http::client_h2::attach(net, w);
+            return w;
+        }
         if let Some(active) = crate::roles::http::client::pipeline_target(w) {
             crate::roles::http::client::enqueue(active, w);
             return w;
@@ -361,7 +379,21 @@ pub(crate) fn connect_ready(w: *mut lws) {
             if wref!(w).client.as_ref().is_some_and(|c| c.raw) {
                 crate::roles::raw::client_connected(w)
             } else if wref!(w).client.as_ref().is_some_and(|c| c.http.is_some()) {
-                crate::roles::http::client::send_request(w)
+                let (tls, offer, flags) = match wref!(w).client.as_ref() {
+                    Some(c) => (
+                        c.tls.is_some(),
+                        c.http.as_ref().is_some_and(|h| h.h2_offer),
+                        c.http.as_ref().map_or(0, |h| h.flags),
+                    ),
+                    None => return,
+                };
+                if tls && offer {
+                    crate::roles::http::client_h2::await_alpn(w)
+                } else if !tls && flags & LCCSCF_H2_PRIOR_KNOWLEDGE as u32 != 0 {
+                    crate::roles::http::client_h2::start(w);
+                } else {
+                    crate::roles::http::client::send_request(w)
+                }
             } else {
                 send_request(w)
             }

@@ -166,10 +166,6 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
     let f = i.ssl_connection;
     let rows: &[(bool, &'static str)] = &[
         (
-            f & LCCSCF_H2_PRIOR_KNOWLEDGE as i32 != 0,
-            "LCCSCF_H2_PRIOR_KNOWLEDGE (HTTP/2)",
-        ),
-        (
             f & LCCSCF_CACHE_COOKIES as i32 != 0,
             "LCCSCF_CACHE_COOKIES (HTTP client)",
         ),

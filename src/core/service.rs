@@ -319,6 +319,8 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                 if wref!(w).transport.wants_write() {
                     crate::core::output::records_queued(w);
                 }
+                // An HTTP client offering h2 waits for the handshake's ALPN.
+                crate::roles::http::client_h2::alpn_check(w);
                 return;
             }
             Err(ErrorKind::Interrupted) => {}

@@ -322,17 +322,24 @@ impl ClientConn {
         self.streams.len()
     }
 
-    /// Whether a new stream may open now: the server's concurrency limit leaves room,
-    /// no GOAWAY either way, and stream ids are not exhausted.
+    /// Whether a new stream should open now: the server's SETTINGS arrived (so its
+    /// concurrency limit is known: streams opened before may be refused) and leave
+    /// room, no GOAWAY either way, and stream ids are not exhausted.
     pub fn can_open(&self) -> bool {
-        !self.dead
-            && !self.goaway_received
-            && !self.goaway_sent
-            && self.next_stream < (1 << 31)
+        self.got_settings && self.has_room()
+    }
+
+    fn has_room(&self) -> bool {
+        self.accepting()
             && self
                 .peer
                 .max_concurrent_streams
                 .is_none_or(|m| self.streams.len() < m as usize)
+    }
+
+    /// New streams may still be opened, now or once the concurrency limit leaves room.
+    pub fn accepting(&self) -> bool {
+        !self.dead && !self.goaway_received && !self.goaway_sent && self.next_stream < (1 << 31)
     }
 
     /// How many DATA bytes the stream may send now (the smaller of its window and the
@@ -356,12 +363,13 @@ impl ClientConn {
 
     // ---- inputs from the caller ----------------------------------------------------
 
-    /// Opens a stream with its request head; returns the stream id.
+    /// Opens a stream with its request head; returns the stream id.  Allowed before the
+    /// server's SETTINGS (RFC 9113 section 3.4), at the risk of REFUSED_STREAM.
     pub fn open_stream(&mut self, req: &Request<'_>) -> Result<u32, SendError> {
         if self.dead || self.goaway_sent || self.goaway_received {
             return Err(SendError::Closed);
         }
-        if !self.can_open() {
+        if !self.has_room() {
             return Err(SendError::NoStream);
         }
         let stream = self.next_stream;
@@ -417,7 +425,9 @@ impl ClientConn {
             manual: req.manual_window,
             target: initial as u64,
         };
-        let extra = req.extra_window.min(MAX_WINDOW - self.local.initial_window_size);
+        let extra = req
+            .extra_window
+            .min(MAX_WINDOW - self.local.initial_window_size);
         if extra > 0 {
             Frame::WindowUpdate {
                 stream,
@@ -930,7 +940,11 @@ impl ClientConn {
             } => {
                 self.goaway_received = true;
                 // Streams above `last_stream` were not processed: they may be retried.
-                let refused: Vec<u32> = self.streams.range(last_stream + 1..).map(|(&k, _)| k).collect();
+                let refused: Vec<u32> = self
+                    .streams
+                    .range(last_stream + 1..)
+                    .map(|(&k, _)| k)
+                    .collect();
                 for id in refused {
                     self.remove_stream(id);
                     self.events.push_back(Event::Reset {

@@ -79,7 +79,12 @@ fn get_round_trip_with_trailers() {
     assert_eq!(c.stream_state(1), StreamState::HalfClosedLocal);
     pump(&mut c, &mut s);
     let ev = sev(&mut s);
-    let conn::Event::Request { stream, request, end_stream } = &ev[0] else {
+    let conn::Event::Request {
+        stream,
+        request,
+        end_stream,
+    } = &ev[0]
+    else {
         panic!("{ev:?}")
     };
     assert_eq!((*stream, *end_stream), (1, true));

@@ -35,6 +35,9 @@ pub(crate) enum Role {
     Ws(WsPhase, Box<Ws>),
     /// Raw socket or raw file: bytes pass untouched (see roles/raw.rs).
     Raw(raw::Raw),
+    /// The network connection under HTTP/2 client streams (roles/http/client_h2.rs):
+    /// never seen by the program, whose client wsis are its streams.
+    H2Client(Box<http::client_h2::Net>),
 }
 
 /// The HTTP/1.1 role's states.
@@ -77,6 +80,8 @@ pub(crate) enum State {
     Raw,
     /// Open, H1(ClientHttp).
     ClientHttp,
+    /// Open, H2Client.
+    H2ClientNet,
 }
 
 impl lws {
@@ -91,6 +96,7 @@ impl lws {
                 Role::H1(H1::Client) => State::ClientHandshake,
                 Role::Raw(_) => State::Raw,
                 Role::H1(H1::ClientHttp) => State::ClientHttp,
+                Role::H2Client(_) => State::H2ClientNet,
             },
             Life::Connecting => State::Connecting,
             Life::FlushThenClose => State::FlushThenClose,
@@ -110,7 +116,7 @@ impl lws {
     pub(crate) fn ws(&mut self) -> Option<&mut Ws> {
         match &mut self.role {
             Role::Ws(_, ws) => Some(ws),
-            Role::H1(_) | Role::Raw(_) => None,
+            Role::H1(_) | Role::Raw(_) | Role::H2Client(_) => None,
         }
     }
 
@@ -187,6 +193,7 @@ impl Role {
             Role::H1(_) => &H1_REASONS,
             Role::Ws(..) => &WS_REASONS,
             Role::Raw(k) => Role::raw_reasons(*k),
+            Role::H2Client(_) => &http::client_h2::NET_REASONS,
         }
     }
 }
@@ -207,6 +214,7 @@ pub(crate) fn writeable(w: *mut lws) {
             crate::roles::ws::writeable_cb(w);
         }
         Role::Raw(k) => raw::writeable(w, k),
+        Role::H2Client(_) => http::client_h2::net_writeable(w),
         _ => {}
     }
 }
@@ -215,6 +223,9 @@ pub(crate) fn writeable(w: *mut lws) {
 /// close frame `lws_close_reason` prepared is sent and answered; an HTTP answer still
 /// going out is flushed first, bounded by a timeout); false to close at once.
 pub(crate) fn close(w: *mut lws, why: crate::core::close::Why) -> bool {
+    if wref!(w).state() == State::H2ClientNet {
+        return http::client_h2::close_net(w, why);
+    }
     if why != crate::core::close::Why::User {
         if wref!(w).state() == State::ClientHttp {
             crate::roles::http::client::peer_gone(w);
@@ -248,5 +259,9 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
             core::slice::from_raw_parts(ptr, len)
         }),
         Role::Raw(_) => raw::skt_input(w, ptr, len),
+        // SAFETY: ptr[..len] is readable (the read buffer or a stash).
+        Role::H2Client(_) => {
+            http::client_h2::net_input(w, unsafe { core::slice::from_raw_parts(ptr, len) })
+        }
     }
 }

@@ -46,6 +46,8 @@ pub(crate) enum BodyEnd {
     Chunked(Decoder),
     /// Neither: the body runs until the server closes.
     Close,
+    /// An HTTP/2 stream: every byte is body; END_STREAM ends it.
+    Stream,
 }
 
 /// An HTTP client connection's own state (inside `ClientInfo`).
@@ -83,6 +85,13 @@ pub(crate) struct HttpClient {
     /// length or chunked body); false once it did not.
     pub keepalive: bool,
     pub keepalive_rejected: bool,
+    /// ALPN offers h2: the request waits for the TLS handshake's choice.
+    pub h2_offer: bool,
+    pub alpn_pending: bool,
+    /// manual_initial_tx_credit (LCCSCF_H2_MANUAL_RXFLOW).
+    pub h2_credit: i32,
+    /// This transaction is a stream of an HTTP/2 connection.
+    pub h2: Option<Box<super::client_h2::H2Stream>>,
 }
 
 impl HttpClient {
@@ -108,6 +117,10 @@ impl HttpClient {
             queued: false,
             keepalive: false,
             keepalive_rejected: false,
+            h2_offer: false,
+            alpn_pending: false,
+            h2_credit: 0,
+            h2: None,
         })
     }
 
@@ -125,6 +138,13 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// No body bytes wait from an earlier RECEIVE_CLIENT_HTTP.
+    pub(crate) fn held_is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+}
+
 /// The HTTP client state of `w`, if it is one.
 pub(crate) fn hc<'a>(w: *mut lws) -> Option<&'a mut HttpClient> {
     wref!(w).client.as_mut().and_then(|c| c.http.as_deref_mut())
@@ -133,19 +153,15 @@ pub(crate) fn hc<'a>(w: *mut lws) -> Option<&'a mut HttpClient> {
 /// The connect completed: the request head goes out (lws_generate_client_handshake's
 /// order), then the body, if any, from CLIENT_HTTP_WRITEABLE.
 pub(crate) fn send_request(w: *mut lws) {
-    let (timeout_secs, ctx) = {
+    let timeout_secs = {
         let s = wref!(w);
         s.life = Life::Open;
         s.writable = true;
         s.set_h1(H1::ClientHttp);
-        (cx!(s.ctx).timeout_secs, s.ctx)
+        cx!(s.ctx).timeout_secs
     };
-    if callback(w, LWS_CALLBACK_WSI_CREATE as c_int, null_mut(), 0) != 0 {
-        fail(w, "HS: disallowed by client filter");
-        return;
-    }
     let mut req: Vec<u8> = Vec::with_capacity(4096);
-    let flags = {
+    {
         let s = wref!(w);
         let Some(c) = s.client.as_ref() else { return };
         let Some(h) = c.http.as_ref() else { return };
@@ -157,64 +173,9 @@ pub(crate) fn send_request(w: *mut lws) {
         if let Some(o) = &c.origin {
             let _ = write!(req, "Origin: http://{o}\r\n");
         }
-        h.flags
-    };
-    if flags & LCCSCF_HTTP_MULTIPART_MIME as u32 != 0 {
-        // lws's boundary: random bytes in base64, as much as its 16-byte field holds
-        // with the NUL (whole groups of 4: 12 characters).
-        let mut raw = [0u8; 9];
-        crate::core::connect::random_bytes(ctx, &mut raw);
-        use base64::Engine as _;
-        let b = base64::engine::general_purpose::STANDARD.encode(raw);
-        let _ = write!(
-            req,
-            "content-type: multipart/form-data; boundary=\"{b}\"\r\n"
-        );
-        if let Some(h) = hc(w) {
-            h.boundary = Some(b);
-            h.body_pending = true;
-        }
     }
-    // Not pipelined: the server may close after its answer.
-    if flags & LCCSCF_PIPELINE as u32 == 0 {
-        req.extend_from_slice(b"connection: close\r\n");
-    }
-    let start = req.len();
-    let room = 4096usize;
-    req.resize(start + room, 0);
-    let base = req.as_mut_ptr();
-    // SAFETY: start < req.len(); the pointer stays inside req, which is not touched
-    // until the callback returns.
-    let mut p = unsafe { base.add(start) } as *mut c_char;
-    let pp: *mut *mut c_char = &mut p;
-    if callback(
-        w,
-        LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER as c_int,
-        pp as *mut c_void,
-        room - 12,
-    ) != 0
-    {
-        fail(w, "HS: disallowed by client filter");
+    if !request_extras(w, &mut req, true) {
         return;
-    }
-    if wref!(w).life != Life::Open {
-        return;
-    }
-    let used = (p as usize)
-        .saturating_sub(base as usize)
-        .clamp(start, start + room - 12);
-    req.truncate(used);
-    if flags & LCCSCF_HTTP_X_WWW_FORM_URLENCODED as u32 != 0 {
-        req.extend_from_slice(b"Content-Type: application/x-www-form-urlencoded\r\n");
-        // lws writes a Content-Length from a length only secure streams can set (so 0
-        // here); one the program appended itself is kept instead of a second, wrong one.
-        let appended = String::from_utf8_lossy(&req[start..used]).to_ascii_lowercase();
-        if !appended.contains("content-length:") {
-            req.extend_from_slice(b"Content-Length: 0\r\n");
-        }
-        if let Some(h) = hc(w) {
-            h.body_pending = true;
-        }
     }
     req.extend_from_slice(b"\r\n");
     let pending = hc(w).is_some_and(|h| h.body_pending);
@@ -242,8 +203,85 @@ pub(crate) fn send_request(w: *mut lws) {
     }
 }
 
+/// The part of the request head both HTTP versions share, in lws's order, appended to
+/// `req` as HTTP/1.1 header lines: WSI_CREATE, the multipart content type, `connection:
+/// close` (h1, when not pipelined), what the program adds in APPEND_HANDSHAKE_HEADER,
+/// the urlencoded content type.  Sets `body_pending` where these imply a body.  False
+/// when the connection failed (a callback refused it).
+pub(crate) fn request_extras(w: *mut lws, req: &mut Vec<u8>, h1: bool) -> bool {
+    let ctx = wref!(w).ctx;
+    if callback(w, LWS_CALLBACK_WSI_CREATE as c_int, null_mut(), 0) != 0 {
+        fail(w, "HS: disallowed by client filter");
+        return false;
+    }
+    let Some(flags) = hc(w).map(|h| h.flags) else {
+        return false;
+    };
+    if flags & LCCSCF_HTTP_MULTIPART_MIME as u32 != 0 {
+        // lws's boundary: random bytes in base64, as much as its 16-byte field holds
+        // with the NUL (whole groups of 4: 12 characters).
+        let mut raw = [0u8; 9];
+        crate::core::connect::random_bytes(ctx, &mut raw);
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::STANDARD.encode(raw);
+        let _ = write!(
+            req,
+            "content-type: multipart/form-data; boundary=\"{b}\"\r\n"
+        );
+        if let Some(h) = hc(w) {
+            h.boundary = Some(b);
+            h.body_pending = true;
+        }
+    }
+    // Not pipelined: the server may close after its answer.
+    if h1 && flags & LCCSCF_PIPELINE as u32 == 0 {
+        req.extend_from_slice(b"connection: close\r\n");
+    }
+    let start = req.len();
+    let room = 4096usize;
+    req.resize(start + room, 0);
+    let base = req.as_mut_ptr();
+    // SAFETY: start < req.len(); the pointer stays inside req, which is not touched
+    // until the callback returns.
+    let mut p = unsafe { base.add(start) } as *mut c_char;
+    let pp: *mut *mut c_char = &mut p;
+    if callback(
+        w,
+        LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER as c_int,
+        pp as *mut c_void,
+        room - 12,
+    ) != 0
+    {
+        fail(w, "HS: disallowed by client filter");
+        return false;
+    }
+    if wref!(w).life != Life::Open {
+        return false;
+    }
+    let used = (p as usize)
+        .saturating_sub(base as usize)
+        .clamp(start, start + room - 12);
+    req.truncate(used);
+    if flags & LCCSCF_HTTP_X_WWW_FORM_URLENCODED as u32 != 0 {
+        req.extend_from_slice(b"Content-Type: application/x-www-form-urlencoded\r\n");
+        // lws writes a Content-Length from a length only secure streams can set (so 0
+        // here); one the program appended itself is kept instead of a second, wrong one.
+        let appended = String::from_utf8_lossy(&req[start..used]).to_ascii_lowercase();
+        if !appended.contains("content-length:") {
+            req.extend_from_slice(b"Content-Length: 0\r\n");
+        }
+        if let Some(h) = hc(w) {
+            h.body_pending = true;
+        }
+    }
+    true
+}
+
 /// CLIENT_HTTP_WRITEABLE; once the program says the body is done, the answer is awaited.
 pub(crate) fn writeable(w: *mut lws) {
+    if super::client_h2::defer_writeable(w) {
+        return;
+    }
     if callback(
         w,
         LWS_CALLBACK_CLIENT_HTTP_WRITEABLE as c_int,
@@ -264,6 +302,9 @@ pub(crate) fn writeable(w: *mut lws) {
         }
         _ => false,
     };
+    if done_sending {
+        super::client_h2::body_done(w);
+    }
     if done_sending && hc(w).is_some_and(|h| h.phase == Phase::Head) {
         let ctx = wref!(w).ctx;
         let secs = cx!(ctx).timeout_secs;
@@ -277,6 +318,9 @@ pub(crate) fn writeable(w: *mut lws) {
 
 /// Bytes from the server: the answer's head, then its body.
 pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
+    if hc(w).is_some_and(|h| h.alpn_pending) && super::client_h2::alpn_settled(w, ptr, len) {
+        return;
+    }
     let Some(phase) = hc(w).map(|h| h.phase) else {
         return;
     };
@@ -365,7 +409,7 @@ fn header(w: *mut lws, name: &str) -> Option<Vec<u8>> {
 
 /// Acts on a complete head, in lws's order.  True when the connection goes on to the
 /// body (or is done with it), false when it ended or was redirected.
-fn head_complete(w: *mut lws, code: u32) -> bool {
+pub(crate) fn head_complete(w: *mut lws, code: u32) -> bool {
     let (flags, head_req) = match hc(w) {
         Some(h) => (h.flags, h.method.eq_ignore_ascii_case("HEAD")),
         None => return false,
@@ -383,8 +427,9 @@ fn head_complete(w: *mut lws, code: u32) -> bool {
     let bodiless = head_req || code < 200 || code == 204 || code == 304;
     // As lws: HTTP/1.1 with a length or chunked body keeps the connection for what is
     // queued on it; otherwise the queued connections go their own way.
-    let keepalive =
-        wref!(w).req.as_ref().is_some_and(|r| r.version == 1) && (chunked || length.is_some());
+    let h2 = hc(w).is_some_and(|h| h.h2.is_some());
+    let keepalive = h2
+        || (wref!(w).req.as_ref().is_some_and(|r| r.version == 1) && (chunked || length.is_some()));
     if let Some(h) = hc(w) {
         h.keepalive = keepalive;
         h.keepalive_rejected = !keepalive;
@@ -394,6 +439,7 @@ fn head_complete(w: *mut lws, code: u32) -> bool {
     }
     if let Some(h) = hc(w) {
         h.body = match (chunked, length) {
+            _ if h2 => BodyEnd::Stream,
             (true, _) => BodyEnd::Chunked(Decoder::new()),
             (false, Some(n)) => BodyEnd::Length(n),
             (false, None) => BodyEnd::Close,
@@ -429,7 +475,7 @@ fn head_complete(w: *mut lws, code: u32) -> bool {
     if wref!(w).state() != State::ClientHttp {
         return false;
     }
-    if bodiless || (!chunked && length == Some(0)) {
+    if bodiless || (!h2 && !chunked && length == Some(0)) {
         if completed(w) != 0 {
             crate::core::close::close(w, Why::User);
         }
@@ -497,6 +543,7 @@ fn redirect(w: *mut lws, code: u32) {
         h.redirected_to_get = true;
     }
     h.reset();
+    super::client_h2::detach(w);
     if !crate::core::connect::restart(w, &address, port, format!("/{path}")) {
         fail(w, "HS: Redirect failed");
     }
@@ -533,7 +580,7 @@ fn parse_uri(u: &str) -> Option<(String, u16, String)> {
 
 /// Body bytes: RECEIVE_CLIENT_HTTP until the program has read them all with
 /// `lws_http_client_read` (or stops reading; the rest waits for the next input).
-fn body_input(w: *mut lws, data: &[u8]) {
+pub(crate) fn body_input(w: *mut lws, data: &[u8]) {
     let mut joined;
     let data = match hc(w) {
         Some(h) if !h.held.is_empty() => {
@@ -581,7 +628,7 @@ fn clear_rx(w: *mut lws) {
 }
 
 /// COMPLETED_CLIENT_HTTP; then the connection waits a while for the server's close.
-fn completed(w: *mut lws) -> c_int {
+pub(crate) fn completed(w: *mut lws) -> c_int {
     if let Some(h) = hc(w) {
         h.phase = Phase::Done;
     }
@@ -591,6 +638,11 @@ fn completed(w: *mut lws) -> c_int {
         null_mut(),
         0,
     );
+    if r == 0 && wref!(w).state() == State::ClientHttp && hc(w).is_some_and(|h| h.h2.is_some()) {
+        // An HTTP/2 stream ends with its transaction; the connection goes on.
+        crate::core::close::close(w, Why::User);
+        return 0;
+    }
     if r == 0 && wref!(w).state() == State::ClientHttp && hand_over(w) {
         return 0;
     }
@@ -633,6 +685,7 @@ pub(crate) fn pipeline_target(w: *mut lws) -> Option<*mut lws> {
         let Some(h) = c.http.as_ref() else { continue };
         if h.flags & LCCSCF_PIPELINE as u32 != 0
             && !h.queued
+            && h.h2.is_none()
             && !h.keepalive_rejected
             && c.host == addr
             && c.port == port
@@ -767,7 +820,7 @@ pub(crate) fn read(w: *mut lws, limit: usize) -> c_int {
                 *rem -= n as u64;
                 (n, Some(used..used + n), *rem == 0)
             }
-            BodyEnd::Close => {
+            BodyEnd::Close | BodyEnd::Stream => {
                 let n = avail.len() - used;
                 (n, Some(used..used + n), false)
             }

@@ -1,0 +1,184 @@
+"""Driver of h2_client.c: our HTTP/2 client against nghttpd (Debian's nghttp2-server),
+over TLS with ALPN and over plain text with prior knowledge, and against a Python `h2`
+server that resets streams.  Each case prints what the client saw and, from nghttpd's
+-v log, what the server received: how many connections, which streams, how many body
+bytes (so the pipelined transactions are seen to share one connection).
+"""
+# lws-diff: ours-only: lws 4.1.6's h2 client hands the transaction to another wsi and lacks lws_wsi_tx_credit
+import os, re, shutil, socket, subprocess, sys, tempfile, threading, time
+import _lwstest as t
+from _tlspki import Pki
+
+BIN = sys.argv[1]
+WRAP = t.WRAP
+NGHTTPD = shutil.which("nghttpd") or "/usr/sbin/nghttpd"
+if not os.path.exists(NGHTTPD):
+    t.fail("nghttpd is missing (Debian package: nghttp2-server)")
+
+tmp = tempfile.mkdtemp(prefix="h2cli-")
+docs = os.path.join(tmp, "docs")
+os.makedirs(docs)
+with open(os.path.join(docs, "small.txt"), "w") as f:
+    f.write("hello over h2\n")
+big = bytes((i * 7 + (i >> 9)) & 0xff for i in range(3 << 20))
+with open(os.path.join(docs, "big.bin"), "wb") as f:
+    f.write(big)
+
+
+def fnv(b):
+    h = 2166136261
+    for c in b:
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return h
+
+
+BIG_FNV = fnv(big)
+pki = Pki(os.path.join(tmp, "pki"))
+pem, key = pki.leaf("localhost")
+
+
+def wait_port(port, proc):
+    for _ in range(100):
+        if proc.poll() is not None:
+            t.fail(f"nghttpd exited {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    t.fail(f"nothing listens on {port}")
+
+
+def nghttpd(*args):
+    port = t.free_port()
+    log = open(os.path.join(tmp, f"nghttpd-{port}.log"), "w+")
+    p = subprocess.Popen([NGHTTPD, "-v", "-d", docs, "--echo-upload", *args, str(port)]
+                         + ([] if "--no-tls" in args else [key, pem]),
+                         stdout=log, stderr=subprocess.STDOUT)
+    wait_port(port, p)
+    return p, port, log
+
+
+# TLS with a small stream window (2^14-1) so that request bodies wait for its updates;
+# plain text (prior knowledge) with at most 2 concurrent streams.
+tls_srv, tls_port, tls_log = nghttpd("-w", "14")
+plain_srv, plain_port, plain_log = nghttpd("--no-tls", "-m", "2")
+
+# A server that resets streams, in Python's h2 (plain text, prior knowledge).
+import h2.config, h2.connection, h2.events, h2.errors
+
+rst_sock = socket.socket()
+rst_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+rst_sock.bind(("127.0.0.1", 0))
+rst_sock.listen(5)
+rst_port = rst_sock.getsockname()[1]
+
+
+def rst_serve(s):
+    c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    c.initiate_connection()
+    s.sendall(c.data_to_send())
+    try:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                return
+            for ev in c.receive_data(data):
+                if isinstance(ev, h2.events.RequestReceived):
+                    path = dict(ev.headers)[b":path"]
+                    sid = ev.stream_id
+                    if path == b"/rst-head":
+                        c.reset_stream(sid, h2.errors.ErrorCodes.INTERNAL_ERROR)
+                    elif path == b"/rst-body":
+                        c.send_headers(sid, [(":status", "200"), ("x-answer", "partial")])
+                        c.send_data(sid, b"x" * 1000)
+                        c.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+                    elif path == b"/goaway":
+                        # the request is refused unprocessed, and the connection ends
+                        c.close_connection(h2.errors.ErrorCodes.NO_ERROR, last_stream_id=0)
+                        s.sendall(c.data_to_send())
+                        return
+                    else:
+                        c.send_headers(sid, [(":status", "200"), ("content-length", "2")])
+                        c.send_data(sid, b"ok", end_stream=True)
+            s.sendall(c.data_to_send())
+    except Exception:  # a peer gone, or h2 refusing what follows our GOAWAY: this
+        pass           # connection ends, the test's checks are on the client's side
+    finally:
+        s.close()
+
+
+def rst_accept():
+    while True:
+        try:
+            s, _ = rst_sock.accept()
+        except OSError:
+            return
+        threading.Thread(target=rst_serve, args=(s,), daemon=True).start()
+
+
+threading.Thread(target=rst_accept, daemon=True).start()
+
+
+def server_summary(log, since):
+    """What nghttpd's -v log says happened after offset `since`."""
+    log.flush()
+    log.seek(since)
+    text = log.read()
+    conns = sorted({int(m) for m in re.findall(r"\[id=(\d+)\]", text)})
+    heads = re.findall(r"recv HEADERS frame <[^>]*stream_id=(\d+)>", text)
+    data = sum(int(m) for m in re.findall(r"recv DATA frame <length=(\d+)", text))
+    updates = len(re.findall(r"send WINDOW_UPDATE frame <[^>]*stream_id=[1-9]", text))
+    return len(conns), [int(h) for h in heads], data, updates
+
+
+def run(title, server, method, path, *opts):
+    print(f"== {title}: {method} {path} {' '.join(o.split('=')[0] if o.startswith('tls=') else o for o in opts)}".rstrip())
+    log, port = {"tls": (tls_log, tls_port), "plain": (plain_log, plain_port),
+                 "rst": (None, rst_port)}[server]
+    since = log.seek(0, 2) if log else 0
+    p = subprocess.run(WRAP + [BIN, str(port), method, path] + list(opts),
+                       stdout=subprocess.PIPE, text=True, errors="replace", timeout=60)
+    lines = p.stdout.splitlines()
+    if any(o.startswith("pipeline=") for o in opts):
+        lines.sort(key=lambda l: l[:4] if l.startswith("[") else "~")
+    for l in lines:
+        l = l.replace("%08x" % BIG_FNV, "<big.bin's fnv>")
+        if path == "/nothing-here":
+            # nghttpd's error page names its port
+            l = re.sub(r"body length \d+ fnv \w+", "body: the error page", l)
+            l = re.sub(r"content-length: \d+", "content-length: of the page", l)
+        print("client: " + l)
+    if p.returncode != 0:
+        t.fail(f"{title}: client exit {p.returncode}")
+    if log:
+        time.sleep(0.2)
+        conns, heads, data, updates = server_summary(log, since)
+        print(f"server: {conns} connection(s), request streams {heads}, {data} body bytes"
+              + (", sent stream WINDOW_UPDATEs" if updates else ""))
+    return lines
+
+
+CA = "tls=" + pki.ca
+run("GET over TLS, h2 by ALPN", "tls", "GET", "/small.txt", CA)
+run("GET, prior knowledge", "plain", "GET", "/small.txt", "prior")
+run("404", "tls", "GET", "/nothing-here", CA)
+run("POST a body past the server's window", "tls", "POST", "/small.txt", CA, "body=100000")
+run("five transactions pipelined on one connection", "tls", "GET", "/small.txt", CA,
+    "pipeline=5")
+run("five on a server allowing two streams at a time", "plain", "GET", "/small.txt",
+    "prior", "pipeline=5")
+run("large response, automatic window", "tls", "GET", "/big.bin", CA)
+run("large response, manual window of 16 KiB", "tls", "GET", "/big.bin", CA,
+    "manual=16384")
+run("quirk flags and a long-poll stream", "plain", "GET", "/small.txt", "prior", "quirks",
+    "longpoll")
+run("server resets before the head", "rst", "GET", "/rst-head", "prior")
+run("server resets inside the body", "rst", "GET", "/rst-body", "prior")
+run("server says GOAWAY", "rst", "GET", "/goaway", "prior")
+
+for p in (tls_srv, plain_srv):
+    p.terminate()
+    p.wait()
+rst_sock.close()
+shutil.rmtree(tmp, ignore_errors=True)
