@@ -96,6 +96,10 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 			long chunk = body_len - t->sent > 3000 ? 3000 : body_len - t->sent;
 			int final = t->sent + chunk == body_len;
 
+			if (!t->sent)
+				/* the server's SETTINGS gave each stream 2^14-1 */
+				out("lws_get_peer_write_allowance: %lld\n",
+				    (long long)lws_get_peer_write_allowance(wsi));
 			px = buf + LWS_PRE;
 			for (n = 0; n < chunk; n++)
 				px[n] = (char)('a' + (t->sent + n) % 26);

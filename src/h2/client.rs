@@ -312,7 +312,7 @@ impl ClientConn {
     pub fn stream_state(&self, stream: u32) -> StreamState {
         match self.streams.get(&stream) {
             Some(s) => s.state,
-            None if stream % 2 == 1 && stream < self.next_stream => StreamState::Closed,
+            None if !stream.is_multiple_of(2) && stream < self.next_stream => StreamState::Closed,
             None => StreamState::Idle,
         }
     }
@@ -781,7 +781,7 @@ impl ClientConn {
 
     /// Ids we never opened: even ones (no push) and odd ones not yet used.
     fn is_idle(&self, stream: u32) -> bool {
-        stream % 2 == 0 || stream >= self.next_stream
+        stream.is_multiple_of(2) || stream >= self.next_stream
     }
 
     fn wake_blocked(&mut self) {
