@@ -120,6 +120,10 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		out("WSI_CREATE\n");
 		break;
 
+	case LWS_CALLBACK_CLIENT_HTTP_REDIRECT:
+		out("REDIRECT %u to %s\n", (unsigned int)len, (const char *)in);
+		break;
+
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
 		t = t_of(wsi);
 		t->rx = 0;

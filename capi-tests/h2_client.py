@@ -93,6 +93,9 @@ def rst_serve(s):
                         c.send_headers(sid, [(":status", "200"), ("x-answer", "partial")])
                         c.send_data(sid, b"x" * 1000)
                         c.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+                    elif path == b"/r":
+                        c.send_headers(sid, [(":status", "302"), ("location", "/ok"),
+                                             ("content-length", "0")], end_stream=True)
                     elif path == b"/goaway":
                         # the request is refused unprocessed, and the connection ends
                         c.close_connection(h2.errors.ErrorCodes.NO_ERROR, last_stream_id=0)
@@ -119,6 +122,47 @@ def rst_accept():
 
 threading.Thread(target=rst_accept, daemon=True).start()
 
+# An https server that only speaks HTTP/1.1 (ALPN http/1.1): the client falls back.
+import ssl
+
+h1_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+h1_ctx.load_cert_chain(pem, key)
+h1_ctx.set_alpn_protocols(["http/1.1"])
+h1_sock = socket.socket()
+h1_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+h1_sock.bind(("127.0.0.1", 0))
+h1_sock.listen(5)
+h1_port = h1_sock.getsockname()[1]
+h1_seen = []
+
+
+def h1_serve(raw):
+    try:
+        s = h1_ctx.wrap_socket(raw, server_side=True)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            b = s.recv(4096)
+            if not b:
+                return
+            head += b
+        h1_seen.append(head.split(b"\r\n")[0].decode() + " (ALPN %s)" % s.selected_alpn_protocol())
+        s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nContent-Type: text/plain\r\n\r\nvia h1.1\n")
+        s.close()
+    except Exception:
+        pass
+
+
+def h1_accept():
+    while True:
+        try:
+            s, _ = h1_sock.accept()
+        except OSError:
+            return
+        threading.Thread(target=h1_serve, args=(s,), daemon=True).start()
+
+
+threading.Thread(target=h1_accept, daemon=True).start()
+
 
 def server_summary(log, since):
     """What nghttpd's -v log says happened after offset `since`."""
@@ -135,7 +179,7 @@ def server_summary(log, since):
 def run(title, server, method, path, *opts):
     print(f"== {title}: {method} {path} {' '.join(o.split('=')[0] if o.startswith('tls=') else o for o in opts)}".rstrip())
     log, port = {"tls": (tls_log, tls_port), "plain": (plain_log, plain_port),
-                 "rst": (None, rst_port)}[server]
+                 "rst": (None, rst_port), "h1": (None, h1_port)}[server]
     since = log.seek(0, 2) if log else 0
     p = subprocess.run(WRAP + [BIN, str(port), method, path] + list(opts),
                        stdout=subprocess.PIPE, text=True, errors="replace", timeout=60)
@@ -156,6 +200,11 @@ def run(title, server, method, path, *opts):
         conns, heads, data, updates = server_summary(log, since)
         print(f"server: {conns} connection(s), request streams {heads}, {data} body bytes"
               + (", sent stream WINDOW_UPDATEs" if updates else ""))
+    if server == "h1":
+        time.sleep(0.1)
+        for l in h1_seen:
+            print("server got: " + l)
+        del h1_seen[:]
     return lines
 
 
@@ -176,9 +225,12 @@ run("quirk flags and a long-poll stream", "plain", "GET", "/small.txt", "prior",
 run("server resets before the head", "rst", "GET", "/rst-head", "prior")
 run("server resets inside the body", "rst", "GET", "/rst-body", "prior")
 run("server says GOAWAY", "rst", "GET", "/goaway", "prior")
+run("redirect followed over h2", "rst", "GET", "/r", "prior")
+run("https server without h2: HTTP/1.1", "h1", "GET", "/h1", CA)
 
 for p in (tls_srv, plain_srv):
     p.terminate()
     p.wait()
 rst_sock.close()
+h1_sock.close()
 shutil.rmtree(tmp, ignore_errors=True)
