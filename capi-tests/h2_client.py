@@ -4,7 +4,6 @@ server that resets streams.  Each case prints what the client saw and, from nght
 -v log, what the server received: how many connections, which streams, how many body
 bytes (so the pipelined transactions are seen to share one connection).
 """
-# lws-diff: ours-only: lws 4.1.6's h2 client hands the transaction to another wsi and lacks lws_wsi_tx_credit
 import os, re, shutil, socket, subprocess, sys, tempfile, threading, time
 import _lwstest as t
 from _tlspki import Pki
