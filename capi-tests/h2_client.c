@@ -11,7 +11,9 @@
  * with LCCSCF_PIPELINE, their lines prefixed "[i] "), manual=CREDIT
  * (LCCSCF_H2_MANUAL_RXFLOW with manual_initial_tx_credit CREDIT; each piece read is
  * granted back with lws_wsi_tx_credit), quirks (the LCCSCF_H2_QUIRK_* flags),
- * longpoll (lws_h2_client_stream_long_poll_rxonly once established).
+ * longpoll (lws_h2_client_stream_long_poll_rxonly once established), rxflow (rx flow
+ * turned off at ESTABLISHED, on again 300 ms later from LWS_CALLBACK_TIMER: no data
+ * may arrive meanwhile).
  */
 /* lws-diff: ours-only: lws 4.1.6 lacks lws_wsi_tx_credit and lws_h2_client_stream_long_poll_rxonly, and its h2 client moves the transaction to another wsi */
 #include <libwebsockets.h>
@@ -31,7 +33,7 @@ struct txn {
 
 static struct txn txns[8];
 static long body_len = -1;
-static int pipeline, finished, manual, longpoll, grants;
+static int pipeline, finished, manual, longpoll, grants, rxflow, rxflow_off;
 static struct lws *cur;
 
 static struct txn *
@@ -142,10 +144,25 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		if (longpoll)
 			out("lws_h2_client_stream_long_poll_rxonly: %d\n",
 			    lws_h2_client_stream_long_poll_rxonly(wsi));
+		if (rxflow) {
+			lws_rx_flow_control(wsi, 0);
+			rxflow_off = 1;
+			lws_set_timer_usecs(wsi, 300 * LWS_US_PER_MS);
+		}
+		break;
+
+	case LWS_CALLBACK_TIMER:
+		out("rx flow on again, %llu bytes received meanwhile\n", t_of(wsi)->rx);
+		rxflow_off = 0;
+		lws_rx_flow_control(wsi, 1);
 		break;
 
 	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
 		t = t_of(wsi);
+		if (rxflow_off) {
+			out("data while rx flow was off\n");
+			rxflow_off = 0;
+		}
 		for (n = 0; n < (int)len; n++)
 			t->fnv = (t->fnv ^ ((unsigned char *)in)[n]) * 16777619u;
 		t->rx += len;
@@ -237,6 +254,8 @@ main(int argc, char **argv)
 				 LCCSCF_H2_QUIRK_OVERFLOWS_TXCR;
 		else if (!strcmp(argv[n], "longpoll"))
 			longpoll = 1;
+		else if (!strcmp(argv[n], "rxflow"))
+			rxflow = 1;
 	}
 	if (count > 8)
 		count = 8;

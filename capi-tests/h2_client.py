@@ -219,6 +219,7 @@ run("five on a server allowing two streams at a time", "plain", "GET", "/small.t
 run("large response, automatic window", "tls", "GET", "/big.bin", CA)
 run("large response, manual window of 16 KiB", "tls", "GET", "/big.bin", CA,
     "manual=16384")
+run("rx flow control held off for 300 ms", "tls", "GET", "/big.bin", CA, "rxflow")
 run("quirk flags and a long-poll stream", "plain", "GET", "/small.txt", "prior", "quirks",
     "longpoll")
 run("server resets before the head", "rst", "GET", "/rst-head", "prior")

@@ -205,6 +205,12 @@ pub(crate) fn choked(w: *mut lws) -> bool {
     if wref!(w).life == Life::Dead || buffered(w) {
         return true;
     }
+    if wref!(w).transport.is_none() {
+        // An HTTP/2 client stream writes through its connection.
+        if let Some(c) = crate::roles::http::client_h2::choked(w) {
+            return c;
+        }
+    }
     let s = wref!(w);
     if s.writable {
         return false;

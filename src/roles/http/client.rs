@@ -326,6 +326,9 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
     };
     // SAFETY: ptr[..len] is readable (see crate::roles::input).
     let data = unsafe { core::slice::from_raw_parts(ptr as *const u8, len) };
+    if super::client_h2::stream_input(w, data) {
+        return;
+    }
     match phase {
         Phase::Head => head_input(w, data),
         Phase::Body => body_input(w, data),

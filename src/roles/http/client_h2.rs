@@ -79,6 +79,11 @@ pub(crate) struct H2Stream {
     tx_fin: bool,
     /// END_STREAM went out.
     ended: bool,
+    /// Body bytes waiting in the wsi's stash while the program turned rx flow off
+    /// (their window is given back once they are handed over), and the server's
+    /// END_STREAM behind them.
+    stashed: usize,
+    eos_pending: bool,
 }
 
 fn id_of(w: *mut lws) -> Id {
@@ -301,6 +306,8 @@ pub(crate) fn attach(n: *mut lws, w: *mut lws) {
             tx: Vec::new(),
             tx_fin: false,
             ended: false,
+            stashed: 0,
+            eos_pending: false,
         }));
     }
     set_timeout(
@@ -506,6 +513,16 @@ fn dispatch(n: *mut lws) {
             }
             Event::Data { stream, data } => {
                 if let Some(w) = child(n, stream) {
+                    let s = wref!(w);
+                    if s.rx_flow_reasons != 0 || !s.rx_stash.is_empty() {
+                        // lws_rx_flow_control: held, and its window kept, so the
+                        // server slows down as it would on a socket nobody reads.
+                        s.rx_stash.extend_from_slice(&data);
+                        if let Some(st) = stream_of(w) {
+                            st.stashed += data.len();
+                        }
+                        continue;
+                    }
                     if hc(w).is_some_and(|h| h.phase == Phase::Body) {
                         body_input(w, &data);
                     }
@@ -518,6 +535,12 @@ fn dispatch(n: *mut lws) {
             Event::Trailers { .. } => {}
             Event::EndOfStream { stream } => {
                 let Some(w) = child(n, stream) else { continue };
+                if !wref!(w).rx_stash.is_empty() {
+                    if let Some(st) = stream_of(w) {
+                        st.eos_pending = true;
+                    }
+                    continue;
+                }
                 end_of_stream(w);
             }
             Event::Reset {
@@ -619,6 +642,41 @@ fn response_head(w: *mut lws, status: u16, fields: &[crate::h2::Header]) {
     if let Some(h) = hc(w) {
         h.status = u32::from(status);
     }
+}
+
+/// Body bytes held back while the program had rx flow off, handed over now (the loop
+/// resumes reading through the wsi's stash); their window goes back to the server.
+/// False when `w` is not an h2 client stream.
+pub(crate) fn stream_input(w: *mut lws, data: &[u8]) -> bool {
+    let Some(st) = stream_of(w) else { return false };
+    let stashed = core::mem::take(&mut st.stashed);
+    let eos = core::mem::take(&mut st.eos_pending);
+    if hc(w).is_some_and(|h| h.phase == Phase::Body) {
+        body_input(w, data);
+    }
+    if let Some((n, id)) = net_of(w) {
+        if let Some(net) = net(n) {
+            net.conn.release_capacity(id, stashed);
+        }
+        flush(n);
+    }
+    if eos && wref!(w).life == Life::Open {
+        end_of_stream(w);
+    }
+    true
+}
+
+/// Whether a write on an h2 client stream would not go straight out
+/// (lws_send_pipe_choked): its connection's socket is behind, or its body waits for
+/// window.  None when `w` is not one.
+pub(crate) fn choked(w: *mut lws) -> Option<bool> {
+    let st = stream_of(w)?;
+    let behind = !st.tx.is_empty();
+    let Some((n, id)) = net_of(w) else {
+        return Some(true);
+    };
+    let no_window = id == 0 || net(n)?.conn.send_capacity(id) == Some(0);
+    Some(behind || no_window || crate::core::output::choked(n))
 }
 
 /// END_STREAM from the server: what the program left unread is offered once more, then
