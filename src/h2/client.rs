@@ -468,7 +468,9 @@ impl ClientConn {
         let cap = s.send_window.min(conn_window).max(0) as usize;
         let n = data.len().min(cap);
         let all = n == data.len();
-        if !all {
+        if n == cap {
+            // Short, or the window is used up exactly: either way the caller hears
+            // when there is room again.
             s.blocked = true;
         }
         s.send_window -= n as i64;

@@ -458,6 +458,8 @@ fn open(n: *mut lws, w: *mut lws) {
     if let Some(h) = hc(w) {
         h.sending_body = pending;
     }
+    // Body the program wrote before the stream could open.
+    push_tx(n, w);
     let ctx = wref!(w).ctx;
     let secs = cx!(ctx).timeout_secs;
     set_timeout(
