@@ -131,6 +131,9 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		t->rx = 0;
 		t->fnv = 2166136261u;
 		out("ESTABLISHED_CLIENT_HTTP status %u\n", lws_http_client_http_response(wsi));
+		/* over h2 the transaction is a stream of a network connection */
+		out("lws_get_network_wsi: %s\n",
+		    lws_get_network_wsi(wsi) == wsi ? "itself" : "another wsi");
 		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0)
 			out("content-type: %s\n", v);
 		n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);

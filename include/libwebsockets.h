@@ -5350,6 +5350,12 @@ int lws_wsi_tx_credit(struct lws *wsi, char peer_to_us, int add);
 int lws_h2_client_stream_long_poll_rxonly(struct lws *wsi);
 
 /*
+ The connection that owns the socket `wsi` is carried on: for an HTTP/2 client
+ stream its network connection, else `wsi` itself (NULL for NULL).
+ */
+struct lws *lws_get_network_wsi(struct lws *wsi);
+
+/*
  The lower-case header name of a token ("host:"), or NULL past the table.
  */
 const unsigned char *lws_token_to_string(enum lws_token_indexes token);
@@ -7766,8 +7772,6 @@ void lws_set_opaque_parent_data(struct lws *, void *);
 int lws_get_child_pending_on_writable(const struct lws *);
 /** lws_clear_child_pending_on_writable(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_clear_child_pending_on_writable(struct lws *);
-/** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_get_network_wsi(struct lws *);
 enum {
         /*
          lws_rx_flow_control: clear the reason bits given (LWS_RXFLOW_REASON_APPLIES with

@@ -865,30 +865,36 @@ pub(crate) fn net_closing(n: *mut lws) {
     }
 }
 
-/// lws_wsi_tx_credit(): for an h2 client stream, `add` to the server's window on it
+/// lws_wsi_tx_credit() on an h2 client stream: `add` to the server's window on it
 /// (peer_to_us, a WINDOW_UPDATE; returns 0), or with 0 the window the server still has
-/// on it (peer_to_us) or ours (the smaller of the stream's and the connection's).  0
-/// for anything else, as lws for a role without tx credit.
-pub(crate) fn tx_credit(w: *mut lws, peer_to_us: bool, add: c_int) -> c_int {
-    let Some((n, id)) = net_of(w) else { return 0 };
+/// on it (peer_to_us) or ours (the smaller of the stream's and the connection's).  None
+/// when `w` is not an h2 client stream.
+pub(crate) fn tx_credit_op(w: *mut lws, peer_to_us: bool, add: c_int) -> Option<c_int> {
+    let (n, id) = net_of(w)?;
     if id == 0 {
-        return 0;
+        return Some(0);
     }
-    let Some(net) = net(n) else { return 0 };
+    let net = net(n)?;
     if add != 0 {
         if peer_to_us && add > 0 {
             net.conn.grant(id, add as u32);
             flush(n);
         }
         // Our window toward the server is only what its WINDOW_UPDATEs say.
-        return 0;
+        return Some(0);
     }
     let v = if peer_to_us {
         net.conn.recv_capacity(id).unwrap_or(0)
     } else {
         net.conn.send_capacity(id).map_or(0, |c| c as i64)
     };
-    v.clamp(0, i64::from(i32::MAX)) as c_int
+    Some(v.clamp(0, i64::from(i32::MAX)) as c_int)
+}
+
+/// The network connection carrying an h2 client stream (lws_get_network_wsi's answer
+/// for one); None when `w` is not one.
+pub(crate) fn network_wsi(w: *mut lws) -> Option<*mut lws> {
+    net_of(w).map(|(n, _)| n)
 }
 
 /// What lws_get_peer_write_allowance reports for an h2 client stream.
