@@ -1884,27 +1884,28 @@ enum lws_client_connect_ssl_connection_flags {
          */
         LCCSCF_ALLOW_INSECURE = 16,
         /*
-         HTTP/2 workaround for nghttp2's stream ending. HTTP/2 is not implemented yet: no
-         effect.
+         HTTP/2 workaround lws needs for nghttp2's stream ending. Accepted; not needed here
+         (END_STREAM goes where RFC 9113 puts it, which nghttp2 takes): no effect.
          */
         LCCSCF_H2_QUIRK_NGHTTP2_END_STREAM = 32,
         /*
-         HTTP/2 workaround for peers that overflow the transmit credit. HTTP/2 is not
-         implemented yet: no effect.
+         HTTP/2 workaround for peers that overflow the transmit credit. Accepted: no effect
+         (a window past 2^31-1 is the peer's error here too).
          */
         LCCSCF_H2_QUIRK_OVERFLOWS_TXCR = 64,
         /*
-         HTTP/2: send the auth token as a bearer Authorization header. HTTP/2 is not
-         implemented yet: no effect.
+         HTTP/2: send the auth token as a bearer Authorization header (a Secure Streams
+         feature). No effect.
          */
         LCCSCF_H2_AUTH_BEARER = 128,
         /*
-         HTTP/2: send the auth token hex-encoded. HTTP/2 is not implemented yet: no effect.
+         HTTP/2: send the auth token hex-encoded (a Secure Streams feature). No effect.
          */
         LCCSCF_H2_HEXIFY_AUTH_TOKEN = 256,
         /*
-         HTTP/2: the program grants receive credit itself (lws_wsi_tx_credit). HTTP/2 is not
-         implemented yet: no effect.
+         HTTP/2 client: the program grants the server's receive credit itself:
+         manual_initial_tx_credit beyond the initial window, then lws_wsi_tx_credit(wsi,
+         LWSTXCR_PEER_TO_US, n) as it consumes.
          */
         LCCSCF_H2_MANUAL_RXFLOW = 512,
         /*
@@ -1932,7 +1933,8 @@ enum lws_client_connect_ssl_connection_flags {
          */
         LCCSCF_MUXABLE_STREAM = 131072,
         /*
-         Speak HTTP/2 from the start without negotiating it. Not implemented yet: refused.
+         HTTP client on plain text: speak HTTP/2 from the first byte, without negotiating it
+         (h2c with prior knowledge).
          */
         LCCSCF_H2_PRIOR_KNOWLEDGE = 262144,
         /*
@@ -3350,7 +3352,9 @@ struct lws_client_connect_info {
          */
         const char *local_protocol_name;
         /*
-         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: "http/1.1").
+         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: lws's
+         "h2,http/1.1" for an HTTP client, which then speaks HTTP/2 when the server picks
+         it; "http/1.1" for a WebSocket client).
          */
         const char *alpn;
         /*
@@ -3368,7 +3372,8 @@ struct lws_client_connect_info {
          */
         const lws_retry_bo_t *retry_and_idle_policy;
         /*
-         HTTP/2: the initial receive window the program manages. HTTP/2 is not implemented yet.
+         HTTP/2 client with LCCSCF_H2_MANUAL_RXFLOW: the window granted to the server on
+         the stream beyond the initial one; the program grants more with lws_wsi_tx_credit.
          */
         int manual_initial_tx_credit;
         /*

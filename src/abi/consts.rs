@@ -437,19 +437,20 @@ pub enum lws_client_connect_ssl_connection_flags {
     /// Accept a server certificate that does not verify for any other reason (unknown
     /// issuer, ...).
     LCCSCF_ALLOW_INSECURE = 16,
-    /// HTTP/2 workaround for nghttp2's stream ending. HTTP/2 is not implemented yet: no
-    /// effect.
+    /// HTTP/2 workaround lws needs for nghttp2's stream ending. Accepted; not needed here
+    /// (END_STREAM goes where RFC 9113 puts it, which nghttp2 takes): no effect.
     LCCSCF_H2_QUIRK_NGHTTP2_END_STREAM = 32,
-    /// HTTP/2 workaround for peers that overflow the transmit credit. HTTP/2 is not
-    /// implemented yet: no effect.
+    /// HTTP/2 workaround for peers that overflow the transmit credit. Accepted: no effect
+    /// (a window past 2^31-1 is the peer's error here too).
     LCCSCF_H2_QUIRK_OVERFLOWS_TXCR = 64,
-    /// HTTP/2: send the auth token as a bearer Authorization header. HTTP/2 is not
-    /// implemented yet: no effect.
+    /// HTTP/2: send the auth token as a bearer Authorization header (a Secure Streams
+    /// feature). No effect.
     LCCSCF_H2_AUTH_BEARER = 128,
-    /// HTTP/2: send the auth token hex-encoded. HTTP/2 is not implemented yet: no effect.
+    /// HTTP/2: send the auth token hex-encoded (a Secure Streams feature). No effect.
     LCCSCF_H2_HEXIFY_AUTH_TOKEN = 256,
-    /// HTTP/2: the program grants receive credit itself (lws_wsi_tx_credit). HTTP/2 is not
-    /// implemented yet: no effect.
+    /// HTTP/2 client: the program grants the server's receive credit itself:
+    /// manual_initial_tx_credit beyond the initial window, then lws_wsi_tx_credit(wsi,
+    /// LWSTXCR_PEER_TO_US, n) as it consumes.
     LCCSCF_H2_MANUAL_RXFLOW = 512,
     /// The HTTP client's body is multipart/form-data: the library adds the Content-Type
     /// with a boundary, and the program writes the parts with lws_client_http_multipart.
@@ -465,7 +466,8 @@ pub enum lws_client_connect_ssl_connection_flags {
     /// Allow the connection to be a stream of a multiplexed (HTTP/2) connection. HTTP/2 is
     /// not implemented yet: no effect.
     LCCSCF_MUXABLE_STREAM = 131072,
-    /// Speak HTTP/2 from the start without negotiating it. Not implemented yet: refused.
+    /// HTTP client on plain text: speak HTTP/2 from the first byte, without negotiating it
+    /// (h2c with prior knowledge).
     LCCSCF_H2_PRIOR_KNOWLEDGE = 262144,
     /// lws's suspend-aware validity timers: wake a suspended device for this connection's
     /// keepalive. There is no suspend support here: no effect.

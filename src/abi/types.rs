@@ -618,7 +618,9 @@ pub struct lws_client_connect_info {
     /// The name of the vhost protocol whose callback gets this connection's events (NULL: the
     /// vhost's first protocol).
     pub local_protocol_name: *const c_char,
-    /// The ALPN protocols to offer on a TLS connection, comma-separated (NULL: "http/1.1").
+    /// The ALPN protocols to offer on a TLS connection, comma-separated (NULL: lws's
+    /// "h2,http/1.1" for an HTTP client, which then speaks HTTP/2 when the server picks
+    /// it; "http/1.1" for a WebSocket client).
     pub alpn: *const c_char,
     /// A sequencer to notify of the connection's events. Sequencers are not implemented:
     /// refused.
@@ -628,7 +630,8 @@ pub struct lws_client_connect_info {
     /// Retry and idle policy of this connection: an idle one is pinged and then closed after
     /// its seconds (NULL: none; lws would fall back to the vhost's, which is not used here).
     pub retry_and_idle_policy: *const lws_retry_bo_t,
-    /// HTTP/2: the initial receive window the program manages. HTTP/2 is not implemented yet.
+    /// HTTP/2 client with LCCSCF_H2_MANUAL_RXFLOW: the window granted to the server on
+    /// the stream beyond the initial one; the program grants more with lws_wsi_tx_credit.
     pub manual_initial_tx_credit: c_int,
     /// Which of lws_system's stored client certificates to use (0: none). Not acted on.
     pub sys_tls_client_cert: u8,
