@@ -210,6 +210,7 @@ pub mod context;
 pub mod dir;
 pub mod dll2;
 pub mod ext;
+pub mod h2srv;
 pub mod http;
 pub mod lejp;
 pub mod logcx;

@@ -4,6 +4,8 @@
 /// cbindgen:ignore
 pub mod h1;
 /// cbindgen:ignore
+pub mod h2;
+/// cbindgen:ignore
 pub mod http;
 /// cbindgen:ignore
 pub mod listen;
@@ -35,6 +37,9 @@ pub(crate) enum Role {
     Ws(WsPhase, Box<Ws>),
     /// Raw socket or raw file: bytes pass untouched (see roles/raw.rs).
     Raw(raw::Raw),
+    /// The network connection of HTTP/2 (roles/h2): its streams are child connections
+    /// with the H1 role's HTTP state, so the HTTP server code serves them unchanged.
+    H2(Box<h2::Net>),
 }
 
 /// The HTTP/1.1 role's states.
@@ -77,6 +82,8 @@ pub(crate) enum State {
     Raw,
     /// Open, H1(ClientHttp).
     ClientHttp,
+    /// Open, H2(_): the network connection of HTTP/2 (its streams are HttpTxn).
+    H2,
 }
 
 impl lws {
@@ -91,6 +98,7 @@ impl lws {
                 Role::H1(H1::Client) => State::ClientHandshake,
                 Role::Raw(_) => State::Raw,
                 Role::H1(H1::ClientHttp) => State::ClientHttp,
+                Role::H2(_) => State::H2,
             },
             Life::Connecting => State::Connecting,
             Life::FlushThenClose => State::FlushThenClose,
@@ -110,7 +118,7 @@ impl lws {
     pub(crate) fn ws(&mut self) -> Option<&mut Ws> {
         match &mut self.role {
             Role::Ws(_, ws) => Some(ws),
-            Role::H1(_) | Role::Raw(_) => None,
+            Role::H1(_) | Role::Raw(_) | Role::H2(_) => None,
         }
     }
 
@@ -184,7 +192,8 @@ pub(crate) static H1_REASONS: Reasons = Reasons {
 impl Role {
     pub(crate) fn reasons(&self) -> &'static Reasons {
         match self {
-            Role::H1(_) => &H1_REASONS,
+            // The network connection of h2 ends as an HTTP one, as in lws's ops-h2.c.
+            Role::H1(_) | Role::H2(_) => &H1_REASONS,
             Role::Ws(..) => &WS_REASONS,
             Role::Raw(k) => Role::raw_reasons(*k),
         }
@@ -207,6 +216,7 @@ pub(crate) fn writeable(w: *mut lws) {
             crate::roles::ws::writeable_cb(w);
         }
         Role::Raw(k) => raw::writeable(w, k),
+        Role::H2(_) => h2::writeable(w),
         _ => {}
     }
 }
@@ -224,6 +234,11 @@ pub(crate) fn close(w: *mut lws, why: crate::core::close::Why) -> bool {
     match wref!(w).state() {
         State::Ws => crate::roles::ws::close_with_reason(w),
         State::HttpTxn | State::Http => {
+            crate::core::close::flush_then_close(w);
+            true
+        }
+        State::H2 => {
+            h2::go_away(w);
             crate::core::close::flush_then_close(w);
             true
         }
@@ -248,5 +263,7 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
             core::slice::from_raw_parts(ptr, len)
         }),
         Role::Raw(_) => raw::skt_input(w, ptr, len),
+        // SAFETY: ptr[..len] is readable (the read buffer or a stash).
+        Role::H2(_) => h2::input(w, unsafe { core::slice::from_raw_parts(ptr, len) }),
     }
 }

@@ -179,7 +179,9 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
             }
             // The role was dropped by a callback on the way (a transaction completed):
             // taken again.
-            Role::H1(_) | Role::Raw(_) => s.role = Role::Ws(WsPhase::Open, Ws::new(cfg)),
+            Role::H1(_) | Role::Raw(_) | Role::H2(_) => {
+                s.role = Role::Ws(WsPhase::Open, Ws::new(cfg))
+            }
         }
         let c = cx!(s.ctx);
         c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
