@@ -19,7 +19,7 @@
  * stdout: "listening", then a line per request that carries "x-test: NAME" (its method,
  * path, authority and the lws tokens for them), so the driver can check how headers map.
  */
-/* lws-diff: ours-only: lws 4.1.6 (Debian) is built without HTTP/2 (LWS_ROLE_H2 off), so it answers none of this over h2 */
+/* lws-diff: ours-only: h2_server.py checks our limits (100 streams, flood and rapid-reset limits, 431 for an oversized header list), which lws 4.1.6 does not have */
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdint.h>

@@ -203,7 +203,7 @@ fn events(w: *mut lws) {
             Event::ConnectionError { code, reason } => {
                 lwsl_info!("h2: connection error {:?}: {}", code, reason);
                 closing(w);
-                pump(w);
+                pump_now(w);
                 wref!(w).linger = true;
                 flush_then_close(w);
                 return;
@@ -223,23 +223,28 @@ fn child(w: *mut lws, id: u32) -> Option<*mut lws> {
 
 /// Writes what the codec has for the peer to the socket (through the output gate, so
 /// what the kernel does not take is kept in the connection's buffer), and closes the
-/// connection once the codec is done with it.
+/// connection once the codec is done with it.  While the socket still holds earlier
+/// output, the codec keeps its own: its flood limits count replies that wait, so a peer
+/// that sends PINGs or SETTINGS without reading the answers meets them.
 fn pump(w: *mut lws) {
+    if wref!(w).life == Life::Dead || parent_buffered(w) {
+        return;
+    }
+    pump_now(w);
+}
+
+/// [`pump`] even behind unsent output (a GOAWAY before closing must not be lost).
+fn pump_now(w: *mut lws) {
     if wref!(w).life == Life::Dead {
         return;
     }
     let Some(n) = net(w) else {
         return;
     };
-    if n.conn.pending_output().is_empty() {
-        if n.conn.is_closed() && wref!(w).life == Life::Open {
-            wref!(w).linger = true;
-            flush_then_close(w);
-        }
-        return;
+    if !n.conn.pending_output().is_empty() {
+        let out = n.conn.take_output();
+        send_raw(w, &out);
     }
-    let out = n.conn.take_output();
-    send_raw(w, &out);
     if net(w).is_some_and(|n| n.conn.is_closed()) && wref!(w).life == Life::Open {
         wref!(w).linger = true;
         flush_then_close(w);
@@ -443,12 +448,14 @@ pub(crate) fn go_away(w: *mut lws) {
     if let Some(n) = net(w) {
         n.conn.go_away(ErrorCode::NO_ERROR);
     }
-    pump(w);
+    pump_now(w);
 }
 
 /// The socket took everything: waiting stream output goes out (windows permitting),
 /// then the streams that can write again get their turn.
 pub(crate) fn writeable(w: *mut lws) {
+    // What the codec held back while the socket was full goes first, in order.
+    pump(w);
     let kids: Vec<*mut lws> = match net(w) {
         Some(n) => n.streams.values().copied().collect(),
         None => return,
