@@ -100,15 +100,20 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		}
 		if (!strncmp(uri, "/net", 4)) {
 			struct lws *nwsi = lws_get_network_wsi(wsi);
+			int est = lws_h2_get_peer_txcredit_estimate(wsi), grew;
 
+			/* grant the peer 1000 more bytes (WINDOW_UPDATE on stream and connection) */
+			grew = !lws_h2_update_peer_txcredit(wsi, (unsigned int)-1, 1000) &&
+			       lws_h2_get_peer_txcredit_estimate(wsi) == est + 1000;
 			pss->reply_len = lws_snprintf(pss->reply, sizeof(pss->reply),
 				"network wsi is %s, allowance %s, tx credit %s, peer credit %s, "
-				"network allowance %s\n",
+				"network allowance %s, peer estimate %s\n",
 				nwsi && nwsi != wsi ? "the parent" : "itself",
 				lws_get_peer_write_allowance(wsi) > 0 ? "positive" : "none",
 				lws_wsi_tx_credit(wsi, LWSTXCR_US_TO_PEER, 0) > 0 ? "positive" : "none",
 				lws_wsi_tx_credit(wsi, LWSTXCR_PEER_TO_US, 0) > 0 ? "positive" : "none",
-				nwsi && lws_get_peer_write_allowance(nwsi) > 0 ? "positive" : "none");
+				nwsi && lws_get_peer_write_allowance(nwsi) > 0 ? "positive" : "none",
+				est > 0 && grew ? "grew by 1000" : "unchanged");
 			return send_reply(wsi, pss);
 		}
 		if (!strncmp(uri, "/post", 5))

@@ -33,6 +33,9 @@
 #define LWS_ROLE_WS
 #define LWS_ROLE_RAW
 #define LWS_ROLE_RAW_FILE
+/* HTTP/2: the server role (h2c, ALPN h2); the client half is still HTTP/1.1 only. */
+#define LWS_ROLE_H2
+#define LWS_WITH_HTTP2
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
 #define LWS_WITH_CLIENT

@@ -586,12 +586,10 @@ impl ServerConn {
         }
         let max = i64::from(MAX_WINDOW);
         if stream != 0 {
+            // (Allowed after the peer's END_STREAM too: pointless, but lws sends it.)
             let Some(s) = self.streams.get_mut(&stream) else {
                 return;
             };
-            if !s.state.remote_open() {
-                return;
-            }
             let inc = i64::from(n).min(max - s.recv_window);
             if inc > 0 {
                 s.recv_window += inc;

@@ -753,11 +753,11 @@ pub(crate) fn tx_credit_op(w: *mut lws, peer_to_us: bool, add: c_int) -> Option<
         return Some(0);
     }
     let v = if peer_to_us {
-        let c = n.conn.connection_recv_window();
+        // The stream's own window, as lws's estimate is per wsi.
         if id == 0 {
-            c
+            n.conn.connection_recv_window()
         } else {
-            n.conn.recv_window(id).unwrap_or(0).min(c)
+            n.conn.recv_window(id).unwrap_or(0)
         }
     } else if id == 0 {
         n.conn.connection_send_window()
