@@ -5,7 +5,8 @@
  *   h2_server PORT TLSPORT WWWDIR LOGINFILE CERT KEY
  *
  * Two vhosts with the same mounts: "plain" on PORT (h2 with prior knowledge, h2c, and
- * HTTP/1.1 as before) and "tls" on TLSPORT (ALPN "h2,http/1.1", lws's default list).
+ * HTTP/1.1 as before) and "tls" on TLSPORT (ALPN "h2,http/1.1", lws's default list;
+ * keepalive_timeout 2 s).
  *
  *   /          files from WWWDIR (index.html by default)
  *   /secret    files from WWWDIR/secret behind basic auth (LOGINFILE)
@@ -15,6 +16,8 @@
  *              announces no length and ends with LWS_WRITE_HTTP_FINAL)
  *   /post      counts the request body (HTTP_BODY), answers at HTTP_BODY_COMPLETION
  *   /net       reports what the stream knows of its connection
+ *
+ * and the ws protocol "echo", over HTTP/1.1 upgrades and over h2 (RFC 8441).
  *
  * stdout: "listening", then a line per request that carries "x-test: NAME" (its method,
  * path, authority and the lws tokens for them), so the driver can check how headers map.
@@ -168,9 +171,47 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
+struct ess {
+	char msg[LWS_PRE + 512];
+	size_t len;
+};
+
+/* "echo": each message back, from SERVER_WRITEABLE (over h1 or h2 alike) */
+static int
+echo_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct ess *e = (struct ess *)user;
+
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		printf("echo: ESTABLISHED on %s\n",
+		       lws_get_network_wsi(wsi) != wsi ? "an h2 stream" : "its own connection");
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		if (len > sizeof(e->msg) - LWS_PRE)
+			return -1;
+		memcpy(e->msg + LWS_PRE, in, len);
+		e->len = len;
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (lws_write(wsi, (unsigned char *)e->msg + LWS_PRE, e->len, LWS_WRITE_TEXT) !=
+		    (int)e->len)
+			return -1;
+		break;
+	case LWS_CALLBACK_CLOSED:
+		printf("echo: CLOSED\n");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static const struct lws_protocols protocols[] = {
 	{ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 },
 	{ "h2-test", cb, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ "echo", echo_cb, sizeof(struct ess), 0, 0, NULL, 0 },
 	LWS_PROTOCOL_LIST_TERM
 };
 
@@ -236,6 +277,8 @@ main(int argc, char **argv)
 
 	info.port = atoi(argv[2]);
 	info.vhost_name = "tls";
+	/* an idle connection is closed after 2 s (with GOAWAY on h2) */
+	info.keepalive_timeout = 2;
 	info.ssl_cert_filepath = argv[5];
 	info.ssl_private_key_filepath = argv[6];
 	v2 = lws_create_vhost(cx, &info);

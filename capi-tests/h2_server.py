@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -186,7 +187,7 @@ def read_frames(s, until, limit=20.0):
     while time.time() < end:
         try:
             d = s.recv(65536)
-        except (ConnectionResetError, socket.timeout):
+        except OSError:
             return frames, True
         if not d:
             return frames, True
@@ -375,6 +376,66 @@ def window_overflow(s):
 
 g = bad_peer("stream window over 2^31-1", window_overflow, lambda fr: rst_code(fr, 1))
 check(g == "FLOW_CONTROL_ERROR", "stream window overflow -> RST_STREAM FLOW_CONTROL_ERROR")
+
+# An idle h2 connection ends after the vhost's keepalive_timeout (2 s), with GOAWAY.
+ctx = ssl.create_default_context(cafile=pki.ca)
+ctx.set_alpn_protocols(["h2"])
+ts = ctx.wrap_socket(socket.create_connection(("127.0.0.1", tport), timeout=10),
+                     server_hostname="h2.test")
+ts.sendall(PREFACE + frame(SETTINGS, 0, 0) + frame(HEADERS, 5, 1, req_block()))
+t0 = time.time()
+frames, eof = read_frames(ts, lambda fr: False, 8)
+idle = time.time() - t0
+ts.close()
+check(any(k == DATA and sid == 1 for k, _, sid, _ in frames) and eof
+      and goaway_code(frames) == "NO_ERROR" and 1.5 < idle < 6,
+      "idle h2 connection: GOAWAY NO_ERROR and closed after keepalive_timeout")
+
+
+# ---- WebSockets over h2 (RFC 8441) --------------------------------------------------
+def ws_frame(text):
+    mask = os.urandom(4)
+    b = text.encode()
+    return bytes([0x81, 0x80 | len(b)]) + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(b))
+
+
+s = raw_conn()
+frames, _ = read_frames(s, lambda fr: any(k == SETTINGS and not f & 1 for k, f, *_ in fr))
+setting = {}
+for k, f, sid, p in frames:
+    if k == SETTINGS and not f & 1:
+        for i in range(0, len(p), 6):
+            setting[int.from_bytes(p[i:i + 2], "big")] = int.from_bytes(p[i + 2:i + 6], "big")
+check(setting.get(8) == 1, "SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 announced")
+blk = hpack.Encoder().encode([(":method", "CONNECT"), (":protocol", "websocket"),
+                              (":scheme", "http"), (":path", "/"),
+                              (":authority", f"127.0.0.1:{port}"),
+                              ("sec-websocket-version", "13"),
+                              ("sec-websocket-protocol", "echo")])
+s.sendall(frame(SETTINGS, 1, 0) + frame(HEADERS, 4, 1, blk))
+frames, _ = read_frames(s, lambda fr: any(k == HEADERS and sid == 1 for k, _, sid, _ in fr))
+hd = [p for k, _, sid, p in frames if k == HEADERS and sid == 1]
+h = dict(hpack.Decoder().decode(hd[0])) if hd else {}
+check(h.get(":status") == "200" and h.get("sec-websocket-protocol") == "echo",
+      "extended CONNECT: 200 with the subprotocol")
+m = t.wait_line(srv, r"^echo: ESTABLISHED")
+print("server:", m.string, flush=True)
+echoed = []
+for msg in ("hello over h2", "second message"):
+    s.sendall(frame(DATA, 0, 1, ws_frame(msg)))
+    frames, _ = read_frames(s, lambda fr: any(k == DATA and sid == 1 for k, _, sid, _ in fr))
+    d = b"".join(p for k, _, sid, p in frames if k == DATA and sid == 1)
+    echoed.append(d[2:].decode(errors="replace") if len(d) >= 2 and d[0] == 0x81 else repr(d))
+check(echoed == ["hello over h2", "second message"], f"ws echo over an h2 stream: {echoed}")
+# Close: a close frame, answered with a close frame and the stream's end.
+s.sendall(frame(DATA, 0, 1, bytes([0x88, 0x82]) + b"\0\0\0\0" + b"\x03\xe8"))
+frames, _ = read_frames(s, lambda fr: any(k in (DATA, RST) and sid == 1 and (k == RST or f & 1)
+                                           for k, f, sid, _ in fr))
+d = b"".join(p for k, _, sid, p in frames if k == DATA and sid == 1)
+check(d[:1] == b"\x88" and any(k == DATA and f & 1 for k, f, sid, _ in frames),
+      "ws close over h2: close frame back, END_STREAM")
+t.wait_line(srv, r"^echo: CLOSED")
+s.close()
 
 # A client that resets its stream in the middle of a large answer: the server goes on.
 s = raw_conn()

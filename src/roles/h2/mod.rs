@@ -79,7 +79,11 @@ pub(crate) struct Stream {
 /// windows by hand then) keeps the protocol's default here, where windows follow
 /// consumption.
 pub(crate) fn vhost_config(info: &lws_context_creation_info) -> Config {
-    let mut c = Config::default();
+    let mut c = Config {
+        // WebSockets over h2 (RFC 8441), as lws's stock settings announce.
+        enable_connect_protocol: true,
+        ..Config::default()
+    };
     let s = &info.http2_settings;
     if s[0] != 0 {
         if s[H2SET_HEADER_TABLE_SIZE as usize] != 0 {
@@ -153,7 +157,25 @@ pub(crate) fn start(w: *mut lws, initial: &[u8]) {
         }));
     }
     lwsl_info!("h2: connection speaks HTTP/2");
+    idle(w);
     input(w, initial);
+}
+
+/// No stream is open: the connection may stay idle for the vhost's keepalive_timeout,
+/// then it is closed (GOAWAY first), as an idle HTTP/1.1 connection is.
+fn idle(w: *mut lws) {
+    if wref!(w).life != Life::Open {
+        return;
+    }
+    let vh = wref!(w).vhost;
+    let ka = vh!(vh).keepalive_timeout;
+    if ka > 0 {
+        set_timeout(
+            w,
+            PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE as c_int,
+            i64::from(ka) * 1_000_000,
+        );
+    }
 }
 
 /// Bytes from the peer.
@@ -182,7 +204,7 @@ fn events(w: *mut lws) {
                 request,
                 end_stream,
             } => new_stream(w, stream, request, end_stream),
-            Event::Data { stream, data } => body(w, stream, &data),
+            Event::Data { stream, mut data } => body(w, stream, &mut data),
             Event::Trailers { .. } | Event::GoAway { .. } => {}
             Event::EndOfStream { stream } => body_end(w, stream),
             Event::Reset { stream, code, .. } => {
@@ -262,10 +284,37 @@ fn new_stream(w: *mut lws, id: u32, req: Request, end_stream: bool) {
     // The request as HTTP/1 text, parsed by the same parser: lws_hdr_* then read the
     // stream's fields exactly as an HTTP/1 request's.
     let mut head = Vec::with_capacity(64 + path.len());
-    head.extend_from_slice(&req.method);
-    head.push(b' ');
-    head.extend_from_slice(&path);
-    head.extend_from_slice(b" HTTP/1.1\r\n");
+    let ws = req.method == b"CONNECT" && req.protocol.as_deref() == Some(b"websocket");
+    if ws {
+        // Extended CONNECT (RFC 8441): given to the ws upgrade as the HTTP/1.1 upgrade
+        // request it stands for (the key is a placeholder: h2 has none, and no accept
+        // key is answered).
+        head.extend_from_slice(b"GET ");
+        head.extend_from_slice(&path);
+        head.extend_from_slice(
+            b" HTTP/1.1\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+              sec-websocket-key: AAAAAAAAAAAAAAAAAAAAAA==\r\n",
+        );
+        if let Some(a) = &req.authority {
+            if !req.fields.iter().any(|f| f.name == b"host") {
+                head.extend_from_slice(b"host: ");
+                head.extend_from_slice(a);
+                head.extend_from_slice(b"\r\n");
+            }
+        }
+        if !req
+            .fields
+            .iter()
+            .any(|f| f.name == b"sec-websocket-version")
+        {
+            head.extend_from_slice(b"sec-websocket-version: 13\r\n");
+        }
+    } else {
+        head.extend_from_slice(&req.method);
+        head.push(b' ');
+        head.extend_from_slice(&path);
+        head.extend_from_slice(b" HTTP/1.1\r\n");
+    }
     for f in &req.fields {
         head.extend_from_slice(&f.name);
         head.extend_from_slice(b": ");
@@ -329,6 +378,8 @@ fn new_stream(w: *mut lws, id: u32, req: Request, end_stream: bool) {
     if let Some(n) = net(w) {
         n.streams.insert(id, c);
     }
+    // Busy: the idle timeout waits for the last stream to end.
+    set_timeout(w, 0, 0);
     lwsl_info!("h2: stream {} opened", id);
     crate::roles::http::server::head_complete(c);
 }
@@ -339,9 +390,19 @@ fn refuse(w: *mut lws, id: u32, code: ErrorCode) {
     }
 }
 
-/// Request body bytes: HTTP_BODY on the child, then the window goes back to the peer.
-fn body(w: *mut lws, id: u32, data: &[u8]) {
+/// Request body bytes: HTTP_BODY on the child (ws frames on a ws stream), then the
+/// window goes back to the peer.
+fn body(w: *mut lws, id: u32, data: &mut [u8]) {
     if let Some(c) = child(w, id) {
+        if matches!(wref!(c).role, Role::Ws(..)) {
+            crate::roles::input(c, data.as_mut_ptr(), data.len());
+            if wref!(w).life != Life::Dead {
+                if let Some(n) = net(w) {
+                    n.conn.release_capacity(id, data.len());
+                }
+            }
+            return;
+        }
         let deliver = wref!(c).life == Life::Open
             && wref!(c).state() == State::HttpTxn
             && stream(c).is_some_and(|st| st.body_expected)
@@ -371,6 +432,11 @@ fn body_end(w: *mut lws, id: u32) {
     let Some(c) = child(w, id) else {
         return;
     };
+    if matches!(wref!(c).role, Role::Ws(..)) {
+        // The peer ended a ws stream: the connection's end for that WebSocket.
+        close(c, Why::Gone);
+        return;
+    }
     if wref!(c).life != Life::Open || wref!(c).state() != State::HttpTxn {
         return;
     }
@@ -440,6 +506,9 @@ pub(crate) fn child_closed(c: *mut lws) {
         let _ = n.conn.reset_stream(st.id, ErrorCode::NO_ERROR);
     }
     lwsl_info!("h2: stream {} closed", st.id);
+    if n.streams.is_empty() {
+        idle(p);
+    }
     pump(p);
 }
 
@@ -782,4 +851,28 @@ pub(crate) fn update_peer_txcredit(w: *mut lws, sid: u32, bump: c_int) -> Option
     net(p)?.conn.grant(id, bump as u32);
     pump(p);
     Some(0)
+}
+
+/// The ws upgrade accepted an extended CONNECT: 200 (RFC 8441 section 5) with the
+/// chosen subprotocol and the header lines the upgrade gathered (extensions,
+/// ADD_HEADERS), written as HTTP/1.1 lines and sent as HPACK.  The stream stays open.
+pub(crate) fn ws_accepted(c: *mut lws, chosen: Option<&[u8]>, extra: &[u8]) -> bool {
+    let mut block = Vec::with_capacity(64 + extra.len());
+    headers::encode_field(&mut block, b":status", b"200");
+    if let Some(p) = chosen {
+        headers::encode_field(&mut block, b"sec-websocket-protocol", p);
+    }
+    for line in extra.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let name = &line[..colon];
+        let value = line[colon + 1..].trim_ascii();
+        if name.is_empty() {
+            continue;
+        }
+        headers::encode_field(&mut block, name, value);
+    }
+    send_headers(c, &block, 0)
 }
