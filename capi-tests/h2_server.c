@@ -39,6 +39,8 @@ struct pss {
 	uint32_t sum;
 	char reply[256];
 	int reply_len;
+	int held;		/* /post?hold=1: rx flow stopped until the timer */
+	unsigned long long rx_held;	/* body bytes seen while stopped (must stay 0) */
 };
 
 static void
@@ -119,8 +121,15 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 				est > 0 && grew ? "grew by 1000" : "unchanged");
 			return send_reply(wsi, pss);
 		}
-		if (!strncmp(uri, "/post", 5))
-			return 0;	/* the body comes */
+		if (!strncmp(uri, "/post", 5)) {
+			/* the body comes; "?hold=1": not before 300 ms */
+			if (lws_get_urlarg_by_name_safe(wsi, "hold", arg, sizeof(arg)) > 0) {
+				pss->held = 1;
+				lws_rx_flow_control(wsi, 0);
+				lws_set_timer_usecs(wsi, 300000);
+			}
+			return 0;
+		}
 		/* /dyn */
 		pss->nolen = !strcmp(uri, "/dyn/nolen");
 		pss->len = 1000;
@@ -154,7 +163,14 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		}
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 
+	case LWS_CALLBACK_TIMER:
+		pss->held = 0;
+		lws_rx_flow_control(wsi, 1);
+		return 0;
+
 	case LWS_CALLBACK_HTTP_BODY:
+		if (pss->held)
+			pss->rx_held += len;
 		pss->rx += len;
 		for (i = 0; i < len; i++)
 			pss->sum = pss->sum * 31 + ((const uint8_t *)in)[i];
@@ -162,7 +178,8 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		pss->reply_len = lws_snprintf(pss->reply, sizeof(pss->reply),
-					      "got %llu sum %u\n", pss->rx, pss->sum);
+					      "got %llu sum %u, %llu while held\n", pss->rx,
+					      pss->sum, pss->rx_held);
 		return send_reply(wsi, pss);
 
 	default:

@@ -110,7 +110,14 @@ s = 0
 for b in post:
     s = (s * 31 + b) & 0xffffffff
 rc, out = curl("--http2-prior-knowledge", "--data-binary", "@-", U + "/post", data=post)
-check(out == f"got {len(post)} sum {s}\n".encode(), "1 MiB POST body: HTTP_BODY pieces, BODY_COMPLETION")
+check(out == f"got {len(post)} sum {s}, 0 while held\n".encode(),
+      "1 MiB POST body: HTTP_BODY pieces, BODY_COMPLETION")
+t0 = time.time()
+rc, out = curl("--http2-prior-knowledge", "--data-binary", "@-", U + "/post?hold=1", data=post)
+check(out == f"got {len(post)} sum {s}, 0 while held\n".encode() and time.time() - t0 > 0.25,
+      "POST with lws_rx_flow_control off for 300 ms: nothing delivered meanwhile, then all")
+rc, out = curl("--data-binary", "@-", U + "/post?hold=1", data=post)
+check(out == f"got {len(post)} sum {s}, 0 while held\n".encode(), "the same over HTTP/1.1")
 
 v, code, _ = curl_meta("--http2-prior-knowledge", U + "/secret/s.txt")
 check(code == 401, "basic auth mount without credentials: 401")

@@ -69,6 +69,10 @@ pub(crate) struct Stream {
     pub status: u32,
     /// The peer reset the stream: nothing more may be sent on it.
     reset: bool,
+    /// Input that arrived while the child's rx flow was stopped (its window not given
+    /// back yet), and whether the peer's END_STREAM came behind it.
+    held: Vec<u8>,
+    end_held: bool,
 }
 
 /// The connection settings a vhost's h2 connections use, replaced by
@@ -367,6 +371,8 @@ fn new_stream(w: *mut lws, id: u32, req: Request, end_stream: bool) {
         tx_left: None,
         status: 0,
         reset: false,
+        held: Vec::new(),
+        end_held: false,
     }));
     let c = Box::into_raw(b);
     let (slot, gen) = cx!(ctx).slot_alloc(Entry::Conn(c));
@@ -394,6 +400,14 @@ fn refuse(w: *mut lws, id: u32, code: ErrorCode) {
 /// window goes back to the peer.
 fn body(w: *mut lws, id: u32, data: &mut [u8]) {
     if let Some(c) = child(w, id) {
+        if let Some(st) = stream(c) {
+            if wref!(c).rx_flow_reasons != 0 || !st.held.is_empty() {
+                // The child stopped its rx flow (lws_rx_flow_control): the bytes wait,
+                // and so does the window, so the peer stops sending once it is used up.
+                st.held.extend_from_slice(data);
+                return;
+            }
+        }
         if matches!(wref!(c).role, Role::Ws(..)) {
             crate::roles::input(c, data.as_mut_ptr(), data.len());
             if wref!(w).life != Life::Dead {
@@ -432,6 +446,12 @@ fn body_end(w: *mut lws, id: u32) {
     let Some(c) = child(w, id) else {
         return;
     };
+    if let Some(st) = stream(c) {
+        if !st.held.is_empty() {
+            st.end_held = true;
+            return;
+        }
+    }
     if matches!(wref!(c).role, Role::Ws(..)) {
         // The peer ended a ws stream: the connection's end for that WebSocket.
         close(c, Why::Gone);
@@ -875,4 +895,26 @@ pub(crate) fn ws_accepted(c: *mut lws, chosen: Option<&[u8]>, extra: &[u8]) -> b
         headers::encode_field(&mut block, name, value);
     }
     send_headers(c, &block, 0)
+}
+
+/// A stream's rx flow was enabled again (lws_rx_flow_control, from the loop's rx queue):
+/// what was held back is delivered, its window given back, and a held END_STREAM
+/// follows.
+pub(crate) fn rx_resume(c: *mut lws) {
+    let Some(p) = parent_of(c) else {
+        return;
+    };
+    let Some(st) = stream(c) else {
+        return;
+    };
+    if wref!(c).rx_flow_reasons != 0 || st.held.is_empty() {
+        return;
+    }
+    let mut data = core::mem::take(&mut st.held);
+    let (id, end) = (st.id, core::mem::take(&mut st.end_held));
+    body(p, id, &mut data);
+    if end && wref!(p).life != Life::Dead {
+        body_end(p, id);
+    }
+    pump(p);
 }
