@@ -4,7 +4,6 @@ curl (--http2-prior-knowledge on plain text, --http2 over TLS), nghttp (50 strea
 once, a client with tiny windows) and h2load load it; hand-made frames from Python play
 bad peers, each of which must get the right GOAWAY or RST_STREAM code and cost only its
 own connection, while a good connection opened before it keeps working."""
-# lws-diff: ours-only: our limits (100 streams, flood and rapid-reset limits, 431 for an oversized header list) are our own; lws 4.1.6 and 4.3 differ there
 import hashlib
 import os
 import shutil
