@@ -2,11 +2,12 @@
  * h2_server: the HTTP server over HTTP/2, driven by h2_server.py (curl, nghttp, h2load
  * and hand-made frames from Python).
  *
- *   h2_server PORT TLSPORT WWWDIR LOGINFILE CERT KEY
+ *   h2_server PORT TLSPORT WWWDIR LOGINFILE CERT KEY [PRIORPORT]
  *
  * Two vhosts with the same mounts: "plain" on PORT (h2 with prior knowledge, h2c, and
  * HTTP/1.1 as before) and "tls" on TLSPORT (ALPN "h2,http/1.1", lws's default list;
- * keepalive_timeout 2 s).
+ * keepalive_timeout 2 s); with PRIORPORT, a third, "prior", with
+ * LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE: h2 on every plain-text connection.
  *
  *   /          files from WWWDIR (index.html by default)
  *   /secret    files from WWWDIR/secret behind basic auth (LOGINFILE)
@@ -239,7 +240,7 @@ main(int argc, char **argv)
 	static char origin_secret[512];
 	struct lws_context_creation_info info;
 	struct lws_context *cx;
-	struct lws_vhost *v1, *v2;
+	struct lws_vhost *v1, *v2, *v3 = NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 7) {
@@ -299,7 +300,17 @@ main(int argc, char **argv)
 	info.ssl_cert_filepath = argv[5];
 	info.ssl_private_key_filepath = argv[6];
 	v2 = lws_create_vhost(cx, &info);
-	if (!v1 || !v2) {
+	if (argc > 7) {
+		info.port = atoi(argv[7]);
+		info.vhost_name = "prior";
+		info.ssl_cert_filepath = NULL;
+		info.ssl_private_key_filepath = NULL;
+		info.keepalive_timeout = 0;
+		info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
+			       LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE;
+		v3 = lws_create_vhost(cx, &info);
+	}
+	if (!v1 || !v2 || (argc > 7 && !v3)) {
 		fprintf(stderr, "vhost creation failed\n");
 		lws_context_destroy(cx);
 		return 1;

@@ -47,9 +47,9 @@ with open(login, "w") as f:
 pki = Pki(tmp)
 pki.leaf("h2.test")
 
-port, tport = t.free_port(), t.free_port()
+port, tport, pport = t.free_port(), t.free_port(), t.free_port()
 srv = t.start(sys.argv[1], port, tport, www, login,
-              os.path.join(tmp, "h2.test.pem"), os.path.join(tmp, "h2.test.key"))
+              os.path.join(tmp, "h2.test.pem"), os.path.join(tmp, "h2.test.key"), pport)
 t.wait_line(srv, r"^listening$")
 U = f"http://127.0.0.1:{port}"
 S = f"https://127.0.0.1:{tport}"
@@ -442,6 +442,17 @@ check(d[:1] == b"\x88" and any(k == DATA and f & 1 for k, f, sid, _ in frames),
       "ws close over h2: close frame back, END_STREAM")
 t.wait_line(srv, r"^echo: CLOSED")
 s.close()
+
+# LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE: h2 at once; an HTTP/1.1 request there is a bad
+# connection preface.
+v, code, body = curl_meta("--http2-prior-knowledge", f"http://127.0.0.1:{pport}/index.html")
+check((v, code, body) == ("2", 200, b"hello over h2\n"), "H2_PRIOR_KNOWLEDGE vhost: h2")
+s = socket.create_connection(("127.0.0.1", pport), timeout=10)
+s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+frames, eof = read_frames(s, lambda fr: goaway_code(fr) is not None)
+s.close()
+check(goaway_code(frames) == "PROTOCOL_ERROR",
+      "H2_PRIOR_KNOWLEDGE vhost: HTTP/1.1 gets GOAWAY PROTOCOL_ERROR")
 
 # A client that resets its stream in the middle of a large answer: the server goes on.
 s = raw_conn()
