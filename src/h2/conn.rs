@@ -368,6 +368,19 @@ impl ServerConn {
         }
     }
 
+    /// Swaps all pending output into `buf` (whose old content is dropped) and takes
+    /// `buf`'s allocation for the next output: no allocation per flush once both
+    /// buffers have grown.
+    pub fn swap_output(&mut self, buf: &mut Vec<u8>) {
+        buf.clear();
+        if self.out_pos > 0 {
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
+        core::mem::swap(&mut self.out, buf);
+        self.pending_control = 0;
+    }
+
     /// Takes all pending output at once.
     pub fn take_output(&mut self) -> Vec<u8> {
         let v = self.out.split_off(self.out_pos);

@@ -43,6 +43,8 @@ pub(crate) struct Net {
     pub streams: BTreeMap<u32, *mut lws>,
     /// Being closed: children that end now owe the peer nothing.
     closing: bool,
+    /// The buffer the codec's output is swapped into for the socket (reused).
+    scratch: Vec<u8>,
 }
 
 /// A stream's side of a child wsi (`lws::mux`).
@@ -158,6 +160,7 @@ pub(crate) fn start(w: *mut lws, initial: &[u8]) {
             conn: ServerConn::new(cfg),
             streams: BTreeMap::new(),
             closing: false,
+            scratch: Vec::new(),
         }));
     }
     lwsl_info!("h2: connection speaks HTTP/2");
@@ -268,8 +271,16 @@ fn pump_now(w: *mut lws) {
         return;
     };
     if !n.conn.pending_output().is_empty() {
-        let out = n.conn.take_output();
+        let mut out = core::mem::take(&mut n.scratch);
+        n.conn.swap_output(&mut out);
         send_raw(w, &out);
+        if let Some(n) = net(w) {
+            // Kept for the next flush unless one burst made it large.
+            if out.capacity() <= 256 * 1024 {
+                out.clear();
+                n.scratch = out;
+            }
+        }
     }
     if net(w).is_some_and(|n| n.conn.is_closed()) && wref!(w).life == Life::Open {
         wref!(w).linger = true;
