@@ -122,6 +122,12 @@ v, code, _ = curl_meta("--http2-prior-knowledge", U + "/secret/s.txt")
 check(code == 401, "basic auth mount without credentials: 401")
 v, code, body = curl_meta("--http2-prior-knowledge", "-u", "user:pass", U + "/secret/s.txt")
 check(code == 200 and body == b"the secret\n", "basic auth with credentials: the file")
+rc, out = curl("--http2-prior-knowledge", "-D", "-", "-o", "/dev/null", U + "/secret")
+check(b"HTTP/2 301" in out and f"location: http://127.0.0.1:{port}/secret/".encode() in out,
+      "a mount entered without its '/': 301 to it, from :authority")
+rc, out = curl("--http2", "-k", "-D", "-", "-o", "/dev/null", S + "/secret")
+check(b"HTTP/2 301" in out and f"location: https://127.0.0.1:{tport}/secret/".encode() in out,
+      "the same over TLS: https")
 v, code, _ = curl_meta("--http2-prior-knowledge", U + "/nothere")
 check(code == 404, "missing file: 404 from the default protocol")
 rc, out = curl("--http2-prior-knowledge", "-I", U + "/index.html")

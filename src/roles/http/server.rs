@@ -488,12 +488,22 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
         });
         loc.extend_from_slice(mount_str(m.origin).unwrap_or(b""));
     } else {
-        let host = joined(w, WSI_TOKEN_HOST as c_int);
+        let mut host = joined(w, WSI_TOKEN_HOST as c_int);
+        if host.is_empty() {
+            // HTTP/2 names the host in :authority (lws falls back to it too).
+            host = joined(w, WSI_TOKEN_HTTP_COLON_AUTHORITY as c_int);
+        }
         if host.is_empty() {
             crate::roles::h1::http_fail(w, 400, "Bad Request");
             return Hit::Done(false);
         }
-        loc.extend_from_slice(b"http://");
+        // As lws: the scheme the request came in with.
+        let nw = crate::roles::h2::network_wsi(w);
+        loc.extend_from_slice(if wref!(nw).transport.tls().is_some() {
+            b"https://"
+        } else {
+            b"http://"
+        });
         loc.extend_from_slice(&host);
         loc.extend_from_slice(&uri);
         loc.push(b'/');
