@@ -5337,6 +5337,32 @@ int lws_set_extension_option(struct lws *wsi,
                              const char *opt_val);
 
 /*
+ Returns the connection that owns the socket `wsi` is carried on: the network
+ connection for an HTTP/2 stream, else `wsi` itself (NULL for NULL).
+ */
+struct lws *lws_get_network_wsi(struct lws *wsi);
+
+/*
+ Flow-control credit of an HTTP/2 stream or connection: with `add` 0, how much we may
+ send (`peer_to_us` LWSTXCR_US_TO_PEER) or the peer may send us (LWSTXCR_PEER_TO_US);
+ with `add` > 0 and LWSTXCR_PEER_TO_US, grants the peer that much more (WINDOW_UPDATE).
+ 0 for connections without flow control.
+ */
+int lws_wsi_tx_credit(struct lws *wsi, char peer_to_us, int add);
+
+/*
+ Grants the peer `bump` more bytes on stream `sid` (`(unsigned)-1`: the wsi's own
+ stream) and on the connection: WINDOW_UPDATE frames.  0, or 1 if `wsi` is not h2.
+ */
+int lws_h2_update_peer_txcredit(struct lws *wsi, unsigned int sid, int bump);
+
+/*
+ How much the peer may still send on this stream (or connection) before we grant it
+ more; 0 if `wsi` is not h2.
+ */
+int lws_h2_get_peer_txcredit_estimate(struct lws *wsi);
+
+/*
  The lower-case header name of a token ("host:"), or NULL past the table.
  */
 const unsigned char *lws_token_to_string(enum lws_token_indexes token);
@@ -6967,7 +6993,8 @@ int lws_callback_http_dummy(struct lws *wsi,
 int lws_get_socket_fd(struct lws *wsi);
 
 /*
- Only h2 has a peer-advertised window; h1/ws connections have no guidance: -1.
+ How much an HTTP/2 stream may send now: the smaller of its flow-control window and
+ its connection's.  h1/ws connections have no peer-advertised window: -1.
  */
 lws_fileofs_t lws_get_peer_write_allowance(struct lws *wsi);
 
@@ -7727,10 +7754,6 @@ int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
 int lws_h2_client_stream_long_poll_rxonly(struct lws *);
 /** lws_http_compression_apply(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
-/** lws_h2_update_peer_txcredit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_h2_update_peer_txcredit(struct lws *, unsigned int, int);
-/** lws_h2_get_peer_txcredit_estimate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_h2_get_peer_txcredit_estimate(struct lws *);
 struct lws_spa;
 int lws_sql_purify_len(const char *);
 struct lws_buflist;
@@ -7754,8 +7777,6 @@ void lws_set_opaque_parent_data(struct lws *, void *);
 int lws_get_child_pending_on_writable(const struct lws *);
 /** lws_clear_child_pending_on_writable(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_clear_child_pending_on_writable(struct lws *);
-/** lws_get_network_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_get_network_wsi(struct lws *);
 enum {
         /*
          lws_rx_flow_control: clear the reason bits given (LWS_RXFLOW_REASON_APPLIES with
@@ -7831,8 +7852,6 @@ int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
 struct lws_write_passthru { struct lws *wsi; unsigned char *buf; size_t len; enum lws_write_protocol wp; };
 /** lws_raw_transaction_completed(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_raw_transaction_completed(struct lws *);
-/** lws_wsi_tx_credit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_wsi_tx_credit(struct lws *, char, int);
 struct lws_ring;
 struct lws_x509_cert;
 /*
