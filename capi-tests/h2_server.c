@@ -7,7 +7,8 @@
  * Two vhosts with the same mounts: "plain" on PORT (h2 with prior knowledge, h2c, and
  * HTTP/1.1 as before) and "tls" on TLSPORT (ALPN "h2,http/1.1", lws's default list;
  * keepalive_timeout 2 s); with PRIORPORT, a third, "prior", with
- * LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE: h2 on every plain-text connection.
+ * LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE: h2 on every plain-text connection, and its own
+ * SETTINGS (info.http2_settings: 7 streams, a 2048-byte header list).
  *
  *   /          files from WWWDIR (index.html by default)
  *   /secret    files from WWWDIR/secret behind basic auth (LOGINFILE)
@@ -17,6 +18,7 @@
  *              announces no length and ends with LWS_WRITE_HTTP_FINAL)
  *   /post      counts the request body (HTTP_BODY), answers at HTTP_BODY_COMPLETION
  *   /net       reports what the stream knows of its connection
+ *   /dyn/file  index.html through lws_serve_http_file
  *
  * and the ws protocol "echo", over HTTP/1.1 upgrades and over h2 (RFC 8441).
  *
@@ -32,6 +34,7 @@
 #include <string.h>
 
 static int interrupted;
+static const char *www;
 
 struct pss {
 	size_t len, sent;
@@ -129,6 +132,22 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 				lws_rx_flow_control(wsi, 0);
 				lws_set_timer_usecs(wsi, 300000);
 			}
+			return 0;
+		}
+		if (!strcmp(uri, "/dyn/file")) {
+			/* lws_serve_http_file, with a header of our own built by the
+			 * builder (so it is in the wsi's format: HPACK on h2) */
+			char fp[512];
+			int r;
+
+			if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-served:",
+						(const unsigned char *)"by-api", 6, &p, end))
+				return -1;
+			lws_snprintf(fp, sizeof(fp), "%s/index.html", www);
+			r = lws_serve_http_file(wsi, fp, "text/html", (const char *)start,
+						lws_ptr_diff(p, start));
+			if (r < 0 || (r > 0 && lws_http_transaction_completed(wsi)))
+				return -1;
 			return 0;
 		}
 		/* /dyn */
@@ -250,6 +269,7 @@ main(int argc, char **argv)
 	signal(SIGINT, sigint_handler);
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	lws_snprintf(origin_secret, sizeof(origin_secret), "%s/secret", argv[3]);
+	www = argv[3];
 
 	m_net.mountpoint = "/net";
 	m_net.mountpoint_len = 4;
@@ -308,6 +328,10 @@ main(int argc, char **argv)
 		info.keepalive_timeout = 0;
 		info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
 			       LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE;
+		/* lws's per-vhost SETTINGS: [0] nonzero means "use [1..6]" */
+		info.http2_settings[0] = 1;
+		info.http2_settings[H2SET_MAX_CONCURRENT_STREAMS] = 7;
+		info.http2_settings[H2SET_MAX_HEADER_LIST_SIZE] = 2048;
 		v3 = lws_create_vhost(cx, &info);
 	}
 	if (!v1 || !v2 || (argc > 7 && !v3)) {

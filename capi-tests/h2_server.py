@@ -128,6 +128,12 @@ check(b"HTTP/2 301" in out and f"location: http://127.0.0.1:{port}/secret/".enco
 rc, out = curl("--http2", "-k", "-D", "-", "-o", "/dev/null", S + "/secret")
 check(b"HTTP/2 301" in out and f"location: https://127.0.0.1:{tport}/secret/".encode() in out,
       "the same over TLS: https")
+rc, out = curl("--http2-prior-knowledge", "-D", "-", U + "/dyn/file")
+check(b"HTTP/2 200" in out and b"content-type: text/html" in out and b"x-served: by-api" in out
+      and out.endswith(b"hello over h2\n"), "lws_serve_http_file on a stream, with other headers")
+rc, out = curl("-D", "-", U + "/dyn/file")
+check(b"HTTP/1.1 200" in out and b"x-served: by-api" in out and out.endswith(b"hello over h2\n"),
+      "the same over HTTP/1.1")
 v, code, _ = curl_meta("--http2-prior-knowledge", U + "/nothere")
 check(code == 404, "missing file: 404 from the default protocol")
 rc, out = curl("--http2-prior-knowledge", "-I", U + "/index.html")
@@ -453,6 +459,18 @@ s.close()
 # connection preface.
 v, code, body = curl_meta("--http2-prior-knowledge", f"http://127.0.0.1:{pport}/index.html")
 check((v, code, body) == ("2", 200, b"hello over h2\n"), "H2_PRIOR_KNOWLEDGE vhost: h2")
+s = socket.create_connection(("127.0.0.1", pport), timeout=10)
+s.sendall(PREFACE + frame(SETTINGS, 0, 0))
+frames, _ = read_frames(s, lambda fr: any(k == SETTINGS and not f & 1 for k, f, *_ in fr))
+s.close()
+setting = {}
+for k, f, sid, p in frames:
+    if k == SETTINGS and not f & 1:
+        for i in range(0, len(p), 6):
+            setting[int.from_bytes(p[i:i + 2], "big")] = int.from_bytes(p[i + 2:i + 6], "big")
+check(setting.get(3) == 7 and setting.get(6) == 2048,
+      f"info.http2_settings announced: MAX_CONCURRENT_STREAMS {setting.get(3)}, "
+      f"MAX_HEADER_LIST_SIZE {setting.get(6)}")
 s = socket.create_connection(("127.0.0.1", pport), timeout=10)
 s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
 frames, eof = read_frames(s, lambda fr: goaway_code(fr) is not None)
