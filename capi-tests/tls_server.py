@@ -82,7 +82,11 @@ print(f"alpn offered none: {alpn}")
 c = ctx()
 c.set_alpn_protocols(["h2", "http/1.1"])
 with c.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="b.test") as s:
-    check(s.selected_alpn_protocol() == "http/1.1", "ALPN h2,http/1.1 -> http/1.1")
+    check(s.selected_alpn_protocol() == "h2", "ALPN h2,http/1.1 -> h2 (lws's default list)")
+c = ctx()
+c.set_alpn_protocols(["http/1.1"])
+with c.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="b.test") as s:
+    check(s.selected_alpn_protocol() == "http/1.1", "ALPN http/1.1 -> http/1.1")
 
 # wss echo (Python ssl + websockets).
 for name in ("b.test", "c.test"):

@@ -33,6 +33,9 @@
 #define LWS_ROLE_WS
 #define LWS_ROLE_RAW
 #define LWS_ROLE_RAW_FILE
+/* HTTP/2: the server role (h2c, ALPN h2); the client half is still HTTP/1.1 only. */
+#define LWS_ROLE_H2
+#define LWS_WITH_HTTP2
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
 #define LWS_WITH_CLIENT
@@ -5339,15 +5342,6 @@ int lws_set_extension_option(struct lws *wsi,
                              const char *opt_val);
 
 /*
- With `add` nonzero, grants the server `add` more bytes on this h2 stream
- (`peer_to_us` = LWSTXCR_PEER_TO_US: a WINDOW_UPDATE, what a connection made with
- LCCSCF_H2_MANUAL_RXFLOW uses to pace the server); with 0, returns the window left in
- that direction (the server's toward us, or ours toward it).  0 for a connection that
- has no tx credit (anything but an HTTP/2 client stream).
- */
-int lws_wsi_tx_credit(struct lws *wsi, char peer_to_us, int add);
-
-/*
  Ends our side of an HTTP/2 client stream (an empty DATA frame with END_STREAM) and
  exempts it from timeouts, so it can wait as long as it takes for the server's data.
  0 when started, nonzero when `wsi` is not an HTTP/2 client stream.
@@ -5355,10 +5349,30 @@ int lws_wsi_tx_credit(struct lws *wsi, char peer_to_us, int add);
 int lws_h2_client_stream_long_poll_rxonly(struct lws *wsi);
 
 /*
- The connection that owns the socket `wsi` is carried on: for an HTTP/2 client
- stream its network connection, else `wsi` itself (NULL for NULL).
+ Returns the connection that owns the socket `wsi` is carried on: the network
+ connection for an HTTP/2 stream, else `wsi` itself (NULL for NULL).
  */
 struct lws *lws_get_network_wsi(struct lws *wsi);
+
+/*
+ Flow-control credit of an HTTP/2 stream or connection: with `add` 0, how much we may
+ send (`peer_to_us` LWSTXCR_US_TO_PEER) or the peer may send us (LWSTXCR_PEER_TO_US);
+ with `add` > 0 and LWSTXCR_PEER_TO_US, grants the peer that much more (WINDOW_UPDATE).
+ 0 for connections without flow control.
+ */
+int lws_wsi_tx_credit(struct lws *wsi, char peer_to_us, int add);
+
+/*
+ Grants the peer `bump` more bytes on stream `sid` (`(unsigned)-1`: the wsi's own
+ stream) and on the connection: WINDOW_UPDATE frames.  0, or 1 if `wsi` is not h2.
+ */
+int lws_h2_update_peer_txcredit(struct lws *wsi, unsigned int sid, int bump);
+
+/*
+ How much the peer may still send on this stream (or connection) before we grant it
+ more; 0 if `wsi` is not h2.
+ */
+int lws_h2_get_peer_txcredit_estimate(struct lws *wsi);
 
 /*
  The lower-case header name of a token ("host:"), or NULL past the table.
@@ -6991,8 +7005,8 @@ int lws_callback_http_dummy(struct lws *wsi,
 int lws_get_socket_fd(struct lws *wsi);
 
 /*
- Only h2 has a peer-advertised window (an HTTP/2 client stream reports the smaller
- of its window and its connection's); h1/ws connections have no guidance: -1.
+ How much an HTTP/2 stream may send now: the smaller of its flow-control window and
+ its connection's.  h1/ws connections have no peer-advertised window: -1.
  */
 lws_fileofs_t lws_get_peer_write_allowance(struct lws *wsi);
 
@@ -7750,10 +7764,6 @@ typedef void (*lws_hdr_custom_fe_cb_t)(const char *, int, void *);
 int lws_hdr_custom_name_foreach(struct lws *, lws_hdr_custom_fe_cb_t, void *);
 /** lws_http_compression_apply(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_http_compression_apply(struct lws *, const char *, unsigned char **, unsigned char *, char);
-/** lws_h2_update_peer_txcredit(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_h2_update_peer_txcredit(struct lws *, unsigned int, int);
-/** lws_h2_get_peer_txcredit_estimate(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_h2_get_peer_txcredit_estimate(struct lws *);
 struct lws_spa;
 int lws_sql_purify_len(const char *);
 struct lws_buflist;

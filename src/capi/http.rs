@@ -385,7 +385,7 @@ pub unsafe extern "C" fn lws_finalize_http_header(
     entry!(fail = 1, {
         builder_guard!("lws_finalize_http_header", wsi, p, end);
         // SAFETY: cursor checked.
-        crate::roles::http::headers::finalize(unsafe { &mut *p }, end)
+        crate::roles::http::headers::finalize(wsi, unsafe { &mut *p }, end)
     })
 }
 
@@ -402,7 +402,8 @@ pub unsafe extern "C" fn lws_finalize_write_http_header(
         need!(start);
         // SAFETY: cursor checked.
         let p = unsafe { &mut *pp };
-        if crate::roles::http::headers::finalize(p, end) != 0 || (*p as usize) < start as usize {
+        if crate::roles::http::headers::finalize(wsi, p, end) != 0 || (*p as usize) < start as usize
+        {
             return 1;
         }
         let len = *p as usize - start as usize;

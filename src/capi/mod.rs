@@ -211,6 +211,7 @@ pub mod dir;
 pub mod dll2;
 pub mod ext;
 pub mod h2client;
+pub mod h2srv;
 pub mod http;
 pub mod lejp;
 pub mod logcx;

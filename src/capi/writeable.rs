@@ -230,15 +230,14 @@ pub unsafe extern "C" fn lws_get_socket_fd(wsi: *mut lws) -> c_int {
     })
 }
 
-/// Only h2 has a peer-advertised window (an HTTP/2 client stream reports the smaller
-/// of its window and its connection's); h1/ws connections have no guidance: -1.
+/// How much an HTTP/2 stream may send now: the smaller of its flow-control window and
+/// its connection's.  h1/ws connections have no peer-advertised window: -1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_peer_write_allowance(wsi: *mut lws) -> lws_fileofs_t {
     entry!({
         need!(wsi);
-        if let Some(n) = crate::roles::http::client_h2::peer_write_allowance(wsi) {
-            return n as lws_fileofs_t;
-        }
-        -1
+        crate::roles::h2::tx_credit(wsi)
+            .or_else(|| crate::roles::http::client_h2::peer_write_allowance(wsi))
+            .unwrap_or(-1) as lws_fileofs_t
     })
 }

@@ -61,6 +61,10 @@ pub(crate) fn flush_then_close(w: *mut lws) {
 
 /// The answer is out: shut our side and read to the peer's EOF (bounded by a timeout).
 pub(crate) fn linger(w: *mut lws) {
+    if wref!(w).mux.is_some() {
+        // An h2 stream's answer is complete once it is out; the socket is its parent's.
+        return finish_close(w);
+    }
     let s = wref!(w);
     s.life = Life::Linger;
     s.transport.shutdown_write();
@@ -80,6 +84,10 @@ pub(crate) fn finish_close(w: *mut lws) {
         if matches!(s.state(), State::Connecting | State::ClientHandshake) {
             crate::core::connect::connection_error(w, "closed before established");
         }
+    }
+    if let Role::H2(_) = wref!(w).role {
+        // Its streams end first, each with its own callbacks, while it still exists.
+        crate::roles::h2::closing(w);
     }
     // HTTP/2 client: a network connection takes its streams with it; a stream leaves
     // its connection.
@@ -102,7 +110,7 @@ pub(crate) fn finish_close(w: *mut lws) {
         (
             s.ctx,
             reasons,
-            matches!(s.role, Role::H1(_)),
+            matches!(s.role, Role::H1(_) | Role::H2(_)),
             matches!(s.role, Role::Raw(_)),
         )
     };
@@ -145,6 +153,9 @@ pub(crate) fn finish_close(w: *mut lws) {
         callback_p0(w, LWS_CALLBACK_WSI_DESTROY as c_int, user, null_mut(), 0);
     }
     unbind_protocol(w);
+    if wref!(w).mux.is_some() {
+        crate::roles::h2::child_closed(w);
+    }
     let s = wref!(w);
     s.transport.close();
     // The per-session data is freed with the wsi at the loop's next safe point (Drop for

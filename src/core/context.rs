@@ -261,6 +261,7 @@ pub(crate) unsafe fn create_vhost(
         listen_accept_protocol: info.listen_accept_protocol,
         tls,
         pmd_offer: super::options::pmd_offer(info.extensions),
+        h2: crate::roles::h2::vhost_config(info),
     }));
 
     if info.port >= 0 {

@@ -217,6 +217,8 @@ pub struct lws_vhost {
     /// permessage-deflate is in `info.extensions` (the only extension there can be): its
     /// `client_offer`, what a client on this vhost offers.
     pub(crate) pmd_offer: Option<String>,
+    /// info.http2_settings: what this vhost's HTTP/2 connections announce and enforce.
+    pub(crate) h2: crate::h2::conn::Config,
 }
 
 /// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).
@@ -302,6 +304,9 @@ pub struct lws {
     /// scratch wsi of connection-less callbacks (`tag_ord` u32::MAX).
     pub(crate) tag: Option<Box<core::ffi::CStr>>,
     pub(crate) tag_ord: u32,
+    /// An HTTP/2 stream (a child of the network connection that carries it): its parent,
+    /// id and pseudo-headers.  None for every other connection.
+    pub(crate) mux: Option<Box<crate::roles::h2::Stream>>,
 }
 
 impl Ctx {
@@ -394,6 +399,7 @@ impl lws {
             http: None,
             tag: None,
             tag_ord: u32::MAX,
+            mux: None,
         }
     }
 }

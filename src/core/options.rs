@@ -92,10 +92,6 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
             "LWS_SERVER_OPTION_UNIX_SOCK (unix domain sockets)",
         ),
         (
-            o & LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE != 0,
-            "LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE (HTTP/2)",
-        ),
-        (
             set_str(info.http_proxy_address),
             "http_proxy_address (client proxy)",
         ),

@@ -22,7 +22,9 @@ pub(crate) fn send_raw(w: *mut lws, data: &[u8]) -> bool {
         return true;
     }
     if s.transport.is_none() {
-        return false;
+        // An h2 stream has no descriptor of its own: its bytes go out as DATA on the
+        // connection that carries it.  (Out of the way: other connections never get here.)
+        return s.mux.is_some() && crate::roles::h2::child_send(w, data);
     }
     s.out.clear();
     s.out_pos = 0;

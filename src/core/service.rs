@@ -401,6 +401,10 @@ pub(crate) fn rx_resume(w: *mut lws) {
         if s.life == Life::Dead || s.rx_flow_reasons != 0 {
             return;
         }
+        if s.mux.is_some() {
+            // An h2 stream's input is held by its role, not read from a socket.
+            return crate::roles::h2::rx_resume(w);
+        }
     }
     on_readable(w, false);
 }

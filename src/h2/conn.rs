@@ -368,6 +368,19 @@ impl ServerConn {
         }
     }
 
+    /// Swaps all pending output into `buf` (whose old content is dropped) and takes
+    /// `buf`'s allocation for the next output: no allocation per flush once both
+    /// buffers have grown.
+    pub fn swap_output(&mut self, buf: &mut Vec<u8>) {
+        buf.clear();
+        if self.out_pos > 0 {
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
+        core::mem::swap(&mut self.out, buf);
+        self.pending_control = 0;
+    }
+
     /// Takes all pending output at once.
     pub fn take_output(&mut self) -> Vec<u8> {
         let v = self.out.split_off(self.out_pos);
@@ -407,6 +420,17 @@ impl ServerConn {
     pub fn send_capacity(&self, stream: u32) -> Option<usize> {
         let s = self.streams.get(&stream)?;
         Some(s.send_window.min(self.conn_send_window).max(0) as usize)
+    }
+
+    /// The connection's own send window (may be negative after a SETTINGS change).
+    pub fn connection_send_window(&self) -> i64 {
+        self.conn_send_window
+    }
+
+    /// How much the peer may still send on the stream before we open its window (our
+    /// receive window for it).
+    pub fn recv_window(&self, stream: u32) -> Option<i64> {
+        self.streams.get(&stream).map(|s| s.recv_window)
     }
 
     // ---- inputs from the caller ----------------------------------------------------
@@ -452,6 +476,30 @@ impl ServerConn {
             &mut self.out,
             stream,
             &block,
+            end_stream,
+            self.peer.max_frame_size as usize,
+        );
+        if end_stream {
+            self.local_end(stream);
+        }
+        Ok(())
+    }
+
+    /// Sends a header block the caller encoded itself (lws's header builders write HPACK
+    /// into the application's buffer).  The block must not change the peer's dynamic
+    /// table (literals without indexing, as those builders write), or our encoder's view
+    /// of it would drift.
+    pub fn send_header_block(
+        &mut self,
+        stream: u32,
+        block: &[u8],
+        end_stream: bool,
+    ) -> Result<(), SendError> {
+        self.local_stream(stream)?;
+        frame::write_header_block(
+            &mut self.out,
+            stream,
+            block,
             end_stream,
             self.peer.max_frame_size as usize,
         );
@@ -540,6 +588,45 @@ impl ServerConn {
             .write(&mut self.out);
         }
         self.release_conn(n);
+    }
+
+    /// Opens the peer's windows by `n` more than consumption gives back (lws's
+    /// `lws_h2_update_peer_txcredit`): WINDOW_UPDATE on `stream` (unless 0) and on the
+    /// connection, each capped so no window passes 2^31-1.
+    pub fn grant(&mut self, stream: u32, n: u32) {
+        if self.dead || n == 0 {
+            return;
+        }
+        let max = i64::from(MAX_WINDOW);
+        if stream != 0 {
+            // (Allowed after the peer's END_STREAM too: pointless, but lws sends it.)
+            let Some(s) = self.streams.get_mut(&stream) else {
+                return;
+            };
+            let inc = i64::from(n).min(max - s.recv_window);
+            if inc > 0 {
+                s.recv_window += inc;
+                Frame::WindowUpdate {
+                    stream,
+                    increment: inc as u32,
+                }
+                .write(&mut self.out);
+            }
+        }
+        let inc = i64::from(n).min(max - self.conn_recv_window);
+        if inc > 0 {
+            self.conn_recv_window += inc;
+            Frame::WindowUpdate {
+                stream: 0,
+                increment: inc as u32,
+            }
+            .write(&mut self.out);
+        }
+    }
+
+    /// The connection's receive window: what the peer may still send on all streams.
+    pub fn connection_recv_window(&self) -> i64 {
+        self.conn_recv_window
     }
 
     /// Graceful shutdown: GOAWAY with the last stream we will serve; streams already

@@ -1089,3 +1089,19 @@ fn random_frames_never_panic_and_keep_invariants() {
         }
     }
 }
+
+#[test]
+fn swap_output_hands_over_everything_once() {
+    let mut c = ServerConn::new(Config::default());
+    let first = c.pending_output().to_vec();
+    assert!(!first.is_empty());
+    c.advance_output(3);
+    let mut buf = vec![1, 2, 3];
+    c.swap_output(&mut buf);
+    assert_eq!(buf, first[3..]);
+    assert!(c.pending_output().is_empty());
+    c.go_away(ErrorCode::NO_ERROR);
+    let mut again = Vec::new();
+    c.swap_output(&mut again);
+    assert_eq!(again[3], 7, "a GOAWAY frame");
+}

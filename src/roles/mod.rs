@@ -4,6 +4,8 @@
 /// cbindgen:ignore
 pub mod h1;
 /// cbindgen:ignore
+pub mod h2;
+/// cbindgen:ignore
 pub mod http;
 /// cbindgen:ignore
 pub mod listen;
@@ -38,6 +40,9 @@ pub(crate) enum Role {
     /// The network connection under HTTP/2 client streams (roles/http/client_h2.rs):
     /// never seen by the program, whose client wsis are its streams.
     H2Client(Box<http::client_h2::Net>),
+    /// The network connection of HTTP/2 (roles/h2): its streams are child connections
+    /// with the H1 role's HTTP state, so the HTTP server code serves them unchanged.
+    H2(Box<h2::Net>),
 }
 
 /// The HTTP/1.1 role's states.
@@ -82,6 +87,8 @@ pub(crate) enum State {
     ClientHttp,
     /// Open, H2Client.
     H2ClientNet,
+    /// Open, H2(_): the network connection of HTTP/2 (its streams are HttpTxn).
+    H2,
 }
 
 impl lws {
@@ -97,6 +104,7 @@ impl lws {
                 Role::Raw(_) => State::Raw,
                 Role::H1(H1::ClientHttp) => State::ClientHttp,
                 Role::H2Client(_) => State::H2ClientNet,
+                Role::H2(_) => State::H2,
             },
             Life::Connecting => State::Connecting,
             Life::FlushThenClose => State::FlushThenClose,
@@ -116,7 +124,7 @@ impl lws {
     pub(crate) fn ws(&mut self) -> Option<&mut Ws> {
         match &mut self.role {
             Role::Ws(_, ws) => Some(ws),
-            Role::H1(_) | Role::Raw(_) | Role::H2Client(_) => None,
+            Role::H1(_) | Role::Raw(_) | Role::H2(_) | Role::H2Client(_) => None,
         }
     }
 
@@ -190,7 +198,8 @@ pub(crate) static H1_REASONS: Reasons = Reasons {
 impl Role {
     pub(crate) fn reasons(&self) -> &'static Reasons {
         match self {
-            Role::H1(_) => &H1_REASONS,
+            // The network connection of h2 ends as an HTTP one, as in lws's ops-h2.c.
+            Role::H1(_) | Role::H2(_) => &H1_REASONS,
             Role::Ws(..) => &WS_REASONS,
             Role::Raw(k) => Role::raw_reasons(*k),
             Role::H2Client(_) => &http::client_h2::NET_REASONS,
@@ -215,6 +224,7 @@ pub(crate) fn writeable(w: *mut lws) {
         }
         Role::Raw(k) => raw::writeable(w, k),
         Role::H2Client(_) => http::client_h2::net_writeable(w),
+        Role::H2(_) => h2::writeable(w),
         _ => {}
     }
 }
@@ -235,6 +245,11 @@ pub(crate) fn close(w: *mut lws, why: crate::core::close::Why) -> bool {
     match wref!(w).state() {
         State::Ws => crate::roles::ws::close_with_reason(w),
         State::HttpTxn | State::Http => {
+            crate::core::close::flush_then_close(w);
+            true
+        }
+        State::H2 => {
+            h2::go_away(w);
             crate::core::close::flush_then_close(w);
             true
         }
@@ -263,5 +278,7 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
         Role::H2Client(_) => {
             http::client_h2::net_input(w, unsafe { core::slice::from_raw_parts(ptr, len) })
         }
+        // SAFETY: as above.
+        Role::H2(_) => h2::input(w, unsafe { core::slice::from_raw_parts(ptr, len) }),
     }
 }

@@ -85,6 +85,16 @@ pub fn alpn_list(comma: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// A server's ALPN list: as [`alpn_list`], with "h2" kept (the h2 server role speaks it).
+pub fn alpn_list_server(comma: &str) -> Vec<Vec<u8>> {
+    comma
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && p.len() < 256)
+        .map(|p| p.as_bytes().to_vec())
+        .collect()
+}
+
 /// lws's ALPN list when neither the vhost nor the context names one.
 pub const DEFAULT_ALPN: &str = "h2,http/1.1";
 
@@ -103,5 +113,9 @@ mod tests {
             vec![b"x-proto".to_vec(), b"http/1.1".to_vec()]
         );
         assert!(alpn_list("h2").is_empty());
+        assert_eq!(
+            alpn_list_server(DEFAULT_ALPN),
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
     }
 }

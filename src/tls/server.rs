@@ -9,7 +9,7 @@ use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 
 use super::certs::{certified_key, parse_certs, parse_key, parse_roots, Source};
-use super::{alpn_list, ignored_option, provider, TlsError, DEFAULT_ALPN};
+use super::{alpn_list_server, ignored_option, provider, TlsError, DEFAULT_ALPN};
 
 // LWS_SERVER_OPTION_* bits (lws-context-vhost.h); lws tests them with lws_check_opt, so
 // every bit of a multi-bit option must be set.
@@ -149,7 +149,7 @@ impl ServerSpec {
             builder.with_no_client_auth()
         };
         let mut cfg = builder.with_cert_resolver(resolver);
-        cfg.alpn_protocols = alpn_list(self.alpn.as_deref().unwrap_or(DEFAULT_ALPN));
+        cfg.alpn_protocols = alpn_list_server(self.alpn.as_deref().unwrap_or(DEFAULT_ALPN));
         Ok(Arc::new(cfg))
     }
 }
@@ -308,7 +308,10 @@ mod tests {
         assert!(e.0.contains("ssl_ca_filepath"), "{e}");
         spec.ca = Some(Source::Mem(ca.cert_pem.clone().into_bytes()));
         let cfg = spec.config(r).unwrap();
-        assert_eq!(cfg.alpn_protocols, vec![b"http/1.1".to_vec()]);
+        assert_eq!(
+            cfg.alpn_protocols,
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
     }
 
     #[test]

@@ -18,6 +18,19 @@ pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     }
     let parsed = {
         let s = wref!(w);
+        if s.hdr.is_empty()
+            && len > 0
+            && s.http.is_none()
+            && vh!(s.vhost).options & LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE != 0
+            && s.transport.tls().is_none()
+            && s.client.is_none()
+        {
+            // The vhost speaks h2 with prior knowledge on plain text: no HTTP/1 at all.
+            // SAFETY: ptr[..len] is readable (see input()).
+            let data = unsafe { core::slice::from_raw_parts(ptr, len) }.to_vec();
+            return crate::roles::h2::start(w, &data);
+        }
+        let s = wref!(w);
         if s.hdr.is_empty() && s.timeout_reason != PENDING_TIMEOUT_HOLDING_AH as c_int {
             // A request head has begun: as lws (which attaches a header table here), it
             // must be complete within the vhost's timeout_secs_ah_idle.
@@ -34,6 +47,15 @@ pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     match parsed {
         Ok(None) => {}
         Err(request::ReqError::TooLarge) => http_fail(w, 431, "Request Header Fields Too Large"),
+        Err(request::ReqError::Malformed) if h2_preface(w) => {
+            // HTTP/2's connection preface where a request head was expected: h2 with
+            // prior knowledge (h2c), or what ALPN "h2" promised on TLS.
+            if wref!(w).hdr.len() >= 18 {
+                let data = core::mem::take(&mut wref!(w).hdr);
+                crate::roles::h2::start(w, &data);
+            }
+            // (else: a preface cut short by the read; the rest is awaited)
+        }
         Err(request::ReqError::Malformed) if add_missing_version(w) => {
             // Parsed again with the version lws would have assumed.
             let mut none = [0u8; 0];
@@ -71,6 +93,14 @@ pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
     }
 }
 
+/// The head so far is HTTP/2's connection preface, on a connection that has had no
+/// request yet.
+fn h2_preface(w: *mut lws) -> bool {
+    let s = wref!(w);
+    let n = s.hdr.len().min(crate::h2::PREFACE.len());
+    s.http.is_none() && s.client.is_none() && crate::h2::PREFACE.starts_with(&s.hdr[..n])
+}
+
 /// A request line without a version ("GET /x"): lws takes it as HTTP/1.0.  Rewrites the
 /// head with the version once it is complete; false if that is not the problem.
 fn add_missing_version(w: *mut lws) -> bool {
@@ -97,6 +127,9 @@ fn add_missing_version(w: *mut lws) -> bool {
 /// An HTTP error before any upgrade: a minimal response, then close.
 pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
     lwsl_info!("http: {} {}", code, text);
+    if wref!(w).mux.is_some() {
+        return crate::roles::h2::stream_fail(w, code);
+    }
     let resp = format!("HTTP/1.1 {code} {text}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
     send_raw(w, resp.as_bytes());
     wref!(w).linger = true;

@@ -13,6 +13,7 @@ use crate::roles::http::headers::add_status;
 use crate::roles::http::headers::finalize;
 use crate::roles::http::headers::joined;
 use crate::roles::http::headers::return_status;
+use crate::roles::http::headers::send_head;
 use crate::roles::http::server::bind;
 use crate::roles::http::server::ht;
 use crate::roles::http::server::mount_str;
@@ -107,12 +108,12 @@ pub(crate) fn serve_mount_file(
         if add_status(w, 304, &mut bp, end) != 0
             || add_header(w, Some(b"etag:"), etag.as_bytes(), &mut bp, end) != 0
             || add_header(w, Some(b"cache-control:"), cc.as_bytes(), &mut bp, end) != 0
-            || finalize(&mut bp, end) != 0
+            || finalize(w, &mut bp, end) != 0
         {
             return -1;
         }
         let n = bp as usize - buf.as_ptr() as usize;
-        if !send_raw(w, &buf[..n]) {
+        if !send_head(w, &buf[..n]) {
             return -1;
         }
         return if transaction_completed(w) != 0 { -1 } else { 0 };
@@ -225,11 +226,11 @@ pub(crate) fn serve_file(
     buf[n..n + other_headers.len()].copy_from_slice(other_headers);
     // SAFETY: n + other_headers.len() is within buf (checked above).
     p = unsafe { buf.as_mut_ptr().add(n + other_headers.len()) };
-    if finalize(&mut p, end) != 0 {
+    if finalize(w, &mut p, end) != 0 {
         return -1;
     }
     let n = p as usize - buf.as_ptr() as usize;
-    if !send_raw(w, &buf[..n]) {
+    if !send_head(w, &buf[..n]) {
         return -1;
     }
     if ht(w).method == (WSI_TOKEN_HEAD_URI as u32) {

@@ -127,6 +127,12 @@ pub(crate) fn fragments(w: *mut lws, h: c_int) -> Vec<Vec<u8>> {
     if h == (WSI_TOKEN_HTTP_URI_ARGS as u32) {
         return s.http.as_ref().map(|x| x.args.clone()).unwrap_or_default();
     }
+    if let Some(m) = s.mux.as_ref() {
+        // An h2 stream's pseudo-headers, under lws's tokens for them.
+        if let Some(v) = crate::roles::h2::pseudo(m, s.http.as_deref(), h) {
+            return v;
+        }
+    }
     if let Some(&(_, tok)) = METHODS.iter().find(|(_, t)| *t == h) {
         let m = req.method(&s.hdr);
         let hit = METHODS.iter().any(|(name, t)| *t == tok && *name == m);
@@ -282,12 +288,18 @@ pub(crate) fn uri_and_method(w: *mut lws) -> Option<(usize, *const u8, usize)> {
 /// Appends "name: value\r\n" (or just "value\r\n" without a name) at *p, lws's rules:
 /// 1 if it does not fit.
 pub(crate) fn add_header(
-    _w: *mut lws,
+    w: *mut lws,
     name: Option<&[u8]>,
     value: &[u8],
     p: &mut *mut u8,
     end: *mut u8,
 ) -> c_int {
+    if let (Some(n), false) = (name, w.is_null()) {
+        if wref!(w).mux.is_some() {
+            // An h2 stream: the builder writes HPACK, as lws's does.
+            return crate::roles::h2::headers::add_header(w, n, value, p, end);
+        }
+    }
     // Byte for byte as lws_add_http_header_by_name, including what a call that fails
     // has already written (the name, as far as it fits).
     let room = |p: *mut u8| (end as usize).saturating_sub(p as usize);
@@ -334,7 +346,11 @@ pub(crate) fn add_header(
     0
 }
 
-pub(crate) fn finalize(p: &mut *mut u8, end: *mut u8) -> c_int {
+pub(crate) fn finalize(w: *mut lws, p: &mut *mut u8, end: *mut u8) -> c_int {
+    if !w.is_null() && wref!(w).mux.is_some() {
+        // A header block has no terminator.
+        return 0;
+    }
     if (end as usize).saturating_sub(*p as usize) < 3 {
         return 1;
     }
@@ -419,14 +435,20 @@ pub(crate) fn add_status(w: *mut lws, code_flags: u32, p: &mut *mut u8, end: *mu
     } else if (300..400).contains(&code) {
         desc = "Redirect";
     }
-    let line = format!(
-        "{} {} {}",
-        if version == 1 { "HTTP/1.1" } else { "HTTP/1.0" },
-        code,
-        desc
-    );
-    if add_header(w, None, line.as_bytes(), p, end) != 0 {
-        return 1;
+    if wref!(w).mux.is_some() {
+        if crate::roles::h2::headers::add_status(w, code, p, end) != 0 {
+            return 1;
+        }
+    } else {
+        let line = format!(
+            "{} {} {}",
+            if version == 1 { "HTTP/1.1" } else { "HTTP/1.0" },
+            code,
+            desc
+        );
+        if add_header(w, None, line.as_bytes(), p, end) != 0 {
+            return 1;
+        }
     }
     let (vh, ctx) = {
         let s = wref!(w);
@@ -501,6 +523,10 @@ pub(crate) fn add_common(
     if content_len != LWS_ILLEGAL_HTTP_CONTENT_LEN as u64 {
         return add_content_length(w, content_len, p, end);
     }
+    if wref!(w).mux.is_some() {
+        // h2: the end of the body is END_STREAM, the connection goes on.
+        return 0;
+    }
     // No length: the end of the body is the end of the connection.
     if add_header(w, Some(b"connection:"), b"close", p, end) != 0 {
         return 1;
@@ -543,11 +569,17 @@ pub(crate) fn return_status(w: *mut lws, code: u32, html: Option<&[u8]>) -> c_in
             &mut p,
             end,
         ) != 0
-        || finalize(&mut p, end) != 0
+        || finalize(w, &mut p, end) != 0
     {
         return 1;
     }
     let n = p as usize - buf.as_ptr() as usize;
+    if wref!(w).mux.is_some() {
+        // h2: the head is a HEADERS frame, the page its DATA (ending the stream).
+        let ok = crate::roles::h2::send_headers(w, &buf[..n], 0)
+            && crate::roles::h2::stream_data(w, body, true);
+        return !ok as c_int;
+    }
     let mut out = buf[..n].to_vec();
     out.extend_from_slice(body);
     if send_raw(w, &out) {
@@ -564,16 +596,25 @@ pub(crate) fn redirect(w: *mut lws, code: u32, loc: &[u8], p: &mut *mut u8, end:
         || add_header(w, Some(b"location:"), loc, p, end) != 0
         || add_header(w, Some(b"content-type:"), b"text/html", p, end) != 0
         || add_header(w, Some(b"content-length:"), b"0", p, end) != 0
-        || finalize(p, end) != 0
+        || finalize(w, p, end) != 0
     {
         return -1;
     }
     let n = *p as usize - start as usize;
     // SAFETY: start..*p was just written inside the caller's buffer.
     let data = unsafe { core::slice::from_raw_parts(start, n) };
-    if send_raw(w, data) {
+    if send_head(w, data) {
         n as c_int
     } else {
         -1
     }
+}
+
+/// Sends a response head the builders above wrote: as it is on HTTP/1, as a HEADERS
+/// frame on an h2 stream (where the builders wrote HPACK).
+pub(crate) fn send_head(w: *mut lws, head: &[u8]) -> bool {
+    if wref!(w).mux.is_some() {
+        return crate::roles::h2::send_headers(w, head, 0);
+    }
+    send_raw(w, head)
 }

@@ -13,7 +13,6 @@ use crate::abi::*;
 use crate::core::close::close;
 use crate::core::close::finish_close;
 use crate::core::close::Why;
-use crate::core::output::send_raw;
 use crate::core::wsi::callback;
 use crate::core::wsi::set_timeout;
 use crate::core::*;
@@ -489,12 +488,22 @@ fn redirect_hit(w: *mut lws, mp: *const lws_http_mount) -> Hit {
         });
         loc.extend_from_slice(mount_str(m.origin).unwrap_or(b""));
     } else {
-        let host = joined(w, WSI_TOKEN_HOST as c_int);
+        let mut host = joined(w, WSI_TOKEN_HOST as c_int);
+        if host.is_empty() {
+            // HTTP/2 names the host in :authority (lws falls back to it too).
+            host = joined(w, WSI_TOKEN_HTTP_COLON_AUTHORITY as c_int);
+        }
         if host.is_empty() {
             crate::roles::h1::http_fail(w, 400, "Bad Request");
             return Hit::Done(false);
         }
-        loc.extend_from_slice(b"http://");
+        // As lws: the scheme the request came in with.
+        let nw = crate::roles::h2::network_wsi(w);
+        loc.extend_from_slice(if wref!(nw).transport.tls().is_some() {
+            b"https://"
+        } else {
+            b"http://"
+        });
         loc.extend_from_slice(&host);
         loc.extend_from_slice(&uri);
         loc.push(b'/');
@@ -877,12 +886,12 @@ fn unauthorised(w: *mut lws) -> c_int {
             end,
         ) != 0
         || add_header(w, Some(b"content-length:"), b"0", &mut p, end) != 0
-        || finalize(&mut p, end) != 0
+        || finalize(w, &mut p, end) != 0
     {
         return -1;
     }
     let n = p as usize - buf.as_ptr() as usize;
-    if !send_raw(w, &buf[..n]) {
+    if !crate::roles::http::headers::send_head(w, &buf[..n]) {
         return -1;
     }
     transaction_completed(w)
@@ -1030,6 +1039,9 @@ pub(crate) fn hold(w: *mut lws, rest: &[u8]) {
 /// lws_http_transaction_completed: 0 to keep the connection for the next request, 1 when
 /// it must close (the caller returns -1 from its callback).
 pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
+    if wref!(w).mux.is_some() {
+        return crate::roles::h2::txn_completed(w);
+    }
     {
         let s = wref!(w);
         if s.life == Life::Dead {

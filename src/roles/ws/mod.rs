@@ -146,7 +146,7 @@ pub(crate) fn close_payload(w: *mut lws) -> (*mut u8, usize) {
 pub(crate) fn ws<'a>(w: *mut lws) -> &'a mut Ws {
     match &mut wref!(w).role {
         Role::Ws(_, ws) => ws,
-        Role::H1(_) | Role::Raw(_) | Role::H2Client(_) => {
+        Role::H1(_) | Role::Raw(_) | Role::H2(_) | Role::H2Client(_) => {
             unreachable!("ws state asked of a connection without the ws role")
         }
     }
@@ -410,6 +410,9 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
             }
             // SAFETY: buf[..len] readable per the caller.
             let data = unsafe { core::slice::from_raw_parts(buf, len) };
+            if wref!(w).mux.is_some() {
+                return crate::roles::h2::write(w, data, wp);
+            }
             if let Some(r) = crate::roles::http::client_h2::write(w, data, wp) {
                 return r;
             }

@@ -179,7 +179,7 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
             }
             // The role was dropped by a callback on the way (a transaction completed):
             // taken again.
-            Role::H1(_) | Role::Raw(_) | Role::H2Client(_) => {
+            Role::H1(_) | Role::Raw(_) | Role::H2(_) | Role::H2Client(_) => {
                 s.role = Role::Ws(WsPhase::Open, Ws::new(cfg))
             }
         }
@@ -187,7 +187,15 @@ pub(crate) fn upgrade(w: *mut lws) -> bool {
         c.timers.cancel(timer::TimerKey::Timeout(s.slot, s.gen));
         s.timeout_reason = 0;
     }
-    send_raw(w, &resp);
+    if wref!(w).mux.is_some() {
+        // WebSockets over h2 (RFC 8441): a 200 on the stream, no 101.
+        if !crate::roles::h2::ws_accepted(w, chosen, extra) {
+            close(w, Why::Gone);
+            return false;
+        }
+    } else {
+        send_raw(w, &resp);
+    }
     // A WebSocket needs no header table any more.
     crate::roles::http::server::ah_release(w);
     if !wref!(w).ws_open() {
