@@ -14,6 +14,9 @@
  * longpoll (lws_h2_client_stream_long_poll_rxonly once established), rxflow (rx flow
  * turned off at ESTABLISHED, on again 300 ms later from LWS_CALLBACK_TIMER: no data
  * may arrive meanwhile).
+ *
+ * With PORT "self" the same context also listens (on a free port) and serves the files
+ * of capi-tests/, so the client talks HTTP/2 to our own server.
  */
 /* lws-diff: ours-only: lws 4.1.6 lacks lws_wsi_tx_credit and lws_h2_client_stream_long_poll_rxonly, and its h2 client moves the transaction to another wsi */
 #include <libwebsockets.h>
@@ -222,6 +225,17 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+static const struct lws_protocol_vhost_options mime_c = { NULL, NULL, ".c", "text/plain" };
+
+static const struct lws_http_mount mount = {
+	.extra_mimetypes = &mime_c,
+	.mountpoint = "/",
+	.mountpoint_len = 1,
+	.origin = "capi-tests",
+	.def = "index.html",
+	.origin_protocol = LWSMPRO_FILE,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -269,6 +283,11 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.client_ssl_ca_filepath = ca;
+	if (!strcmp(argv[1], "self")) {
+		info.port = 0;
+		info.mounts = &mount;
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	}
 	context = lws_create_context(&info);
 	if (!context)
 		return 1;
@@ -277,6 +296,8 @@ main(int argc, char **argv)
 	i.context = context;
 	i.address = "127.0.0.1";
 	i.port = atoi(argv[1]);
+	if (!strcmp(argv[1], "self"))
+		i.port = lws_get_vhost_listen_port(lws_get_vhost_by_name(context, "default"));
 	i.host = i.address;
 	i.method = argv[2];
 	i.protocol = protocols[0].name;

@@ -32,6 +32,7 @@ def fnv(b):
 
 
 BIG_FNV = fnv(big)
+file_lines = {}  # lines that depend on h2_client.c's bytes, and what they become
 pki = Pki(os.path.join(tmp, "pki"))
 pem, key = pki.leaf("localhost")
 
@@ -178,7 +179,8 @@ def server_summary(log, since):
 def run(title, server, method, path, *opts):
     print(f"== {title}: {method} {path} {' '.join(o.split('=')[0] if o.startswith('tls=') else o for o in opts)}".rstrip())
     log, port = {"tls": (tls_log, tls_port), "plain": (plain_log, plain_port),
-                 "rst": (None, rst_port), "h1": (None, h1_port)}[server]
+                 "rst": (None, rst_port), "h1": (None, h1_port),
+                 "self": (None, "self")}[server]
     since = log.seek(0, 2) if log else 0
     p = subprocess.run(WRAP + [BIN, str(port), method, path] + list(opts),
                        stdout=subprocess.PIPE, text=True, errors="replace", timeout=60)
@@ -187,6 +189,8 @@ def run(title, server, method, path, *opts):
         lines.sort(key=lambda l: l[:4] if l.startswith("[") else "~")
     for l in lines:
         l = l.replace("%08x" % BIG_FNV, "<big.bin's fnv>")
+        for k, v in file_lines.items():
+            l = l.replace(k, v)
         if path == "/nothing-here":
             # nghttpd's error page names its port
             l = re.sub(r"body length \d+ fnv \w+", "body: the error page", l)
@@ -227,6 +231,14 @@ run("server resets inside the body", "rst", "GET", "/rst-body", "prior")
 run("server says GOAWAY", "rst", "GET", "/goaway", "prior")
 run("redirect followed over h2", "rst", "GET", "/r", "prior")
 run("https server without h2: HTTP/1.1", "h1", "GET", "/h1", CA)
+# Our own server (the same context listens and serves capi-tests/ as files), h2c.  Its
+# accepted connection's WSI_CREATE reaches the same callback (as "[0]"): one more than
+# the client's transactions means one connection.
+src = open("capi-tests/h2_client.c", "rb").read()
+file_lines = {"content-length: %d" % len(src): "content-length: the file's",
+              "body length %d fnv %08x" % (len(src), fnv(src)): "body: the file's bytes"}
+run("our server: a file over h2, prior knowledge", "self", "GET", "/h2_client.c", "prior")
+run("our server: five pipelined", "self", "GET", "/h2_client.c", "prior", "pipeline=5")
 
 for p in (tls_srv, plain_srv):
     p.terminate()
