@@ -41,6 +41,9 @@
 #define LWS_WITH_CLIENT
 #define LWS_WITH_LWSAC
 #define LWS_WITH_POLL
+/* Descriptors are announced to protocols[0] (ADD/DEL/CHANGE_MODE_POLL_FD) for programs
+ * that run their own poll loop. */
+#define LWS_WITH_EXTERNAL_POLL
 #define LWS_NO_DAEMONIZE
 #define LWS_HAS_INTPTR_T
 #define LWS_HAVE_STDINT_H
@@ -2964,6 +2967,12 @@ struct lws_x509_cert;
 struct lwsac;
 
 /*
+ The system's `struct pollfd` (poll.h; lws spells it `struct lws_pollfd`), named so
+ prototypes spell it; only ever used behind a pointer, read as `libc::pollfd`.
+ */
+struct pollfd;
+
+/*
  The system's `struct sockaddr_in` (netinet/in.h), named so prototypes spell it; only
  ever used behind a pointer.
  */
@@ -5706,6 +5715,32 @@ void lwsl_hexdump(const void *buf, size_t len);
 const char *lws_wsi_tag(struct lws *wsi);
 
 /*
+ Services one descriptor the program's own poll() found ready: `pollfd->fd` with what
+ happened in `pollfd->revents`.  A descriptor that is not ours is left alone (0,
+ `revents` untouched, so the program knows to serve it itself); one of ours is served
+ and its `revents` zeroed (0), or 1 if its connection closed meanwhile.  Descriptors
+ come and go through the ADD_POLL_FD / DEL_POLL_FD / CHANGE_MODE_POLL_FD callbacks to
+ protocols[0].  NULL (lws before v3.2 allowed it for housekeeping) is refused with -1,
+ as in lws v4.3; housekeeping is `lws_service(context, -1)`.
+ */
+int lws_service_fd(struct lws_context *context, struct pollfd *pollfd);
+
+/*
+ lws_service_fd for service thread `tsi`; this build has one service thread, so only
+ `tsi` 0 is accepted (another is logged and returns -1).
+ */
+int lws_service_fd_tsi(struct lws_context *context, struct pollfd *pollfd, int tsi);
+
+/*
+ The timeout a program's own poll() should use: 0 when work is waiting that no
+ descriptor will announce (then `lws_service(context, -1)` does it without blocking),
+ else `timeout_ms` shortened to the next timer due (a negative `timeout_ms`, wait
+ forever, becomes that delay when a timer is pending).  Only `tsi` 0 exists (another:
+ -1).
+ */
+int lws_service_adjust_timeout(struct lws_context *context, int timeout_ms, int tsi);
+
+/*
  Returns `ensure` bytes from the lwsac at `*head`, making it (`*head` NULL) or adding a
  chunk of `chunk_size` (0: lws's 4000) payload bytes when the current chunk is full.
  Valid until `lwsac_free(head)`; NULL on OOM.
@@ -7837,12 +7872,6 @@ int lws_dsh_get_head(struct lws_dsh *, int, void **, size_t *);
 void lws_dsh_describe(struct lws_dsh *, const char *);
 /** lws_cancel_service_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_cancel_service_pt(struct lws *);
-/** lws_service_fd(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_service_fd(struct lws_context *, struct pollfd *);
-/** lws_service_fd_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_service_fd_tsi(struct lws_context *, struct pollfd *, int);
-/** lws_service_adjust_timeout(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_service_adjust_timeout(struct lws_context *, int, int);
 /** lws_handle_POLLOUT_event(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
 /*

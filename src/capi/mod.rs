@@ -215,6 +215,7 @@ pub mod http;
 pub mod lejp;
 pub mod logcx;
 pub mod logs;
+pub mod loops;
 pub mod lwsac;
 pub mod map;
 pub mod misc;

@@ -180,6 +180,7 @@ pub(crate) fn adopt(
         finish_close(w);
         return null_mut();
     }
+    crate::core::extpoll::added(crate::core::extpoll::Who::Conn(w), fd, false);
     if how.role == As::Http {
         set_timeout(
             w,

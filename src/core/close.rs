@@ -115,6 +115,7 @@ pub(crate) fn finish_close(w: *mut lws) {
         // a stale event for this slot is ignored by its generation.  One syscall less per
         // connection.
     }
+    crate::core::extpoll::closing(w);
     crate::roles::http::server::ah_release(w);
     let client = is_client(w);
     let mut drop_reason = Reasons::pick(reasons.drop_protocol, client);

@@ -224,12 +224,9 @@ pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bo
     if addrs.is_empty() {
         return false;
     }
+    drop_socket(w);
     let timeout_secs = {
         let s = wref!(w);
-        if !s.transport.is_none() {
-            let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
-            s.transport.close();
-        }
         s.life = Life::Connecting;
         s.set_h1(crate::roles::H1::Client);
         s.hdr = Vec::new();
@@ -259,6 +256,22 @@ pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bo
     start_next(w)
 }
 
+/// Closes the socket of a connect that is starting over (no callbacks but the
+/// program's poll set losing it).
+fn drop_socket(w: *mut lws) {
+    let fd = {
+        let s = wref!(w);
+        if s.transport.is_none() {
+            return;
+        }
+        let fd = s.transport.fd();
+        let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
+        fd
+    };
+    crate::core::extpoll::removed(crate::core::extpoll::Who::Conn(w), fd);
+    wref!(w).transport.close();
+}
+
 fn null_on_fail(i: &lws_client_connect_info) -> *mut lws {
     if !i.pwsi.is_null() {
         // SAFETY: as above.
@@ -281,11 +294,8 @@ fn start_next(w: *mut lws) -> bool {
             c.next_addr += 1;
             a
         };
+        drop_socket(w);
         let s = wref!(w);
-        if !s.transport.is_none() {
-            let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
-            s.transport.close();
-        }
         match crate::transport::Transport::connect(addr) {
             Ok(mut t) => {
                 let reg = cx!(s.ctx).poller.register(
@@ -301,6 +311,8 @@ fn start_next(w: *mut lws) -> bool {
                 s.transport = t;
                 // WRITABLE tells us the connect finished.
                 s.write_interest = true;
+                let fd = s.transport.fd();
+                crate::core::extpoll::added(crate::core::extpoll::Who::Conn(w), fd, true);
                 return true;
             }
             Err(e) => lwsl_info!("connect to {} failed: {}", addr, e),

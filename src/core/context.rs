@@ -369,6 +369,7 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
             {
                 lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
             }
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&l);
             let v = vh!(vh);
             v.listen_port = port;
             v.listen_addr = Some(SocketAddr::new(addr.ip(), port as u16));
@@ -379,6 +380,7 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
                 v.name.to_string_lossy(),
                 port
             );
+            crate::core::extpoll::added(crate::core::extpoll::Who::Listener(vh), fd, false);
             true
         }
         Err(e) => {
@@ -454,6 +456,15 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
             crate::core::close::finish_close(w);
         }
     }
+    // The listener goes before the protocols are destroyed, as in lws (its removal is
+    // announced to protocols[0]).
+    let listener = vh!(vh).listener.take();
+    if let Some(mut l) = listener {
+        let _ = cx!(ctx).poller.deregister(&mut l);
+        cx!(ctx).slot_free(vh!(vh).listener_slot);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&l);
+        crate::core::extpoll::removed(crate::core::extpoll::Who::Listener(vh), fd);
+    }
     for i in 0..vh!(vh).count_protocols {
         if vh!(vh).inited[i] {
             crate::core::wsi::with_fake_wsi(ctx, vh, i, |w| {
@@ -462,10 +473,6 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
         }
     }
     let v = vh!(vh);
-    if let Some(mut l) = v.listener.take() {
-        let _ = cx!(ctx).poller.deregister(&mut l);
-        cx!(ctx).slot_free(v.listener_slot);
-    }
     for p in v.privs.drain(..) {
         if !p.is_null() {
             // SAFETY: allocated with calloc by lws_protocol_vh_priv_zalloc.

@@ -20,6 +20,8 @@ pub mod connect;
 /// cbindgen:ignore
 pub mod context;
 /// cbindgen:ignore
+pub mod extpoll;
+/// cbindgen:ignore
 pub mod options;
 /// cbindgen:ignore
 pub mod output;

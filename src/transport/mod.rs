@@ -201,6 +201,12 @@ impl Transport {
     }
 }
 
+impl std::os::fd::AsRawFd for Transport {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd()
+    }
+}
+
 impl mio::event::Source for Transport {
     fn register(
         &mut self,

@@ -160,6 +160,12 @@ impl Listener {
     }
 }
 
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl mio::event::Source for Listener {
     fn register(
         &mut self,
