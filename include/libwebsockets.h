@@ -44,6 +44,7 @@
 /* Descriptors are announced to protocols[0] (ADD/DEL/CHANGE_MODE_POLL_FD) for programs
  * that run their own poll loop. */
 #define LWS_WITH_EXTERNAL_POLL
+#define LWS_WITH_UDP
 #define LWS_NO_DAEMONIZE
 #define LWS_HAS_INTPTR_T
 #define LWS_HAVE_STDINT_H
@@ -2954,6 +2955,13 @@ struct lws_system_blob;
 struct lws_system_ops;
 
 /*
+ lws's `struct lws_udp` (lws-adopt.h): the address record of a UDP connection.  Its
+ members (two `lws_sockaddr46` and a `connected:1` bitfield) are declared in the
+ header from lws's text; here it is only seen behind the pointer lws_get_udp returns.
+ */
+struct lws_udp;
+
+/*
  A parsed certificate (chain) made by lws_x509_create and lws_x509_parse_from_pem:
  opaque, used only through the lws_x509_* functions.
  */
@@ -5741,6 +5749,35 @@ int lws_service_fd_tsi(struct lws_context *context, struct pollfd *pollfd, int t
 int lws_service_adjust_timeout(struct lws_context *context, int timeout_ms, int tsi);
 
 /*
+ Creates a UDP socket and adopts it on `vhost` as a raw connection bound to
+ `protocol_name` (RAW_SKT_BIND_PROTOCOL, RAW_ADOPT; each datagram then arrives as one
+ RAW_RX, and `lws_write(.., LWS_WRITE_RAW)` sends one datagram to the sender of the
+ last one).  With `LWS_CAUDP_BIND` the socket is bound to `ads` (NULL: any address)
+ and `port` (negative: any port); without it, it is connected to `ads`:`port` and
+ writes go there until something arrives.  `LWS_CAUDP_BROADCAST` allows broadcast;
+ `ifname` binds it to that interface.  `opaque` becomes the opaque user data.  IPv4
+ only (this build's `lws_sockaddr46` holds no IPv6 address); `LWS_CAUDP_PF_PACKET`
+ and `parent_wsi` are refused.  NULL on failure, logged.
+ */
+struct lws *lws_create_adopt_udp(struct lws_vhost *vhost,
+                                 const char *ads,
+                                 int port,
+                                 int flags,
+                                 const char *protocol_name,
+                                 const char *ifname,
+                                 struct lws *parent_wsi,
+                                 void *opaque,
+                                 const lws_retry_bo_t *retry_policy,
+                                 const char *fi_wsi_name);
+
+/*
+ The address record of a UDP connection: `sa46` is where `lws_write` sends (the
+ sender of the last datagram received, or the address the socket was created with).
+ NULL for a connection that is not UDP.  The record lives as long as the connection.
+ */
+const struct lws_udp *lws_get_udp(const struct lws *wsi);
+
+/*
  Returns `ensure` bytes from the lwsac at `*head`, making it (`*head` NULL) or adding a
  chunk of `chunk_size` (0: lws's 4000) payload bytes when the current chunk is full.
  Valid until `lwsac_free(head)`; NULL on OOM.
@@ -7409,8 +7446,6 @@ typedef struct lws_state_manager lws_state_manager_t;
  library: lws_get_udp returns NULL.
  */
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
-/** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
 typedef uint16_t lws_route_uidx_t;
 struct lws_dns_score { uint8_t precedence; uint8_t label; };
 typedef struct lws_dns_score lws_dns_score_t;
@@ -7802,8 +7837,6 @@ struct lws *lws_get_parent(const struct lws *);
 struct lws *lws_get_child(const struct lws *);
 /** lws_get_effective_uid_gid(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_get_effective_uid_gid(struct lws_context *, uid_t *, gid_t *);
-/** lws_get_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-const struct lws_udp *lws_get_udp(const struct lws *);
 /** lws_get_opaque_parent_data(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_get_opaque_parent_data(const struct lws *);
 /** lws_set_opaque_parent_data(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */

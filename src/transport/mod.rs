@@ -15,6 +15,8 @@ pub(crate) mod file;
 pub(crate) mod plain;
 /// cbindgen:ignore
 pub(crate) mod tls;
+/// cbindgen:ignore
+pub(crate) mod udp;
 
 pub(crate) use file::FileFd;
 pub(crate) use plain::{Listener, Plain};
@@ -32,6 +34,9 @@ pub(crate) enum Transport {
     /// TLS over a TCP socket (boxed: the session is large and most connections of a
     /// plain server never carry one).
     Tls(Box<Tls>),
+    /// A UDP socket: datagrams, replies to the last sender (boxed: `lws_get_udp` hands C
+    /// a pointer to its address record).
+    Udp(Box<udp::Udp>),
 }
 
 impl Transport {
@@ -46,6 +51,7 @@ impl Transport {
             Transport::Plain(p) => p.fd(),
             Transport::File(f) => f.fd(),
             Transport::Tls(t) => t.fd(),
+            Transport::Udp(u) => u.fd(),
         }
     }
 
@@ -63,6 +69,8 @@ impl Transport {
             Transport::File(f) => unsafe { f.read(buf, cap) },
             // SAFETY: per this function's contract.
             Transport::Tls(t) => unsafe { t.read(buf, cap) },
+            // SAFETY: per this function's contract.
+            Transport::Udp(u) => unsafe { u.read(buf, cap) },
         }
     }
 
@@ -74,6 +82,7 @@ impl Transport {
             Transport::Plain(p) => p.write(data),
             Transport::File(f) => f.write(data),
             Transport::Tls(t) => t.write(data),
+            Transport::Udp(u) => u.write(data),
         }
     }
 
@@ -82,7 +91,7 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn flush(&mut self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) | Transport::File(_) => true,
+            Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => true,
             Transport::Tls(t) => {
                 let _ = t.flush_records();
                 !t.sess.wants_write()
@@ -96,6 +105,7 @@ impl Transport {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => false,
             Transport::Tls(t) => t.has_buffered_input(),
+            Transport::Udp(u) => u.has_buffered_input(),
         }
     }
 
@@ -103,7 +113,7 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn wants_write(&self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) | Transport::File(_) => false,
+            Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => false,
             Transport::Tls(t) => t.sess.wants_write(),
         }
     }
@@ -113,7 +123,7 @@ impl Transport {
         match self {
             Transport::Plain(p) => p.shutdown_write(),
             Transport::Tls(t) => t.shutdown_write(),
-            Transport::None | Transport::File(_) => {}
+            Transport::None | Transport::File(_) | Transport::Udp(_) => {}
         }
     }
 
@@ -157,6 +167,7 @@ impl Transport {
             Transport::Plain(p) => p.poll_writable(),
             Transport::File(f) => f.poll_writable(),
             Transport::Tls(t) => !t.sess.wants_write() && t.sock().poll_writable(),
+            Transport::Udp(u) => plain::poll_out(u.fd()),
         }
     }
 
@@ -180,6 +191,7 @@ impl Transport {
         match self {
             Transport::Plain(p) => p.peer_addr(),
             Transport::Tls(t) => t.sock().peer_addr(),
+            Transport::Udp(u) => u.peer_addr(),
             _ => None,
         }
     }
@@ -195,7 +207,7 @@ impl Transport {
         match self {
             Transport::None => Err(()),
             Transport::Plain(p) => p.connect_status(),
-            Transport::File(_) => Ok(true),
+            Transport::File(_) | Transport::Udp(_) => Ok(true),
             Transport::Tls(t) => t.sock().connect_status(),
         }
     }
@@ -219,6 +231,7 @@ impl mio::event::Source for Transport {
             Transport::Plain(p) => p.register(registry, token, interests),
             Transport::File(f) => f.register(registry, token, interests),
             Transport::Tls(t) => t.sock_mut().register(registry, token, interests),
+            Transport::Udp(u) => u.register(registry, token, interests),
         }
     }
 
@@ -233,6 +246,7 @@ impl mio::event::Source for Transport {
             Transport::Plain(p) => p.reregister(registry, token, interests),
             Transport::File(f) => f.reregister(registry, token, interests),
             Transport::Tls(t) => t.sock_mut().reregister(registry, token, interests),
+            Transport::Udp(u) => u.reregister(registry, token, interests),
         }
     }
 
@@ -242,6 +256,7 @@ impl mio::event::Source for Transport {
             Transport::Plain(p) => p.deregister(registry),
             Transport::File(f) => f.deregister(registry),
             Transport::Tls(t) => t.sock_mut().deregister(registry),
+            Transport::Udp(u) => u.deregister(registry),
         }
     }
 }
