@@ -80,10 +80,6 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
             "an extension other than permessage-deflate",
         ),
         (
-            o & LWS_SERVER_OPTION_FALLBACK_TO_RAW != 0,
-            "LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG (raw role)",
-        ),
-        (
             set_str(info.listen_accept_role) && !role_is_raw(info.listen_accept_role),
             "listen_accept_role other than raw-skt",
         ),
