@@ -6376,6 +6376,12 @@ int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 void lws_cancel_service(struct lws_context *context);
 
 /*
+ lws_cancel_service for the service thread `wsi` belongs to (the only one here): safe
+ from any thread while `wsi` is alive, as in lws.
+ */
+void lws_cancel_service_pt(struct lws *wsi);
+
+/*
  Allocates a system message of class `_class` with room for `len` payload bytes, for the
  caller to fill and hand to lws_smd_msg_send (or give back with lws_smd_msg_free).
  Returns the payload pointer, or NULL when no registered peer wants that class (nothing to
@@ -7903,8 +7909,6 @@ void lws_dsh_free(void **);
 size_t lws_dsh_get_size(struct lws_dsh *, int);
 int lws_dsh_get_head(struct lws_dsh *, int, void **, size_t *);
 void lws_dsh_describe(struct lws_dsh *, const char *);
-/** lws_cancel_service_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_cancel_service_pt(struct lws *);
 /** lws_handle_POLLOUT_event(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
 /*

@@ -43,7 +43,10 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
         ),
         (!info.foreign_loops.is_null(), "foreign_loops"),
         (!info.event_lib_custom.is_null(), "event_lib_custom"),
-        (info.count_threads > 1, "count_threads > 1"),
+        (
+            info.count_threads > 1,
+            "count_threads > 1 (one service thread per context; lws_cancel_service wakes it from any thread)",
+        ),
         (
             o & LWS_SERVER_OPTION_SS_PROXY != 0,
             "LWS_SERVER_OPTION_SS_PROXY (secure streams)",
