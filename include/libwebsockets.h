@@ -45,6 +45,8 @@
  * that run their own poll loop. */
 #define LWS_WITH_EXTERNAL_POLL
 #define LWS_WITH_UDP
+/* On the program's libuv loop: LWS_SERVER_OPTION_LIBUV with foreign_loops. */
+#define LWS_WITH_LIBUV
 #define LWS_NO_DAEMONIZE
 #define LWS_HAS_INTPTR_T
 #define LWS_HAVE_STDINT_H
@@ -9292,6 +9294,20 @@ lws_write_ws_flags(int initial, int is_start, int is_end)
 #define lws_ring_consume_single_tail(ring, ptail, count) { \
 	lws_ring_consume(ring, ptail, NULL, count); \
 	lws_ring_update_oldest_tail(ring, *(ptail)); }
+
+/* lws-service.h's libuv functions, visible as in lws when the program included uv.h
+ * first (LWS_WITH_LIBUV: a context runs on the program's libuv loop with
+ * LWS_SERVER_OPTION_LIBUV and info.foreign_loops; libuv is loaded at run time). */
+#if defined(LWS_WITH_LIBUV) && defined(UV_ERRNO_MAP)
+/** The libuv loop the context runs on (foreign_loops[0]), NULL if none; tsi 0 only. */
+uv_loop_t *lws_uv_getloop(struct lws_context *context, int tsi);
+/** Marks the program's own libuv handle with the context (its data member), as lws
+ * does; this library needs no count of such handles. */
+void lws_libuv_static_refcount_add(uv_handle_t *h, struct lws_context *context, int tsi);
+/** The close callback lws asks for the program's own libuv handles: nothing to undo
+ * here. */
+void lws_libuv_static_refcount_del(uv_handle_t *h);
+#endif
 
 #ifdef __cplusplus
 }

@@ -202,3 +202,51 @@ pub unsafe extern "C" fn lws_get_udp(wsi: *const lws) -> *const lws_udp {
         }
     })
 }
+
+/// The libuv loop a context runs on (`foreign_loops[0]` with LWS_SERVER_OPTION_LIBUV),
+/// NULL for a context that does not.  Only `tsi` 0 exists.  Declared in the header by
+/// hand (cbindgen.toml), under lws's condition: LWS_WITH_LIBUV and uv.h included first.
+///
+/// cbindgen:ignore
+#[no_mangle]
+pub unsafe extern "C" fn lws_uv_getloop(context: *mut lws_context, tsi: c_int) -> *mut c_void {
+    entry!({
+        need!(context);
+        if tsi != 0 {
+            return null_mut();
+        }
+        crate::core::foreign::uv_loop(context)
+    })
+}
+
+/// lws counts the program's own libuv handles so it can tell when a loop it shares is
+/// idle; this library closes only its own two handles and needs no count, so the
+/// handle is only marked with the context (its `data`), as lws marks it.
+///
+/// cbindgen:ignore
+#[no_mangle]
+pub unsafe extern "C" fn lws_libuv_static_refcount_add(
+    h: *mut c_void,
+    context: *mut lws_context,
+    tsi: c_int,
+) {
+    entry!({
+        let _ = tsi;
+        if h.is_null() {
+            return;
+        }
+        // SAFETY: a uv_handle_t, whose first member is `void *data` (lws's contract).
+        unsafe { *(h as *mut *mut c_void) = context as *mut c_void };
+    })
+}
+
+/// The close callback lws asks programs to give their own handles (see
+/// lws_libuv_static_refcount_add): nothing is counted here, so nothing to undo.
+///
+/// cbindgen:ignore
+#[no_mangle]
+pub unsafe extern "C" fn lws_libuv_static_refcount_del(h: *mut c_void) {
+    entry!({
+        let _ = h;
+    })
+}

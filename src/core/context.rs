@@ -101,11 +101,19 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             server_string: c_string_of(info.server_string),
             destroying: false,
             protocol_init_done: false,
+            uv: None,
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
     crate::system::context_created(ctx, info);
     lwsl_info!("context created (serv buf {})", bufsize);
+    if info.options & LWS_SERVER_OPTION_LIBUV != 0 {
+        if let Err(e) = crate::core::foreign::start(ctx, info) {
+            lwsl_err!("lws_create_context: LWS_SERVER_OPTION_LIBUV: {}", e);
+            destroy_context(ctx);
+            return None;
+        }
+    }
     if info.options & LWS_SERVER_OPTION_EXPLICIT_VHOSTS == 0 {
         // SAFETY: info is valid per the caller.
         if unsafe { create_vhost(ctx, info) }.is_none() {
@@ -507,6 +515,7 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
         destroy_vhost(vh);
     }
     free_dead(ctx);
+    crate::core::foreign::stop(ctx);
     crate::core::service::ctx_ref(ctx).smd.destroy();
     // SAFETY: ctx came from Box::into_raw in create_context; the caller gives it up.
     drop(unsafe { Box::from_raw(ctx) });

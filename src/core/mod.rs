@@ -22,6 +22,8 @@ pub mod context;
 /// cbindgen:ignore
 pub mod extpoll;
 /// cbindgen:ignore
+pub mod foreign;
+/// cbindgen:ignore
 pub mod options;
 /// cbindgen:ignore
 pub mod output;
@@ -173,6 +175,8 @@ pub(crate) struct Ctx {
     pub destroying: bool,
     /// The first lws_service() initialised the protocols of the vhosts then present.
     pub protocol_init_done: bool,
+    /// Set when the context runs on the program's libuv loop (core::foreign).
+    pub uv: Option<Box<crate::core::foreign::Uv>>,
 }
 
 /// A virtual host: protocols, options and a listening socket.  Opaque to C.

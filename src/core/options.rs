@@ -18,8 +18,8 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
         (
-            o & LWS_SERVER_OPTION_LIBUV != 0,
-            "LWS_SERVER_OPTION_LIBUV (event library)",
+            o & LWS_SERVER_OPTION_LIBUV != 0 && info.foreign_loops.is_null(),
+            "LWS_SERVER_OPTION_LIBUV without foreign_loops (a libuv loop of lws's own)",
         ),
         (
             o & LWS_SERVER_OPTION_LIBEV != 0,
@@ -41,7 +41,10 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
             o & LWS_SERVER_OPTION_ULOOP != 0,
             "LWS_SERVER_OPTION_ULOOP (event library)",
         ),
-        (!info.foreign_loops.is_null(), "foreign_loops"),
+        (
+            !info.foreign_loops.is_null() && o & LWS_SERVER_OPTION_LIBUV == 0,
+            "foreign_loops of an event library other than libuv",
+        ),
         (!info.event_lib_custom.is_null(), "event_lib_custom"),
         (
             info.count_threads > 1,

@@ -4,6 +4,9 @@
 //! Descriptors are registered under a token made of their slab slot and its generation
 //! (a stale event for a reused slot is recognised and ignored).
 
+/// cbindgen:ignore
+pub(crate) mod uv;
+
 /// The readiness a descriptor is watched for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Interest {
@@ -118,6 +121,12 @@ impl Poller {
             self.by_fd.resize(i + 1, NO_SLOT);
         }
         self.by_fd[i] = to;
+    }
+
+    /// The poller's own descriptor (readable while events wait): what a foreign loop
+    /// watches (evloop::uv).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.poll.as_raw_fd()
     }
 
     /// The (slot, generation) registered under `fd`, if any.
