@@ -15,16 +15,24 @@ type PollCb = unsafe extern "C" fn(*mut c_void, c_int, c_int);
 type TimerCb = unsafe extern "C" fn(*mut c_void);
 type CloseCb = unsafe extern "C" fn(*mut c_void);
 
+type HandleSize = unsafe extern "C" fn(c_int) -> usize;
+type PollInit = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int;
+type PollStart = unsafe extern "C" fn(*mut c_void, c_int, PollCb) -> c_int;
+type Stop = unsafe extern "C" fn(*mut c_void) -> c_int;
+type TimerInit = unsafe extern "C" fn(*mut c_void, *mut c_void) -> c_int;
+type TimerStart = unsafe extern "C" fn(*mut c_void, TimerCb, u64, u64) -> c_int;
+type Close = unsafe extern "C" fn(*mut c_void, Option<CloseCb>);
+
 /// The few libuv functions used, resolved from the loaded library.
 struct Api {
-    handle_size: unsafe extern "C" fn(c_int) -> usize,
-    poll_init: unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int,
-    poll_start: unsafe extern "C" fn(*mut c_void, c_int, PollCb) -> c_int,
-    poll_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
-    timer_init: unsafe extern "C" fn(*mut c_void, *mut c_void) -> c_int,
-    timer_start: unsafe extern "C" fn(*mut c_void, TimerCb, u64, u64) -> c_int,
-    timer_stop: unsafe extern "C" fn(*mut c_void) -> c_int,
-    close: unsafe extern "C" fn(*mut c_void, Option<CloseCb>),
+    handle_size: HandleSize,
+    poll_init: PollInit,
+    poll_start: PollStart,
+    poll_stop: Stop,
+    timer_init: TimerInit,
+    timer_start: TimerStart,
+    timer_stop: Stop,
+    close: Close,
 }
 
 fn load() -> Result<Api, String> {
@@ -36,23 +44,23 @@ fn load() -> Result<Api, String> {
             return Err("cannot load libuv.so.1 (Debian: libuv1)".into());
         }
         macro_rules! sym {
-            ($name:literal) => {{
+            ($name:literal, $ty:ty) => {{
                 let p = libc::dlsym(lib, $name.as_ptr());
                 if p.is_null() {
                     return Err(format!("libuv lacks {}", $name.to_string_lossy()));
                 }
-                core::mem::transmute::<*mut c_void, _>(p)
+                core::mem::transmute::<*mut c_void, $ty>(p)
             }};
         }
         Ok(Api {
-            handle_size: sym!(c"uv_handle_size"),
-            poll_init: sym!(c"uv_poll_init"),
-            poll_start: sym!(c"uv_poll_start"),
-            poll_stop: sym!(c"uv_poll_stop"),
-            timer_init: sym!(c"uv_timer_init"),
-            timer_start: sym!(c"uv_timer_start"),
-            timer_stop: sym!(c"uv_timer_stop"),
-            close: sym!(c"uv_close"),
+            handle_size: sym!(c"uv_handle_size", HandleSize),
+            poll_init: sym!(c"uv_poll_init", PollInit),
+            poll_start: sym!(c"uv_poll_start", PollStart),
+            poll_stop: sym!(c"uv_poll_stop", Stop),
+            timer_init: sym!(c"uv_timer_init", TimerInit),
+            timer_start: sym!(c"uv_timer_start", TimerStart),
+            timer_stop: sym!(c"uv_timer_stop", Stop),
+            close: sym!(c"uv_close", Close),
         })
     }
 }
