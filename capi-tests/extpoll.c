@@ -5,7 +5,9 @@
  * lws_service_adjust_timeout() says work is pending that no descriptor will announce
  * (here: a WRITEABLE request the program makes from outside any callback), the turn
  * ends with lws_service(ctx, -1), which does it without blocking.  A ws echo server and
- * a ws client to it share the context.
+ * a ws client to it share the context.  The server holds one message back with
+ * lws_rx_flow_control(), which withdraws POLLIN from the program's set until the program
+ * lets it in again.
  *
  * Descriptors are named by who they belong to: L the listener, C the client, S the
  * server's side of the connection. */
@@ -27,7 +29,8 @@ static struct pollfd fds[MAXFD];
 static char names[MAXFD];
 static int nfds, lock_depth, lock_pairs, bad_lock, in_service_fd, in_connect, creating;
 static int rx_via_fd, rx_via_service, echoed, done, closed_both, fd_mismatch;
-static int ask_outside, in_service;
+static int ask_outside, in_service, flow_off, client_sent;
+static struct lws *server_conn;
 static struct lws_context *cx;
 static struct lws *client;
 
@@ -112,7 +115,7 @@ static int poll_cb(struct lws *wsi, enum lws_callback_reasons reason, void *in, 
 		/* The interest a client's connect needs comes and goes; only the
 		 * first change of C is in the transcript (its later ones depend on
 		 * how fast the kernel takes the data). */
-		if (names[n] == 'C' && in_connect)
+		if ((names[n] == 'C' && in_connect) || names[n] == 'S')
 			printf("CHANGE_MODE %c %s -> %s\n", names[n], ev(pa->prev_events),
 			       ev(pa->events));
 		fds[n].events = (short)pa->events;
@@ -163,6 +166,14 @@ static int cb_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		memcpy(pss->buf + LWS_PRE, in, len);
 		pss->len = len;
 		lws_callback_on_writable(wsi);
+		if (len == 9 && !memcmp(in, "message 2", 9)) {
+			/* hold the next message back: the program stops watching
+			 * for input until it lets it in again */
+			printf("server: rx flow off\n");
+			server_conn = wsi;
+			flow_off = 1;
+			lws_rx_flow_control(wsi, 0);
+		}
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (lws_write(wsi, pss->buf + LWS_PRE, pss->len, LWS_WRITE_TEXT) < (int)pss->len)
@@ -185,6 +196,7 @@ static int cb_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user
 						++pss->sent);
 		if (lws_write(wsi, pss->buf + LWS_PRE, pss->len, LWS_WRITE_TEXT) < (int)pss->len)
 			return -1;
+		client_sent = pss->sent;
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		printf("client: echo '%.*s'\n", (int)len, (const char *)in);
@@ -270,6 +282,12 @@ int main(void)
 	while (!done && closed_both < 2 && turns++ < 2000) {
 		int to;
 
+		if (flow_off && client_sent >= 3) {
+			/* message 3 is waiting in the socket: let it in */
+			flow_off = 0;
+			printf("server: rx flow on\n");
+			lws_rx_flow_control(server_conn, 1);
+		}
 		if (ask_outside) {
 			ask_outside = 0;
 			lws_callback_on_writable(client);

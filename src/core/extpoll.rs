@@ -88,15 +88,40 @@ pub(crate) fn removed(who: Who, fd: c_int) {
     }
 }
 
-/// A connection's interest changed between POLLIN and POLLIN|POLLOUT.
+/// The events a program should watch a connection for: POLLIN unless rx flow control
+/// holds its input back (lws withdraws it then, so a level-triggered poll does not spin),
+/// POLLOUT while output waits.
+fn conn_events(read: bool, write: bool) -> c_int {
+    (if read { libc::POLLIN } else { 0 } | if write { libc::POLLOUT } else { 0 }) as c_int
+}
+
+/// A connection's write interest changed.
 pub(crate) fn mode(w: *mut lws, fd: c_int, write: bool) {
+    if fd >= 0 {
+        let read = wref!(w).rx_flow_reasons == 0;
+        announce(
+            Who::Conn(w),
+            Change::Mode,
+            fd,
+            conn_events(read, write),
+            conn_events(read, !write),
+        );
+    }
+}
+
+/// Rx flow control stopped (`read` false) or resumed reading a connection.
+pub(crate) fn flow(w: *mut lws, read: bool) {
+    let (fd, write) = {
+        let s = wref!(w);
+        (s.transport.fd(), s.write_interest)
+    };
     if fd >= 0 {
         announce(
             Who::Conn(w),
             Change::Mode,
             fd,
-            events(write),
-            events(!write),
+            conn_events(read, write),
+            conn_events(!read, write),
         );
     }
 }

@@ -263,9 +263,13 @@ pub(crate) fn rx_flow_control(w: *mut lws, enable: c_int) -> c_int {
     } else {
         s.rx_flow_reasons |= LWS_RXFLOW_REASON_USER_BOOL;
     }
-    if before != 0 && s.rx_flow_reasons == 0 && !s.in_rx_q {
+    let after = s.rx_flow_reasons;
+    if before != 0 && after == 0 && !s.in_rx_q {
         s.in_rx_q = true;
         cx!(s.ctx).rx_q.push(w);
+    }
+    if (before == 0) != (after == 0) {
+        crate::core::extpoll::flow(w, after == 0);
     }
     0
 }
