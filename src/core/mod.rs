@@ -297,6 +297,9 @@ pub struct lws {
     pub(crate) holds_ah: bool,
     /// After the flush, linger (see Life::Linger) instead of closing at once.
     pub(crate) linger: bool,
+    /// Plain HTTP accepted on a TLS listener only to answer it with a redirect to https
+    /// (LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS).
+    pub(crate) redirect_https: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
     pub(crate) http: Option<Box<crate::roles::http::server::Http>>,
     /// lws's lifecycle tag (lws_wsi_tag): set when a client is created, built on first use
@@ -395,6 +398,7 @@ impl lws {
             peer_addr: None,
             client: None,
             linger: false,
+            redirect_https: false,
             holds_ah: false,
             http: None,
             tag: None,

@@ -322,6 +322,7 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                 return;
             }
             Err(ErrorKind::Interrupted) => {}
+            Err(crate::transport::tls::NOT_TLS) if crate::roles::listen::plain_on_tls(w) => {}
             Err(kind) => {
                 if kind == ErrorKind::InvalidData {
                     tls_failed(w);

@@ -149,6 +149,23 @@ impl Transport {
         }
     }
 
+    /// A TLS listener that also takes plain text: the connection looks at its first byte
+    /// before the handshake (see `tls::NOT_TLS`).
+    pub(crate) fn sniff_plain(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.sniff = true;
+        }
+    }
+
+    /// Drops TLS from a connection whose peer spoke plain text (only before the
+    /// session has read anything): it goes on as a plain socket, same descriptor and
+    /// poller registration.
+    pub(crate) fn drop_tls(&mut self) {
+        if let Transport::Tls(t) = core::mem::replace(self, Transport::None) {
+            *self = Transport::Plain(t.into_sock());
+        }
+    }
+
     /// Whether the kernel would take more output now (lws_send_pipe_choked's question
     /// when we do not know yet).
     pub(crate) fn poll_writable(&self) -> bool {

@@ -14,7 +14,15 @@ pub(crate) struct Tls {
     /// The last recv filled the buffer: the socket may hold more, and edge-triggered
     /// polling will not say so again.
     more: bool,
+    /// A listener that also takes plain text (LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT):
+    /// the first byte is looked at before the session sees anything.
+    pub(crate) sniff: bool,
 }
+
+/// What `Tls::read` returns when a sniffing connection's first byte is not TLS: no TLS
+/// record starts with a printable byte (a handshake record is 0x16), an HTTP request
+/// line always does (lws's test, too).  No socket read returns this kind.
+pub(crate) const NOT_TLS: ErrorKind = ErrorKind::Unsupported;
 
 impl Tls {
     pub(crate) fn new(sock: Plain, sess: TlsSession) -> Tls {
@@ -23,6 +31,7 @@ impl Tls {
             sess,
             pending: Vec::new(),
             more: false,
+            sniff: false,
         }
     }
 
@@ -52,6 +61,13 @@ impl Tls {
     /// # Safety
     /// `buf[..cap]` is writable and nothing else uses it during the call.
     pub(crate) unsafe fn read(&mut self, buf: *mut u8, cap: usize) -> Result<usize, ErrorKind> {
+        if self.sniff {
+            match self.sock.peek_first()? {
+                None => return Ok(0),
+                Some(b) if b >= b' ' => return Err(NOT_TLS),
+                Some(_) => self.sniff = false,
+            }
+        }
         // SAFETY: per this function's contract.
         let out = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
         loop {
@@ -127,6 +143,12 @@ impl Tls {
             self.sess.send_close_notify();
             let _ = self.flush_records();
         }
+    }
+
+    /// The socket without its session (a sniffed plain-text peer): nothing was read from
+    /// it, so the peer's bytes are all still there.
+    pub(crate) fn into_sock(self) -> Plain {
+        self.sock
     }
 
     pub(crate) fn sock(&self) -> &Plain {
