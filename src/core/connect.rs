@@ -351,7 +351,10 @@ pub(crate) fn connect_ready(w: *mut lws) {
             if let Some((cfg, name)) = wref!(w).client.as_ref().and_then(|c| c.tls.clone()) {
                 match crate::tls::session::TlsSession::client(cfg, &name) {
                     Ok(t) => {
-                        wref!(w).transport.start_tls(t);
+                        let tr = &mut wref!(w).transport;
+                        tr.start_tls(t);
+                        // PERFORM_SERVER_CERT_VERIFICATION before the request leaves.
+                        tr.owe_verify();
                     }
                     Err(e) => return fail(w, &e.0),
                 }

@@ -264,6 +264,11 @@ pub(crate) unsafe fn create_vhost(
         h2: crate::roles::h2::vhost_config(info),
     }));
 
+    if !super::tlscb::vhost_loaded(ctx, vh) {
+        // SAFETY: vh was created above and is not shared yet.
+        drop(unsafe { Box::from_raw(vh) });
+        return None;
+    }
     if info.port >= 0 {
         let ip = match c_string_of(info.iface) {
             Some(i) if !i.is_empty() => match iface_addr(&i) {

@@ -32,6 +32,8 @@ pub mod sul;
 /// cbindgen:ignore
 pub mod timer;
 /// cbindgen:ignore
+pub mod tlscb;
+/// cbindgen:ignore
 pub mod wsi;
 
 use crate::abi::*;

@@ -25,6 +25,9 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
                             if allows_plain(vh) {
                                 sock.sniff_plain();
                             }
+                            if opt(vh, LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT) {
+                                sock.owe_verify();
+                            }
                         }
                         Err(e) => {
                             lwsl_err!("accept: {}", e);

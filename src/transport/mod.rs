@@ -83,10 +83,7 @@ impl Transport {
     pub(crate) fn flush(&mut self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => true,
-            Transport::Tls(t) => {
-                let _ = t.flush_records();
-                !t.sess.wants_write()
-            }
+            Transport::Tls(t) => t.flush_all(),
         }
     }
 
@@ -104,7 +101,7 @@ impl Transport {
     pub(crate) fn wants_write(&self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => false,
-            Transport::Tls(t) => t.sess.wants_write(),
+            Transport::Tls(t) => t.wants_write(),
         }
     }
 
@@ -157,6 +154,14 @@ impl Transport {
         }
     }
 
+    /// The program's certificate check is due when the handshake completes (see
+    /// `tls::VERIFY`).
+    pub(crate) fn owe_verify(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.verify_owed = true;
+        }
+    }
+
     /// Drops TLS from a connection whose peer spoke plain text (only before the
     /// session has read anything): it goes on as a plain socket, same descriptor and
     /// poller registration.
@@ -173,7 +178,7 @@ impl Transport {
             Transport::None => false,
             Transport::Plain(p) => p.poll_writable(),
             Transport::File(f) => f.poll_writable(),
-            Transport::Tls(t) => !t.sess.wants_write() && t.sock().poll_writable(),
+            Transport::Tls(t) => !t.wants_write() && t.sock().poll_writable(),
         }
     }
 
