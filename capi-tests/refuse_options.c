@@ -176,7 +176,9 @@ main(void)
 		/* clients */
 		{
 			struct lws_client_connect_info ci;
+#if !defined(LWS_WITH_TLS)
 			struct lws *w;
+#endif
 			memset(&ci, 0, sizeof(ci));
 			ci.context = cx;
 			ci.address = "127.0.0.1";
@@ -191,15 +193,6 @@ main(void)
 				failures++;
 			ci.ssl_connection = 0;
 #endif
-			/* the HTTP client keeps no cookie jar yet: refused at connect */
-			ci.method = "GET";
-			ci.ssl_connection = LCCSCF_CACHE_COOKIES;
-			w = lws_client_connect_via_info(&ci);
-			printf("client LCCSCF_CACHE_COOKIES: %s\n", w ? "started" : "refused");
-			if (w)
-				failures++;
-			ci.ssl_connection = 0;
-			ci.method = NULL;
 		}
 		lws_context_destroy(cx);
 	}

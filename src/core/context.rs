@@ -101,9 +101,19 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             server_string: c_string_of(info.server_string),
             destroying: false,
             protocol_init_done: false,
+            cookies: None,
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
+    // SAFETY: info is valid per the caller.
+    match unsafe { crate::roles::http::cookies::Jar::new(ctx, info) } {
+        Ok(j) => cx!(ctx).cookies = j,
+        Err(()) => {
+            lwsl_err!("lws_create_context: failed to init the cookie jar");
+            destroy_context(ctx);
+            return None;
+        }
+    }
     crate::system::context_created(ctx, info);
     lwsl_info!("context created (serv buf {})", bufsize);
     if info.options & LWS_SERVER_OPTION_EXPLICIT_VHOSTS == 0 {

@@ -173,6 +173,8 @@ pub(crate) struct Ctx {
     pub destroying: bool,
     /// The first lws_service() initialised the protocols of the vhosts then present.
     pub protocol_init_done: bool,
+    /// info.http_nsc_filepath: the HTTP client's cookie jar (LCCSCF_CACHE_COOKIES).
+    pub cookies: Option<Box<crate::roles::http::cookies::Jar>>,
 }
 
 /// A virtual host: protocols, options and a listening socket.  Opaque to C.

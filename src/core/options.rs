@@ -151,10 +151,6 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
             f & LCCSCF_H2_PRIOR_KNOWLEDGE as i32 != 0,
             "LCCSCF_H2_PRIOR_KNOWLEDGE (HTTP/2)",
         ),
-        (
-            f & LCCSCF_CACHE_COOKIES as i32 != 0,
-            "LCCSCF_CACHE_COOKIES (HTTP client)",
-        ),
         (!i.parent_wsi.is_null(), "parent_wsi"),
         (!i.seq.is_null(), "seq (sequencers)"),
         (!i.mqtt_cp.is_null(), "mqtt_cp (MQTT)"),

@@ -179,6 +179,9 @@ pub(crate) fn send_request(w: *mut lws) {
     if flags & LCCSCF_PIPELINE as u32 == 0 {
         req.extend_from_slice(b"connection: close\r\n");
     }
+    if let Some(c) = super::cookies::header(w) {
+        req.extend_from_slice(&c);
+    }
     let start = req.len();
     let room = 4096usize;
     req.resize(start + room, 0);
@@ -366,6 +369,7 @@ fn header(w: *mut lws, name: &str) -> Option<Vec<u8>> {
 /// Acts on a complete head, in lws's order.  True when the connection goes on to the
 /// body (or is done with it), false when it ended or was redirected.
 fn head_complete(w: *mut lws, code: u32) -> bool {
+    super::cookies::store(w);
     let (flags, head_req) = match hc(w) {
         Some(h) => (h.flags, h.method.eq_ignore_ascii_case("HEAD")),
         None => return false,
