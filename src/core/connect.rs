@@ -136,7 +136,13 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         // Any method but RAW makes an HTTP client (lws sends whatever token it is given).
         http: c_string_of(i.method)
             .filter(|m| !m.is_empty() && !raw)
-            .map(|m| crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32)),
+            .map(|m| {
+                let mut h = crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32);
+                if i.keep_warm_secs != 0 {
+                    h.keep_warm_secs = i.keep_warm_secs;
+                }
+                h
+            }),
         address: address.clone(),
         port: i.port as u16,
         tls,
@@ -373,7 +379,7 @@ pub(crate) fn connect_ready(w: *mut lws) {
 }
 
 /// The name a TLS client sends as SNI and verifies: the Host without its port.
-fn sni_name(host: &str) -> String {
+pub(crate) fn sni_name(host: &str) -> String {
     if host.starts_with('[') {
         return host
             .trim_start_matches('[')
