@@ -158,13 +158,40 @@ fn parse(v: &[u8]) -> Option<SetCookie> {
     Some(c)
 }
 
-/// A jar line's fields: (domain, host-only, path, secure, name, value).
-fn jar_fields(line: &[u8]) -> Option<(&[u8], bool, &[u8], bool, &[u8], &[u8])> {
+/// The fields of a jar line a request needs.
+#[derive(Debug, PartialEq)]
+struct JarLine<'a> {
+    hostonly: bool,
+    secure: bool,
+    name: &'a [u8],
+    value: &'a [u8],
+}
+
+/// A jar line: domain, host-only, path, secure, expiry, name, value (tab-separated).
+fn jar_fields(line: &[u8]) -> Option<JarLine<'_>> {
     let f: Vec<&[u8]> = line.splitn(7, |&b| b == b'\t').collect();
     if f.len() != 7 {
         return None;
     }
-    Some((f[0], f[1] == b"TRUE", f[2], f[3] == b"TRUE", f[5], f[6]))
+    Some(JarLine {
+        hostonly: f[1] == b"TRUE",
+        secure: f[3] == b"TRUE",
+        name: f[5],
+        value: f[6],
+    })
+}
+
+/// What a `Set-Cookie` does to the jar.
+#[derive(Debug)]
+enum Entry {
+    /// Store `line` under `key` until `expires` (Unix seconds).
+    Keep {
+        key: Vec<u8>,
+        line: Vec<u8>,
+        expires: i64,
+    },
+    /// The server asked for the cookie under `key` to go.
+    Remove(Vec<u8>),
 }
 
 fn unix_now() -> i64 {
@@ -173,14 +200,8 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The jar key and line for `c`, received for `address`/`path`, or None (not kept).
-/// `Err(key)`: the server asked for the cookie to go.
-fn jar_entry(
-    c: &SetCookie,
-    address: &str,
-    path: &str,
-    now: i64,
-) -> Option<Result<(Vec<u8>, Vec<u8>, i64), Vec<u8>>> {
+/// What `c`, received for `address`/`path`, does to the jar; None: nothing (not kept).
+fn jar_entry(c: &SetCookie, address: &str, path: &str, now: i64) -> Option<Entry> {
     let (domain, hostonly) = match &c.domain {
         Some(d) if !d.is_empty() => {
             let a = address.as_bytes();
@@ -221,13 +242,13 @@ fn jar_entry(
     let expires = if let Some(m) = &c.max_age {
         let secs: i64 = core::str::from_utf8(m).ok()?.trim().parse().ok()?;
         if secs <= 0 {
-            return Some(Err(key));
+            return Some(Entry::Remove(key));
         }
         now.saturating_add(secs)
     } else if let Some(e) = &c.expires {
         let t = crate::tokenize::http_date_parse(e)?;
         if t <= now {
-            return Some(Err(key));
+            return Some(Entry::Remove(key));
         }
         t
     } else {
@@ -246,7 +267,7 @@ fn jar_entry(
     line.extend_from_slice(&c.name);
     line.push(b'\t');
     line.extend_from_slice(&c.value);
-    Some(Ok((key, line, expires)))
+    Some(Entry::Keep { key, line, expires })
 }
 
 /// The answer's head arrived: its `Set-Cookie` lines go into the jar (before a redirect
@@ -268,7 +289,7 @@ pub(crate) fn store(w: *mut lws) {
     for v in values {
         let Some(c) = parse(&v) else { continue };
         match jar_entry(&c, &address, &path, now) {
-            Some(Ok((key, line, expires))) => {
+            Some(Entry::Keep { key, line, expires }) => {
                 let Ok(k) = CString::new(key) else { continue };
                 // SAFETY: a live cache level, a C string key, `line` readable.
                 let r = unsafe {
@@ -285,7 +306,7 @@ pub(crate) fn store(w: *mut lws) {
                     lwsl_err!("cookie jar: cannot write {}", k.to_string_lossy());
                 }
             }
-            Some(Err(key)) => {
+            Some(Entry::Remove(key)) => {
                 if let Ok(k) = CString::new(key) {
                     // SAFETY: a live cache level and a C string key.
                     unsafe { lws_cache_item_remove(l1, k.as_ptr()) };
@@ -342,18 +363,18 @@ pub(crate) fn header(w: *mut lws) -> Option<Vec<u8>> {
                 }
                 // SAFETY: the item's `n` payload bytes, read before the cache is touched.
                 let line = unsafe { core::slice::from_raw_parts(po as *const u8, n) };
-                let Some((_, hostonly, _, secure, name, value)) = jar_fields(line) else {
+                let Some(j) = jar_fields(line) else {
                     continue;
                 };
-                if (hostonly && !first) || (secure && !tls) {
+                if (j.hostonly && !first) || (j.secure && !tls) {
                     continue;
                 }
                 if !out.is_empty() {
                     out.extend_from_slice(b"; ");
                 }
-                out.extend_from_slice(name);
+                out.extend_from_slice(j.name);
                 out.push(b'=');
-                out.extend_from_slice(value);
+                out.extend_from_slice(j.value);
             }
         }
         domain = &domain[dot + 1..];
@@ -390,7 +411,12 @@ mod tests {
     #[test]
     fn jar_lines() {
         let c = parse(b"a=1; Max-Age=10").unwrap();
-        let Some(Ok((k, l, e))) = jar_entry(&c, "127.0.0.1", "/p", 1000) else {
+        let Some(Entry::Keep {
+            key: k,
+            line: l,
+            expires: e,
+        }) = jar_entry(&c, "127.0.0.1", "/p", 1000)
+        else {
             panic!()
         };
         assert_eq!(k, b"127.0.0.1|/p|a");
@@ -398,21 +424,24 @@ mod tests {
         assert_eq!(e, 1010);
         // Expires as GMT; Max-Age wins over it; 0 removes.
         let c = parse(b"b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/").unwrap();
-        let Some(Ok((_, l, _))) = jar_entry(&c, "h.example.com", "/p", 1000) else {
+        let Some(Entry::Keep { line: l, .. }) = jar_entry(&c, "h.example.com", "/p", 1000) else {
             panic!()
         };
         assert_eq!(l, b"h.example.com\tTRUE\t/\tFALSE\t2139722880\tb\t2");
         let c = parse(b"b=2; Max-Age=0").unwrap();
         assert!(matches!(
             jar_entry(&c, "h.example.com", "/", 1000),
-            Some(Err(_))
+            Some(Entry::Remove(_))
         ));
         // Session cookies are not kept; a foreign domain is refused; tabs are refused.
         assert!(jar_entry(&parse(b"s=1").unwrap(), "h.example.com", "/", 0).is_none());
         let c = parse(b"d=1; Domain=other.com; Max-Age=5").unwrap();
         assert!(jar_entry(&c, "h.example.com", "/", 0).is_none());
         let c = parse(b"d=1; Domain=example.com; Max-Age=5").unwrap();
-        let Some(Ok((k, l, _))) = jar_entry(&c, "h.example.com", "/", 0) else {
+        let Some(Entry::Keep {
+            key: k, line: l, ..
+        }) = jar_entry(&c, "h.example.com", "/", 0)
+        else {
             panic!()
         };
         assert_eq!(k, b"example.com|/|d");
@@ -420,7 +449,12 @@ mod tests {
         assert!(jar_entry(&parse(b"t=a\tb; Max-Age=5").unwrap(), "h.x", "/", 0).is_none());
         assert_eq!(
             jar_fields(b"d\tTRUE\t/\tFALSE\t5\tn\tv=w"),
-            Some((&b"d"[..], true, &b"/"[..], false, &b"n"[..], &b"v=w"[..]))
+            Some(JarLine {
+                hostonly: true,
+                secure: false,
+                name: b"n",
+                value: b"v=w"
+            })
         );
     }
 }
