@@ -5,6 +5,9 @@
  *   tls_verify server CERTDIR PORT
  *   tls_verify client CERTDIR PORT MODE
  *
+ * Both sides ask for SSL_INFO at handshake start and end (OpenSSL's SSL_CB_HANDSHAKE_START
+ * and _DONE, 0x10 and 0x20: the test does not include OpenSSL's header).
+ *
  * The server's vhost "srv.test" requires a client certificate
  * (REQUIRE_VALID_OPENSSL_CLIENT_CERT) and refuses, in PERFORM_CLIENT_CERT_VERIFICATION,
  * the one whose CN is "bad-user".  A second TLS vhost, "refuser", answers
@@ -83,6 +86,10 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 		printf("PERFORM_SERVER_CERT_VERIFICATION preverify_ok=%d peer_cn=%s -> %d\n",
 		       (int)len, len ? peer_cn(wsi) : "-", !strcmp(mode, "pin"));
 		return !strcmp(mode, "pin");
+	case LWS_CALLBACK_SSL_INFO:
+		printf("SSL_INFO where=0x%x ret=%d\n", ((struct lws_ssl_info *)in)->where,
+		       ((struct lws_ssl_info *)in)->ret);
+		break;
 	case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
 		printf("PERFORM_CLIENT_CERT_VERIFICATION preverify_ok=%d peer_cn=%s -> %d\n",
 		       (int)len, peer_cn(wsi), !strcmp(peer_cn(wsi), "bad-user"));
@@ -185,6 +192,7 @@ main(int argc, char **argv)
 		info.ssl_cert_filepath = cert;
 		info.ssl_private_key_filepath = key;
 		info.ssl_ca_filepath = ca;
+		info.ssl_info_event_mask = 0x10 | 0x20;
 		if (!lws_create_vhost(cx, &info))
 			return 1;
 		info.port = CONTEXT_PORT_NO_LISTEN;
@@ -208,6 +216,7 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.client_ssl_cert_filepath = ccert;
 	info.client_ssl_private_key_filepath = ckey;
+	info.ssl_info_event_mask = 0x10 | 0x20;
 	vh = lws_create_vhost(cx, &info);
 	if (!vh)
 		return 1;

@@ -361,6 +361,10 @@ pub(crate) fn connect_ready(w: *mut lws) {
                         tr.start_tls(t);
                         // PERFORM_SERVER_CERT_VERIFICATION before the request leaves.
                         tr.owe_verify();
+                        crate::core::tlscb::handshake_start(w);
+                        if wref!(w).life == Life::Dead {
+                            return;
+                        }
                     }
                     Err(e) => return fail(w, &e.0),
                 }

@@ -18,6 +18,12 @@
 //!   program refuses.  A certificate rustls refused gets the client's call with `len` 0
 //!   before CLIENT_CONNECTION_ERROR; it cannot be overruled (lws wants
 //!   `X509_STORE_CTX_set_error` on OpenSSL's object for that, which does not exist here).
+//! - `SSL_INFO` for the events of the vhost's `ssl_info_event_mask` that exist without
+//!   OpenSSL: `SSL_CB_HANDSHAKE_START` (accept, or the client's connect) and
+//!   `SSL_CB_HANDSHAKE_DONE` (after the certificate checks above), `in` a
+//!   `struct lws_ssl_info` with `ret` 1, to the connection's protocol with its session
+//!   data, as lws; nonzero closes the connection.  OpenSSL's state-machine events
+//!   (loops, reads, writes, alerts) have no counterpart and are never reported.
 use crate::abi::*;
 use crate::core::*;
 use core::ffi::{c_int, c_void};
@@ -106,6 +112,10 @@ pub(crate) fn peer_check(w: *mut lws) -> bool {
         }
         return false;
     }
+    ssl_info(w, SSL_CB_HANDSHAKE_DONE);
+    if wref!(w).life == Life::Dead {
+        return false;
+    }
     let ok = match &mut wref!(w).transport {
         crate::transport::Transport::Tls(t) => {
             !matches!(t.verified(), Err(e) if e != std::io::ErrorKind::WouldBlock)
@@ -118,6 +128,45 @@ pub(crate) fn peer_check(w: *mut lws) -> bool {
     // What was held may be out now, and a WRITEABLE held back behind it is due.
     crate::core::service::on_writable(w);
     wref!(w).life != Life::Dead
+}
+
+/// OpenSSL's SSL_CB_HANDSHAKE_START and SSL_CB_HANDSHAKE_DONE.
+const SSL_CB_HANDSHAKE_START: c_int = 0x10;
+const SSL_CB_HANDSHAKE_DONE: c_int = 0x20;
+
+/// lws's `struct lws_ssl_info` (what SSL_INFO's `in` points at).
+#[repr(C)]
+struct SslInfo {
+    where_: c_int,
+    ret: c_int,
+}
+
+/// The vhost's SSL_INFO mask asks for the end of handshakes.
+pub(crate) fn wants_done(vh: *mut lws_vhost) -> bool {
+    vh!(vh).tls.info_mask & SSL_CB_HANDSHAKE_DONE != 0
+}
+
+/// SSL_INFO with `where_` if the vhost's mask asks for it; a nonzero answer closes.
+fn ssl_info(w: *mut lws, where_: c_int) {
+    let vh = wref!(w).vhost;
+    if vh!(vh).tls.info_mask & where_ == 0 || wref!(w).life == Life::Dead {
+        return;
+    }
+    let mut si = SslInfo { where_, ret: 1 };
+    if crate::core::wsi::callback(
+        w,
+        LWS_CALLBACK_SSL_INFO as c_int,
+        &mut si as *mut SslInfo as *mut c_void,
+        0,
+    ) != 0
+    {
+        crate::core::close::close(w, crate::core::close::Why::User);
+    }
+}
+
+/// A TLS handshake starts on `w` (accepted, or a client connected).
+pub(crate) fn handshake_start(w: *mut lws) {
+    ssl_info(w, SSL_CB_HANDSHAKE_START);
 }
 
 /// The client's PERFORM_SERVER_CERT_VERIFICATION: to the connection's protocol, as lws.

@@ -16,6 +16,7 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
         };
         match r {
             Ok((mut sock, peer)) => {
+                let tls = vh!(vh).tls.server.is_some();
                 if let Some(cfg) = vh!(vh).tls.server.clone() {
                     // The handshake runs in the loop like any input; a peer that stops
                     // in the middle meets the establish timeout accept sets.
@@ -25,7 +26,9 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
                             if allows_plain(vh) {
                                 sock.sniff_plain();
                             }
-                            if opt(vh, LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT) {
+                            if opt(vh, LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT)
+                                || crate::core::tlscb::wants_done(vh)
+                            {
                                 sock.owe_verify();
                             }
                         }
@@ -35,7 +38,11 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
                         }
                     }
                 }
-                crate::core::adopt::accept(ctx, vh, sock, peer)
+                let w = crate::core::adopt::accept(ctx, vh, sock, peer);
+                if tls && !w.is_null() {
+                    // OpenSSL's accept starts the handshake here too.
+                    crate::core::tlscb::handshake_start(w);
+                }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
