@@ -261,7 +261,7 @@ pub(crate) fn send_request(w: *mut lws) {
 
 /// CLIENT_HTTP_WRITEABLE; once the program says the body is done, the answer is awaited.
 pub(crate) fn writeable(w: *mut lws) {
-    if hc(w).is_some_and(|h| h.phase == Phase::Done) {
+    if hc(w).is_some_and(|h| h.phase == Phase::Done && !h.queue.is_empty()) {
         // An idle kept-alive connection: a transaction queued on it takes the socket.
         hand_over(w);
         return;
