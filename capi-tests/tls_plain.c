@@ -116,7 +116,7 @@ main(int argc, char **argv)
 
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.timeout_secs = 3;
+	info.timeout_secs = 10;	/* generous: the suite runs tests side by side */
 	cx = lws_create_context(&info);
 	if (!cx)
 		return 1;
