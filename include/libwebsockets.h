@@ -5036,6 +5036,22 @@ int lws_client_http_multipart(struct lws *wsi,
                               char *end);
 
 /*
+ Sends an HTTP client connection somewhere else: when it is next closed (a callback
+ returning nonzero, as lws's own redirect does), it connects to `address`:`port`
+ (TLS when `ssl`; port 0 means 443 with TLS) and sends its request for `path` with
+ Host `host` again, on the same wsi, without CLOSED callbacks.  Returns `*wsi`, or
+ NULL after lws's four resets / redirects or on a connection that is not an HTTP
+ client.  `weak` (keep lws's ws state) has nothing to keep here.
+ */
+struct lws *lws_client_reset(struct lws **wsi,
+                             int ssl,
+                             const char *address,
+                             int port,
+                             const char *path,
+                             const char *host,
+                             char weak);
+
+/*
  Creates a context, the root every other object hangs from, from `info`; unless `info`
  has `LWS_SERVER_OPTION_EXPLICIT_VHOSTS`, a first vhost is made from the same `info`
  (listening on `info->port` unless it is `CONTEXT_PORT_NO_LISTEN`). `info` is read during
@@ -9006,8 +9022,6 @@ int lws_netdev_plat_init(void);
 int lws_netdev_plat_wifi_init(void);
 /** _lws_plat_service_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int _lws_plat_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
-/** lws_client_reset(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_client_reset(struct lws **wsi, int ssl, const char *address, int port, const char *path, const char *host, char weak);
 /** lws_ssl_remove_wsi_from_buffered_list(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_ssl_remove_wsi_from_buffered_list(struct lws *wsi);
 

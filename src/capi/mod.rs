@@ -206,6 +206,7 @@ pub mod adopt;
 pub mod buflist;
 pub mod cache;
 pub mod client;
+pub mod client_reset;
 pub mod context;
 pub mod dir;
 pub mod dll2;

@@ -30,6 +30,10 @@ pub(crate) fn close(w: *mut lws, why: Why) {
     if wref!(w).life == Life::Dead {
         return;
     }
+    if crate::roles::http::client_reset::pending(w) && crate::roles::http::client_reset::pick_up(w)
+    {
+        return;
+    }
     if !crate::roles::close(w, why) {
         finish_close(w);
     }

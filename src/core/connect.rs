@@ -136,7 +136,13 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         // Any method but RAW makes an HTTP client (lws sends whatever token it is given).
         http: c_string_of(i.method)
             .filter(|m| !m.is_empty() && !raw)
-            .map(|m| crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32)),
+            .map(|m| {
+                let mut h = crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32);
+                if i.keep_warm_secs != 0 {
+                    h.keep_warm_secs = i.keep_warm_secs;
+                }
+                h
+            }),
         address: address.clone(),
         port: i.port as u16,
         tls,
@@ -363,7 +369,14 @@ pub(crate) fn connect_ready(w: *mut lws) {
             if let Some((cfg, name)) = wref!(w).client.as_ref().and_then(|c| c.tls.clone()) {
                 match crate::tls::session::TlsSession::client(cfg, &name) {
                     Ok(t) => {
-                        wref!(w).transport.start_tls(t);
+                        let tr = &mut wref!(w).transport;
+                        tr.start_tls(t);
+                        // PERFORM_SERVER_CERT_VERIFICATION before the request leaves.
+                        tr.owe_verify();
+                        crate::core::tlscb::handshake_start(w);
+                        if wref!(w).life == Life::Dead {
+                            return;
+                        }
                     }
                     Err(e) => return fail(w, &e.0),
                 }
@@ -382,7 +395,7 @@ pub(crate) fn connect_ready(w: *mut lws) {
 }
 
 /// The name a TLS client sends as SNI and verifies: the Host without its port.
-fn sni_name(host: &str) -> String {
+pub(crate) fn sni_name(host: &str) -> String {
     if host.starts_with('[') {
         return host
             .trim_start_matches('[')

@@ -102,9 +102,19 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             destroying: false,
             protocol_init_done: false,
             uv: None,
+            cookies: None,
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
+    // SAFETY: info is valid per the caller.
+    match unsafe { crate::roles::http::cookies::Jar::new(ctx, info) } {
+        Ok(j) => cx!(ctx).cookies = j,
+        Err(()) => {
+            lwsl_err!("lws_create_context: failed to init the cookie jar");
+            destroy_context(ctx);
+            return None;
+        }
+    }
     crate::system::context_created(ctx, info);
     lwsl_info!("context created (serv buf {})", bufsize);
     if info.options & LWS_SERVER_OPTION_LIBUV != 0 {
@@ -272,6 +282,11 @@ pub(crate) unsafe fn create_vhost(
         h2: crate::roles::h2::vhost_config(info),
     }));
 
+    if !super::tlscb::vhost_loaded(ctx, vh) {
+        // SAFETY: vh was created above and is not shared yet.
+        drop(unsafe { Box::from_raw(vh) });
+        return None;
+    }
     if info.port >= 0 {
         let ip = match c_string_of(info.iface) {
             Some(i) if !i.is_empty() => match iface_addr(&i) {

@@ -36,6 +36,8 @@ pub mod sul;
 /// cbindgen:ignore
 pub mod timer;
 /// cbindgen:ignore
+pub mod tlscb;
+/// cbindgen:ignore
 pub mod wsi;
 
 use crate::abi::*;
@@ -177,6 +179,8 @@ pub(crate) struct Ctx {
     pub protocol_init_done: bool,
     /// Set when the context runs on the program's libuv loop (core::foreign).
     pub uv: Option<Box<crate::core::foreign::Uv>>,
+    /// info.http_nsc_filepath: the HTTP client's cookie jar (LCCSCF_CACHE_COOKIES).
+    pub cookies: Option<Box<crate::roles::http::cookies::Jar>>,
 }
 
 /// A virtual host: protocols, options and a listening socket.  Opaque to C.
@@ -303,6 +307,9 @@ pub struct lws {
     pub(crate) holds_ah: bool,
     /// After the flush, linger (see Life::Linger) instead of closing at once.
     pub(crate) linger: bool,
+    /// Plain HTTP accepted on a TLS listener only to answer it with a redirect to https
+    /// (LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS).
+    pub(crate) redirect_https: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
     pub(crate) http: Option<Box<crate::roles::http::server::Http>>,
     /// lws's lifecycle tag (lws_wsi_tag): set when a client is created, built on first use
@@ -401,6 +408,7 @@ impl lws {
             peer_addr: None,
             client: None,
             linger: false,
+            redirect_https: false,
             holds_ah: false,
             http: None,
             tag: None,

@@ -64,20 +64,6 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
         (
-            o & LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS
-                == LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS,
-            "LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS (TLS: a plain listener redirecting to https)",
-        ),
-        (
-            o & LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT
-                == LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT,
-            "LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT (TLS: plain text on a TLS port)",
-        ),
-        (
-            o & LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER != 0,
-            "LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER (TLS: plain text on a TLS port)",
-        ),
-        (
             !info.provided_client_ssl_ctx.is_null(),
             "provided_client_ssl_ctx (TLS)",
         ),
@@ -166,10 +152,6 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
         (
             f & LCCSCF_H2_PRIOR_KNOWLEDGE as i32 != 0,
             "LCCSCF_H2_PRIOR_KNOWLEDGE (HTTP/2)",
-        ),
-        (
-            f & LCCSCF_CACHE_COOKIES as i32 != 0,
-            "LCCSCF_CACHE_COOKIES (HTTP client)",
         ),
         (!i.parent_wsi.is_null(), "parent_wsi"),
         (!i.seq.is_null(), "seq (sequencers)"),

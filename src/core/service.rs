@@ -333,6 +333,8 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                 return;
             }
             Err(ErrorKind::Interrupted) => {}
+            Err(crate::transport::tls::NOT_TLS) if crate::roles::listen::plain_on_tls(w) => {}
+            Err(crate::transport::tls::VERIFY) if crate::core::tlscb::peer_check(w) => {}
             Err(kind) => {
                 if kind == ErrorKind::InvalidData {
                     tls_failed(w);
@@ -357,6 +359,9 @@ fn tls_failed(w: *mut lws) {
         return;
     };
     if crate::core::wsi::is_client(w) {
+        if wref!(w).transport.tls().is_some_and(|t| t.bad_cert()) {
+            crate::core::tlscb::cert_refused(w);
+        }
         crate::core::connect::connection_error(w, &why);
     } else {
         lwsl_info!("tls: closing a connection: {}", why);

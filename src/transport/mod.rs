@@ -92,10 +92,7 @@ impl Transport {
     pub(crate) fn flush(&mut self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => true,
-            Transport::Tls(t) => {
-                let _ = t.flush_records();
-                !t.sess.wants_write()
-            }
+            Transport::Tls(t) => t.flush_all(),
         }
     }
 
@@ -114,7 +111,7 @@ impl Transport {
     pub(crate) fn wants_write(&self) -> bool {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => false,
-            Transport::Tls(t) => t.sess.wants_write(),
+            Transport::Tls(t) => t.wants_write(),
         }
     }
 
@@ -159,6 +156,31 @@ impl Transport {
         }
     }
 
+    /// A TLS listener that also takes plain text: the connection looks at its first byte
+    /// before the handshake (see `tls::NOT_TLS`).
+    pub(crate) fn sniff_plain(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.sniff = true;
+        }
+    }
+
+    /// The program's certificate check is due when the handshake completes (see
+    /// `tls::VERIFY`).
+    pub(crate) fn owe_verify(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.verify_owed = true;
+        }
+    }
+
+    /// Drops TLS from a connection whose peer spoke plain text (only before the
+    /// session has read anything): it goes on as a plain socket, same descriptor and
+    /// poller registration.
+    pub(crate) fn drop_tls(&mut self) {
+        if let Transport::Tls(t) = core::mem::replace(self, Transport::None) {
+            *self = Transport::Plain(t.into_sock());
+        }
+    }
+
     /// Whether the kernel would take more output now (lws_send_pipe_choked's question
     /// when we do not know yet).
     pub(crate) fn poll_writable(&self) -> bool {
@@ -166,7 +188,7 @@ impl Transport {
             Transport::None => false,
             Transport::Plain(p) => p.poll_writable(),
             Transport::File(f) => f.poll_writable(),
-            Transport::Tls(t) => !t.sess.wants_write() && t.sock().poll_writable(),
+            Transport::Tls(t) => !t.wants_write() && t.sock().poll_writable(),
             Transport::Udp(u) => plain::poll_out(u.fd()),
         }
     }

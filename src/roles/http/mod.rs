@@ -3,6 +3,10 @@
 /// cbindgen:ignore
 pub mod client;
 /// cbindgen:ignore
+pub mod client_reset;
+/// cbindgen:ignore
+pub mod cookies;
+/// cbindgen:ignore
 pub mod file;
 /// cbindgen:ignore
 pub mod headers;
