@@ -169,11 +169,12 @@ def server_env(lib):
 class Server:
     """A fresh echo server on a free port; `wrap` puts valgrind or strace in front."""
 
-    def __init__(self, lib, tag, wrap=None):
+    def __init__(self, lib, tag, wrap=None, extra=()):
         self.lib, self.tag = lib, tag
         self.errpath = os.path.join(LOGS, "%s-%s.err" % (tag, lib))
         self.err = open(self.errpath, "w")
-        self.cmd = pin(SERVER_CPU) + (wrap or []) + [os.path.join(OUT, "echo-" + lib), "-p", "0"]
+        self.cmd = pin(SERVER_CPU) + (wrap or []) + [os.path.join(OUT, "echo-" + lib), "-p", "0"] + \
+            list(extra)
         self.p = subprocess.Popen(self.cmd, cwd=ROOT, env=server_env(lib), stdout=subprocess.PIPE,
                                   stderr=self.err, text=True)
         # Wait (bounded) for the server to print its port.
@@ -348,6 +349,155 @@ def idle(reps, conns):
     log("  idle RSS bytes/conn: %s | %s" % (fmt(out["ours"]["rss_bytes_per_conn"]),
                                             fmt(out["orig"]["rss_bytes_per_conn"])))
     return out
+
+
+# ----------------------------------------------------------------------------------------
+# TLS: the same echo.c serving wss:// (--cert/--key), each library with its own TLS
+# (ours: rustls with ring; Debian's lws: OpenSSL).  Clients, the same for both: `openssl
+# s_time` for handshakes (one connection at a time: connect, handshake, close) and
+# bench/wss_client.py (Python ssl + websockets) for wss echo throughput.
+
+def tls_files():
+    d = os.path.join(OUT, "tls")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    if not (os.path.exists(cert) and os.path.exists(key)):
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=localhost"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def s_time(port, args, duration):
+    """Handshakes per second by `openssl s_time` (whole seconds), over the wall-clock time
+    of the run; `reused`: how many of them resumed a session."""
+    secs = max(1, int(round(duration)))
+    cmd = pin(GEN_CPU) + ["openssl", "s_time", "-connect", "127.0.0.1:%d" % port,
+                          "-time", str(secs)] + args
+    t = time.monotonic()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 60)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": "s_time timed out", "cmd": cmd}
+    el = time.monotonic() - t
+    m = re.search(r"(\d+) connections in [\d.]+s;", r.stdout)
+    n = int(m.group(1)) if m else 0
+    marks = "".join(l for l in r.stdout.splitlines() if l and set(l) <= set("*r"))
+    return {"ok": n > 0, "conns": n, "per_s": n / el if n else None,
+            "reused": marks.count("r"), "cmd": cmd}
+
+
+def wss_echo(port, size, duration):
+    cmd = pin(GEN_CPU) + [sys.executable, os.path.join(BENCH, "wss_client.py"), str(port),
+                          str(size), str(duration)]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, ValueError, IndexError) as e:
+        res = {"ok": False, "error": "wss client: %s" % e}
+    res["cmd"] = cmd
+    return res
+
+
+TLS_ROWS = [("full", "handshakes/s, TLS 1.3 full handshake (ECDSA P-256)", ["-new", "-tls1_3"]),
+            ("full12", "handshakes/s, TLS 1.2 full handshake", ["-new", "-tls1_2"]),
+            ("resumed12", "handshakes/s, TLS 1.2 resumed session", ["-reuse", "-tls1_2"])]
+
+
+def tls_bench(reps, duration):
+    """{lib: {"full": .., "full12": .., "resumed12": .., "wss_mb_per_s": .., "runs": [...]}}"""
+    cert, key = tls_files()
+    runs = {lib: [] for lib in LIBS}
+    for _ in range(reps):
+        for lib in LIBS:
+            try:
+                srv = Server(lib, "tls", extra=["--cert", cert, "--key", key])
+            except RuntimeError as e:
+                PROBLEMS.append(("tls", lib, [str(e)], "echo --cert --key"))
+                continue
+            res = {name: s_time(srv.port, args, duration) for name, _, args in TLS_ROWS}
+            res["wss"] = wss_echo(srv.port, MiB, duration)
+            problems = srv.stop()
+            for name, r in res.items():
+                if not r.get("ok"):
+                    problems.append("%s: %s" % (name, r.get("error") or "no result"))
+            if res["resumed12"].get("ok") and res["resumed12"]["reused"] * 2 < res["resumed12"]["conns"]:
+                problems.append("resumed12: only %d of %d handshakes resumed" % (
+                    res["resumed12"]["reused"], res["resumed12"]["conns"]))
+            if problems:
+                PROBLEMS.append(("tls", lib, problems, "%s -p 7681 --cert C --key K; openssl s_time "
+                                 "-connect 127.0.0.1:7681 -new" % ("LD_LIBRARY_PATH=target/release "
+                                 "build/bench/echo-ours" if lib == "ours" else "build/bench/echo-orig")))
+                log("   !! %s tls: %s" % (NAMES[lib], "; ".join(problems)))
+            runs[lib].append(res)
+    out = {}
+    for lib in LIBS:
+        o = {"runs": runs[lib]}
+        for name, _, _ in TLS_ROWS:
+            vals = [r[name]["per_s"] for r in runs[lib] if r[name].get("ok")]
+            o[name] = max(vals) if vals else None
+        vals = [r["wss"]["mb_per_s"] for r in runs[lib] if r["wss"].get("ok")]
+        o["wss_mb_per_s"] = max(vals) if vals else None
+        out[lib] = o
+    log("  TLS 1.3 handshakes/s: %s | %s; TLS 1.2 resumed: %s | %s; wss 1 MiB echo MB/s: %s | %s" % (
+        fmt(out["ours"]["full"]), fmt(out["orig"]["full"]), fmt(out["ours"]["resumed12"]),
+        fmt(out["orig"]["resumed12"]), fmt(out["ours"]["wss_mb_per_s"]), fmt(out["orig"]["wss_mb_per_s"])))
+    return out
+
+
+def tls_rows(tls):
+    rows = []
+    for name, title, _ in TLS_ROWS + [("wss_mb_per_s", "wss echo MB/s, 1 MiB messages, 1 connection", None)]:
+        o, g = tls["ours"][name], tls["orig"][name]
+        r = ratio(o, g)
+        rows.append([title, fmt(o), fmt(g), "—" if r is None else "%.3fx" % r])
+    return rows
+
+
+def tls_section(tls, duration, reps):
+    L = ["## TLS\n"]
+    L.append("`examples-c/echo.c --cert --key` (wss://, a self-signed ECDSA P-256 certificate "
+             "made by the `openssl` CLI), each library with its own TLS: ours rustls (ring), "
+             "Debian's lws 4.1.6 OpenSSL %s. Handshakes: `openssl s_time` (one connection at a "
+             "time: connect, handshake, close; the client's own crypto is in every figure, the "
+             "same for both), %d s per figure, over wall-clock time; resumed: TLS 1.2 session "
+             "resumption (`-reuse`; s_time cannot resume TLS 1.3 sessions, whose tickets arrive "
+             "after the handshake it does not read past). wss echo: `bench/wss_client.py` "
+             "(Python ssl + websockets), one connection, 1 MiB messages one at a time, every "
+             "echo compared, %.1f s; the Python client's own cost is in both figures. Best of %d.\n" % (
+                 subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.split()[1],
+                 max(1, int(round(duration))), duration, reps))
+    L.append(md_table(["figure", "ours", "original", "ratio ours/original"], tls_rows(tls)) + "\n")
+    return "\n".join(L)
+
+
+def tls_only(reps, duration):
+    """Runs the TLS rows alone and puts their section into bench/results.md and their
+    results into bench/results.json, leaving the rest of a full run's results as they are."""
+    tls = tls_bench(reps, duration)
+    sec = tls_section(tls, duration, reps)
+    md = os.path.join(BENCH, "results.md")
+    text = open(md).read() if os.path.exists(md) else "# Benchmark results\n"
+    if "\n## TLS\n" in text:
+        head, rest = text.split("\n## TLS\n", 1)
+        nxt = rest.find("\n## ")
+        text = head + "\n" + sec + (rest[nxt:] if nxt >= 0 else "")
+    else:
+        at = text.find("\n## Echo: throughput")
+        text = (text[:at] + "\n" + sec + text[at:]) if at >= 0 else text + "\n" + sec
+    with open(md, "w") as f:
+        f.write(text)
+    js = os.path.join(BENCH, "results.json")
+    try:
+        with open(js) as f:
+            raw = json.load(f)
+    except (OSError, ValueError):
+        raw = {}
+    raw["tls"] = tls
+    with open(js, "w") as f:
+        json.dump(raw, f, indent=1, default=str)
+    log("\n" + text_table(["figure", "ours", "original", "ratio"], tls_rows(tls)))
+    return tls
 
 
 def callgrind(conns, count):
@@ -628,7 +778,8 @@ def plot(grid, path):
     plt.close(fig)
 
 
-def write_results(path, meta, grid, hs, idl, cg, stc, summary, params, elapsed, plotted):
+def write_results(path, meta, grid, hs, idl, cg, stc, summary, params, elapsed, plotted,
+                  tls_md=""):
     t = echo_tables(grid)
     sh = ["figure", "ours", "original", "ratio ours/original", "target", "result", "note"]
     L = []
@@ -651,6 +802,8 @@ def write_results(path, meta, grid, hs, idl, cg, stc, summary, params, elapsed, 
     L.append(md_table(sh, summary) + "\n")
     if plotted:
         L.append("![messages/s vs connections at 512 B](msgs_per_sec.png)\n")
+    if tls_md:
+        L.append(tls_md)
     L.append("## Echo: throughput\n")
     L.append("msgs/s: messages echoed completely inside the window. MB/s: echoed payload "
              "received back by the generator per second (10^6 bytes, one direction; the server "
@@ -753,6 +906,8 @@ def main():
     ap.add_argument("--duration", type=float, default=2.0)
     ap.add_argument("--warmup", type=float, default=0.5)
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--tls-only", action="store_true",
+                    help="only the TLS rows, written into the existing results.md/.json")
     a = ap.parse_args()
     t0 = time.time()
 
@@ -779,6 +934,7 @@ def main():
         grid = echo_grid(SIZES, lambda s: [quick_conns[s]], 1, 0.2, 0.6, 1, True)
         hs, _ = handshakes(1, 0.1, 0.4, 8)
         idl = idle(1, 200)
+        tls_bench(1, 1)
         elapsed = time.time() - t0
         if PROBLEMS:
             log("\nbench QUICK: %d problem(s):" % len(PROBLEMS))
@@ -786,6 +942,14 @@ def main():
                 log("  %s (%s): %s\n    reproduce: %s" % (tag, NAMES[lib], "; ".join(probs), rep))
             return 1
         log("bench QUICK: every run completed and echoed correctly (%.0f s)" % elapsed)
+        return 0
+
+    if a.tls_only:
+        tls_only(a.reps, a.duration)
+        if PROBLEMS:
+            for tag, lib, probs, rep in PROBLEMS:
+                log("  %s (%s): %s\n    reproduce: %s" % (tag, NAMES[lib], "; ".join(probs), rep))
+            return 1
         return 0
 
     params = {"reps": a.reps, "warmup": a.warmup, "duration": a.duration, "verify_every": 16,
@@ -801,6 +965,8 @@ def main():
     cg = callgrind(params["cg_conns"], params["cg_count"])
     log("strace:")
     stc = strace(params["st_conns"], params["st_count"])
+    log("TLS:")
+    tls = tls_bench(a.reps, a.duration)
     meta["load_end"] = loadavg()
 
     summary = summary_rows(grid, hs, idl, cg, stc)
@@ -814,10 +980,10 @@ def main():
             log("plot failed: %s" % e)
     elapsed = time.time() - t0
     write_results(os.path.join(BENCH, "results.md"), meta, grid, hs, idl, cg, stc, summary,
-                  params, elapsed, plotted)
+                  params, elapsed, plotted, tls_section(tls, a.duration, a.reps))
     raw = {"meta": meta, "params": params,
            "echo": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(grid.items())],
-           "handshakes": hs_runs, "idle": idl, "callgrind": cg, "strace": stc,
+           "handshakes": hs_runs, "idle": idl, "callgrind": cg, "strace": stc, "tls": tls,
            "problems": [{"what": t, "lib": l, "problems": p, "reproduce": r} for t, l, p, r in PROBLEMS]}
     with open(os.path.join(BENCH, "results.json"), "w") as f:
         json.dump(raw, f, indent=1, default=str)

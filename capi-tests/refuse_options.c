@@ -104,12 +104,14 @@ main(void)
 	/* TLS is built in; what it does not do is still refused */
 	base(&info); info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	expect("LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT", &info, 1);
+	/* plain text on a TLS port works as lws does it (tls_plain.py); on a vhost
+	 * without a certificate these options change nothing, as in lws */
 	base(&info); info.options |= LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
-	expect("LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS", &info, 0);
+	expect("LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS", &info, 1);
 	base(&info); info.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT;
-	expect("LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT", &info, 0);
+	expect("LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT", &info, 1);
 	base(&info); info.options |= LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
-	expect("LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER", &info, 0);
+	expect("LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER", &info, 1);
 	/* a certificate that cannot be read fails the vhost (and so the context) */
 	base(&info); info.ssl_cert_filepath = "/nonexistent/cert.pem";
 	info.ssl_private_key_filepath = "/nonexistent/key.pem";
@@ -174,7 +176,9 @@ main(void)
 		/* clients */
 		{
 			struct lws_client_connect_info ci;
+#if !defined(LWS_WITH_TLS)
 			struct lws *w;
+#endif
 			memset(&ci, 0, sizeof(ci));
 			ci.context = cx;
 			ci.address = "127.0.0.1";
@@ -189,15 +193,6 @@ main(void)
 				failures++;
 			ci.ssl_connection = 0;
 #endif
-			/* the HTTP client keeps no cookie jar yet: refused at connect */
-			ci.method = "GET";
-			ci.ssl_connection = LCCSCF_CACHE_COOKIES;
-			w = lws_client_connect_via_info(&ci);
-			printf("client LCCSCF_CACHE_COOKIES: %s\n", w ? "started" : "refused");
-			if (w)
-				failures++;
-			ci.ssl_connection = 0;
-			ci.method = NULL;
 		}
 		lws_context_destroy(cx);
 	}

@@ -9,7 +9,9 @@
  * ECHO_MAX_QUEUED bytes waiting to go out.  In the steady state (a message in, its echo
  * out) nothing is allocated.
  *
- *   echo [-p port] [--utf8] [--deflate]   (port 0 picks a free one; the port is printed)
+ *   echo [-p port] [--utf8] [--deflate] [--cert PEM --key PEM]
+ *
+ * (port 0 picks a free one; the port is printed; --cert and --key serve wss:// instead)
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -194,6 +196,12 @@ main(int argc, const char **argv)
 	info.protocols = protocols;
 	if (lws_cmdline_option(argc, argv, "--deflate"))
 		info.extensions = extensions;
+	if ((p = lws_cmdline_option(argc, argv, "--cert"))) {
+		/* TLS, the way lws programs turn it on */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = p;
+		info.ssl_private_key_filepath = lws_cmdline_option(argc, argv, "--key");
+	}
 
 	context = lws_create_context(&info);
 	if (!context) {

@@ -41,6 +41,12 @@
 #define LWS_WITH_CLIENT
 #define LWS_WITH_LWSAC
 #define LWS_WITH_POLL
+/* Descriptors are announced to protocols[0] (ADD/DEL/CHANGE_MODE_POLL_FD) for programs
+ * that run their own poll loop. */
+#define LWS_WITH_EXTERNAL_POLL
+#define LWS_WITH_UDP
+/* On the program's libuv loop: LWS_SERVER_OPTION_LIBUV with foreign_loops. */
+#define LWS_WITH_LIBUV
 #define LWS_NO_DAEMONIZE
 #define LWS_HAS_INTPTR_T
 #define LWS_HAVE_STDINT_H
@@ -2953,6 +2959,13 @@ struct lws_system_blob;
 struct lws_system_ops;
 
 /*
+ lws's `struct lws_udp` (lws-adopt.h): the address record of a UDP connection.  Its
+ members (two `lws_sockaddr46` and a `connected:1` bitfield) are declared in the
+ header from lws's text; here it is only seen behind the pointer lws_get_udp returns.
+ */
+struct lws_udp;
+
+/*
  A parsed certificate (chain) made by lws_x509_create and lws_x509_parse_from_pem:
  opaque, used only through the lws_x509_* functions.
  */
@@ -2964,6 +2977,12 @@ struct lws_x509_cert;
  functions.
  */
 struct lwsac;
+
+/*
+ The system's `struct pollfd` (poll.h; lws spells it `struct lws_pollfd`), named so
+ prototypes spell it; only ever used behind a pointer, read as `libc::pollfd`.
+ */
+struct pollfd;
 
 /*
  The system's `struct sockaddr_in` (netinet/in.h), named so prototypes spell it; only
@@ -5022,6 +5041,22 @@ int lws_client_http_multipart(struct lws *wsi,
                               char *end);
 
 /*
+ Sends an HTTP client connection somewhere else: when it is next closed (a callback
+ returning nonzero, as lws's own redirect does), it connects to `address`:`port`
+ (TLS when `ssl`; port 0 means 443 with TLS) and sends its request for `path` with
+ Host `host` again, on the same wsi, without CLOSED callbacks.  Returns `*wsi`, or
+ NULL after lws's four resets / redirects or on a connection that is not an HTTP
+ client.  `weak` (keep lws's ws state) has nothing to keep here.
+ */
+struct lws *lws_client_reset(struct lws **wsi,
+                             int ssl,
+                             const char *address,
+                             int port,
+                             const char *path,
+                             const char *host,
+                             char weak);
+
+/*
  Creates a context, the root every other object hangs from, from `info`; unless `info`
  has `LWS_SERVER_OPTION_EXPLICIT_VHOSTS`, a first vhost is made from the same `info`
  (listening on `info->port` unless it is `CONTEXT_PORT_NO_LISTEN`). `info` is read during
@@ -5718,6 +5753,61 @@ void lwsl_hexdump(const void *buf, size_t len);
 const char *lws_wsi_tag(struct lws *wsi);
 
 /*
+ Services one descriptor the program's own poll() found ready: `pollfd->fd` with what
+ happened in `pollfd->revents`.  A descriptor that is not ours is left alone (0,
+ `revents` untouched, so the program knows to serve it itself); one of ours is served
+ and its `revents` zeroed (0), or 1 if its connection closed meanwhile.  Descriptors
+ come and go through the ADD_POLL_FD / DEL_POLL_FD / CHANGE_MODE_POLL_FD callbacks to
+ protocols[0].  NULL (lws before v3.2 allowed it for housekeeping) is refused with -1,
+ as in lws v4.3; housekeeping is `lws_service(context, -1)`.
+ */
+int lws_service_fd(struct lws_context *context, struct pollfd *pollfd);
+
+/*
+ lws_service_fd for service thread `tsi`; this build has one service thread, so only
+ `tsi` 0 is accepted (another is logged and returns -1).
+ */
+int lws_service_fd_tsi(struct lws_context *context, struct pollfd *pollfd, int tsi);
+
+/*
+ The timeout a program's own poll() should use: 0 when work is waiting that no
+ descriptor will announce (then `lws_service(context, -1)` does it without blocking),
+ else `timeout_ms` shortened to the next timer due (a negative `timeout_ms`, wait
+ forever, becomes that delay when a timer is pending).  Only `tsi` 0 exists (another:
+ -1).
+ */
+int lws_service_adjust_timeout(struct lws_context *context, int timeout_ms, int tsi);
+
+/*
+ Creates a UDP socket and adopts it on `vhost` as a raw connection bound to
+ `protocol_name` (RAW_SKT_BIND_PROTOCOL, RAW_ADOPT; each datagram then arrives as one
+ RAW_RX, and `lws_write(.., LWS_WRITE_RAW)` sends one datagram to the sender of the
+ last one).  With `LWS_CAUDP_BIND` the socket is bound to `ads` (NULL: any address)
+ and `port` (negative: any port); without it, it is connected to `ads`:`port` and
+ writes go there until something arrives.  `LWS_CAUDP_BROADCAST` allows broadcast;
+ `ifname` binds it to that interface.  `opaque` becomes the opaque user data.  IPv4
+ only (this build's `lws_sockaddr46` holds no IPv6 address); `LWS_CAUDP_PF_PACKET`
+ and `parent_wsi` are refused.  NULL on failure, logged.
+ */
+struct lws *lws_create_adopt_udp(struct lws_vhost *vhost,
+                                 const char *ads,
+                                 int port,
+                                 int flags,
+                                 const char *protocol_name,
+                                 const char *ifname,
+                                 struct lws *parent_wsi,
+                                 void *opaque,
+                                 const lws_retry_bo_t *retry_policy,
+                                 const char *fi_wsi_name);
+
+/*
+ The address record of a UDP connection: `sa46` is where `lws_write` sends (the
+ sender of the last datagram received, or the address the socket was created with).
+ NULL for a connection that is not UDP.  The record lives as long as the connection.
+ */
+const struct lws_udp *lws_get_udp(const struct lws *wsi);
+
+/*
  Returns `ensure` bytes from the lwsac at `*head`, making it (`*head` NULL) or adding a
  chunk of `chunk_size` (0: lws's 4000) payload bytes when the current chunk is full.
  Valid until `lwsac_free(head)`; NULL on OOM.
@@ -6314,6 +6404,12 @@ int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
  LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol.
  */
 void lws_cancel_service(struct lws_context *context);
+
+/*
+ lws_cancel_service for the service thread `wsi` belongs to (the only one here): safe
+ from any thread while `wsi` is alive, as in lws.
+ */
+void lws_cancel_service_pt(struct lws *wsi);
 
 /*
  Allocates a system message of class `_class` with room for `len` payload bytes, for the
@@ -7386,8 +7482,6 @@ typedef struct lws_state_manager lws_state_manager_t;
  library: lws_get_udp returns NULL.
  */
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
-/** lws_create_adopt_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_create_adopt_udp(struct lws_vhost *, const char *, int, int, const char *, const char *, struct lws *, void *, const lws_retry_bo_t *, const char *);
 typedef uint16_t lws_route_uidx_t;
 struct lws_dns_score { uint8_t precedence; uint8_t label; };
 typedef struct lws_dns_score lws_dns_score_t;
@@ -7777,8 +7871,6 @@ struct lws *lws_get_parent(const struct lws *);
 struct lws *lws_get_child(const struct lws *);
 /** lws_get_effective_uid_gid(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_get_effective_uid_gid(struct lws_context *, uid_t *, gid_t *);
-/** lws_get_udp(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-const struct lws_udp *lws_get_udp(const struct lws *);
 /** lws_get_opaque_parent_data(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 void *lws_get_opaque_parent_data(const struct lws *);
 /** lws_set_opaque_parent_data(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
@@ -7845,14 +7937,6 @@ void lws_dsh_free(void **);
 size_t lws_dsh_get_size(struct lws_dsh *, int);
 int lws_dsh_get_head(struct lws_dsh *, int, void **, size_t *);
 void lws_dsh_describe(struct lws_dsh *, const char *);
-/** lws_cancel_service_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
-void lws_cancel_service_pt(struct lws *);
-/** lws_service_fd(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_service_fd(struct lws_context *, struct pollfd *);
-/** lws_service_fd_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_service_fd_tsi(struct lws_context *, struct pollfd *, int);
-/** lws_service_adjust_timeout(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_service_adjust_timeout(struct lws_context *, int, int);
 /** lws_handle_POLLOUT_event(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_handle_POLLOUT_event(struct lws *, struct pollfd *);
 /*
@@ -8948,8 +9032,6 @@ int lws_netdev_plat_init(void);
 int lws_netdev_plat_wifi_init(void);
 /** _lws_plat_service_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int _lws_plat_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
-/** lws_client_reset(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-struct lws *lws_client_reset(struct lws **wsi, int ssl, const char *address, int port, const char *path, const char *host, char weak);
 /** lws_ssl_remove_wsi_from_buffered_list(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_ssl_remove_wsi_from_buffered_list(struct lws *wsi);
 
@@ -9236,6 +9318,20 @@ lws_write_ws_flags(int initial, int is_start, int is_end)
 #define lws_ring_consume_single_tail(ring, ptail, count) { \
 	lws_ring_consume(ring, ptail, NULL, count); \
 	lws_ring_update_oldest_tail(ring, *(ptail)); }
+
+/* lws-service.h's libuv functions, visible as in lws when the program included uv.h
+ * first (LWS_WITH_LIBUV: a context runs on the program's libuv loop with
+ * LWS_SERVER_OPTION_LIBUV and info.foreign_loops; libuv is loaded at run time). */
+#if defined(LWS_WITH_LIBUV) && defined(UV_ERRNO_MAP)
+/** The libuv loop the context runs on (foreign_loops[0]), NULL if none; tsi 0 only. */
+uv_loop_t *lws_uv_getloop(struct lws_context *context, int tsi);
+/** Marks the program's own libuv handle with the context (its data member), as lws
+ * does; this library needs no count of such handles. */
+void lws_libuv_static_refcount_add(uv_handle_t *h, struct lws_context *context, int tsi);
+/** The close callback lws asks for the program's own libuv handles: nothing to undo
+ * here. */
+void lws_libuv_static_refcount_del(uv_handle_t *h);
+#endif
 
 #ifdef __cplusplus
 }

@@ -46,7 +46,7 @@ Environment:
   CAPI_RESULTS    also write each result (compiled, exit status, verdict) to this JSON
                   file (tools/run_differential.py reads it)
 """
-import difflib, glob, json, os, shlex, shutil, signal, subprocess, sys, tempfile, time
+import difflib, glob, json, os, re, shlex, shutil, signal, subprocess, sys, tempfile, time
 
 import install_check
 
@@ -190,9 +190,13 @@ def apply_known_issues(res):
 
 
 def compile_c(src, exe, res):
-    rc, o, e, to = run(CC + CFLAGS + [src] + LIBS + ["-o", exe], timeout=300)
+    # A test that also uses another library says so in a comment: `capi-libs: -luv`.
+    with open(src, errors="replace") as f:
+        m = re.search(r"capi-libs: ([-\w .]+?)\s*\*/", f.read(4096))
+    libs = LIBS + (m.group(1).split() if m else [])
+    rc, o, e, to = run(CC + CFLAGS + [src] + libs + ["-o", exe], timeout=300)
     if rc != 0:
-        res.fail(f"compile failed: {shlex.join(CC + CFLAGS + [os.path.relpath(src, ROOT)] + LIBS)}\n"
+        res.fail(f"compile failed: {shlex.join(CC + CFLAGS + [os.path.relpath(src, ROOT)] + libs)}\n"
                  + tail(text(o + e)))
         return False
     return True
@@ -342,8 +346,10 @@ def check_exports():
             if p[0] == "var":
                 lws_vars.add(p[1].split(":", 1)[1])
     # functions lws's headers declare that its default build does not export, but a
-    # build with extensions does (we run permessage-deflate)
-    lws_ext_fns = {"lws_ext_parse_options"}
+    # build with extensions does (we run permessage-deflate), or with libuv
+    # (LWS_WITH_LIBUV: lws-service.h declares these when uv.h was included)
+    lws_ext_fns = {"lws_ext_parse_options", "lws_uv_getloop",
+                   "lws_libuv_static_refcount_add", "lws_libuv_static_refcount_del"}
     for s in sorted(syms):
         if s in lws_vars and syms[s] in ("D", "R", "B"):
             continue

@@ -15,9 +15,13 @@ const RAW_PROXY: u32 = LWS_ADOPT_FLAG_RAW_PROXY as u32;
 /// The role lws's adoption_bind gives these flags (None: refused, with the reason
 /// logged).  The descriptor is closed by the caller of this on refusal.
 fn role_of(vh: *mut lws_vhost, t: u32) -> Option<As> {
-    if t & (UDP | RAW_PROXY) != 0 {
-        lwsl_err!("adopt: UDP and raw-proxy adoption are not supported by this build");
+    if t & RAW_PROXY != 0 {
+        lwsl_err!("adopt: raw-proxy adoption is not supported by this build");
         return None;
+    }
+    if t & UDP != 0 && t & SOCKET != 0 {
+        // A UDP socket only ever takes the raw-skt role (lws's adoption_bind).
+        return Some(As::Raw(Raw::Skt));
     }
     if t & SSL != 0 && t & SOCKET != 0 {
         // lws drops ALLOW_SSL on a vhost without TLS, which is every vhost here.
@@ -54,7 +58,13 @@ fn adopt_fd(
         }
         return null_mut();
     };
-    let transport = match crate::transport::Transport::adopt(fd) {
+    let adopted = if t & UDP != 0 && t & SOCKET != 0 {
+        crate::transport::udp::Udp::adopt(fd, None)
+            .map(|u| crate::transport::Transport::Udp(Box::new(u)))
+    } else {
+        crate::transport::Transport::adopt(fd)
+    };
+    let transport = match adopted {
         Ok(tr) => tr,
         Err(e) => {
             lwsl_err!("adopt: descriptor {} unusable: {}", fd, e);

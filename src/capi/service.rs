@@ -47,3 +47,22 @@ pub unsafe extern "C" fn lws_cancel_service(context: *mut lws_context) {
         crate::core::context::cancel_service(unsafe { &*context })
     })
 }
+
+/// lws_cancel_service for the service thread `wsi` belongs to (the only one here): safe
+/// from any thread while `wsi` is alive, as in lws.
+#[no_mangle]
+pub unsafe extern "C" fn lws_cancel_service_pt(wsi: *mut crate::core::lws) {
+    entry!({
+        if wsi.is_null() {
+            return;
+        }
+        // SAFETY: a live wsi (lws's contract); its context pointer never changes, and
+        // only the context's Sync members are touched.
+        let ctx = unsafe { (*wsi).ctx };
+        if ctx.is_null() {
+            return;
+        }
+        // SAFETY: as above.
+        crate::core::context::cancel_service(unsafe { &*ctx })
+    })
+}

@@ -344,7 +344,10 @@ pub unsafe extern "C" fn lws_init_vhost_client_ssl(
         t.client_spec = Some(spec);
         t.client = None;
         match t.client() {
-            Ok(_) => 0,
+            Ok(_) => {
+                crate::core::tlscb::client_loaded(vh!(vhost).ctx, vhost);
+                0
+            }
             Err(e) => {
                 lwsl_err!("lws_init_vhost_client_ssl: {}", e);
                 1

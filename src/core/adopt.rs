@@ -49,7 +49,7 @@ pub(crate) fn accept(
     vh: *mut lws_vhost,
     transport: crate::transport::Transport,
     peer: std::net::SocketAddr,
-) {
+) -> *mut lws {
     let how = Adopt {
         role: listener_role(vh),
         prot_name: vh!(vh).listen_accept_protocol,
@@ -57,7 +57,7 @@ pub(crate) fn accept(
         opaque: null_mut(),
         readbuf: &[],
     };
-    adopt(ctx, vh, transport, Some(peer), &how);
+    adopt(ctx, vh, transport, Some(peer), &how)
 }
 
 /// The protocol a raw connection binds when none is named: the one whose pvo carries a
@@ -180,6 +180,7 @@ pub(crate) fn adopt(
         finish_close(w);
         return null_mut();
     }
+    crate::core::extpoll::added(crate::core::extpoll::Who::Conn(w), fd, false);
     if how.role == As::Http {
         set_timeout(
             w,

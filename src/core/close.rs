@@ -30,6 +30,10 @@ pub(crate) fn close(w: *mut lws, why: Why) {
     if wref!(w).life == Life::Dead {
         return;
     }
+    if crate::roles::http::client_reset::pending(w) && crate::roles::http::client_reset::pick_up(w)
+    {
+        return;
+    }
     if !crate::roles::close(w, why) {
         finish_close(w);
     }
@@ -122,6 +126,7 @@ pub(crate) fn finish_close(w: *mut lws) {
         // a stale event for this slot is ignored by its generation.  One syscall less per
         // connection.
     }
+    crate::core::extpoll::closing(w);
     crate::roles::http::server::ah_release(w);
     let client = is_client(w);
     let mut drop_reason = Reasons::pick(reasons.drop_protocol, client);

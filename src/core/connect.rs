@@ -145,7 +145,13 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         // Any method but RAW makes an HTTP client (lws sends whatever token it is given).
         http: c_string_of(i.method)
             .filter(|m| !m.is_empty() && !raw)
-            .map(|m| crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32)),
+            .map(|m| {
+                let mut h = crate::roles::http::client::HttpClient::new(m, i.ssl_connection as u32);
+                if i.keep_warm_secs != 0 {
+                    h.keep_warm_secs = i.keep_warm_secs;
+                }
+                h
+            }),
         address: address.clone(),
         port: i.port as u16,
         tls,
@@ -242,12 +248,9 @@ pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bo
     if addrs.is_empty() {
         return false;
     }
+    drop_socket(w);
     let timeout_secs = {
         let s = wref!(w);
-        if !s.transport.is_none() {
-            let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
-            s.transport.close();
-        }
         s.life = Life::Connecting;
         s.set_h1(crate::roles::H1::Client);
         s.hdr = Vec::new();
@@ -277,6 +280,22 @@ pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bo
     start_next(w)
 }
 
+/// Closes the socket of a connect that is starting over (no callbacks but the
+/// program's poll set losing it).
+fn drop_socket(w: *mut lws) {
+    let fd = {
+        let s = wref!(w);
+        if s.transport.is_none() {
+            return;
+        }
+        let fd = s.transport.fd();
+        let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
+        fd
+    };
+    crate::core::extpoll::removed(crate::core::extpoll::Who::Conn(w), fd);
+    wref!(w).transport.close();
+}
+
 fn null_on_fail(i: &lws_client_connect_info) -> *mut lws {
     if !i.pwsi.is_null() {
         // SAFETY: as above.
@@ -299,11 +318,8 @@ fn start_next(w: *mut lws) -> bool {
             c.next_addr += 1;
             a
         };
+        drop_socket(w);
         let s = wref!(w);
-        if !s.transport.is_none() {
-            let _ = cx!(s.ctx).poller.deregister(&mut s.transport);
-            s.transport.close();
-        }
         match crate::transport::Transport::connect(addr) {
             Ok(mut t) => {
                 let reg = cx!(s.ctx).poller.register(
@@ -319,6 +335,8 @@ fn start_next(w: *mut lws) -> bool {
                 s.transport = t;
                 // WRITABLE tells us the connect finished.
                 s.write_interest = true;
+                let fd = s.transport.fd();
+                crate::core::extpoll::added(crate::core::extpoll::Who::Conn(w), fd, true);
                 return true;
             }
             Err(e) => lwsl_info!("connect to {} failed: {}", addr, e),
@@ -369,7 +387,14 @@ pub(crate) fn connect_ready(w: *mut lws) {
             if let Some((cfg, name)) = wref!(w).client.as_ref().and_then(|c| c.tls.clone()) {
                 match crate::tls::session::TlsSession::client(cfg, &name) {
                     Ok(t) => {
-                        wref!(w).transport.start_tls(t);
+                        let tr = &mut wref!(w).transport;
+                        tr.start_tls(t);
+                        // PERFORM_SERVER_CERT_VERIFICATION before the request leaves.
+                        tr.owe_verify();
+                        crate::core::tlscb::handshake_start(w);
+                        if wref!(w).life == Life::Dead {
+                            return;
+                        }
                     }
                     Err(e) => return fail(w, &e.0),
                 }
@@ -402,7 +427,7 @@ pub(crate) fn connect_ready(w: *mut lws) {
 }
 
 /// The name a TLS client sends as SNI and verifies: the Host without its port.
-fn sni_name(host: &str) -> String {
+pub(crate) fn sni_name(host: &str) -> String {
     if host.starts_with('[') {
         return host
             .trim_start_matches('[')

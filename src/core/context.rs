@@ -101,11 +101,29 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             server_string: c_string_of(info.server_string),
             destroying: false,
             protocol_init_done: false,
+            uv: None,
+            cookies: None,
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
+    // SAFETY: info is valid per the caller.
+    match unsafe { crate::roles::http::cookies::Jar::new(ctx, info) } {
+        Ok(j) => cx!(ctx).cookies = j,
+        Err(()) => {
+            lwsl_err!("lws_create_context: failed to init the cookie jar");
+            destroy_context(ctx);
+            return None;
+        }
+    }
     crate::system::context_created(ctx, info);
     lwsl_info!("context created (serv buf {})", bufsize);
+    if info.options & LWS_SERVER_OPTION_LIBUV != 0 {
+        if let Err(e) = crate::core::foreign::start(ctx, info) {
+            lwsl_err!("lws_create_context: LWS_SERVER_OPTION_LIBUV: {}", e);
+            destroy_context(ctx);
+            return None;
+        }
+    }
     if info.options & LWS_SERVER_OPTION_EXPLICIT_VHOSTS == 0 {
         // SAFETY: info is valid per the caller.
         if unsafe { create_vhost(ctx, info) }.is_none() {
@@ -264,6 +282,11 @@ pub(crate) unsafe fn create_vhost(
         h2: crate::roles::h2::vhost_config(info),
     }));
 
+    if !super::tlscb::vhost_loaded(ctx, vh) {
+        // SAFETY: vh was created above and is not shared yet.
+        drop(unsafe { Box::from_raw(vh) });
+        return None;
+    }
     if info.port >= 0 {
         let ip = match c_string_of(info.iface) {
             Some(i) if !i.is_empty() => match iface_addr(&i) {
@@ -369,6 +392,7 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
             {
                 lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
             }
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&l);
             let v = vh!(vh);
             v.listen_port = port;
             v.listen_addr = Some(SocketAddr::new(addr.ip(), port as u16));
@@ -379,6 +403,7 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
                 v.name.to_string_lossy(),
                 port
             );
+            crate::core::extpoll::added(crate::core::extpoll::Who::Listener(vh), fd, false);
             true
         }
         Err(e) => {
@@ -454,6 +479,15 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
             crate::core::close::finish_close(w);
         }
     }
+    // The listener goes before the protocols are destroyed, as in lws (its removal is
+    // announced to protocols[0]).
+    let listener = vh!(vh).listener.take();
+    if let Some(mut l) = listener {
+        let _ = cx!(ctx).poller.deregister(&mut l);
+        cx!(ctx).slot_free(vh!(vh).listener_slot);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&l);
+        crate::core::extpoll::removed(crate::core::extpoll::Who::Listener(vh), fd);
+    }
     for i in 0..vh!(vh).count_protocols {
         if vh!(vh).inited[i] {
             crate::core::wsi::with_fake_wsi(ctx, vh, i, |w| {
@@ -462,10 +496,6 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
         }
     }
     let v = vh!(vh);
-    if let Some(mut l) = v.listener.take() {
-        let _ = cx!(ctx).poller.deregister(&mut l);
-        cx!(ctx).slot_free(v.listener_slot);
-    }
     for p in v.privs.drain(..) {
         if !p.is_null() {
             // SAFETY: allocated with calloc by lws_protocol_vh_priv_zalloc.
@@ -500,6 +530,7 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
         destroy_vhost(vh);
     }
     free_dead(ctx);
+    crate::core::foreign::stop(ctx);
     crate::core::service::ctx_ref(ctx).smd.destroy();
     // SAFETY: ctx came from Box::into_raw in create_context; the caller gives it up.
     drop(unsafe { Box::from_raw(ctx) });

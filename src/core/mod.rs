@@ -20,6 +20,10 @@ pub mod connect;
 /// cbindgen:ignore
 pub mod context;
 /// cbindgen:ignore
+pub mod extpoll;
+/// cbindgen:ignore
+pub mod foreign;
+/// cbindgen:ignore
 pub mod options;
 /// cbindgen:ignore
 pub mod output;
@@ -31,6 +35,8 @@ pub mod service;
 pub mod sul;
 /// cbindgen:ignore
 pub mod timer;
+/// cbindgen:ignore
+pub mod tlscb;
 /// cbindgen:ignore
 pub mod wsi;
 
@@ -171,6 +177,10 @@ pub(crate) struct Ctx {
     pub destroying: bool,
     /// The first lws_service() initialised the protocols of the vhosts then present.
     pub protocol_init_done: bool,
+    /// Set when the context runs on the program's libuv loop (core::foreign).
+    pub uv: Option<Box<crate::core::foreign::Uv>>,
+    /// info.http_nsc_filepath: the HTTP client's cookie jar (LCCSCF_CACHE_COOKIES).
+    pub cookies: Option<Box<crate::roles::http::cookies::Jar>>,
 }
 
 /// A virtual host: protocols, options and a listening socket.  Opaque to C.
@@ -297,6 +307,9 @@ pub struct lws {
     pub(crate) holds_ah: bool,
     /// After the flush, linger (see Life::Linger) instead of closing at once.
     pub(crate) linger: bool,
+    /// Plain HTTP accepted on a TLS listener only to answer it with a redirect to https
+    /// (LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS).
+    pub(crate) redirect_https: bool,
     /// The HTTP server role's request and transaction (absent on ws-only paths).
     pub(crate) http: Option<Box<crate::roles::http::server::Http>>,
     /// lws's lifecycle tag (lws_wsi_tag): set when a client is created, built on first use
@@ -395,6 +408,7 @@ impl lws {
             peer_addr: None,
             client: None,
             linger: false,
+            redirect_https: false,
             holds_ah: false,
             http: None,
             tag: None,

@@ -18,8 +18,8 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
         (
-            o & LWS_SERVER_OPTION_LIBUV != 0,
-            "LWS_SERVER_OPTION_LIBUV (event library)",
+            o & LWS_SERVER_OPTION_LIBUV != 0 && info.foreign_loops.is_null(),
+            "LWS_SERVER_OPTION_LIBUV without foreign_loops (a libuv loop of lws's own)",
         ),
         (
             o & LWS_SERVER_OPTION_LIBEV != 0,
@@ -41,9 +41,15 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
             o & LWS_SERVER_OPTION_ULOOP != 0,
             "LWS_SERVER_OPTION_ULOOP (event library)",
         ),
-        (!info.foreign_loops.is_null(), "foreign_loops"),
+        (
+            !info.foreign_loops.is_null() && o & LWS_SERVER_OPTION_LIBUV == 0,
+            "foreign_loops of an event library other than libuv",
+        ),
         (!info.event_lib_custom.is_null(), "event_lib_custom"),
-        (info.count_threads > 1, "count_threads > 1"),
+        (
+            info.count_threads > 1,
+            "count_threads > 1 (one service thread per context; lws_cancel_service wakes it from any thread)",
+        ),
         (
             o & LWS_SERVER_OPTION_SS_PROXY != 0,
             "LWS_SERVER_OPTION_SS_PROXY (secure streams)",
@@ -58,30 +64,12 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
         (
-            o & LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS
-                == LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS,
-            "LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS (TLS: a plain listener redirecting to https)",
-        ),
-        (
-            o & LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT
-                == LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT,
-            "LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT (TLS: plain text on a TLS port)",
-        ),
-        (
-            o & LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER != 0,
-            "LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER (TLS: plain text on a TLS port)",
-        ),
-        (
             !info.provided_client_ssl_ctx.is_null(),
             "provided_client_ssl_ctx (TLS)",
         ),
         (
             unknown_extension(info.extensions),
             "an extension other than permessage-deflate",
-        ),
-        (
-            o & LWS_SERVER_OPTION_FALLBACK_TO_RAW != 0,
-            "LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG (raw role)",
         ),
         (
             set_str(info.listen_accept_role) && !role_is_raw(info.listen_accept_role),
@@ -159,12 +147,7 @@ pub(crate) fn pmd_offer(e: *const lws_extension) -> Option<String> {
 
 /// The flags and members of a client connect info.
 pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str> {
-    let f = i.ssl_connection;
     let rows: &[(bool, &'static str)] = &[
-        (
-            f & LCCSCF_CACHE_COOKIES as i32 != 0,
-            "LCCSCF_CACHE_COOKIES (HTTP client)",
-        ),
         (!i.parent_wsi.is_null(), "parent_wsi"),
         (!i.seq.is_null(), "seq (sequencers)"),
         (!i.mqtt_cp.is_null(), "mqtt_cp (MQTT)"),

@@ -247,6 +247,8 @@ pub(crate) fn write_interest(w: *mut lws, on: bool) {
         .reregister(&mut s.transport, s.slot, s.gen, interest)
     {
         Ok(()) => s.write_interest = on,
-        Err(e) => lwsl_err!("cannot change socket interest: {}", e),
+        Err(e) => return lwsl_err!("cannot change socket interest: {}", e),
     }
+    let fd = s.transport.fd();
+    crate::core::extpoll::mode(w, fd, on);
 }

@@ -89,12 +89,17 @@ fn cancelled(ctx: *mut lws_context) {
 /// nothing measurable and makes such a stop prompt.
 const MAX_WAIT_US: u64 = 1_000_000;
 
-pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
+/// What a turn does before its events (also run by lws_service_fd, core::extpoll).
+pub(crate) fn turn_start(ctx: *mut lws_context) {
     free_dead(ctx);
     if !cx!(ctx).protocol_init_done {
         protocol_init(ctx);
     }
     crate::system::service_turn(ctx);
+}
+
+pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
+    turn_start(ctx);
     let timeout = {
         let c = cx!(ctx);
         if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
@@ -141,6 +146,13 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
         }
     }
     cx!(ctx).ready = ready;
+    turn_end(ctx);
+    0
+}
+
+/// What a turn does after its events: ripe timers, queued WRITEABLE, resumed reading
+/// (also run by lws_service_fd, core::extpoll).
+pub(crate) fn turn_end(ctx: *mut lws_context) {
     run_timers(ctx);
     // Only the requests present now: a callback asking again is served next turn, so
     // one busy writer cannot starve the others or the poller.
@@ -155,7 +167,6 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     for w in rq {
         rx_resume(w);
     }
-    0
 }
 
 /// What a poll event is about, from its slot.
@@ -324,6 +335,8 @@ pub(crate) fn on_readable(w: *mut lws, hup: bool) {
                 return;
             }
             Err(ErrorKind::Interrupted) => {}
+            Err(crate::transport::tls::NOT_TLS) if crate::roles::listen::plain_on_tls(w) => {}
+            Err(crate::transport::tls::VERIFY) if crate::core::tlscb::peer_check(w) => {}
             Err(kind) => {
                 if kind == ErrorKind::InvalidData {
                     tls_failed(w);
@@ -348,6 +361,9 @@ fn tls_failed(w: *mut lws) {
         return;
     };
     if crate::core::wsi::is_client(w) {
+        if wref!(w).transport.tls().is_some_and(|t| t.bad_cert()) {
+            crate::core::tlscb::cert_refused(w);
+        }
         crate::core::connect::connection_error(w, &why);
     } else {
         lwsl_info!("tls: closing a connection: {}", why);

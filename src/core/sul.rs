@@ -30,6 +30,7 @@ pub(crate) unsafe fn sul_schedule(
     c.timers.schedule(key, due);
     // SAFETY: per the caller.
     unsafe { timer::mark_scheduled(sul, owner, due) };
+    crate::core::foreign::kick(ctx);
 }
 
 /// lws_sul_cancel(): the sul's owner member leads to its context.

@@ -181,7 +181,9 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     s.want_writeable = true;
     if s.writable && s.out_pos >= s.out.len() && !s.in_writeable_q {
         s.in_writeable_q = true;
-        cx!(s.ctx).writeable_q.push(w);
+        let ctx = s.ctx;
+        cx!(ctx).writeable_q.push(w);
+        crate::core::foreign::kick(ctx);
     }
     1
 }
@@ -261,9 +263,13 @@ pub(crate) fn rx_flow_control(w: *mut lws, enable: c_int) -> c_int {
     } else {
         s.rx_flow_reasons |= LWS_RXFLOW_REASON_USER_BOOL;
     }
-    if before != 0 && s.rx_flow_reasons == 0 && !s.in_rx_q {
+    let after = s.rx_flow_reasons;
+    if before != 0 && after == 0 && !s.in_rx_q {
         s.in_rx_q = true;
         cx!(s.ctx).rx_q.push(w);
+    }
+    if (before == 0) != (after == 0) {
+        crate::core::extpoll::flow(w, after == 0);
     }
     0
 }

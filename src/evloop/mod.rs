@@ -4,6 +4,9 @@
 //! Descriptors are registered under a token made of their slab slot and its generation
 //! (a stale event for a reused slot is recognised and ignored).
 
+/// cbindgen:ignore
+pub(crate) mod uv;
+
 /// The readiness a descriptor is watched for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Interest {
@@ -30,6 +33,8 @@ pub(crate) const EV_HUP: u8 = 4;
 /// raw-file role, which reads nothing itself, tells the two apart.
 pub(crate) const EV_IN: u8 = 8;
 
+use std::os::fd::{AsRawFd, RawFd};
+
 pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
     mio::Token(slot | ((gen as usize) << 32))
 }
@@ -41,7 +46,13 @@ pub(crate) type Waker = mio::Waker;
 pub(crate) struct Poller {
     poll: mio::Poll,
     events: mio::Events,
+    /// Descriptor -> (slot, generation) of what is registered under it, so a program
+    /// running its own loop can hand us a ready descriptor (lws_service_fd).
+    by_fd: Vec<(usize, u32)>,
 }
+
+/// A `by_fd` entry with nothing registered.
+const NO_SLOT: (usize, u32) = (usize::MAX, 0);
 
 impl Poller {
     /// A poller and the waker that interrupts its wait from any thread, registered at
@@ -54,21 +65,24 @@ impl Poller {
             Poller {
                 poll,
                 events: mio::Events::with_capacity(256),
+                by_fd: Vec::new(),
             },
             waker,
         ))
     }
 
     pub(crate) fn register(
-        &self,
-        src: &mut impl mio::event::Source,
+        &mut self,
+        src: &mut (impl mio::event::Source + AsRawFd),
         slot: usize,
         gen: u32,
         interest: Interest,
     ) -> std::io::Result<()> {
         self.poll
             .registry()
-            .register(src, token_of(slot, gen), interest.mio())
+            .register(src, token_of(slot, gen), interest.mio())?;
+        self.map_fd(src.as_raw_fd(), (slot, gen));
+        Ok(())
     }
 
     pub(crate) fn reregister(
@@ -83,8 +97,45 @@ impl Poller {
             .reregister(src, token_of(slot, gen), interest.mio())
     }
 
-    pub(crate) fn deregister(&self, src: &mut impl mio::event::Source) -> std::io::Result<()> {
+    pub(crate) fn deregister(
+        &mut self,
+        src: &mut (impl mio::event::Source + AsRawFd),
+    ) -> std::io::Result<()> {
+        self.forget(src.as_raw_fd());
         self.poll.registry().deregister(src)
+    }
+
+    /// The descriptor is about to be closed (which takes it out of the epoll set without
+    /// a syscall of ours): only the lookup entry goes.
+    pub(crate) fn forget(&mut self, fd: RawFd) {
+        if let Some(e) = usize::try_from(fd).ok().and_then(|i| self.by_fd.get_mut(i)) {
+            *e = NO_SLOT;
+        }
+    }
+
+    fn map_fd(&mut self, fd: RawFd, to: (usize, u32)) {
+        let Ok(i) = usize::try_from(fd) else {
+            return;
+        };
+        if i >= self.by_fd.len() {
+            self.by_fd.resize(i + 1, NO_SLOT);
+        }
+        self.by_fd[i] = to;
+    }
+
+    /// The poller's own descriptor (readable while events wait): what a foreign loop
+    /// watches (evloop::uv).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.poll.as_raw_fd()
+    }
+
+    /// The (slot, generation) registered under `fd`, if any.
+    pub(crate) fn lookup(&self, fd: RawFd) -> Option<(usize, u32)> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.by_fd.get(i))
+            .copied()
+            .filter(|&e| e != NO_SLOT)
     }
 
     /// Waits for events (at most `timeout`) and appends them to `ready` as (slot,

@@ -1,4 +1,5 @@
 //! The listening socket: accepts connections and adopts each one.
+use crate::abi::*;
 use crate::core::*;
 
 pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
@@ -15,12 +16,21 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
         };
         match r {
             Ok((mut sock, peer)) => {
+                let tls = vh!(vh).tls.server.is_some();
                 if let Some(cfg) = vh!(vh).tls.server.clone() {
                     // The handshake runs in the loop like any input; a peer that stops
                     // in the middle meets the establish timeout accept sets.
                     match crate::tls::session::TlsSession::server(cfg) {
                         Ok(t) => {
                             sock.start_tls(t);
+                            if allows_plain(vh) {
+                                sock.sniff_plain();
+                            }
+                            if opt(vh, LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT)
+                                || crate::core::tlscb::wants_done(vh)
+                            {
+                                sock.owe_verify();
+                            }
                         }
                         Err(e) => {
                             lwsl_err!("accept: {}", e);
@@ -28,7 +38,11 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
                         }
                     }
                 }
-                crate::core::adopt::accept(ctx, vh, sock, peer)
+                let w = crate::core::adopt::accept(ctx, vh, sock, peer);
+                if tls && !w.is_null() {
+                    // OpenSSL's accept starts the handshake here too.
+                    crate::core::tlscb::handshake_start(w);
+                }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -51,4 +65,45 @@ pub(crate) fn resume_accepting(ctx: *mut lws_context) {
             accept_all(ctx, vh);
         }
     }
+}
+
+/// lws_check_opt's test: every bit of the option's mask is set (several options share
+/// DO_SSL_GLOBAL_INIT's bit).
+fn opt(vh: *mut lws_vhost, o: u64) -> bool {
+    vh!(vh).options & o == o
+}
+
+/// The TLS listener takes plain text too (LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT).
+fn allows_plain(vh: *mut lws_vhost) -> bool {
+    opt(vh, LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT)
+}
+
+/// A peer on a TLS listener with ALLOW_NON_SSL_ON_SSL_PORT spoke plain text first.  As
+/// lws decides it from the listener's vhost: REDIRECT_HTTP_TO_HTTPS serves it plain HTTP
+/// whose every answer is a 301 to the same URL over https; ALLOW_HTTP_ON_HTTPS_LISTENER
+/// serves it plain HTTP; without either it is closed (false).  On true the transport is
+/// a plain socket with the peer's bytes still unread.
+#[cold]
+pub(crate) fn plain_on_tls(w: *mut lws) -> bool {
+    let vh = wref!(w).vhost;
+    let redirect = opt(vh, LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS);
+    if !redirect && !opt(vh, LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER) {
+        lwsl_notice!(
+            "client did not send a valid tls hello (vhost {})",
+            vh!(vh).name.to_string_lossy()
+        );
+        return false;
+    }
+    lwsl_info!(
+        "{}",
+        if redirect {
+            "plain http on the tls port: redirecting to https"
+        } else {
+            "plain http on the tls port: served unencrypted"
+        }
+    );
+    let s = wref!(w);
+    s.transport.drop_tls();
+    s.redirect_https = redirect;
+    true
 }

@@ -145,3 +145,92 @@ pub(crate) fn client_connected(w: *mut lws) {
         cx!(s.ctx).writeable_q.push(w);
     }
 }
+
+/// The request methods lws's HTTP parser knows (matched without regard to case, each
+/// followed by a space), and HTTP/2's preface: the first bytes of anything else are not
+/// HTTP.
+const HTTP_METHODS: [&[u8]; 9] = [
+    b"PRI ",
+    b"GET ",
+    b"POST ",
+    b"OPTIONS ",
+    b"PUT ",
+    b"PATCH ",
+    b"DELETE ",
+    b"CONNECT ",
+    b"HEAD ",
+];
+
+/// Whether the first bytes of a connection are HTTP: Some(true) a known method, Some(false)
+/// certainly not (lws's parser gives up at the first character no method has there),
+/// None not decided yet (a method's beginning, or nothing).
+pub(crate) fn looks_like_http(b: &[u8]) -> Option<bool> {
+    let mut undecided = false;
+    for m in HTTP_METHODS {
+        let n = b.len().min(m.len());
+        if b[..n].eq_ignore_ascii_case(&m[..n]) {
+            if n == m.len() {
+                return Some(true);
+            }
+            undecided = true;
+        }
+    }
+    if undecided {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG: an HTTP connection whose
+/// first bytes are not HTTP takes the raw-skt role instead, as lws's
+/// lws_http_to_fallback makes it: the vhost's `listen_accept_protocol` (or its raw
+/// protocol) is bound (HTTP_BIND_PROTOCOL: the HTTP role still has it at that point),
+/// then RAW_ADOPT, then RAW_RX with the bytes read so far.
+pub(crate) fn http_fallback(w: *mut lws, bytes: &mut [u8]) {
+    crate::roles::http::server::ah_release(w);
+    crate::core::wsi::set_timeout(w, 0, 0);
+    let vh = wref!(w).vhost;
+    let lap = vh!(vh).listen_accept_protocol;
+    // SAFETY: NULL or NUL-terminated, kept by the vhost as lws keeps it.
+    let named = unsafe { crate::misc::cstr(lap) }.and_then(|n| protocol_by_name(vh, n));
+    let idx = named.unwrap_or_else(|| crate::core::adopt::raw_protocol_index(vh));
+    {
+        let s = wref!(w);
+        s.hdr = Vec::new();
+        s.req = None;
+    }
+    lwsl_info!("http: first bytes are not HTTP: falling back to raw");
+    if !crate::core::wsi::bind_protocol(w, idx, LWS_CALLBACK_HTTP_BIND_PROTOCOL as c_int)
+        || wref!(w).life != Life::Open
+    {
+        return close(w, Why::User);
+    }
+    wref!(w).role = Role::Raw(Raw::Skt);
+    if callback(w, LWS_CALLBACK_RAW_ADOPT as c_int, null_mut(), 0) != 0 {
+        return close(w, Why::User);
+    }
+    if wref!(w).life == Life::Open {
+        skt_input(w, bytes.as_mut_ptr(), bytes.len());
+    }
+}
+
+#[cfg(test)]
+mod fallback_tests {
+    use super::looks_like_http;
+
+    #[test]
+    fn methods_decide_as_soon_as_they_can() {
+        assert_eq!(looks_like_http(b"GET / HTTP/1.1\r\n"), Some(true));
+        assert_eq!(looks_like_http(b"get /"), Some(true));
+        assert_eq!(looks_like_http(b"OPTIONS * HTTP/1.1"), Some(true));
+        assert_eq!(looks_like_http(b""), None);
+        assert_eq!(looks_like_http(b"GE"), None);
+        assert_eq!(looks_like_http(b"P"), None);
+        assert_eq!(looks_like_http(b"GET"), None);
+        assert_eq!(looks_like_http(b"GEX"), Some(false));
+        assert_eq!(looks_like_http(b"GETX"), Some(false));
+        assert_eq!(looks_like_http(b"hello"), Some(false));
+        assert_eq!(looks_like_http(b"\x16\x03\x01"), Some(false));
+    }
+}

@@ -38,6 +38,8 @@ pub struct TlsSession {
     error: Option<String>,
     plaintext: usize,
     peer_closed: bool,
+    /// The failure was the peer's certificate.
+    bad_cert: bool,
 }
 
 impl TlsSession {
@@ -62,6 +64,7 @@ impl TlsSession {
             error: None,
             plaintext: 0,
             peer_closed: false,
+            bad_cert: false,
         }
     }
 
@@ -101,6 +104,7 @@ impl TlsSession {
                 Ok(())
             }
             Err(e) => {
+                self.bad_cert = matches!(e, rustls::Error::InvalidCertificate(_));
                 let text = if self.is_client {
                     super::client::describe(&e)
                 } else {
@@ -172,6 +176,11 @@ impl TlsSession {
 
     pub fn handshake_done(&self) -> bool {
         self.error.is_none() && !self.conn.is_handshaking()
+    }
+
+    /// The handshake failed on the peer's certificate.
+    pub fn bad_cert(&self) -> bool {
+        self.bad_cert
     }
 
     /// Why the session failed (lws-like text for the client's CONNECTION_ERROR).

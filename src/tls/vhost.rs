@@ -37,6 +37,8 @@ pub struct VhostTls {
     pub resolver: Option<Arc<SharedResolver>>,
     pub client_spec: Option<ClientSpec>,
     pub client: Option<ClientTls>,
+    /// info.ssl_info_event_mask: the SSL_CB_* events LWS_CALLBACK_SSL_INFO reports.
+    pub info_mask: i32,
 }
 
 impl VhostTls {
@@ -54,6 +56,7 @@ impl VhostTls {
         let client_spec = unsafe { ClientSpec::from_info(info) };
         let mut t = VhostTls {
             client_spec: Some(client_spec),
+            info_mask: info.ssl_info_event_mask,
             ..Default::default()
         };
         if spec.is_tls() {

@@ -15,6 +15,8 @@ pub(crate) mod file;
 pub(crate) mod plain;
 /// cbindgen:ignore
 pub(crate) mod tls;
+/// cbindgen:ignore
+pub(crate) mod udp;
 
 pub(crate) use file::FileFd;
 pub(crate) use plain::{Listener, Plain};
@@ -32,6 +34,9 @@ pub(crate) enum Transport {
     /// TLS over a TCP socket (boxed: the session is large and most connections of a
     /// plain server never carry one).
     Tls(Box<Tls>),
+    /// A UDP socket: datagrams, replies to the last sender (boxed: `lws_get_udp` hands C
+    /// a pointer to its address record).
+    Udp(Box<udp::Udp>),
 }
 
 impl Transport {
@@ -46,6 +51,7 @@ impl Transport {
             Transport::Plain(p) => p.fd(),
             Transport::File(f) => f.fd(),
             Transport::Tls(t) => t.fd(),
+            Transport::Udp(u) => u.fd(),
         }
     }
 
@@ -63,6 +69,8 @@ impl Transport {
             Transport::File(f) => unsafe { f.read(buf, cap) },
             // SAFETY: per this function's contract.
             Transport::Tls(t) => unsafe { t.read(buf, cap) },
+            // SAFETY: per this function's contract.
+            Transport::Udp(u) => unsafe { u.read(buf, cap) },
         }
     }
 
@@ -74,6 +82,7 @@ impl Transport {
             Transport::Plain(p) => p.write(data),
             Transport::File(f) => f.write(data),
             Transport::Tls(t) => t.write(data),
+            Transport::Udp(u) => u.write(data),
         }
     }
 
@@ -82,11 +91,8 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn flush(&mut self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) | Transport::File(_) => true,
-            Transport::Tls(t) => {
-                let _ = t.flush_records();
-                !t.sess.wants_write()
-            }
+            Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => true,
+            Transport::Tls(t) => t.flush_all(),
         }
     }
 
@@ -96,6 +102,7 @@ impl Transport {
         match self {
             Transport::None | Transport::Plain(_) | Transport::File(_) => false,
             Transport::Tls(t) => t.has_buffered_input(),
+            Transport::Udp(u) => u.has_buffered_input(),
         }
     }
 
@@ -103,8 +110,8 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn wants_write(&self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) | Transport::File(_) => false,
-            Transport::Tls(t) => t.sess.wants_write(),
+            Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => false,
+            Transport::Tls(t) => t.wants_write(),
         }
     }
 
@@ -113,7 +120,7 @@ impl Transport {
         match self {
             Transport::Plain(p) => p.shutdown_write(),
             Transport::Tls(t) => t.shutdown_write(),
-            Transport::None | Transport::File(_) => {}
+            Transport::None | Transport::File(_) | Transport::Udp(_) => {}
         }
     }
 
@@ -149,6 +156,31 @@ impl Transport {
         }
     }
 
+    /// A TLS listener that also takes plain text: the connection looks at its first byte
+    /// before the handshake (see `tls::NOT_TLS`).
+    pub(crate) fn sniff_plain(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.sniff = true;
+        }
+    }
+
+    /// The program's certificate check is due when the handshake completes (see
+    /// `tls::VERIFY`).
+    pub(crate) fn owe_verify(&mut self) {
+        if let Transport::Tls(t) = self {
+            t.verify_owed = true;
+        }
+    }
+
+    /// Drops TLS from a connection whose peer spoke plain text (only before the
+    /// session has read anything): it goes on as a plain socket, same descriptor and
+    /// poller registration.
+    pub(crate) fn drop_tls(&mut self) {
+        if let Transport::Tls(t) = core::mem::replace(self, Transport::None) {
+            *self = Transport::Plain(t.into_sock());
+        }
+    }
+
     /// Whether the kernel would take more output now (lws_send_pipe_choked's question
     /// when we do not know yet).
     pub(crate) fn poll_writable(&self) -> bool {
@@ -156,7 +188,8 @@ impl Transport {
             Transport::None => false,
             Transport::Plain(p) => p.poll_writable(),
             Transport::File(f) => f.poll_writable(),
-            Transport::Tls(t) => !t.sess.wants_write() && t.sock().poll_writable(),
+            Transport::Tls(t) => !t.wants_write() && t.sock().poll_writable(),
+            Transport::Udp(u) => plain::poll_out(u.fd()),
         }
     }
 
@@ -180,6 +213,7 @@ impl Transport {
         match self {
             Transport::Plain(p) => p.peer_addr(),
             Transport::Tls(t) => t.sock().peer_addr(),
+            Transport::Udp(u) => u.peer_addr(),
             _ => None,
         }
     }
@@ -195,9 +229,15 @@ impl Transport {
         match self {
             Transport::None => Err(()),
             Transport::Plain(p) => p.connect_status(),
-            Transport::File(_) => Ok(true),
+            Transport::File(_) | Transport::Udp(_) => Ok(true),
             Transport::Tls(t) => t.sock().connect_status(),
         }
+    }
+}
+
+impl std::os::fd::AsRawFd for Transport {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd()
     }
 }
 
@@ -213,6 +253,7 @@ impl mio::event::Source for Transport {
             Transport::Plain(p) => p.register(registry, token, interests),
             Transport::File(f) => f.register(registry, token, interests),
             Transport::Tls(t) => t.sock_mut().register(registry, token, interests),
+            Transport::Udp(u) => u.register(registry, token, interests),
         }
     }
 
@@ -227,6 +268,7 @@ impl mio::event::Source for Transport {
             Transport::Plain(p) => p.reregister(registry, token, interests),
             Transport::File(f) => f.reregister(registry, token, interests),
             Transport::Tls(t) => t.sock_mut().reregister(registry, token, interests),
+            Transport::Udp(u) => u.reregister(registry, token, interests),
         }
     }
 
@@ -236,6 +278,7 @@ impl mio::event::Source for Transport {
             Transport::Plain(p) => p.deregister(registry),
             Transport::File(f) => f.deregister(registry),
             Transport::Tls(t) => t.sock_mut().deregister(registry),
+            Transport::Udp(u) => u.deregister(registry),
         }
     }
 }

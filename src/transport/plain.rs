@@ -52,6 +52,19 @@ impl Plain {
         }
     }
 
+    /// The first byte waiting on the socket, left there (MSG_PEEK): None at the peer's
+    /// EOF.  A TLS listener that also takes plain text decides with it.
+    pub(crate) fn peek_first(&self) -> Result<Option<u8>, ErrorKind> {
+        let mut b = 0u8;
+        // SAFETY: fd is the socket `sock` owns; one writable byte.
+        let r = unsafe { libc::recv(self.fd, (&mut b as *mut u8).cast(), 1, libc::MSG_PEEK) };
+        match r {
+            0 => Ok(None),
+            1 => Ok(Some(b)),
+            _ => Err(std::io::Error::last_os_error().kind()),
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
         // MSG_NOSIGNAL, as std's TcpStream::write: a peer gone is an EPIPE error, not a
@@ -157,6 +170,12 @@ impl Listener {
         self.0
             .accept()
             .map(|(s, peer)| (super::Transport::Plain(Plain::new(s)), peer))
+    }
+}
+
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
     }
 }
 

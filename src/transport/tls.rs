@@ -14,7 +14,26 @@ pub(crate) struct Tls {
     /// The last recv filled the buffer: the socket may hold more, and edge-triggered
     /// polling will not say so again.
     more: bool,
+    /// A listener that also takes plain text (LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT):
+    /// the first byte is looked at before the session sees anything.
+    pub(crate) sniff: bool,
+    /// The program's certificate check (OPENSSL_PERFORM_*_CERT_VERIFICATION) is due
+    /// once the handshake is done: reading stops there with [`VERIFY`], and what the
+    /// role writes meanwhile waits in `held`, so nothing reaches a peer the program has
+    /// not accepted yet.
+    pub(crate) verify_owed: bool,
+    /// Plaintext written before the program accepted the peer, in order.
+    held: Vec<u8>,
 }
+
+/// What `Tls::read` returns when a sniffing connection's first byte is not TLS: no TLS
+/// record starts with a printable byte (a handshake record is 0x16), an HTTP request
+/// line always does (lws's test, too).  No socket read returns this kind.
+pub(crate) const NOT_TLS: ErrorKind = ErrorKind::Unsupported;
+
+/// What `Tls::read` returns when the handshake has just completed and the program's
+/// certificate check is owed (see `Tls::verify_owed`); no socket read returns it.
+pub(crate) const VERIFY: ErrorKind = ErrorKind::Other;
 
 impl Tls {
     pub(crate) fn new(sock: Plain, sess: TlsSession) -> Tls {
@@ -23,6 +42,9 @@ impl Tls {
             sess,
             pending: Vec::new(),
             more: false,
+            sniff: false,
+            verify_owed: false,
+            held: Vec::new(),
         }
     }
 
@@ -52,9 +74,19 @@ impl Tls {
     /// # Safety
     /// `buf[..cap]` is writable and nothing else uses it during the call.
     pub(crate) unsafe fn read(&mut self, buf: *mut u8, cap: usize) -> Result<usize, ErrorKind> {
+        if self.sniff {
+            match self.sock.peek_first()? {
+                None => return Ok(0),
+                Some(b) if b >= b' ' => return Err(NOT_TLS),
+                Some(_) => self.sniff = false,
+            }
+        }
         // SAFETY: per this function's contract.
         let out = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
         loop {
+            if self.verify_owed && self.sess.handshake_done() {
+                return Err(VERIFY);
+            }
             match self.sess.read_plain(out) {
                 Got::Data(n) if n > 0 => return Ok(n),
                 Got::Closed => return Ok(0),
@@ -100,6 +132,9 @@ impl Tls {
     /// Encrypts what the session takes of `data` and sends what the socket takes of the
     /// records; records left over stay queued (`wants_write`).
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
+        if self.verify_owed || !self.held.is_empty() {
+            return self.hold(data);
+        }
         if self.sess.wants_write() {
             self.flush_records()?;
         }
@@ -109,6 +144,53 @@ impl Tls {
             return Err(ErrorKind::WouldBlock);
         }
         Ok(k)
+    }
+
+    #[cold]
+    fn hold(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
+        self.held.extend_from_slice(data);
+        // The handshake's own records (a client's hello) still go out.
+        let r = if self.verify_owed {
+            self.flush_records()
+        } else {
+            self.release()
+        };
+        match r {
+            Err(e) if e != ErrorKind::WouldBlock => Err(e),
+            _ => Ok(data.len()),
+        }
+    }
+
+    /// The program accepted the peer: what it wrote meanwhile goes to the session.
+    pub(crate) fn verified(&mut self) -> Result<(), ErrorKind> {
+        self.verify_owed = false;
+        self.release()
+    }
+
+    /// Sends what can go now (held plaintext only once the peer is accepted); true
+    /// when nothing waits inside the transport.
+    pub(crate) fn flush_all(&mut self) -> bool {
+        let _ = if self.verify_owed {
+            self.flush_records()
+        } else {
+            self.release()
+        };
+        !self.wants_write()
+    }
+
+    /// Hands held plaintext to the session as far as it takes it, and sends the records.
+    fn release(&mut self) -> Result<(), ErrorKind> {
+        if !self.held.is_empty() {
+            let k = self.sess.write_plain(&self.held);
+            self.held.drain(..k);
+        }
+        self.flush_records()
+    }
+
+    /// Output waits inside the transport: records, or plaintext held back.
+    #[inline(always)]
+    pub(crate) fn wants_write(&self) -> bool {
+        self.sess.wants_write() || !self.held.is_empty()
     }
 
     pub(crate) fn has_buffered_input(&self) -> bool {
@@ -127,6 +209,12 @@ impl Tls {
             self.sess.send_close_notify();
             let _ = self.flush_records();
         }
+    }
+
+    /// The socket without its session (a sniffed plain-text peer): nothing was read from
+    /// it, so the peer's bytes are all still there.
+    pub(crate) fn into_sock(self) -> Plain {
+        self.sock
     }
 
     pub(crate) fn sock(&self) -> &Plain {

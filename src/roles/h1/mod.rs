@@ -10,6 +10,9 @@ use crate::roles::ws::ws_input;
 use core::ffi::c_int;
 
 pub(crate) fn http_input(w: *mut lws, ptr: *mut u8, len: usize) {
+    if len > 0 && fallback_check(w, ptr, len) {
+        return;
+    }
     if len > 0 && !crate::roles::http::server::ah_acquire(w) {
         // No header table free: keep the bytes, read nothing more until one is.
         // SAFETY: ptr[..len] is readable (see input()).
@@ -99,6 +102,28 @@ fn h2_preface(w: *mut lws) -> bool {
     let s = wref!(w);
     let n = s.hdr.len().min(crate::h2::PREFACE.len());
     s.http.is_none() && s.client.is_none() && crate::h2::PREFACE.starts_with(&s.hdr[..n])
+}
+
+/// On a vhost with LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG, while the
+/// method is not known yet: true when these bytes show it is not HTTP and the connection
+/// went to the raw role with them (roles::raw::http_fallback).
+#[inline]
+fn fallback_check(w: *mut lws, ptr: *mut u8, len: usize) -> bool {
+    let s = wref!(w);
+    if vh!(s.vhost).options & LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG == 0
+        || s.hdr.len() >= 8
+        || !matches!(s.role, Role::H1(crate::roles::H1::Head))
+    {
+        return false;
+    }
+    let mut first = s.hdr.clone();
+    // SAFETY: ptr[..len] is readable (see input()).
+    first.extend_from_slice(unsafe { core::slice::from_raw_parts(ptr, len) });
+    if crate::roles::raw::looks_like_http(&first) != Some(false) {
+        return false;
+    }
+    crate::roles::raw::http_fallback(w, &mut first);
+    true
 }
 
 /// A request line without a version ("GET /x"): lws takes it as HTTP/1.0.  Rewrites the

@@ -23,9 +23,11 @@ use core::ptr::null_mut;
 use std::io::Write;
 
 /// lws follows at most this many redirects (lws_client_reset refuses the fifth).
-const MAX_REDIRECTS: u8 = 4;
-/// How long a connection whose transaction completed waits for the server's close.
-const IDLE_AFTER_COMPLETION_SECS: i64 = 5;
+pub(crate) const MAX_REDIRECTS: u8 = 4;
+/// Unread body bytes a program may leave behind across RECEIVE_CLIENT_HTTPs (it did not
+/// call `lws_http_client_read`); past this the connection is closed, so a program that
+/// stops reading cannot make us buffer the whole body.
+pub(crate) const HELD_MAX: usize = 1 << 20;
 
 /// Where the answer stands.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -92,6 +94,11 @@ pub(crate) struct HttpClient {
     pub h2_credit: i32,
     /// This transaction is a stream of an HTTP/2 connection.
     pub h2: Option<Box<super::client_h2::H2Stream>>,
+    /// keep_warm_secs of the connect info (lws: 0 means 5): how long a connection whose
+    /// transaction completed stays open for another to queue on it.
+    pub keep_warm_secs: u16,
+    /// lws_client_reset: where the connection goes when it is next closed.
+    pub reset_to: Option<Box<super::client_reset::Reset>>,
 }
 
 impl HttpClient {
@@ -121,7 +128,14 @@ impl HttpClient {
             alpn_pending: false,
             h2_credit: 0,
             h2: None,
+            keep_warm_secs: 5,
+            reset_to: None,
         })
+    }
+
+    /// A new transaction on this wsi (lws_client_reset).
+    pub(crate) fn start_over(&mut self) {
+        self.reset();
     }
 
     /// Back to the start of a transaction (a redirect), keeping what carries over.
@@ -237,6 +251,9 @@ pub(crate) fn request_extras(w: *mut lws, req: &mut Vec<u8>, h1: bool) -> bool {
     if h1 && flags & LCCSCF_PIPELINE as u32 == 0 {
         req.extend_from_slice(b"connection: close\r\n");
     }
+    if let Some(c) = super::cookies::header(w) {
+        req.extend_from_slice(&c);
+    }
     let start = req.len();
     let room = 4096usize;
     req.resize(start + room, 0);
@@ -279,6 +296,11 @@ pub(crate) fn request_extras(w: *mut lws, req: &mut Vec<u8>, h1: bool) -> bool {
 
 /// CLIENT_HTTP_WRITEABLE; once the program says the body is done, the answer is awaited.
 pub(crate) fn writeable(w: *mut lws) {
+    if hc(w).is_some_and(|h| h.phase == Phase::Done && !h.queue.is_empty()) {
+        // An idle kept-alive connection: a transaction queued on it takes the socket.
+        hand_over(w);
+        return;
+    }
     if super::client_h2::defer_writeable(w) {
         return;
     }
@@ -413,6 +435,7 @@ fn header(w: *mut lws, name: &str) -> Option<Vec<u8>> {
 /// Acts on a complete head, in lws's order.  True when the connection goes on to the
 /// body (or is done with it), false when it ended or was redirected.
 pub(crate) fn head_complete(w: *mut lws, code: u32) -> bool {
+    super::cookies::store(w);
     let (flags, head_req) = match hc(w) {
         Some(h) => (h.flags, h.method.eq_ignore_ascii_case("HEAD")),
         None => return false,
@@ -518,8 +541,8 @@ fn redirect(w: *mut lws, code: u32) {
     }
     loc.pop();
     let loc = String::from_utf8_lossy(&loc).into_owned();
-    let (address, port) = match wref!(w).client.as_ref() {
-        Some(c) => (c.address.clone(), c.port),
+    let (address, port, ssl) = match wref!(w).client.as_ref() {
+        Some(c) => (c.address.clone(), c.port, c.tls.is_some()),
         None => return,
     };
     let target = if loc.starts_with('/') || !loc.contains(':') {
@@ -528,13 +551,18 @@ fn redirect(w: *mut lws, code: u32) {
             address,
             port,
             loc.strip_prefix('/').unwrap_or(&loc).to_string(),
+            ssl,
         ))
     } else {
         parse_uri(&loc)
     };
-    let Some((address, port, path)) = target else {
+    let Some((address, port, path, ssl)) = target else {
         return fail(w, "HS: URI did not parse");
     };
+    if let Err(e) = super::client_reset::retarget_tls(w, ssl, &address) {
+        lwsl_err!("redirect: {}", e);
+        return fail(w, "HS: Redirect failed");
+    }
     let Some(h) = hc(w) else { return };
     if h.redirects >= MAX_REDIRECTS {
         lwsl_err!("lws_client_reset: too many redirects");
@@ -552,12 +580,15 @@ fn redirect(w: *mut lws, code: u32) {
     }
 }
 
-/// An absolute "http://host[:port]/path" (https cannot be followed: no TLS here).
-fn parse_uri(u: &str) -> Option<(String, u16, String)> {
+/// An absolute "http[s]://host[:port]/path" (ws and wss too): host, port, path without
+/// its leading '/', and whether it is TLS.
+fn parse_uri(u: &str) -> Option<(String, u16, String, bool)> {
     let (proto, rest) = u.split_once("://")?;
-    if !proto.eq_ignore_ascii_case("http") && !proto.eq_ignore_ascii_case("ws") {
+    let ssl = proto.eq_ignore_ascii_case("https") || proto.eq_ignore_ascii_case("wss");
+    if !ssl && !proto.eq_ignore_ascii_case("http") && !proto.eq_ignore_ascii_case("ws") {
         return None;
     }
+    let default_port = if ssl { 443 } else { 80 };
     let (hostport, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, ""),
@@ -566,19 +597,19 @@ fn parse_uri(u: &str) -> Option<(String, u16, String)> {
         let (h, after) = h6.split_once(']')?;
         let port = match after.strip_prefix(':') {
             Some(p) => p.parse().ok()?,
-            None => 80,
+            None => default_port,
         };
         (h, port)
     } else {
         match hostport.rsplit_once(':') {
             Some((h, p)) => (h, p.parse().ok()?),
-            None => (hostport, 80),
+            None => (hostport, default_port),
         }
     };
     if host.is_empty() {
         return None;
     }
-    Some((host.to_string(), port, path.to_string()))
+    Some((host.to_string(), port, path.to_string(), ssl))
 }
 
 /// Body bytes: RECEIVE_CLIENT_HTTP until the program has read them all with
@@ -620,6 +651,13 @@ pub(crate) fn body_input(w: *mut lws, data: &[u8]) {
         h.held = data[h.rx_pos..].to_vec();
     }
     clear_rx(w);
+    if hc(w).is_some_and(|h| h.held.len() > HELD_MAX) {
+        lwsl_err!(
+            "http client: more than {} body bytes left unread by RECEIVE_CLIENT_HTTP: closing",
+            HELD_MAX
+        );
+        crate::core::close::close(w, Why::User);
+    }
 }
 
 fn clear_rx(w: *mut lws) {
@@ -650,10 +688,13 @@ pub(crate) fn completed(w: *mut lws) -> c_int {
         return 0;
     }
     if r == 0 && wref!(w).state() == State::ClientHttp {
+        // Idle: the server's close, or (kept alive) another pipelined transaction to
+        // the same place, within keep_warm_secs.
+        let secs = hc(w).map_or(5, |h| h.keep_warm_secs) as i64;
         set_timeout(
             w,
             PENDING_TIMEOUT_CLIENT_CONN_IDLE as c_int,
-            IDLE_AFTER_COMPLETION_SECS * 1_000_000,
+            secs * 1_000_000,
         );
     }
     r
@@ -710,6 +751,11 @@ pub(crate) fn enqueue(active: *mut lws, w: *mut lws) {
     }
     if let Some(h) = hc(active) {
         h.queue.push_back((slot, gen));
+        // Idling after its transaction (keep_warm_secs): hand the socket over at the
+        // next safe point, not inside the connect call.
+        if h.phase == Phase::Done {
+            crate::core::wsi::request_writeable(active);
+        }
     }
 }
 
@@ -1017,14 +1063,25 @@ mod tests {
     fn absolute_locations() {
         assert_eq!(
             parse_uri("http://example.com:8080/a/b?c"),
-            Some(("example.com".into(), 8080, "a/b?c".into()))
+            Some(("example.com".into(), 8080, "a/b?c".into(), false))
         );
-        assert_eq!(parse_uri("http://h"), Some(("h".into(), 80, "".into())));
+        assert_eq!(
+            parse_uri("http://h"),
+            Some(("h".into(), 80, "".into(), false))
+        );
         assert_eq!(
             parse_uri("http://[::1]:81/x"),
-            Some(("::1".into(), 81, "x".into()))
+            Some(("::1".into(), 81, "x".into(), false))
         );
-        assert_eq!(parse_uri("https://h/x"), None);
+        assert_eq!(
+            parse_uri("https://h/x"),
+            Some(("h".into(), 443, "x".into(), true))
+        );
+        assert_eq!(
+            parse_uri("wss://h:8443/"),
+            Some(("h".into(), 8443, "".into(), true))
+        );
+        assert_eq!(parse_uri("ftp://h/x"), None);
         assert_eq!(parse_uri("http://:80/x"), None);
         assert_eq!(parse_uri("http://h:port/x"), None);
     }

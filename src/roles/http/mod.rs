@@ -5,6 +5,10 @@ pub mod client;
 /// cbindgen:ignore
 pub mod client_h2;
 /// cbindgen:ignore
+pub mod client_reset;
+/// cbindgen:ignore
+pub mod cookies;
+/// cbindgen:ignore
 pub mod file;
 /// cbindgen:ignore
 pub mod headers;

@@ -382,6 +382,12 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
             }
         })
     };
+    if up.is_some() && wref!(w).redirect_https {
+        // lws would take the upgrade in clear text here; a TLS vhost's ws service must
+        // not be reached without TLS, so the upgrade gets the redirect too.
+        ht(w).keep_alive = false;
+        return https_redirect(w);
+    }
     if let Some(up) = up {
         if let Upgrade::Ws = up {
             return crate::roles::ws::server::upgrade(w);
@@ -399,6 +405,53 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
         // h2c: we have no HTTP/2, serve it as HTTP/1.1 (the client must accept that).
     }
     action(w)
+}
+
+/// LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS: a plain-text request on a TLS listener is
+/// answered with a 301 to the same place over https (Host, path, arguments), then the
+/// transaction completes as any other.  No Host, or one over 128 bytes: closed, as lws.
+/// The path and arguments are %-encoded again where lws would copy decoded bytes into
+/// the Location header (a decoded CR LF must not become a header).
+fn https_redirect(w: *mut lws) -> bool {
+    let host = joined(w, WSI_TOKEN_HOST as c_int);
+    if host.is_empty() || host.len() > 128 || host.iter().any(|&b| b <= b' ' || b == 0x7f) {
+        close(w, Why::User);
+        return false;
+    }
+    let mut loc = b"https://".to_vec();
+    loc.extend_from_slice(&host);
+    {
+        let x = ht(w);
+        escape_into(&mut loc, x.uri(), b"?#");
+        for (i, a) in x.args.iter().enumerate() {
+            loc.push(if i == 0 { b'?' } else { b'&' });
+            escape_into(&mut loc, a, b"&#");
+        }
+    }
+    lwsl_info!("redirecting to '{}'", String::from_utf8_lossy(&loc));
+    wref!(w).set_h1(H1::Txn);
+    ht(w).in_txn = true;
+    let mut buf = vec![0u8; 512 + loc.len()];
+    let mut p = buf.as_mut_ptr();
+    // SAFETY: buf has its length past p.
+    let end = unsafe { p.add(buf.len()) };
+    if redirect(w, 301, &loc, &mut p, end) < 0 || transaction_completed(w) != 0 {
+        close(w, Why::User);
+        return false;
+    }
+    wref!(w).life != Life::Dead
+}
+
+/// Appends `b` with controls, space, '%', non-ASCII and the bytes of `extra` %-encoded.
+fn escape_into(out: &mut Vec<u8>, b: &[u8], extra: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &c in b {
+        if c <= b' ' || c >= 0x7f || c == b'%' || extra.contains(&c) {
+            out.extend_from_slice(&[b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// What an `Upgrade:` header asks for.
@@ -646,6 +699,9 @@ fn action(w: *mut lws) -> bool {
         timeout * 1_000_000,
     );
     ht(w).body_progress = 0;
+    if wref!(w).redirect_https {
+        return https_redirect(w);
+    }
 
     let r = match find_mount(w) {
         None => {
