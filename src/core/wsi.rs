@@ -157,15 +157,26 @@ pub(crate) fn unbind_protocol(w: *mut lws) {
 /// Puts input back in front of what is already held (it is older than the stash).
 pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
     let s = wref!(w);
-    let mut v = Vec::with_capacity(data.len() + s.rx_stash.len());
+    let held = &s.rx_stash[s.rx_stash_pos.min(s.rx_stash.len())..];
+    let mut v = Vec::with_capacity(data.len() + held.len());
     v.extend_from_slice(data);
-    v.extend_from_slice(&s.rx_stash);
+    v.extend_from_slice(held);
     s.rx_stash = v;
+    s.rx_stash_pos = 0;
 }
 
 /// lws_callback_on_writable(): one WRITEABLE callback once the socket can take data.
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     let s = wref!(w);
+    // The usual caller first (an open websocket), tested without the table below.
+    if s.life == Life::Open && matches!(s.role, Role::Ws(WsPhase::Open, _)) {
+        s.want_writeable = true;
+        if s.writable & !s.in_writeable_q && s.out_pos >= s.out.len() {
+            s.in_writeable_q = true;
+            cx!(s.ctx).writeable_q.push(w);
+        }
+        return 1;
+    }
     match (s.life, &s.role) {
         (
             Life::Open,
