@@ -239,7 +239,7 @@ pub(crate) fn service_fd(w: *mut lws, f: u8) {
     // stays allocated until the next turn's free_dead).
     if f & EV_READ != 0 {
         wref!(w).rx_more = true;
-        on_readable(w, f & EV_HUP != 0);
+        read_input(w, f & EV_HUP != 0);
     }
 }
 
@@ -262,15 +262,22 @@ fn file_event(w: *mut lws, f: u8) {
 /// A transport still holding input after a short read (TLS will) is queued to be read
 /// again next turn, with no poll event to announce it.
 pub(crate) fn on_readable(w: *mut lws, hup: bool) {
+    if let Role::Raw(crate::roles::raw::Raw::File) = wref!(w).role {
+        return;
+    }
+    read_input(w, hup)
+}
+
+/// [`on_readable`] for a connection known not to be a raw file (`service_fd` has
+/// looked).
+#[inline(always)]
+fn read_input(w: *mut lws, hup: bool) {
     // Remembered: flow control may hold reading back past this event.
     let hup = {
         let s = wref!(w);
         s.peer_hup |= hup;
         if s.life == Life::Connecting {
             crate::core::connect::connect_ready(w);
-            return;
-        }
-        if let Role::Raw(crate::roles::raw::Raw::File) = s.role {
             return;
         }
         s.peer_hup

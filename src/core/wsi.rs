@@ -166,9 +166,10 @@ pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
 }
 
 /// lws_callback_on_writable(): one WRITEABLE callback once the socket can take data.
+#[inline(always)]
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
     let s = wref!(w);
-    // The usual caller first (an open websocket), tested without the table below.
+    // The usual caller (an open websocket) inline, the other states out of line.
     if s.life == Life::Open && matches!(s.role, Role::Ws(WsPhase::Open, _)) {
         s.want_writeable = true;
         if s.writable & !s.in_writeable_q && s.out_pos >= s.out.len() {
@@ -177,6 +178,12 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
         }
         return 1;
     }
+    request_writeable_other(w)
+}
+
+#[inline(never)]
+fn request_writeable_other(w: *mut lws) -> c_int {
+    let s = wref!(w);
     match (s.life, &s.role) {
         (
             Life::Open,
