@@ -8,6 +8,9 @@
  *   ws_flow_echo [--rx BYTES]   (rx_buffer_size; pt_serv_buf_size is 4096)
  */
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,17 @@ callback_flow(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	int n;
 
 	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED: {
+		/* small writes must not wait for Nagle: the accepted socket has it off */
+		int v = 0;
+		socklen_t vl = sizeof(v);
+
+		if (getsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &v, &vl))
+			v = -1;
+		printf("established: TCP_NODELAY %d\n", v);
+		break;
+	}
+
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->held) {
 			violations++;

@@ -28,6 +28,6 @@ for rx in ("262144", "0"):
     print("close:", ws.outcome())
     out, err, rc = _rawws.stop_server(p)
     for line in out.splitlines():
-        if line.startswith("closed") or line == "bye":
+        if line.startswith(("established", "closed")) or line == "bye":
             print(line)
     print("exit", rc)
