@@ -174,7 +174,9 @@ pub(crate) fn request_writeable(w: *mut lws) -> c_int {
         s.want_writeable = true;
         if s.writable & !s.in_writeable_q && s.out_pos >= s.out.len() {
             s.in_writeable_q = true;
-            cx!(s.ctx).writeable_q.push(w);
+            let ctx = s.ctx;
+            cx!(ctx).writeable_q.push(w);
+            crate::core::foreign::kick(ctx);
         }
         return 1;
     }
