@@ -15,24 +15,31 @@ pub unsafe extern "C" fn lws_write(
 ) -> c_int {
     entry!({
         need!(wsi);
-        if buf.is_null() && len != 0 {
-            lwsl_err!("lws_write: NULL buffer");
-            return -1;
+        if buf.is_null() || len > i32::MAX as usize {
+            return write_unusual(wsi, buf, len, wp);
         }
-        if len > i32::MAX as usize {
-            lwsl_err!("lws_write: length {} too large", len);
-            return -1;
-        }
-        let mut empty = [0u8; LWS_PRE as usize];
-        let buf = if buf.is_null() {
-            // SAFETY: in bounds: LWS_PRE bytes of headroom before a zero-length payload.
-            unsafe { empty.as_mut_ptr().add(LWS_PRE as usize) }
-        } else {
-            buf
-        };
         // SAFETY: lws's contract: LWS_PRE writable bytes precede buf[..len].
         unsafe { crate::roles::ws::write(wsi, buf, len, wp) }
     })
+}
+
+/// lws_write with no buffer or an impossible length, out of line: the usual call keeps
+/// no stack array and no formatting state on its path.
+#[cold]
+#[inline(never)]
+fn write_unusual(wsi: *mut lws, buf: *mut u8, len: usize, wp: enum_lws_write_protocol) -> c_int {
+    if buf.is_null() && len != 0 {
+        lwsl_err!("lws_write: NULL buffer");
+        return -1;
+    }
+    if len > i32::MAX as usize {
+        lwsl_err!("lws_write: length {} too large", len);
+        return -1;
+    }
+    // A zero-length write with no buffer: LWS_PRE bytes of headroom of our own.
+    let mut empty = [0u8; LWS_PRE as usize];
+    // SAFETY: in bounds: the headroom before a zero-length payload; wsi is checked.
+    unsafe { crate::roles::ws::write(wsi, empty.as_mut_ptr().add(LWS_PRE as usize), 0, wp) }
 }
 
 /// 1 if a write now would not go straight out: something is still buffered, or the

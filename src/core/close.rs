@@ -167,6 +167,7 @@ pub(crate) fn finish_close(w: *mut lws) {
     // lws): a callback further up the stack may still be using it.
     s.out = Vec::new();
     s.rx_stash = Vec::new();
+    s.rx_stash_pos = 0;
     s.hdr = Vec::new();
     let c = cx!(ctx);
     if s.slot != usize::MAX {

@@ -258,6 +258,7 @@ pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bo
         s.out = Vec::new();
         s.out_pos = 0;
         s.rx_stash = Vec::new();
+        s.rx_stash_pos = 0;
         s.peer_hup = false;
         s.writable = false;
         s.want_writeable = false;

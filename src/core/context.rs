@@ -50,6 +50,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             free_head: usize::MAX,
             tag_ord: [0, 0],
             rbuf: vec![0u8; bufsize].into_boxed_slice(),
+            rbuf_big: Vec::new(),
             timers: Timers::default(),
             sul_owner: Box::new(SulOwner {
                 owner: lws_dll2_owner {

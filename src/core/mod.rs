@@ -131,6 +131,9 @@ pub(crate) struct Ctx {
     /// One read buffer per context, `pt_serv_buf_size` bytes: every connection's input is
     /// read, unmasked and handed to RECEIVE from here.
     pub rbuf: Box<[u8]>,
+    /// The buffer of larger reads (`lws::read_max`), grown on first use to the largest
+    /// asked for; empty until a protocol asks for chunks larger than `rbuf`.
+    pub rbuf_big: Vec<u8>,
     pub timers: Timers,
     pub sul_owner: Box<SulOwner>,
     /// Connections that asked for WRITEABLE while their socket is known writable: served
@@ -281,8 +284,20 @@ pub struct lws {
     /// The request head, kept while parsing and for header queries afterwards.
     pub(crate) hdr: Vec<u8>,
     pub(crate) req: Option<crate::http::request::Request>,
-    /// Input read from the socket but not yet parsed (rx flow control held it back).
+    /// Input read from the socket but not yet parsed (rx flow control held it back):
+    /// `rx_stash[rx_stash_pos..]`.  The stash is parsed where it lies, each stop only
+    /// moving `rx_stash_pos`, so a read holding many messages is copied once, not once per
+    /// message (see `service::on_readable`).
     pub(crate) rx_stash: Vec<u8>,
+    pub(crate) rx_stash_pos: usize,
+    /// While the stash is being parsed: the address just past its end, so a role stopping
+    /// inside it records how much is left (`rx_stash_left`) instead of copying it again.
+    pub(crate) rx_stash_end: usize,
+    pub(crate) rx_stash_left: usize,
+    /// The largest read for this connection when more than the context's buffer
+    /// (`Ctx::rbuf`): a ws protocol whose `rx_buffer_size` is larger takes reads of up to
+    /// that (bounded by `READ_BIG_MAX`) into `Ctx::rbuf_big`; 0 otherwise.
+    pub(crate) read_max: usize,
     pub(crate) rx_flow_reasons: c_int,
     pub(crate) in_rx_q: bool,
     /// Bytes accepted by lws_write() that the socket has not taken yet.
@@ -300,6 +315,12 @@ pub struct lws {
     pub(crate) write_failed: bool,
     /// The peer shut down its side: read on to EOF.
     pub(crate) peer_hup: bool,
+    /// The socket may hold input we have not read: a readiness event came, or the last
+    /// read filled its buffer.  Cleared by a short read or EAGAIN, after which the
+    /// (edge-triggered) poller reports new input.  Resuming rx flow reads the socket only
+    /// when set, so a flow-controlled echo does not pay a recv that finds nothing after
+    /// every message.
+    pub(crate) rx_more: bool,
     pub(crate) peer_addr: Option<std::net::SocketAddr>,
     /// Client connections only.
     pub(crate) client: Option<Box<crate::core::connect::ClientInfo>>,
@@ -393,6 +414,10 @@ impl lws {
             hdr: Vec::new(),
             req: None,
             rx_stash: Vec::new(),
+            rx_stash_pos: 0,
+            rx_stash_end: 0,
+            rx_stash_left: 0,
+            read_max: 0,
             rx_flow_reasons: 0,
             in_rx_q: false,
             out: Vec::new(),
@@ -403,6 +428,7 @@ impl lws {
             timeout_reason: 0,
             closed_cb: false,
             peer_hup: false,
+            rx_more: true,
             write_failed: false,
             write_interest: false,
             peer_addr: None,

@@ -157,14 +157,34 @@ pub(crate) fn unbind_protocol(w: *mut lws) {
 /// Puts input back in front of what is already held (it is older than the stash).
 pub(crate) fn stash_front(w: *mut lws, data: &[u8]) {
     let s = wref!(w);
-    let mut v = Vec::with_capacity(data.len() + s.rx_stash.len());
+    let held = &s.rx_stash[s.rx_stash_pos.min(s.rx_stash.len())..];
+    let mut v = Vec::with_capacity(data.len() + held.len());
     v.extend_from_slice(data);
-    v.extend_from_slice(&s.rx_stash);
+    v.extend_from_slice(held);
     s.rx_stash = v;
+    s.rx_stash_pos = 0;
 }
 
 /// lws_callback_on_writable(): one WRITEABLE callback once the socket can take data.
+#[inline(always)]
 pub(crate) fn request_writeable(w: *mut lws) -> c_int {
+    let s = wref!(w);
+    // The usual caller (an open websocket) inline, the other states out of line.
+    if s.life == Life::Open && matches!(s.role, Role::Ws(WsPhase::Open, _)) {
+        s.want_writeable = true;
+        if s.writable & !s.in_writeable_q && s.out_pos >= s.out.len() {
+            s.in_writeable_q = true;
+            let ctx = s.ctx;
+            cx!(ctx).writeable_q.push(w);
+            crate::core::foreign::kick(ctx);
+        }
+        return 1;
+    }
+    request_writeable_other(w)
+}
+
+#[inline(never)]
+fn request_writeable_other(w: *mut lws) -> c_int {
     let s = wref!(w);
     match (s.life, &s.role) {
         (

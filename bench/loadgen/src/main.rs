@@ -928,6 +928,10 @@ fn errors_json(st: &Stats) -> String {
 }
 
 fn run_echo(eng: &mut Engine) -> bool {
+    // The server's resident memory before any connection, and at the end of the
+    // measurement window (every connection with its messages in flight).
+    let rss_idle = eng.sh.cfg.pid.and_then(proc_rss_kib);
+    let mut rss_busy = None;
     let t_begin = Instant::now();
     let timeout = Duration::from_secs_f64(eng.sh.cfg.timeout);
     let n = eng.sh.cfg.conns;
@@ -998,6 +1002,7 @@ fn run_echo(eng: &mut Engine) -> bool {
             window = tm.elapsed().as_secs_f64();
             cpu1 = pid.and_then(proc_cpu);
             gen1 = self_cpu();
+            rss_busy = pid.and_then(proc_rss_kib);
             // Connections that waited for an echo during the whole window.
             for c in eng.conns.iter().flatten() {
                 if c.st == St::Open && !c.inflight.is_empty() && c.last_rx < tm {
@@ -1026,7 +1031,8 @@ fn run_echo(eng: &mut Engine) -> bool {
     println!(
         "{{\"mode\": \"echo\", \"ok\": {ok}, \"conns\": {}, \"size\": {}, \"window\": {}, \"seconds\": {w:.4}, \
          \"connect_seconds\": {t_open:.3}, \"msgs\": {}, \"msgs_per_s\": {msgs_s:.1}, \"mb_per_s\": {mb_s:.3}, \
-         \"sent_mb_per_s\": {:.3}, \"p50_us\": {:.1}, \"p99_us\": {:.1}, \"max_us\": {:.1}, \"total_msgs\": {}, \
+         \"sent_mb_per_s\": {:.3}, \"p50_us\": {:.1}, \"p99_us\": {:.1}, \"p999_us\": {:.1}, \"max_us\": {:.1}, \"total_msgs\": {}, \
+         \"rss_idle_kib\": {}, \"rss_busy_kib\": {}, \
          \"verified\": {}, \"mismatches\": {}, \"bad_len\": {}, \"stalled_conns\": {stalled}, \
          \"closes\": {}, \"server_cpu_s\": {}, \"server_cpu_us_per_msg\": {}, \"server_cpu_pct\": {}, \
          \"gen_cpu_pct\": {:.1}, {}}}",
@@ -1037,8 +1043,11 @@ fn run_echo(eng: &mut Engine) -> bool {
         st.sent_bytes as f64 / w / 1e6,
         pct(&st.lat_ns, 0.5) as f64 / 1e3,
         pct(&st.lat_ns, 0.99) as f64 / 1e3,
+        pct(&st.lat_ns, 0.999) as f64 / 1e3,
         st.lat_ns.last().copied().unwrap_or(0) as f64 / 1e3,
         st.total_msgs,
+        rss_idle.map_or("null".into(), |v| v.to_string()),
+        rss_busy.map_or("null".into(), |v| v.to_string()),
         st.verified,
         st.mismatches,
         st.bad_len,

@@ -88,9 +88,14 @@ pub(crate) fn rx_config(w: *mut lws, expect_masked: bool) -> frame::RxConfig {
     // SAFETY: the bound protocol is a live entry of the vhost.
     let rxs = unsafe { (*s.protocol).rx_buffer_size };
     let c = cx!(s.ctx);
+    let max_chunk = if rxs == 0 { c.rbuf.len() } else { rxs };
+    // Chunks larger than the context's buffer are asked for: reads of up to that size
+    // (bounded) mean fewer reads, RECEIVEs and writes per MiB.
+    let big = max_chunk.min(crate::core::service::READ_BIG_MAX);
+    s.read_max = if big > c.rbuf.len() { big } else { 0 };
     frame::RxConfig {
         expect_masked,
-        max_chunk: if rxs == 0 { c.rbuf.len() } else { rxs },
+        max_chunk,
         validate_utf8: vh!(s.vhost).options & LWS_SERVER_OPTION_VALIDATE_UTF8 != 0,
         max_message: MAX_MESSAGE,
     }
@@ -165,7 +170,7 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
         if pos >= len {
             return;
         }
-        let (ev, phase) = {
+        let (ev, phase, wsp) = {
             let s = wref!(w);
             let (Life::Open, Role::Ws(phase @ (WsPhase::Open | WsPhase::AwaitingCloseAck), ws)) =
                 (s.life, &mut s.role)
@@ -173,16 +178,23 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                 return;
             };
             if s.rx_flow_reasons != 0 {
-                // Keep what is not parsed yet until rx flow is allowed again.
-                // SAFETY: ptr[pos..len] is readable.
-                let rest = unsafe { core::slice::from_raw_parts(ptr.add(pos), len - pos) };
-                s.rx_stash.extend_from_slice(rest);
+                // Keep what is not parsed yet until rx flow is allowed again: input that
+                // is the end of the stash being parsed stays where it is (the stash's
+                // parser keeps the count), anything else is copied into the stash.
+                if ptr as usize + len == s.rx_stash_end {
+                    s.rx_stash_left = len - pos;
+                } else {
+                    // SAFETY: ptr[pos..len] is readable.
+                    let rest = unsafe { core::slice::from_raw_parts(ptr.add(pos), len - pos) };
+                    s.rx_stash.extend_from_slice(rest);
+                }
                 return;
             }
             ws.rx_seen = true;
             // SAFETY: ptr[..len] is ours to mutate for this call (unmasking in place).
             let buf = unsafe { core::slice::from_raw_parts_mut(ptr, len) };
-            (ws.rx.next(buf, &mut pos), *phase)
+            let wsp: *mut Ws = &mut **ws;
+            (ws.rx.next(buf, &mut pos), *phase, wsp)
         };
         match ev {
             RxEvent::NeedMore => return,
@@ -201,7 +213,9 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     if phase != WsPhase::Open {
                         continue;
                     }
-                    let ws = ws(w);
+                    // SAFETY: the role's state found above, still in place: only the
+                    // parser ran since, no callback.
+                    let ws = unsafe { &mut *wsp };
                     ws.rx_first = message_first;
                     ws.rx_final = frame_fin && remaining == 0;
                     ws.rx_binary = binary;
@@ -259,6 +273,8 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     ws(w).fail_pending = Some((code, reason));
                     s.rx_flow_reasons |= RXFLOW_FAILING;
                     s.rx_stash = Vec::new();
+                    s.rx_stash_pos = 0;
+                    s.rx_stash_left = 0;
                     set_timeout(
                         w,
                         PENDING_TIMEOUT_CLOSE_SEND as c_int,
@@ -397,7 +413,15 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
     const HTTP_FINAL: c_int = LWS_WRITE_HTTP_FINAL as c_int;
     const HTTP_HEADERS: c_int = LWS_WRITE_HTTP_HEADERS as c_int;
     const HTTP_HEADERS_CONT: c_int = LWS_WRITE_HTTP_HEADERS_CONTINUATION as c_int;
-    let open = wref!(w).ws_open();
+    // One look at the role: open, and whether data frames go through the extension.
+    let (open, has_pmd) = match wref!(w) {
+        lws {
+            life: Life::Open,
+            role: Role::Ws(WsPhase::Open, ws),
+            ..
+        } => (true, ws.pmd.is_some()),
+        _ => (false, false),
+    };
     let opcode = match wp & 0x1f {
         TEXT => frame::OP_TEXT,
         BINARY => frame::OP_BINARY,
@@ -436,7 +460,7 @@ pub(crate) unsafe fn write(w: *mut lws, buf: *mut u8, len: usize, wp: c_int) -> 
         return -1;
     }
     let fin = wp & LWS_WRITE_NO_FIN as c_int == 0;
-    if opcode < frame::OP_CLOSE && ws(w).pmd.is_some() {
+    if has_pmd && opcode < frame::OP_CLOSE {
         // SAFETY: buf[..len] readable per the caller.
         let data = unsafe { core::slice::from_raw_parts(buf, len) };
         return write_compressed(w, opcode, data, fin);
