@@ -157,8 +157,17 @@ conformance: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance.py
 
-test: check-header unit capi differential conformance bench-quick
+test: check-header unit capi differential conformance soak bench-quick
 	@echo "all tests passed"
+
+# The soak (tools/soak.py): the echo and chat examples under mixed load (checked echoes,
+# permessage-deflate, chat broadcasts, HTTP, connection churn, ping floods, slow readers)
+# for MINUTES minutes, RSS and descriptors watched; 1 minute in `make test`.
+MINUTES ?= 1
+.PHONY: soak
+soak: lib
+	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/chat >/dev/null
+	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) tools/soak.py --minutes $(MINUTES)
 
 # The benchmark: ours against Debian's libwebsockets (4.1.6) on examples-c/echo.c, with our
 # load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
