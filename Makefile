@@ -169,6 +169,18 @@ soak: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/chat >/dev/null
 	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) tools/soak.py --minutes $(MINUTES)
 
+# AddressSanitizer (tools/run_asan.py): the library built with nightly's -Zsanitizer=address
+# into target/asan/, the C tests and examples with -fsanitize=address,undefined, all run;
+# a canary first proves an overflow inside the library is reported.  T="name ..." picks.
+ASAN_LIBDIR := target/asan/x86_64-unknown-linux-gnu/release
+.PHONY: asan
+asan:
+	RUSTFLAGS="-Zsanitizer=address -Cforce-frame-pointers=yes" CARGO_TARGET_DIR=target/asan \
+	  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	  $(CARGO) +nightly build --release --target x86_64-unknown-linux-gnu
+	cd $(ASAN_LIBDIR) && ln -sf libwebsockets.so libwebsockets.so.$(SOVERSION)
+	$(PYTHON) tools/run_asan.py $(T)
+
 # The benchmark: ours against Debian's libwebsockets (4.1.6) on examples-c/echo.c, with our
 # load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
 # msgs_per_sec.png); about 5 minutes. QUICK=1 (= bench-quick, part of `make test`): one short
