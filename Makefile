@@ -188,6 +188,12 @@ asan:
 bench: lib
 	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py $(if $(QUICK),--quick)
 
+# Only the compressed-echo row (bench/deflate.py): CPU per message and output/payload
+# ratio with permessage-deflate on text-like payloads, ours against the original.
+.PHONY: bench-deflate
+bench-deflate: lib
+	$(PYTHON) bench/deflate.py
+
 bench-quick: lib
 	$(CARGO) test --release -q --manifest-path bench/loadgen/Cargo.toml
 	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py --quick
