@@ -8,7 +8,6 @@ names it; on the wire (the relay parses both directions' frames), the browser's 
 carry RSV1 (compressed) and so does the server's echo of the large text, whose
 compressed frame is a fraction of its size; every echo comes back intact, in order.
 """
-# lws-diff: ours-only: a Chromium session; the relay's frame log is checked, not compared
 import json
 import os
 import shutil
