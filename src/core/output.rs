@@ -138,8 +138,13 @@ fn over_limits(s: &mut lws, div: usize) -> bool {
     if s.out.len() - s.out_pos > cx!(s.ctx).out_limit / div {
         return true;
     }
-    !s.own_out.is_empty()
-        && (s.own_out.len() > OWN_OUT_RANGES / div || own_unsent(s) > OWN_OUT_LIMIT / div)
+    if s.own_out.is_empty() {
+        return false;
+    }
+    // Sent ranges are dropped first: counted stale, more than OWN_OUT_RANGES of them
+    // would keep reading stopped after everything went.
+    let unsent = own_unsent(s);
+    s.own_out.len() > OWN_OUT_RANGES / div || unsent > OWN_OUT_LIMIT / div
 }
 
 /// Appends to the unsent output.  Past a bound, reading from the connection stops, and a
