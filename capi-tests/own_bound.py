@@ -3,7 +3,6 @@ not read.  The server echoes from RECEIVE, so its unsent output alternates betwe
 pong (the library's own reply) and an echo (the program's write); once more than the
 bound's number of separate pong ranges wait, reading stops.  Then the peer reads
 everything, and a message sent after must be echoed at once: reading resumed."""
-# lws-diff: ours-only: lws has no bound on its own replies (it never stops reading)
 import socket
 import sys
 import time
