@@ -157,8 +157,29 @@ conformance: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance.py
 
-test: check-header unit capi differential conformance bench-quick
+test: check-header unit capi differential conformance soak bench-quick
 	@echo "all tests passed"
+
+# The soak (tools/soak.py): the echo and chat examples under mixed load (checked echoes,
+# permessage-deflate, chat broadcasts, HTTP, connection churn, ping floods, slow readers)
+# for MINUTES minutes, RSS and descriptors watched; 1 minute in `make test`.
+MINUTES ?= 1
+.PHONY: soak
+soak: lib
+	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/chat >/dev/null
+	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) tools/soak.py --minutes $(MINUTES)
+
+# AddressSanitizer (tools/run_asan.py): the library built with nightly's -Zsanitizer=address
+# into target/asan/, the C tests and examples with -fsanitize=address,undefined, all run;
+# a canary first proves an overflow inside the library is reported.  T="name ..." picks.
+ASAN_LIBDIR := target/asan/x86_64-unknown-linux-gnu/release
+.PHONY: asan
+asan:
+	RUSTFLAGS="-Zsanitizer=address -Cforce-frame-pointers=yes" CARGO_TARGET_DIR=target/asan \
+	  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	  $(CARGO) +nightly build --release --target x86_64-unknown-linux-gnu
+	cd $(ASAN_LIBDIR) && ln -sf libwebsockets.so libwebsockets.so.$(SOVERSION)
+	$(PYTHON) tools/run_asan.py $(T)
 
 # The benchmark: ours against Debian's libwebsockets (4.1.6) on examples-c/echo.c, with our
 # load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
@@ -166,6 +187,12 @@ test: check-header unit capi differential conformance bench-quick
 # run per size that only checks that everything completes and echoes correctly (~15 s).
 bench: lib
 	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py $(if $(QUICK),--quick)
+
+# Only the compressed-echo row (bench/deflate.py): CPU per message and output/payload
+# ratio with permessage-deflate on text-like payloads, ours against the original.
+.PHONY: bench-deflate
+bench-deflate: lib
+	$(PYTHON) bench/deflate.py
 
 bench-quick: lib
 	$(CARGO) test --release -q --manifest-path bench/loadgen/Cargo.toml

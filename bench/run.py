@@ -1026,6 +1026,13 @@ def main():
     elapsed = time.time() - t0
     write_results(os.path.join(BENCH, "results.md"), meta, grid, hs, idl, cg, stc, summary,
                   params, elapsed, plotted, tls_section(tls, a.duration, a.reps), flow)
+    # The compressed-echo row (bench/deflate.py; `make bench-deflate` runs only it).
+    import deflate
+    deflate.bench = sys.modules[__name__]
+    log("compressed echo (permessage-deflate):")
+    with open(os.path.join(BENCH, "results.md"), "a") as f:
+        f.write("\n## Compressed echo (permessage-deflate, text-like payloads)\n\n"
+                + deflate.table(deflate.rows(3.0)) + "\n")
     raw = {"meta": meta, "params": params,
            "echo": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(grid.items())],
            "flow": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(flow.items())],

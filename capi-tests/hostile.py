@@ -130,7 +130,10 @@ sent = flood(w.sock, ping * 512, 3.0)
 grew = rss(pid) - base_rss
 print("ping flood: %d bytes of pings sent, RSS +%d KiB" % (sent, grew >> 10), file=sys.stderr)
 check(sent >= 1 * MiB, "ping flood: the peer got at least 1 MiB of pings out")
-check(grew < 48 * MiB, "ping flood from a non-reader: server RSS grew by less than 48 MiB")
+# The pongs it leaves unread have a bound of their own (128 KiB); what remains is the
+# read buffer and the allocator's slack (+0.2 MiB here, +8 MiB under valgrind; with
+# only the 32 MiB bound on all output, the flood queued tens of MiB).
+check(grew < 16 * MiB, "ping flood from a non-reader: server RSS grew by less than 16 MiB")
 check(serves(port, "during ping flood"), "... and a normal client is served meanwhile")
 # Kept open and never read: the server closes it once it has taken nothing for
 # timeout_secs (20 s in the example), checked at the end.

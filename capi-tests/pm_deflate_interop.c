@@ -6,6 +6,9 @@
  *                                     connection's end; for inflation-bomb frames
  *   pm_deflate_interop count-flow PORT  the same, turning rx flow off after every
  *                                     RECEIVE and on again from a timer
+ *   pm_deflate_interop count-limit PORT the same, with each connection's inflation
+ *                                     limit lowered to 100000 bytes (our "rx_max_size"
+ *                                     option, which lws would ignore)
  *   pm_deflate_interop client PORT    a client with the extension: sends a set of
  *                                     messages (small, large and compressible, binary,
  *                                     fragmented), checks their echoes, prints whether
@@ -37,7 +40,7 @@ struct count_pss {
 	int flow_off;		/* rx flow is off (count-flow): no RECEIVE may come */
 	unsigned long late;	/* RECEIVEs that came while it was off */
 };
-static int flow_mode;
+static int flow_mode, limit_mode;
 
 static int
 cb_count(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -49,6 +52,9 @@ cb_count(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		printf("established, deflate %s\n",
 		       lws_set_extension_option(wsi, "permessage-deflate", "rx_buf_size", "10") ?
 		       "off" : "on");
+		if (limit_mode)
+			printf("limit set: %d\n", lws_set_extension_option(wsi,
+				"permessage-deflate", "rx_max_size", "100000"));
 		break;
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->flow_off)
@@ -220,6 +226,7 @@ main(int argc, char **argv)
 		return 2;
 	client = !strcmp(argv[1], "client");
 	flow_mode = !strcmp(argv[1], "count-flow");
+	limit_mode = !strcmp(argv[1], "count-limit");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGINT, on_signal);
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);

@@ -212,6 +212,32 @@ def flow_control():
     t.stop(srv)
 
 
+def inflation_limit():
+    """The program lowers a connection's inflation limit (lws_set_extension_option's
+    "rx_max_size"): a message inflating to less passes whole, one inflating past it
+    closes with 1009 without more than the limit delivered."""
+    port = t.free_port()
+    srv = t.start(BIN, "count-limit", port)
+    t.wait_line(srv, r"listening")
+    s, head = handshake(port, "permessage-deflate")
+    t.wait_line(srv, r"limit set: 0")
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    for n in (50000, 99999):
+        body = c.compress(b"z" * n) + c.flush(zlib.Z_SYNC_FLUSH)
+        s.sendall(masked(0x80 | 0x40 | 0x2, body[:-4]))
+    body = c.compress(b"z" * 100001) + c.flush(zlib.Z_SYNC_FLUSH)
+    s.sendall(masked(0x80 | 0x40 | 0x2, body[:-4]))
+    code = read_close(s)
+    s.close()
+    m = t.wait_line(srv, r"closed after (\d+) messages, (\d+) bytes", timeout=30)
+    print(f"inflation limit 100000: 50000 and 99999 passed, 100001 closed with {code}; {m.group(0)}")
+    if code != 1009:
+        fail("a message inflating past the program's limit must close with 1009")
+    if m.group(1) != "2" or not 149999 <= int(m.group(2)) <= 149999 + 100000:
+        fail("the messages within the limit must be delivered, no more than the limit after")
+    t.stop(srv)
+
+
 def window_mismatch():
     """Server answers our client must refuse (RFC 7692 section 5: the client fails the
     WebSocket connection)."""
@@ -261,5 +287,6 @@ server_direction()
 client_direction()
 bomb()
 flow_control()
+inflation_limit()
 window_mismatch()
 print("ok")

@@ -1,4 +1,4 @@
-//! The HTTP/1 request head parser and header store (`ws::handshake::parse_request`), the
+//! The HTTP/1 request head parser and header store (`http::request::parse_request`), the
 //! server's upgrade checks and its answer, and the header-value parsers the server runs
 //! on a request (Range, If-None-Match, Authorization).
 //!
@@ -10,9 +10,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use websockets::http::{auth, etag, range};
-use websockets::ws::handshake::{
-    accept_key, check_upgrade, parse_request, protocol_list, token_list_contains, write_101,
-};
+use websockets::http::request::{parse_request, token_list_contains, MAX_HEADERS};
+use websockets::ws::handshake::{accept_key, check_upgrade, protocol_list, write_101};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&lim, buf)) = data.split_first() else {
@@ -25,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(req.len <= buf.len() && req.len <= max_len);
     let inside = |r: &std::ops::Range<usize>| r.start <= r.end && r.end <= req.len;
     assert!(inside(&req.method) && inside(&req.path));
-    assert!(req.headers.len() <= websockets::ws::handshake::MAX_HEADERS);
+    assert!(req.headers.len() <= MAX_HEADERS);
     for (n, v) in &req.headers {
         assert!(inside(n) && inside(v));
         let value = &buf[v.clone()];

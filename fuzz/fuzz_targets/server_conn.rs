@@ -25,7 +25,7 @@ use websockets::capi::http::{
 use websockets::capi::logs::lws_set_log_level;
 use websockets::capi::service::lws_service;
 use websockets::capi::write::{lws_frame_is_binary, lws_write};
-use websockets::engine::{lws, lws_context};
+use websockets::core::{lws, lws_context};
 
 unsafe extern "C" fn cb_http(
     wsi: *mut lws,

@@ -257,6 +257,7 @@ pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bo
         s.req = None;
         s.out = Vec::new();
         s.out_pos = 0;
+        s.own_out = Vec::new();
         s.rx_stash = Vec::new();
         s.rx_stash_pos = 0;
         s.peer_hup = false;

@@ -303,6 +303,12 @@ pub struct lws {
     /// Bytes accepted by lws_write() that the socket has not taken yet.
     pub(crate) out: Vec<u8>,
     pub(crate) out_pos: usize,
+    /// Where in `out` the library's own replies (pongs, close echoes, error pages) sit,
+    /// as merged `(start, end)` ranges: they have a bound of their own
+    /// (`output::OWN_OUT_LIMIT`).  Empty (no allocation) unless such a reply had to wait.
+    pub(crate) own_out: Vec<(usize, usize)>,
+    /// Set while `output::send_own` passes a reply of the library's own to the gate.
+    pub(crate) own_tx: bool,
     /// Whether the socket is known writable (edge-triggered: until a write would block).
     pub(crate) writable: bool,
     pub(crate) want_writeable: bool,
@@ -422,6 +428,8 @@ impl lws {
             in_rx_q: false,
             out: Vec::new(),
             out_pos: 0,
+            own_out: Vec::new(),
+            own_tx: false,
             writable: false,
             want_writeable: false,
             in_writeable_q: false,

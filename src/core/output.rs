@@ -89,21 +89,65 @@ fn send_rest(w: *mut lws, data: &[u8], mut r: Result<usize, ErrorKind>) -> bool 
     true
 }
 
-/// rx flow reason: the connection's unsent output is over `Ctx::out_limit`.
+/// rx flow reason: the connection's unsent output is over `Ctx::out_limit`, or the part
+/// of it the library made itself is over [`OWN_OUT_LIMIT`].
 pub(crate) const RXFLOW_OUT_FULL: c_int = 1 << 23;
 
-/// The default bound of one connection's unsent output: a few reads' worth, never under
-/// 32 MiB.  lws has no such bound (its buflist grows as long as writes come); it scales
-/// here with `pt_serv_buf_size`, the knob that sizes a read.  The floor is as large as it
-/// is because a peer may not read while it sends a large message: an echo of a 16 MiB
-/// message (Autobahn 9.1.6/9.2.6) must be able to queue whole while reading goes on, or
-/// both sides wait on each other until the stall timer closes the connection.
+/// The bound of the unsent replies the library makes on its own behalf (pongs, close
+/// echoes, error pages), per connection.  These come only from the peer's input, so a
+/// peer that sends pings and never reads would otherwise grow them without end; past
+/// this, reading from it stops until half of them have gone.  The program's own writes
+/// are not counted here: they follow lws's rules (WRITEABLE is held back while output
+/// waits, `lws_send_pipe_choked` tells), with only the much larger `Ctx::out_limit` as a
+/// backstop, so a peer that sends a large message while not reading its echo still gets it.
+pub(crate) const OWN_OUT_LIMIT: usize = 128 * 1024;
+
+/// At most this many separate ranges of own replies are tracked (each pong between two
+/// echoes is one); past it reading stops as past [`OWN_OUT_LIMIT`].
+const OWN_OUT_RANGES: usize = 1024;
+
+/// The backstop bound of one connection's unsent output, whoever wrote it: a few reads'
+/// worth, never under 32 MiB.  lws has no such bound (its buflist grows as long as writes
+/// come); it scales here with `pt_serv_buf_size`, the knob that sizes a read.  The floor
+/// is as large as it is because a peer may not read while it sends a large message: an
+/// echo of a 16 MiB message (Autobahn 9.1.6/9.2.6) must be able to queue whole while
+/// reading goes on, or both sides wait on each other until the stall timer closes the
+/// connection.  The library's own replies have the tight bound above.
 pub(crate) fn out_limit(serv_buf: usize) -> usize {
     (serv_buf * 4).max(32 * 1024 * 1024)
 }
 
-/// Appends to the unsent output.  Past the limit, reading from the connection stops (its
-/// own replies, pongs and close echoes included, come only from what it sends), and a
+/// [`send_raw`] for a reply the library makes itself: what of it has to wait counts
+/// toward [`OWN_OUT_LIMIT`].
+pub(crate) fn send_own(w: *mut lws, data: &[u8]) -> bool {
+    wref!(w).own_tx = true;
+    let ok = send_raw(w, data);
+    wref!(w).own_tx = false;
+    ok
+}
+
+/// Unsent bytes of the library's own replies (ranges wholly sent are dropped first).
+fn own_unsent(s: &mut lws) -> usize {
+    let pos = s.out_pos;
+    s.own_out.retain(|&(_, end)| end > pos);
+    s.own_out.iter().map(|&(a, e)| e - a.max(pos)).sum()
+}
+
+/// Whether the unsent output is over either bound (`div` = 2: under half of them).
+fn over_limits(s: &mut lws, div: usize) -> bool {
+    if s.out.len() - s.out_pos > cx!(s.ctx).out_limit / div {
+        return true;
+    }
+    if s.own_out.is_empty() {
+        return false;
+    }
+    // Sent ranges are dropped first: counted stale, more than OWN_OUT_RANGES of them
+    // would keep reading stopped after everything went.
+    let unsent = own_unsent(s);
+    s.own_out.len() > OWN_OUT_RANGES / div || unsent > OWN_OUT_LIMIT / div
+}
+
+/// Appends to the unsent output.  Past a bound, reading from the connection stops, and a
 /// timer closes it if the peer then takes nothing for `timeout_secs`.
 fn queue(w: *mut lws, data: &[u8]) {
     let s = wref!(w);
@@ -111,11 +155,25 @@ fn queue(w: *mut lws, data: &[u8]) {
     // peer reading slowly while the buffer never quite drains cannot grow it either
     // (each byte is moved at most once on average).
     if s.out_pos > 0 && s.out_pos >= s.out.len() - s.out_pos {
-        s.out.drain(..s.out_pos);
+        let shift = s.out_pos;
+        s.out.drain(..shift);
         s.out_pos = 0;
+        if !s.own_out.is_empty() {
+            s.own_out.retain(|&(_, end)| end > shift);
+            for r in s.own_out.iter_mut() {
+                *r = (r.0.saturating_sub(shift), r.1 - shift);
+            }
+        }
     }
+    let at = s.out.len();
     s.out.extend_from_slice(data);
-    if s.out.len() - s.out_pos > cx!(s.ctx).out_limit && s.rx_flow_reasons & RXFLOW_OUT_FULL == 0 {
+    if s.own_tx {
+        match s.own_out.last_mut() {
+            Some(last) if last.1 == at => last.1 = s.out.len(),
+            _ => s.own_out.push((at, s.out.len())),
+        }
+    }
+    if s.rx_flow_reasons & RXFLOW_OUT_FULL == 0 && over_limits(s, 1) {
         s.rx_flow_reasons |= RXFLOW_OUT_FULL;
         stall_timer(w);
     }
@@ -131,13 +189,13 @@ fn stall_timer(w: *mut lws) {
         .schedule(crate::core::timer::TimerKey::OutStall(s.slot, s.gen), due);
 }
 
-/// The peer took some output: reading resumes once half the limit is left, else the
+/// The peer took some output: reading resumes once under half of both bounds, else the
 /// stall timer starts again.
 #[cold]
 fn drained_some(w: *mut lws) {
     let s = wref!(w);
     let c = cx!(s.ctx);
-    if s.out.len() - s.out_pos > c.out_limit / 2 {
+    if over_limits(s, 2) {
         stall_timer(w);
         return;
     }
@@ -192,6 +250,9 @@ pub(crate) fn flush(w: *mut lws) -> bool {
     }
     s.out = Vec::new();
     s.out_pos = 0;
+    if !s.own_out.is_empty() {
+        s.own_out = Vec::new();
+    }
     s.transport.flush()
 }
 

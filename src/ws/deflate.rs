@@ -825,6 +825,16 @@ impl PmDeflate {
         }
     }
 
+    /// Changes the largest inflated message accepted (0: no limit), from the next
+    /// [`Self::inflate`] on: a message already past the new limit fails there.
+    pub fn set_max_message(&mut self, max_message: u64) {
+        self.max_message = if max_message == 0 {
+            u64::MAX
+        } else {
+            max_message
+        };
+    }
+
     /// Whether the compressor / decompressor have been allocated (for tests and stats).
     pub fn allocated(&self) -> (bool, bool) {
         (self.tx.is_some(), self.rx.is_some())

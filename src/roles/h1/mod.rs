@@ -1,7 +1,6 @@
 //! HTTP/1.1 on the wire: reading a request head and answering errors found there.
 use crate::abi::*;
 use crate::core::close::flush_then_close;
-use crate::core::output::send_raw;
 use crate::core::wsi::set_timeout;
 use crate::core::wsi::stash_front;
 use crate::core::*;
@@ -156,7 +155,7 @@ pub(crate) fn http_fail(w: *mut lws, code: u16, text: &str) {
         return crate::roles::h2::stream_fail(w, code);
     }
     let resp = format!("HTTP/1.1 {code} {text}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
-    send_raw(w, resp.as_bytes());
+    crate::core::output::send_own(w, resp.as_bytes());
     wref!(w).linger = true;
     flush_then_close(w);
 }

@@ -394,7 +394,7 @@ pub(crate) fn send_frame(w: *mut lws, opcode: u8, payload: &[u8]) -> bool {
         frame::unmask(&mut buf[h..h + payload.len()], m, 0);
     }
     let n = h + payload.len();
-    send_raw(w, &buf[..n])
+    crate::core::output::send_own(w, &buf[..n])
 }
 
 /// lws_write(): the frame header goes into the LWS_PRE bytes before `buf`, and header

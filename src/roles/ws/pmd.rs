@@ -322,6 +322,13 @@ pub(crate) fn receive(w: *mut lws, ptr: *mut u8, buf_len: usize, pos: &mut usize
     }
 }
 
+/// Our one option beyond lws's: the largest message the connection inflates (bytes;
+/// default and 0: `MAX_MESSAGE`, 256 MiB), past which it closes with 1009.  lws has no
+/// such bound (it inflates without end); lws ignores an option it does not know, so a
+/// program that sets this still runs on lws.  Not in the option table C sees
+/// (`lws_ext_parse_options`' table stays lws's), only for `lws_set_extension_option`.
+const RX_MAX_SIZE: &[u8] = b"rx_max_size";
+
 /// lws_set_extension_option: 0 when `w` is no websocket or the option is unknown (as
 /// lws), -1 when the extension is not active on it.
 pub(crate) fn set_option(w: *mut lws, ext: &[u8], opt: &[u8], value: Option<&[u8]>) -> c_int {
@@ -333,6 +340,19 @@ pub(crate) fn set_option(w: *mut lws, ext: &[u8], opt: &[u8], value: Option<&[u8
     };
     if ext != deflate::NAME.as_bytes() {
         return -1;
+    }
+    if opt == RX_MAX_SIZE {
+        // Leading decimal digits, as lws reads option values; 0 or none: the default.
+        let v = value
+            .unwrap_or(b"")
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .fold(0u64, |n, &d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            });
+        p.codec
+            .set_max_message(if v == 0 { MAX_MESSAGE } else { v });
+        return 0;
     }
     let Some(i) = deflate::OPTIONS.iter().position(|(n, _)| *n == opt) else {
         return 0;

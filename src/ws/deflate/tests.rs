@@ -735,3 +735,38 @@ sys.stdout.buffer.write(res)
         assert_eq!(i, r.len());
     }
 }
+
+#[test]
+fn inflation_limit_can_be_lowered_per_connection() {
+    let n = Negotiated {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 15,
+        client_max_window_bits: 15,
+    };
+    let a = Args::defaults(4096);
+    let mut tx = PmDeflate::new(Role::Client, &n, &a, 0);
+    let mut rx = PmDeflate::new(Role::Server, &n, &a, 1 << 20);
+    let inflate_all = |rx: &mut PmDeflate, wire: &[u8]| -> Result<usize, DeflateError> {
+        assert!(rx.rx_message_start(true));
+        let mut chunk = vec![0u8; 1024];
+        let (mut input, mut total) = (wire, 0);
+        loop {
+            let st = rx.inflate(input, true, &mut chunk)?;
+            total += st.produced;
+            input = &input[st.consumed..];
+            if st.status == RxStatus::End {
+                return Ok(total);
+            }
+        }
+    };
+    let mut wire = Vec::new();
+    tx.compress(OP_BINARY, &[b'a'; 5000], true, &mut wire)
+        .unwrap();
+    assert_eq!(inflate_all(&mut rx, &wire), Ok(5000));
+    rx.set_max_message(4000);
+    let mut wire = Vec::new();
+    tx.compress(OP_BINARY, &[b'a'; 5000], true, &mut wire)
+        .unwrap();
+    assert_eq!(inflate_all(&mut rx, &wire), Err(DeflateError::TooBig));
+}
