@@ -23,10 +23,6 @@ fn role_of(vh: *mut lws_vhost, t: u32) -> Option<As> {
         // A UDP socket only ever takes the raw-skt role (lws's adoption_bind).
         return Some(As::Raw(Raw::Skt));
     }
-    if t & SSL != 0 && t & SOCKET != 0 {
-        // lws drops ALLOW_SSL on a vhost without TLS, which is every vhost here.
-        lwsl_info!("adopt: ALLOW_SSL ignored: the vhost has no TLS");
-    }
     if t & SOCKET == 0 {
         return Some(As::Raw(Raw::File));
     }
@@ -74,6 +70,17 @@ fn adopt_fd(
             return null_mut();
         }
     };
+    let mut transport = transport;
+    // ALLOW_SSL on a vhost with a certificate: TLS from the first byte, as on its listener
+    // (lws ignores the flag on a vhost without TLS, and so do we).
+    let tls = if t & SSL != 0 && t & SOCKET != 0 && t & UDP == 0 {
+        match crate::roles::listen::server_tls(vh, &mut transport) {
+            Ok(tls) => tls,
+            Err(()) => return null_mut(), // dropping the transport closes the socket
+        }
+    } else {
+        false
+    };
     let peer = transport.peer_addr();
     let how = Adopt {
         role,
@@ -82,7 +89,11 @@ fn adopt_fd(
         opaque,
         readbuf,
     };
-    adopt(vh!(vh).ctx, vh, transport, peer, &how)
+    let w = adopt(vh!(vh).ctx, vh, transport, peer, &how);
+    if tls && !w.is_null() {
+        crate::core::tlscb::handshake_start(w);
+    }
+    w
 }
 
 fn first_vhost(ctx: *mut lws_context) -> *mut lws_vhost {
@@ -97,8 +108,9 @@ fn first_vhost(ctx: *mut lws_context) -> *mut lws_vhost {
 /// default one); `parent` is accepted and not used.
 /// Returns the connection, or NULL when `vh` is NULL or the descriptor cannot be adopted (a
 /// socket is then closed, as lws does). UDP and
-/// raw-proxy adoption are refused with an error (not in this build); LWS_ADOPT_ALLOW_SSL is
-/// ignored on a vhost without TLS, as in lws.
+/// raw-proxy adoption are refused with an error (not in this build); with LWS_ADOPT_ALLOW_SSL
+/// a socket adopted on a vhost with a certificate speaks TLS from its first byte (the flag is
+/// ignored on a vhost without TLS, as in lws).
 #[no_mangle]
 pub unsafe extern "C" fn lws_adopt_descriptor_vhost(
     vh: *mut lws_vhost,

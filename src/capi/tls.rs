@@ -205,12 +205,12 @@ fn leaf(certs: Option<&[rustls::pki_types::CertificateDer<'_>]>) -> Option<Cert>
 }
 
 /// 1 when the connection runs over TLS (a TLS vhost's listener, or a client with
-/// `LCCSCF_USE_SSL`), else 0.
+/// `LCCSCF_USE_SSL`; an HTTP/2 stream answers for its network connection), else 0.
 #[no_mangle]
 pub unsafe extern "C" fn lws_is_ssl(wsi: *mut crate::core::lws) -> c_int {
     entry!(fail = 0, {
         need!(wsi);
-        wref!(wsi).transport.tls().is_some() as c_int
+        crate::roles::over_tls(wsi) as c_int
     })
 }
 

@@ -288,6 +288,18 @@ pub(crate) unsafe fn create_vhost(
         drop(unsafe { Box::from_raw(vh) });
         return None;
     }
+    if info.port < 0 {
+        // No listener (CONTEXT_PORT_NO_LISTEN*): a TLS vhost still gets its server config,
+        // for the sockets a program adopts onto it with LWS_ADOPT_ALLOW_SSL.
+        let v = vh!(vh);
+        let name = v.name.to_string_lossy().into_owned();
+        if let Err(e) = v.tls.own_listener(&name) {
+            lwsl_err!("lws_create_vhost: vhost {}: {}", name, e);
+            // SAFETY: vh was created above and is not shared yet.
+            drop(unsafe { Box::from_raw(vh) });
+            return None;
+        }
+    }
     if info.port >= 0 {
         let ip = match c_string_of(info.iface) {
             Some(i) if !i.is_empty() => match iface_addr(&i) {

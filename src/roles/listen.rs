@@ -16,28 +16,9 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
         };
         match r {
             Ok((mut sock, peer)) => {
-                let tls = vh!(vh).tls.server.is_some();
-                if let Some(cfg) = vh!(vh).tls.server.clone() {
-                    // The handshake runs in the loop like any input; a peer that stops
-                    // in the middle meets the establish timeout accept sets.
-                    match crate::tls::session::TlsSession::server(cfg) {
-                        Ok(t) => {
-                            sock.start_tls(t);
-                            if allows_plain(vh) {
-                                sock.sniff_plain();
-                            }
-                            if opt(vh, LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT)
-                                || crate::core::tlscb::wants_done(vh)
-                            {
-                                sock.owe_verify();
-                            }
-                        }
-                        Err(e) => {
-                            lwsl_err!("accept: {}", e);
-                            continue;
-                        }
-                    }
-                }
+                let Ok(tls) = server_tls(vh, &mut sock) else {
+                    continue;
+                };
                 let w = crate::core::adopt::accept(ctx, vh, sock, peer);
                 if tls && !w.is_null() {
                     // OpenSSL's accept starts the handshake here too.
@@ -50,6 +31,47 @@ pub(crate) fn accept_all(ctx: *mut lws_context, vh: *mut lws_vhost) {
                 lwsl_warn!("accept failed: {}", e);
                 return;
             }
+        }
+    }
+}
+
+/// A socket accepted or adopted (LWS_ADOPT_ALLOW_SSL) on `vh` starts TLS when the vhost
+/// has a server certificate, so a TLS vhost never serves it plain text unless
+/// ALLOW_NON_SSL_ON_SSL_PORT asks.  Ok(true): TLS started; Ok(false): the vhost has no TLS;
+/// Err: the session could not be made (logged; the caller drops the socket).
+pub(crate) fn server_tls(
+    vh: *mut lws_vhost,
+    sock: &mut crate::transport::Transport,
+) -> Result<bool, ()> {
+    let Some(cfg) = vh!(vh).tls.server.clone() else {
+        if vh!(vh).tls.is_server() {
+            // A certificate without a server config would mean plain text on a TLS vhost.
+            lwsl_err!("accept: TLS vhost without a server config: connection dropped");
+            return Err(());
+        }
+        return Ok(false);
+    };
+    // The handshake runs in the loop like any input; a peer that stops in the middle
+    // meets the establish timeout adoption sets.
+    match crate::tls::session::TlsSession::server(cfg) {
+        Ok(t) => {
+            if !sock.start_tls(t) {
+                lwsl_err!("accept: TLS cannot run on this descriptor");
+                return Err(());
+            }
+            if allows_plain(vh) {
+                sock.sniff_plain();
+            }
+            if opt(vh, LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT)
+                || crate::core::tlscb::wants_done(vh)
+            {
+                sock.owe_verify();
+            }
+            Ok(true)
+        }
+        Err(e) => {
+            lwsl_err!("accept: {}", e);
+            Err(())
         }
     }
 }

@@ -282,3 +282,13 @@ pub(crate) fn input(w: *mut lws, ptr: *mut u8, len: usize) {
         Role::H2(_) => h2::input(w, unsafe { core::slice::from_raw_parts(ptr, len) }),
     }
 }
+
+/// The connection's bytes travel over TLS: its own transport, or for an HTTP/2 stream
+/// (which has none) its network connection's.
+pub(crate) fn over_tls(w: *mut crate::core::lws) -> bool {
+    let n = match crate::roles::http::client_h2::network_wsi(w) {
+        Some(n) => n,
+        None => crate::roles::h2::network_wsi(w),
+    };
+    crate::core::wref!(n).transport.tls().is_some()
+}

@@ -346,7 +346,14 @@ pub(crate) fn head_complete(w: *mut lws) -> bool {
         let h = joined_cow(w, WSI_TOKEN_HOST as c_int);
         if !h.is_empty() {
             if let Some(v) = select_vhost(ctx, port, &h) {
-                if v != wref!(w).vhost {
+                // Unlike lws, a clear-text connection never moves by Host onto a TLS vhost
+                // (it would serve that vhost in plain text) unless it already sits on one,
+                // where an ALLOW_*_ON_*SSL* option of the program let plain text in.
+                let cur = wref!(w).vhost;
+                let plain_onto_tls = vh!(v).tls.is_server()
+                    && !vh!(cur).tls.is_server()
+                    && !crate::roles::over_tls(w);
+                if v != wref!(w).vhost && !plain_onto_tls {
                     // lws_vhost_bind_wsi: the connection moves; a protocol of the old
                     // vhost (kept from an earlier request) is let go first.
                     unbind(w);
