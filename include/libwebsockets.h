@@ -308,8 +308,8 @@ typedef union {
 #define LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME 4
 
 /*
- Run the context on libev's event loop. Event libraries are not implemented yet: refused
- at context creation.
+ Run the context on libev's event loop. Not supported (only libuv is): refused at context
+ creation.
  */
 #define LWS_SERVER_OPTION_LIBEV 16
 
@@ -320,8 +320,8 @@ typedef union {
 #define LWS_SERVER_OPTION_DISABLE_IPV6 32
 
 /*
- TLS client: do not trust the system's CA store, only the CAs given. Not acted on yet:
- the system store is used when no CA is given.
+ TLS client: do not trust the system's CA store; without a `client_ssl_ca_*` nothing is
+ trusted.
  */
 #define LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS 64
 
@@ -338,8 +338,8 @@ typedef union {
 #define LWS_SERVER_OPTION_VALIDATE_UTF8 256
 
 /*
- Run the context on libuv's event loop. Event libraries are not implemented yet: refused
- at context creation.
+ Run the context on the program's libuv loop (`foreign_loops`; libuv is loaded at run
+ time). A libuv loop of lws's own (no `foreign_loops`) is refused at context creation.
  */
 #define LWS_SERVER_OPTION_LIBUV 1024
 
@@ -379,8 +379,8 @@ typedef union {
 #define LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE 131072
 
 /*
- libuv: do not install lws's crash-signal handlers. Event libraries are not implemented
- yet: changes nothing.
+ libuv: do not install lws's crash-signal handlers. This library installs none: changes
+ nothing.
  */
 #define LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN 262144
 
@@ -396,15 +396,14 @@ typedef union {
 #define LWS_SERVER_OPTION_FALLBACK_TO_RAW 1048576
 
 /*
- A connection whose first bytes are not HTTP (or TLS) is handed to
- `listen_accept_role`/`listen_accept_protocol` instead. Not implemented yet: refused at
- vhost creation.
+ A connection whose first bytes are not HTTP is handed to
+ `listen_accept_role`/`listen_accept_protocol` (raw-skt) instead.
  */
 #define LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG 1048576
 
 /*
- Run the context on libevent's event loop. Event libraries are not implemented yet:
- refused at context creation.
+ Run the context on libevent's event loop. Not supported (only libuv is): refused at
+ context creation.
  */
 #define LWS_SERVER_OPTION_LIBEVENT 2097152
 
@@ -454,8 +453,8 @@ typedef union {
 #define LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE 268435456
 
 /*
- Serve plain HTTP on a TLS listener too. Refused at vhost creation (a vhost with a
- certificate never serves plain text).
+ With ALLOW_NON_SSL_ON_SSL_PORT: serve plain HTTP on the TLS listener too (alone it does
+ nothing).
  */
 #define LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER 536870912
 
@@ -466,26 +465,25 @@ typedef union {
 #define LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND 1073741824
 
 /*
- HTTP/2: clamp an overflowing WINDOW_UPDATE instead of failing the connection. HTTP/2 is
- not implemented yet: changes nothing.
+ HTTP/2: clamp an overflowing WINDOW_UPDATE instead of failing the connection. Not acted
+ on: an overflow is a FLOW_CONTROL_ERROR, as RFC 9113 says.
  */
 #define LWS_SERVER_OPTION_H2_JUST_FIX_WINDOW_UPDATE_OVERFLOW 2147483648
 
 /*
- HTTP/2: allow half-closed streams used as long polls. HTTP/2 is not implemented yet:
- changes nothing.
+ HTTP/2: allow half-closed streams used as long polls. Not acted on yet.
  */
 #define LWS_SERVER_OPTION_VH_H2_HALF_CLOSED_LONG_POLL 4294967296
 
 /*
- Run the context on GLib's main loop. Event libraries are not implemented yet: refused at
- context creation.
+ Run the context on GLib's main loop. Not supported (only libuv is): refused at context
+ creation.
  */
 #define LWS_SERVER_OPTION_GLIB 8589934592
 
 /*
- Speak HTTP/2 to plain-text clients from the first byte. Not implemented yet: refused at
- vhost creation.
+ Speak HTTP/2 to plain-text clients from the first byte (an HTTP/1.1 request gets GOAWAY
+ PROTOCOL_ERROR). Without it, h2c is still taken when a client opens with the h2 preface.
  */
 #define LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE 17179869184
 
@@ -502,14 +500,14 @@ typedef union {
 #define LWS_SERVER_OPTION_SS_PROXY 68719476736
 
 /*
- Run the context on systemd's sd-event loop. Event libraries are not implemented yet:
- refused at context creation.
+ Run the context on systemd's sd-event loop. Not supported (only libuv is): refused at
+ context creation.
  */
 #define LWS_SERVER_OPTION_SDEVENT 137438953472
 
 /*
- Run the context on OpenWrt's uloop. Event libraries are not implemented yet: refused at
- context creation.
+ Run the context on OpenWrt's uloop. Not supported (only libuv is): refused at context
+ creation.
  */
 #define LWS_SERVER_OPTION_ULOOP 274877906944
 
@@ -565,8 +563,7 @@ typedef union {
 #define LWSHUMETH_HEAD 7
 
 /*
- Index of HTTP/2's :path among the methods lws_http_get_uri_and_method reports (HTTP/2 is
- not implemented yet).
+ Index of HTTP/2's :path among the methods lws_http_get_uri_and_method reports.
  */
 #define LWSHUMETH_COLON_PATH 8
 
@@ -587,8 +584,7 @@ typedef union {
 #define LWSAHH_FLAG_NO_SERVER_NAME 1073741824
 
 /*
- The stream id meaning "the connection itself" in HTTP/2 calls (HTTP/2 is not implemented
- yet).
+ The stream id meaning "the connection itself" in HTTP/2 calls.
  */
 #define LWS_H2_STREAM_SID -1
 
@@ -707,14 +703,12 @@ typedef union {
 #define LWSSULLI_WAKE_IF_SUSPENDED 1
 
 /*
- lws_wsi_tx_credit's `peer_to_us`: the credit for what we send (HTTP/2 only; not
- implemented yet).
+ lws_wsi_tx_credit's `peer_to_us`: the credit for what we send (HTTP/2 streams).
  */
 #define LWSTXCR_US_TO_PEER 0
 
 /*
- lws_wsi_tx_credit's `peer_to_us`: the credit for what the peer sends (HTTP/2 only; not
- implemented yet).
+ lws_wsi_tx_credit's `peer_to_us`: the credit for what the peer sends (HTTP/2 streams).
  */
 #define LWSTXCR_PEER_TO_US 1
 
@@ -724,17 +718,17 @@ typedef union {
 #define LWS_PLUGIN_API_MAGIC 191
 
 /*
- lws_create_adopt_udp flag: bind to the port. UDP is not implemented yet.
+ lws_create_adopt_udp flag: bind to the port.
  */
 #define LWS_CAUDP_BIND 1
 
 /*
- lws_create_adopt_udp flag: allow broadcast. UDP is not implemented yet.
+ lws_create_adopt_udp flag: allow broadcast.
  */
 #define LWS_CAUDP_BROADCAST 2
 
 /*
- lws_create_adopt_udp flag: a packet socket. UDP is not implemented yet.
+ lws_create_adopt_udp flag: a packet socket. Not supported: refused.
  */
 #define LWS_CAUDP_PF_PACKET 4
 
@@ -914,8 +908,9 @@ typedef union {
 #define LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT 4098
 
 /*
- TLS server: also accept plain-text connections on the TLS port. Refused at vhost
- creation (not implemented: a vhost with a certificate never serves plain text).
+ TLS server: also accept plain-text connections on the TLS port (a printable first byte
+ means plain text); what they get depends on REDIRECT_HTTP_TO_HTTPS and
+ ALLOW_HTTP_ON_HTTPS_LISTENER, else they are closed.
  */
 #define LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT 4104
 
@@ -926,8 +921,8 @@ typedef union {
 #define LWS_SERVER_OPTION_SSL_ECDH 4608
 
 /*
- TLS vhost: answer plain-HTTP requests on the port with a redirect to https. Not
- implemented yet: refused at vhost creation.
+ TLS vhost with ALLOW_NON_SSL_ON_SSL_PORT: answer plain-HTTP requests on the port with a
+ 301 to the same URL over https.
  */
 #define LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS 6144
 
@@ -1802,8 +1797,8 @@ enum lws_write_protocol {
          */
         LWS_WRITE_NO_FIN = 64,
         /*
-         Flag for HTTP/2: the write ends the stream. HTTP/2 is not implemented yet, so it has
-         no effect here.
+         Flag for HTTP/2: the write ends the stream (END_STREAM), as LWS_WRITE_HTTP_FINAL
+         does. Ignored on HTTP/1.1 connections.
          */
         LWS_WRITE_H2_STREAM_END = 128,
 };
@@ -1937,8 +1932,8 @@ enum lws_client_connect_ssl_connection_flags {
          */
         LCCSCF_PIPELINE = 65536,
         /*
-         Allow the connection to be a stream of a multiplexed (HTTP/2) connection. HTTP/2 is
-         not implemented yet: no effect.
+         Allow the connection to be a stream of a multiplexed (HTTP/2) connection. Not acted
+         on: HTTP clients join an existing h2 connection with LCCSCF_PIPELINE.
          */
         LCCSCF_MUXABLE_STREAM = 131072,
         /*
@@ -1995,8 +1990,8 @@ enum lws_client_connect_ssl_connection_flags {
          */
         LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
         /*
-         Keep the cookies the server sets and send them back (lws's cookie jar). Not
-         implemented yet: refused.
+         Keep the cookies the server sets and send them back, through the context's Netscape
+         cookie jar (`http_nsc_filepath`).
          */
         LCCSCF_CACHE_COOKIES = 1073741824,
 };
@@ -2283,23 +2278,23 @@ enum lws_token_indexes {
          */
         WSI_TOKEN_SWORIGIN = 34,
         /*
-         HTTP/2's :authority pseudo-header. HTTP/2 is not implemented yet: never set.
+         HTTP/2's :authority pseudo-header (set on h2 streams).
          */
         WSI_TOKEN_HTTP_COLON_AUTHORITY = 35,
         /*
-         HTTP/2's :method pseudo-header. HTTP/2 is not implemented yet: never set.
+         HTTP/2's :method pseudo-header (set on h2 streams).
          */
         WSI_TOKEN_HTTP_COLON_METHOD = 36,
         /*
-         HTTP/2's :path pseudo-header. HTTP/2 is not implemented yet: never set.
+         HTTP/2's :path pseudo-header (set on h2 streams).
          */
         WSI_TOKEN_HTTP_COLON_PATH = 37,
         /*
-         HTTP/2's :scheme pseudo-header. HTTP/2 is not implemented yet: never set.
+         HTTP/2's :scheme pseudo-header (set on h2 streams).
          */
         WSI_TOKEN_HTTP_COLON_SCHEME = 38,
         /*
-         HTTP/2's :status pseudo-header. HTTP/2 is not implemented yet: never set.
+         HTTP/2's :status pseudo-header (an h2 client's answer).
          */
         WSI_TOKEN_HTTP_COLON_STATUS = 39,
         /*
@@ -2484,8 +2479,7 @@ enum lws_token_indexes {
          */
         WSI_TOKEN_REPLAY_NONCE = 84,
         /*
-         HTTP/2's :protocol pseudo-header (WebSockets over HTTP/2). HTTP/2 is not implemented
-         yet: never set.
+         HTTP/2's :protocol pseudo-header (WebSockets over HTTP/2, RFC 8441).
          */
         WSI_TOKEN_COLON_PROTOCOL = 85,
         /*
@@ -2528,8 +2522,8 @@ enum lws_token_indexes {
 
 /*
  Indexes of HTTP/2 SETTINGS values (RFC 9113), as used by
- `lws_context_creation_info.http2_settings`. HTTP/2 is not implemented yet, so none is
- used.
+ `lws_context_creation_info.http2_settings` (the server applies them when `[0]` is
+ nonzero).
  */
 enum lws_h2_settings {
         /*
@@ -2809,13 +2803,12 @@ enum lws_adoption_type {
          */
         LWS_ADOPT_SOCKET = 2,
         /*
-         Start TLS on the adopted socket with the vhost's server certificate. Not acted on
-         yet: adopted sockets are served in plain text (lws, too, ignores the flag on a vhost
-         without a certificate).
+         Start TLS on the adopted socket with the vhost's server certificate (ignored on a
+         vhost without one, as in lws).
          */
         LWS_ADOPT_ALLOW_SSL = 4,
         /*
-         The socket is a UDP socket. UDP is not implemented yet: refused.
+         The socket is a UDP socket (raw-skt role, one RAW_RX per datagram).
          */
         LWS_ADOPT_FLAG_UDP = 16,
         /*
@@ -2823,8 +2816,7 @@ enum lws_adoption_type {
          */
         LWS_ADOPT_FLAG_RAW_PROXY = 32,
         /*
-         A raw UDP socket (LWS_ADOPT_SOCKET with LWS_ADOPT_FLAG_UDP). UDP is not implemented
-         yet: refused.
+         A raw UDP socket (LWS_ADOPT_SOCKET with LWS_ADOPT_FLAG_UDP).
          */
         LWS_ADOPT_RAW_SOCKET_UDP = 18,
 };
@@ -4799,8 +4791,9 @@ extern const struct lws_humanize_unit humanize_schema_us[8];
  default one); `parent` is accepted and not used.
  Returns the connection, or NULL when `vh` is NULL or the descriptor cannot be adopted (a
  socket is then closed, as lws does). UDP and
- raw-proxy adoption are refused with an error (not in this build); LWS_ADOPT_ALLOW_SSL is
- ignored on a vhost without TLS, as in lws.
+ raw-proxy adoption are refused with an error (not in this build); with LWS_ADOPT_ALLOW_SSL
+ a socket adopted on a vhost with a certificate speaks TLS from its first byte (the flag is
+ ignored on a vhost without TLS, as in lws).
  */
 struct lws *lws_adopt_descriptor_vhost(struct lws_vhost *vh,
                                        enum lws_adoption_type type_,
@@ -6682,7 +6675,7 @@ void lws_x509_destroy(struct lws_x509_cert **x509);
 
 /*
  1 when the connection runs over TLS (a TLS vhost's listener, or a client with
- `LCCSCF_USE_SSL`), else 0.
+ `LCCSCF_USE_SSL`; an HTTP/2 stream answers for its network connection), else 0.
  */
 int lws_is_ssl(struct lws *wsi);
 
@@ -7478,8 +7471,8 @@ struct lws_state_manager {
 };
 typedef struct lws_state_manager lws_state_manager_t;
 /*
- A UDP connection's addresses in lws (lws_get_udp). UDP is not implemented yet in this
- library: lws_get_udp returns NULL.
+ A UDP connection's addresses (lws_get_udp): `sa` the peer it sends to (connected, or the
+ sender of the last datagram), `sa_pending` where the next write goes.
  */
 struct lws_udp { lws_sockaddr46 sa46; lws_sockaddr46 sa46_pending; uint8_t connected : 1; };
 typedef uint16_t lws_route_uidx_t;
@@ -8794,8 +8787,9 @@ int lws_jwa_concat_kdf(struct lws_jwe *, int, uint8_t *, const uint8_t *, int);
 enum lws_event_lib_ops_flags { LELOF_ISPOLL = 1, LELOF_DESTROY_FINAL = 0 };
 enum { LWS_EV_READ = 1, LWS_EV_WRITE = 2, LWS_EV_START = 4, LWS_EV_STOP = 8 };
 /*
- An event library's operations table (lws's libuv, libev, ... plugins). Event libraries are
- not implemented yet in this library: contexts asking for one are refused.
+ An event library's operations table (lws's libuv, libev, ... plugins). This library has no
+ plugins: libuv (foreign loops) is built in, other libraries and `event_lib_custom` are
+ refused.
  */
 struct lws_event_loop_ops { const char *name; int (*init_context)(struct lws_context *, const struct lws_context_creation_info *); int (*destroy_context1)(struct lws_context *); int (*destroy_context2)(struct lws_context *); int (*init_vhost_listen_wsi)(struct lws *); int (*init_pt)(struct lws_context *, void *, int); int (*wsi_logical_close)(struct lws *); int (*check_client_connect_ok)(struct lws *); void (*close_handle_manually)(struct lws *); int (*sock_accept)(struct lws *); void (*io)(struct lws *, unsigned int); void (*run_pt)(struct lws_context *, int); void (*destroy_pt)(struct lws_context *, int); void (*destroy_wsi)(struct lws *); int (*foreign_thread)(struct lws_context *, int); uint8_t flags; uint16_t evlib_size_ctx; uint16_t evlib_size_pt; uint16_t evlib_size_vh; uint16_t evlib_size_wsi; };
 /** lws_evlib_wsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */

@@ -373,8 +373,8 @@ pub enum lws_write_protocol {
     /// Flag: this WebSocket frame is not the last of its message; finish the message with
     /// LWS_WRITE_CONTINUATION writes, the last without this flag.
     LWS_WRITE_NO_FIN = 64,
-    /// Flag for HTTP/2: the write ends the stream. HTTP/2 is not implemented yet, so it has
-    /// no effect here.
+    /// Flag for HTTP/2: the write ends the stream (END_STREAM), as LWS_WRITE_HTTP_FINAL
+    /// does. Ignored on HTTP/1.1 connections.
     LWS_WRITE_H2_STREAM_END = 128,
 }
 pub use lws_write_protocol::*;
@@ -463,8 +463,8 @@ pub enum lws_client_connect_ssl_connection_flags {
     /// Allow this HTTP/1.1 request to wait for, and then reuse, the socket of another
     /// pipelining connection of the vhost to the same host and port.
     LCCSCF_PIPELINE = 65536,
-    /// Allow the connection to be a stream of a multiplexed (HTTP/2) connection. HTTP/2 is
-    /// not implemented yet: no effect.
+    /// Allow the connection to be a stream of a multiplexed (HTTP/2) connection. Not acted
+    /// on: HTTP clients join an existing h2 connection with LCCSCF_PIPELINE.
     LCCSCF_MUXABLE_STREAM = 131072,
     /// HTTP client on plain text: speak HTTP/2 from the first byte, without negotiating it
     /// (h2c with prior knowledge).
@@ -495,8 +495,8 @@ pub enum lws_client_connect_ssl_connection_flags {
     /// Follow a redirect from https:// to http://, which lws refuses by default. Not acted
     /// on yet.
     LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
-    /// Keep the cookies the server sets and send them back (lws's cookie jar). Not
-    /// implemented yet: refused.
+    /// Keep the cookies the server sets and send them back, through the context's Netscape
+    /// cookie jar (`http_nsc_filepath`).
     LCCSCF_CACHE_COOKIES = 1073741824,
 }
 pub use lws_client_connect_ssl_connection_flags::*;
@@ -649,15 +649,15 @@ pub enum lws_token_indexes {
     WSI_TOKEN_VERSION = 33,
     /// The Sec-WebSocket-Origin header of an old draft.
     WSI_TOKEN_SWORIGIN = 34,
-    /// HTTP/2's :authority pseudo-header. HTTP/2 is not implemented yet: never set.
+    /// HTTP/2's :authority pseudo-header (set on h2 streams).
     WSI_TOKEN_HTTP_COLON_AUTHORITY = 35,
-    /// HTTP/2's :method pseudo-header. HTTP/2 is not implemented yet: never set.
+    /// HTTP/2's :method pseudo-header (set on h2 streams).
     WSI_TOKEN_HTTP_COLON_METHOD = 36,
-    /// HTTP/2's :path pseudo-header. HTTP/2 is not implemented yet: never set.
+    /// HTTP/2's :path pseudo-header (set on h2 streams).
     WSI_TOKEN_HTTP_COLON_PATH = 37,
-    /// HTTP/2's :scheme pseudo-header. HTTP/2 is not implemented yet: never set.
+    /// HTTP/2's :scheme pseudo-header (set on h2 streams).
     WSI_TOKEN_HTTP_COLON_SCHEME = 38,
-    /// HTTP/2's :status pseudo-header. HTTP/2 is not implemented yet: never set.
+    /// HTTP/2's :status pseudo-header (an h2 client's answer).
     WSI_TOKEN_HTTP_COLON_STATUS = 39,
     /// The Accept-Charset header.
     WSI_TOKEN_HTTP_ACCEPT_CHARSET = 40,
@@ -750,8 +750,7 @@ pub enum lws_token_indexes {
     WSI_TOKEN_TE = 83,
     /// The Replay-Nonce header (ACME).
     WSI_TOKEN_REPLAY_NONCE = 84,
-    /// HTTP/2's :protocol pseudo-header (WebSockets over HTTP/2). HTTP/2 is not implemented
-    /// yet: never set.
+    /// HTTP/2's :protocol pseudo-header (WebSockets over HTTP/2, RFC 8441).
     WSI_TOKEN_COLON_PROTOCOL = 85,
     /// The X-Auth-Token header.
     WSI_TOKEN_X_AUTH_TOKEN = 86,
@@ -775,8 +774,8 @@ pub enum lws_token_indexes {
 pub use lws_token_indexes::*;
 
 /// Indexes of HTTP/2 SETTINGS values (RFC 9113), as used by
-/// `lws_context_creation_info.http2_settings`. HTTP/2 is not implemented yet, so none is
-/// used.
+/// `lws_context_creation_info.http2_settings` (the server applies them when `[0]` is
+/// nonzero).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_h2_settings {
@@ -935,16 +934,14 @@ pub enum lws_adoption_type {
     LWS_ADOPT_HTTP = 1,
     /// The descriptor is a connected socket.
     LWS_ADOPT_SOCKET = 2,
-    /// Start TLS on the adopted socket with the vhost's server certificate. Not acted on
-    /// yet: adopted sockets are served in plain text (lws, too, ignores the flag on a vhost
-    /// without a certificate).
+    /// Start TLS on the adopted socket with the vhost's server certificate (ignored on a
+    /// vhost without one, as in lws).
     LWS_ADOPT_ALLOW_SSL = 4,
-    /// The socket is a UDP socket. UDP is not implemented yet: refused.
+    /// The socket is a UDP socket (raw-skt role, one RAW_RX per datagram).
     LWS_ADOPT_FLAG_UDP = 16,
     /// The socket is the accepted side of a raw proxy. Not implemented yet: refused.
     LWS_ADOPT_FLAG_RAW_PROXY = 32,
-    /// A raw UDP socket (LWS_ADOPT_SOCKET with LWS_ADOPT_FLAG_UDP). UDP is not implemented
-    /// yet: refused.
+    /// A raw UDP socket (LWS_ADOPT_SOCKET with LWS_ADOPT_FLAG_UDP).
     LWS_ADOPT_RAW_SOCKET_UDP = 18,
 }
 pub use lws_adoption_type::*;
@@ -1072,14 +1069,14 @@ pub const LWS_SEND_BUFFER_POST_PADDING: c_int = 0;
 /// lws: do not look up the machine's canonical host name at startup. This library never
 /// looks it up, so the option changes nothing.
 pub const LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME: u64 = 4;
-/// Run the context on libev's event loop. Event libraries are not implemented yet: refused
-/// at context creation.
+/// Run the context on libev's event loop. Not supported (only libuv is): refused at context
+/// creation.
 pub const LWS_SERVER_OPTION_LIBEV: u64 = 16;
 /// Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address, so this changes
 /// nothing yet.
 pub const LWS_SERVER_OPTION_DISABLE_IPV6: u64 = 32;
-/// TLS client: do not trust the system's CA store, only the CAs given. Not acted on yet:
-/// the system store is used when no CA is given.
+/// TLS client: do not trust the system's CA store; without a `client_ssl_ca_*` nothing is
+/// trusted.
 pub const LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS: u64 = 64;
 /// TLS server, with REQUIRE_VALID_OPENSSL_CLIENT_CERT: a client certificate is checked when
 /// one is sent, but a client may send none.
@@ -1087,8 +1084,8 @@ pub const LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED: u64 = 128;
 /// Check that received WebSocket text messages (and close reasons) are UTF-8, closing with
 /// 1007 otherwise.
 pub const LWS_SERVER_OPTION_VALIDATE_UTF8: u64 = 256;
-/// Run the context on libuv's event loop. Event libraries are not implemented yet: refused
-/// at context creation.
+/// Run the context on the program's libuv loop (`foreign_loops`; libuv is loaded at run
+/// time). A libuv loop of lws's own (no `foreign_loops`) is refused at context creation.
 pub const LWS_SERVER_OPTION_LIBUV: u64 = 1024;
 /// Initialise the TLS library when the context is made (OpenSSL needs it once per process).
 /// rustls needs no global setup, so this changes nothing.
@@ -1107,20 +1104,19 @@ pub const LWS_SERVER_OPTION_STS: u64 = 32768;
 pub const LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY: u64 = 65536;
 /// With IPV6_V6ONLY_MODIFY: the value to set (present: IPv6 only). Not acted on yet.
 pub const LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE: u64 = 131072;
-/// libuv: do not install lws's crash-signal handlers. Event libraries are not implemented
-/// yet: changes nothing.
+/// libuv: do not install lws's crash-signal handlers. This library installs none: changes
+/// nothing.
 pub const LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN: u64 = 262144;
 /// Clients send their connect info's `origin` as given, without the `http://` lws puts
 /// before it by default. Not acted on yet: the prefix is always added.
 pub const LWS_SERVER_OPTION_JUST_USE_RAW_ORIGIN: u64 = 524288;
 /// Old name of LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG.
 pub const LWS_SERVER_OPTION_FALLBACK_TO_RAW: u64 = 1048576;
-/// A connection whose first bytes are not HTTP (or TLS) is handed to
-/// `listen_accept_role`/`listen_accept_protocol` instead. Not implemented yet: refused at
-/// vhost creation.
+/// A connection whose first bytes are not HTTP is handed to
+/// `listen_accept_role`/`listen_accept_protocol` (raw-skt) instead.
 pub const LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG: u64 = 1048576;
-/// Run the context on libevent's event loop. Event libraries are not implemented yet:
-/// refused at context creation.
+/// Run the context on libevent's event loop. Not supported (only libuv is): refused at
+/// context creation.
 pub const LWS_SERVER_OPTION_LIBEVENT: u64 = 2097152;
 /// Old name of LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG.
 pub const LWS_SERVER_OPTION_ONLY_RAW: u64 = 4194304;
@@ -1143,23 +1139,22 @@ pub const LWS_SERVER_OPTION_VHOST_UPG_STRICT_HOST_CHECK: u64 = 134217728;
 /// Add lws's set of security headers (Content-Security-Policy, X-Frame-Options, X-Content-
 /// Type-Options, Referrer-Policy, ...) to the vhost's HTTP answers.
 pub const LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE: u64 = 268435456;
-/// Serve plain HTTP on a TLS listener too. Refused at vhost creation (a vhost with a
-/// certificate never serves plain text).
+/// With ALLOW_NON_SSL_ON_SSL_PORT: serve plain HTTP on the TLS listener too (alone it does
+/// nothing).
 pub const LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER: u64 = 536870912;
 /// Fail the vhost's creation when its interface or port cannot be bound, instead of keeping
 /// it without a listener.
 pub const LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND: u64 = 1073741824;
-/// HTTP/2: clamp an overflowing WINDOW_UPDATE instead of failing the connection. HTTP/2 is
-/// not implemented yet: changes nothing.
+/// HTTP/2: clamp an overflowing WINDOW_UPDATE instead of failing the connection. Not acted
+/// on: an overflow is a FLOW_CONTROL_ERROR, as RFC 9113 says.
 pub const LWS_SERVER_OPTION_H2_JUST_FIX_WINDOW_UPDATE_OVERFLOW: u64 = 2147483648;
-/// HTTP/2: allow half-closed streams used as long polls. HTTP/2 is not implemented yet:
-/// changes nothing.
+/// HTTP/2: allow half-closed streams used as long polls. Not acted on yet.
 pub const LWS_SERVER_OPTION_VH_H2_HALF_CLOSED_LONG_POLL: u64 = 4294967296;
-/// Run the context on GLib's main loop. Event libraries are not implemented yet: refused at
-/// context creation.
+/// Run the context on GLib's main loop. Not supported (only libuv is): refused at context
+/// creation.
 pub const LWS_SERVER_OPTION_GLIB: u64 = 8589934592;
-/// Speak HTTP/2 to plain-text clients from the first byte. Not implemented yet: refused at
-/// vhost creation.
+/// Speak HTTP/2 to plain-text clients from the first byte (an HTTP/1.1 request gets GOAWAY
+/// PROTOCOL_ERROR). Without it, h2c is still taken when a client opens with the h2 preface.
 pub const LWS_SERVER_OPTION_H2_PRIOR_KNOWLEDGE: u64 = 17179869184;
 /// Do not run the context through lws's system states (time, policy...) at startup. Not
 /// acted on yet.
@@ -1167,11 +1162,11 @@ pub const LWS_SERVER_OPTION_NO_LWS_SYSTEM_STATES: u64 = 34359738368;
 /// Run a Secure Streams proxy. Secure Streams are not implemented: refused at context
 /// creation.
 pub const LWS_SERVER_OPTION_SS_PROXY: u64 = 68719476736;
-/// Run the context on systemd's sd-event loop. Event libraries are not implemented yet:
-/// refused at context creation.
-pub const LWS_SERVER_OPTION_SDEVENT: u64 = 137438953472;
-/// Run the context on OpenWrt's uloop. Event libraries are not implemented yet: refused at
+/// Run the context on systemd's sd-event loop. Not supported (only libuv is): refused at
 /// context creation.
+pub const LWS_SERVER_OPTION_SDEVENT: u64 = 137438953472;
+/// Run the context on OpenWrt's uloop. Not supported (only libuv is): refused at context
+/// creation.
 pub const LWS_SERVER_OPTION_ULOOP: u64 = 274877906944;
 /// TLS client: do not cache sessions for resumption. Not acted on yet: sessions are cached
 /// per vhost.
@@ -1194,8 +1189,7 @@ pub const LWSHUMETH_DELETE: c_int = 5;
 pub const LWSHUMETH_CONNECT: c_int = 6;
 /// Index of HEAD among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_HEAD: c_int = 7;
-/// Index of HTTP/2's :path among the methods lws_http_get_uri_and_method reports (HTTP/2 is
-/// not implemented yet).
+/// Index of HTTP/2's :path among the methods lws_http_get_uri_and_method reports.
 pub const LWSHUMETH_COLON_PATH: c_int = 8;
 /// A buffer size large enough for a typical answer's headers built with
 /// lws_add_http_header_*.
@@ -1204,8 +1198,7 @@ pub const LWS_RECOMMENDED_MIN_HEADER_SPACE: c_int = 2048;
 pub const LWSAHH_CODE_MASK: c_int = 65535;
 /// Flag for lws_add_http_header_status's `code`: do not add the Server header.
 pub const LWSAHH_FLAG_NO_SERVER_NAME: c_int = 1073741824;
-/// The stream id meaning "the connection itself" in HTTP/2 calls (HTTP/2 is not implemented
-/// yet).
+/// The stream id meaning "the connection itself" in HTTP/2 calls.
 pub const LWS_H2_STREAM_SID: c_int = -1;
 /// Log level bit: errors (on by default).
 pub const LLL_ERR: c_int = 1;
@@ -1255,19 +1248,17 @@ pub const LWSSULLI_MISS_IF_SUSPENDED: c_int = 0;
 /// lws_sul_schedule list: a timer that would wake a suspended device (no suspend here: the
 /// same as the other).
 pub const LWSSULLI_WAKE_IF_SUSPENDED: c_int = 1;
-/// lws_wsi_tx_credit's `peer_to_us`: the credit for what we send (HTTP/2 only; not
-/// implemented yet).
+/// lws_wsi_tx_credit's `peer_to_us`: the credit for what we send (HTTP/2 streams).
 pub const LWSTXCR_US_TO_PEER: c_int = 0;
-/// lws_wsi_tx_credit's `peer_to_us`: the credit for what the peer sends (HTTP/2 only; not
-/// implemented yet).
+/// lws_wsi_tx_credit's `peer_to_us`: the credit for what the peer sends (HTTP/2 streams).
 pub const LWSTXCR_PEER_TO_US: c_int = 1;
 /// The plugin API version a plugin's header must carry. Plugins are not implemented.
 pub const LWS_PLUGIN_API_MAGIC: c_int = 191;
-/// lws_create_adopt_udp flag: bind to the port. UDP is not implemented yet.
+/// lws_create_adopt_udp flag: bind to the port.
 pub const LWS_CAUDP_BIND: c_int = 1;
-/// lws_create_adopt_udp flag: allow broadcast. UDP is not implemented yet.
+/// lws_create_adopt_udp flag: allow broadcast.
 pub const LWS_CAUDP_BROADCAST: c_int = 2;
-/// lws_create_adopt_udp flag: a packet socket. UDP is not implemented yet.
+/// lws_create_adopt_udp flag: a packet socket. Not supported: refused.
 pub const LWS_CAUDP_PF_PACKET: c_int = 4;
 /// lws_rx_flow_control reason bit owned by the program (what the plain 0/1 form uses).
 pub const LWS_RXFLOW_REASON_USER_BOOL: c_int = 1;
@@ -1342,14 +1333,15 @@ pub const LWS_SET_TIMER_USEC_CANCEL: c_int = -1;
 /// (checked against `ssl_ca_filepath` / `server_ssl_ca_mem`). Includes
 /// LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.
 pub const LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT: u64 = 4098;
-/// TLS server: also accept plain-text connections on the TLS port. Refused at vhost
-/// creation (not implemented: a vhost with a certificate never serves plain text).
+/// TLS server: also accept plain-text connections on the TLS port (a printable first byte
+/// means plain text); what they get depends on REDIRECT_HTTP_TO_HTTPS and
+/// ALLOW_HTTP_ON_HTTPS_LISTENER, else they are closed.
 pub const LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT: u64 = 4104;
 /// TLS server: enable ECDH key exchange with `ecdh_curve` (OpenSSL's knob). rustls always
 /// offers ECDHE, so this changes nothing. Includes LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT.
 pub const LWS_SERVER_OPTION_SSL_ECDH: u64 = 4608;
-/// TLS vhost: answer plain-HTTP requests on the port with a redirect to https. Not
-/// implemented yet: refused at vhost creation.
+/// TLS vhost with ALLOW_NON_SSL_ON_SSL_PORT: answer plain-HTTP requests on the port with a
+/// 301 to the same URL over https.
 pub const LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS: u64 = 6144;
 /// On a client connection: the subprotocols it asked for (from the connect info).
 pub const _WSI_TOKEN_CLIENT_SENT_PROTOCOLS: c_int = 88;

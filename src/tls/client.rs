@@ -41,6 +41,9 @@ pub struct ClientSpec {
     pub openssl_only: Vec<(&'static str, String)>,
     /// `tls_session_cache_max` (0: rustls's default size).
     pub session_cache_max: usize,
+    /// LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS: without a CA of the program's, trust nothing
+    /// rather than the system's store.
+    pub no_system_roots: bool,
 }
 
 impl ClientSpec {
@@ -69,6 +72,8 @@ impl ClientSpec {
                     .map(<[u8]>::to_vec),
                 openssl_only: Vec::new(),
                 session_cache_max: info.tls_session_cache_max as usize,
+                no_system_roots: info.options & crate::abi::LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS
+                    != 0,
             };
             for (name, p) in [
                 ("client_ssl_cipher_list", info.client_ssl_cipher_list),
@@ -120,6 +125,12 @@ impl ClientTls {
                     Source::Mem(_) => "client_ssl_ca_mem",
                 };
                 Arc::new(parse_roots(&ca.bytes(what)?, what)?)
+            }
+            None if spec.no_system_roots => {
+                lwsl_notice!(
+                    "tls: client trusts no CA (DISABLE_OS_CA_CERTS and no client_ssl_ca_*)"
+                );
+                Arc::new(RootCertStore::empty())
             }
             None => system_roots(),
         };
@@ -404,6 +415,21 @@ pub fn describe(e: &Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disable_os_ca_certs_trusts_nothing_without_a_ca() {
+        let sys = ClientTls::new(&ClientSpec::default()).unwrap();
+        assert!(
+            !sys.roots.is_empty(),
+            "the system store (or the Mozilla list) by default"
+        );
+        let none = ClientTls::new(&ClientSpec {
+            no_system_roots: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(none.roots.is_empty());
+    }
 
     #[test]
     fn descriptions() {
