@@ -512,8 +512,8 @@ typedef union {
 #define LWS_SERVER_OPTION_ULOOP 274877906944
 
 /*
- TLS client: do not cache sessions for resumption. Not acted on yet: sessions are cached
- per vhost.
+ TLS client: do not cache sessions for resumption (every connection makes a full
+ handshake).
  */
 #define LWS_SERVER_OPTION_DISABLE_TLS_SESSION_CACHE 549755813888
 

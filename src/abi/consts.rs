@@ -1168,8 +1168,8 @@ pub const LWS_SERVER_OPTION_SDEVENT: u64 = 137438953472;
 /// Run the context on OpenWrt's uloop. Not supported (only libuv is): refused at context
 /// creation.
 pub const LWS_SERVER_OPTION_ULOOP: u64 = 274877906944;
-/// TLS client: do not cache sessions for resumption. Not acted on yet: sessions are cached
-/// per vhost.
+/// TLS client: do not cache sessions for resumption (every connection makes a full
+/// handshake).
 pub const LWS_SERVER_OPTION_DISABLE_TLS_SESSION_CACHE: u64 = 549755813888;
 /// The bits of `lws_http_mount.auth_mask` that hold the lws_authentication_mode.
 pub const AUTH_MODE_MASK: i64 = 4026531840;

@@ -44,6 +44,8 @@ pub struct ClientSpec {
     /// LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS: without a CA of the program's, trust nothing
     /// rather than the system's store.
     pub no_system_roots: bool,
+    /// LWS_SERVER_OPTION_DISABLE_TLS_SESSION_CACHE: no session is kept or resumed.
+    pub no_session_cache: bool,
 }
 
 impl ClientSpec {
@@ -73,6 +75,9 @@ impl ClientSpec {
                 openssl_only: Vec::new(),
                 session_cache_max: info.tls_session_cache_max as usize,
                 no_system_roots: info.options & crate::abi::LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS
+                    != 0,
+                no_session_cache: info.options
+                    & crate::abi::LWS_SERVER_OPTION_DISABLE_TLS_SESSION_CACHE
                     != 0,
             };
             for (name, p) in [
@@ -110,6 +115,7 @@ pub struct ClientTls {
     roots: Arc<RootCertStore>,
     client_cert: Option<Arc<CertifiedKey>>,
     sessions: Arc<ClientSessionMemoryCache>,
+    no_session_cache: bool,
     configs: Mutex<Vec<(ConfigKey, Arc<ClientConfig>)>>,
 }
 
@@ -166,6 +172,7 @@ impl ClientTls {
             roots,
             client_cert,
             sessions: Arc::new(ClientSessionMemoryCache::new(n)),
+            no_session_cache: spec.no_session_cache,
             configs: Mutex::new(Vec::new()),
         })
     }
@@ -210,7 +217,11 @@ impl ClientTls {
             None => b.with_no_client_auth(),
         };
         cfg.alpn_protocols = key.1.clone();
-        cfg.resumption = Resumption::store(self.sessions.clone());
+        cfg.resumption = if self.no_session_cache {
+            Resumption::disabled()
+        } else {
+            Resumption::store(self.sessions.clone())
+        };
         let cfg = Arc::new(cfg);
         cache.push((key, cfg.clone()));
         Ok(cfg)

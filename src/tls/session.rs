@@ -601,10 +601,19 @@ mod tests {
 
     #[test]
     fn sessions_resume_per_vhost_store() {
+        assert_eq!(resumptions(false), vec![false, true]);
+    }
+
+    #[test]
+    fn disable_tls_session_cache_never_resumes() {
+        assert_eq!(resumptions(true), vec![false, false]);
+    }
+
+    fn resumptions(no_cache: bool) -> Vec<bool> {
         let ca = Ca::new("Test CA");
         let leaf = ca.leaf("r.test", Algo::Ecdsa);
         let (scfg, _) = server_cfg(&[("r.test", &leaf)], |_| {});
-        let ct = client_tls(Some(&ca), |_| {});
+        let ct = client_tls(Some(&ca), |s| s.no_session_cache = no_cache);
         let mut resumed = Vec::new();
         for _ in 0..2 {
             let (mut c, mut s) = pair(
@@ -619,7 +628,7 @@ mod tests {
             assert_eq!(read_all(&mut c), b"x");
             resumed.push(c.is_resumed());
         }
-        assert_eq!(resumed, vec![false, true]);
+        resumed
     }
 
     #[test]
