@@ -13,6 +13,9 @@
  *                     /second and return -1: the same wsi fetches /second
  * resets              lws_client_reset() five times on one wsi: the fifth is refused
  * https               GET /tohttps, which redirects to https://localhost:TLSPORT/secure
+ * downgrade           GET https://localhost:TLSPORT/tohttp, which redirects to clear text:
+ *                     refused without LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS
+ * downgrade-ok        the same with LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS: followed
  */
 /* lws-diff: ours-only: lws 4.1.6 has no keep_warm_secs, and lws_client_reset is not in its header */
 #include <libwebsockets.h>
@@ -110,8 +113,8 @@ get(const char *path, const char *name, int flags, uint16_t warm)
 
 	memset(&ci, 0, sizeof(ci));
 	ci.context = cx;
-	ci.address = "127.0.0.1";
-	ci.port = port;
+	ci.address = flags & LCCSCF_USE_SSL ? "localhost" : "127.0.0.1";
+	ci.port = flags & LCCSCF_USE_SSL ? tlsport : port;
 	ci.host = ci.address;
 	ci.path = path;
 	ci.method = "GET";
@@ -166,6 +169,10 @@ main(int argc, char **argv)
 		get("/r", "r", 0, 0);
 	else if (!strcmp(mode, "https"))
 		get("/tohttps", "redir", 0, 0);
+	else if (!strcmp(mode, "downgrade"))
+		get("/tohttp", "down", LCCSCF_USE_SSL, 0);
+	else if (!strcmp(mode, "downgrade-ok"))
+		get("/tohttp", "downok", LCCSCF_USE_SSL | LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS, 0);
 	else
 		return 2;
 

@@ -37,6 +37,12 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if self.path == "/tohttp":
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{port}/plain")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = (b"x" * BIG) if self.path == "/big" else f"answer {self.path}\n".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -83,6 +89,8 @@ run("RECEIVE_CLIENT_HTTP that never reads a 2 MiB body", "noread")
 run("lws_client_reset to another path", "reset")
 run("lws_client_reset five times", "resets")
 run("redirect from http to https", "https")
+run("redirect from https to http", "downgrade")
+run("redirect from https to http, LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS", "downgrade-ok")
 plain.shutdown()
 tls.shutdown()
 shutil.rmtree(tmp, ignore_errors=True)

@@ -1985,8 +1985,8 @@ enum lws_client_connect_ssl_connection_flags {
          */
         LCCSCF_CONMON = 268435456,
         /*
-         Follow a redirect from https:// to http://, which lws refuses by default. Not acted
-         on yet.
+         Follow a redirect from https:// to http://; without it such a redirect fails the
+         connection ("HS: Redirect attempted SSL downgrade"), as in lws.
          */
         LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
         /*

@@ -492,8 +492,8 @@ pub enum lws_client_connect_ssl_connection_flags {
     /// Collect connection timing figures (lws_conmon). Not implemented yet (LWS_WITH_CONMON
     /// is not defined): no figures are kept.
     LCCSCF_CONMON = 268435456,
-    /// Follow a redirect from https:// to http://, which lws refuses by default. Not acted
-    /// on yet.
+    /// Follow a redirect from https:// to http://; without it such a redirect fails the
+    /// connection ("HS: Redirect attempted SSL downgrade"), as in lws.
     LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS = 536870912,
     /// Keep the cookies the server sets and send them back, through the context's Netscape
     /// cookie jar (`http_nsc_filepath`).

@@ -545,6 +545,7 @@ fn redirect(w: *mut lws, code: u32) {
         Some(c) => (c.address.clone(), c.port, c.tls.is_some()),
         None => return,
     };
+    let was_ssl = ssl;
     let target = if loc.starts_with('/') || !loc.contains(':') {
         // Same server; lws takes a relative reference as a path from the root.
         Some((
@@ -559,6 +560,11 @@ fn redirect(w: *mut lws, code: u32) {
     let Some((address, port, path, ssl)) = target else {
         return fail(w, "HS: URI did not parse");
     };
+    // As lws: a TLS connection is not redirected to clear text unless the program asked.
+    let flags = hc(w).map_or(0, |h| h.flags);
+    if was_ssl && !ssl && flags & LCCSCF_ACCEPT_TLS_DOWNGRADE_REDIRECTS as u32 == 0 {
+        return fail(w, "HS: Redirect attempted SSL downgrade");
+    }
     if let Err(e) = super::client_reset::retarget_tls(w, ssl, &address) {
         lwsl_err!("redirect: {}", e);
         return fail(w, "HS: Redirect failed");
