@@ -191,6 +191,9 @@ asan:
 # load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
 # msgs_per_sec.png); about 5 minutes. QUICK=1 (= bench-quick, part of `make test`): one short
 # run per size that only checks that everything completes and echoes correctly (~15 s).
+# uWebSockets' echo (bench/uws-echo.cpp) is measured beside ours when its sources are at hand:
+# UWS_DIR=path of a uWebSockets checkout with its uSockets submodule, else a shallow clone
+# into build/bench/ is tried; without either that section is skipped.
 bench: lib
 	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py $(if $(QUICK),--quick)
 

@@ -38,7 +38,13 @@ ECHO_SRC = os.path.join(ROOT, "examples-c", "echo.c")
 FLOW_SRC = os.path.join(BENCH, "echo-flow.c")
 SYS_HEADER = "/usr/include/libwebsockets.h"
 LIBS = ("ours", "orig")
-NAMES = {"ours": "ours", "orig": "original"}
+NAMES = {"ours": "ours", "orig": "original", "uws": "uWebSockets"}
+# uWebSockets' echo (bench/uws-echo.cpp), built only when its sources are at hand (UWS_DIR,
+# or a shallow clone into build/bench/uWebSockets when the network allows).
+UWS_SRC = os.path.join(BENCH, "uws-echo.cpp")
+UWS_URL = "https://github.com/uNetworking/uWebSockets.git"
+# (size, connections) compared with uWebSockets: the loads of issue 19's table.
+UWS_ROWS = [(512, 100), (512, 5000), (64 * 1024, 10), (1024 * 1024, 10), (16 * 1024 * 1024, 1)]
 
 KiB, MiB = 1024, 1024 * 1024
 SIZES = [16, 512, 16 * KiB, 1 * MiB, 16 * MiB]
@@ -51,6 +57,7 @@ CONNS = [1, 100, 1000, 5000]
 # repetition). Above BULK_CAP even that takes too long (16 MiB x 1000: ~50 s a run); skipped.
 STREAM_CAP = 128 * MiB
 BULK_CAP = 5 * 1024 * MiB
+BULK_REPS = 2
 
 
 def log(*a):
@@ -144,6 +151,49 @@ def build():
         line = [l for l in out.splitlines() if "libwebsockets" in l]
         if not line or "not found" in line[0] or (lib == "ours" and LIBDIR not in line[0]):
             sys.exit("echo-%s does not load the right libwebsockets: %s" % (lib, line))
+
+
+def uws_build():
+    """Builds build/bench/uws-uws from bench/uws-echo.cpp and a uWebSockets tree (UWS_DIR, else
+    a shallow clone); returns a line saying what was built, or None (the section is skipped)."""
+    tree = os.environ.get("UWS_DIR") or os.path.join(OUT, "uWebSockets")
+
+    def complete(d):
+        return (os.path.exists(os.path.join(d, "src", "App.h")) and
+                os.path.exists(os.path.join(d, "uSockets", "src", "libusockets.h")))
+
+    if not complete(tree) and not os.environ.get("UWS_DIR"):
+        shutil.rmtree(tree, ignore_errors=True)
+        try:
+            subprocess.run(["git", "clone", "-q", "--depth", "1", "--recurse-submodules=uSockets",
+                            "--shallow-submodules", UWS_URL, tree], timeout=180, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (subprocess.SubprocessError, OSError):
+            pass
+    if not complete(tree):
+        log("uWebSockets: no source tree (set UWS_DIR to a checkout with its uSockets "
+            "submodule): its section is skipped")
+        return None
+    objs = os.path.join(OUT, "uws-obj")
+    os.makedirs(objs, exist_ok=True)
+    us = os.path.join(tree, "uSockets", "src")
+    srcs = [os.path.join(d, f) for d in (us, os.path.join(us, "eventing"), os.path.join(us, "crypto"))
+            for f in sorted(os.listdir(d)) if f.endswith(".c")]
+    cc, cxx = os.environ.get("CC", "cc"), os.environ.get("CXX", "c++")
+    try:
+        # The way uWebSockets' own Makefile builds it without TLS or zlib: -O3 and LTO.
+        subprocess.run([cc, "-O3", "-flto", "-DLIBUS_NO_SSL", "-std=c11", "-I" + us, "-c"] + srcs,
+                       cwd=objs, check=True, capture_output=True)
+        subprocess.run([cxx, "-O3", "-flto", "-std=c++20", "-DLIBUS_NO_SSL", "-DUWS_NO_ZLIB",
+                        "-I" + os.path.join(tree, "src"), "-I" + us, UWS_SRC] +
+                       [os.path.join(objs, f) for f in sorted(os.listdir(objs)) if f.endswith(".o")] +
+                       ["-o", os.path.join(OUT, "uws-uws")], check=True, capture_output=True)
+    except subprocess.CalledProcessError as e:
+        log("uWebSockets: build failed (%s): its section is skipped" % e.stderr.decode()[-300:])
+        return None
+    rev = subprocess.run(["git", "-C", tree, "log", "-1", "--format=%h %cs"], capture_output=True,
+                         text=True).stdout.strip()
+    return "uWebSockets %s (uSockets epoll, no TLS, no zlib, -O3 -flto)" % (rev or "?")
 
 
 def lws_versions():
@@ -263,7 +313,7 @@ PROBLEMS = []  # (what, lib, details, reproduction)
 
 def repro(lib, mode, args, prog="echo"):
     srv = ("LD_LIBRARY_PATH=target/release build/bench/%s-ours" % prog) if lib == "ours" \
-        else "build/bench/%s-orig" % prog
+        else "build/bench/%s-%s" % (prog, lib)
     return "%s -p 7681 &  bench/loadgen/target/release/loadgen %s --port 7681 %s" % (
         srv, mode, " ".join(str(a) for a in args))
 
@@ -300,7 +350,8 @@ def echo_grid(sizes, conns_list, reps, warmup, duration, verify_every, quick, pr
                 continue
             bulk = size * conns > STREAM_CAP
             runs = {lib: [] for lib in LIBS}
-            for rep in range(1 if bulk else reps):
+            # Bulk rows swing with the kernel's socket memory (GiBs in flight): two runs each.
+            for rep in range(min(reps, BULK_REPS) if bulk else reps):
                 for lib in LIBS:  # ours, original, ours, original, ...
                     if bulk:
                         args = ["--conns", conns, "--size", size, "--count", 1,
@@ -538,6 +589,93 @@ def callgrind(conns, count):
     return out
 
 
+def uws_compare(reps, warmup, duration, verify_every):
+    """uWebSockets' echo beside ours (echo.c queueing whole messages, and the flow-controlled
+    echo-flow.c) on issue 19's loads: {(size, conns): {"uws"|"echo"|"flow": [runs]}}."""
+    out = {}
+    for size, conns in UWS_ROWS:
+        runs = {"uws": [], "echo": [], "flow": []}
+        for _ in range(reps):
+            for key, lib, prog in (("uws", "uws", "uws"), ("echo", "ours", "echo"), ("flow", "ours", "flow")):
+                args = ["--conns", conns, "--size", size, "--warmup", warmup, "--duration", duration,
+                        "--verify-every", verify_every]
+                res, _ = measure(lib, "uws-%s-%s-%d" % (key, human_size(size).replace(" ", ""), conns),
+                                 "echo", args, prog=prog)
+                runs[key].append(res)
+        out[(size, conns)] = runs
+        b = {k: best(v) for k, v in runs.items()}
+        log("  %7s x %4d conns: MB/s uWS %8s | echo.c %8s | echo-flow.c %8s" % (
+            human_size(size), conns, fmt(b["uws"].get("mb_per_s")), fmt(b["echo"].get("mb_per_s")),
+            fmt(b["flow"].get("mb_per_s"))))
+    return out
+
+
+def uws_table(cmp_):
+    rows = []
+    for (size, conns), runs in sorted(cmp_.items()):
+        b = {k: best(v) for k, v in runs.items()}
+        mb = {k: b[k].get("mb_per_s") for k in b}
+        cpu = {k: b[k].get("server_cpu_us_per_msg") if b[k].get("msgs") else None for k in b}
+        rows.append([human_size(size), conns, fmt(mb["uws"]), fmt(mb["echo"]), fr(ratio(mb["echo"], mb["uws"])),
+                     fmt(mb["flow"]), fr(ratio(mb["flow"], mb["uws"])),
+                     "%s / %s / %s" % (fmt(cpu["uws"]), fmt(cpu["echo"]), fmt(cpu["flow"])),
+                     "%s / %s / %s" % tuple(fmt(b[k].get("gen_cpu_pct"), 0) for k in ("uws", "echo", "flow"))])
+    return (["size", "conns", "MB/s uWS", "MB/s echo.c", "echo.c / uWS", "MB/s echo-flow.c",
+             "echo-flow.c / uWS", "server CPU µs/msg uWS / echo.c / flow", "generator CPU %"], rows)
+
+
+def parse_massif(path, prog):
+    """(library bytes, program bytes) at massif's peak snapshot: the program's are the
+    allocations made directly from the program binary (echo.c's session buffers)."""
+    snaps, cur = [], None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("snapshot="):
+                cur = {"total": 0, "prog": 0, "peak": False}
+                snaps.append(cur)
+            elif cur is None:
+                continue
+            elif line.startswith("mem_heap_B="):
+                cur["total"] = int(line.split("=")[1])
+            elif line.startswith("heap_tree=peak"):
+                cur["peak"] = True
+            elif line.startswith(" n") and not line.startswith("  ") and ("/" + prog) in line:
+                cur["prog"] += int(line.split()[1])
+    peak = [x for x in snaps if x["peak"]] or sorted(snaps, key=lambda x: x["total"])[-1:]
+    if not peak:
+        return None
+    return peak[0]["total"] - peak[0]["prog"], peak[0]["prog"]
+
+
+def inflight_heap(size=16 * KiB, counts=(50, 300)):
+    """Heap per connection with a message in flight, split into the library's and the
+    program's own (valgrind massif's peak snapshot).  Two connection counts, so what is
+    fixed (the context, lws's descriptor table) cancels: (heap at 300 - heap at 50) / 250."""
+    if not shutil.which("valgrind"):
+        return None
+    out = {}
+    for lib in LIBS:
+        got = {}
+        for n in counts:
+            f = os.path.join(LOGS, "massif-%s-%d.out" % (lib, n))
+            wrap = ["valgrind", "--tool=massif", "--massif-out-file=" + f, "--threshold=0.01",
+                    "--detailed-freq=1", "--max-snapshots=200"]
+            res, _ = measure(lib, "massif-%d" % n, "echo",
+                             ["--conns", n, "--size", size, "--warmup", 1, "--duration", 3,
+                              "--verify-every", 100], wrap=wrap, timeout=300)
+            got[n] = parse_massif(f, "echo-" + lib) if res.get("ok") and os.path.exists(f) else None
+        a, b = got[counts[0]], got[counts[1]]
+        if a and b:
+            d = counts[1] - counts[0]
+            out[lib] = {"lib_per_conn": (b[0] - a[0]) / d, "prog_per_conn": (b[1] - a[1]) / d, "raw": got}
+        else:
+            out[lib] = {"lib_per_conn": None, "prog_per_conn": None, "raw": got}
+    log("  heap per connection in flight, library: %s | %s; program: %s | %s" % (
+        fmt(out["ours"]["lib_per_conn"]), fmt(out["orig"]["lib_per_conn"]),
+        fmt(out["ours"]["prog_per_conn"]), fmt(out["orig"]["prog_per_conn"])))
+    return out
+
+
 def parse_strace(path):
     calls = {}
     with open(path) as f:
@@ -665,7 +803,7 @@ def rss_busy_per_conn(r):
     return (b - a) * 1024 / n
 
 
-def summary_rows(grid, hs, idl, cg, stc, flow=None):
+def summary_rows(grid, hs, idl, cg, stc, flow=None, heap=None, uws=None):
     rows = []
 
     def add(name, o, g, target, passed, note=""):
@@ -696,7 +834,7 @@ def summary_rows(grid, hs, idl, cg, stc, flow=None):
             o, g = best(runs["ours"]).get("mb_per_s"), best(runs["orig"]).get("mb_per_s")
             r = ratio(o, g)
             add("MB/s, 1 MiB messages, %d connection%s" % (conns, "" if conns == 1 else "s"), o, g,
-                "≥ 1.2x", None if r is None else r >= 1.2)
+                "≥ 1.2x", None if r is None else r >= 1.2, bulk_note(best(runs["ours"]), best(runs["orig"])))
     for (size, conns), runs in sorted((flow or {}).items()):
         o, g = best(runs["ours"]).get("mb_per_s"), best(runs["orig"]).get("mb_per_s")
         r = ratio(o, g)
@@ -706,8 +844,24 @@ def summary_rows(grid, hs, idl, cg, stc, flow=None):
     runs = grid.get((16 * KiB, 1000))
     if runs:
         o, g = rss_busy_per_conn(best(runs["ours"])), rss_busy_per_conn(best(runs["orig"]))
+        note = "server VmRSS at the end of the window minus before connecting"
+        if heap and heap["ours"]["prog_per_conn"] is not None and heap["orig"]["prog_per_conn"] is not None:
+            note += ("; of it echo.c's own buffers (massif): %s / %s B, see the next row" % (
+                fmt(heap["ours"]["prog_per_conn"]), fmt(heap["orig"]["prog_per_conn"])))
         add("RSS per connection with a 16 KiB message in flight, bytes (1000 connections)",
-            o, g, "", None, "server VmRSS at the end of the window minus before connecting")
+            o, g, "", None, note)
+    if heap:
+        add("library heap per connection with a 16 KiB message in flight, bytes (massif)",
+            heap["ours"]["lib_per_conn"], heap["orig"]["lib_per_conn"], "", None,
+            "the program's own allocations excluded; (300 connections - 50) / 250")
+    for (size, conns), runs in sorted((uws or {}).items()):
+        if size < 64 * KiB:
+            continue
+        u, f = best(runs["uws"]).get("mb_per_s"), best(runs["flow"]).get("mb_per_s")
+        r = ratio(f, u)
+        add("MB/s, flow-controlled echo vs uWebSockets, %s x %d connection%s" % (
+            human_size(size), conns, "" if conns == 1 else "s"), f, u, "≥ 1.0x",
+            None if r is None else r >= 1.0, "the original column is uWebSockets' echo here")
     big = [(c, runs) for (s, c), runs in grid.items() if s == 16 * MiB]
     if big:
         done = all(all(r.get("ok") and r.get("verified") for r in runs["ours"]) for _, runs in big)
@@ -729,6 +883,17 @@ def summary_rows(grid, hs, idl, cg, stc, flow=None):
         add("server CPU µs per handshake", o, g, "", None,
             "capacity ratio original/ours: %s" % fr(ratio(g, o)))
     return rows
+
+
+def bulk_note(o, g):
+    """For runs where neither side used its CPU: say so, with the server CPU per message."""
+    po, pg = o.get("server_cpu_pct"), g.get("server_cpu_pct")
+    if po is None or pg is None or max(po, pg) >= 80 or not o.get("msgs"):
+        return ""
+    return ("servers at %.0f%% / %.0f%% CPU: the kernel, holding GiBs of socket buffers, set "
+            "the pace; server CPU per message %s / %s µs (%s)" % (
+                po, pg, fmt(o.get("server_cpu_us_per_msg")), fmt(g.get("server_cpu_us_per_msg")),
+                fr(ratio(o.get("server_cpu_us_per_msg"), g.get("server_cpu_us_per_msg")))))
 
 
 def saturation_note(o, g=None):
@@ -807,8 +972,18 @@ def plot(grid, path):
     plt.close(fig)
 
 
+def uws_md(uws, built, reps):
+    if not uws:
+        return ""
+    return ("## Beside uWebSockets\n\n%s, `bench/uws-echo.cpp` (its `ws->send` of each message "
+            "as it arrives, whole) against our library under `examples-c/echo.c` (queues whole "
+            "messages) and `bench/echo-flow.c` (rx flow control per chunk, as lws's examples). "
+            "One message in flight per connection; best of %d, alternating.\n\n%s\n" % (
+                built, reps, md_table(*uws_table(uws))))
+
+
 def write_results(path, meta, grid, hs, idl, cg, stc, summary, params, elapsed, plotted,
-                  tls_md="", flow=None):
+                  tls_md="", flow=None, uws_section_md=""):
     t = echo_tables(grid)
     sh = ["figure", "ours", "original", "ratio ours/original", "target", "result", "note"]
     L = []
@@ -833,13 +1008,15 @@ def write_results(path, meta, grid, hs, idl, cg, stc, summary, params, elapsed, 
         L.append("![messages/s vs connections at 512 B](msgs_per_sec.png)\n")
     if tls_md:
         L.append(tls_md)
+    if uws_section_md:
+        L.append(uws_section_md)
     L.append("## Echo: throughput\n")
     L.append("msgs/s: messages echoed completely inside the window. MB/s: echoed payload "
              "received back by the generator per second (10^6 bytes, one direction; the server "
              "moves as much again inbound). †: bulk rows (more than %d MiB in flight): each "
              "connection echoes exactly one message, all at once, and the run is timed from the "
              "first byte to the last close; msgs/s and MB/s are over that time, latency is each "
-             "message's completion time, one repetition.\n" % (STREAM_CAP // MiB))
+             "message's completion time, best of %d.\n" % (STREAM_CAP // MiB, min(params["reps"], BULK_REPS)))
     L.append(md_table(*t["throughput"]) + "\n")
     L.append("## Echo: round-trip latency\n")
     L.append("From queueing a message's first byte to receiving the last byte of its echo, "
@@ -962,6 +1139,7 @@ def main():
     ensure_tools(a.quick)
     if not a.no_build:
         build()
+    uws_built = None if a.quick else uws_build()
     meta = machine()
     meta["versions"] = lws_versions()
     meta["load_start"] = loadavg()
@@ -1002,6 +1180,12 @@ def main():
     for size, conns in FLOW_ROWS:
         flow.update(echo_grid([size], lambda s, c=conns: [c], a.reps, a.warmup, a.duration,
                               params["verify_every"], False, prog="flow"))
+    uws = None
+    if uws_built:
+        log("uWebSockets (%s):" % uws_built)
+        uws = uws_compare(a.reps, a.warmup, a.duration, params["verify_every"])
+    log("in-flight heap (massif):")
+    heap = inflight_heap()
     log("handshakes:")
     hs, hs_runs = handshakes(a.reps, a.warmup, a.duration, params["hs_conc"])
     log("idle connections:")
@@ -1014,7 +1198,7 @@ def main():
     tls = tls_bench(a.reps, a.duration)
     meta["load_end"] = loadavg()
 
-    summary = summary_rows(grid, hs, idl, cg, stc, flow)
+    summary = summary_rows(grid, hs, idl, cg, stc, flow, heap, uws)
     plotted = False
     png = os.path.join(BENCH, "msgs_per_sec.png")
     if have_matplotlib():
@@ -1025,7 +1209,8 @@ def main():
             log("plot failed: %s" % e)
     elapsed = time.time() - t0
     write_results(os.path.join(BENCH, "results.md"), meta, grid, hs, idl, cg, stc, summary,
-                  params, elapsed, plotted, tls_section(tls, a.duration, a.reps), flow)
+                  params, elapsed, plotted, tls_section(tls, a.duration, a.reps), flow,
+                  uws_md(uws, uws_built, a.reps))
     # The compressed-echo row (bench/deflate.py; `make bench-deflate` runs only it).
     import deflate
     deflate.bench = sys.modules[__name__]
@@ -1036,7 +1221,8 @@ def main():
     raw = {"meta": meta, "params": params,
            "echo": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(grid.items())],
            "flow": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(flow.items())],
-           "handshakes": hs_runs, "idle": idl, "callgrind": cg, "strace": stc, "tls": tls,
+           "uws": [{"size": s_, "conns": c, "runs": r} for (s_, c), r in sorted((uws or {}).items())],
+           "heap": heap, "handshakes": hs_runs, "idle": idl, "callgrind": cg, "strace": stc, "tls": tls,
            "problems": [{"what": t, "lib": l, "problems": p, "reproduce": r} for t, l, p, r in PROBLEMS]}
     with open(os.path.join(BENCH, "results.json"), "w") as f:
         json.dump(raw, f, indent=1, default=str)
