@@ -838,9 +838,15 @@ def summary_rows(grid, hs, idl, cg, stc, flow=None, heap=None, uws=None):
     for (size, conns), runs in sorted((flow or {}).items()):
         o, g = best(runs["ours"]).get("mb_per_s"), best(runs["orig"]).get("mb_per_s")
         r = ratio(o, g)
+        bo, bg = best(runs["ours"]), best(runs["orig"])
+        co, cg_ = bo.get("server_cpu_us_per_msg"), bg.get("server_cpu_us_per_msg")
+        note = saturation_note(bo)
+        if co and cg_:
+            note = ("%s%sserver CPU µs/msg %s / %s: capacity ratio %s" % (
+                note, "; " if note else "", fmt(co), fmt(cg_), fr(ratio(cg_, co))))
         add("MB/s, flow-controlled echo, %s x %d connection%s" % (
             human_size(size), conns, "" if conns == 1 else "s"), o, g, "≥ 1.5x",
-            None if r is None else r >= 1.5)
+            None if r is None else r >= 1.5, note)
     runs = grid.get((16 * KiB, 1000))
     if runs:
         o, g = rss_busy_per_conn(best(runs["ours"])), rss_busy_per_conn(best(runs["orig"]))
