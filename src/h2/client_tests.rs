@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::h2::conn::{self, ServerConn};
+use crate::h2::frame::HEADER_LEN;
 
 /// Moves bytes both ways until neither side has anything to say.
 fn pump(c: &mut ClientConn, s: &mut ServerConn) {
@@ -559,4 +560,23 @@ fn random_frames_never_panic() {
         }
         let _ = c.take_output();
     }
+}
+
+#[test]
+fn oversized_frame_from_the_server_fails_before_its_payload() {
+    let (mut c, _s) = pair(Config::default(), conn::Config::default());
+    // A header announcing one byte more than our SETTINGS_MAX_FRAME_SIZE, split across
+    // two reads: the error comes as soon as the header is whole.
+    let hdr = [0x00, 0x40, 0x01, frame::PING, 0, 0, 0, 0, 0];
+    c.handle_input(&hdr[..4]);
+    assert!(cev(&mut c).is_empty());
+    c.handle_input(&hdr[4..]);
+    assert!(matches!(
+        cev(&mut c)[..],
+        [Event::ConnectionError {
+            code: ErrorCode::FRAME_SIZE_ERROR,
+            ..
+        }]
+    ));
+    assert!(c.is_closed());
 }

@@ -35,7 +35,7 @@
 //! [`release_capacity`]: ServerConn::release_capacity
 //! [`is_closed`]: ServerConn::is_closed
 
-use super::frame::{self, Frame, FrameHeader, HEADER_LEN};
+use super::frame::{self, Frame, FrameHeader};
 use super::hpack::{Decoder, Encoder, HpackError};
 use super::settings::{self, Settings, DEFAULT_WINDOW, MAX_WINDOW};
 use super::{ErrorCode, H2Error, Header, PREFACE};
@@ -663,72 +663,7 @@ impl ServerConn {
             self.preface_matched += n;
             data = &data[n..];
         }
-        while !self.dead {
-            if !self.inbuf.is_empty() {
-                // Complete the buffered frame first: its header, then its payload.
-                if self.inbuf.len() < HEADER_LEN {
-                    let take = (HEADER_LEN - self.inbuf.len()).min(data.len());
-                    self.inbuf.extend_from_slice(&data[..take]);
-                    data = &data[take..];
-                    if self.inbuf.len() < HEADER_LEN || !self.check_len() {
-                        return;
-                    }
-                }
-                let need = FrameHeader::parse(&self.inbuf)
-                    .map_or(HEADER_LEN, |h| HEADER_LEN + h.len as usize);
-                let take = need.saturating_sub(self.inbuf.len()).min(data.len());
-                self.inbuf.extend_from_slice(&data[..take]);
-                data = &data[take..];
-                if self.inbuf.len() < need {
-                    return;
-                }
-                let buf = std::mem::take(&mut self.inbuf);
-                self.process(&buf);
-                self.inbuf = buf;
-                self.inbuf.clear();
-                continue;
-            }
-            let Some(h) = FrameHeader::parse(data) else {
-                self.inbuf.extend_from_slice(data);
-                return;
-            };
-            if h.len > self.local.max_frame_size {
-                self.fail(H2Error::conn(
-                    ErrorCode::FRAME_SIZE_ERROR,
-                    "frame larger than SETTINGS_MAX_FRAME_SIZE",
-                ));
-                return;
-            }
-            let total = HEADER_LEN + h.len as usize;
-            if data.len() < total {
-                self.inbuf.extend_from_slice(data);
-                return;
-            }
-            self.process(&data[..total]);
-            data = &data[total..];
-        }
-    }
-
-    /// Checks the length of the frame whose header just completed in `inbuf`.
-    fn check_len(&mut self) -> bool {
-        let ok =
-            FrameHeader::parse(&self.inbuf).is_some_and(|h| h.len <= self.local.max_frame_size);
-        if !ok {
-            self.fail(H2Error::conn(
-                ErrorCode::FRAME_SIZE_ERROR,
-                "frame larger than SETTINGS_MAX_FRAME_SIZE",
-            ));
-        }
-        ok
-    }
-
-    fn process(&mut self, bytes: &[u8]) {
-        let Some(h) = FrameHeader::parse(bytes) else {
-            return;
-        };
-        if let Err(e) = self.on_frame(&h, &bytes[HEADER_LEN..]) {
-            self.fail(e);
-        }
+        frame::split_frames(self, data);
     }
 
     fn fail(&mut self, e: H2Error) {
@@ -739,7 +674,6 @@ impl ServerConn {
                 }
                 self.dead = true;
                 self.assembly = None;
-                self.inbuf = Vec::new();
                 Frame::GoAway {
                     last_stream: self.last_peer_stream,
                     code,
@@ -1316,6 +1250,24 @@ impl ServerConn {
             self.events.push_back(Event::EndOfStream { stream });
         }
         Ok(())
+    }
+}
+
+impl frame::FrameSink for ServerConn {
+    fn partial(&mut self) -> &mut Vec<u8> {
+        &mut self.inbuf
+    }
+    fn max_frame_size(&self) -> u32 {
+        self.local.max_frame_size
+    }
+    fn stopped(&self) -> bool {
+        self.dead
+    }
+    fn frame(&mut self, h: &FrameHeader, payload: &[u8]) -> R {
+        self.on_frame(h, payload)
+    }
+    fn fail(&mut self, e: H2Error) {
+        ServerConn::fail(self, e)
     }
 }
 

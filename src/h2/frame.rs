@@ -4,6 +4,8 @@
 //! [`parse`] takes a frame header and exactly its payload (the caller has already
 //! checked the length against its SETTINGS_MAX_FRAME_SIZE) and returns a [`Frame`]
 //! borrowing the payload.  Errors carry the scope section 6 gives them.
+//!
+//! [`split_frames`] cuts a connection's input into whole frames for both ends.
 
 use super::{ErrorCode, H2Error};
 
@@ -564,6 +566,96 @@ pub fn write_header_block(
     }
 }
 
+/// A connection end fed by [`split_frames`]: both [`super::conn::ServerConn`] and
+/// [`super::client::ClientConn`] cut their input the same way, so the rules (a partial
+/// frame waits across reads, a header announcing more than the limit is a connection
+/// error before its payload is waited for) live in one place.
+pub trait FrameSink {
+    /// Where the bytes of a frame not yet complete wait between reads.
+    fn partial(&mut self) -> &mut Vec<u8>;
+    /// The largest payload accepted now.  Asked again for each frame's header, since a
+    /// frame just handled (a SETTINGS acknowledgement) may change it.
+    fn max_frame_size(&self) -> u32;
+    /// True once the connection has failed: nothing more is cut.
+    fn stopped(&self) -> bool;
+    /// One whole frame whose length is within the limit.
+    fn frame(&mut self, h: &FrameHeader, payload: &[u8]) -> Result<(), H2Error>;
+    /// An error of `frame`, or an oversized frame.
+    fn fail(&mut self, e: H2Error);
+}
+
+fn too_large() -> H2Error {
+    conn(
+        ErrorCode::FRAME_SIZE_ERROR,
+        "frame larger than SETTINGS_MAX_FRAME_SIZE",
+    )
+}
+
+/// Hands `sink` every whole frame in what it kept from earlier reads followed by `data`;
+/// the incomplete rest is kept in its [`FrameSink::partial`].  Frames lying wholly in
+/// `data` are passed in place, so only a frame split across reads is copied.
+pub fn split_frames<S: FrameSink>(sink: &mut S, mut data: &[u8]) {
+    fn deliver<S: FrameSink>(sink: &mut S, whole: &[u8]) {
+        if let Some(h) = FrameHeader::parse(whole) {
+            if let Err(e) = sink.frame(&h, &whole[HEADER_LEN..]) {
+                sink.fail(e);
+            }
+        }
+    }
+    // Taken out so the sink can be borrowed while it is filled; put back at the end
+    // unless the connection died (then its memory goes at once).
+    let mut held = std::mem::take(sink.partial());
+    while !sink.stopped() {
+        if !held.is_empty() {
+            if held.len() < HEADER_LEN {
+                let take = (HEADER_LEN - held.len()).min(data.len());
+                held.extend_from_slice(&data[..take]);
+                data = &data[take..];
+                if held.len() < HEADER_LEN {
+                    break;
+                }
+                // The header just completed: its length is checked once, now.
+                if FrameHeader::parse(&held).is_none_or(|h| h.len > sink.max_frame_size()) {
+                    sink.fail(too_large());
+                    break;
+                }
+            }
+            let need =
+                FrameHeader::parse(&held).map_or(HEADER_LEN, |h| HEADER_LEN + h.len as usize);
+            let take = need.saturating_sub(held.len()).min(data.len());
+            held.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if held.len() < need {
+                break;
+            }
+            deliver(sink, &held);
+            held.clear();
+            continue;
+        }
+        if data.is_empty() {
+            break;
+        }
+        let Some(h) = FrameHeader::parse(data) else {
+            held.extend_from_slice(data);
+            break;
+        };
+        if h.len > sink.max_frame_size() {
+            sink.fail(too_large());
+            break;
+        }
+        let total = HEADER_LEN + h.len as usize;
+        if data.len() < total {
+            held.extend_from_slice(data);
+            break;
+        }
+        deliver(sink, &data[..total]);
+        data = &data[total..];
+    }
+    if !sink.stopped() {
+        *sink.partial() = held;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +677,106 @@ mod tests {
         .write(&mut v);
         v.extend_from_slice(payload);
         v
+    }
+
+    /// Records what `split_frames` hands over; its limit drops to 10 once a PING has
+    /// been handled, the way an acknowledgement could change it between two frames of
+    /// one read.
+    #[derive(Default)]
+    struct Sink {
+        held: Vec<u8>,
+        limit: u32,
+        frames: Vec<(u8, Vec<u8>)>,
+        failed: Option<ErrorCode>,
+    }
+
+    impl FrameSink for Sink {
+        fn partial(&mut self) -> &mut Vec<u8> {
+            &mut self.held
+        }
+        fn max_frame_size(&self) -> u32 {
+            self.limit
+        }
+        fn stopped(&self) -> bool {
+            self.failed.is_some()
+        }
+        fn frame(&mut self, h: &FrameHeader, payload: &[u8]) -> Result<(), H2Error> {
+            self.frames.push((h.kind, payload.to_vec()));
+            if h.kind == PING {
+                self.limit = 10;
+            }
+            Ok(())
+        }
+        fn fail(&mut self, e: H2Error) {
+            if let H2Error::Connection { code, .. } = e {
+                self.failed = Some(code);
+            }
+        }
+    }
+
+    fn sink(limit: u32) -> Sink {
+        Sink {
+            limit,
+            ..Sink::default()
+        }
+    }
+
+    #[test]
+    fn splitter_cuts_across_reads_byte_by_byte() {
+        let mut wire = raw(DATA, 0, 1, b"abc");
+        wire.extend(raw(WINDOW_UPDATE, 0, 0, &[0, 0, 0, 9]));
+        wire.extend(raw(DATA, 0, 1, b""));
+        let mut s = sink(16384);
+        for b in &wire {
+            split_frames(&mut s, std::slice::from_ref(b));
+        }
+        assert_eq!(
+            s.frames,
+            vec![
+                (DATA, b"abc".to_vec()),
+                (WINDOW_UPDATE, vec![0, 0, 0, 9]),
+                (DATA, vec![])
+            ]
+        );
+        assert!(s.held.is_empty() && s.failed.is_none());
+        // The same bytes in one read give the same frames.
+        let mut one = sink(16384);
+        split_frames(&mut one, &wire);
+        assert_eq!(one.frames, s.frames);
+    }
+
+    /// The limit is read for each frame, not once per read: after the PING lowers it,
+    /// the next frame of the same read (or of a later one, whole or split) is over it.
+    #[test]
+    fn splitter_reads_the_limit_per_frame() {
+        let data20 = raw(DATA, 0, 1, &[7; 20]);
+        let mut wire = raw(DATA, 0, 1, &[1; 20]);
+        wire.extend(raw(PING, 0, 0, &[0; 8]));
+        wire.extend(&data20);
+        let mut s = sink(100);
+        split_frames(&mut s, &wire);
+        assert_eq!(s.frames.len(), 2);
+        assert_eq!(s.failed, Some(ErrorCode::FRAME_SIZE_ERROR));
+        assert!(s.held.is_empty());
+
+        // Split: the header of the oversized frame completes in a later read.
+        let mut wire = raw(PING, 0, 0, &[0; 8]);
+        wire.extend(&data20[..5]);
+        let mut s = sink(100);
+        split_frames(&mut s, &wire);
+        assert_eq!((s.frames.len(), s.failed), (1, None));
+        split_frames(&mut s, &data20[5..]);
+        assert_eq!(
+            (s.frames.len(), s.failed),
+            (1, Some(ErrorCode::FRAME_SIZE_ERROR))
+        );
+
+        // A frame within the lowered limit still passes.
+        let mut wire = raw(PING, 0, 0, &[0; 8]);
+        wire.extend(raw(DATA, 0, 1, &[3; 10]));
+        let mut s = sink(100);
+        split_frames(&mut s, &wire);
+        assert_eq!((s.frames.len(), s.failed), (2, None));
     }
 
     #[test]
