@@ -144,6 +144,8 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 			out("content-length: %s\n", v);
 		if (lws_hdr_custom_copy(wsi, v, sizeof(v), "x-answer:", 9) > 0)
 			out("x-answer: %s\n", v);
+		if (lws_hdr_custom_copy(wsi, v, sizeof(v), "x-checksum:", 11) > 0)
+			out("x-checksum before the body: %s\n", v);
 		if (manual)
 			out("server's window on the stream: %d\n",
 			    lws_wsi_tx_credit(wsi, LWSTXCR_PEER_TO_US, 0));
@@ -192,6 +194,11 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
 		t = t_of(wsi);
 		out("COMPLETED_CLIENT_HTTP: body length %llu fnv %08x\n", t->rx, t->fnv);
+		/* an h2 answer's trailers join its header fields by now */
+		if (lws_hdr_custom_copy(wsi, v, sizeof(v), "x-answer:", 9) > 0)
+			out("at the end, x-answer: %s\n", v);
+		if (lws_hdr_custom_copy(wsi, v, sizeof(v), "x-checksum:", 11) > 0)
+			out("trailer x-checksum: %s\n", v);
 		if (body_len > 0 && t->rx == (unsigned long long)body_len)
 			out("the body came back %s\n",
 			    t->fnv == fnv_of_body(body_len) ? "intact" : "CHANGED");

@@ -93,6 +93,10 @@ def rst_serve(s):
                         c.send_headers(sid, [(":status", "200"), ("x-answer", "partial")])
                         c.send_data(sid, b"x" * 1000)
                         c.reset_stream(sid, h2.errors.ErrorCodes.CANCEL)
+                    elif path == b"/trailers":
+                        c.send_headers(sid, [(":status", "200"), ("x-answer", "head")])
+                        c.send_data(sid, b"ok")
+                        c.send_headers(sid, [("x-checksum", "c0ffee")], end_stream=True)
                     elif path == b"/r":
                         c.send_headers(sid, [(":status", "302"), ("location", "/ok"),
                                              ("content-length", "0")], end_stream=True)
@@ -230,6 +234,7 @@ run("server resets before the head", "rst", "GET", "/rst-head", "prior")
 run("server resets inside the body", "rst", "GET", "/rst-body", "prior")
 run("server says GOAWAY", "rst", "GET", "/goaway", "prior")
 run("redirect followed over h2", "rst", "GET", "/r", "prior")
+run("server sends trailers", "rst", "GET", "/trailers", "prior")
 run("https server without h2: HTTP/1.1", "h1", "GET", "/h1", CA)
 # Our own server (the same context listens and serves capi-tests/ as files), h2c.  Its
 # accepted connection's WSI_CREATE reaches the same callback (as "[0]"): one more than

@@ -17,6 +17,7 @@
  *              in pieces from HTTP_WRITEABLE ("?n=N" bytes of a pattern; "/dyn/nolen"
  *              announces no length and ends with LWS_WRITE_HTTP_FINAL)
  *   /post      counts the request body (HTTP_BODY), answers at HTTP_BODY_COMPLETION
+ *              (with an x-checksum trailer and x-test head field when sent)
  *   /net       reports what the stream knows of its connection
  *   /dyn/file  index.html through lws_serve_http_file
  *
@@ -198,8 +199,23 @@ cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		pss->reply_len = lws_snprintf(pss->reply, sizeof(pss->reply),
-					      "got %llu sum %u, %llu while held\n", pss->rx,
+					      "got %llu sum %u, %llu while held", pss->rx,
 					      pss->sum, pss->rx_held);
+		/* trailers (h2): read like the head's fields once the body is complete */
+		if (lws_hdr_custom_length(wsi, "x-checksum:", 11) > 0) {
+			lws_hdr_custom_copy(wsi, xt, sizeof(xt), "x-checksum:", 11);
+			pss->reply_len += lws_snprintf(pss->reply + pss->reply_len,
+					sizeof(pss->reply) - (size_t)pss->reply_len,
+					", trailer x-checksum=%s", xt);
+		}
+		if (lws_hdr_custom_length(wsi, "x-test:", 7) > 0) {
+			lws_hdr_custom_copy(wsi, xt, sizeof(xt), "x-test:", 7);
+			pss->reply_len += lws_snprintf(pss->reply + pss->reply_len,
+					sizeof(pss->reply) - (size_t)pss->reply_len,
+					", head x-test=%s", xt);
+		}
+		pss->reply_len += lws_snprintf(pss->reply + pss->reply_len,
+					       sizeof(pss->reply) - (size_t)pss->reply_len, "\n");
 		return send_reply(wsi, pss);
 
 	default:

@@ -118,6 +118,47 @@ check(out == f"got {len(post)} sum {s}, 0 while held\n".encode() and time.time()
 rc, out = curl("--data-binary", "@-", U + "/post?hold=1", data=post)
 check(out == f"got {len(post)} sum {s}, 0 while held\n".encode(), "the same over HTTP/1.1")
 
+
+def post_with_trailers(path, body, trailers, head_extra=()):
+    """POST over h2c from the h2 package: head, body, then trailers with END_STREAM."""
+    sk = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    c.initiate_connection()
+    sid = c.get_next_available_stream_id()
+    c.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":path", path),
+                         (":authority", "127.0.0.1")] + list(head_extra))
+    c.send_data(sid, body)
+    c.send_headers(sid, trailers, end_stream=True)
+    sk.sendall(c.data_to_send())
+    got, ended = b"", False
+    while not ended:
+        d = sk.recv(65536)
+        if not d:
+            break
+        for ev in c.receive_data(d):
+            if isinstance(ev, h2.events.DataReceived):
+                got += ev.data
+                c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)):
+                ended = True
+        sk.sendall(c.data_to_send())
+    sk.close()
+    return got
+
+
+small = b"0123456789" * 100
+s2 = 0
+for b in small:
+    s2 = (s2 * 31 + b) & 0xffffffff
+out = post_with_trailers("/post", small, [("x-checksum", "abc123")], [("x-test", "trl")])
+print("server:", out.decode().strip(), flush=True)
+check(out == f"got 1000 sum {s2}, 0 while held, trailer x-checksum=abc123, head x-test=trl\n"
+      .encode(), "request trailers: read with lws_hdr_custom_copy at HTTP_BODY_COMPLETION")
+t.wait_line(srv, r"^trl: ")
+out = post_with_trailers("/post?hold=1", small, [("x-checksum", "held")])
+check(out == f"got 1000 sum {s2}, 0 while held, trailer x-checksum=held\n".encode(),
+      "trailers behind a body held by lws_rx_flow_control")
+
 v, code, _ = curl_meta("--http2-prior-knowledge", U + "/secret/s.txt")
 check(code == 401, "basic auth mount without credentials: 401")
 v, code, body = curl_meta("--http2-prior-knowledge", "-u", "user:pass", U + "/secret/s.txt")

@@ -212,7 +212,12 @@ fn events(w: *mut lws) {
                 end_stream,
             } => new_stream(w, stream, request, end_stream),
             Event::Data { stream, mut data } => body(w, stream, &mut data),
-            Event::Trailers { .. } | Event::GoAway { .. } => {}
+            Event::Trailers { stream, fields } => {
+                if let Some(c) = child(w, stream) {
+                    crate::roles::http::headers::append_fields(c, &fields);
+                }
+            }
+            Event::GoAway { .. } => {}
             Event::EndOfStream { stream } => body_end(w, stream),
             Event::Reset { stream, code, .. } => {
                 lwsl_info!("h2: stream {} reset ({:?})", stream, code);

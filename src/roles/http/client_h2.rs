@@ -534,7 +534,11 @@ fn dispatch(n: *mut lws) {
                 }
                 flush(n);
             }
-            Event::Trailers { .. } => {}
+            Event::Trailers { stream, fields } => {
+                if let Some(w) = child(n, stream) {
+                    crate::roles::http::headers::append_fields(w, &fields);
+                }
+            }
             Event::EndOfStream { stream } => {
                 let Some(w) = child(n, stream) else { continue };
                 if !wref!(w).rx_stash.is_empty() {

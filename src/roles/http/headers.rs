@@ -251,6 +251,26 @@ pub(crate) fn joined_cow<'a>(w: *mut lws, h: c_int) -> std::borrow::Cow<'a, [u8]
     }
 }
 
+/// Fields that arrive after the head (an h2 peer's trailers) join the wsi's header
+/// table, where lws's decoder puts them too, so `lws_hdr_*` and `lws_hdr_custom_*`
+/// read them once they came (at HTTP_BODY_COMPLETION, COMPLETED_CLIENT_HTTP).  A wsi
+/// without a table (its head already released) has nowhere to keep them.
+pub(crate) fn append_fields(w: *mut lws, fields: &[crate::h2::Header]) {
+    let s = wref!(w);
+    let Some(req) = s.req.as_mut() else {
+        return;
+    };
+    for f in fields {
+        let a = s.hdr.len();
+        s.hdr.extend_from_slice(&f.name);
+        let b = s.hdr.len();
+        s.hdr.extend_from_slice(&f.value);
+        req.headers.push((a..b, b..s.hdr.len()));
+    }
+    // Nothing after the table is input still to be read.
+    req.len = s.hdr.len();
+}
+
 /// A header lws does not know by token, by its lower-case name with the ':' (as lws
 /// stores unknown headers).
 pub(crate) fn custom(w: *mut lws, name: &[u8]) -> Option<Vec<u8>> {
