@@ -13,7 +13,9 @@
  * granted back with lws_wsi_tx_credit), quirks (the LCCSCF_H2_QUIRK_* flags),
  * longpoll (lws_h2_client_stream_long_poll_rxonly once established), rxflow (rx flow
  * turned off at ESTABLISHED, on again 300 ms later from LWS_CALLBACK_TIMER: no data
- * may arrive meanwhile).
+ * may arrive meanwhile), settings (info.http2_settings: header table 8192, initial
+ * window 100000, frames up to 32768, header list 20000), alpn=LIST (info.alpn, the
+ * context's and its vhost's list, and no alpn in the connect info).
  *
  * With PORT "self" the same context also listens (on a free port) and serves the files
  * of capi-tests/, so the client talks HTTP/2 to our own server.
@@ -249,7 +251,8 @@ main(int argc, char **argv)
 	struct lws_context_creation_info info;
 	struct lws_client_connect_info i;
 	struct lws_context *context;
-	const char *ca = NULL;
+	const char *ca = NULL, *vh_alpn = NULL;
+	int settings = 0;
 	int n, flags = 0, count = 1, credit = 0;
 	time_t start = time(NULL);
 
@@ -280,6 +283,10 @@ main(int argc, char **argv)
 			longpoll = 1;
 		else if (!strcmp(argv[n], "rxflow"))
 			rxflow = 1;
+		else if (!strcmp(argv[n], "settings"))
+			settings = 1;
+		else if (!strncmp(argv[n], "alpn=", 5))
+			vh_alpn = argv[n] + 5;
 	}
 	if (count > 8)
 		count = 8;
@@ -290,6 +297,14 @@ main(int argc, char **argv)
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.client_ssl_ca_filepath = ca;
+	info.alpn = vh_alpn;
+	if (settings) {
+		info.http2_settings[0] = 1;
+		info.http2_settings[H2SET_HEADER_TABLE_SIZE] = 8192;
+		info.http2_settings[H2SET_INITIAL_WINDOW_SIZE] = 100000;
+		info.http2_settings[H2SET_MAX_FRAME_SIZE] = 32768;
+		info.http2_settings[H2SET_MAX_HEADER_LIST_SIZE] = 20000;
+	}
 	if (!strcmp(argv[1], "self")) {
 		info.port = 0;
 		info.mounts = &mount;
@@ -309,7 +324,7 @@ main(int argc, char **argv)
 	i.method = argv[2];
 	i.protocol = protocols[0].name;
 	i.ssl_connection = flags | (ca ? LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK : 0);
-	i.alpn = "h2,http/1.1";
+	i.alpn = vh_alpn ? NULL : "h2,http/1.1";
 	i.manual_initial_tx_credit = credit;
 	for (n = 0; n < count; n++) {
 		static char paths[8][128];

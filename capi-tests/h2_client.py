@@ -129,18 +129,24 @@ threading.Thread(target=rst_accept, daemon=True).start()
 # An https server that only speaks HTTP/1.1 (ALPN http/1.1): the client falls back.
 import ssl
 
-h1_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-h1_ctx.load_cert_chain(pem, key)
-h1_ctx.set_alpn_protocols(["http/1.1"])
-h1_sock = socket.socket()
-h1_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-h1_sock.bind(("127.0.0.1", 0))
-h1_sock.listen(5)
-h1_port = h1_sock.getsockname()[1]
+# A second one accepts h2 too and prefers it, so what it picks shows what was offered.
+def h1_listener(alpn):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pem, key)
+    ctx.set_alpn_protocols(alpn)
+    sk = socket.socket()
+    sk.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sk.bind(("127.0.0.1", 0))
+    sk.listen(5)
+    return ctx, sk, sk.getsockname()[1]
+
+
+h1_ctx, h1_sock, h1_port = h1_listener(["http/1.1"])
+h1b_ctx, h1b_sock, h1b_port = h1_listener(["h2", "http/1.1"])
 h1_seen = []
 
 
-def h1_serve(raw):
+def h1_serve(raw, h1_ctx):
     try:
         s = h1_ctx.wrap_socket(raw, server_side=True)
         head = b""
@@ -156,16 +162,17 @@ def h1_serve(raw):
         pass
 
 
-def h1_accept():
+def h1_accept(sock, ctx):
     while True:
         try:
-            s, _ = h1_sock.accept()
+            s, _ = sock.accept()
         except OSError:
             return
-        threading.Thread(target=h1_serve, args=(s,), daemon=True).start()
+        threading.Thread(target=h1_serve, args=(s, ctx), daemon=True).start()
 
 
-threading.Thread(target=h1_accept, daemon=True).start()
+threading.Thread(target=h1_accept, args=(h1_sock, h1_ctx), daemon=True).start()
+threading.Thread(target=h1_accept, args=(h1b_sock, h1b_ctx), daemon=True).start()
 
 
 def server_summary(log, since):
@@ -177,13 +184,17 @@ def server_summary(log, since):
     heads = re.findall(r"recv HEADERS frame <[^>]*stream_id=(\d+)>", text)
     data = sum(int(m) for m in re.findall(r"recv DATA frame <length=(\d+)", text))
     updates = len(re.findall(r"send WINDOW_UPDATE frame <[^>]*stream_id=[1-9]", text))
-    return len(conns), [int(h) for h in heads], data, updates
+    settings = []
+    for m in re.finditer(r"recv SETTINGS frame <length=\d+, flags=0x00[^\n]*\n"
+                         r"\s*\(niv=\d+\)\n((?:\s*\[SETTINGS_[^\n]*\n)*)", text):
+        settings.append(" ".join(x.strip() for x in m.group(1).split("\n") if x.strip()))
+    return len(conns), [int(h) for h in heads], data, updates, settings
 
 
-def run(title, server, method, path, *opts):
+def run(title, server, method, path, *opts, show_settings=False):
     print(f"== {title}: {method} {path} {' '.join(o.split('=')[0] if o.startswith('tls=') else o for o in opts)}".rstrip())
     log, port = {"tls": (tls_log, tls_port), "plain": (plain_log, plain_port),
-                 "rst": (None, rst_port), "h1": (None, h1_port),
+                 "rst": (None, rst_port), "h1": (None, h1_port), "h1b": (None, h1b_port),
                  "self": (None, "self")}[server]
     since = log.seek(0, 2) if log else 0
     p = subprocess.run(WRAP + [BIN, str(port), method, path] + list(opts),
@@ -204,10 +215,13 @@ def run(title, server, method, path, *opts):
         t.fail(f"{title}: client exit {p.returncode}")
     if log:
         time.sleep(0.2)
-        conns, heads, data, updates = server_summary(log, since)
+        conns, heads, data, updates, settings = server_summary(log, since)
         print(f"server: {conns} connection(s), request streams {heads}, {data} body bytes"
               + (", sent stream WINDOW_UPDATEs" if updates else ""))
-    if server == "h1":
+        if show_settings:
+            for s in settings:
+                print("server: the client's SETTINGS: " + s)
+    if server in ("h1", "h1b"):
         time.sleep(0.1)
         for l in h1_seen:
             print("server got: " + l)
@@ -236,6 +250,13 @@ run("server says GOAWAY", "rst", "GET", "/goaway", "prior")
 run("redirect followed over h2", "rst", "GET", "/r", "prior")
 run("server sends trailers", "rst", "GET", "/trailers", "prior")
 run("https server without h2: HTTP/1.1", "h1", "GET", "/h1", CA)
+run("the client's SETTINGS by default", "tls", "GET", "/small.txt", CA, show_settings=True)
+run("info.http2_settings on the client", "tls", "GET", "/big.bin", CA, "settings",
+    show_settings=True)
+run("info.alpn h2 only, none in the connect info", "tls", "GET", "/small.txt", CA,
+    "alpn=h2")
+run("info.alpn http/1.1, none in the connect info: a server preferring h2 gets HTTP/1.1",
+    "h1b", "GET", "/h1", CA, "alpn=http/1.1")
 # Our own server (the same context listens and serves capi-tests/ as files), h2c.  Its
 # accepted connection's WSI_CREATE reaches the same callback (as "[0]"): one more than
 # the client's transactions means one connection.
@@ -250,4 +271,5 @@ for p in (tls_srv, plain_srv):
     p.wait()
 rst_sock.close()
 h1_sock.close()
+h1b_sock.close()
 shutil.rmtree(tmp, ignore_errors=True)

@@ -2522,8 +2522,8 @@ enum lws_token_indexes {
 
 /*
  Indexes of HTTP/2 SETTINGS values (RFC 9113), as used by
- `lws_context_creation_info.http2_settings` (the server applies them when `[0]` is
- nonzero).
+ `lws_context_creation_info.http2_settings` (a vhost's HTTP/2 server and client
+ connections apply them when `[0]` is nonzero).
  */
 enum lws_h2_settings {
         /*
@@ -3366,9 +3366,9 @@ struct lws_client_connect_info {
          */
         const char *local_protocol_name;
         /*
-         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: lws's
-         "h2,http/1.1" for an HTTP client, which then speaks HTTP/2 when the server picks
-         it; "http/1.1" for a WebSocket client).
+         The ALPN protocols to offer on a TLS connection, comma-separated (NULL: the vhost's
+         `alpn`, else the context's, else lws's "h2,http/1.1" for an HTTP client, which then
+         speaks HTTP/2 when the server picks it, and "http/1.1" for a WebSocket client).
          */
         const char *alpn;
         /*
@@ -3795,8 +3795,10 @@ struct lws_context_creation_info {
          */
         int keepalive_timeout;
         /*
-         The HTTP/2 SETTINGS the vhost announces, indexed by `enum lws_h2_settings`. HTTP/2 is
-         not implemented yet: unused.
+         The HTTP/2 SETTINGS the vhost's connections announce and enforce, indexed by `enum
+         lws_h2_settings`, used when `[0]` is nonzero (a zero entry keeps the default): by its
+         server connections (header table, concurrent streams, initial window, frame size,
+         header list) and its HTTP/2 client connections (all but the concurrent streams).
          */
         uint32_t http2_settings[7];
         /*
@@ -3891,8 +3893,10 @@ struct lws_context_creation_info {
          */
         unsigned int server_ssl_ca_mem_len;
         /*
-         The ALPN protocols the vhost offers, comma-separated (NULL: lws's "h2,http/1.1"; only
-         http/1.1 is spoken until HTTP/2 exists).
+         The ALPN protocols the vhost offers, comma-separated (NULL: the context's, else lws's
+         "h2,http/1.1"): its TLS listener's list, and what its TLS clients offer when their
+         connect info names none (without "h2" for a WebSocket client, which speaks
+         HTTP/1.1 only).
          */
         const char *alpn;
         /*

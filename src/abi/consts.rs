@@ -774,8 +774,8 @@ pub enum lws_token_indexes {
 pub use lws_token_indexes::*;
 
 /// Indexes of HTTP/2 SETTINGS values (RFC 9113), as used by
-/// `lws_context_creation_info.http2_settings` (the server applies them when `[0]` is
-/// nonzero).
+/// `lws_context_creation_info.http2_settings` (a vhost's HTTP/2 server and client
+/// connections apply them when `[0]` is nonzero).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum lws_h2_settings {

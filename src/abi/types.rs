@@ -288,8 +288,10 @@ pub struct lws_context_creation_info {
     pub max_http_header_pool2: c_uint,
     /// Seconds an idle HTTP keep-alive connection is kept before it is closed (0: default).
     pub keepalive_timeout: c_int,
-    /// The HTTP/2 SETTINGS the vhost announces, indexed by `enum lws_h2_settings`. HTTP/2 is
-    /// not implemented yet: unused.
+    /// The HTTP/2 SETTINGS the vhost's connections announce and enforce, indexed by `enum
+    /// lws_h2_settings`, used when `[0]` is nonzero (a zero entry keeps the default): by its
+    /// server connections (header table, concurrent streams, initial window, frame size,
+    /// header list) and its HTTP/2 client connections (all but the concurrent streams).
     pub http2_settings: [u32; 7],
     /// Bytes kept for one request's headers (0: the default); a request whose head is larger
     /// is answered 431 (lws closes silently).
@@ -342,8 +344,10 @@ pub struct lws_context_creation_info {
     pub server_ssl_private_key_mem_len: c_uint,
     /// Bytes at `server_ssl_ca_mem`.
     pub server_ssl_ca_mem_len: c_uint,
-    /// The ALPN protocols the vhost offers, comma-separated (NULL: lws's "h2,http/1.1"; only
-    /// http/1.1 is spoken until HTTP/2 exists).
+    /// The ALPN protocols the vhost offers, comma-separated (NULL: the context's, else lws's
+    /// "h2,http/1.1"): its TLS listener's list, and what its TLS clients offer when their
+    /// connect info names none (without "h2" for a WebSocket client, which speaks
+    /// HTTP/1.1 only).
     pub alpn: *const c_char,
     /// The password of an encrypted `client_ssl_private_key_filepath`.
     pub client_ssl_private_key_password: *const c_char,
@@ -618,9 +622,9 @@ pub struct lws_client_connect_info {
     /// The name of the vhost protocol whose callback gets this connection's events (NULL: the
     /// vhost's first protocol).
     pub local_protocol_name: *const c_char,
-    /// The ALPN protocols to offer on a TLS connection, comma-separated (NULL: lws's
-    /// "h2,http/1.1" for an HTTP client, which then speaks HTTP/2 when the server picks
-    /// it; "http/1.1" for a WebSocket client).
+    /// The ALPN protocols to offer on a TLS connection, comma-separated (NULL: the vhost's
+    /// `alpn`, else the context's, else lws's "h2,http/1.1" for an HTTP client, which then
+    /// speaks HTTP/2 when the server picks it, and "http/1.1" for a WebSocket client).
     pub alpn: *const c_char,
     /// A sequencer to notify of the connection's events. Sequencers are not implemented:
     /// refused.

@@ -85,15 +85,25 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     }
 
     let http_method = c_string_of(i.method).is_some_and(|m| !m.is_empty() && m != "RAW");
-    // lws offers the connect info's ALPN list, else its default (h2 first) for an HTTP
-    // client and http/1.1 for a ws client.
-    let alpn = c_string_of(i.alpn).unwrap_or_else(|| {
-        if http_method {
-            "h2,http/1.1"
-        } else {
-            "http/1.1"
+    // lws offers the connect info's ALPN list, else the vhost's (or the context's), else
+    // its default (h2 first) for an HTTP client and http/1.1 for a ws client.  A ws
+    // client here speaks HTTP/1.1 only, so an inherited "h2" is left out for it.
+    let alpn = c_string_of(i.alpn).unwrap_or_else(|| match &vh!(vh).alpn {
+        Some(a) if http_method => a.clone(),
+        Some(a) => {
+            let l: Vec<&str> = a
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty() && *p != "h2")
+                .collect();
+            if l.is_empty() {
+                "http/1.1".into()
+            } else {
+                l.join(",")
+            }
         }
-        .into()
+        None if http_method => "h2,http/1.1".into(),
+        None => "http/1.1".into(),
     });
     let tls = if i.ssl_connection & LCCSCF_USE_SSL as i32 != 0 {
         let cfg = vh!(vh)

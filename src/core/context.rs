@@ -104,6 +104,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             protocol_init_done: false,
             uv: None,
             cookies: None,
+            alpn: c_string_of(info.alpn),
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
@@ -236,7 +237,8 @@ pub(crate) unsafe fn create_vhost(
     };
     let name = c_string_of(info.vhost_name).unwrap_or_else(|| "default".to_string());
     // SAFETY: lws's contract for the creation info's TLS members.
-    let tls = match unsafe { crate::tls::vhost::VhostTls::from_info(info) } {
+    let alpn = c_string_of(info.alpn).or_else(|| cx!(ctx).alpn.clone());
+    let tls = match unsafe { crate::tls::vhost::VhostTls::from_info(info, alpn.as_deref()) } {
         Ok(t) => t,
         Err(e) => {
             lwsl_err!("lws_create_vhost: vhost {}: {}", name, e);
@@ -281,6 +283,8 @@ pub(crate) unsafe fn create_vhost(
         tls,
         pmd_offer: super::options::pmd_offer(info.extensions),
         h2: crate::roles::h2::vhost_config(info),
+        h2_client: crate::roles::http::client_h2::vhost_config(info),
+        alpn,
     }));
 
     if !super::tlscb::vhost_loaded(ctx, vh) {

@@ -184,6 +184,8 @@ pub(crate) struct Ctx {
     pub uv: Option<Box<crate::core::foreign::Uv>>,
     /// info.http_nsc_filepath: the HTTP client's cookie jar (LCCSCF_CACHE_COOKIES).
     pub cookies: Option<Box<crate::roles::http::cookies::Jar>>,
+    /// The context's info.alpn: the ALPN list of vhosts that name none.
+    pub alpn: Option<String>,
 }
 
 /// A virtual host: protocols, options and a listening socket.  Opaque to C.
@@ -232,6 +234,11 @@ pub struct lws_vhost {
     pub(crate) pmd_offer: Option<String>,
     /// info.http2_settings: what this vhost's HTTP/2 connections announce and enforce.
     pub(crate) h2: crate::h2::conn::Config,
+    /// The same settings as this vhost's HTTP/2 client connections announce them.
+    pub(crate) h2_client: crate::h2::client::Config,
+    /// info.alpn, else the context's: what its TLS clients offer when the connect info
+    /// names no list (and its TLS listener, through `tls`).
+    pub(crate) alpn: Option<String>,
 }
 
 /// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).

@@ -46,12 +46,13 @@ impl VhostTls {
     /// bad one fails the vhost's creation.
     ///
     /// # Safety
-    /// As [`ServerSpec::from_info`].
+    /// As [`ServerSpec::from_info`]; `context_alpn` is the context's `alpn`.
     pub unsafe fn from_info(
         info: &crate::abi::lws_context_creation_info,
+        context_alpn: Option<&str>,
     ) -> Result<VhostTls, TlsError> {
         // SAFETY: forwarded.
-        let spec = unsafe { ServerSpec::from_info(info, None) };
+        let spec = unsafe { ServerSpec::from_info(info, context_alpn) };
         // SAFETY: forwarded.
         let client_spec = unsafe { ClientSpec::from_info(info) };
         let mut t = VhostTls {

@@ -22,6 +22,15 @@
 //! CLIENT_HTTP_WRITEABLE is held back while that, or the socket, is behind.  Received
 //! data gives its window back as it is handed to the program, or, with
 //! `LCCSCF_H2_MANUAL_RXFLOW`, only when the program grants it (`lws_wsi_tx_credit`).
+//!
+//! The connection announces its vhost's `info.http2_settings` ([`vhost_config`]); TLS
+//! offers the connect info's ALPN list, else the vhost's or context's `alpn`.  Two things
+//! lws 4.3 does not do and neither do we: PING an idle connection (lws arms an h2
+//! client connection's validity timer only when a PING ack arrives, and sends PINGs only
+//! from that timer, so it never starts), and retry a stream the server resets before
+//! its answer, REFUSED_STREAM included (lws marks the stream closed; the program gets
+//! CLIENT_CONNECTION_ERROR).  Clients still waiting for a stream when a GOAWAY comes do
+//! connect on their own.
 use crate::abi::*;
 use crate::core::close::Why;
 use crate::core::connect::fail;
@@ -117,6 +126,29 @@ fn net_of(w: *mut lws) -> Option<(*mut lws, u32)> {
     Some((n, id))
 }
 
+/// What a vhost's HTTP/2 client connections announce: `info.http2_settings[1..]` when
+/// `[0]` is nonzero, as lws's client sends its vhost's settings (a zero keeps the
+/// default, as on the server side).  Without them the codec's defaults, not lws's stock
+/// list, whose 4096-byte header list would refuse larger answers and whose initial
+/// window of 0 holds every answer until a WINDOW_UPDATE.  The concurrent-stream and
+/// connect-protocol settings are a server's business and are not sent.
+pub(crate) fn vhost_config(info: &lws_context_creation_info) -> Config {
+    let mut c = Config::default();
+    let s = &info.http2_settings;
+    if s[0] != 0 {
+        let pick = |i: lws_h2_settings, v: &mut u32| {
+            if s[i as usize] != 0 {
+                *v = s[i as usize];
+            }
+        };
+        pick(H2SET_HEADER_TABLE_SIZE, &mut c.header_table_size);
+        pick(H2SET_INITIAL_WINDOW_SIZE, &mut c.initial_window_size);
+        pick(H2SET_MAX_FRAME_SIZE, &mut c.max_frame_size);
+        pick(H2SET_MAX_HEADER_LIST_SIZE, &mut c.max_header_list_size);
+    }
+    c
+}
+
 /// Whether a comma-separated ALPN list offers h2.
 pub(crate) fn offers_h2(alpn: &str) -> bool {
     alpn.split(',').any(|p| p.trim() == "h2")
@@ -199,7 +231,7 @@ pub(crate) fn start(w: *mut lws) -> Option<*mut lws> {
     b.life = Life::Open;
     b.writable = true;
     b.role = Role::H2Client(Box::new(Net {
-        conn: ClientConn::new(Config::default()),
+        conn: ClientConn::new(vh!(vh).h2_client.clone()),
         streams: BTreeMap::new(),
         waiting: VecDeque::new(),
         want_w: Vec::new(),
