@@ -203,6 +203,12 @@ bench: lib
 bench-deflate: lib
 	$(PYTHON) bench/deflate.py
 
+# Only the HTTP/2 rows (bench/h2bench.py): h2load's requests/s from bench/h2-serve.c over h2c
+# (prior knowledge), h2 over TLS and HTTP/1.1, ours against the original (~1.5 minutes).
+.PHONY: bench-h2
+bench-h2: lib
+	$(PYTHON) bench/h2bench.py
+
 bench-quick: lib
 	$(CARGO) test --release -q --manifest-path bench/loadgen/Cargo.toml
 	ulimit -n $$(ulimit -Hn) 2>/dev/null || true; $(PYTHON) bench/run.py --quick

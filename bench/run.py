@@ -1224,11 +1224,19 @@ def main():
     with open(os.path.join(BENCH, "results.md"), "a") as f:
         f.write("\n## Compressed echo (permessage-deflate, text-like payloads)\n\n"
                 + deflate.table(deflate.rows(3.0)) + "\n")
+    # The HTTP/2 rows (bench/h2bench.py; `make bench-h2` runs only them).
+    import h2bench
+    h2bench.bench = sys.modules[__name__]
+    log("HTTP/2 (h2load):")
+    h2bench.build()
+    h2res = h2bench.rows(5.0, a.reps)
+    with open(os.path.join(BENCH, "results.md"), "a") as f:
+        f.write(h2bench.section(h2res, 5.0, a.reps))
     raw = {"meta": meta, "params": params,
            "echo": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(grid.items())],
            "flow": [{"size": s, "conns": c, "runs": r} for (s, c), r in sorted(flow.items())],
            "uws": [{"size": s_, "conns": c, "runs": r} for (s_, c), r in sorted((uws or {}).items())],
-           "heap": heap, "handshakes": hs_runs, "idle": idl, "callgrind": cg, "strace": stc, "tls": tls,
+           "heap": heap, "handshakes": hs_runs, "idle": idl, "callgrind": cg, "strace": stc, "tls": tls, "h2": h2res,
            "problems": [{"what": t, "lib": l, "problems": p, "reproduce": r} for t, l, p, r in PROBLEMS]}
     with open(os.path.join(BENCH, "results.json"), "w") as f:
         json.dump(raw, f, indent=1, default=str)
