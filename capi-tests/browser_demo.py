@@ -81,8 +81,9 @@ def find_chromium():
     return None
 
 
-def start_chromium(exe, profile):
-    """Starts headless chromium in its own process group; returns (proc, DevTools ws URL)."""
+def start_chromium(exe, profile, extra=()):
+    """Starts headless chromium in its own process group (with the `extra` switches);
+    returns (proc, DevTools ws URL)."""
     os.makedirs(OUT_DIR, exist_ok=True)
     log = open(CHROME_LOG, "w")
     args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -91,7 +92,7 @@ def start_chromium(exe, profile):
             "--no-proxy-server", "--disable-background-timer-throttling",
             "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-            "--user-data-dir=" + profile, "--window-size=1000,1400", "about:blank"]
+            "--user-data-dir=" + profile, "--window-size=1000,1400", *extra, "about:blank"]
     # not the LD_LIBRARY_PATH the runner sets for the demo: Chromium needs none of it
     env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
     # its own process group (stop_group ends all of it), and killed with us should the
