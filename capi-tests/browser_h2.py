@@ -9,7 +9,6 @@ and intact; the page's WebSocket to the same origin echoes three messages (one o
 connection of its own.
 """
 # lws-diff: ours-only: with lws 4.1.6 the page loads over h2 too, but the 100 KB WebSocket echo the program writes from WRITEABLE never reaches the browser over the h2 stream, and the server aborts at exit (double free)
-import hashlib
 import os
 import shutil
 import sys
