@@ -39,6 +39,8 @@
 #define LWS_WITH_NETWORK
 #define LWS_WITH_SERVER
 #define LWS_WITH_CLIENT
+/* Client connections through an HTTP proxy (CONNECT), http_proxy_address / lws_set_proxy. */
+#define LWS_CLIENT_HTTP_PROXYING
 #define LWS_WITH_LWSAC
 #define LWS_WITH_POLL
 /* Descriptors are announced to protocols[0] (ADD/DEL/CHANGE_MODE_POLL_FD) for programs
@@ -3736,8 +3738,9 @@ struct lws_context_creation_info {
          */
         const struct lws_token_limits *token_limits;
         /*
-         An HTTP proxy the vhost's client connections go through. Proxies are not implemented
-         yet: a vhost given one is refused.
+         An HTTP proxy the vhost's client connections go through, as lws_set_proxy() reads it
+         (`[user:password@]host[:port]`); when NULL, the `http_proxy` environment variable is
+         read instead, as lws does. An address that cannot be used fails the vhost.
          */
         const char *http_proxy_address;
         /*
@@ -3777,7 +3780,7 @@ struct lws_context_creation_info {
          */
         int port;
         /*
-         The port of `http_proxy_address`. Proxies are not implemented yet.
+         The port of `http_proxy_address`, used when the address has none.
          */
         unsigned int http_proxy_port;
         /*
@@ -5011,7 +5014,9 @@ int lws_http_basic_auth_gen(const char *user, const char *pw, char *buf, size_t 
 int lws_http_client_read(struct lws *wsi, char **buf, int *len);
 
 /*
- The status code of the answer's head, 0 before it arrived.
+ The status code of the answer's head, 0 before it arrived. A ws client has its
+ upgrade answer's (101) during ESTABLISHED_CLIENT_HTTP, and 0 again once upgraded, as
+ lws, which drops the answer's headers then.
  */
 unsigned int lws_http_client_http_response(struct lws *wsi);
 
@@ -5084,6 +5089,17 @@ void lws_context_destroy(struct lws_context *context);
  */
 struct lws_vhost *lws_create_vhost(struct lws_context *context,
                                    const struct lws_context_creation_info *info);
+
+/*
+ Makes the vhost's later client connections go through an HTTP proxy, as
+ `http_proxy_address` in its creation info does: `proxy` is
+ `[http://][user:password@]host[:port]` (an IPv6 host in brackets); without a port the
+ vhost's current proxy port is kept. The client asks the proxy for a tunnel with
+ `CONNECT` (with `Proxy-authorization: basic` when credentials are given) and runs TLS,
+ the upgrade or the HTTP request inside it. Returns 0, or -1 (the vhost unchanged, an
+ error logged) for NULL arguments, credentials over 95 bytes, a bad port or none.
+ */
+int lws_set_proxy(struct lws_vhost *vhost, const char *proxy);
 
 /*
  Closes the vhost's connections and listen socket, tells its protocols with
@@ -7813,8 +7829,6 @@ typedef int (*lws_reload_func)(void);
 void lws_context_deprecate(struct lws_context *, lws_reload_func);
 /** lws_context_is_deprecated(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_context_is_deprecated(struct lws_context *);
-/** lws_set_proxy(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_set_proxy(struct lws_vhost *, const char *);
 int lws_set_socks(struct lws_vhost *, const char *);
 /** lwsws_get_config_globals(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lwsws_get_config_globals(struct lws_context_creation_info *, const char *, char **, int *);

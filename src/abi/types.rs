@@ -255,8 +255,9 @@ pub struct lws_context_creation_info {
     /// Per-header size limits for the vhost's requests. Not acted on yet: the limit is on the
     /// whole request head (`max_http_header_data`).
     pub token_limits: *const lws_token_limits,
-    /// An HTTP proxy the vhost's client connections go through. Proxies are not implemented
-    /// yet: a vhost given one is refused.
+    /// An HTTP proxy the vhost's client connections go through, as lws_set_proxy() reads it
+    /// (`[user:password@]host[:port]`); when NULL, the `http_proxy` environment variable is
+    /// read instead, as lws does. An address that cannot be used fails the vhost.
     pub http_proxy_address: *const c_char,
     /// Extra headers (name/value list) added to every HTTP answer of the vhost.
     pub headers: *const lws_protocol_vhost_options,
@@ -278,7 +279,7 @@ pub struct lws_context_creation_info {
     /// The TCP port to listen on: 0 lets the kernel choose (see lws_get_vhost_listen_port),
     /// CONTEXT_PORT_NO_LISTEN for no listening socket (a client-only context).
     pub port: c_int,
-    /// The port of `http_proxy_address`. Proxies are not implemented yet.
+    /// The port of `http_proxy_address`, used when the address has none.
     pub http_proxy_port: c_uint,
     /// The request head size limit, read when `max_http_header_data` (16-bit) is 0: for
     /// limits above 65535 bytes.

@@ -177,12 +177,17 @@ pub unsafe extern "C" fn lws_http_client_read(
     })
 }
 
-/// The status code of the answer's head, 0 before it arrived.
+/// The status code of the answer's head, 0 before it arrived. A ws client has its
+/// upgrade answer's (101) during ESTABLISHED_CLIENT_HTTP, and 0 again once upgraded, as
+/// lws, which drops the answer's headers then.
 #[no_mangle]
 pub unsafe extern "C" fn lws_http_client_http_response(wsi: *mut lws) -> c_uint {
     entry!({
         need!(wsi);
-        crate::roles::http::client::hc(wsi).map_or(0, |h| h.status)
+        match crate::roles::http::client::hc(wsi) {
+            Some(h) => h.status,
+            None => wref!(wsi).client.as_ref().map_or(0, |c| c.ws_status),
+        }
     })
 }
 

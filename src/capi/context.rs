@@ -61,6 +61,26 @@ pub unsafe extern "C" fn lws_create_vhost(
     })
 }
 
+/// Makes the vhost's later client connections go through an HTTP proxy, as
+/// `http_proxy_address` in its creation info does: `proxy` is
+/// `[http://][user:password@]host[:port]` (an IPv6 host in brackets); without a port the
+/// vhost's current proxy port is kept. The client asks the proxy for a tunnel with
+/// `CONNECT` (with `Proxy-authorization: basic` when credentials are given) and runs TLS,
+/// the upgrade or the HTTP request inside it. Returns 0, or -1 (the vhost unchanged, an
+/// error logged) for NULL arguments, credentials over 95 bytes, a bad port or none.
+#[no_mangle]
+pub unsafe extern "C" fn lws_set_proxy(vhost: *mut lws_vhost, proxy: *const c_char) -> c_int {
+    entry!({
+        need!(vhost);
+        need!(proxy);
+        // SAFETY: non-NULL and NUL-terminated, per lws's contract.
+        let Some(p) = (unsafe { cstr(proxy) }) else {
+            return -1;
+        };
+        crate::core::proxy::set(vhost, &String::from_utf8_lossy(p))
+    })
+}
+
 /// Closes the vhost's connections and listen socket, tells its protocols with
 /// `LWS_CALLBACK_PROTOCOL_DESTROY` and frees it. NULL is ignored.
 #[no_mangle]

@@ -32,6 +32,12 @@ pub(crate) struct ClientInfo {
     pub tls: Option<(std::sync::Arc<rustls::ClientConfig>, String)>,
     /// The permessage-deflate offer we sent, if any.
     pub pmd_offer: Option<String>,
+    /// Going through the vhost's HTTP proxy: the tunnel is not open yet (core/proxy.rs).
+    pub proxy: Option<crate::core::proxy::Hop>,
+    /// A ws client: the status of the answer to the upgrade, from its head until the
+    /// upgrade is done (lws_http_client_http_response reads it from lws's header table,
+    /// which a ws client drops once upgraded).
+    pub ws_status: u32,
 }
 
 /// lws_client_connect_via_info().  NULL when the connection fails before it starts (the
@@ -166,6 +172,8 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
         port: i.port as u16,
         tls,
         pmd_offer: None,
+        proxy: None,
+        ws_status: 0,
     }));
     {
         // lws's tag: "[wsicli|N|method/role/vhost/address]"; the role is "h1" until the
@@ -224,10 +232,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     }
     // Name resolution is the one blocking step (as long as the lookup takes); the
     // connect itself is non-blocking.
-    let addrs: Vec<SocketAddr> = match (address.as_str(), i.port as u16).to_socket_addrs() {
-        Ok(a) => a.collect(),
-        Err(_) => Vec::new(),
-    };
+    let addrs = dial(w, &address, i.port as u16);
     if addrs.is_empty() {
         fail(w, "DNS NXDOMAIN");
         return null_on_fail(i);
@@ -251,10 +256,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
 /// redirect): the socket is dropped without callbacks and the connect starts over from
 /// name resolution.  False when the name does not resolve or nothing connects.
 pub(crate) fn restart(w: *mut lws, address: &str, port: u16, path: String) -> bool {
-    let addrs: Vec<SocketAddr> = match (address, port).to_socket_addrs() {
-        Ok(a) => a.collect(),
-        Err(_) => Vec::new(),
-    };
+    let addrs = dial(w, address, port);
     if addrs.is_empty() {
         return false;
     }
@@ -306,6 +308,25 @@ fn drop_socket(w: *mut lws) {
     };
     crate::core::extpoll::removed(crate::core::extpoll::Who::Conn(w), fd);
     wref!(w).transport.close();
+}
+
+/// The addresses a client to `address:port` dials: the vhost's proxy's when it has one
+/// (the proxy resolves the server's name), else the server's own.  Marks the client as
+/// owing the proxy a CONNECT.
+fn dial(w: *mut lws, address: &str, port: u16) -> Vec<SocketAddr> {
+    let vh = wref!(w).vhost;
+    let proxy = vh!(vh).proxy.as_ref().map(|p| (p.host.clone(), p.port));
+    if let Some(c) = wref!(w).client.as_mut() {
+        c.proxy = proxy.as_ref().map(|_| crate::core::proxy::Hop {
+            sent: false,
+            reply: Vec::new(),
+        });
+    }
+    let (host, port) = proxy.unwrap_or_else(|| (address.to_string(), port));
+    match (host.as_str(), port).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(_) => Vec::new(),
+    }
 }
 
 fn null_on_fail(i: &lws_client_connect_info) -> *mut lws {
@@ -396,6 +417,10 @@ pub(crate) fn connect_ready(w: *mut lws) {
             }
         }
         Ok(true) => {
+            // Through a proxy, the tunnel first; what follows runs inside it.
+            if let crate::core::proxy::Step::Wait = crate::core::proxy::step(w) {
+                return;
+            }
             if let Some((cfg, name)) = wref!(w).client.as_ref().and_then(|c| c.tls.clone()) {
                 match crate::tls::session::TlsSession::client(cfg, &name) {
                     Ok(t) => {

@@ -245,6 +245,13 @@ pub(crate) unsafe fn create_vhost(
             return None;
         }
     };
+    let proxy = match super::proxy::from_info(info) {
+        Ok(p) => p,
+        Err(e) => {
+            lwsl_err!("lws_create_vhost: vhost {}: {}", name, e);
+            return None;
+        }
+    };
     let vh = Box::into_raw(Box::new(lws_vhost {
         ctx,
         name: std::ffi::CString::new(name.clone()).unwrap_or_default(),
@@ -285,6 +292,7 @@ pub(crate) unsafe fn create_vhost(
         h2: crate::roles::h2::vhost_config(info),
         h2_client: crate::roles::http::client_h2::vhost_config(info),
         alpn,
+        proxy,
     }));
 
     if !super::tlscb::vhost_loaded(ctx, vh) {

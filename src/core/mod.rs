@@ -28,6 +28,8 @@ pub mod options;
 /// cbindgen:ignore
 pub mod output;
 /// cbindgen:ignore
+pub mod proxy;
+/// cbindgen:ignore
 pub mod retry;
 /// cbindgen:ignore
 pub mod service;
@@ -239,6 +241,8 @@ pub struct lws_vhost {
     /// info.alpn, else the context's: what its TLS clients offer when the connect info
     /// names no list (and its TLS listener, through `tls`).
     pub(crate) alpn: Option<String>,
+    /// The HTTP proxy its client connections are tunnelled through (core/proxy.rs).
+    pub(crate) proxy: Option<proxy::Proxy>,
 }
 
 /// A connection's lifecycle, whatever its role (what it speaks is [`Role`]'s business).

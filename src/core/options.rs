@@ -79,10 +79,6 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
             o & LWS_SERVER_OPTION_UNIX_SOCK != 0,
             "LWS_SERVER_OPTION_UNIX_SOCK (unix domain sockets)",
         ),
-        (
-            set_str(info.http_proxy_address),
-            "http_proxy_address (client proxy)",
-        ),
     ];
     rows.iter().find(|r| r.0).map(|r| r.1)
 }

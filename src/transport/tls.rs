@@ -193,8 +193,14 @@ impl Tls {
         self.sess.wants_write() || !self.held.is_empty()
     }
 
+    /// Input waits here, or the end of it does: a close_notify that came with the last
+    /// records is reported by the next read, and a peer that sent it may keep its socket
+    /// open until we answer, so no poll event would ever bring us back to see it.
     pub(crate) fn has_buffered_input(&self) -> bool {
-        self.sess.has_buffered_plaintext() || !self.pending.is_empty() || self.more
+        self.sess.has_buffered_plaintext()
+            || !self.pending.is_empty()
+            || self.more
+            || self.sess.peer_closed()
     }
 
     /// Queues close_notify and sends what the socket takes, then shuts our side.

@@ -136,6 +136,9 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         Err(Some(why)) => return fail(w, why),
     };
     crate::core::wsi::set_timeout(w, 0, 0);
+    if let Some(c) = wref!(w).client.as_mut() {
+        c.ws_status = u32::from(code);
+    }
     if crate::core::wsi::callback(
         w,
         LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP as c_int,
@@ -210,6 +213,7 @@ pub(crate) fn handshake_input(w: *mut lws, ptr: *mut u8, len: usize) {
         s.hdr = Vec::new();
         if let Some(c) = s.client.as_mut() {
             c.addrs = Vec::new();
+            c.ws_status = 0;
         }
         rest
     };
