@@ -112,6 +112,14 @@ main(void)
 	expect("LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT", &info, 1);
 	base(&info); info.options |= LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
 	expect("LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER", &info, 1);
+	/* a listening TLS context with no certificate, which lws's program fills in
+	 * through OpenSSL: there is no SSL_CTX here, refused; with a certificate, or on
+	 * a vhost that does not listen, it changes nothing (as in lws) */
+	base(&info); info.port = 0;
+	info.options |= LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+	expect("LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX without a certificate", &info, 0);
+	base(&info); info.options |= LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
+	expect("LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX, not listening", &info, 1);
 	/* a certificate that cannot be read fails the vhost (and so the context) */
 	base(&info); info.ssl_cert_filepath = "/nonexistent/cert.pem";
 	info.ssl_private_key_filepath = "/nonexistent/key.pem";

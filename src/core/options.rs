@@ -79,8 +79,29 @@ pub(crate) fn refuse_vhost(info: &lws_context_creation_info) -> Option<&'static 
             o & LWS_SERVER_OPTION_UNIX_SOCK != 0,
             "LWS_SERVER_OPTION_UNIX_SOCK (unix domain sockets)",
         ),
+        (
+            vhost_ssl_ctx_without_cert(info),
+            "LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX on a listening vhost without a \
+             certificate (lws has the program put one into OpenSSL's SSL_CTX at \
+             LOAD_EXTRA_SERVER_VERIFY_CERTS; there is no SSL_CTX here: give \
+             ssl_cert_filepath or server_ssl_cert_mem)",
+        ),
     ];
     rows.iter().find(|r| r.0).map(|r| r.1)
+}
+
+/// LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX makes lws give a listening vhost an OpenSSL
+/// context with no certificate, for the program to fill in at
+/// LOAD_EXTRA_SERVER_VERIFY_CERTS (its `user` is that SSL_CTX).  Here that callback's
+/// `user` is NULL, so such a listener could never finish a handshake, and without TLS
+/// it would serve in clear text what the program meant to encrypt: refused.  With a
+/// certificate the option is what lws implies anyway (the vhost is TLS), and on a
+/// vhost that does not listen lws makes no TLS context from it either: both accepted.
+fn vhost_ssl_ctx_without_cert(info: &lws_context_creation_info) -> bool {
+    info.options & LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX != 0
+        && info.port >= 0
+        && !set_str(info.ssl_cert_filepath)
+        && (info.server_ssl_cert_mem.is_null() || info.server_ssl_cert_mem_len == 0)
 }
 
 fn role_is_raw(p: *const c_char) -> bool {
