@@ -2,22 +2,24 @@
  * tls_server: a TLS (https + wss) server as an lws program turns it on, driven by
  * tls_server.py, which makes the certificates with the openssl CLI at run time.
  *
- *   tls_server CERTDIR PORT PORT_CC
+ *   tls_server CERTDIR PORT PORT_CC PORT_STALL
  *
  * Three vhosts a.test, b.test and c.test share PORT, each with its own certificate
  * (SNI chooses among them), serving CERTDIR/www over https and an "echo" ws protocol.
  * A fourth vhost, cc.test on PORT_CC, requires a client certificate signed by the test
- * CA.  The context's timeout_secs is short so a peer stopping mid-handshake is closed
- * soon.
+ * CA.  The context's timeout_secs is generous (10 s: the suite runs tests side by side
+ * on a loaded machine).  A second context, with timeout_secs 2, listens on PORT_STALL
+ * with b.test's certificate, so a peer stopping mid-handshake there is closed soon.
  */
 /* lws-diff: ours-only: the transcript names the vhost each connection lands on, and lws 4.1.6 with OpenSSL logs and times its handshakes differently */
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int interrupted;
+static volatile int interrupted;
 static struct lws_context *gcx;
 static const char *certdir;
 
@@ -152,6 +154,16 @@ static const struct lws_http_mount mount = {
 	.origin_protocol = LWSMPRO_FILE,
 };
 
+/* the second context's own service loop: one thread per context, as lws has it */
+static void *
+serve_stall(void *cx2)
+{
+	while (!interrupted)
+		if (lws_service((struct lws_context *)cx2, 0) < 0)
+			break;
+	return NULL;
+}
+
 static void
 sigint(int s)
 {
@@ -165,13 +177,14 @@ main(int argc, char **argv)
 	static char cert[3][512], key[3][512], ca[512], cccert[512], cckey[512];
 	static const char *names[] = { "a.test", "b.test", "c.test" };
 	struct lws_context_creation_info info;
-	struct lws_context *cx;
+	struct lws_context *cx, *cx2;
 	struct lws_vhost *vh;
+	pthread_t stall;
 	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 4) {
-		fprintf(stderr, "usage: tls_server CERTDIR PORT PORT_CC\n");
+	if (argc < 5) {
+		fprintf(stderr, "usage: tls_server CERTDIR PORT PORT_CC PORT_STALL\n");
 		return 2;
 	}
 	signal(SIGINT, sigint);
@@ -179,7 +192,7 @@ main(int argc, char **argv)
 
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.timeout_secs = 2;
+	info.timeout_secs = 10;
 	cx = lws_create_context(&info);
 	if (!cx)
 		return 1;
@@ -192,6 +205,9 @@ main(int argc, char **argv)
 		snprintf(key[i], sizeof(key[i]), "%s/%s.key", argv[1], names[i]);
 		memset(&info, 0, sizeof(info));
 		info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+		/* with a certificate, what lws implies anyway: a.test says it explicitly */
+		if (!i)
+			info.options |= LWS_SERVER_OPTION_CREATE_VHOST_SSL_CTX;
 		info.port = atoi(argv[2]);
 		info.iface = "127.0.0.1";
 		info.vhost_name = names[i];
@@ -245,10 +261,33 @@ main(int argc, char **argv)
 	info.ssl_private_key_filepath = "/nonexistent/key.pem";
 	printf("vhost broken: %s\n", lws_create_vhost(cx, &info) ? "created" : "refused");
 
+	/* the stalled-handshake context: its only vhost closes slow handshakes after 2 s */
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.port = atoi(argv[4]);
+	info.iface = "127.0.0.1";
+	info.vhost_name = "stall.test";
+	info.protocols = protocols;
+	info.ssl_cert_filepath = cert[1];
+	info.ssl_private_key_filepath = key[1];
+	info.timeout_secs = 2;
+	cx2 = lws_create_context(&info);
+	if (!cx2) {
+		printf("context stall.test: refused\n");
+		return 1;
+	}
+
+	if (pthread_create(&stall, NULL, serve_stall, cx2))
+		return 1;
+
 	printf("listening\n");
 	while (!interrupted)
 		if (lws_service(cx, 0) < 0)
 			break;
+	interrupted = 1;
+	lws_cancel_service(cx2);
+	pthread_join(stall, NULL);
+	lws_context_destroy(cx2);
 	lws_context_destroy(cx);
 	free(bigbuf);
 	printf("bye\n");
