@@ -157,10 +157,11 @@ conformance: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance.py
 
-# The Autobahn server cases over wss:// (kosoku has no TLS: a relay in the script adds it).
+# The Autobahn cases over wss://, both directions (kosoku has no TLS: a relay in the
+# script adds it).
 .PHONY: conformance-tls
 conformance-tls: lib
-	$(PYTHON) tools/run_capi_tests.py example-build/echo >/dev/null
+	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance_tls.py
 
 test: check-header unit capi differential conformance conformance-tls soak bench-quick

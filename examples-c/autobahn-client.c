@@ -8,6 +8,10 @@
  * nothing else, and needs no WRITEABLE bookkeeping for that.
  *
  *   autobahn-client [-a address] [-p port] [--agent name] [--case N] [--deflate]
+ *                   [--tls [--ca FILE] [--host NAME]]
+ *
+ * --tls connects with wss:// (LCCSCF_USE_SSL), trusting FILE (else the system's CAs),
+ * NAME as SNI, Host and the name verified (default: the address).
  */
 #include <libwebsockets.h>
 #include <sys/socket.h>
@@ -18,7 +22,8 @@
 enum { GET_COUNT, RUN_CASE, UPDATE_REPORTS, DONE };
 
 static struct lws_context *context;
-static const char *address = "127.0.0.1", *agent = "lws-rs";
+static const char *address = "127.0.0.1", *agent = "lws-rs", *host;
+static int tls;
 static int port = 9001, stage = GET_COUNT, case_count, current_case = 1, only_case;
 static lws_sorted_usec_list_t sul_next;
 static unsigned char *buf;
@@ -50,8 +55,10 @@ next_connection(lws_sorted_usec_list_t *sul)
 	i.address = address;
 	i.port = port;
 	i.path = path;
-	i.host = address;
-	i.origin = address;
+	i.host = host ? host : address;
+	i.origin = i.host;
+	if (tls)
+		i.ssl_connection = LCCSCF_USE_SSL;
 	if (!lws_client_connect_via_info(&i)) {
 		lwsl_err("connect failed\n");
 		stage = DONE;
@@ -168,6 +175,8 @@ main(int argc, const char **argv)
 		agent = p;
 	if ((p = lws_cmdline_option(argc, argv, "--case")))
 		only_case = atoi(p);
+	host = lws_cmdline_option(argc, argv, "--host");
+	tls = !!lws_cmdline_option(argc, argv, "--tls");
 
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -175,6 +184,17 @@ main(int argc, const char **argv)
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (lws_cmdline_option(argc, argv, "--deflate"))
 		info.extensions = extensions;
+#if defined(LWS_WITH_TLS)
+	if (tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = lws_cmdline_option(argc, argv, "--ca");
+	}
+#else
+	if (tls) {
+		lwsl_err("--tls: this libwebsockets has no TLS\n");
+		return 1;
+	}
+#endif
 	context = lws_create_context(&info);
 	if (!context)
 		return 1;
