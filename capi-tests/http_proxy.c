@@ -15,6 +15,8 @@
  *      get      GET http://127.0.0.1:PORT/plain, prints status and body
  *      gets     GET https://localhost:TLSPORT/secure
  *      nowhere  GET http://nowhere.invalid/ (the proxy cannot reach it: 502)
+ *      redirect GET http://127.0.0.1:PORT/redir, a 302 to /plain: the next hop goes
+ *               through the proxy too
  */
 /* lws-diff: ours-only `CONNECTION_ERROR: (http_proxy -> 502|proxy not h1)$`: lws 4.3 names the proxy's status ("http_proxy -> %u"), 4.1.6 says "proxy not h1" */
 /* lws-diff: ours-only `bad port`: deliberate: lws takes "host:port" with a port atoi reads as 0 and returns 0 (its clients then go around the proxy); ours refuses it with -1 and an error */
@@ -120,13 +122,16 @@ start_next(void)
 	}
 	if (!strcmp(c, "get"))
 		ci.path = "/plain";
+	if (!strcmp(c, "redirect"))
+		ci.path = "/redir";
 	if (!strcmp(c, "gets"))
 		ci.path = "/secure";
 	if (!strcmp(c, "nowhere")) {
 		ci.address = "nowhere.invalid";
 		ci.port = 80;
 	}
-	if (!strcmp(c, "get") || !strcmp(c, "gets") || !strcmp(c, "nowhere")) {
+	if (!strcmp(c, "get") || !strcmp(c, "gets") || !strcmp(c, "nowhere") ||
+	    !strcmp(c, "redirect")) {
 		ci.method = "GET";
 		ci.alpn = "http/1.1";
 	}

@@ -94,6 +94,10 @@ def page(tls):
             f":{tls_port}", ":TLSPORT")
         kind = "ws" if "upgrade" in request.headers.get("Connection", "").lower() else "http"
         log.append(f"server{' (tls)' if tls else ''}: {kind} {request.path} Host={host}")
+        if kind == "http" and request.path == "/redir":
+            r = conn.respond(302, "moved\n")
+            r.headers["Location"] = "/plain"
+            return r
         if kind == "http":
             return conn.respond(200, f"page {request.path}\n")
         return None
@@ -144,7 +148,7 @@ def run(how, proxy, *cases, env=None, shown=None):
 
 
 addr = f"127.0.0.1:{proxy_port}"
-run("info", addr, "ws", "wss", "get", "gets", "nowhere")
+run("info", addr, "ws", "wss", "get", "gets", "nowhere", "redirect")
 run("port", addr, "get")
 run("set", f"user:secret@{addr}", "ws", "gets")
 run("env", "-", "get", "wss", env={"http_proxy": f"http://envuser:pw@{addr}/"})
