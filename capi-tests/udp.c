@@ -2,13 +2,19 @@
  * lws_create_adopt_udp(LWS_CAUDP_BIND), a client socket connected to it by
  * lws_create_adopt_udp, and a second client the program made itself and adopted with
  * LWS_ADOPT_RAW_SOCKET_UDP.  Each datagram is one RAW_RX; lws_get_udp() tells who sent
- * it, and the server's lws_write(LWS_WRITE_RAW) goes back to that sender. */
+ * it, and the server's lws_write(LWS_WRITE_RAW) goes back to that sender.
+ * Then datagrams the socket cannot take: one end of an AF_UNIX datagram socketpair
+ * with the smallest send buffer (it holds only a few unread ones) adopted as UDP writes far more than the peer holds
+ * in one WRITEABLE; they must all arrive, in order, and the next WRITEABLE must wait
+ * until they left; past the library's bound (1024 datagrams) further ones are
+ * dropped, the first ones still arrive in order. */
 /* lws-diff: ours-only: lws 4.1.6's lws_create_adopt_udp has another signature (no fi_wsi_name) and its struct lws_udp another layout */
 #include <libwebsockets.h>
 #if !defined(LWS_WITH_UDP)
 #error the library has no UDP (LWS_WITH_UDP)
 #endif
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +112,75 @@ static int cb_udp(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/* the socketpair part */
+#define PAIR_N 200  /* far more than the smallest send buffer holds unread */
+#define OVER_N 1500 /* past the library's queue bound, 1024 datagrams */
+#define QUEUE_BOUND 1024
+static int pair_phase, pair_got, pair_order_ok = 1, pair_closed;
+
+static int cb_pair(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		   size_t len)
+{
+	unsigned char buf[LWS_PRE + 16];
+	int i, l, n = reason == LWS_CALLBACK_RAW_WRITEABLE ?
+			(pair_phase == 0 ? PAIR_N : OVER_N) : 0;
+
+	(void)user;
+	(void)in;
+	(void)len;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_ADOPT:
+		printf("pair: RAW_ADOPT\n");
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_RAW_WRITEABLE:
+		if (pair_phase == 1)
+			/* what is still in the peer's kernel queue is at most a few */
+			printf("pair: next WRITEABLE once the queue left: %s\n",
+			       pair_got >= PAIR_N - 32 ? "yes" : "no");
+		if (pair_phase == 2) {
+			printf("pair: WRITEABLE after the bound\n");
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			l = lws_snprintf((char *)buf + LWS_PRE, 16, "%d", i);
+			if (lws_write(wsi, buf + LWS_PRE, (size_t)l, LWS_WRITE_RAW) != l) {
+				printf("pair: short write\n");
+				return -1;
+			}
+		}
+		printf("pair: wrote %d datagrams, lws_send_pipe_choked: %d\n", n,
+		       lws_send_pipe_choked(wsi));
+		pair_phase++;
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_RAW_CLOSE:
+		printf("pair: RAW_CLOSE\n");
+		pair_closed = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* reads what the peer end has; datagrams count up from 0 in each phase */
+static void pair_read(int fd)
+{
+	char d[32];
+	ssize_t r;
+
+	while ((r = recv(fd, d, sizeof d - 1, MSG_DONTWAIT)) > 0) {
+		d[r] = '\0';
+		if (atoi(d) != (pair_got < PAIR_N ? pair_got : pair_got - PAIR_N))
+			pair_order_ok = 0;
+		pair_got++;
+	}
+}
+
 static const struct lws_protocols protocols[] = {
 	{ "udp-echo", cb_udp, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ "udp-pair", cb_pair, 0, 0, 0, NULL, 0 },
 	LWS_PROTOCOL_LIST_TERM
 };
 
@@ -116,11 +189,11 @@ int main(void)
 	struct lws_context_creation_info info;
 	struct lws_context *cx;
 	struct lws_vhost *vh;
-	struct lws *c1, *c2;
+	struct lws *c1, *c2, *cp;
 	lws_sock_file_fd_type fd;
 	struct sockaddr_in sa;
 	unsigned short sport;
-	int n = 0, s, s3 = socket(AF_INET, SOCK_DGRAM, 0);
+	int n = 0, s, s3 = socket(AF_INET, SOCK_DGRAM, 0), sp[2], got1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
@@ -192,7 +265,36 @@ int main(void)
 	while (burst < 3 && n++ < 100)
 		lws_service(cx, 50);
 	close(s3);
+
+	n = 1; /* the kernel rounds it up to its minimum, a few KiB */
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) ||
+	    setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &n, sizeof n))
+		return 1;
+	fd.sockfd = sp[0];
+	cp = lws_adopt_descriptor_vhost_via_info(&(lws_adopt_desc_t){
+		.vh = vh, .type = LWS_ADOPT_RAW_SOCKET_UDP, .fd = fd,
+		.vh_prot_name = "udp-pair" });
+	if (!cp) {
+		printf("pair: adoption failed\n");
+		return 1;
+	}
+	n = 0;
+	while (!pair_closed && n++ < 800) {
+		lws_service(cx, 10);
+		pair_read(sp[1]);
+	}
+	pair_read(sp[1]);
+	/* the first PAIR_N to arrive are the first batch (checked by pair_read) */
+	got1 = pair_got < PAIR_N ? pair_got : PAIR_N;
+	printf("pair: %d of %d arrived\n", got1, PAIR_N);
+	printf("pair: over the bound: at least %d arrived: %s, some dropped: %s\n",
+	       QUEUE_BOUND, pair_got - got1 >= QUEUE_BOUND ? "yes" : "no",
+	       pair_got - got1 < OVER_N ? "yes" : "no");
+	printf("pair: in order from the first of each batch: %s\n",
+	       pair_order_ok ? "yes" : "no");
+	close(sp[1]);
+
 	lws_context_destroy(cx);
-	printf("closes: %d\n", closes);
+	printf("closes: %d\n", closes + pair_closed);
 	return 0;
 }

@@ -91,8 +91,9 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn flush(&mut self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => true,
+            Transport::None | Transport::Plain(_) | Transport::File(_) => true,
             Transport::Tls(t) => t.flush_all(),
+            Transport::Udp(u) => u.flush(),
         }
     }
 
@@ -110,8 +111,9 @@ impl Transport {
     #[inline(always)]
     pub(crate) fn wants_write(&self) -> bool {
         match self {
-            Transport::None | Transport::Plain(_) | Transport::File(_) | Transport::Udp(_) => false,
+            Transport::None | Transport::Plain(_) | Transport::File(_) => false,
             Transport::Tls(t) => t.wants_write(),
+            Transport::Udp(u) => u.wants_write(),
         }
     }
 
@@ -189,7 +191,7 @@ impl Transport {
             Transport::Plain(p) => p.poll_writable(),
             Transport::File(f) => f.poll_writable(),
             Transport::Tls(t) => !t.wants_write() && t.sock().poll_writable(),
-            Transport::Udp(u) => plain::poll_out(u.fd()),
+            Transport::Udp(u) => !u.wants_write() && plain::poll_out(u.fd()),
         }
     }
 

@@ -1,8 +1,19 @@
 //! A UDP socket (lws's raw-skt role with LWS_ADOPT_FLAG_UDP): each read is one
 //! datagram, whose sender becomes the address the next write goes to, as in lws.  The
 //! addresses live in an `lws_udp`-shaped record (`lws_get_udp` hands C a pointer to it).
+//! A datagram the socket cannot take now waits, with its destination, in a bounded
+//! queue sent in order once the socket is writable again (lws keeps such writes on its
+//! unbounded output list); WRITEABLE is held back meanwhile.
 use core::ffi::c_int;
+use std::collections::VecDeque;
 use std::io::ErrorKind;
+
+/// At most this many datagrams wait for the socket, per connection...
+pub(crate) const QUEUE_DGRAMS: usize = 1024;
+/// ...and at most this many bytes of them.  Past either, a new datagram is dropped (and
+/// logged): UDP may lose it anywhere on the way, and a program that writes without
+/// waiting for WRITEABLE must not grow our memory without end.
+pub(crate) const QUEUE_BYTES: usize = 1024 * 1024;
 
 /// lws's `struct lws_udp` (lws-adopt.h), in lws 4.3's default build's layout (IPv4-only
 /// `lws_sockaddr46`): where writes go (`sa46`: the sender of the last datagram, or the
@@ -21,6 +32,20 @@ pub(crate) struct Udp {
     /// The last read returned a datagram, so more may be queued: the socket is read
     /// again (readiness is edge-triggered and one read takes one datagram).
     more: bool,
+    /// Datagrams the socket would not take yet, oldest first, each with where it goes
+    /// (family 0: the connected peer).
+    queue: VecDeque<(Box<[u8]>, libc::sockaddr_in)>,
+    /// Bytes in `queue`.
+    queued: usize,
+    /// Datagrams dropped at the bound since the queue last drained (logged then).
+    dropped: usize,
+}
+
+/// The outcome of one sendto.
+enum Sent {
+    Done,
+    Later,
+    Failed(ErrorKind),
 }
 
 impl Udp {
@@ -38,6 +63,9 @@ impl Udp {
                 connected: 0,
             },
             more: false,
+            queue: VecDeque::new(),
+            queued: 0,
+            dropped: 0,
         })
     }
 
@@ -81,43 +109,66 @@ impl Udp {
     }
 
     /// Sends `data` as one datagram to `sa46` (or to the connected peer when there is no
-    /// address).  A datagram the socket cannot take now is dropped, as UDP may drop it
-    /// anywhere on the way (lws would keep it for later).
+    /// address).  A datagram the socket cannot take now, or one written while others
+    /// wait, joins the queue (order is kept); past its bound it is dropped and logged.
     pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, ErrorKind> {
-        let to = &self.addrs.sa46;
-        let (ap, al) = if to.sin_family == 0 {
-            (core::ptr::null(), 0)
-        } else {
-            (
-                (to as *const libc::sockaddr_in).cast(),
-                core::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        };
-        // SAFETY: fd is ours; data is readable; ap is NULL or a sockaddr_in of al bytes.
-        let r = unsafe {
-            libc::sendto(
-                self.fd,
-                data.as_ptr().cast(),
-                data.len(),
-                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                ap,
-                al,
-            )
-        };
-        if r >= 0 {
-            return Ok(r as usize);
-        }
-        let e = std::io::Error::last_os_error();
-        match e.kind() {
-            ErrorKind::WouldBlock => {
-                lwsl_info!("udp: socket full, datagram of {} dropped", data.len());
-                Ok(data.len())
+        let to = self.addrs.sa46;
+        if self.queue.is_empty() {
+            match send_to(self.fd, data, &to) {
+                Sent::Done => return Ok(data.len()),
+                Sent::Failed(k) => return Err(k),
+                Sent::Later => {}
             }
-            // A peer's ICMP port-unreachable surfaces on the next send of a connected
-            // socket; the datagram is lost, the socket still works.
-            ErrorKind::ConnectionRefused => Ok(data.len()),
-            k => Err(k),
         }
+        if self.queue.len() >= QUEUE_DGRAMS || self.queued + data.len() > QUEUE_BYTES {
+            if self.dropped == 0 {
+                lwsl_warn!(
+                    "udp: {} datagrams ({} bytes) wait for the socket, the bound: \
+                     dropping further ones until they drain",
+                    self.queue.len(),
+                    self.queued
+                );
+            }
+            self.dropped += 1;
+            return Ok(data.len());
+        }
+        if self.queue.is_empty() {
+            // lws's record of where a buffered write was meant to go.
+            self.addrs.sa46_pending = to;
+        }
+        self.queued += data.len();
+        self.queue.push_back((data.into(), to));
+        Ok(data.len())
+    }
+
+    /// Sends queued datagrams while the socket takes them.  True when none is left.
+    pub(crate) fn flush(&mut self) -> bool {
+        while let Some((d, to)) = self.queue.front() {
+            match send_to(self.fd, d, to) {
+                Sent::Later => return false,
+                Sent::Done => {}
+                // Not worth the connection (lws would close it): this one is lost.
+                Sent::Failed(k) => lwsl_info!("udp: a queued datagram failed: {:?}", k),
+            }
+            self.queued -= d.len();
+            self.queue.pop_front();
+            if let Some((_, next)) = self.queue.front() {
+                self.addrs.sa46_pending = *next;
+            }
+        }
+        if self.dropped > 0 {
+            lwsl_warn!(
+                "udp: {} datagrams were dropped while the queue was full",
+                self.dropped
+            );
+            self.dropped = 0;
+        }
+        true
+    }
+
+    /// Datagrams wait for the socket.
+    pub(crate) fn wants_write(&self) -> bool {
+        !self.queue.is_empty()
     }
 
     pub(crate) fn has_buffered_input(&self) -> bool {
@@ -134,6 +185,45 @@ impl Udp {
             u32::from_be(a.sin_addr.s_addr).to_be_bytes(),
             u16::from_be(a.sin_port),
         )))
+    }
+}
+
+/// One datagram to `to` (family 0: the connected peer).
+fn send_to(fd: c_int, data: &[u8], to: &libc::sockaddr_in) -> Sent {
+    let (ap, al) = if to.sin_family == 0 {
+        (core::ptr::null(), 0)
+    } else {
+        (
+            (to as *const libc::sockaddr_in).cast(),
+            core::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    loop {
+        // SAFETY: fd is ours; data is readable; ap is NULL or a sockaddr_in of al bytes.
+        let r = unsafe {
+            libc::sendto(
+                fd,
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                ap,
+                al,
+            )
+        };
+        if r >= 0 {
+            return Sent::Done;
+        }
+        let e = std::io::Error::last_os_error();
+        return match e.kind() {
+            ErrorKind::Interrupted => continue,
+            ErrorKind::WouldBlock => Sent::Later,
+            // A peer's ICMP port-unreachable surfaces on the next send of a connected
+            // socket, and a full device queue says ENOBUFS: that datagram is lost, the
+            // socket still works.
+            ErrorKind::ConnectionRefused => Sent::Done,
+            _ if e.raw_os_error() == Some(libc::ENOBUFS) => Sent::Done,
+            k => Sent::Failed(k),
+        };
     }
 }
 
