@@ -126,6 +126,17 @@ pub(crate) fn flow(w: *mut lws, read: bool) {
     }
 }
 
+/// One of the library's own rx flow reasons (output over its bound, a header table to
+/// wait for, a pipelined request held, a failure pending) was set or cleared: when that
+/// stopped or resumed reading, the program's poll set follows, or its level-triggered
+/// poll would spin on input we leave unread.
+pub(crate) fn flow_changed(w: *mut lws, was_reading: bool) {
+    let reading = wref!(w).rx_flow_reasons == 0;
+    if reading != was_reading {
+        flow(w, reading);
+    }
+}
+
 /// A connection is closing: its descriptor leaves the program's set, and our lookup,
 /// before the close callbacks (as in lws, where the removal precedes them).
 pub(crate) fn closing(w: *mut lws) {

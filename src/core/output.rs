@@ -174,8 +174,10 @@ fn queue(w: *mut lws, data: &[u8]) {
         }
     }
     if s.rx_flow_reasons & RXFLOW_OUT_FULL == 0 && over_limits(s, 1) {
+        let was_reading = s.rx_flow_reasons == 0;
         s.rx_flow_reasons |= RXFLOW_OUT_FULL;
         stall_timer(w);
+        crate::core::extpoll::flow_changed(w, was_reading);
     }
 }
 
@@ -202,9 +204,12 @@ fn drained_some(w: *mut lws) {
     s.rx_flow_reasons &= !RXFLOW_OUT_FULL;
     c.timers
         .cancel(crate::core::timer::TimerKey::OutStall(s.slot, s.gen));
-    if s.rx_flow_reasons == 0 && !s.in_rx_q {
-        s.in_rx_q = true;
-        c.rx_q.push(w);
+    if s.rx_flow_reasons == 0 {
+        if !s.in_rx_q {
+            s.in_rx_q = true;
+            c.rx_q.push(w);
+        }
+        crate::core::extpoll::flow_changed(w, false);
     }
 }
 
@@ -224,8 +229,13 @@ pub(crate) fn stalled(w: *mut lws) {
 
 /// Writes out what is buffered.  True when nothing is left.
 pub(crate) fn flush(w: *mut lws) -> bool {
-    let s = wref!(w);
-    while s.out_pos < s.out.len() {
+    loop {
+        // Borrowed afresh each round: `drained_some` may call the program
+        // (CHANGE_MODE_POLL_FD), which may write on this connection.
+        let s = wref!(w);
+        if s.out_pos >= s.out.len() {
+            break;
+        }
         if s.transport.is_none() {
             return false;
         }
@@ -248,6 +258,7 @@ pub(crate) fn flush(w: *mut lws) -> bool {
             }
         }
     }
+    let s = wref!(w);
     s.out = Vec::new();
     s.out_pos = 0;
     if !s.own_out.is_empty() {

@@ -48,8 +48,10 @@ pub(crate) fn ah_acquire(w: *mut lws) -> bool {
     let c = cx!(s.ctx);
     if c.ah_in_use >= c.ah_pool {
         lwsl_info!("header table pool exhausted: connection waits");
+        let was_reading = s.rx_flow_reasons == 0;
         s.rx_flow_reasons |= RXFLOW_AH_WAIT;
         c.ah_wait.push_back((s.slot, s.gen));
+        crate::core::extpoll::flow_changed(w, was_reading);
         return false;
     }
     c.ah_in_use += 1;
@@ -72,11 +74,13 @@ pub(crate) fn ah_release(w: *mut lws) {
             continue;
         };
         let n = wref!(next);
+        let was_reading = n.rx_flow_reasons == 0;
         n.rx_flow_reasons &= !RXFLOW_AH_WAIT;
         if n.rx_flow_reasons == 0 && !n.in_rx_q {
             n.in_rx_q = true;
             c.rx_q.push(next);
         }
+        crate::core::extpoll::flow_changed(next, was_reading);
         break;
     }
 }
@@ -1089,7 +1093,9 @@ pub(crate) fn hold(w: *mut lws, rest: &[u8]) {
     crate::core::wsi::stash_front(w, rest);
     let s = wref!(w);
     if s.state() == State::HttpTxn {
+        let was_reading = s.rx_flow_reasons == 0;
         s.rx_flow_reasons |= RXFLOW_HTTP_BUSY;
+        crate::core::extpoll::flow_changed(w, was_reading);
     } else {
         // Already back to reading heads: parse it at the next safe point.
         if !s.in_rx_q {
@@ -1147,15 +1153,20 @@ pub(crate) fn transaction_completed(w: *mut lws) -> c_int {
         return 1;
     }
     let ka = vh!(wsi_vhost(w)).keepalive_timeout;
-    let resume = {
+    let (resume, was_reading) = {
         let s = wref!(w);
         s.set_h1(H1::Head);
         s.req = None;
         s.hdr.clear();
         s.want_writeable = false;
+        let was_reading = s.rx_flow_reasons == 0;
         s.rx_flow_reasons &= !RXFLOW_HTTP_BUSY;
-        !s.rx_stash.is_empty() && s.rx_flow_reasons == 0 && !s.in_rx_q
+        (
+            !s.rx_stash.is_empty() && s.rx_flow_reasons == 0 && !s.in_rx_q,
+            was_reading,
+        )
     };
+    crate::core::extpoll::flow_changed(w, was_reading);
     ah_release(w);
     {
         let s = wref!(w);

@@ -271,10 +271,12 @@ pub(crate) fn ws_input(w: *mut lws, ptr: *mut u8, len: usize) {
                     // The application still owes replies to the valid messages before the
                     // bad frame: stop taking input, let those WRITEABLEs run, then fail.
                     ws(w).fail_pending = Some((code, reason));
+                    let was_reading = s.rx_flow_reasons == 0;
                     s.rx_flow_reasons |= RXFLOW_FAILING;
                     s.rx_stash = Vec::new();
                     s.rx_stash_pos = 0;
                     s.rx_stash_left = 0;
+                    crate::core::extpoll::flow_changed(w, was_reading);
                     set_timeout(
                         w,
                         PENDING_TIMEOUT_CLOSE_SEND as c_int,
