@@ -340,8 +340,9 @@ typedef union {
 #define LWS_SERVER_OPTION_VALIDATE_UTF8 256
 
 /*
- Run the context on the program's libuv loop (`foreign_loops`; libuv is loaded at run
- time). A libuv loop of lws's own (no `foreign_loops`) is refused at context creation.
+ Run the context on a libuv loop (libuv is loaded at run time): the program's, given in
+ `foreign_loops`, which the program runs; without `foreign_loops` one of the context's
+ own, which `lws_service` runs until it is stopped (`lws_uv_getloop` returns it).
  */
 #define LWS_SERVER_OPTION_LIBUV 1024
 
@@ -4059,12 +4060,15 @@ struct lws_context_creation_info {
          */
         char count_caps;
         /*
-         Event loops of an event library to run on. Not implemented yet: refused at context
-         creation.
+         Event loops of an event library to run on: with LWS_SERVER_OPTION_LIBUV, the
+         program's `uv_loop_t *` (one entry, thread 0), which the program runs. Other event
+         libraries are refused at context creation.
          */
         void **foreign_loops;
         /*
-         A signal handler for event-library contexts. Not acted on (no event library yet).
+         With LWS_SERVER_OPTION_LIBUV and no `foreign_loops` (a loop of the context's own):
+         called with the `uv_signal_t *` and the signal number for SIGINT, SIGTERM and
+         SIGHUP; without it such a signal destroys the context. Not used otherwise.
          */
         void (*signal_cb)(void*, int);
         /*
@@ -6403,6 +6407,9 @@ int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net,
  (timers do); a negative value polls without waiting. Unlike lws, an idle wait never lasts
  more than a second, so a program whose signal handler only sets a flag stops promptly.
  Returns 0, 1 for a NULL context (as lws), or -1 when polling fails.
+ On a context with a libuv loop of its own (LWS_SERVER_OPTION_LIBUV without
+ `foreign_loops`) it runs that loop until it is stopped (lws_context_destroy, a signal,
+ uv_stop on lws_uv_getloop's loop) and then returns 1, as lws does.
  */
 int lws_service(struct lws_context *context, int timeout_ms);
 
@@ -9332,10 +9339,11 @@ lws_write_ws_flags(int initial, int is_start, int is_end)
 	lws_ring_update_oldest_tail(ring, *(ptail)); }
 
 /* lws-service.h's libuv functions, visible as in lws when the program included uv.h
- * first (LWS_WITH_LIBUV: a context runs on the program's libuv loop with
- * LWS_SERVER_OPTION_LIBUV and info.foreign_loops; libuv is loaded at run time). */
+ * first (LWS_WITH_LIBUV: a context runs on a libuv loop with LWS_SERVER_OPTION_LIBUV,
+ * the program's in info.foreign_loops or one of its own; libuv is loaded at run time). */
 #if defined(LWS_WITH_LIBUV) && defined(UV_ERRNO_MAP)
-/** The libuv loop the context runs on (foreign_loops[0]), NULL if none; tsi 0 only. */
+/** The libuv loop the context runs on (foreign_loops[0], or its own without
+ * foreign_loops), NULL if none; tsi 0 only. */
 uv_loop_t *lws_uv_getloop(struct lws_context *context, int tsi);
 /** Marks the program's own libuv handle with the context (its data member), as lws
  * does; this library needs no count of such handles. */

@@ -1084,8 +1084,9 @@ pub const LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED: u64 = 128;
 /// Check that received WebSocket text messages (and close reasons) are UTF-8, closing with
 /// 1007 otherwise.
 pub const LWS_SERVER_OPTION_VALIDATE_UTF8: u64 = 256;
-/// Run the context on the program's libuv loop (`foreign_loops`; libuv is loaded at run
-/// time). A libuv loop of lws's own (no `foreign_loops`) is refused at context creation.
+/// Run the context on a libuv loop (libuv is loaded at run time): the program's, given in
+/// `foreign_loops`, which the program runs; without `foreign_loops` one of the context's
+/// own, which `lws_service` runs until it is stopped (`lws_uv_getloop` returns it).
 pub const LWS_SERVER_OPTION_LIBUV: u64 = 1024;
 /// Initialise the TLS library when the context is made (OpenSSL needs it once per process).
 /// rustls needs no global setup, so this changes nothing.

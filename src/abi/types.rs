@@ -434,10 +434,13 @@ pub struct lws_context_creation_info {
     pub caps: [cap_value_t; 4],
     /// How many entries `caps` has.
     pub count_caps: c_char,
-    /// Event loops of an event library to run on. Not implemented yet: refused at context
-    /// creation.
+    /// Event loops of an event library to run on: with LWS_SERVER_OPTION_LIBUV, the
+    /// program's `uv_loop_t *` (one entry, thread 0), which the program runs. Other event
+    /// libraries are refused at context creation.
     pub foreign_loops: *mut *mut c_void,
-    /// A signal handler for event-library contexts. Not acted on (no event library yet).
+    /// With LWS_SERVER_OPTION_LIBUV and no `foreign_loops` (a loop of the context's own):
+    /// called with the `uv_signal_t *` and the signal number for SIGINT, SIGTERM and
+    /// SIGHUP; without it such a signal destroys the context. Not used otherwise.
     pub signal_cb: Option<unsafe extern "C" fn(*mut c_void, c_int)>,
     /// If not NULL, set to the new context before any callback runs, so callbacks during
     /// creation can use it. Not acted on yet.

@@ -203,8 +203,9 @@ pub unsafe extern "C" fn lws_get_udp(wsi: *const lws) -> *const lws_udp {
     })
 }
 
-/// The libuv loop a context runs on (`foreign_loops[0]` with LWS_SERVER_OPTION_LIBUV),
-/// NULL for a context that does not.  Only `tsi` 0 exists.  Declared in the header by
+/// The libuv loop a context runs on (`foreign_loops[0]` with LWS_SERVER_OPTION_LIBUV, or
+/// the loop the context made itself without `foreign_loops`), NULL for a context that
+/// does not run on libuv.  Only `tsi` 0 exists.  Declared in the header by
 /// hand (cbindgen.toml), under lws's condition: LWS_WITH_LIBUV and uv.h included first.
 ///
 /// cbindgen:ignore

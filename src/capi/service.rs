@@ -8,11 +8,17 @@ use core::ffi::c_int;
 /// (timers do); a negative value polls without waiting. Unlike lws, an idle wait never lasts
 /// more than a second, so a program whose signal handler only sets a flag stops promptly.
 /// Returns 0, 1 for a NULL context (as lws), or -1 when polling fails.
+/// On a context with a libuv loop of its own (LWS_SERVER_OPTION_LIBUV without
+/// `foreign_loops`) it runs that loop until it is stopped (lws_context_destroy, a signal,
+/// uv_stop on lws_uv_getloop's loop) and then returns 1, as lws does.
 #[no_mangle]
 pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_int) -> c_int {
     entry!({
         // lws returns 1 for a NULL context.
         need!(context, 1);
+        if let Some(r) = crate::core::foreign::run_own(context) {
+            return r;
+        }
         crate::core::service::service(context, timeout_ms)
     })
 }
@@ -30,6 +36,9 @@ pub unsafe extern "C" fn lws_service_tsi(
         if tsi != 0 {
             lwsl_err!("lws_service_tsi: only service thread 0 exists");
             return -1;
+        }
+        if let Some(r) = crate::core::foreign::run_own(context) {
+            return r;
         }
         crate::core::service::service(context, timeout_ms)
     })

@@ -543,7 +543,7 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
 /// lws_context_destroy(): every live connection gets its CLOSED, every protocol its
 /// PROTOCOL_DESTROY, then everything is freed.
 pub(crate) fn destroy_context(ctx: *mut lws_context) {
-    if cx!(ctx).destroying {
+    if cx!(ctx).destroying || crate::core::foreign::defer_destroy(ctx) {
         return;
     }
     cx!(ctx).destroying = true;

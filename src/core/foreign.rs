@@ -1,12 +1,20 @@
-//! A context driven by a libuv loop the program runs (LWS_SERVER_OPTION_LIBUV with
-//! `foreign_loops`, as terminal-over-web servers embed lws): libuv wakes us through
-//! evloop::uv and each wake-up is one non-blocking turn of our loop, after which the uv
-//! timer is set for whatever is due next.  Work the program creates from its own uv
-//! callbacks (a WRITEABLE request, a timer) asks for a turn at once (`kick`), since no
-//! descriptor of ours would announce it.
+//! A context driven by a libuv loop (LWS_SERVER_OPTION_LIBUV): the program's, given in
+//! `foreign_loops` (as terminal-over-web servers embed lws; the program runs it), or
+//! without `foreign_loops` one of the context's own, which `lws_service` runs until it
+//! is stopped, as lws does.  libuv wakes us through evloop::uv and each wake-up is one
+//! non-blocking turn of our loop, after which the uv timer is set for whatever is due
+//! next.  Work the program creates from its own uv callbacks (a WRITEABLE request, a
+//! timer) asks for a turn at once (`kick`), since no descriptor of ours would announce it.
+//!
+//! A loop of our own also catches SIGINT, SIGTERM and SIGHUP (lws's set, less SIGSEGV and
+//! SIGFPE, which a handler run later from the loop cannot recover from): the program's
+//! `signal_cb` gets them, or the context is destroyed.  `lws_context_destroy` called
+//! while that loop runs (from such a handler, or any callback) only stops the loop: the
+//! context is destroyed by the program's next call once `lws_service` has returned,
+//! the two-step destruction lws has for event loops.
 use crate::abi::*;
 use crate::core::*;
-use core::ffi::c_void;
+use core::ffi::{c_int, c_void};
 
 unsafe extern "C" fn turn(arg: *mut c_void) {
     let ctx = arg as *mut lws_context;
@@ -44,25 +52,101 @@ pub(crate) fn kick(ctx: *mut lws_context) {
 pub(crate) struct Uv {
     pub(crate) glue: crate::evloop::uv::UvLoop,
     pub(crate) in_turn: bool,
+    /// `lws_service` is inside uv_run on our own loop.
+    running: bool,
+    /// `lws_context_destroy` came while `running`: the loop was stopped, the next call
+    /// destroys.
+    destroy_deferred: bool,
+    signal_cb: Option<unsafe extern "C" fn(*mut c_void, c_int)>,
 }
 
-/// Puts a new context on the program's libuv loop (`info.foreign_loops[0]`).
-pub(crate) fn start(ctx: *mut lws_context, info: &lws_context_creation_info) -> Result<(), String> {
-    // SAFETY: foreign_loops was checked non-NULL (options.rs); lws's contract: an array
-    // of loop pointers, one per service thread.
-    let loop_ = unsafe { *info.foreign_loops };
-    if loop_.is_null() {
-        return Err("foreign_loops[0] is NULL".into());
+/// The signals a loop of our own catches.
+const SIGNALS: [c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+unsafe extern "C" fn on_signal(arg: *mut c_void, handle: *mut c_void, signum: c_int) {
+    let ctx = arg as *mut lws_context;
+    let cb = cx!(ctx).uv.as_ref().and_then(|u| u.signal_cb);
+    match cb {
+        // SAFETY: the program's handler, given in the creation info; lws passes it the
+        // uv_signal_t.
+        Some(cb) => unsafe { cb(handle, signum) },
+        None => {
+            lwsl_notice!(
+                "signal {} on the context's libuv loop: destroying it",
+                signum
+            );
+            crate::core::context::destroy_context(ctx);
+        }
     }
+}
+
+/// Puts a new context on the program's libuv loop (`info.foreign_loops[0]`), or on one
+/// of its own without `foreign_loops`.
+pub(crate) fn start(ctx: *mut lws_context, info: &lws_context_creation_info) -> Result<(), String> {
+    let loop_ = if info.foreign_loops.is_null() {
+        None
+    } else {
+        // SAFETY: lws's contract: an array of loop pointers, one per service thread.
+        let l = unsafe { *info.foreign_loops };
+        if l.is_null() {
+            return Err("foreign_loops[0] is NULL".into());
+        }
+        Some(l)
+    };
     let fd = cx!(ctx).poller.raw_fd();
-    let glue = crate::evloop::uv::UvLoop::start(loop_, fd, turn, ctx as *mut c_void)?;
+    let mut glue = crate::evloop::uv::UvLoop::start(loop_, fd, turn, ctx as *mut c_void)?;
+    if glue.own {
+        glue.signals(&SIGNALS, on_signal, ctx as *mut c_void);
+    }
     cx!(ctx).uv = Some(Box::new(Uv {
         glue,
         in_turn: false,
+        running: false,
+        destroy_deferred: false,
+        signal_cb: info.signal_cb,
     }));
-    // The first turn (protocol init, listeners) as soon as the program runs its loop.
+    // The first turn (protocol init, listeners) as soon as the loop runs.
     kick(ctx);
     Ok(())
+}
+
+/// lws_service on a context with a libuv loop of its own: runs it until it is stopped
+/// (lws_context_destroy, uv_stop), then 1, as lws; None for other contexts.
+pub(crate) fn run_own(ctx: *mut lws_context) -> Option<c_int> {
+    let runner = {
+        let u = cx!(ctx).uv.as_mut()?;
+        if !u.glue.own {
+            return None;
+        }
+        if u.destroy_deferred {
+            return Some(1);
+        }
+        if u.running {
+            lwsl_err!("lws_service: called from inside the libuv loop it runs");
+            return Some(-1);
+        }
+        u.running = true;
+        u.glue.runner()
+    };
+    // No borrow of the context is held: libuv calls back into it throughout.
+    runner.run();
+    if let Some(u) = cx!(ctx).uv.as_mut() {
+        u.running = false;
+    }
+    Some(1)
+}
+
+/// lws_context_destroy while our own loop runs: stop the loop and leave the context for
+/// the next call (it is still being used below us).  True when deferred.
+pub(crate) fn defer_destroy(ctx: *mut lws_context) -> bool {
+    match cx!(ctx).uv.as_mut() {
+        Some(u) if u.running => {
+            u.destroy_deferred = true;
+            u.glue.stop_running();
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Takes the context off the loop (lws_context_destroy).
@@ -72,7 +156,8 @@ pub(crate) fn stop(ctx: *mut lws_context) {
     }
 }
 
-/// lws_uv_getloop: the loop the context runs on, NULL when none.
+/// lws_uv_getloop: the loop the context runs on (the program's or its own), NULL when
+/// none.
 pub(crate) fn uv_loop(ctx: *mut lws_context) -> *mut c_void {
     cx!(ctx)
         .uv

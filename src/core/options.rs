@@ -18,10 +18,6 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
     let o = info.options;
     let rows: &[(bool, &'static str)] = &[
         (
-            o & LWS_SERVER_OPTION_LIBUV != 0 && info.foreign_loops.is_null(),
-            "LWS_SERVER_OPTION_LIBUV without foreign_loops (a libuv loop of lws's own)",
-        ),
-        (
             o & LWS_SERVER_OPTION_LIBEV != 0,
             "LWS_SERVER_OPTION_LIBEV (event library)",
         ),
