@@ -6420,8 +6420,9 @@ int lws_service(struct lws_context *context, int timeout_ms);
 int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
 /*
- The one call that is safe from any thread: wakes the service loop, which then sends
- LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol.
+ Safe from any thread (as in lws): wakes the service loop, which then sends
+ LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol. (This build also takes
+ lws_callback_on_writable and lws_set_timeout from any thread.)
  */
 void lws_cancel_service(struct lws_context *context);
 
@@ -6656,6 +6657,9 @@ void lws_set_timer_usecs(struct lws *wsi, lws_usec_t usecs);
 /*
  Closes the wsi `secs` from now unless cancelled (secs 0); LWS_TO_KILL_ASYNC closes it
  at the next service, LWS_TO_KILL_SYNC right now.
+ Unlike lws, safe from any thread while `wsi` is alive: from a thread other than the
+ one serving the context it is queued and done by the service thread, woken at once
+ (so LWS_TO_KILL_SYNC closes there too, at its next turn).
  */
 void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
 
@@ -7047,6 +7051,9 @@ void lws_rx_flow_allow_all_protocol(const struct lws_context *context,
  give one callback. A client still connecting gets it once established.
  Returns 1 when the request is taken, 0 when the connection cannot write (closing, or in a
  state with nothing to write), -1 for NULL.
+ Unlike lws, safe from any thread while `wsi` is alive: a call from a thread other than
+ the one serving the context is queued, the service thread is woken and makes the
+ request at once (returns 1; a connection closed meanwhile is skipped).
  */
 int lws_callback_on_writable(struct lws *wsi);
 

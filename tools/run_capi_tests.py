@@ -192,11 +192,16 @@ def apply_known_issues(res):
             f.write("\n".join(res.transcript + [l for l, _ in res.problems]) + "\n")
 
 
-def compile_c(src, exe, res):
-    # A test that also uses another library says so in a comment: `capi-libs: -luv`.
+def capi_libs(src):
+    # A test that also uses another library says so in a comment: `capi-libs: -luv`
+    # (or another build, `capi-libs: -fsanitize=thread`).
     with open(src, errors="replace") as f:
-        m = re.search(r"capi-libs: ([-\w .]+?)\s*\*/", f.read(4096))
-    libs = LIBS + (m.group(1).split() if m else [])
+        m = re.search(r"capi-libs: ([-\w .=]+?)\s*\*/", f.read(4096))
+    return m.group(1).split() if m else []
+
+
+def compile_c(src, exe, res):
+    libs = LIBS + capi_libs(src)
     rc, o, e, to = run(CC + CFLAGS + [src] + libs + ["-o", exe], timeout=300)
     if rc != 0:
         res.fail(f"compile failed: {shlex.join(CC + CFLAGS + [os.path.relpath(src, ROOT)] + libs)}\n"
@@ -223,7 +228,10 @@ def run_test(name, exe):
     if os.path.exists(driver):
         cmd = [PYTHON, driver] + ([exe] if exe else [])
     else:
-        cmd = WRAP + [exe]
+        src = os.path.join(TESTS, name + ".c")
+        # A sanitizer build checks itself (valgrind cannot run it).
+        sanitized = os.path.exists(src) and any(a.startswith("-fsanitize") for a in capi_libs(src))
+        cmd = ([] if sanitized else WRAP) + [exe]
     rc, o, e, to = run(cmd, env=test_env(), out=os.path.join(CAPI_OUT, name + ".out"),
                        err=os.path.join(CAPI_OUT, name + ".err"))
     res.rc, res.timed_out = rc, to

@@ -44,8 +44,9 @@ pub unsafe extern "C" fn lws_service_tsi(
     })
 }
 
-/// The one call that is safe from any thread: wakes the service loop, which then sends
-/// LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol.
+/// Safe from any thread (as in lws): wakes the service loop, which then sends
+/// LWS_CALLBACK_EVENT_WAIT_CANCELLED to every protocol. (This build also takes
+/// lws_callback_on_writable and lws_set_timeout from any thread.)
 #[no_mangle]
 pub unsafe extern "C" fn lws_cancel_service(context: *mut lws_context) {
     entry!({

@@ -67,6 +67,9 @@ pub unsafe extern "C" fn lws_set_timer_usecs(wsi: *mut lws, usecs: lws_usec_t) {
 
 /// Closes the wsi `secs` from now unless cancelled (secs 0); LWS_TO_KILL_ASYNC closes it
 /// at the next service, LWS_TO_KILL_SYNC right now.
+/// Unlike lws, safe from any thread while `wsi` is alive: from a thread other than the
+/// one serving the context it is queued and done by the service thread, woken at once
+/// (so LWS_TO_KILL_SYNC closes there too, at its next turn).
 #[no_mangle]
 pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: enum_pending_timeout, secs: c_int) {
     entry!({
@@ -74,14 +77,15 @@ pub unsafe extern "C" fn lws_set_timeout(wsi: *mut lws, reason: enum_pending_tim
             lwsl_err!("lws_set_timeout: NULL wsi");
             return;
         }
-        match secs {
-            0 => crate::core::wsi::set_timeout(wsi, 0, 0),
-            s if s == LWS_TO_KILL_SYNC => {
-                crate::core::close::close(wsi, crate::core::close::Why::User)
-            }
-            s if s == LWS_TO_KILL_ASYNC => crate::core::wsi::set_timeout(wsi, reason.max(1), 0),
-            s if s < 0 => lwsl_err!("lws_set_timeout: bad secs {}", s),
-            s => crate::core::wsi::set_timeout(wsi, reason.max(1), s as i64 * 1_000_000),
+        if crate::core::xthread::off_thread(wsi) {
+            return crate::core::xthread::post(
+                wsi,
+                crate::core::xthread::Req::Timeout {
+                    reason: reason as c_int,
+                    secs,
+                },
+            );
         }
+        crate::core::wsi::timeout_request(wsi, reason as c_int, secs)
     })
 }

@@ -18,10 +18,17 @@ fn conns(vh: *mut lws_vhost, protocol: *const lws_protocols) -> Vec<*mut lws> {
 /// give one callback. A client still connecting gets it once established.
 /// Returns 1 when the request is taken, 0 when the connection cannot write (closing, or in a
 /// state with nothing to write), -1 for NULL.
+/// Unlike lws, safe from any thread while `wsi` is alive: a call from a thread other than
+/// the one serving the context is queued, the service thread is woken and makes the
+/// request at once (returns 1; a connection closed meanwhile is skipped).
 #[no_mangle]
 pub unsafe extern "C" fn lws_callback_on_writable(wsi: *mut lws) -> c_int {
     entry!({
         need!(wsi);
+        if crate::core::xthread::off_thread(wsi) {
+            crate::core::xthread::post(wsi, crate::core::xthread::Req::Writeable);
+            return 1;
+        }
         crate::core::wsi::request_writeable(wsi)
     })
 }

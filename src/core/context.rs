@@ -38,6 +38,9 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         waker,
         cancel_pending: AtomicBool::new(false),
         smd: crate::smd::Smd::new(info.smd_ttl_us, info.smd_queue_depth),
+        service_thread: Default::default(),
+        xq: Default::default(),
+        xq_pending: AtomicBool::new(false),
         inner: UnsafeCell::new(Ctx {
             system: crate::system::System::new(info),
             poller,
@@ -108,6 +111,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         }),
     }));
     cx!(ctx).sul_owner.ctx = ctx;
+    crate::core::xthread::enter(crate::core::service::ctx_ref(ctx));
     // SAFETY: info is valid per the caller.
     match unsafe { crate::roles::http::cookies::Jar::new(ctx, info) } {
         Ok(j) => cx!(ctx).cookies = j,

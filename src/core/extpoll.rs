@@ -221,6 +221,7 @@ pub(crate) fn adjust_timeout(ctx: *mut lws_context, timeout_ms: c_int) -> c_int 
         || service::ctx_ref(ctx)
             .cancel_pending
             .load(std::sync::atomic::Ordering::Acquire)
+        || crate::core::xthread::pending(service::ctx_ref(ctx))
     {
         return 0;
     }

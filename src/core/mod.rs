@@ -41,6 +41,8 @@ pub mod timer;
 pub mod tlscb;
 /// cbindgen:ignore
 pub mod wsi;
+/// cbindgen:ignore
+pub mod xthread;
 
 use crate::abi::*;
 pub(crate) use crate::roles::{Role, State};
@@ -102,11 +104,17 @@ pub struct lws_context {
     pub(crate) cancel_pending: AtomicBool,
     /// lws_smd's queue: other threads may send (it has its own lock).
     pub(crate) smd: crate::smd::Smd,
+    /// The thread serving the context (`xthread`): calls from others are queued.
+    pub(crate) service_thread: std::sync::atomic::AtomicU64,
+    /// Requests other threads made (`xthread::post`), taken by the service thread.
+    pub(crate) xq: xthread::Queue,
+    pub(crate) xq_pending: AtomicBool,
     pub(crate) inner: UnsafeCell<Ctx>,
 }
 
-// SAFETY: the only members other threads touch are `waker` (Sync), `cancel_pending`
-// (atomic) and `smd` (behind its mutex); `inner` is only reached from the service thread (lws's own rule).
+// SAFETY: the only members other threads touch are `waker` (Sync), `cancel_pending`,
+// `service_thread` and `xq_pending` (atomics), `smd` and `xq` (behind mutexes); `inner`
+// is only reached from the service thread (lws's own rule).
 unsafe impl Sync for lws_context {}
 
 pub(crate) enum Entry {

@@ -91,11 +91,13 @@ const MAX_WAIT_US: u64 = 1_000_000;
 
 /// What a turn does before its events (also run by lws_service_fd, core::extpoll).
 pub(crate) fn turn_start(ctx: *mut lws_context) {
+    crate::core::xthread::enter(ctx_ref(ctx));
     free_dead(ctx);
     if !cx!(ctx).protocol_init_done {
         protocol_init(ctx);
     }
     crate::system::service_turn(ctx);
+    crate::core::xthread::drain(ctx);
 }
 
 pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
@@ -142,6 +144,7 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
                 if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
                     cancelled(ctx);
                 }
+                crate::core::xthread::drain(ctx);
             }
         }
     }

@@ -260,6 +260,18 @@ pub(crate) fn timer_fired(w: *mut lws) {
     }
 }
 
+/// lws_set_timeout(): 0 cancels, LWS_TO_KILL_SYNC closes now, LWS_TO_KILL_ASYNC at the
+/// next timer pass, else in `secs` seconds.
+pub(crate) fn timeout_request(w: *mut lws, reason: c_int, secs: c_int) {
+    match secs {
+        0 => set_timeout(w, 0, 0),
+        s if s == LWS_TO_KILL_SYNC => close(w, Why::User),
+        s if s == LWS_TO_KILL_ASYNC => set_timeout(w, reason.max(1), 0),
+        s if s < 0 => lwsl_err!("lws_set_timeout: bad secs {}", s),
+        s => set_timeout(w, reason.max(1), s as i64 * 1_000_000),
+    }
+}
+
 /// lws_rx_flow_control().
 pub(crate) fn rx_flow_control(w: *mut lws, enable: c_int) -> c_int {
     let s = wref!(w);
