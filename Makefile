@@ -188,6 +188,27 @@ asan:
 	cd $(ASAN_LIBDIR) && ln -sf libwebsockets.so libwebsockets.so.$(SOVERSION)
 	$(PYTHON) tools/run_asan.py $(T)
 
+# ThreadSanitizer with the library instrumented too (capi's threads_tsan instruments only
+# the C side): the library built with nightly's -Zsanitizer=thread into target/tsan/,
+# capi-tests/threads_tsan.c compiled by $(CC) -fsanitize=thread but linked with the LLVM
+# TSan runtime nightly ships (the instrumented library calls __tsan_* entry points gcc's
+# libtsan lacks), run 3 times; any report fails (exit 66).
+TSAN_LIBDIR := target/tsan/x86_64-unknown-linux-gnu/debug
+.PHONY: tsan
+tsan:
+	RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer" CARGO_TARGET_DIR=target/tsan \
+	  $(CARGO) +nightly build --lib --target x86_64-unknown-linux-gnu
+	cd $(TSAN_LIBDIR) && ln -sf libwebsockets.so libwebsockets.so.$(SOVERSION)
+	mkdir -p build/tsan
+	$(CC) -std=gnu11 -fsanitize=thread -g -Iinclude -c capi-tests/threads_tsan.c \
+	  -o build/tsan/threads_tsan.o
+	$(CC) build/tsan/threads_tsan.o -Wl,--whole-archive \
+	  $$(ls $$(rustc +nightly --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/lib/librustc-*_rt.tsan.a) \
+	  -Wl,--no-whole-archive -rdynamic -L$(TSAN_LIBDIR) -lwebsockets -lpthread -ldl -lm -lrt \
+	  -o build/tsan/threads_tsan
+	for i in 1 2 3; do LD_LIBRARY_PATH=$(TSAN_LIBDIR) build/tsan/threads_tsan >/dev/null || exit 1; done
+	@echo "tsan: threads_tsan ran 3 times with the library instrumented, no report"
+
 # The benchmark: ours against Debian's libwebsockets (4.1.6) on examples-c/echo.c, with our
 # load generator bench/loadgen; see README's Benchmarks. Writes bench/results.md (+ .json,
 # msgs_per_sec.png); about 5 minutes. QUICK=1 (= bench-quick, part of `make test`): one short
