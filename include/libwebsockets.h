@@ -4160,7 +4160,10 @@ struct lws_context_creation_info {
          */
         int fo_listen_queue;
         /*
-         A custom event-library plugin. Not implemented yet: refused at context creation.
+         The program's own event library (an `lws_plugin_evlib_t` whose `ops` is a
+         `struct lws_event_loop_ops`): every descriptor to watch, change and close goes
+         through its ops, its loop object is `foreign_loops[0]`, and the program serves
+         ready descriptors with lws_service_fd. Refused with LWS_SERVER_OPTION_LIBUV.
          */
         const struct lws_plugin_evlib *event_lib_custom;
         /*
@@ -5823,6 +5826,18 @@ struct lws *lws_create_adopt_udp(struct lws_vhost *vhost,
  NULL for a connection that is not UDP.  The record lives as long as the connection.
  */
 const struct lws_udp *lws_get_udp(const struct lws *wsi);
+
+/*
+ The per-thread area of a program's own event library (`info.event_lib_custom`, sized
+ by its ops' `evlib_size_pt`) for the thread serving `wsi`; NULL without one.
+ */
+void *lws_evlib_wsi_to_evlib_pt(struct lws *wsi);
+
+/*
+ The per-thread area of a program's own event library for service thread `tsi` (only 0
+ exists); NULL without one, or for another `tsi`.
+ */
+void *lws_evlib_tsi_to_evlib_pt(struct lws_context *ctx, int tsi);
 
 /*
  Returns `ensure` bytes from the lwsac at `*head`, making it (`*head` NULL) or adding a
@@ -8820,14 +8835,12 @@ enum lws_event_lib_ops_flags { LELOF_ISPOLL = 1, LELOF_DESTROY_FINAL = 0 };
 enum { LWS_EV_READ = 1, LWS_EV_WRITE = 2, LWS_EV_START = 4, LWS_EV_STOP = 8 };
 /*
  An event library's operations table (lws's libuv, libev, ... plugins). This library has no
- plugins: libuv (foreign loops) is built in, other libraries and `event_lib_custom` are
- refused.
+ plugins: libuv is built in, a program's own table is taken through `event_lib_custom`
+ (init_context, init_pt, init_vhost_listen_wsi, sock_accept, io, wsi_logical_close, run_pt,
+ destroy_pt, destroy_context1/2 and evlib_size_pt are used), libev, libevent, glib, sd-event
+ and uloop are refused.
  */
 struct lws_event_loop_ops { const char *name; int (*init_context)(struct lws_context *, const struct lws_context_creation_info *); int (*destroy_context1)(struct lws_context *); int (*destroy_context2)(struct lws_context *); int (*init_vhost_listen_wsi)(struct lws *); int (*init_pt)(struct lws_context *, void *, int); int (*wsi_logical_close)(struct lws *); int (*check_client_connect_ok)(struct lws *); void (*close_handle_manually)(struct lws *); int (*sock_accept)(struct lws *); void (*io)(struct lws *, unsigned int); void (*run_pt)(struct lws_context *, int); void (*destroy_pt)(struct lws_context *, int); void (*destroy_wsi)(struct lws *); int (*foreign_thread)(struct lws_context *, int); uint8_t flags; uint16_t evlib_size_ctx; uint16_t evlib_size_pt; uint16_t evlib_size_vh; uint16_t evlib_size_wsi; };
-/** lws_evlib_wsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-void *lws_evlib_wsi_to_evlib_pt(struct lws *);
-/** lws_evlib_tsi_to_evlib_pt(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
-void *lws_evlib_tsi_to_evlib_pt(struct lws_context *, int);
 /** lws_vhost_destroy1(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */
 void lws_vhost_destroy1(struct lws_vhost *);
 /** lws_close_free_wsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns nothing, lws's failure value. */

@@ -492,7 +492,10 @@ pub struct lws_context_creation_info {
     pub smd_queue_depth: u16,
     /// The TCP Fast Open queue length for listeners (0: off). Not acted on yet.
     pub fo_listen_queue: c_int,
-    /// A custom event-library plugin. Not implemented yet: refused at context creation.
+    /// The program's own event library (an `lws_plugin_evlib_t` whose `ops` is a
+    /// `struct lws_event_loop_ops`): every descriptor to watch, change and close goes
+    /// through its ops, its loop object is `foreign_loops[0]`, and the program serves
+    /// ready descriptors with lws_service_fd. Refused with LWS_SERVER_OPTION_LIBUV.
     pub event_lib_custom: *const lws_plugin_evlib,
     /// The log context lws sends the context's own lines to. Not kept by this library yet:
     /// every object logs through the process-wide log context (src/capi/logcx.rs).

@@ -251,3 +251,29 @@ pub unsafe extern "C" fn lws_libuv_static_refcount_del(h: *mut c_void) {
         let _ = h;
     })
 }
+
+/// The per-thread area of a program's own event library (`info.event_lib_custom`, sized
+/// by its ops' `evlib_size_pt`) for the thread serving `wsi`; NULL without one.
+#[no_mangle]
+pub unsafe extern "C" fn lws_evlib_wsi_to_evlib_pt(wsi: *mut lws) -> *mut c_void {
+    entry!({
+        need!(wsi);
+        crate::core::customloop::pt_area(wref!(wsi).ctx)
+    })
+}
+
+/// The per-thread area of a program's own event library for service thread `tsi` (only 0
+/// exists); NULL without one, or for another `tsi`.
+#[no_mangle]
+pub unsafe extern "C" fn lws_evlib_tsi_to_evlib_pt(
+    ctx: *mut lws_context,
+    tsi: c_int,
+) -> *mut c_void {
+    entry!({
+        need!(ctx);
+        if tsi != 0 {
+            return null_mut();
+        }
+        crate::core::customloop::pt_area(ctx)
+    })
+}

@@ -19,6 +19,9 @@ pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_in
         if let Some(r) = crate::core::foreign::run_own(context) {
             return r;
         }
+        if let Some(r) = crate::core::customloop::run(context) {
+            return r;
+        }
         crate::core::service::service(context, timeout_ms)
     })
 }
@@ -38,6 +41,9 @@ pub unsafe extern "C" fn lws_service_tsi(
             return -1;
         }
         if let Some(r) = crate::core::foreign::run_own(context) {
+            return r;
+        }
+        if let Some(r) = crate::core::customloop::run(context) {
             return r;
         }
         crate::core::service::service(context, timeout_ms)

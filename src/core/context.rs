@@ -106,6 +106,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             destroying: false,
             protocol_init_done: false,
             uv: None,
+            custom: None,
             cookies: None,
             alpn: c_string_of(info.alpn),
         }),
@@ -123,6 +124,13 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
     }
     crate::system::context_created(ctx, info);
     lwsl_info!("context created (serv buf {})", bufsize);
+    if !info.event_lib_custom.is_null() {
+        if let Err(e) = crate::core::customloop::start(ctx, info) {
+            lwsl_err!("lws_create_context: event_lib_custom: {}", e);
+            destroy_context(ctx);
+            return None;
+        }
+    }
     if info.options & LWS_SERVER_OPTION_LIBUV != 0 {
         if let Err(e) = crate::core::foreign::start(ctx, info) {
             lwsl_err!("lws_create_context: LWS_SERVER_OPTION_LIBUV: {}", e);
@@ -551,6 +559,7 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
         return;
     }
     cx!(ctx).destroying = true;
+    crate::core::customloop::destroy1(ctx);
     for w in cx!(ctx).all_conns() {
         crate::core::close::finish_close(w);
     }
@@ -559,6 +568,7 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
         destroy_vhost(vh);
     }
     free_dead(ctx);
+    crate::core::customloop::destroy2(ctx);
     crate::core::foreign::stop(ctx);
     crate::core::service::ctx_ref(ctx).smd.destroy();
     // SAFETY: ctx came from Box::into_raw in create_context; the caller gives it up.

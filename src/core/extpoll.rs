@@ -42,6 +42,7 @@ fn announce(who: Who, what: Change, fd: c_int, ev: c_int, prev: c_int) {
         events: ev,
         prev_events: prev,
     };
+    custom(who, what, fd, ev, prev);
     let reason = match what {
         Change::Add => LWS_CALLBACK_ADD_POLL_FD,
         Change::Del => LWS_CALLBACK_DEL_POLL_FD,
@@ -65,6 +66,30 @@ fn announce(who: Who, what: Change, fd: c_int, ev: c_int, prev: c_int) {
         Who::Listener(vh) => {
             let ctx = vh!(vh).ctx;
             crate::core::wsi::with_fake_wsi(ctx, vh, 0, three)
+        }
+    }
+}
+
+/// The same change through a program's own event library (`customloop`), if it has one.
+fn custom(who: Who, what: Change, fd: c_int, ev: c_int, prev: c_int) {
+    use crate::core::customloop as cl;
+    let kind = match what {
+        Change::Add => cl::ADD,
+        Change::Del => cl::DEL,
+        Change::Mode => cl::MODE,
+    };
+    match who {
+        Who::Conn(w) => {
+            let ctx = wref!(w).ctx;
+            if cl::active(ctx) {
+                cl::change(ctx, w, false, kind, ev, prev);
+            }
+        }
+        Who::Listener(vh) => {
+            let ctx = vh!(vh).ctx;
+            if cl::active(ctx) {
+                cl::with_listener_wsi(ctx, vh, fd, |w| cl::change(ctx, w, true, kind, ev, prev));
+            }
         }
     }
 }

@@ -20,6 +20,8 @@ pub mod connect;
 /// cbindgen:ignore
 pub mod context;
 /// cbindgen:ignore
+pub mod customloop;
+/// cbindgen:ignore
 pub mod extpoll;
 /// cbindgen:ignore
 pub mod foreign;
@@ -192,6 +194,8 @@ pub(crate) struct Ctx {
     pub protocol_init_done: bool,
     /// Set when the context runs on the program's libuv loop (core::foreign).
     pub uv: Option<Box<crate::core::foreign::Uv>>,
+    /// The program's own event library (`info.event_lib_custom`).
+    pub custom: Option<Box<crate::core::customloop::Custom>>,
     /// info.http_nsc_filepath: the HTTP client's cookie jar (LCCSCF_CACHE_COOKIES).
     pub cookies: Option<Box<crate::roles::http::cookies::Jar>>,
     /// The context's info.alpn: the ALPN list of vhosts that name none.

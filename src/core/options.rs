@@ -38,10 +38,15 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
             "LWS_SERVER_OPTION_ULOOP (event library)",
         ),
         (
-            !info.foreign_loops.is_null() && o & LWS_SERVER_OPTION_LIBUV == 0,
+            !info.foreign_loops.is_null()
+                && o & LWS_SERVER_OPTION_LIBUV == 0
+                && info.event_lib_custom.is_null(),
             "foreign_loops of an event library other than libuv",
         ),
-        (!info.event_lib_custom.is_null(), "event_lib_custom"),
+        (
+            !info.event_lib_custom.is_null() && o & LWS_SERVER_OPTION_LIBUV != 0,
+            "event_lib_custom together with LWS_SERVER_OPTION_LIBUV",
+        ),
         (
             info.count_threads > 1,
             "count_threads > 1 (one service thread per context; lws_cancel_service wakes it from any thread)",
