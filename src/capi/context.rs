@@ -109,7 +109,7 @@ pub unsafe extern "C" fn lws_context_user(context: *mut lws_context) -> *mut c_v
 pub unsafe extern "C" fn lws_context_is_being_destroyed(context: *mut lws_context) -> c_int {
     entry!(fail = 0, {
         need!(context);
-        cx!(context).destroying as c_int
+        (cx!(context).destroying || cx!(context).destroy_deferred) as c_int
     })
 }
 

@@ -89,6 +89,9 @@ pub(crate) fn finish_close(w: *mut lws) {
             crate::core::connect::connection_error(w, "closed before established");
         }
     }
+    if wref!(w).client.is_some() {
+        crate::roles::http::client::close_queue(w);
+    }
     if let Role::H2(_) = wref!(w).role {
         // Its streams end first, each with its own callbacks, while it still exists.
         crate::roles::h2::closing(w);

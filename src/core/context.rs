@@ -104,6 +104,8 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             retired_user: Vec::new(),
             server_string: c_string_of(info.server_string),
             destroying: false,
+            turn_depth: 0,
+            destroy_deferred: false,
             protocol_init_done: false,
             uv: None,
             custom: None,
@@ -556,6 +558,15 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
 /// PROTOCOL_DESTROY, then everything is freed.
 pub(crate) fn destroy_context(ctx: *mut lws_context) {
     if cx!(ctx).destroying || crate::core::foreign::defer_destroy(ctx) {
+        return;
+    }
+    if cx!(ctx).turn_depth > 0 {
+        // Called from a callback: the turn that called it, and the callers above it,
+        // still use the context and its connections.
+        if !cx!(ctx).destroy_deferred {
+            cx!(ctx).destroy_deferred = true;
+            lwsl_notice!("lws_context_destroy from inside service: finished by the next call");
+        }
         return;
     }
     cx!(ctx).destroying = true;

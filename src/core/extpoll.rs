@@ -183,6 +183,10 @@ pub(crate) fn closing(w: *mut lws) {
 /// WRITEABLE requests, resumed reading) follows, so a program that only ever calls this
 /// is served too.
 pub(crate) fn service_pollfd(ctx: *mut lws_context, pfd: &mut libc::pollfd) -> c_int {
+    if cx!(ctx).destroy_deferred {
+        // A callback destroyed the context (see context::destroy_context).
+        return -1;
+    }
     let Some((slot, gen)) = cx!(ctx).poller.lookup(pfd.fd) else {
         return 0;
     };

@@ -190,6 +190,13 @@ pub(crate) struct Ctx {
     /// info.server_string: the `server:` header of HTTP answers.
     pub server_string: Option<String>,
     pub destroying: bool,
+    /// Service turns under way (nested when a callback calls lws_service_fd): a
+    /// context destroyed from a callback must outlive the turn that called it.
+    pub turn_depth: u32,
+    /// lws_context_destroy was called from inside a turn: service stops (lws_service
+    /// returns -1) and the program's next lws_context_destroy, made after lws_service
+    /// returned, destroys it (lws's own two steps for this case).
+    pub destroy_deferred: bool,
     /// The first lws_service() initialised the protocols of the vhosts then present.
     pub protocol_init_done: bool,
     /// Set when the context runs on the program's libuv loop (core::foreign).

@@ -91,6 +91,7 @@ const MAX_WAIT_US: u64 = 1_000_000;
 
 /// What a turn does before its events (also run by lws_service_fd, core::extpoll).
 pub(crate) fn turn_start(ctx: *mut lws_context) {
+    cx!(ctx).turn_depth += 1;
     crate::core::xthread::enter(ctx_ref(ctx));
     free_dead(ctx);
     if !cx!(ctx).protocol_init_done {
@@ -101,6 +102,9 @@ pub(crate) fn turn_start(ctx: *mut lws_context) {
 }
 
 pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
+    if cx!(ctx).destroy_deferred {
+        return -1;
+    }
     turn_start(ctx);
     let timeout = {
         let c = cx!(ctx);
@@ -119,8 +123,12 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     {
         match cx!(ctx).poller.wait(timeout, &mut ready) {
             Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return 0,
             Err(e) => {
+                cx!(ctx).ready = ready;
+                cx!(ctx).turn_depth -= 1;
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    return 0;
+                }
                 lwsl_err!("lws_service: poll failed: {}", e);
                 return -1;
             }
@@ -150,7 +158,8 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
     }
     cx!(ctx).ready = ready;
     turn_end(ctx);
-    0
+    // A callback destroyed the context: the program's loop is to stop now.
+    -(cx!(ctx).destroy_deferred as c_int)
 }
 
 /// What a turn does after its events: ripe timers, queued WRITEABLE, resumed reading
@@ -170,6 +179,7 @@ pub(crate) fn turn_end(ctx: *mut lws_context) {
     for w in rq {
         rx_resume(w);
     }
+    cx!(ctx).turn_depth -= 1;
 }
 
 /// What a poll event is about, from its slot.

@@ -134,6 +134,50 @@ impl Cert {
             .collect()
     }
 
+    /// The subject's commonName values, as text (a value that is not valid UTF-8 is
+    /// left out: it can match no host name).
+    pub fn subject_cns(&self) -> Vec<String> {
+        self.cert
+            .tbs_certificate
+            .subject
+            .0
+            .iter()
+            .flat_map(|rdn| rdn.0.iter())
+            .filter(|atv| atv.oid.to_string() == "2.5.4.3")
+            .filter_map(|atv| {
+                std::str::from_utf8(atv.value.value())
+                    .ok()
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+
+    /// Whether the certificate names `host` the way OpenSSL's X509_check_host (lws's
+    /// check) does: the subjectAltName DNS names when there are any, else the subject's
+    /// commonName; ASCII case ignored; a "*" as the whole leftmost label stands for one
+    /// label, not in a name of fewer than three labels.
+    pub fn names_host(&self, host: &str) -> bool {
+        fn matches(pat: &str, host: &str) -> bool {
+            let (pat, host) = (pat.trim_end_matches('.'), host.trim_end_matches('.'));
+            if pat.eq_ignore_ascii_case(host) {
+                return true;
+            }
+            match (pat.strip_prefix("*."), host.split_once('.')) {
+                (Some(rest), Some((first, host_rest))) => {
+                    !first.is_empty() && rest.contains('.') && rest.eq_ignore_ascii_case(host_rest)
+                }
+                _ => false,
+            }
+        }
+        let sans = self.dns_names();
+        let names = if sans.is_empty() {
+            self.subject_cns()
+        } else {
+            sans
+        };
+        names.iter().any(|n| matches(n, host))
+    }
+
     /// Whether `issuer` issued this certificate: names match and the signature verifies
     /// with the issuer's key.
     pub fn issued_by(&self, issuer: &Cert) -> bool {

@@ -765,6 +765,22 @@ pub(crate) fn enqueue(active: *mut lws, w: *mut lws) {
     }
 }
 
+/// `w` closes with LCCSCF_PIPELINE transactions still queued on it (it failed to connect,
+/// or went away before handing its socket on): they close too, each with its
+/// CLIENT_CONNECTION_ERROR, as lws closes its queue with its leader.  They waited
+/// forever before.
+pub(crate) fn close_queue(w: *mut lws) {
+    let Some(q) = hc(w).map(|h| core::mem::take(&mut h.queue)) else {
+        return;
+    };
+    let ctx = wref!(w).ctx;
+    for (slot, gen) in q {
+        if let Some(n) = cx!(ctx).conn(slot, gen) {
+            crate::core::close::close(n, Why::Gone);
+        }
+    }
+}
+
 /// The server will not keep the connection: what waited on it connects on its own.
 fn release_queue(w: *mut lws) {
     let Some(q) = hc(w).map(|h| core::mem::take(&mut h.queue)) else {
