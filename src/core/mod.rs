@@ -339,6 +339,9 @@ pub struct lws {
     pub(crate) own_out: Vec<(usize, usize)>,
     /// Set while `output::send_own` passes a reply of the library's own to the gate.
     pub(crate) own_tx: bool,
+    /// The kernel's send queue when the output stall timer was last armed
+    /// (`output::stalled` counts a shrunk queue as the peer's progress).
+    pub(crate) stall_q: usize,
     /// Whether the socket is known writable (edge-triggered: until a write would block).
     pub(crate) writable: bool,
     pub(crate) want_writeable: bool,
@@ -460,6 +463,7 @@ impl lws {
             out_pos: 0,
             own_out: Vec::new(),
             own_tx: false,
+            stall_q: usize::MAX,
             writable: false,
             want_writeable: false,
             in_writeable_q: false,

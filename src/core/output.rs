@@ -181,9 +181,16 @@ fn queue(w: *mut lws, data: &[u8]) {
     }
 }
 
-/// (Re)arms the timer that closes a connection whose peer stops taking its output.
+/// (Re)arms the timer that closes a connection whose peer stops taking its output,
+/// noting how much the kernel holds for the peer at this point.
 #[cold]
 fn stall_timer(w: *mut lws) {
+    let s = wref!(w);
+    s.stall_q = s.transport.send_queue().unwrap_or(usize::MAX);
+    arm_stall(w);
+}
+
+fn arm_stall(w: *mut lws) {
     let s = wref!(w);
     let c = cx!(s.ctx);
     let due = crate::core::timer::now_usecs() + c.timeout_secs as i64 * 1_000_000;
@@ -214,11 +221,21 @@ fn drained_some(w: *mut lws) {
 }
 
 /// The stall timer fired: the peer kept the output over the limit and took nothing for
-/// `timeout_secs`.
+/// `timeout_secs`, unless the kernel's send queue for it shrank meanwhile.  A peer
+/// reading through a tiny window takes a little at a time, while the socket is reported
+/// writable (which is when `flush` sees progress) only after a third of the queue went:
+/// that can take longer than `timeout_secs` although the peer reads all along.
 pub(crate) fn stalled(w: *mut lws) {
     let s = wref!(w);
     if s.life == Life::Dead || s.rx_flow_reasons & RXFLOW_OUT_FULL == 0 {
         return;
+    }
+    if let Some(q) = s.transport.send_queue() {
+        if q < s.stall_q {
+            s.stall_q = q;
+            arm_stall(w);
+            return;
+        }
     }
     lwsl_info!(
         "closing a connection whose peer left {} bytes unread",

@@ -195,6 +195,16 @@ impl Transport {
         }
     }
 
+    /// What the kernel still holds to send on this connection's socket (see
+    /// [`plain::send_queue`]); None for other transports.
+    pub(crate) fn send_queue(&self) -> Option<usize> {
+        match self {
+            Transport::Plain(p) => plain::send_queue(p.fd()),
+            Transport::Tls(t) => plain::send_queue(t.sock().fd()),
+            Transport::None | Transport::File(_) | Transport::Udp(_) => None,
+        }
+    }
+
     /// Adopts a descriptor handed over by the application: a socket becomes
     /// [`Transport::Plain`], anything else [`Transport::File`].  Either way it is made
     /// non-blocking and closed with the connection.

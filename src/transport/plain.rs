@@ -129,6 +129,18 @@ pub(crate) fn poll_out(fd: c_int) -> bool {
     n == 1 && pfd.revents & libc::POLLOUT != 0
 }
 
+/// Bytes the kernel still holds for `fd`'s peer, sent and unacknowledged or not sent yet
+/// (SIOCOUTQ, which Linux numbers as TIOCOUTQ); None where it cannot say.  A peer reading
+/// through a tiny window shrinks it long before the socket is reported writable again
+/// (only once a third of the queue has gone), which is how the output stall timer tells
+/// a slow reader from one that reads nothing.
+pub(crate) fn send_queue(fd: c_int) -> Option<usize> {
+    let mut n: c_int = 0;
+    // SAFETY: SIOCOUTQ writes one int through the pointer, which is valid for it.
+    let r = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut n as *mut c_int) };
+    (r == 0 && n >= 0).then_some(n as usize)
+}
+
 impl mio::event::Source for Plain {
     fn register(
         &mut self,
