@@ -770,3 +770,81 @@ fn inflation_limit_can_be_lowered_per_connection() {
         .unwrap();
     assert_eq!(inflate_all(&mut rx, &wire), Err(DeflateError::TooBig));
 }
+
+/// lws asks zlib for level 1; our default level must compress about as well as zlib's
+/// level 1 does (zlib-rs's own level 1 is a fixed-tree matcher whose output was ~30%
+/// larger on text).  Python's zlib compresses the same messages the same way (raw
+/// deflate, 15-bit window, context kept, sync flush per message) for the comparison.
+#[test]
+fn default_level_compresses_like_zlib_level_one() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    const WORDS: [&str; 16] = [
+        "alpha", "beta", "gamma", "delta", "lorem", "ipsum", "dolor", "sit", "amet", "user",
+        "message", "channel", "status", "online", "offline", "tempor",
+    ];
+    let mut seed = 12345u32;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (seed >> 16) as usize
+    };
+    let msgs: Vec<Vec<u8>> = (0..200)
+        .map(|i| {
+            let mut m = String::from("[");
+            while m.len() < 4096 {
+                let words: Vec<&str> = (0..3 + next() % 10).map(|_| WORDS[next() % 16]).collect();
+                m += &format!(
+                    "{{\"id\":{},\"user\":\"{}\",\"text\":\"{}\"}},",
+                    i * 1000 + next() % 1000,
+                    WORDS[next() % 16],
+                    words.join(" ")
+                );
+            }
+            m.into_bytes()
+        })
+        .collect();
+    let (mut s, _) = pair(&N15, 1);
+    let mut ours = 0usize;
+    let mut input = Vec::new();
+    for m in &msgs {
+        let mut out = Vec::new();
+        s.compress(OP_TEXT, m, true, &mut out).unwrap();
+        ours += out.len();
+        input.extend_from_slice(&(m.len() as u32).to_be_bytes());
+        input.extend_from_slice(m);
+    }
+    let script = r#"
+import sys, zlib
+data = sys.stdin.buffer.read()
+c = zlib.compressobj(1, zlib.DEFLATED, -15, 8)
+i = total = 0
+while i < len(data):
+    n = int.from_bytes(data[i:i+4], 'big'); i += 4
+    total += len(c.compress(data[i:i+n]) + c.flush(zlib.Z_SYNC_FLUSH)) - 4; i += n
+print(total)
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let res = child.wait_with_output().unwrap();
+    assert!(res.status.success());
+    let zlib: usize = String::from_utf8(res.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let payload: usize = msgs.iter().map(Vec::len).sum();
+    eprintln!(
+        "ours {ours} zlib level 1 {zlib} bytes for {payload} ({:.3} / {:.3})",
+        ours as f64 / payload as f64,
+        zlib as f64 / payload as f64
+    );
+    assert!(
+        ours * 100 <= zlib * 105,
+        "our output {ours} is more than 5% larger than zlib level 1's {zlib}"
+    );
+}
