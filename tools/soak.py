@@ -14,6 +14,9 @@ Load, all at once, from threads of this process:
     lags a whole ring behind, never reorder them);
   - HTTP requests on kept-alive connections (the chat example's default protocol answers
     them), and malformed ones (answered 400);
+  - the same over HTTP/2 with prior knowledge: a Python `h2` client (10 concurrent streams
+    at a time, every answer complete) and, every few seconds, an h2load burst of 2000
+    requests on 4 connections (all answered);
   - connection churn: upgrades closed at once, TCP connects closed without a byte, heads
     cut off in the middle;
   - every few seconds a ping flood from a peer that never reads, and a slow reader of
@@ -221,6 +224,64 @@ def http_client(port):
         s.close()
 
 
+def h2_client(port):
+    """HTTP/2 with prior knowledge on the chat example's port (a plain listener switches
+    on the preface): 20 batches of 10 concurrent streams per connection, each answered
+    with a status and its whole body, windows given back as data arrives."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        c.initiate_connection()
+        s.sendall(c.data_to_send())
+        for _ in range(20):
+            want = {}
+            for _ in range(10):
+                sid = c.get_next_available_stream_id()
+                c.send_headers(sid, [(":method", "GET"), (":scheme", "http"),
+                                     (":path", "/%d" % random.randint(0, 999)),
+                                     (":authority", "127.0.0.1")], end_stream=True)
+                want[sid] = [None, 0]
+            s.sendall(c.data_to_send())
+            while want:
+                d = s.recv(65536)
+                if not d:
+                    raise EOFError("h2: connection closed with %d streams open" % len(want))
+                for ev in c.receive_data(d):
+                    if isinstance(ev, h2.events.ResponseReceived):
+                        want[ev.stream_id][0] = dict(ev.headers).get(b":status")
+                    elif isinstance(ev, h2.events.DataReceived):
+                        want[ev.stream_id][1] += len(ev.data)
+                        c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                    elif isinstance(ev, h2.events.StreamEnded):
+                        st, n = want.pop(ev.stream_id)
+                        assert st is not None and n > 0, "h2: stream %d ended with status %r, %d bytes" % (
+                            ev.stream_id, st, n)
+                        count("h2 requests")
+                    elif isinstance(ev, (h2.events.StreamReset, h2.events.ConnectionTerminated)):
+                        raise AssertionError("h2: %s" % ev)
+                s.sendall(c.data_to_send())
+        c.close_connection()
+        s.sendall(c.data_to_send())
+    finally:
+        s.close()
+    count("h2 connections")
+
+
+def h2load_burst(port):
+    """Every few seconds, h2load's 2000 requests on 4 connections, 10 streams each: every
+    one must be done (answered), none errored or timed out."""
+    r = subprocess.run(["h2load", "-n", "2000", "-c", "4", "-m", "10", "http://127.0.0.1:%d/" % port],
+                       capture_output=True, text=True, timeout=60)
+    line = [x for x in r.stdout.splitlines() if x.startswith("requests:")]
+    assert line and " 2000 done, " in line[0] and " 0 errored, 0 timeout" in line[0], \
+        "h2load: %s" % (line[0] if line else r.stdout[-200:] + r.stderr[-200:])
+    count("h2load requests", 2000)
+    stop.wait(3)
+
+
 def churn(port):
     what = random.randrange(3)
     if what == 0:
@@ -313,7 +374,8 @@ def main():
     threads = [guard(echo_client)(eport, i) for i in range(4)]
     threads += [guard(deflate_client)(eport)]
     threads += [guard(chat_client)(cport, i) for i in range(3)]
-    threads += [guard(http_client)(cport), guard(churn, False)(eport), guard(churn, False)(cport),
+    threads += [guard(http_client)(cport), guard(h2_client)(cport), guard(h2load_burst)(cport),
+                guard(churn, False)(eport), guard(churn, False)(cport),
                 guard(pinger, False)(eport), guard(slow_reader, False)(eport)]
     for t in threads:
         t.start()
@@ -358,7 +420,8 @@ def main():
             fail("%s: %d descriptors open after the load, %d before" % (k, fds(p), base_fds[k]))
             os.system("ss -tanp | grep pid=%d, | head; cat /proc/%d/stat | cut -d\" \" -f3,14,15; gdb -p %d -batch -ex bt 2>/dev/null | tail -25" % (p, p, p))
     if counts.get("echo messages", 0) == 0 or counts.get("chat received", 0) == 0 \
-            or counts.get("http requests", 0) == 0 or counts.get("deflate messages", 0) == 0:
+            or counts.get("http requests", 0) == 0 or counts.get("deflate messages", 0) == 0 \
+            or counts.get("h2 requests", 0) == 0 or counts.get("h2load requests", 0) == 0:
         fail("some load never ran: %s" % counts)
     for p in (echo, chat):
         p.send_signal(2)
