@@ -316,8 +316,8 @@ typedef union {
 #define LWS_SERVER_OPTION_LIBEV 16
 
 /*
- Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address, so this changes
- nothing yet.
+ Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address (as in lws's
+ default build, which has IPv6 off), so this changes nothing.
  */
 #define LWS_SERVER_OPTION_DISABLE_IPV6 32
 
@@ -371,13 +371,15 @@ typedef union {
 #define LWS_SERVER_OPTION_STS 32768
 
 /*
- Set the IPV6_V6ONLY socket option of IPv6 listeners to
- LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE. Not acted on yet.
+ In builds with IPv6 on, together with LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE: listen on
+ IPv6 only (no IPv4 socket beside the IPv6 one). Changes nothing here, as in lws's
+ default build (IPv6 off).
  */
 #define LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY 65536
 
 /*
- With IPV6_V6ONLY_MODIFY: the value to set (present: IPv6 only). Not acted on yet.
+ With LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY, in builds with IPv6 on: IPv6 only. Changes
+ nothing here, as in lws's default build (IPv6 off).
  */
 #define LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE 131072
 

@@ -1072,8 +1072,8 @@ pub const LWS_SERVER_OPTION_SKIP_SERVER_CANONICAL_NAME: u64 = 4;
 /// Run the context on libev's event loop. Not supported (only libuv is): refused at context
 /// creation.
 pub const LWS_SERVER_OPTION_LIBEV: u64 = 16;
-/// Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address, so this changes
-/// nothing yet.
+/// Do not use IPv6. Listening is IPv4 unless `iface` names an IPv6 address (as in lws's
+/// default build, which has IPv6 off), so this changes nothing.
 pub const LWS_SERVER_OPTION_DISABLE_IPV6: u64 = 32;
 /// TLS client: do not trust the system's CA store; without a `client_ssl_ca_*` nothing is
 /// trusted.
@@ -1100,10 +1100,12 @@ pub const LWS_SERVER_OPTION_UNIX_SOCK: u64 = 16384;
 /// Send Strict-Transport-Security on the vhost's HTTPS answers. Not acted on yet (the
 /// header can be added through `headers`).
 pub const LWS_SERVER_OPTION_STS: u64 = 32768;
-/// Set the IPV6_V6ONLY socket option of IPv6 listeners to
-/// LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE. Not acted on yet.
+/// In builds with IPv6 on, together with LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE: listen on
+/// IPv6 only (no IPv4 socket beside the IPv6 one). Changes nothing here, as in lws's
+/// default build (IPv6 off).
 pub const LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY: u64 = 65536;
-/// With IPV6_V6ONLY_MODIFY: the value to set (present: IPv6 only). Not acted on yet.
+/// With LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY, in builds with IPv6 on: IPv6 only. Changes
+/// nothing here, as in lws's default build (IPv6 off).
 pub const LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE: u64 = 131072;
 /// libuv: do not install lws's crash-signal handlers. This library installs none: changes
 /// nothing.
