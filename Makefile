@@ -152,10 +152,19 @@ examples: lib
 demo: lib
 	$(PYTHON) tools/demo.py
 
-# Autobahn test cases through kosoku, both directions (tools/conformance.py).
+# Autobahn test cases through kosoku, both directions (tools/conformance.py): groups 1-7,
+# 9, 10 and a subset of the permessage-deflate groups 12/13 (~1 min); FULL=1 runs all of
+# 12 and 13 (517 cases each way, ~7 min more, deflate on both sides).
 conformance: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance.py
+
+# What `make test` runs: the whole of groups 12 and 13 too (issue 15 asks for them clean
+# in make test).
+.PHONY: conformance-full
+conformance-full: lib
+	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
+	FULL=1 $(PYTHON) tools/conformance.py
 
 # The Autobahn cases over wss://, both directions (kosoku has no TLS: a relay in the
 # script adds it).
@@ -164,7 +173,7 @@ conformance-tls: lib
 	$(PYTHON) tools/run_capi_tests.py example-build/echo example-build/autobahn-client >/dev/null
 	$(PYTHON) tools/conformance_tls.py
 
-test: check-header unit capi differential conformance conformance-tls soak bench-quick
+test: check-header unit capi differential conformance-full conformance-tls soak bench-quick
 	@echo "all tests passed"
 
 # The soak (tools/soak.py): the echo and chat examples under mixed load (checked echoes,

@@ -66,9 +66,22 @@ def wait_port(port, timeout=15):
     sys.exit(f"nothing listens on {port}")
 
 
+def load_index(outdir, wait=60):
+    """kosoku's index.json, once it is whole: the file can exist before it is written (a
+    run once stopped here on an empty report), so an unreadable one is read again."""
+    path, deadline = os.path.join(outdir, "index.json"), time.time() + wait
+    while True:
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            if time.time() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
 def judge(outdir, name):
-    with open(os.path.join(outdir, "index.json")) as f:
-        index = json.load(f)
+    index = load_index(outdir)
     bad, counts = [], {}
     for agent, cases in index.items():
         for case, r in cases.items():
