@@ -369,8 +369,11 @@ fn read_input(w: *mut lws, hup: bool) {
 
 /// The largest read a connection may ask for with a large `rx_buffer_size`: past this,
 /// larger reads no longer lower the cost per byte (measured: 256 KiB and 1 MiB reads cost
-/// the same CPU per MiB echoed, 64 KiB reads ~30% more), and the buffer is per context.
-pub(crate) const READ_BIG_MAX: usize = 1024 * 1024;
+/// the same server CPU per MiB echoed, 64 KiB reads ~30% more), and the buffer is per
+/// context.  1 MiB reads (~476 KB on average in the flow echo) were slower end to end:
+/// the peer then takes ~476 KB writes, which cost it more (1 MiB x 10 flow echo, the
+/// generator CPU-bound: 1,390-1,410 MB/s with 1 MiB, 1,530-1,550 with 256 KiB).
+pub(crate) const READ_BIG_MAX: usize = 256 * 1024;
 
 /// The context's buffer of large reads, grown to `want` bytes (fresh zeroed memory:
 /// pages are only touched when a read fills them).
