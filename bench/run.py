@@ -284,7 +284,7 @@ class Server:
             # "write failed" is the echo's message for a peer that went away: every run ends
             # with the generator aborting its connections.
             odd = [l.rstrip() for l in f if "E:" in l or "W:" in l]
-            odd = [l for l in odd if not any(b in l for b in BENIGN.get(self.lib, ()) + BENIGN["*"])]
+            odd = [l for l in odd if not any(b in l for b in BENIGN.get(self.lib, []) + BENIGN["*"])]
         if odd:
             problems.append("server logged %d unexpected line(s), e.g. %s" % (len(odd), odd[0]))
         return problems

@@ -17,7 +17,9 @@
  *   ws "lws-echo"
  *              ...which sends every message back
  *
- *   demo [-p port] [-d www-dir]     (port 0 picks a free one; the URL is printed)
+ *   demo [-p port] [-d www-dir] [--cert FILE --key FILE]
+ *                                   (port 0 picks a free one; the URL is printed; with a
+ *                                   certificate it serves https and wss, h2 by ALPN)
  *
  * Messages the server sends on "lws-demo" are text: "chat:<line>" and "counter:<n>".
  */
@@ -282,6 +284,7 @@ static struct {
 	int run_failures;	/* failed connects since the last "load N" */
 	char in_connect;	/* inside lws_client_connect_via_info... */
 	char failed_inside;	/* ...which reported CLIENT_CONNECTION_ERROR already */
+	char tls;		/* the demo serves https (--cert): the load connects with wss */
 
 	int ws_conns;		/* server-side ws connections open, every protocol */
 	uint64_t msgs, bytes;	/* ws messages and payload bytes the server got and sent */
@@ -403,6 +406,10 @@ load_connect(lws_sorted_usec_list_t *sul)
 		i.host = "localhost";
 		i.origin = "localhost";
 		i.protocol = "lws-echo";
+		/* a demo serving https (--cert) is loaded over wss, its certificate taken as is */
+		if (dash.tls)
+			i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
+					   LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
 
 		dash.pending++;
 		dash.in_connect = 1;
@@ -826,6 +833,11 @@ callback_demo(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	case LWS_CALLBACK_ESTABLISHED:
 		dash.ws_conns++;
+		/* over https a browser may carry the WebSocket on an HTTP/2 stream (RFC 8441) */
+		if (lws_get_network_wsi(wsi) != wsi) {
+			printf("demo: a page joined over an h2 stream\n");
+			fflush(stdout);
+		}
 		lws_ll_fwd_insert(pss, pss_list, vhd->pss_list);
 		pss->tail = lws_ring_get_oldest_tail(vhd->ring);
 		pss->wsi = wsi;
@@ -979,13 +991,22 @@ main(int argc, const char **argv)
 	info.protocols = protocols;
 	info.mounts = &mount_root;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+#if defined(LWS_WITH_TLS)
+	/* --cert FILE --key FILE: https:// and wss:// (ALPN offers h2, as lws's default) */
+	if ((p = lws_cmdline_option(argc, argv, "--cert"))) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = p;
+		info.ssl_private_key_filepath = lws_cmdline_option(argc, argv, "--key");
+		dash.tls = 1;
+	}
+#endif
 
 	context = lws_create_context(&info);
 	if (!context) {
 		lwsl_err("lws init failed\n");
 		return 1;
 	}
-	printf("demo: open http://localhost:%d\n",
+	printf("demo: open %s://localhost:%d\n", info.ssl_cert_filepath ? "https" : "http",
 	       lws_get_vhost_listen_port(lws_get_vhost_by_name(context, "default")));
 	fflush(stdout);
 
