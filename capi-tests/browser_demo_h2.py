@@ -5,7 +5,6 @@ its files and the form POST come over h2, and Chromium carries the page's WebSoc
 h2 stream (RFC 8441), which the demo reports. Checked: the page connects, the counter
 ticks, a chat line comes back through the server, the form is answered with JSON.
 """
-# lws-diff: ours-only: lws 4.1.6 loses WebSocket data written from WRITEABLE on an h2 stream (see browser_h2), so the chat would not come back
 import json
 import os
 import shutil
