@@ -4,7 +4,6 @@
  * hands results to lws (it queues them, cancels, and the service thread writes them in
  * its WRITEABLE callback).  Here the worker produces three messages for a ws client
  * connected to the same context, one per wake-up. */
-/* lws-diff: ours-only `^count_threads`: lws 4.1.6 runs one service loop per thread; this build refuses more than one, naming the option */
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -5786,8 +5786,8 @@ const char *lws_wsi_tag(struct lws *wsi);
 int lws_service_fd(struct lws_context *context, struct pollfd *pollfd);
 
 /*
- lws_service_fd for service thread `tsi`; this build has one service thread, so only
- `tsi` 0 is accepted (another is logged and returns -1).
+ lws_service_fd for service thread `tsi` (any descriptor of ours is served whichever
+ thread's it is; a `tsi` past count_threads is logged and returns -1).
  */
 int lws_service_fd_tsi(struct lws_context *context, struct pollfd *pollfd, int tsi);
 
@@ -5795,8 +5795,8 @@ int lws_service_fd_tsi(struct lws_context *context, struct pollfd *pollfd, int t
  The timeout a program's own poll() should use: 0 when work is waiting that no
  descriptor will announce (then `lws_service(context, -1)` does it without blocking),
  else `timeout_ms` shortened to the next timer due (a negative `timeout_ms`, wait
- forever, becomes that delay when a timer is pending).  Only `tsi` 0 exists (another:
- -1).
+ forever, becomes that delay when a timer is pending).  A `tsi` past count_threads:
+ -1.
  */
 int lws_service_adjust_timeout(struct lws_context *context, int timeout_ms, int tsi);
 
@@ -6157,10 +6157,20 @@ const char *lws_json_simple_find(const char *buf, size_t len, const char *name, 
 int lws_json_simple_strcmp(const char *buf, size_t len, const char *name, const char *comp);
 
 /*
- The number of service threads: this library serves each context from one thread
- (LWS_MAX_SMP is 1), as lws built without SMP does.
+ The number of service threads: `count_threads` (0 means 1), each served by the
+ program through `lws_service_tsi(context, timeout, tsi)` for tsi 0 .. count - 1.
  */
 int lws_get_count_threads(struct lws_context *context);
+
+/*
+ The service thread (`tsi`) whose loop serves `wsi`: 0 with one service thread.
+ */
+int lws_get_tsi(struct lws *wsi);
+
+/*
+ Same as lws_get_tsi (lws has both names).
+ */
+int lws_wsi_tsi(struct lws *wsi);
 
 /*
  The `user` pointer the vhost was created with (same as lws_get_vhost_user).
@@ -6431,8 +6441,12 @@ int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net,
 int lws_service(struct lws_context *context, int timeout_ms);
 
 /*
- As lws_service for service thread `tsi`. This build has a single service thread, so only
- `tsi` 0 is accepted; any other is logged and returns -1.
+ As lws_service for service thread `tsi` (0 to count_threads - 1): with `count_threads` > 1
+ each thread calls this with its own `tsi`, waits on its own descriptors, and connections
+ are spread over the threads that do. Callbacks come from all of them, one at a time (the
+ header's LWS_MAX_SMP is 1, as in lws's default build, so a program's
+ `lws_pthread_mutex_*` are empty: this build never runs two callbacks at once). Another
+ `tsi` is logged and returns -1.
  */
 int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 
@@ -6444,8 +6458,8 @@ int lws_service_tsi(struct lws_context *context, int timeout_ms, int tsi);
 void lws_cancel_service(struct lws_context *context);
 
 /*
- lws_cancel_service for the service thread `wsi` belongs to (the only one here): safe
- from any thread while `wsi` is alive, as in lws.
+ lws_cancel_service for the service thread `wsi` belongs to: safe from any thread while
+ `wsi` is alive, as in lws.
  */
 void lws_cancel_service_pt(struct lws *wsi);
 
@@ -7905,8 +7919,6 @@ int lws_sql_purify_len(const char *);
 struct lws_buflist;
 void lws_buflist_describe(struct lws_buflist **, void *, const char *);
 int lws_daemonize(const char *);
-/** lws_wsi_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_wsi_tsi(struct lws *);
 /** lws_get_parent(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
 struct lws *lws_get_parent(const struct lws *);
 /** lws_get_child(): not implemented yet in this library (MATRIX.md): logs once at error level and returns NULL, lws's failure value. */
@@ -7956,8 +7968,6 @@ struct lws_dir_glob {
 };
 typedef struct lws_dir_glob lws_dir_glob_t;
 size_t lws_get_allocated_heap(void);
-/** lws_get_tsi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
-int lws_get_tsi(struct lws *);
 /** lws_is_cgi(): not implemented yet in this library (MATRIX.md): logs once at error level and returns -1, lws's failure value. */
 int lws_is_cgi(struct lws *);
 int lws_tls_jit_trust_blob_queury_skid(const void *, size_t, const uint8_t *, size_t, const uint8_t **, size_t *);

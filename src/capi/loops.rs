@@ -21,12 +21,13 @@ pub unsafe extern "C" fn lws_service_fd(context: *mut lws_context, pollfd: *mut 
         need!(pollfd);
         // SAFETY: the caller's struct pollfd (lws_pollfd is that type), checked non-NULL.
         let p = unsafe { &mut *(pollfd as *mut libc::pollfd) };
+        let _turn = crate::core::smp::lock(context);
         crate::core::extpoll::service_pollfd(context, p)
     })
 }
 
-/// lws_service_fd for service thread `tsi`; this build has one service thread, so only
-/// `tsi` 0 is accepted (another is logged and returns -1).
+/// lws_service_fd for service thread `tsi` (any descriptor of ours is served whichever
+/// thread's it is; a `tsi` past count_threads is logged and returns -1).
 #[no_mangle]
 pub unsafe extern "C" fn lws_service_fd_tsi(
     context: *mut lws_context,
@@ -36,12 +37,13 @@ pub unsafe extern "C" fn lws_service_fd_tsi(
     entry!({
         need!(context);
         need!(pollfd);
-        if tsi != 0 {
-            lwsl_err!("lws_service_fd_tsi: only service thread 0 exists");
+        if !tsi_ok(context, tsi) {
+            lwsl_err!("lws_service_fd_tsi: no service thread {}", tsi);
             return -1;
         }
         // SAFETY: as in lws_service_fd.
         let p = unsafe { &mut *(pollfd as *mut libc::pollfd) };
+        let _turn = crate::core::smp::lock(context);
         crate::core::extpoll::service_pollfd(context, p)
     })
 }
@@ -49,8 +51,8 @@ pub unsafe extern "C" fn lws_service_fd_tsi(
 /// The timeout a program's own poll() should use: 0 when work is waiting that no
 /// descriptor will announce (then `lws_service(context, -1)` does it without blocking),
 /// else `timeout_ms` shortened to the next timer due (a negative `timeout_ms`, wait
-/// forever, becomes that delay when a timer is pending).  Only `tsi` 0 exists (another:
-/// -1).
+/// forever, becomes that delay when a timer is pending).  A `tsi` past count_threads:
+/// -1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_service_adjust_timeout(
     context: *mut lws_context,
@@ -59,12 +61,19 @@ pub unsafe extern "C" fn lws_service_adjust_timeout(
 ) -> c_int {
     entry!({
         need!(context);
-        if tsi != 0 {
-            lwsl_err!("lws_service_adjust_timeout: only service thread 0 exists");
+        if !tsi_ok(context, tsi) {
+            lwsl_err!("lws_service_adjust_timeout: no service thread {}", tsi);
             return -1;
         }
+        let _turn = crate::core::smp::lock(context);
         crate::core::extpoll::adjust_timeout(context, timeout_ms)
     })
+}
+
+/// Whether `tsi` names one of the context's service threads.
+fn tsi_ok(context: *mut lws_context, tsi: c_int) -> bool {
+    // SAFETY: a live context (checked non-NULL by the caller); `pts` never changes.
+    tsi >= 0 && (tsi as usize) < unsafe { (&*context).pts.len() }
 }
 
 const CAUDP_BIND: c_int = 1;

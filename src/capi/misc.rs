@@ -642,13 +642,34 @@ pub unsafe extern "C" fn lws_json_simple_strcmp(
     })
 }
 
-/// The number of service threads: this library serves each context from one thread
-/// (LWS_MAX_SMP is 1), as lws built without SMP does.
+/// The number of service threads: `count_threads` (0 means 1), each served by the
+/// program through `lws_service_tsi(context, timeout, tsi)` for tsi 0 .. count - 1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_get_count_threads(context: *mut lws_context) -> c_int {
     entry!(fail = 0, {
         need!(context);
-        1
+        // SAFETY: a live context (lws's contract); `pts` never changes after creation.
+        unsafe { (&*context).pts.len() as c_int }
+    })
+}
+
+/// The service thread (`tsi`) whose loop serves `wsi`: 0 with one service thread.
+#[no_mangle]
+pub unsafe extern "C" fn lws_get_tsi(wsi: *mut crate::core::lws) -> c_int {
+    entry!({
+        need!(wsi);
+        // SAFETY: a live wsi (lws's contract); read without making a reference.
+        unsafe { core::ptr::addr_of!((*wsi).tsi).read() as c_int }
+    })
+}
+
+/// Same as lws_get_tsi (lws has both names).
+#[no_mangle]
+pub unsafe extern "C" fn lws_wsi_tsi(wsi: *mut crate::core::lws) -> c_int {
+    entry!({
+        need!(wsi);
+        // SAFETY: as in lws_get_tsi.
+        unsafe { core::ptr::addr_of!((*wsi).tsi).read() as c_int }
     })
 }
 

@@ -26,8 +26,12 @@ pub unsafe extern "C" fn lws_service(context: *mut lws_context, timeout_ms: c_in
     })
 }
 
-/// As lws_service for service thread `tsi`. This build has a single service thread, so only
-/// `tsi` 0 is accepted; any other is logged and returns -1.
+/// As lws_service for service thread `tsi` (0 to count_threads - 1): with `count_threads` > 1
+/// each thread calls this with its own `tsi`, waits on its own descriptors, and connections
+/// are spread over the threads that do. Callbacks come from all of them, one at a time (the
+/// header's LWS_MAX_SMP is 1, as in lws's default build, so a program's
+/// `lws_pthread_mutex_*` are empty: this build never runs two callbacks at once). Another
+/// `tsi` is logged and returns -1.
 #[no_mangle]
 pub unsafe extern "C" fn lws_service_tsi(
     context: *mut lws_context,
@@ -36,9 +40,18 @@ pub unsafe extern "C" fn lws_service_tsi(
 ) -> c_int {
     entry!({
         need!(context);
-        if tsi != 0 {
-            lwsl_err!("lws_service_tsi: only service thread 0 exists");
+        // SAFETY: a live context (lws's contract); `pts` never changes after creation.
+        let count = unsafe { (&*context).pts.len() };
+        if tsi < 0 || tsi as usize >= count {
+            lwsl_err!(
+                "lws_service_tsi: no service thread {} (count_threads {})",
+                tsi,
+                count
+            );
             return -1;
+        }
+        if count > 1 {
+            return crate::core::smp::service_tsi(context, timeout_ms, tsi as usize);
         }
         if let Some(r) = crate::core::foreign::run_own(context) {
             return r;
@@ -64,8 +77,8 @@ pub unsafe extern "C" fn lws_cancel_service(context: *mut lws_context) {
     })
 }
 
-/// lws_cancel_service for the service thread `wsi` belongs to (the only one here): safe
-/// from any thread while `wsi` is alive, as in lws.
+/// lws_cancel_service for the service thread `wsi` belongs to: safe from any thread while
+/// `wsi` is alive, as in lws.
 #[no_mangle]
 pub unsafe extern "C" fn lws_cancel_service_pt(wsi: *mut crate::core::lws) {
     entry!({
@@ -78,7 +91,13 @@ pub unsafe extern "C" fn lws_cancel_service_pt(wsi: *mut crate::core::lws) {
         if ctx.is_null() {
             return;
         }
+        // SAFETY: as above; `tsi` is written before the program has the wsi, and read
+        // without making a reference (the service thread may hold one).
+        let tsi = unsafe { core::ptr::addr_of!((*wsi).tsi).read() } as usize;
         // SAFETY: as above.
-        crate::core::context::cancel_service(unsafe { &*ctx })
+        let c = unsafe { &*ctx };
+        if let Some(pt) = c.pts.get(tsi) {
+            crate::core::context::cancel_pt(pt);
+        }
     })
 }

@@ -172,8 +172,14 @@ pub(crate) fn adopt(
         // Readable only: a new socket can take data, and asking for writability too
         // would wake us after nearly every send.  WRITABLE is added while output waits.
         s.writable = true;
-        c.poller
-            .register(&mut s.transport, slot, gen, crate::evloop::Interest::Read)
+        s.tsi = c.poller.pick();
+        c.poller.register(
+            &mut s.transport,
+            slot,
+            gen,
+            crate::evloop::Interest::Read,
+            s.tsi,
+        )
     };
     if let Err(e) = reg {
         lwsl_err!("adopt: cannot watch descriptor {}: {}", fd, e);

@@ -139,6 +139,7 @@ pub(crate) unsafe fn connect(i: &lws_client_connect_info) -> *mut lws {
     let raw = c_string_of(i.method).is_some_and(|m| m == "RAW");
     let timeout_secs = cx!(ctx).timeout_secs;
     let mut b = Box::new(lws::new(ctx, vh));
+    b.tsi = cx!(ctx).poller.pick();
     b.life = Life::Connecting;
     b.set_h1(crate::roles::H1::Client);
     b.opaque_user_data = i.opaque_user_data;
@@ -360,6 +361,7 @@ fn start_next(w: *mut lws) -> bool {
                     s.slot,
                     s.gen,
                     crate::evloop::Interest::ReadWrite,
+                    s.tsi,
                 );
                 if reg.is_err() {
                     continue;

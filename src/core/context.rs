@@ -22,21 +22,31 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         );
         return None;
     }
-    let (poller, waker) = match crate::evloop::Poller::new(WAKER_SLOT) {
+    let threads = super::options::count_threads(info);
+    let (poller, pts) = match crate::evloop::Poller::new(WAKER_SLOT, threads) {
         Ok(p) => p,
         Err(e) => {
             lwsl_err!("lws_create_context: {}", e);
             return None;
         }
     };
+    let pts: Box<[Pt]> = pts
+        .into_iter()
+        .map(|(wait, waker)| Pt {
+            waker,
+            cancel_pending: AtomicBool::new(false),
+            wait: UnsafeCell::new(wait),
+            ready: UnsafeCell::new(Vec::new()),
+        })
+        .collect();
     let bufsize = if info.pt_serv_buf_size >= 256 {
         info.pt_serv_buf_size as usize
     } else {
         DEFAULT_SERV_BUF
     };
     let ctx = Box::into_raw(Box::new(lws_context {
-        waker,
-        cancel_pending: AtomicBool::new(false),
+        pts,
+        smp: (threads > 1).then(crate::core::smp::TurnLock::new),
         smd: crate::smd::Smd::new(info.smd_ttl_us, info.smd_queue_depth),
         service_thread: Default::default(),
         xq: Default::default(),
@@ -66,7 +76,6 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             writeable_q: Vec::new(),
             writeable_batch: Vec::new(),
             rx_q: Vec::new(),
-            ready: Vec::new(),
             dead: Vec::new(),
             rand_pool: [0; 256],
             rand_pos: 256,
@@ -77,7 +86,7 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
             },
             out_limit: crate::core::output::out_limit(bufsize),
             max_fds: if info.fd_limit_per_thread != 0 {
-                info.fd_limit_per_thread as usize
+                info.fd_limit_per_thread as usize * threads
             } else {
                 usize::MAX
             },
@@ -125,7 +134,11 @@ pub(crate) unsafe fn create_context(info: &lws_context_creation_info) -> Option<
         }
     }
     crate::system::context_created(ctx, info);
-    lwsl_info!("context created (serv buf {})", bufsize);
+    lwsl_info!(
+        "context created (serv buf {}, {} service thread(s))",
+        bufsize,
+        threads
+    );
     if !info.event_lib_custom.is_null() {
         if let Err(e) = crate::core::customloop::start(ctx, info) {
             lwsl_err!("lws_create_context: event_lib_custom: {}", e);
@@ -427,7 +440,7 @@ fn listen(ctx: *mut lws_context, vh: *mut lws_vhost, addr: SocketAddr) -> bool {
             if let Err(e) =
                 cx!(ctx)
                     .poller
-                    .register(&mut l, slot, gen, crate::evloop::Interest::Read)
+                    .register(&mut l, slot, gen, crate::evloop::Interest::Read, 0)
             {
                 lwsl_err!("lws_create_vhost: cannot register listener: {}", e);
             }
@@ -586,10 +599,18 @@ pub(crate) fn destroy_context(ctx: *mut lws_context) {
     drop(unsafe { Box::from_raw(ctx) });
 }
 
-/// lws_cancel_service(): safe from any thread.
+/// lws_cancel_service(): safe from any thread.  Every service thread wakes and
+/// delivers EVENT_WAIT_CANCELLED, as each of lws's does.
 pub(crate) fn cancel_service(ctx: &lws_context) {
-    ctx.cancel_pending.store(true, Ordering::Release);
-    if let Err(e) = ctx.waker.wake() {
+    for pt in ctx.pts.iter() {
+        cancel_pt(pt);
+    }
+}
+
+/// lws_cancel_service_pt(): one service thread.
+pub(crate) fn cancel_pt(pt: &Pt) {
+    pt.cancel_pending.store(true, Ordering::Release);
+    if let Err(e) = pt.waker.wake() {
         lwsl_err!("lws_cancel_service: {}", e);
     }
 }

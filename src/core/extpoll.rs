@@ -247,7 +247,7 @@ pub(crate) fn adjust_timeout(ctx: *mut lws_context, timeout_ms: c_int) -> c_int 
     let c = cx!(ctx);
     if !c.writeable_q.is_empty()
         || !c.rx_q.is_empty()
-        || service::ctx_ref(ctx)
+        || service::ctx_ref(ctx).pts[0]
             .cancel_pending
             .load(std::sync::atomic::Ordering::Acquire)
         || crate::core::xthread::pending(service::ctx_ref(ctx))

@@ -93,7 +93,9 @@ pub(crate) fn start(ctx: *mut lws_context, info: &lws_context_creation_info) -> 
         }
         Some(l)
     };
-    let fd = cx!(ctx).poller.raw_fd();
+    // SAFETY: one service thread (refused otherwise with a foreign loop); the wait is
+    // only read for its descriptor.
+    let fd = unsafe { &*crate::core::service::ctx_ref(ctx).pts[0].wait.get() }.raw_fd();
     let mut glue = crate::evloop::uv::UvLoop::start(loop_, fd, turn, ctx as *mut c_void)?;
     if glue.own {
         glue.signals(&SIGNALS, on_signal, ctx as *mut c_void);

@@ -36,6 +36,8 @@ pub mod retry;
 /// cbindgen:ignore
 pub mod service;
 /// cbindgen:ignore
+pub mod smp;
+/// cbindgen:ignore
 pub mod sul;
 /// cbindgen:ignore
 pub mod timer;
@@ -101,9 +103,10 @@ pub const DEFAULT_SERV_BUF: usize = 4096;
 
 /// The context: one event loop, its vhosts and connections.  Opaque to C.
 pub struct lws_context {
-    /// Wakes `poll` from any thread (`lws_cancel_service`).
-    pub(crate) waker: crate::evloop::Waker,
-    pub(crate) cancel_pending: AtomicBool,
+    /// The service threads' waits (`count_threads`; one without SMP).
+    pub(crate) pts: Box<[Pt]>,
+    /// With more than one service thread: the lock a thread holds while it runs a turn.
+    pub(crate) smp: Option<smp::TurnLock>,
     /// lws_smd's queue: other threads may send (it has its own lock).
     pub(crate) smd: crate::smd::Smd,
     /// The thread serving the context (`xthread`): calls from others are queued.
@@ -114,10 +117,22 @@ pub struct lws_context {
     pub(crate) inner: UnsafeCell<Ctx>,
 }
 
-// SAFETY: the only members other threads touch are `waker` (Sync), `cancel_pending`,
-// `service_thread` and `xq_pending` (atomics), `smd` and `xq` (behind mutexes); `inner`
-// is only reached from the service thread (lws's own rule).
+// SAFETY: the only members other threads touch are the pts' `waker` (Sync) and
+// `cancel_pending`, `service_thread` and `xq_pending` (atomics), `smd` and `xq` (behind
+// mutexes), and `smp` (a mutex); a pt's `wait` and `ready` are only reached by the thread
+// serving that pt; `inner` only by the thread running a turn (lws's own rule, and with
+// several service threads, only with `smp` held).
 unsafe impl Sync for lws_context {}
+
+/// One service thread's wait (lws's per-thread `pt`).
+pub(crate) struct Pt {
+    /// Wakes this thread's wait from any thread (`lws_cancel_service`).
+    pub(crate) waker: crate::evloop::Waker,
+    pub(crate) cancel_pending: AtomicBool,
+    pub(crate) wait: UnsafeCell<crate::evloop::PtPoll>,
+    /// The events of one poll, copied out so no borrow of `events` spans a callback.
+    pub(crate) ready: UnsafeCell<Vec<(usize, u32, u8)>>,
+}
 
 pub(crate) enum Entry {
     Free(usize),
@@ -156,8 +171,6 @@ pub(crate) struct Ctx {
     pub writeable_batch: Vec<*mut lws>,
     /// Connections whose rx flow was re-enabled, to be read again.
     pub rx_q: Vec<*mut lws>,
-    /// The events of one poll, copied out so no borrow of `events` spans a callback.
-    pub ready: Vec<(usize, u32, u8)>,
     /// Closed connections, freed at the next safe point.
     pub dead: Vec<*mut lws>,
     pub timeout_secs: u32,
@@ -380,6 +393,9 @@ pub struct lws {
     /// An HTTP/2 stream (a child of the network connection that carries it): its parent,
     /// id and pseudo-headers.  None for every other connection.
     pub(crate) mux: Option<Box<crate::roles::h2::Stream>>,
+    /// The service thread whose epoll set watches this connection (lws_get_tsi): chosen
+    /// when it gets its descriptor, never changed after the program has seen it.
+    pub(crate) tsi: u8,
 }
 
 impl Ctx {
@@ -482,6 +498,7 @@ impl lws {
             tag: None,
             tag_ord: u32::MAX,
             mux: None,
+            tsi: 0,
         }
     }
 }

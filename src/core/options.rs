@@ -48,8 +48,10 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
             "event_lib_custom together with LWS_SERVER_OPTION_LIBUV",
         ),
         (
-            info.count_threads > 1,
-            "count_threads > 1 (one service thread per context; lws_cancel_service wakes it from any thread)",
+            info.count_threads > 1
+                && (o & LWS_SERVER_OPTION_LIBUV != 0 || !info.event_lib_custom.is_null()),
+            "count_threads > 1 with an event library (LWS_SERVER_OPTION_LIBUV, event_lib_custom): \
+             such a context is served by one thread",
         ),
         (
             o & LWS_SERVER_OPTION_SS_PROXY != 0,
@@ -171,4 +173,19 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
         (!i.mqtt_cp.is_null(), "mqtt_cp (MQTT)"),
     ];
     rows.iter().find(|r| r.0).map(|r| r.1)
+}
+
+/// How many service threads a context gets: `count_threads` (0 means 1), at most
+/// `smp::MAX_THREADS` (lws too cuts the number down to what it was built for).
+pub(crate) fn count_threads(info: &lws_context_creation_info) -> usize {
+    let n = (info.count_threads as usize).max(1);
+    if n > crate::core::smp::MAX_THREADS {
+        lwsl_warn!(
+            "lws_create_context: count_threads {} cut to {}",
+            n,
+            crate::core::smp::MAX_THREADS
+        );
+        return crate::core::smp::MAX_THREADS;
+    }
+    n
 }

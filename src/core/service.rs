@@ -101,40 +101,59 @@ pub(crate) fn turn_start(ctx: *mut lws_context) {
     crate::core::xthread::drain(ctx);
 }
 
+/// How long a turn may wait: not at all when work is queued or the caller said so,
+/// else until the next timer, at most [`MAX_WAIT_US`].
+pub(crate) fn turn_timeout(ctx: *mut lws_context, timeout_ms: c_int) -> std::time::Duration {
+    let c = cx!(ctx);
+    if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
+        std::time::Duration::ZERO
+    } else {
+        let us = c.timers.next_due().map_or(MAX_WAIT_US, |due| {
+            ((due - timer::now_usecs()).max(0) as u64).min(MAX_WAIT_US)
+        });
+        std::time::Duration::from_micros(us)
+    }
+}
+
 pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
+    if ctx_ref(ctx).smp.is_some() {
+        return crate::core::smp::service_tsi(ctx, timeout_ms, 0);
+    }
     if cx!(ctx).destroy_deferred {
         return -1;
     }
     turn_start(ctx);
-    let timeout = {
-        let c = cx!(ctx);
-        if timeout_ms < 0 || !c.writeable_q.is_empty() || !c.rx_q.is_empty() {
-            Some(std::time::Duration::ZERO)
-        } else {
-            let us = c.timers.next_due().map_or(MAX_WAIT_US, |due| {
-                ((due - timer::now_usecs()).max(0) as u64).min(MAX_WAIT_US)
-            });
-            Some(std::time::Duration::from_micros(us))
-        }
-    };
-    // Reused across turns: no allocation per loop turn.
-    let mut ready = core::mem::take(&mut cx!(ctx).ready);
+    let timeout = turn_timeout(ctx, timeout_ms);
+    let pt = &ctx_ref(ctx).pts[0];
+    // Reused across turns: no allocation per loop turn.  Taken out of the pt, so no
+    // reference to it spans a callback.
+    // SAFETY: with one service thread, only the thread running this turn uses the pt.
+    let mut ready = core::mem::take(unsafe { &mut *pt.ready.get() });
     ready.clear();
-    {
-        match cx!(ctx).poller.wait(timeout, &mut ready) {
-            Ok(()) => {}
-            Err(e) => {
-                cx!(ctx).ready = ready;
-                cx!(ctx).turn_depth -= 1;
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    return 0;
-                }
-                lwsl_err!("lws_service: poll failed: {}", e);
-                return -1;
-            }
+    // SAFETY: as above, for its wait.
+    if let Err(e) = unsafe { &mut *pt.wait.get() }.wait(Some(timeout), &mut ready) {
+        // SAFETY: as above.
+        unsafe { *pt.ready.get() = ready };
+        cx!(ctx).turn_depth -= 1;
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            return 0;
         }
+        lwsl_err!("lws_service: poll failed: {}", e);
+        return -1;
     }
-    for &(slot, gen, f) in &ready {
+    dispatch(ctx, 0, &ready);
+    // SAFETY: as above.
+    unsafe { *pt.ready.get() = ready };
+    turn_end(ctx);
+    // A callback destroyed the context: the program's loop is to stop now.
+    -(cx!(ctx).destroy_deferred as c_int)
+}
+
+/// The events of one wait of service thread `tsi`: accept on listeners, the
+/// per-descriptor entry on connections, EVENT_WAIT_CANCELLED on its waker.
+#[inline(always)]
+pub(crate) fn dispatch(ctx: *mut lws_context, tsi: usize, ready: &[(usize, u32, u8)]) {
+    for &(slot, gen, f) in ready {
         // One slab lookup: a stale token (slot reused since) matches no entry.
         let entry = match cx!(ctx).slots.get(slot) {
             Some(s) if s.gen == gen => match s.entry {
@@ -149,17 +168,16 @@ pub(crate) fn service(ctx: *mut lws_context, timeout_ms: c_int) -> c_int {
             Ready::Conn(w) => service_fd(w, f),
             Ready::Listener(vh) => accept_all(ctx, vh),
             Ready::Waker => {
-                if ctx_ref(ctx).cancel_pending.swap(false, Ordering::AcqRel) {
+                if ctx_ref(ctx).pts[tsi]
+                    .cancel_pending
+                    .swap(false, Ordering::AcqRel)
+                {
                     cancelled(ctx);
                 }
                 crate::core::xthread::drain(ctx);
             }
         }
     }
-    cx!(ctx).ready = ready;
-    turn_end(ctx);
-    // A callback destroyed the context: the program's loop is to stop now.
-    -(cx!(ctx).destroy_deferred as c_int)
 }
 
 /// What a turn does after its events: ripe timers, queued WRITEABLE, resumed reading

@@ -70,7 +70,7 @@ pub(crate) enum Req {
 /// II) keeps at `%fs:0`, pointing to itself; it differs between live threads as
 /// `pthread_self` does (glibc returns the same value).  A call into libc elsewhere.
 #[inline(always)]
-fn this_thread() -> u64 {
+pub(crate) fn this_thread() -> u64 {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     {
         let tp: u64;
@@ -124,7 +124,7 @@ pub(crate) fn post(w: *const lws, req: Req) {
     let c = unsafe { &*ctx };
     c.xq.with(|q| q.push((slot, gen, req)));
     c.xq_pending.store(true, Ordering::Release);
-    if let Err(e) = c.waker.wake() {
+    if let Err(e) = c.pts[0].waker.wake() {
         lwsl_err!("waking the service thread: {}", e);
     }
 }

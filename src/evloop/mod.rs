@@ -42,67 +42,152 @@ pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
 /// Wakes the poller's wait from any thread (lws_cancel_service).
 pub(crate) type Waker = mio::Waker;
 
-/// The poller and its event buffer.
+/// What is registered under a descriptor: its slab slot and generation, and the
+/// service thread (`tsi`) whose epoll set watches it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FdEntry {
+    slot: usize,
+    gen: u32,
+    pt: u8,
+}
+
+/// The registering side of the poller: one registry per service thread (`count_threads`,
+/// one without SMP) and the descriptor table.  It lives in the context's state, reached
+/// only by the thread running a turn; each thread's wait is its [`PtPoll`], outside it.
 pub(crate) struct Poller {
-    poll: mio::Poll,
-    events: mio::Events,
-    /// Descriptor -> (slot, generation) of what is registered under it, so a program
-    /// running its own loop can hand us a ready descriptor (lws_service_fd).
-    by_fd: Vec<(usize, u32)>,
+    regs: Vec<mio::Registry>,
+    /// Descriptor -> what is registered under it, so a program running its own loop can
+    /// hand us a ready descriptor (lws_service_fd) and a re-registration finds its set.
+    by_fd: Vec<FdEntry>,
+    /// Service threads that have run a turn (bit per tsi): new descriptors go only to
+    /// those, so a program that never serves a thread loses no connection to it.
+    live: u64,
+    /// Round-robin position among the live threads.
+    next: u8,
 }
 
 /// A `by_fd` entry with nothing registered.
-const NO_SLOT: (usize, u32) = (usize::MAX, 0);
+const NO_SLOT: FdEntry = FdEntry {
+    slot: usize::MAX,
+    gen: 0,
+    pt: 0,
+};
+
+/// One service thread's wait: its epoll set and event buffer, used only by that thread.
+pub(crate) struct PtPoll {
+    poll: mio::Poll,
+    events: mio::Events,
+}
 
 impl Poller {
-    /// A poller and the waker that interrupts its wait from any thread, registered at
-    /// slot `waker_slot` (generation 0).
-    pub(crate) fn new(waker_slot: usize) -> Result<(Poller, Waker), String> {
-        let poll = mio::Poll::new().map_err(|e| format!("cannot create poller: {e}"))?;
-        let waker = mio::Waker::new(poll.registry(), token_of(waker_slot, 0))
-            .map_err(|e| format!("cannot create waker: {e}"))?;
+    /// A poller with `count` service threads, each with its wait and the waker that
+    /// interrupts it from any thread (registered at slot `waker_slot`, generation 0).
+    pub(crate) fn new(
+        waker_slot: usize,
+        count: usize,
+    ) -> Result<(Poller, Vec<(PtPoll, Waker)>), String> {
+        let mut regs = Vec::with_capacity(count);
+        let mut pts = Vec::with_capacity(count);
+        for _ in 0..count.max(1) {
+            let poll = mio::Poll::new().map_err(|e| format!("cannot create poller: {e}"))?;
+            let waker = mio::Waker::new(poll.registry(), token_of(waker_slot, 0))
+                .map_err(|e| format!("cannot create waker: {e}"))?;
+            regs.push(
+                poll.registry()
+                    .try_clone()
+                    .map_err(|e| format!("cannot create poller: {e}"))?,
+            );
+            pts.push((
+                PtPoll {
+                    poll,
+                    events: mio::Events::with_capacity(256),
+                },
+                waker,
+            ));
+        }
         Ok((
             Poller {
-                poll,
-                events: mio::Events::with_capacity(256),
+                regs,
                 by_fd: Vec::new(),
+                live: 1,
+                next: 0,
             },
-            waker,
+            pts,
         ))
     }
 
+    /// Service thread `tsi` has begun serving: it may be given descriptors.
+    pub(crate) fn set_live(&mut self, tsi: usize) {
+        self.live |= 1u64 << (tsi & 63);
+    }
+
+    /// The service thread the next new connection goes to: the live ones in turn.
+    pub(crate) fn pick(&mut self) -> u8 {
+        let n = self.regs.len();
+        if n == 1 {
+            return 0;
+        }
+        for _ in 0..n {
+            self.next = ((self.next as usize + 1) % n) as u8;
+            if self.live & (1u64 << self.next) != 0 {
+                return self.next;
+            }
+        }
+        0
+    }
+
+    /// The service thread watching `fd` (0 when it is not ours).
+    fn pt_of(&self, fd: RawFd) -> usize {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.by_fd.get(i))
+            .map_or(0, |e| e.pt as usize)
+    }
+
+    /// Registers `src` with service thread `pt`'s epoll set.
     pub(crate) fn register(
         &mut self,
         src: &mut (impl mio::event::Source + AsRawFd),
         slot: usize,
         gen: u32,
         interest: Interest,
+        pt: u8,
     ) -> std::io::Result<()> {
-        self.poll
-            .registry()
-            .register(src, token_of(slot, gen), interest.mio())?;
-        self.map_fd(src.as_raw_fd(), (slot, gen));
+        let pt = (pt as usize).min(self.regs.len() - 1);
+        self.regs[pt].register(src, token_of(slot, gen), interest.mio())?;
+        self.map_fd(
+            src.as_raw_fd(),
+            FdEntry {
+                slot,
+                gen,
+                pt: pt as u8,
+            },
+        );
         Ok(())
     }
 
     pub(crate) fn reregister(
         &self,
-        src: &mut impl mio::event::Source,
+        src: &mut (impl mio::event::Source + AsRawFd),
         slot: usize,
         gen: u32,
         interest: Interest,
     ) -> std::io::Result<()> {
-        self.poll
-            .registry()
-            .reregister(src, token_of(slot, gen), interest.mio())
+        let reg = if self.regs.len() == 1 {
+            &self.regs[0]
+        } else {
+            &self.regs[self.pt_of(src.as_raw_fd())]
+        };
+        reg.reregister(src, token_of(slot, gen), interest.mio())
     }
 
     pub(crate) fn deregister(
         &mut self,
         src: &mut (impl mio::event::Source + AsRawFd),
     ) -> std::io::Result<()> {
+        let pt = self.pt_of(src.as_raw_fd());
         self.forget(src.as_raw_fd());
-        self.poll.registry().deregister(src)
+        self.regs[pt].deregister(src)
     }
 
     /// The descriptor is about to be closed (which takes it out of the epoll set without
@@ -113,7 +198,7 @@ impl Poller {
         }
     }
 
-    fn map_fd(&mut self, fd: RawFd, to: (usize, u32)) {
+    fn map_fd(&mut self, fd: RawFd, to: FdEntry) {
         let Ok(i) = usize::try_from(fd) else {
             return;
         };
@@ -123,12 +208,6 @@ impl Poller {
         self.by_fd[i] = to;
     }
 
-    /// The poller's own descriptor (readable while events wait): what a foreign loop
-    /// watches (evloop::uv).
-    pub(crate) fn raw_fd(&self) -> RawFd {
-        self.poll.as_raw_fd()
-    }
-
     /// The (slot, generation) registered under `fd`, if any.
     pub(crate) fn lookup(&self, fd: RawFd) -> Option<(usize, u32)> {
         usize::try_from(fd)
@@ -136,10 +215,20 @@ impl Poller {
             .and_then(|i| self.by_fd.get(i))
             .copied()
             .filter(|&e| e != NO_SLOT)
+            .map(|e| (e.slot, e.gen))
+    }
+}
+
+impl PtPoll {
+    /// The epoll set's own descriptor (readable while events wait): what a foreign loop
+    /// watches (evloop::uv).
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.poll.as_raw_fd()
     }
 
     /// Waits for events (at most `timeout`) and appends them to `ready` as (slot,
     /// generation, EV_* bits).
+    #[inline(always)]
     pub(crate) fn wait(
         &mut self,
         timeout: Option<std::time::Duration>,

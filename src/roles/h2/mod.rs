@@ -359,6 +359,7 @@ fn new_stream(w: *mut lws, id: u32, req: Request, end_stream: bool) {
         return;
     }
     let mut b = Box::new(lws::new(ctx, vh));
+    b.tsi = wref!(w).tsi;
     {
         let c = cx!(ctx);
         b.tag_ord = c.tag_ord[0];

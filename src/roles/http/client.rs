@@ -830,13 +830,14 @@ fn hand_over(w: *mut lws) -> bool {
     let mut t = core::mem::replace(&mut wref!(w).transport, crate::transport::Transport::None);
     let peer = wref!(w).peer_addr;
     let _ = cx!(ctx).poller.deregister(&mut t);
-    let (slot, gen) = {
+    // Registered afresh: on the service thread `next` was given when it was made.
+    let (slot, gen, tsi) = {
         let n = wref!(next);
-        (n.slot, n.gen)
+        (n.slot, n.gen, n.tsi)
     };
     if cx!(ctx)
         .poller
-        .register(&mut t, slot, gen, crate::evloop::Interest::Read)
+        .register(&mut t, slot, gen, crate::evloop::Interest::Read, tsi)
         .is_err()
     {
         t.close();

@@ -250,9 +250,11 @@ pub(crate) fn start(w: *mut lws) -> Option<*mut lws> {
     let mut t = core::mem::replace(&mut wref!(w).transport, crate::transport::Transport::None);
     wref!(w).write_interest = false;
     let _ = cx!(ctx).poller.deregister(&mut t);
+    let tsi = wref!(w).tsi;
+    wref!(n).tsi = tsi;
     if cx!(ctx)
         .poller
-        .register(&mut t, slot, gen, crate::evloop::Interest::Read)
+        .register(&mut t, slot, gen, crate::evloop::Interest::Read, tsi)
         .is_err()
     {
         t.close();
