@@ -207,11 +207,15 @@ int main(void)
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.event_lib_custom = &my_evlib;
 	info.foreign_loops = loops;
+	/* as lws's eventlib SMP example asks: the program's loop is served by one thread,
+	 * and lws_get_count_threads says how many to start */
+	info.count_threads = 2;
 	cx = lws_create_context(&info);
 	if (!cx) {
 		printf("context creation failed\n");
 		return 1;
 	}
+	printf("service threads: %d\n", lws_get_count_threads(cx));
 	printf("after creation: %d listener(s) in the program's loop\n", listeners);
 
 	memset(&ci, 0, sizeof ci);

@@ -154,13 +154,9 @@ main(void)
 	base(&info); info.options |= LWS_SERVER_OPTION_LIBUV;
 	expect("LWS_SERVER_OPTION_LIBUV", &info, 0);
 #endif
-	/* several service threads work; on an event library's loop they cannot */
+	/* several service threads work (capi-tests/smp.c) */
 	base(&info); info.count_threads = 2;
 	expect("count_threads 2", &info, 1);
-#if defined(LWS_WITH_LIBUV)
-	base(&info); info.count_threads = 2; info.options |= LWS_SERVER_OPTION_LIBUV;
-	expect("count_threads 2 with LWS_SERVER_OPTION_LIBUV", &info, 0);
-#endif
 
 	/* an explicit vhost refuses on its own, the context stays */
 	{

@@ -6434,9 +6434,11 @@ int lws_sa46_on_net(const lws_sockaddr46 *sa46a, const lws_sockaddr46 *sa46_net,
  (timers do); a negative value polls without waiting. Unlike lws, an idle wait never lasts
  more than a second, so a program whose signal handler only sets a flag stops promptly.
  Returns 0, 1 for a NULL context (as lws), or -1 when polling fails.
- On a context with a libuv loop of its own (LWS_SERVER_OPTION_LIBUV without
- `foreign_loops`) it runs that loop until it is stopped (lws_context_destroy, a signal,
- uv_stop on lws_uv_getloop's loop) and then returns 1, as lws does.
+ On a libuv context (LWS_SERVER_OPTION_LIBUV) it runs the context's loop and then
+ returns 1, as lws does: a loop of its own until it is stopped (lws_context_destroy, a
+ signal, uv_stop on lws_uv_getloop's loop); the program's (`foreign_loops`) until
+ uv_stop or until no handle is left on it (lws_context_destroy from one of the program's
+ callbacks closes the library's; the program's next lws_context_destroy finishes).
  */
 int lws_service(struct lws_context *context, int timeout_ms);
 

@@ -52,10 +52,10 @@ pub(crate) fn kick(ctx: *mut lws_context) {
 pub(crate) struct Uv {
     pub(crate) glue: crate::evloop::uv::UvLoop,
     pub(crate) in_turn: bool,
-    /// `lws_service` is inside uv_run on our own loop.
+    /// `lws_service` is inside uv_run on the context's loop.
     running: bool,
-    /// `lws_context_destroy` came while `running`: the loop was stopped, the next call
-    /// destroys.
+    /// `lws_context_destroy` came while `running`: the loop was stopped (or our handles
+    /// closed), the next call destroys.
     destroy_deferred: bool,
     signal_cb: Option<unsafe extern "C" fn(*mut c_void, c_int)>,
 }
@@ -112,14 +112,13 @@ pub(crate) fn start(ctx: *mut lws_context, info: &lws_context_creation_info) -> 
     Ok(())
 }
 
-/// lws_service on a context with a libuv loop of its own: runs it until it is stopped
-/// (lws_context_destroy, uv_stop), then 1, as lws; None for other contexts.
+/// lws_service on a libuv context runs its loop, as lws's libuv `run_pt` does: a loop of
+/// its own until it is stopped (lws_context_destroy, uv_stop, a signal); the program's
+/// (`foreign_loops`) until uv_stop or until no handle is left on it (a context destroyed
+/// from the program's callback closes ours), then 1; None for other contexts.
 pub(crate) fn run_own(ctx: *mut lws_context) -> Option<c_int> {
     let runner = {
         let u = cx!(ctx).uv.as_mut()?;
-        if !u.glue.own {
-            return None;
-        }
         if u.destroy_deferred {
             return Some(1);
         }
@@ -138,13 +137,20 @@ pub(crate) fn run_own(ctx: *mut lws_context) -> Option<c_int> {
     Some(1)
 }
 
-/// lws_context_destroy while our own loop runs: stop the loop and leave the context for
-/// the next call (it is still being used below us).  True when deferred.
+/// lws_context_destroy while lws_service runs the loop: the context is left for the next
+/// call (it is still being used below us).  Our own loop is stopped; on the program's,
+/// our handles are closed, so the loop ends once the program's handles are gone too, as
+/// it would with lws (whose destroy closes its handles and lets the loop wind down).
+/// True when deferred.
 pub(crate) fn defer_destroy(ctx: *mut lws_context) -> bool {
     match cx!(ctx).uv.as_mut() {
         Some(u) if u.running => {
             u.destroy_deferred = true;
-            u.glue.stop_running();
+            if u.glue.own {
+                u.glue.stop_running();
+            } else {
+                u.glue.close_handles();
+            }
             true
         }
         _ => false,

@@ -48,12 +48,6 @@ pub(crate) fn refuse_context(info: &lws_context_creation_info) -> Option<&'stati
             "event_lib_custom together with LWS_SERVER_OPTION_LIBUV",
         ),
         (
-            info.count_threads > 1
-                && (o & LWS_SERVER_OPTION_LIBUV != 0 || !info.event_lib_custom.is_null()),
-            "count_threads > 1 with an event library (LWS_SERVER_OPTION_LIBUV, event_lib_custom): \
-             such a context is served by one thread",
-        ),
-        (
             o & LWS_SERVER_OPTION_SS_PROXY != 0,
             "LWS_SERVER_OPTION_SS_PROXY (secure streams)",
         ),
@@ -176,9 +170,20 @@ pub(crate) fn refuse_client(i: &lws_client_connect_info) -> Option<&'static str>
 }
 
 /// How many service threads a context gets: `count_threads` (0 means 1), at most
-/// `smp::MAX_THREADS` (lws too cuts the number down to what it was built for).
+/// `smp::MAX_THREADS`, and one on an event library's loop (libuv, `event_lib_custom`),
+/// which this build drives from one thread.  lws built as its default (LWS_MAX_SMP 1)
+/// cuts every context to one thread; programs written for that ask
+/// `lws_get_count_threads` how many to start (lws's foreign-libuv SMP example does).
 pub(crate) fn count_threads(info: &lws_context_creation_info) -> usize {
     let n = (info.count_threads as usize).max(1);
+    if n > 1 && (info.options & LWS_SERVER_OPTION_LIBUV != 0 || !info.event_lib_custom.is_null()) {
+        lwsl_warn!(
+            "lws_create_context: count_threads {} cut to 1: an event library's loop is \
+             served by one thread",
+            n
+        );
+        return 1;
+    }
     if n > crate::core::smp::MAX_THREADS {
         lwsl_warn!(
             "lws_create_context: count_threads {} cut to {}",

@@ -103,6 +103,8 @@ pub(crate) struct UvLoop {
     poll: *mut c_void,
     timer: *mut c_void,
     signals: Vec<*mut c_void>,
+    /// Our handles are closed (`close_handles`): never touched again.
+    closed: bool,
 }
 
 /// What runs a loop of our own, copied out so no borrow of the context is held while
@@ -114,9 +116,11 @@ pub(crate) struct Runner {
 }
 
 impl Runner {
-    /// uv_run until uv_stop (our poll handle keeps the loop alive otherwise).
+    /// uv_run until uv_stop, or until no handle is left on the loop (ours keep it alive
+    /// until the context is destroyed).
     pub(crate) fn run(self) {
-        // SAFETY: a loop made and initialised in UvLoop::start, alive until UvLoop::stop,
+        // SAFETY: a loop made and initialised in UvLoop::start (or the program's, alive as
+        // long as the context, lws's contract), and for our own alive until UvLoop::stop,
         // which is never called while this runs (the context defers its destruction).
         unsafe { (self.run)(self.loop_, UV_RUN_DEFAULT) };
     }
@@ -202,6 +206,7 @@ impl UvLoop {
             poll: core::ptr::null_mut(),
             timer: core::ptr::null_mut(),
             signals: Vec::new(),
+            closed: false,
         };
         u.watch(fd, turn, arg)
     }
@@ -317,7 +322,10 @@ impl UvLoop {
 
     /// The next turn in `ms` milliseconds (None: only when the descriptor says so).
     pub(crate) fn wake_in(&self, ms: Option<u64>) {
-        // SAFETY: our initialised timer handle.
+        if self.closed {
+            return;
+        }
+        // SAFETY: our initialised timer handle, not closed.
         unsafe {
             match ms {
                 Some(ms) => {
@@ -334,17 +342,7 @@ impl UvLoop {
     /// the program runs its loop, as it does for lws's own handles.  A loop of our own is
     /// run here until they are closed, then closed and freed.
     pub(crate) fn stop(mut self) {
-        // SAFETY: our initialised handles, closed once.
-        unsafe {
-            (self.api.poll_stop)(self.poll);
-            (self.api.timer_stop)(self.timer);
-            (self.api.close)(self.poll, Some(on_closed));
-            (self.api.close)(self.timer, Some(on_closed));
-            for h in core::mem::take(&mut self.signals) {
-                (self.api.signal_stop)(h);
-                (self.api.close)(h, Some(on_signal_closed));
-            }
-        }
+        self.close_handles();
         if self.own {
             // Close callbacks (ours, and those of handles the program closed on this
             // loop) run inside uv_run; a bounded number of rounds, as lws does.
@@ -355,6 +353,24 @@ impl UvLoop {
                 }
             }
             self.release_loop();
+        }
+    }
+
+    /// Stops watching and closes our handles (once): libuv frees them as the loop runs on.
+    pub(crate) fn close_handles(&mut self) {
+        if core::mem::replace(&mut self.closed, true) {
+            return;
+        }
+        // SAFETY: our initialised handles, closed once (the flag above).
+        unsafe {
+            (self.api.poll_stop)(self.poll);
+            (self.api.timer_stop)(self.timer);
+            (self.api.close)(self.poll, Some(on_closed));
+            (self.api.close)(self.timer, Some(on_closed));
+            for h in core::mem::take(&mut self.signals) {
+                (self.api.signal_stop)(h);
+                (self.api.close)(h, Some(on_signal_closed));
+            }
         }
     }
 
