@@ -5,8 +5,8 @@
  * main thread serves, each echo 10 messages through the server.  Checked: the
  * connections are spread over all the threads (lws_get_tsi), callbacks come from all
  * of them, never two at once (a plain counter, which ThreadSanitizer watches in
- * smp_tsan), every echo comes back, and SIGINT-style shutdown (flag + cancel) stops
- * every thread.  The header's LWS_MAX_SMP is 1, so the program has no locks of its own
+ * smp_tsan), every echo comes back, and lws_context_destroy from another thread while
+ * they serve stops every thread (lws_service_tsi returns -1) before the context goes.  The header's LWS_MAX_SMP is 1, so the program has no locks of its own
  * around its callbacks' data: the library runs them one at a time. */
 /* lws-diff: ours-only: lws built with LWS_MAX_SMP 1 (its default, and Debian's 4.1.6) cuts count_threads to 1 */
 #include <libwebsockets.h>
@@ -263,8 +263,10 @@ main(int argc, const char **argv)
 	lws_context_destroy(cl);
 	printf("clients done %d, failed %d, echoes %d\n", cl_done, cl_failed, cl_echoes);
 
-	__atomic_store_n(&interrupted, 1, __ATOMIC_RELEASE);
-	lws_cancel_service(srv);
+	/* as lws's eventlib SMP example stops: lws_context_destroy while the threads serve
+	 * (from its signal handler there); each lws_service_tsi then returns -1, and the
+	 * call after joining them destroys */
+	lws_context_destroy(srv);
 	for (n = 0; n < count; n++)
 		pthread_join(threads[n], NULL);
 	printf("service threads stopped: %d\n", n_service_threads);
@@ -276,6 +278,7 @@ main(int argc, const char **argv)
 	printf("server echoes %d\n", echoed_srv);
 	printf("service callbacks from %d threads, overlapping %d\n", n_cb_threads, overlaps);
 	lws_context_destroy(srv);
+	__atomic_store_n(&interrupted, 1, __ATOMIC_RELEASE);
 
 	return !(cl_done == CLIENTS && spread == count && overlaps == 0 &&
 		 n_cb_threads >= count && echoed_srv == CLIENTS * MESSAGES);

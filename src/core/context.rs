@@ -570,6 +570,12 @@ pub(crate) fn destroy_vhost(vh: *mut lws_vhost) {
 /// lws_context_destroy(): every live connection gets its CLOSED, every protocol its
 /// PROTOCOL_DESTROY, then everything is freed.
 pub(crate) fn destroy_context(ctx: *mut lws_context) {
+    // Before any look at the context's state: with several service threads this may be
+    // called while others run turns (or from a signal handler).
+    if crate::core::smp::defer_destroy(ctx) {
+        lwsl_notice!("lws_context_destroy while service threads run: finished by the next call");
+        return;
+    }
     if cx!(ctx).destroying || crate::core::foreign::defer_destroy(ctx) {
         return;
     }

@@ -13,7 +13,7 @@
 use crate::core::service::{ctx_ref, dispatch, turn_end, turn_start, turn_timeout};
 use crate::core::*;
 use core::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// The most service threads a context may have: a thread is a bit of `Poller::live`.
 pub(crate) const MAX_THREADS: usize = 64;
@@ -23,6 +23,11 @@ pub(crate) const MAX_THREADS: usize = 64;
 pub(crate) struct TurnLock {
     m: Box<UnsafeCell<libc::pthread_mutex_t>>,
     owner: AtomicU64,
+    /// Threads inside lws_service_tsi (waiting or in a turn).
+    in_service: AtomicUsize,
+    /// lws_context_destroy came while threads were serving: each returns -1 from now on,
+    /// and the program's call after it has joined them destroys.
+    stop: AtomicBool,
 }
 
 // SAFETY: the mutex is only used through pthread calls, which are thread-safe; it is
@@ -39,6 +44,8 @@ impl TurnLock {
         TurnLock {
             m,
             owner: AtomicU64::new(0),
+            in_service: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
         }
     }
 }
@@ -79,6 +86,37 @@ pub(crate) fn lock<'a>(ctx: *mut lws_context) -> Guard<'a> {
     Guard(Some(l))
 }
 
+/// lws_context_destroy with several service threads: while any thread is inside
+/// lws_service_tsi (the caller's own callback included, or a signal handler, as lws's
+/// eventlib SMP example calls it from), the context cannot go: every thread is woken and
+/// told to stop (lws_service_tsi returns -1), and the program's call after joining them
+/// destroys.  Only atomics and the wakers are touched, so it is safe from any thread.
+/// True when deferred.
+pub(crate) fn defer_destroy(ctx: *mut lws_context) -> bool {
+    let c = ctx_ref(ctx);
+    let Some(l) = &c.smp else {
+        return false;
+    };
+    if l.in_service.load(Ordering::Acquire) == 0 {
+        return false;
+    }
+    if !l.stop.swap(true, Ordering::AcqRel) {
+        for pt in c.pts.iter() {
+            let _ = pt.waker.wake();
+        }
+    }
+    true
+}
+
+/// Counts a thread inside lws_service_tsi while alive.
+struct Serving<'a>(&'a AtomicUsize);
+
+impl Drop for Serving<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// lws_service_tsi with several service threads: the turn's start and its timeout under
 /// the lock, the wait on this thread's own set without it, then its events, timers and
 /// queued work under the lock again.
@@ -91,6 +129,14 @@ pub(crate) fn service_tsi(ctx: *mut lws_context, timeout_ms: c_int, tsi: usize) 
         );
         return -1;
     };
+    let Some(l) = &ctx_ref(ctx).smp else {
+        return -1;
+    };
+    l.in_service.fetch_add(1, Ordering::AcqRel);
+    let _serving = Serving(&l.in_service);
+    if l.stop.load(Ordering::Acquire) {
+        return -1;
+    }
     let timeout = {
         let _g = lock(ctx);
         if cx!(ctx).destroy_deferred {
@@ -125,5 +171,5 @@ pub(crate) fn service_tsi(ctx: *mut lws_context, timeout_ms: c_int, tsi: usize) 
     // SAFETY: as above.
     unsafe { *pt.ready.get() = ready };
     turn_end(ctx);
-    -(cx!(ctx).destroy_deferred as c_int)
+    -((cx!(ctx).destroy_deferred || l.stop.load(Ordering::Acquire)) as c_int)
 }
