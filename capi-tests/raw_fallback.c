@@ -2,7 +2,10 @@
  * LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG with listen_accept_role
  * "raw-skt" and listen_accept_protocol "raw-echo", so a connection whose first bytes
  * are an HTTP request is served as HTTP and any other goes to "raw-echo", which echoes
- * what it gets.  The driver raw_fallback.py is the peer. */
+ * what it gets.  Given a certificate and key (argv[2], argv[3]) the vhost is TLS with
+ * LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT and nothing else for plain text, as
+ * lws's raw-fallback server with -s: a TLS peer is served HTTP, and any plain-text peer,
+ * HTTP or not, goes to "raw-echo".  The driver raw_fallback.py is the peer. */
 #include <libwebsockets.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,6 +109,14 @@ int main(int argc, char **argv)
 		       LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.listen_accept_role = "raw-skt";
 	info.listen_accept_protocol = "raw-echo";
+#if defined(LWS_WITH_TLS)
+	if (argc > 3) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+				LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT;
+		info.ssl_cert_filepath = argv[2];
+		info.ssl_private_key_filepath = argv[3];
+	}
+#endif
 	cx = lws_create_context(&info);
 	if (!cx) {
 		printf("context creation failed\n");

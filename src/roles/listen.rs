@@ -103,12 +103,25 @@ fn allows_plain(vh: *mut lws_vhost) -> bool {
 /// A peer on a TLS listener with ALLOW_NON_SSL_ON_SSL_PORT spoke plain text first.  As
 /// lws decides it from the listener's vhost: REDIRECT_HTTP_TO_HTTPS serves it plain HTTP
 /// whose every answer is a 301 to the same URL over https; ALLOW_HTTP_ON_HTTPS_LISTENER
-/// serves it plain HTTP; without either it is closed (false).  On true the transport is
-/// a plain socket with the peer's bytes still unread.
+/// serves it plain HTTP; without either, FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG hands it
+/// to the listen accept role and protocol (raw) whatever it says, and otherwise it is
+/// closed (false).  On true the transport is a plain socket with the peer's bytes still
+/// unread.
 #[cold]
 pub(crate) fn plain_on_tls(w: *mut lws) -> bool {
     let vh = wref!(w).vhost;
     let redirect = opt(vh, LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS);
+    if !redirect
+        && !opt(vh, LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER)
+        && opt(vh, LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG)
+    {
+        // As lws: neither redirected nor served as HTTP, plain text goes to the vhost's
+        // listen_accept_role/protocol at once (HTTP or not); its bytes follow as RAW_RX.
+        lwsl_info!("plain text on the tls port: falling back to the listen accept config");
+        wref!(w).transport.drop_tls();
+        crate::roles::raw::http_fallback(w, &mut []);
+        return wref!(w).life == Life::Open;
+    }
     if !redirect && !opt(vh, LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER) {
         lwsl_notice!(
             "client did not send a valid tls hello (vhost {})",

@@ -210,9 +210,18 @@ pub(crate) fn http_fallback(w: *mut lws, bytes: &mut [u8]) {
     if callback(w, LWS_CALLBACK_RAW_ADOPT as c_int, null_mut(), 0) != 0 {
         return close(w, Why::User);
     }
-    if wref!(w).life == Life::Open {
-        skt_input(w, bytes.as_mut_ptr(), bytes.len());
+    if wref!(w).life != Life::Open {
+        return;
     }
+    if bytes.is_empty() {
+        // As lws: RAW_RX follows RAW_ADOPT even with nothing read yet (plain text on a
+        // TLS listener is handed over before it is read), as (NULL, 0).
+        if callback(w, LWS_CALLBACK_RAW_RX as c_int, null_mut(), 0) != 0 {
+            close(w, Why::User);
+        }
+        return;
+    }
+    skt_input(w, bytes.as_mut_ptr(), bytes.len());
 }
 
 #[cfg(test)]
