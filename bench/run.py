@@ -619,12 +619,15 @@ def uws_table(cmp_):
         b = {k: best(v) for k, v in runs.items()}
         mb = {k: b[k].get("mb_per_s") for k in b}
         cpu = {k: b[k].get("server_cpu_us_per_msg") if b[k].get("msgs") else None for k in b}
+        usr = {k: b[k].get("server_user_us_per_msg") if b[k].get("msgs") else None for k in b}
         rows.append([human_size(size), conns, fmt(mb["uws"]), fmt(mb["echo"]), fr(ratio(mb["echo"], mb["uws"])),
                      fmt(mb["flow"]), fr(ratio(mb["flow"], mb["uws"])),
                      "%s / %s / %s" % (fmt(cpu["uws"]), fmt(cpu["echo"]), fmt(cpu["flow"])),
+                     "%s / %s / %s" % (fmt(usr["uws"]), fmt(usr["echo"]), fmt(usr["flow"])),
                      "%s / %s / %s" % tuple(fmt(b[k].get("gen_cpu_pct"), 0) for k in ("uws", "echo", "flow"))])
     return (["size", "conns", "MB/s uWS", "MB/s echo.c", "echo.c / uWS", "MB/s echo-flow.c",
-             "echo-flow.c / uWS", "server CPU µs/msg uWS / echo.c / flow", "generator CPU %"], rows)
+             "echo-flow.c / uWS", "server CPU µs/msg uWS / echo.c / flow",
+             "of it user µs/msg uWS / echo.c / flow", "generator CPU %"], rows)
 
 
 def parse_massif(path, prog):
@@ -784,7 +787,10 @@ def echo_tables(grid):
             co = None
         if not mg:
             cg = None
+        uo = o.get("server_user_us_per_msg") if mo else None
+        ug = g.get("server_user_us_per_msg") if mg else None
         cpu.append(label + [fmt(co), fmt(cg), fr(ratio(co, cg)),
+                            "%s / %s" % (fmt(uo), fmt(ug)),
                             "%s / %s" % (fmt(o.get("server_cpu_pct"), 0), fmt(g.get("server_cpu_pct"), 0)),
                             "%s / %s" % (fmt(o.get("gen_cpu_pct"), 0), fmt(g.get("gen_cpu_pct"), 0))])
     return {
@@ -794,6 +800,7 @@ def echo_tables(grid):
                      "p99 µs ours", "p99 µs original", "ratio",
                      "p99.9 µs ours", "p99.9 µs original", "ratio"], lat),
         "cpu": (["size", "conns", "server CPU µs/msg ours", "original", "ratio",
+                 "of it user µs/msg ours / original",
                  "server CPU % ours / original", "generator CPU % ours / original"], cpu),
     }
 
@@ -847,6 +854,14 @@ def summary_rows(grid, hs, idl, cg, stc, flow=None, heap=None, uws=None):
         if co and cg_:
             note = ("%s%sserver CPU µs/msg %s / %s: capacity ratio %s" % (
                 note, "; " if note else "", fmt(co), fmt(cg_), fr(ratio(cg_, co))))
+            uo, ug = bo.get("server_user_us_per_msg"), bg.get("server_user_us_per_msg")
+            if uo is not None and ug is not None:
+                # The kernel's part (socket copies, TCP) is the same work for both; with
+                # no user time at all ours would reach cg_ / (co - uo).
+                note += ("; of it in user space %s / %s, in the kernel %s / %s "
+                         "(ceiling with zero user time: %s)" % (
+                             fmt(uo), fmt(ug), fmt(co - uo), fmt(cg_ - ug),
+                             fr(ratio(cg_, co - uo))))
         add("MB/s, flow-controlled echo, %s x %d connection%s" % (
             human_size(size), conns, "" if conns == 1 else "s"), o, g, "≥ 1.5x",
             None if r is None else r >= 1.5, note)

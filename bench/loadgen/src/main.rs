@@ -211,13 +211,20 @@ fn clk_tck() -> f64 {
 
 /// Server CPU time (utime + stime) in seconds, from /proc/PID/stat.
 fn proc_cpu(pid: u32) -> Option<f64> {
+    proc_cpu_split(pid).map(|(u, s)| u + s)
+}
+
+/// Server CPU time in seconds as (user, kernel), from /proc/PID/stat: where the kernel's
+/// share dominates (large messages: the copies in and out of the socket), no user-space
+/// change can move the total much.
+fn proc_cpu_split(pid: u32) -> Option<(f64, f64)> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &s[s.rfind(')')? + 1..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     // rest starts at field 3 (state); utime is field 14, stime field 15.
     let ut: f64 = f.get(11)?.parse().ok()?;
     let st: f64 = f.get(12)?.parse().ok()?;
-    Some((ut + st) / clk_tck())
+    Some((ut / clk_tck(), st / clk_tck()))
 }
 
 /// VmRSS of a process, in KiB.
@@ -955,7 +962,7 @@ fn run_echo(eng: &mut Engine) -> bool {
         if eng.sh.cfg.count.is_some() {
             // A fixed workload is measured from its first byte to the last close.
             eng.sh.stats.measuring = true;
-            cpu0 = pid.and_then(proc_cpu);
+            cpu0 = pid.and_then(proc_cpu_split);
             gen0 = self_cpu();
         }
         eng.for_each_open(|c, sh| {
@@ -977,7 +984,7 @@ fn run_echo(eng: &mut Engine) -> bool {
                 eng.turn(Duration::from_millis(100), &mut done);
             }
             window = t0.elapsed().as_secs_f64();
-            cpu1 = pid.and_then(proc_cpu);
+            cpu1 = pid.and_then(proc_cpu_split);
             gen1 = self_cpu();
             eng.sh.stats.measuring = false;
         } else {
@@ -990,7 +997,7 @@ fn run_echo(eng: &mut Engine) -> bool {
                 now = Instant::now();
             }
             eng.sh.stats.measuring = true;
-            cpu0 = pid.and_then(proc_cpu);
+            cpu0 = pid.and_then(proc_cpu_split);
             gen0 = self_cpu();
             let tm = Instant::now();
             while now < t_end {
@@ -1000,7 +1007,7 @@ fn run_echo(eng: &mut Engine) -> bool {
             eng.sh.stats.measuring = false;
             eng.sh.sending = false;
             window = tm.elapsed().as_secs_f64();
-            cpu1 = pid.and_then(proc_cpu);
+            cpu1 = pid.and_then(proc_cpu_split);
             gen1 = self_cpu();
             rss_busy = pid.and_then(proc_rss_kib);
             // Connections that waited for an echo during the whole window.
@@ -1020,11 +1027,15 @@ fn run_echo(eng: &mut Engine) -> bool {
     let w = if window > 0.0 { window } else { 1.0 };
     let msgs_s = st.msgs as f64 / w;
     let mb_s = st.bytes as f64 / w / 1e6;
-    let srv_cpu = match (cpu0, cpu1) {
-        (Some(a), Some(b)) => Some(b - a),
+    let srv_split = match (cpu0, cpu1) {
+        (Some(a), Some(b)) => Some((b.0 - a.0, b.1 - a.1)),
         _ => None,
     };
+    let srv_cpu = srv_split.map(|(u, k)| u + k);
     let cpu_per_msg_us = srv_cpu.filter(|_| st.msgs > 0).map(|c| c / st.msgs as f64 * 1e6);
+    let user_per_msg_us = srv_split
+        .filter(|_| st.msgs > 0)
+        .map(|(u, _)| u / st.msgs as f64 * 1e6);
     let opt = |v: Option<f64>| v.map_or("null".to_string(), |x| format!("{x:.4}"));
     let ok = established && st.errors == 0 && st.mismatches == 0 && st.bad_len == 0 && (st.total_msgs > 0 || st.bytes > 0 || eng.sh.cfg.count == Some(0))
         && (eng.sh.cfg.count.is_none() || st.closes == eng.sh.cfg.conns as u64);
@@ -1035,7 +1046,7 @@ fn run_echo(eng: &mut Engine) -> bool {
          \"rss_idle_kib\": {}, \"rss_busy_kib\": {}, \
          \"verified\": {}, \"mismatches\": {}, \"bad_len\": {}, \"stalled_conns\": {stalled}, \
          \"closes\": {}, \"server_cpu_s\": {}, \"server_cpu_us_per_msg\": {}, \"server_cpu_pct\": {}, \
-         \"gen_cpu_pct\": {:.1}, {}}}",
+         \"server_user_us_per_msg\": {}, \"gen_cpu_pct\": {:.1}, {}}}",
         eng.sh.cfg.conns,
         eng.sh.cfg.size,
         eng.sh.cfg.window,
@@ -1055,6 +1066,7 @@ fn run_echo(eng: &mut Engine) -> bool {
         opt(srv_cpu),
         opt(cpu_per_msg_us),
         opt(srv_cpu.map(|c| c / w * 100.0)),
+        opt(user_per_msg_us),
         (gen1 - gen0) / w * 100.0,
         errors_json(st)
     );
