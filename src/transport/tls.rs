@@ -11,8 +11,11 @@ pub(crate) struct Tls {
     /// Ciphertext read from the socket that the session could not take yet (it takes
     /// more once its decrypted input has been read out).
     pending: Vec<u8>,
-    /// The last recv filled the buffer: the socket may hold more, and edge-triggered
-    /// polling will not say so again.
+    /// The socket may hold input no poll event will announce: the last recv filled the
+    /// buffer, or a read returned plaintext from input taken earlier without a recv
+    /// coming back short in the same call (input that arrived after that earlier recv
+    /// raised its readiness edge meanwhile, and edge-triggered polling does not repeat
+    /// it).  Cleared by a short recv.
     more: bool,
     /// A listener that also takes plain text (LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT):
     /// the first byte is looked at before the session sees anything.
@@ -83,12 +86,23 @@ impl Tls {
         }
         // SAFETY: per this function's contract.
         let out = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
+        // A recv in this call came back short: the socket was empty after this call's
+        // readiness edge, so input arriving later raises a new one.
+        let mut drained = false;
         loop {
             if self.verify_owed && self.sess.handshake_done() {
                 return Err(VERIFY);
             }
             match self.sess.read_plain(out) {
-                Got::Data(n) if n > 0 => return Ok(n),
+                Got::Data(n) if n > 0 => {
+                    // Plaintext of ciphertext read in an earlier call (held decrypted, or
+                    // unfed in `pending`): the caller sees a short read, which for a
+                    // socket means drained, but this call never asked the socket.  The
+                    // connection is to be read again (`has_buffered_input`) until a recv
+                    // comes back short, or input that came meanwhile waits unannounced.
+                    self.more |= !drained;
+                    return Ok(n);
+                }
                 Got::Closed => return Ok(0),
                 _ => {}
             }
@@ -117,6 +131,7 @@ impl Tls {
                 };
             }
             self.more = n == cap;
+            drained = !self.more;
             let k = match self.sess.feed(&out[..n]) {
                 Ok(k) => k,
                 Err(_) => return Err(self.failed()),
