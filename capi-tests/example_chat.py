@@ -2,6 +2,7 @@
 with one tail per session, lws_callback_on_writable_all_protocol_vhost), in order, also
 for clients that come and go."""
 import os
+import socket
 
 from _rawws import WS, check, start_server, stop_server
 
@@ -31,5 +32,34 @@ check(all(w.recv_text() == "welcome d" for w in (a, c, d)), "a newcomer gets new
 big = "x" * 3000
 d.text(big)
 check(all(w.recv_text() == big for w in (a, c, d)), "a 3000-byte message is broadcast whole")
+
+# A session that falls behind, then leaves: the messages only it still needed must be
+# freed from the ring (64 slots), or the ring fills and every later message is dropped.
+e = WS(port, ["lws-chat"])
+e.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+payload = "y" * (128 * 1024)
+for i in range(48):
+    # e reads nothing: once its socket and the server's are full (a few MiB at most),
+    # the server's WRITEABLEs for it stop and its tail stays behind in the ring
+    d.text("%d %s" % (i, payload))
+    check_quiet = all(w.recv_text() == "%d %s" % (i, payload) for w in (a, c, d))
+    if not check_quiet:
+        break
+check(check_quiet, "48 messages of 128 KiB reach the readers while e reads none")
+e.sock.close()
+lost = None
+for w in (a, c, d):
+    w.sock.settimeout(3)
+for i in range(100):
+    a.text("after e %d" % i)
+    try:
+        if not all(w.recv_text() == "after e %d" % i for w in (a, c, d)):
+            lost = i
+    except socket.timeout:
+        lost = i
+    if lost is not None:
+        break
+check(lost is None, "after the lagging e left, 100 more messages reach everyone" +
+      ("" if lost is None else " (lost from message %d on)" % lost))
 out, err, rc = stop_server(proc)
 check(rc == 0 and "bye" in out, "server exits cleanly (rc %s)" % rc)

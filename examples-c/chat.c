@@ -3,7 +3,8 @@
  *
  * Every message a client sends goes into one ring buffer per vhost; each session keeps
  * its own tail in the ring and drains it from its WRITEABLE callback, so a slow reader
- * holds back only itself (until the ring fills, then new messages are dropped).
+ * holds back only itself (until the ring fills, then new messages are dropped), and
+ * only while it stays: what it leaves unread is freed when it goes.
  *
  *   chat [-p port]      (port 0 picks a free one; the port is printed)
  */
@@ -44,6 +45,30 @@ destroy_message(void *_msg)
 	msg->len = 0;
 }
 
+/*
+ * A session is leaving.  When it was the furthest behind, the ring's oldest tail is its
+ * tail, and only that session's own consumption would ever move it: the messages it had
+ * not been sent would stay in the ring for good, and the ring would fill.  Its tail is
+ * moved up to the next slowest session's (or to the head, when it was the last one),
+ * which frees the messages only it still needed.
+ */
+static void
+leave_ring(struct vhd *vhd, struct pss *pss)
+{
+	uint32_t behind, most = 0, w;
+
+	if (pss->tail != lws_ring_get_oldest_tail(vhd->ring))
+		return;	/* another session is as far behind or further: nothing to free */
+	behind = (uint32_t)lws_ring_get_count_waiting_elements(vhd->ring, &pss->tail);
+	lws_start_foreach_ll(struct pss *, p, vhd->pss_list) {
+		w = (uint32_t)lws_ring_get_count_waiting_elements(vhd->ring, &p->tail);
+		if (w > most)
+			most = w;
+	} lws_end_foreach_ll(p, pss_list);
+	lws_ring_consume_and_update_oldest_tail(vhd->ring, struct pss, &pss->tail,
+			behind - most, vhd->pss_list, tail, pss_list);
+}
+
 static int
 callback_chat(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	      void *in, size_t len)
@@ -79,7 +104,11 @@ callback_chat(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 
 	case LWS_CALLBACK_CLOSED:
+		if (!pss->wsi)
+			break;	/* never joined */
 		lws_ll_fwd_remove(struct pss, pss_list, pss, vhd->pss_list);
+		leave_ring(vhd, pss);
+		pss->wsi = NULL;
 		vhd->sessions--;
 		free(pss->part);
 		pss->part = NULL;
