@@ -778,6 +778,29 @@ counter_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(vhd->context, 0, &vhd->sul, counter_tick, LWS_US_PER_SEC);
 }
 
+/*
+ * A page is leaving.  When it was the furthest behind, the ring's oldest tail is its
+ * tail and nothing else would ever move it: its unsent lines would stay in the ring and
+ * the ring would fill.  Its tail goes up to the next slowest page's (to the head when
+ * none is left), which frees the lines only it still needed.
+ */
+static void
+leave_ring(struct vhd_demo *vhd, struct pss_demo *pss)
+{
+	uint32_t behind, most = 0, w;
+
+	if (pss->tail != lws_ring_get_oldest_tail(vhd->ring))
+		return;
+	behind = (uint32_t)lws_ring_get_count_waiting_elements(vhd->ring, &pss->tail);
+	lws_start_foreach_ll(struct pss_demo *, p, vhd->pss_list) {
+		w = (uint32_t)lws_ring_get_count_waiting_elements(vhd->ring, &p->tail);
+		if (w > most)
+			most = w;
+	} lws_end_foreach_ll(p, pss_list);
+	lws_ring_consume_and_update_oldest_tail(vhd->ring, struct pss_demo, &pss->tail,
+			behind - most, vhd->pss_list, tail, pss_list);
+}
+
 static int
 broadcast_chat(struct vhd_demo *vhd, unsigned char *payload, size_t len)
 {
@@ -849,6 +872,7 @@ callback_demo(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLOSED:
 		dash.ws_conns--;
 		lws_ll_fwd_remove(struct pss_demo, pss_list, pss, vhd->pss_list);
+		leave_ring(vhd, pss);
 		free(pss->part);
 		pss->part = NULL;
 		break;
