@@ -142,11 +142,13 @@ def run_client_direction(k):
     return took, True, judge(out, "client (examples-c/autobahn-client -> kosoku fuzzingserver)")
 
 
-def main():
-    k = kosoku()
+def report(results):
+    """The verdict on each direction's run as it finishes (`results` yields what the
+    run_* functions return: seconds taken, whether the server under test survived, and
+    judge()'s (cases finished, bad verdicts)); True when any failed.  Also used by
+    tools/conformance_tls.py."""
     failed = False
-    for run in (run_server_direction, run_client_direction):
-        took, alive, (total, bad) = run(k)
+    for took, alive, (total, bad) in results:
         print(f"  took {took:.1f} s", flush=True)
         if not alive:
             print("  FAIL: the server under test died")
@@ -157,6 +159,12 @@ def main():
         for b in bad:
             print("  FAIL " + b)
         failed |= bool(bad)
+    return failed
+
+
+def main():
+    k = kosoku()
+    failed = report(run(k) for run in (run_server_direction, run_client_direction))
     print(f"reports: {OUT}/server/index.html, {OUT}/client/index.html")
     sys.exit(1 if failed else 0)
 

@@ -146,19 +146,7 @@ def run_client_tls(k, ca, cert, key):
 def main():
     k = c.kosoku()
     ca, cert, key = make_certs(os.path.join(c.OUT, "pki"))
-    failed = False
-    for run in (run_server_tls, run_client_tls):
-        took, alive, (total, bad) = run(k, ca, cert, key)
-        print(f"  took {took:.1f} s", flush=True)
-        if not alive:
-            print("  FAIL: the server under test died")
-            failed = True
-        if total < 300:
-            print(f"  FAIL: only {total} cases finished")
-            failed = True
-        for b in bad:
-            print("  FAIL " + b)
-        failed |= bool(bad)
+    failed = c.report(run(k, ca, cert, key) for run in (run_server_tls, run_client_tls))
     print(f"reports: {c.OUT}/server-tls/index.html, {c.OUT}/client-tls/index.html")
     sys.exit(1 if failed else 0)
 
