@@ -367,8 +367,9 @@ impl ServerCertVerifier for LwsVerifier {
                 // the subject's commonName when there is no DNS name in it, as in lws's
                 // own test certificates.
                 let by_cn = match server_name {
-                    ServerName::DnsName(d) => Cert::from_der(end_entity)
-                        .is_ok_and(|c| c.dns_names().is_empty() && c.names_host(d.as_ref())),
+                    ServerName::DnsName(d) => {
+                        Cert::from_der(end_entity).is_ok_and(|c| c.cn_names_host(d.as_ref()))
+                    }
                     _ => false,
                 };
                 if !by_cn {

@@ -152,11 +152,12 @@ impl Cert {
             .collect()
     }
 
-    /// Whether the certificate names `host` the way OpenSSL's X509_check_host (lws's
-    /// check) does: the subjectAltName DNS names when there are any, else the subject's
-    /// commonName; ASCII case ignored; a "*" as the whole leftmost label stands for one
-    /// label, not in a name of fewer than three labels.
-    pub fn names_host(&self, host: &str) -> bool {
+    /// OpenSSL's fallback in X509_check_host (lws's host check), which webpki lacks: a
+    /// certificate without a DNS subjectAltName names `host` when its subject's
+    /// commonName does (ASCII case ignored; a "*" as the whole leftmost label stands for
+    /// one label, not in a name of fewer than three labels).  Always false when there is
+    /// a DNS subjectAltName: OpenSSL then matches those alone, which webpki has done.
+    pub fn cn_names_host(&self, host: &str) -> bool {
         fn matches(pat: &str, host: &str) -> bool {
             let (pat, host) = (pat.trim_end_matches('.'), host.trim_end_matches('.'));
             if pat.eq_ignore_ascii_case(host) {
@@ -169,13 +170,7 @@ impl Cert {
                 _ => false,
             }
         }
-        let sans = self.dns_names();
-        let names = if sans.is_empty() {
-            self.subject_cns()
-        } else {
-            sans
-        };
-        names.iter().any(|n| matches(n, host))
+        self.dns_names().is_empty() && self.subject_cns().iter().any(|n| matches(n, host))
     }
 
     /// Whether `issuer` issued this certificate: names match and the signature verifies
@@ -414,6 +409,31 @@ mod tests {
         let cac = Cert::from_der(&ca.cert_der).unwrap();
         assert_eq!(cac.key_usage(), 0x06);
         assert!(matches!(info(&cac, SUBJECT_KEY_ID), Ok(Info::Bytes(b)) if b.len() == 20));
+    }
+
+    #[test]
+    fn cn_fallback() {
+        let ca = Ca::new("Test CA");
+        // A DNS subjectAltName: the CN is never looked at (webpki judged the SANs).
+        let with_san = ca.leaf("x.test", Algo::Ecdsa);
+        assert!(!Cert::from_der(&with_san.cert_der)
+            .unwrap()
+            .cn_names_host("x.test"));
+        let cn_only = |cn: &str| {
+            let l = ca.leaf_with(cn, Algo::Ecdsa, |p| p.subject_alt_names.clear());
+            Cert::from_der(&l.cert_der).unwrap()
+        };
+        let c = cn_only("y.test");
+        assert!(c.dns_names().is_empty());
+        assert!(c.cn_names_host("y.test"));
+        assert!(c.cn_names_host("Y.Test."));
+        assert!(!c.cn_names_host("z.test"));
+        let w = cn_only("*.w.test");
+        assert!(w.cn_names_host("a.w.test"));
+        assert!(!w.cn_names_host("w.test"));
+        assert!(!w.cn_names_host("a.b.w.test"));
+        assert!(!w.cn_names_host(".w.test"));
+        assert!(!cn_only("*.test").cn_names_host("a.test"));
     }
 
     #[test]
