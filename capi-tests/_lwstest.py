@@ -40,6 +40,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_ports(n):
+    """n different free ports (free_port() n times may give one twice: each port is
+    released before the next is picked).  Vhosts of one context given the same port
+    share one listener, so a test's vhosts would silently become one."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def start(binary, *args):
     """Starts binary (under LWS_WRAP) with stdout readable line by line through
     wait_line(); its stderr goes to the driver's stderr (build/capi/NAME.err)."""

@@ -47,7 +47,7 @@ with open(login, "w") as f:
 pki = Pki(tmp)
 pki.leaf("h2.test")
 
-port, tport, pport = t.free_port(), t.free_port(), t.free_port()
+port, tport, pport = t.free_ports(3)
 srv = t.start(sys.argv[1], port, tport, www, login,
               os.path.join(tmp, "h2.test.pem"), os.path.join(tmp, "h2.test.key"), pport)
 t.wait_line(srv, r"^listening$")

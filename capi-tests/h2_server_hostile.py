@@ -45,7 +45,7 @@ with open(login, "w") as f:
 pki = Pki(tmp)
 pki.leaf("h2.test")
 
-port, tport = t.free_port(), t.free_port()
+port, tport = t.free_ports(2)
 BIN = t.capi("h2_server")
 if not os.path.exists(BIN):
     t.fail("%s is missing: run the h2_server test first (it builds it)" % BIN)

@@ -41,7 +41,7 @@ pki = Pki(tmp)
 pki.leaf("localhost")
 log = []
 loop = asyncio.new_event_loop()
-port, tls_port, proxy_port = t.free_port(), t.free_port(), t.free_port()
+port, tls_port, proxy_port = t.free_ports(3)
 
 
 async def pipe(r, w):

@@ -27,7 +27,7 @@ with open(os.path.join(tmp, "www", "sub", "page.html"), "w") as f:
     f.write("page\n")
 
 names = ["strict", "redirect", "http", "nopeek"]
-ports = {n: t.free_port() for n in names}
+ports = dict(zip(names, t.free_ports(len(names))))
 srv = t.start(sys.argv[1], tmp, *[str(ports[n]) for n in names])
 t.wait_line(srv, r"^listening$")
 failed = False

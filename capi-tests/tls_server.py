@@ -30,7 +30,7 @@ os.makedirs(os.path.join(tmp, "www"))
 with open(os.path.join(tmp, "www", "index.html"), "w") as f:
     f.write("hello over tls\n")
 
-port, port_cc, port_stall = t.free_port(), t.free_port(), t.free_port()
+port, port_cc, port_stall = t.free_ports(3)
 srv = t.start(sys.argv[1], tmp, port, port_cc, port_stall)
 t.wait_line(srv, r"^listening$")
 
