@@ -15,9 +15,11 @@
  *  3. the server sends a second such burst, which lands in the client's socket;
  *  4. the client runs until it has both bursts (or makes no progress for 2 s).
  * Then a message far larger than the client's 64 KiB chunks, both contexts running.
- * All of it is done in clear text first, then with permessage-deflate (the client
- * inflating into 64 KiB chunks, as examples-c/autobahn-client does), and every
- * payload byte is checked.
+ * All of it is done three times: plain wss; with permessage-deflate (the client
+ * inflating into 64 KiB chunks, as examples-c/autobahn-client does); with rx flow
+ * control (the client stops its input after each message and allows it again before
+ * each of its turns, so input waits in the library's stash and inside TLS at once).
+ * Every payload byte is checked.
  */
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@
 
 static const char *certdir;
 static struct lws *srv_wsi, *cli_wsi;
-static int cli_up, cli_closed, to_send, sent, deflate_on;
+static int cli_up, cli_closed, to_send, sent, deflate_on, flow_on;
 
 /* what the client received: whole messages, the current one's offset, bad bytes */
 static int got, bad;
@@ -120,6 +122,8 @@ cli_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
 				bad++;
 			got++;
 			off = 0;
+			if (flow_on)
+				lws_rx_flow_control(wsi, 0);
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -158,6 +162,15 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* one turn of the client, its input allowed again first when it stops it */
+static void
+client_turn(struct lws_context *cli)
+{
+	if (flow_on && cli_wsi)
+		lws_rx_flow_control(cli_wsi, 1);
+	lws_service(cli, -1);
 }
 
 /* bytes waiting in the client's socket */
@@ -199,7 +212,7 @@ server_sends(struct lws_context *srv, int n)
 }
 
 static int
-variant(const char *name, int deflate)
+variant(const char *name, int deflate, int flow)
 {
 	struct lws_context_creation_info info;
 	struct lws_client_connect_info ci;
@@ -209,6 +222,7 @@ variant(const char *name, int deflate)
 	double end, idle;
 
 	deflate_on = deflate;
+	flow_on = flow;
 	srv_wsi = cli_wsi = NULL;
 	cli_up = cli_closed = to_send = sent = got = bad = 0;
 	off = 0;
@@ -269,7 +283,7 @@ variant(const char *name, int deflate)
 		fails++;
 		goto out;
 	}
-	lws_service(cli, -1);
+	client_turn(cli);
 	/* 3. */
 	if (server_sends(srv, BURST)) {
 		printf("%s: burst 2 not sent\n", name);
@@ -281,7 +295,7 @@ variant(const char *name, int deflate)
 	last_got = got;
 	idle = now() + 2;
 	while (got < want && !cli_closed && now() < idle) {
-		lws_service(cli, -1);
+		client_turn(cli);
 		if (got != last_got) {
 			last_got = got;
 			idle = now() + 2;
@@ -302,7 +316,7 @@ variant(const char *name, int deflate)
 	end = now() + 10;
 	while (got < want + 1 && !cli_closed && now() < end) {
 		lws_service(srv, -1);
-		lws_service(cli, -1);
+		client_turn(cli);
 	}
 	printf("%s: one message of %d bytes: %s\n", name, BIG,
 	       got == want + 1 ? "received" : "not received");
@@ -329,8 +343,9 @@ main(int argc, char **argv)
 	}
 	certdir = argv[1];
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
-	fails += variant("wss", 0);
-	fails += variant("wss + permessage-deflate", 1);
+	fails += variant("wss", 0, 0);
+	fails += variant("wss + permessage-deflate", 1, 0);
+	fails += variant("wss + rx flow control", 0, 1);
 	printf("%s\n", fails ? "FAILED" : "ok");
 	return !!fails;
 }
