@@ -312,10 +312,16 @@ impl Smd {
     }
 
     /// Delivers everything queued; called by the service loop each turn.
+    #[inline(always)]
     pub(crate) fn deliver(&self) {
-        if self.queued.load(Ordering::Acquire) == 0 {
-            return;
+        // Every turn asks; the check is inline and the work out of line.
+        if self.queued.load(Ordering::Acquire) != 0 {
+            self.deliver_now();
         }
+    }
+
+    #[inline(never)]
+    fn deliver_now(&self) {
         let mut ids = Vec::new();
         loop {
             {

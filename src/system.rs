@@ -132,6 +132,7 @@ pub(crate) fn context_created(ctx: *mut lws_context, info: &lws_context_creation
 
 /// Once per service turn: the first turn takes the system state to OPERATIONAL (lws
 /// does it from a timer right after creation), then queued smd messages are delivered.
+#[inline(always)]
 pub(crate) fn service_turn(ctx: *mut lws_context) {
     // SAFETY: live context, service thread; the borrow ends before any callback.
     let first = unsafe {

@@ -135,11 +135,22 @@ pub(crate) fn pending(ctx: &lws_context) -> bool {
 }
 
 /// Carries out what other threads asked for (service thread, between callbacks).
+#[inline(always)]
 pub(crate) fn drain(ctx: *mut lws_context) {
+    // A plain load, inline: this runs every turn; the swap (a locked instruction) and the
+    // work are only needed when something is there.
+    if crate::core::service::ctx_ref(ctx)
+        .xq_pending
+        .load(Ordering::Relaxed)
+    {
+        drain_now(ctx);
+    }
+}
+
+#[inline(never)]
+fn drain_now(ctx: *mut lws_context) {
     let c = crate::core::service::ctx_ref(ctx);
-    // A plain load first: this runs every turn, and the swap (a locked instruction) is
-    // only needed when something is there.
-    if !c.xq_pending.load(Ordering::Relaxed) || !c.xq_pending.swap(false, Ordering::AcqRel) {
+    if !c.xq_pending.swap(false, Ordering::AcqRel) {
         return;
     }
     let reqs = c.xq.with(core::mem::take);
