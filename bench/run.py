@@ -311,7 +311,9 @@ def loadgen(mode, port, pid, args, timeout=300):
 PROBLEMS = []  # (what, lib, details, reproduction)
 # Server log lines that are not problems, by library ("*": any): the echo's own message for
 # a peer that went away (every run ends with the generator aborting its connections).
-BENIGN = {"*": ["echo: write failed"]}
+# lws 4.1.6 logs an error for each TLS write that fails because h2load has closed its
+# connections at the end of a timed run (seen once in the 06:43 run).
+BENIGN = {"*": ["echo: write failed"], "orig": ["_write returned -1"]}
 
 
 def repro(lib, mode, args, prog="echo"):
