@@ -42,26 +42,17 @@ pub unsafe extern "C" fn lws_service_tsi(
 ) -> c_int {
     entry!({
         need!(context);
-        // SAFETY: a live context (lws's contract); `pts` never changes after creation.
-        let count = unsafe { (&*context).pts.len() };
-        if tsi < 0 || tsi as usize >= count {
-            lwsl_err!(
-                "lws_service_tsi: no service thread {} (count_threads {})",
-                tsi,
-                count
-            );
-            return -1;
+        match usize::try_from(tsi) {
+            // Thread 0 is lws_service's (which hands it to the SMP loop when there are more).
+            // SAFETY: the caller's live context, checked non-NULL.
+            Ok(0) => unsafe { lws_service(context, timeout_ms) },
+            // smp::service_tsi refuses a tsi past count_threads, with a log line.
+            Ok(t) => crate::core::smp::service_tsi(context, timeout_ms, t),
+            Err(_) => {
+                lwsl_err!("lws_service_tsi: no service thread {}", tsi);
+                -1
+            }
         }
-        if count > 1 {
-            return crate::core::smp::service_tsi(context, timeout_ms, tsi as usize);
-        }
-        if let Some(r) = crate::core::foreign::run_own(context) {
-            return r;
-        }
-        if let Some(r) = crate::core::customloop::run(context) {
-            return r;
-        }
-        crate::core::service::service(context, timeout_ms)
     })
 }
 
