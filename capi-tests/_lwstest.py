@@ -112,3 +112,27 @@ def stop(p, sig=signal.SIGINT, timeout=20, expect=0):
     if p.returncode != expect:
         fail(f"exit status {p.returncode}, expected {expect}")
     return p.returncode
+
+
+def ws_exchange(url, sock, messages, subprotocols=None, timeout=15, **kw):
+    """Opens a WebSocket on `sock` (already connected; `ssl=`, `server_hostname=` for
+    wss), sends each of `messages` and returns the reply to each, in order.
+
+    Through websockets' asyncio client, not its sync one: the sync client reads in a
+    thread of its own while the caller writes, which over TLS puts SSL_read and
+    SSL_write on one OpenSSL session at once.  OpenSSL does not allow that, and under
+    load a write could vanish: the upgrade request never left the client, and the
+    server waited out its timeout.  asyncio's TLS runs on one thread."""
+    import asyncio
+    from websockets.asyncio.client import connect
+
+    async def run():
+        async with connect(url, sock=sock, subprotocols=subprotocols, open_timeout=timeout,
+                           proxy=None, **kw) as ws:
+            replies = []
+            for m in messages:
+                await ws.send(m)
+                replies.append(await asyncio.wait_for(ws.recv(), timeout))
+            return replies
+
+    return asyncio.run(run())

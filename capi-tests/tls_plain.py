@@ -13,7 +13,7 @@ import _lwstest as t
 from _tlspki import Pki
 
 try:
-    from websockets.sync.client import connect as ws_connect
+    import websockets  # noqa: F401 (t.ws_exchange needs it)
 except ImportError:
     t.fail("the Python websockets package is missing (pip install websockets)")
 
@@ -106,9 +106,7 @@ def ws_echo(port, tls):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     url = f"{'wss' if tls else 'ws'}://a.test:{port}/"
     kw = {"ssl": tls_ctx(), "server_hostname": "a.test"} if tls else {}
-    with ws_connect(url, sock=s, subprotocols=["echo"], open_timeout=5, **kw) as ws:
-        ws.send("hi")
-        return ws.recv(timeout=5)
+    return t.ws_exchange(url, s, ["hi"], subprotocols=["echo"], timeout=5, **kw)[0]
 
 
 for n in names:

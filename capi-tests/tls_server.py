@@ -14,7 +14,7 @@ import _lwstest as t
 from _tlspki import Pki
 
 try:
-    from websockets.sync.client import connect as ws_connect
+    import websockets  # noqa: F401 (t.ws_exchange needs it)
 except ImportError:
     t.fail("the Python websockets package is missing (pip install websockets)")
 
@@ -63,13 +63,9 @@ def cn(der_subject):
 
 def wss_echo(name, p=port, cert=None):
     s = socket.create_connection(("127.0.0.1", p), timeout=15)
-    with ws_connect(f"wss://{name}:{p}/", sock=s, subprotocols=["echo"],
-                    server_hostname=name, ssl=ctx(cert), open_timeout=15) as ws:
-        ws.send("hello " + name)
-        got = ws.recv(timeout=15)
-        big = "x" * 200
-        ws.send(big)
-        got2 = ws.recv(timeout=15)
+    big = "x" * 200
+    got, got2 = t.ws_exchange(f"wss://{name}:{p}/", s, ["hello " + name, big],
+                              subprotocols=["echo"], server_hostname=name, ssl=ctx(cert))
     return got, got2 == big
 
 
@@ -210,11 +206,9 @@ check(got == "hello cc.test", "cc.test with the client certificate: wss echo")
 # Certificate reload without restart: new handshakes get b.test's new certificate.
 with tls_sock("b.test") as s:
     before = s.getpeercert(binary_form=True)
-with ws_connect(f"wss://b.test:{port}/", sock=socket.create_connection(("127.0.0.1", port)),
-                subprotocols=["echo"], server_hostname="b.test", ssl=ctx(),
-                open_timeout=15) as ws:
-    ws.send("reload")
-    check(ws.recv(timeout=15) == "reloaded", "reload asked")
+got = t.ws_exchange(f"wss://b.test:{port}/", socket.create_connection(("127.0.0.1", port)),
+                    ["reload"], subprotocols=["echo"], server_hostname="b.test", ssl=ctx())
+check(got == ["reloaded"], "reload asked")
 with tls_sock("b.test") as s:
     after = s.getpeercert(binary_form=True)
     check(after != before and cn(s.getpeercert()["subject"]) == "b2.test",
