@@ -195,10 +195,7 @@ impl ClientTls {
     /// The config for a connection with these `ssl_connection` flags and its `alpn`
     /// (comma-separated; None: no ALPN offered), cached per combination.
     pub fn config(&self, flags: u32, alpn: Option<&str>) -> Result<Arc<ClientConfig>, TlsError> {
-        let key = (
-            flags & RELAXING,
-            alpn.map(client_alpn_list).unwrap_or_default(),
-        );
+        let key = (flags & RELAXING, alpn.map(alpn_list).unwrap_or_default());
         let mut cache = self.configs.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, c)) = cache.iter().find(|(k, _)| *k == key) {
             return Ok(c.clone());
@@ -226,23 +223,6 @@ impl ClientTls {
         cache.push((key, cfg.clone()));
         Ok(cfg)
     }
-}
-
-/// The ALPN list a client offers: the HTTP client speaks h2, so unlike a listener's
-/// list (`alpn_list`) "h2" stays in it.
-fn client_alpn_list(comma: &str) -> Vec<Vec<u8>> {
-    let mut v = alpn_list(comma);
-    for (i, p) in comma
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && p.len() < 256)
-        .enumerate()
-    {
-        if p == "h2" && !v.iter().any(|x| x == b"h2") {
-            v.insert(i.min(v.len()), b"h2".to_vec());
-        }
-    }
-    v
 }
 
 #[derive(Debug)]

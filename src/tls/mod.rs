@@ -73,26 +73,17 @@ pub(crate) fn ignored_option(name: &str, value: &str) {
     }
 }
 
-/// Splits lws's comma-separated ALPN list, keeping only protocols this library can speak
-/// once negotiated (no "h2" until the h2 role exists), in the caller's order.
+/// Splits lws's comma-separated ALPN list, in the caller's order.  Names rustls could not
+/// put on the wire (empty, over 255 bytes) and repeats are dropped rather than failing
+/// the handshake; every protocol lws lists (h2, http/1.1, a program's own) is spoken here.
 pub fn alpn_list(comma: &str) -> Vec<Vec<u8>> {
-    const UNSPOKEN: &[&str] = &["h2"];
-    comma
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && p.len() < 256 && !UNSPOKEN.contains(p))
-        .map(|p| p.as_bytes().to_vec())
-        .collect()
-}
-
-/// A server's ALPN list: as [`alpn_list`], with "h2" kept (the h2 server role speaks it).
-pub fn alpn_list_server(comma: &str) -> Vec<Vec<u8>> {
-    comma
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && p.len() < 256)
-        .map(|p| p.as_bytes().to_vec())
-        .collect()
+    let mut v: Vec<Vec<u8>> = Vec::new();
+    for p in comma.split(',').map(str::trim) {
+        if !p.is_empty() && p.len() < 256 && !v.iter().any(|x| x == p.as_bytes()) {
+            v.push(p.as_bytes().to_vec());
+        }
+    }
+    v
 }
 
 /// lws's ALPN list when neither the vhost nor the context names one.
@@ -106,16 +97,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn alpn_drops_what_we_cannot_speak() {
-        assert_eq!(alpn_list(DEFAULT_ALPN), vec![b"http/1.1".to_vec()]);
+    fn alpn_list_keeps_order_drops_unsendable() {
         assert_eq!(
-            alpn_list(" x-proto , http/1.1,,h2"),
-            vec![b"x-proto".to_vec(), b"http/1.1".to_vec()]
-        );
-        assert!(alpn_list("h2").is_empty());
-        assert_eq!(
-            alpn_list_server(DEFAULT_ALPN),
+            alpn_list(DEFAULT_ALPN),
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
         );
+        assert_eq!(
+            alpn_list(" x-proto , http/1.1,,h2,x-proto"),
+            vec![b"x-proto".to_vec(), b"http/1.1".to_vec(), b"h2".to_vec()]
+        );
+        assert!(alpn_list(&"x".repeat(256)).is_empty());
+        assert!(alpn_list(" , ").is_empty());
     }
 }

@@ -9,7 +9,7 @@ use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 
 use super::certs::{certified_key, parse_certs, parse_key, parse_roots, Source};
-use super::{alpn_list_server, ignored_option, provider, TlsError, DEFAULT_ALPN};
+use super::{alpn_list, ignored_option, provider, TlsError, DEFAULT_ALPN};
 
 // LWS_SERVER_OPTION_* bits (lws-context-vhost.h); lws tests them with lws_check_opt, so
 // every bit of a multi-bit option must be set.
@@ -149,7 +149,7 @@ impl ServerSpec {
             builder.with_no_client_auth()
         };
         let mut cfg = builder.with_cert_resolver(resolver);
-        cfg.alpn_protocols = alpn_list_server(self.alpn.as_deref().unwrap_or(DEFAULT_ALPN));
+        cfg.alpn_protocols = alpn_list(self.alpn.as_deref().unwrap_or(DEFAULT_ALPN));
         Ok(Arc::new(cfg))
     }
 }
