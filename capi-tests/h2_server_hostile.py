@@ -10,7 +10,10 @@ memory, and a good connection opened before it is served throughout.
     stays bounded (it frames DATA only while the socket takes it);
   - 100 streams held with a zero window (SETTINGS_INITIAL_WINDOW_SIZE 0, no
     WINDOW_UPDATE ever): bounded memory;
-  - a table size update above what the server allows: COMPRESSION_ERROR."""
+  - a table size update above what the server allows: COMPRESSION_ERROR;
+  - the triggers of lws's own HPACK fixes after 4.3.10 (integers past 32 bits as a name
+    length, an index, a table size; header data decoding past the room from a small
+    block through the dynamic table): refused, the good connection served."""
 # lws-diff: ours-only: checks our limits and timeouts over h2, which lws 4.1.6 does not have
 import os
 import socket
@@ -247,6 +250,48 @@ frames, _ = read_frames(s, lambda fr: goaway_code(fr) is not None, 10)
 check(goaway_code(frames) == "COMPRESSION_ERROR", "table size update past the limit -> GOAWAY %s"
       % goaway_code(frames))
 s.close()
+
+# 6. lws's own fixes to its HPACK decoder after 4.3.10, replayed (the same triggers).
+def trigger(what, block):
+    """Sends one request whose header block is `block`; returns how the server ended it:
+    a GOAWAY code, "RST_STREAM", "431", or None."""
+    s = raw_conn()
+    s.sendall(frame(HEADERS, 0x5, 1, block))
+    frames, _ = read_frames(s, lambda fr: goaway_code(fr) is not None
+                            or any(k in (RST, HEADERS) and sid == 1 for k, _, sid, _ in fr), 10)
+    s.close()
+    got = goaway_code(frames)
+    for k, _, sid, p in frames:
+        if sid == 1 and k == RST:
+            got = got or "RST_STREAM"
+        if sid == 1 and k == HEADERS:
+            status = dict(hpack.Decoder().decode(p)).get(":status")
+            got = got or status
+    print("%s: %s" % (what, got), file=sys.stderr)
+    return got
+
+
+# An integer of HPACK with continuation bytes past 32 bits, as a name length (lws
+# 01409d90e, "HPACK hlen unbounded left shift") and as an index (lws 061adbccd).
+check(trigger("name length", b"\x00\x7f" + b"\xff" * 9 + b"\x01x") == "COMPRESSION_ERROR",
+      "HPACK name length past 32 bits -> COMPRESSION_ERROR (lws 01409d90e)")
+check(trigger("index", b"\xff" + b"\xff" * 9 + b"\x01") == "COMPRESSION_ERROR",
+      "HPACK index past 32 bits -> COMPRESSION_ERROR (lws 061adbccd)")
+# A table size update past 32 bits (lws 061adbccd: taken as a negative allocation).
+check(trigger("table size", b"\x3f" + b"\xff" * 5 + b"\x0f" + req_block()) == "COMPRESSION_ERROR",
+      "HPACK table size update past 32 bits -> COMPRESSION_ERROR (lws 061adbccd)")
+# Header data past the server's room from a small block (lws 824151862, zdi-can-31036:
+# lws appended decoded bytes past its header buffer): a 4000-byte value put in the
+# dynamic table once, then named by its index 100 times (400 KB from ~4 KB).
+big = hpack.Encoder()
+block = req_block(enc=big) + big.encode([("x-big", "a" * 4000)])
+again = big.encode([("x-big", "a" * 4000)])
+assert len(again) == 1, again   # the table's entry, by index
+block += again * 100
+got = trigger("header data", block)
+check(got in ("RST_STREAM", "431", "COMPRESSION_ERROR", "ENHANCE_YOUR_CALM", "PROTOCOL_ERROR"),
+      "a header list decoding past the room -> refused (%s) (lws 824151862)" % got)
+check(good.ok(), "... and the good connection is served meanwhile")
 check(good.ok(), "the good connection is still served at the end")
 good.s.close()
 t.stop(srv)
