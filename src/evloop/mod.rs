@@ -33,6 +33,7 @@ pub(crate) const EV_HUP: u8 = 4;
 /// raw-file role, which reads nothing itself, tells the two apart.
 pub(crate) const EV_IN: u8 = 8;
 
+use mio::unix::SourceFd;
 use std::os::fd::{AsRawFd, RawFd};
 
 pub(crate) fn token_of(slot: usize, gen: u32) -> mio::Token {
@@ -144,19 +145,22 @@ impl Poller {
             .map_or(0, |e| e.pt as usize)
     }
 
-    /// Registers `src` with service thread `pt`'s epoll set.
+    /// Registers `src`'s descriptor with service thread `pt`'s epoll set.  Every
+    /// transport is one descriptor, so registration goes by the descriptor alone (what
+    /// mio's own types do underneath, in release builds).
     pub(crate) fn register(
         &mut self,
-        src: &mut (impl mio::event::Source + AsRawFd),
+        src: &mut impl AsRawFd,
         slot: usize,
         gen: u32,
         interest: Interest,
         pt: u8,
     ) -> std::io::Result<()> {
         let pt = (pt as usize).min(self.regs.len() - 1);
-        self.regs[pt].register(src, token_of(slot, gen), interest.mio())?;
+        let fd = live_fd(src)?;
+        self.regs[pt].register(&mut SourceFd(&fd), token_of(slot, gen), interest.mio())?;
         self.map_fd(
-            src.as_raw_fd(),
+            fd,
             FdEntry {
                 slot,
                 gen,
@@ -168,26 +172,25 @@ impl Poller {
 
     pub(crate) fn reregister(
         &self,
-        src: &mut (impl mio::event::Source + AsRawFd),
+        src: &mut impl AsRawFd,
         slot: usize,
         gen: u32,
         interest: Interest,
     ) -> std::io::Result<()> {
+        let fd = live_fd(src)?;
         let reg = if self.regs.len() == 1 {
             &self.regs[0]
         } else {
-            &self.regs[self.pt_of(src.as_raw_fd())]
+            &self.regs[self.pt_of(fd)]
         };
-        reg.reregister(src, token_of(slot, gen), interest.mio())
+        reg.reregister(&mut SourceFd(&fd), token_of(slot, gen), interest.mio())
     }
 
-    pub(crate) fn deregister(
-        &mut self,
-        src: &mut (impl mio::event::Source + AsRawFd),
-    ) -> std::io::Result<()> {
-        let pt = self.pt_of(src.as_raw_fd());
-        self.forget(src.as_raw_fd());
-        self.regs[pt].deregister(src)
+    pub(crate) fn deregister(&mut self, src: &mut impl AsRawFd) -> std::io::Result<()> {
+        let fd = live_fd(src)?;
+        let pt = self.pt_of(fd);
+        self.forget(fd);
+        self.regs[pt].deregister(&mut SourceFd(&fd))
     }
 
     /// The descriptor is about to be closed (which takes it out of the epoll set without
@@ -253,5 +256,14 @@ impl PtPoll {
             ready.push((t & 0xffff_ffff, (t >> 32) as u32, f));
         }
         Ok(())
+    }
+}
+
+/// The descriptor of `src`, or NotConnected for a connection that has none (a client
+/// before its connect, or closed: its transport answers -1).
+fn live_fd(src: &impl AsRawFd) -> std::io::Result<RawFd> {
+    match src.as_raw_fd() {
+        fd if fd >= 0 => Ok(fd),
+        _ => Err(std::io::ErrorKind::NotConnected.into()),
     }
 }

@@ -141,30 +141,6 @@ pub(crate) fn send_queue(fd: c_int) -> Option<usize> {
     (r == 0 && n >= 0).then_some(n as usize)
 }
 
-impl mio::event::Source for Plain {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> std::io::Result<()> {
-        self.sock.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> std::io::Result<()> {
-        self.sock.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
-        self.sock.deregister(registry)
-    }
-}
-
 /// A listening TCP socket.
 pub(crate) struct Listener(mio::net::TcpListener);
 
@@ -215,29 +191,5 @@ impl Listener {
 impl AsRawFd for Listener {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.0.as_raw_fd()
-    }
-}
-
-impl mio::event::Source for Listener {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> std::io::Result<()> {
-        self.0.register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> std::io::Result<()> {
-        self.0.reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
-        self.0.deregister(registry)
     }
 }

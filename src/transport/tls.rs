@@ -241,8 +241,4 @@ impl Tls {
     pub(crate) fn sock(&self) -> &Plain {
         &self.sock
     }
-
-    pub(crate) fn sock_mut(&mut self) -> &mut Plain {
-        &mut self.sock
-    }
 }

@@ -234,30 +234,6 @@ impl Drop for Udp {
     }
 }
 
-impl mio::event::Source for Udp {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.fd).register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.fd).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> std::io::Result<()> {
-        mio::unix::SourceFd(&self.fd).deregister(registry)
-    }
-}
-
 /// A UDP socket for lws_create_adopt_udp: bound to `addr` (`bind`), or connected to it
 /// (a peer; the local port is then the kernel's choice).  IPv4 only, as this build's
 /// `lws_sockaddr46` is.
