@@ -43,6 +43,22 @@ def settle_fds(pid, want, timeout=5.0):
     return fds(pid) <= want
 
 
+def listen_drops():
+    """The kernel's count of SYNs this network namespace dropped because a listener's
+    accept queue was full (TcpExt ListenDrops), or None where /proc does not say."""
+    try:
+        with open("/proc/net/netstat") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines, lines[1:]):
+        if names.startswith("TcpExt:") and values.startswith("TcpExt:"):
+            row = dict(zip(names.split()[1:], values.split()[1:]))
+            if "ListenDrops" in row:
+                return int(row["ListenDrops"])
+    return None
+
+
 def serves(port, what):
     c = WS(port, ["lws-echo"], timeout=5)
     c.text(what)
@@ -209,8 +225,10 @@ except OSError:
 check(closed, "a peer half-closing in the middle of its head is closed")
 s.close()
 
-# 6. 20 000 connect/close cycles: every connect answered at once (a dropped SYN costs a
-# 1 s retransmission).
+# 6. 20 000 connect/close cycles: no SYN dropped.  The kernel counts the drops; where it
+# does not say, a connect that waited for the 1 s SYN retransmission shows one (a proxy
+# that a loaded machine can trip, hence the counter first).
+drops0 = listen_drops()
 t0 = time.time()
 slowest, failed = 0.0, 0
 for _ in range(20000):
@@ -224,7 +242,12 @@ for _ in range(20000):
 print("20000 cycles: %.1f s, slowest %.3f s, %d failed" % (time.time() - t0, slowest, failed),
       file=sys.stderr)
 check(failed == 0, "20000 connect/close cycles: every connect succeeded")
-check(slowest < 0.9, "... none waited for a SYN retransmission")
+drops = None if drops0 is None else listen_drops() - drops0
+print("SYNs dropped by full accept queues: %s" % drops, file=sys.stderr)
+if drops is not None:
+    check(drops == 0, "... no SYN dropped (kernel ListenDrops)")
+else:
+    check(slowest < 0.9, "... none waited for a SYN retransmission")
 check(time.time() - t0 < 30, "... in reasonable time")
 
 # 7. Idle connections.
